@@ -1,0 +1,16 @@
+/** Limits enforced at the edge (validation) so nothing oversized reaches the log. */
+export const limits = {
+  /** Collection names: letters, digits, `_` and `-`, starting with a letter or digit. */
+  collectionNamePattern: /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/,
+  maxPointIdBytes: 512,
+  maxDimension: 65_536,
+  maxPointsPerWrite: 10_000,
+  maxIdsPerRequest: 10_000,
+  maxQueriesPerSearch: 1_024,
+  maxK: 10_000,
+  maxScrollLimit: 10_000,
+  maxMetadataBytes: 64 * 1024,
+  maxIndexSpecLength: 256,
+  /** gRPC message size limit, both directions. A larger message gets RESOURCE_EXHAUSTED. */
+  maxMessageBytes: 64 * 1024 * 1024,
+} as const;

@@ -1,0 +1,88 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Level } from 'level';
+import { afterEach, describe, expect, it } from 'vitest';
+import { RaftLogStore, type LogEntryRecord } from '../../src/storage/raft-log-store.js';
+
+const dirs: string[] = [];
+async function freshDir(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'raftvec-log-'));
+  dirs.push(dir);
+  return dir;
+}
+afterEach(async () => {
+  await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
+});
+
+const entry = (index: number, term: number, text = `e${index}`): LogEntryRecord => ({
+  index,
+  term,
+  type: 'normal',
+  data: new TextEncoder().encode(text),
+});
+
+describe('RaftLogStore', () => {
+  it('starts empty with a zero hard state', async () => {
+    const { store, state } = await RaftLogStore.open(await freshDir());
+    expect(state.hardState).toEqual({ term: 0, vote: null, commit: 0 });
+    expect(state.entries).toEqual([]);
+    await store.close();
+  });
+
+  it('returns entries and hard state after reopening', async () => {
+    const dir = await freshDir();
+    const first = await RaftLogStore.open(dir);
+    await first.store.persist([entry(1, 1), { ...entry(2, 1), type: 'noop' }, entry(3, 2)], {
+      term: 2,
+      vote: 'n2',
+      commit: 2,
+    });
+    await first.store.close();
+
+    const { store, state } = await RaftLogStore.open(dir);
+    expect(state.hardState).toEqual({ term: 2, vote: 'n2', commit: 2 });
+    expect(state.entries.map((e) => [e.index, e.term, e.type])).toEqual([
+      [1, 1, 'normal'],
+      [2, 1, 'noop'],
+      [3, 2, 'normal'],
+    ]);
+    expect(new TextDecoder().decode(state.entries[2]?.data)).toBe('e3');
+    await store.close();
+  });
+
+  it('truncates the stored suffix when a conflicting entry is written', async () => {
+    const dir = await freshDir();
+    const first = await RaftLogStore.open(dir);
+    await first.store.persist([entry(1, 1), entry(2, 1), entry(3, 1), entry(4, 1)]);
+    await first.store.persist([entry(3, 2, 'replacement')]);
+    await first.store.close();
+
+    const { store, state } = await RaftLogStore.open(dir);
+    expect(state.entries.map((e) => [e.index, e.term])).toEqual([
+      [1, 1],
+      [2, 1],
+      [3, 2],
+    ]);
+    expect(new TextDecoder().decode(state.entries[2]?.data)).toBe('replacement');
+    await store.close();
+  });
+
+  it('refuses to open a log whose entry fails its checksum', async () => {
+    const dir = await freshDir();
+    const first = await RaftLogStore.open(dir);
+    await first.store.persist([entry(1, 1), entry(2, 1)]);
+    await first.store.close();
+
+    const raw = new Level<Buffer, Buffer>(dir, { keyEncoding: 'buffer', valueEncoding: 'buffer' });
+    const key = Buffer.from([0x65, 0, 0, 0, 0, 0, 0, 0, 2]);
+    const value = await raw.get(key);
+    expect(value).toBeDefined();
+    const flipped = Buffer.from(value as Buffer);
+    flipped[flipped.length - 1] ^= 0xff;
+    await raw.put(key, flipped);
+    await raw.close();
+
+    await expect(RaftLogStore.open(dir)).rejects.toThrow(/checksum/);
+  });
+});
