@@ -123,9 +123,15 @@ export class RaftLogStore {
 
   /**
    * Appends `entries` (truncating any stored suffix from the first new index, which the
-   * Raft core only asks for at a real conflict) and records `hardState`, in one synced batch.
+   * Raft core only asks for at a real conflict) and records `hardState`, in one batch,
+   * synced unless `sync` is false (the core allows that for a commit-only change: a lost
+   * commit index is learned again from the leader).
    */
-  async persist(entries: readonly LogEntryRecord[], hardState?: HardStateRecord): Promise<void> {
+  async persist(
+    entries: readonly LogEntryRecord[],
+    hardState?: HardStateRecord,
+    sync = true,
+  ): Promise<void> {
     if (entries.length === 0 && hardState === undefined) return;
     const batch = this.db.batch();
     const first = entries[0];
@@ -141,7 +147,7 @@ export class RaftLogStore {
       });
       batch.put(HARD_STATE_KEY, seal(HardStateMessage.encode(message).finish()));
     }
-    await batch.write({ sync: true });
+    await batch.write({ sync });
     const last = entries.at(-1);
     if (last !== undefined) this.lastIndex = last.index;
   }

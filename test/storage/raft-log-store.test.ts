@@ -79,7 +79,7 @@ describe('RaftLogStore', () => {
     const value = await raw.get(key);
     expect(value).toBeDefined();
     const flipped = Buffer.from(value as Buffer);
-    flipped[flipped.length - 1] ^= 0xff;
+    flipped.writeUInt8(flipped.readUInt8(flipped.length - 1) ^ 0xff, flipped.length - 1);
     await raw.put(key, flipped);
     await raw.close();
 

@@ -1,0 +1,180 @@
+/**
+ * Replication costs and failover, on real processes over loopback gRPC:
+ *  - upsert throughput (batches of 100 × 128-d) with three nodes vs the same build with one;
+ *  - commit latency p50/p99 of single small writes, three nodes vs one;
+ *  - failover: leader kill -9 → first acknowledged write, over many trials (min/median/max);
+ *  - elections during a write-and-search load with no faults (should be zero).
+ *
+ *   npm run bench -- raft [--trials 20] [--load-seconds 60] [--batches 300]
+ */
+import { RaftvecClient } from '../src/client/client.js';
+import { ClusterStatusClient, type NodeStatus } from '../src/client/cluster-status.js';
+import { fmt, killAndWait, percentile, randomVectors, spawnServer, startServers, timed, waitServing, type ServerProcess } from './common.js';
+
+const DIM = 128;
+
+interface Args {
+  trials: number;
+  loadSeconds: number;
+  batches: number;
+  latencyWrites: number;
+}
+
+async function statuses(nodes: readonly ServerProcess[]): Promise<(NodeStatus | undefined)[]> {
+  return Promise.all(
+    nodes.map(async (n) => {
+      const client = new ClusterStatusClient(n.address);
+      try {
+        return await client.status(500);
+      } catch {
+        return undefined;
+      } finally {
+        client.close();
+      }
+    }),
+  );
+}
+
+async function waitForLeader(nodes: readonly ServerProcess[]): Promise<NodeStatus> {
+  for (;;) {
+    const leader = (await statuses(nodes)).find((s) => s?.role === 'leader');
+    if (leader) return leader;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+async function writeThroughput(size: number, args: Args): Promise<{ vectorsPerSecond: number; p50: number; p99: number }> {
+  const servers = await startServers(size, `w${size}`);
+  const addresses = servers.nodes.map((n) => n.address);
+  try {
+    await waitForLeader(servers.nodes);
+    const clients = Array.from({ length: 8 }, () => new RaftvecClient(addresses, { deadlineMs: 60_000 }));
+    await clients[0]!.createCollection('bench', { dimension: DIM });
+    await clients[0]!.createCollection('small', { dimension: 4 });
+    const data = randomVectors(args.batches * 100, DIM, 3);
+    let next = 0;
+    const run = await timed(() =>
+      Promise.all(
+        clients.map(async (client) => {
+          while (next < args.batches) {
+            const b = next++;
+            const points = Array.from({ length: 100 }, (_, i) => ({
+              id: `b${b}-${i}`,
+              vector: data.subarray((b * 100 + i) * DIM, (b * 100 + i + 1) * DIM),
+              metadata: { batch: b },
+            }));
+            await client.upsert('bench', points);
+          }
+        }),
+      ),
+    );
+    const latencies: number[] = [];
+    for (let i = 0; i < args.latencyWrites; i++) {
+      const start = process.hrtime.bigint();
+      await clients[0]!.upsert('small', [{ id: `s${i}`, vector: [i, 1, 2, 3] }]);
+      latencies.push(Number(process.hrtime.bigint() - start) / 1e6);
+    }
+    latencies.sort((a, b) => a - b);
+    for (const c of clients) c.close();
+    return { vectorsPerSecond: (args.batches * 100) / run.seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+  } finally {
+    await servers.stop();
+  }
+}
+
+async function failover(args: Args): Promise<number[]> {
+  const servers = await startServers(3, 'failover');
+  const addresses = servers.nodes.map((n) => n.address);
+  const client = new RaftvecClient(addresses, {
+    deadlineMs: 30_000,
+    retry: { maxAttempts: 1000, initialBackoffMs: 10, maxBackoffMs: 50 },
+  });
+  const times: number[] = [];
+  try {
+    await waitForLeader(servers.nodes);
+    await client.createCollection('failover', { dimension: 4 });
+    for (let trial = 0; trial < args.trials; trial++) {
+      await client.upsert('failover', [{ id: `before-${trial}`, vector: [trial, 0, 0, 1] }]);
+      const leader = await waitForLeader(servers.nodes);
+      const victim = servers.nodes.find((n) => n.id === leader.id)!;
+      const killedAt = process.hrtime.bigint();
+      await killAndWait(victim.child, 'SIGKILL');
+      await client.upsert('failover', [{ id: `after-${trial}`, vector: [trial, 1, 0, 1] }]);
+      times.push(Number(process.hrtime.bigint() - killedAt) / 1e6);
+      // Bring the node back and let it catch up before the next trial.
+      victim.child = spawnServer(victim.args);
+      await waitServing(victim.address);
+      const target = (await waitForLeader(servers.nodes)).commitIndex;
+      for (;;) {
+        const s = (await statuses([victim]))[0];
+        if (s !== undefined && s.appliedIndex >= target) break;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      process.stdout.write(`  failover trial ${trial + 1}/${args.trials}: ${fmt(times.at(-1)!, 0)} ms\n`);
+    }
+    return times;
+  } finally {
+    client.close();
+    await servers.stop();
+  }
+}
+
+async function electionsUnderLoad(args: Args): Promise<{ elections: number; writes: number; searches: number }> {
+  const servers = await startServers(3, 'load');
+  const addresses = servers.nodes.map((n) => n.address);
+  const client = new RaftvecClient(addresses, { deadlineMs: 30_000 });
+  try {
+    await waitForLeader(servers.nodes);
+    await client.createCollection('load', { dimension: DIM, indexSpec: 'HNSW32' });
+    const startTerm = Math.max(...(await statuses(servers.nodes)).map((s) => s?.term ?? 0));
+    const data = randomVectors(1000, DIM, 4);
+    const until = Date.now() + args.loadSeconds * 1000;
+    let writes = 0;
+    let searches = 0;
+    const writer = async (): Promise<void> => {
+      for (let b = 0; Date.now() < until; b++) {
+        const points = Array.from({ length: 100 }, (_, i) => ({
+          id: `l${b}-${i}`,
+          vector: data.subarray(((b * 100 + i) % 1000) * DIM, (((b * 100 + i) % 1000) + 1) * DIM),
+        }));
+        await client.upsert('load', points);
+        writes++;
+      }
+    };
+    const searcher = async (): Promise<void> => {
+      for (let q = 0; Date.now() < until; q++) {
+        await client.search('load', data.subarray((q % 1000) * DIM, ((q % 1000) + 1) * DIM), { k: 10 });
+        searches++;
+      }
+    };
+    await Promise.all([writer(), writer(), searcher(), searcher()]);
+    const endTerm = Math.max(...(await statuses(servers.nodes)).map((s) => s?.term ?? 0));
+    return { elections: endTerm - startTerm, writes, searches };
+  } finally {
+    client.close();
+    await servers.stop();
+  }
+}
+
+export async function runRaftBench(argv: readonly string[]): Promise<void> {
+  const args: Args = { trials: 20, loadSeconds: 60, batches: 300, latencyWrites: 300 };
+  for (let i = 0; i < argv.length; i += 2) {
+    const value = Number(argv[i + 1]);
+    if (argv[i] === '--trials') args.trials = value;
+    else if (argv[i] === '--load-seconds') args.loadSeconds = value;
+    else if (argv[i] === '--batches') args.batches = value;
+    else if (argv[i] === '--latency-writes') args.latencyWrites = value;
+  }
+  console.log(`raft bench: ${args.batches} batches of 100 × ${DIM}-d from 8 clients; ${args.latencyWrites} single writes; ${args.trials} failover trials; ${args.loadSeconds} s load`);
+  const one = await writeThroughput(1, args);
+  const three = await writeThroughput(3, args);
+  console.log(`upsert throughput: 1 node ${fmt(one.vectorsPerSecond, 0)} vectors/s, 3 nodes ${fmt(three.vectorsPerSecond, 0)} vectors/s, ratio 3/1 = ${fmt(three.vectorsPerSecond / one.vectorsPerSecond, 2)}`);
+  console.log(`commit latency p50: 1 node ${fmt(one.p50, 2)} ms, 3 nodes ${fmt(three.p50, 2)} ms, ratio 3/1 = ${fmt(three.p50 / one.p50, 2)}`);
+  console.log(`commit latency p99: 1 node ${fmt(one.p99, 2)} ms, 3 nodes ${fmt(three.p99, 2)} ms, ratio 3/1 = ${fmt(three.p99 / one.p99, 2)}`);
+
+  const times = (await failover(args)).sort((a, b) => a - b);
+  console.log(`failover (leader kill -9 → first acknowledged write) over ${times.length} trials: min ${fmt(times[0]!, 0)} ms, median ${fmt(percentile(times, 50), 0)} ms, max ${fmt(times.at(-1)!, 0)} ms`);
+
+  const load = await electionsUnderLoad(args);
+  console.log(`elections during ${args.loadSeconds} s of writes and searches with no faults: ${load.elections} (${load.writes} batches written, ${load.searches} searches)`);
+}

@@ -1,0 +1,35 @@
+/**
+ * Benchmarks. Each prints ratios against a baseline measured in the same run:
+ * these machines are shared and noisy, so absolute figures do not compare across runs.
+ *
+ *   npm run bench -- search   # binding in-process vs gRPC, Flat and HNSW32, recall@10, upserts
+ *   npm run bench -- raft     # 3 nodes vs 1: write throughput, commit latency; failover; elections under load
+ */
+import { runSearchBench } from './search.js';
+import { runRaftBench } from './raft.js';
+
+const [which, ...rest] = process.argv.slice(2);
+const benches: Record<string, (argv: readonly string[]) => Promise<void>> = {
+  search: runSearchBench,
+  raft: runRaftBench,
+};
+
+async function main(): Promise<void> {
+  const selected = which === undefined || which === 'all' ? Object.keys(benches) : [which];
+  for (const name of selected) {
+    const bench = benches[name];
+    if (bench === undefined) {
+      console.error(`unknown benchmark "${name}"; choose one of: ${Object.keys(benches).join(', ')}, all`);
+      process.exit(2);
+    }
+    await bench(rest);
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,184 @@
+/**
+ * A local cluster of `raftvec serve` child processes on loopback, for the README's
+ * demo and for trying raftvec out. Its description (ids, addresses, pids, secret)
+ * lives in `<root>/cluster.json` so a later command can stop it.
+ */
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, openSync, closeSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { packageRoot } from '../package-root.js';
+import { checkHealth } from '../client/health.js';
+import { ClusterStatusClient, type NodeStatus } from '../client/cluster-status.js';
+
+export interface LocalNode {
+  id: string;
+  address: string;
+  dataDir: string;
+  logFile: string;
+  pid: number;
+}
+
+export interface LocalCluster {
+  root: string;
+  secret: string;
+  nodes: LocalNode[];
+}
+
+const describeFile = (root: string): string => join(root, 'cluster.json');
+
+/** Finds a free loopback port by binding port 0 and releasing it. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export const peersArgument = (cluster: LocalCluster): string =>
+  cluster.nodes.map((n) => `${n.id}=${n.address}`).join(',');
+
+/** Starts (or restarts) one node of the cluster as a detached child process. */
+export function spawnNode(cluster: LocalCluster, node: LocalNode): number {
+  mkdirSync(node.dataDir, { recursive: true });
+  const log = openSync(node.logFile, 'a');
+  const child = spawn(
+    process.execPath,
+    [
+      join(packageRoot(), 'bin', 'raftvec.js'),
+      'serve',
+      '--id',
+      node.id,
+      '--listen',
+      node.address,
+      '--peers',
+      peersArgument(cluster),
+      '--data',
+      node.dataDir,
+    ],
+    {
+      detached: true,
+      stdio: ['ignore', log, log],
+      env: { ...process.env, RAFTVEC_CLUSTER_SECRET: cluster.secret },
+    },
+  );
+  closeSync(log);
+  child.unref();
+  if (child.pid === undefined) throw new Error(`could not start node ${node.id}`);
+  node.pid = child.pid;
+  saveCluster(cluster);
+  return child.pid;
+}
+
+export function saveCluster(cluster: LocalCluster): void {
+  writeFileSync(describeFile(cluster.root), `${JSON.stringify(cluster, null, 2)}\n`);
+}
+
+export function loadCluster(root: string): LocalCluster | undefined {
+  const file = describeFile(root);
+  if (!existsSync(file)) return undefined;
+  return JSON.parse(readFileSync(file, 'utf8')) as LocalCluster;
+}
+
+export const isAlive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** Starts `size` nodes with data under `root`. */
+export async function startLocalCluster(root: string, size = 3): Promise<LocalCluster> {
+  mkdirSync(root, { recursive: true });
+  const cluster: LocalCluster = { root, secret: randomBytes(16).toString('hex'), nodes: [] };
+  for (let i = 1; i <= size; i++) {
+    const id = `n${i}`;
+    cluster.nodes.push({
+      id,
+      address: `127.0.0.1:${await freePort()}`,
+      dataDir: join(root, id),
+      logFile: join(root, `${id}.log`),
+      pid: 0,
+    });
+  }
+  for (const node of cluster.nodes) spawnNode(cluster, node);
+  await Promise.all(cluster.nodes.map((node) => waitForServing(node)));
+  return cluster;
+}
+
+/** SIGTERM every node still running and waits for it to exit. */
+export async function stopLocalCluster(cluster: LocalCluster): Promise<string[]> {
+  const stopped: string[] = [];
+  for (const node of cluster.nodes) {
+    if (node.pid > 0 && isAlive(node.pid)) {
+      process.kill(node.pid, 'SIGTERM');
+      stopped.push(node.id);
+    }
+  }
+  await waitUntil(() => cluster.nodes.every((n) => n.pid <= 0 || !isAlive(n.pid)), 20_000, 'nodes to exit');
+  return stopped;
+}
+
+export async function waitUntil(
+  condition: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  what: string,
+): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > until) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+async function waitForServing(node: LocalNode): Promise<void> {
+  await waitUntil(
+    async () => {
+      if (!isAlive(node.pid)) {
+        throw new Error(`node ${node.id} exited during start; see ${node.logFile}`);
+      }
+      return (await checkHealth(node.address, '', 1_000).catch(() => 'UNKNOWN')) === 'SERVING';
+    },
+    60_000,
+    `node ${node.id} to serve at ${node.address}`,
+  );
+}
+
+/** Every reachable node's status (unreachable nodes are left out). */
+export async function clusterStatus(addresses: readonly string[]): Promise<NodeStatus[]> {
+  const statuses = await Promise.all(
+    addresses.map(async (address) => {
+      const client = new ClusterStatusClient(address);
+      try {
+        return await client.status(1_000);
+      } catch {
+        return undefined;
+      } finally {
+        client.close();
+      }
+    }),
+  );
+  return statuses.filter((s): s is NodeStatus => s !== undefined);
+}
+
+/** Waits until a leader is known to itself; returns its status. */
+export async function waitForLeader(addresses: readonly string[], timeoutMs = 30_000): Promise<NodeStatus> {
+  let leader: NodeStatus | undefined;
+  await waitUntil(
+    async () => {
+      leader = (await clusterStatus(addresses)).find((s) => s.role === 'leader');
+      return leader !== undefined;
+    },
+    timeoutMs,
+    'a leader to be elected',
+  );
+  return leader!;
+}

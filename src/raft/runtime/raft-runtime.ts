@@ -1,0 +1,412 @@
+import { join } from 'node:path';
+import type { ApplyResult, Command } from '../../domain.js';
+import { RaftvecError } from '../../errors.js';
+import { decodeCommand, encodeCommand } from '../../storage/command-codec.js';
+import { RaftLogStore } from '../../storage/raft-log-store.js';
+import { NotLeaderError, RaftInvariantError } from '../errors.js';
+import { RaftNode } from '../raft-node.js';
+import type { Entry, Message, NodeId, RaftStatus, Ready, SoftState } from '../types.js';
+import { PeerTransport } from './peer-transport.js';
+
+/** What the runtime needs from the state machine. */
+export interface ReplicatedStateMachine {
+  readonly appliedIndex: number;
+  apply(index: number, command: Command): Promise<ApplyResult>;
+}
+
+export interface RaftTiming {
+  /** Milliseconds per Raft tick. */
+  tickMs: number;
+  /** Election timeout in ticks (randomized in [electionTick, 2·electionTick)). */
+  electionTick: number;
+  heartbeatTick: number;
+}
+
+/**
+ * Defaults chosen for fast failover without spurious elections on a loaded 2-core
+ * machine: heartbeats every 50 ms, elections after 500–1000 ms of silence. The
+ * Raft paper (§9.3) suggests 150–300 ms on dedicated hardware; we leave room for
+ * event-loop stalls of a few hundred milliseconds (FAISS work runs off-loop, but
+ * LevelDB syncs and GC pauses do not).
+ */
+export const DEFAULT_RAFT_TIMING: RaftTiming = { tickMs: 50, electionTick: 10, heartbeatTick: 1 };
+
+export interface RaftRuntimeOptions {
+  id: NodeId;
+  /** Every voter's peer address, this node included. */
+  peers: ReadonlyMap<NodeId, string>;
+  /** Folder for the Raft log (a LevelDB of its own). */
+  dataDir: string;
+  clusterSecret: string;
+  stateMachine: ReplicatedStateMachine;
+  timing?: Partial<RaftTiming>;
+  /** Accepted but not yet applied proposals beyond which writes get RESOURCE_EXHAUSTED. */
+  maxPendingProposals?: number;
+  log?: (line: string) => void;
+  /** Called when the node must stop: its disk or its invariants can no longer be trusted. */
+  onFatal?: (error: unknown) => void;
+}
+
+interface PendingProposal {
+  term: number;
+  resolve: (outcome: { result: ApplyResult; logIndex: number }) => void;
+  reject: (error: unknown) => void;
+}
+
+interface PendingRead {
+  resolve: () => void;
+  reject: (error: unknown) => void;
+  /** Set once the leader confirmed the read index; waiting for apply to reach it. */
+  index?: number;
+}
+
+const NOT_COMMITTED = 'it was not committed; retrying is safe';
+
+/**
+ * Drives the I/O-free Raft core: ticks it on a timer, feeds it peer messages and
+ * proposals, and carries out each Ready in the order the core requires — persist
+ * (one synced LevelDB batch for everything the Ready holds: group commit), then
+ * send, then apply in log order. Every core call happens synchronously on the
+ * event loop, so no message is handled in the middle of another (pitfall 8).
+ */
+export class RaftRuntime {
+  readonly id: NodeId;
+  private readonly node: RaftNode;
+  private readonly transport: PeerTransport;
+  private readonly timing: RaftTiming;
+  private readonly proposals = new Map<number, PendingProposal>();
+  private readonly reads = new Map<string, PendingRead>();
+  private readonly appliedWaiters: { index: number; resolve: () => void }[] = [];
+  private readonly maxPendingProposals: number;
+  private readonly log: (line: string) => void;
+  private softState: SoftState = { role: 'follower', leaderId: undefined };
+  private ticker: NodeJS.Timeout | undefined;
+  private cycle: Promise<void> | undefined;
+  private cycleRequested = false;
+  private applyChain: Promise<void> = Promise.resolve();
+  private readSeq = 0;
+  private stopped = false;
+  private fatal: unknown;
+  /** Counts leaderships this node won, and elections it saw, for benchmarks and status. */
+  electionsObserved = 0;
+
+  private constructor(
+    private readonly options: RaftRuntimeOptions,
+    private readonly store: RaftLogStore,
+    node: RaftNode,
+  ) {
+    this.id = options.id;
+    this.node = node;
+    this.timing = { ...DEFAULT_RAFT_TIMING, ...options.timing };
+    this.transport = new PeerTransport(options.peers, options.clusterSecret);
+    this.maxPendingProposals = options.maxPendingProposals ?? 4096;
+    this.log = options.log ?? ((line) => process.stderr.write(`${line}\n`));
+  }
+
+  static async open(options: RaftRuntimeOptions): Promise<RaftRuntime> {
+    if (!options.peers.has(options.id)) {
+      throw new RaftvecError('INVALID_ARGUMENT', `--peers must include this node's own id ${options.id}`);
+    }
+    const timing = { ...DEFAULT_RAFT_TIMING, ...options.timing };
+    const { store, state } = await RaftLogStore.open(join(options.dataDir));
+    const applied = options.stateMachine.appliedIndex;
+    const lastIndex = state.entries.at(-1)?.index ?? 0;
+    if (applied > lastIndex) {
+      await store.close();
+      throw new RaftvecError(
+        'INTERNAL',
+        `the state machine has applied entry ${applied} but the Raft log ends at ${lastIndex}: the data directory is inconsistent`,
+      );
+    }
+    // Only committed entries are ever applied, so the applied index is a commit index
+    // this node knows of even if the (unsynced) commit in the hard state was lost.
+    const commit = Math.max(state.hardState.commit, applied);
+    const node = new RaftNode(
+      {
+        id: options.id,
+        peers: [...options.peers.keys()],
+        electionTick: timing.electionTick,
+        heartbeatTick: timing.heartbeatTick,
+        random: Math.random,
+      },
+      {
+        hardState: { term: state.hardState.term, vote: state.hardState.vote ?? undefined, commit },
+        entries: state.entries,
+        applied,
+      },
+    );
+    const runtime = new RaftRuntime(options, store, node);
+    runtime.start();
+    return runtime;
+  }
+
+  private start(): void {
+    this.ticker = setInterval(() => {
+      this.node.tick();
+      this.kick();
+    }, this.timing.tickMs);
+    this.kick();
+  }
+
+  /** A message from a peer (already authenticated by the transport). */
+  deliver(message: Message): void {
+    if (this.stopped) return;
+    this.node.step(message);
+    this.kick();
+  }
+
+  get role(): SoftState['role'] {
+    return this.softState.role;
+  }
+
+  get leaderId(): NodeId | undefined {
+    return this.softState.leaderId;
+  }
+
+  leaderAddress(): string | undefined {
+    const leader = this.softState.leaderId;
+    return leader === undefined ? undefined : this.options.peers.get(leader);
+  }
+
+  status(): RaftStatus {
+    return this.node.status();
+  }
+
+  /** The index of the last entry the local state machine applied. */
+  get appliedIndex(): number {
+    return this.options.stateMachine.appliedIndex;
+  }
+
+  /** Every voter's id and peer address, this node included. */
+  get members(): ReadonlyMap<NodeId, string> {
+    return this.options.peers;
+  }
+
+  /**
+   * Appends `command` to the log (leader only) and resolves once it is committed and
+   * applied here. Rejects with UNAVAILABLE carrying the leader's address on a follower.
+   */
+  propose(command: Command): Promise<{ result: ApplyResult; logIndex: number }> {
+    this.assertRunning();
+    if (this.proposals.size >= this.maxPendingProposals) {
+      return Promise.reject(
+        new RaftvecError(
+          'RESOURCE_EXHAUSTED',
+          `${this.proposals.size} writes are waiting to commit; the write was not accepted, retry with backoff`,
+        ),
+      );
+    }
+    let position: { index: number; term: number };
+    try {
+      position = this.node.propose(encodeCommand(command));
+    } catch (error) {
+      return Promise.reject(this.translate(error));
+    }
+    const outcome = new Promise<{ result: ApplyResult; logIndex: number }>((resolve, reject) => {
+      this.proposals.set(position.index, { term: position.term, resolve, reject });
+    });
+    this.kick();
+    return outcome;
+  }
+
+  /**
+   * Resolves when a read served from the local state machine is linearizable: the
+   * leader confirmed its leadership with a majority after the read arrived, and has
+   * applied everything committed before it (ReadIndex, Raft thesis §6.4).
+   */
+  readBarrier(): Promise<void> {
+    this.assertRunning();
+    const requestId = `${this.id}-${++this.readSeq}`;
+    try {
+      this.node.readIndex(requestId);
+    } catch (error) {
+      return Promise.reject(this.translate(error));
+    }
+    const done = new Promise<void>((resolve, reject) => this.reads.set(requestId, { resolve, reject }));
+    this.kick();
+    return done;
+  }
+
+  /** Resolves once the local state machine has applied `index`. */
+  waitForApplied(index: number): Promise<void> {
+    if (this.options.stateMachine.appliedIndex >= index) return Promise.resolve();
+    return new Promise((resolve) => this.appliedWaiters.push({ index, resolve }));
+  }
+
+  /** Asks the core for a Ready and handles it, unless a cycle is already running. */
+  private kick(): void {
+    if (this.stopped) return;
+    if (this.cycle !== undefined) {
+      this.cycleRequested = true;
+      return;
+    }
+    this.cycle = this.runCycles()
+      .catch((error: unknown) => this.fail(error))
+      .finally(() => {
+        this.cycle = undefined;
+      });
+  }
+
+  private async runCycles(): Promise<void> {
+    do {
+      this.cycleRequested = false;
+      while (!this.stopped && this.node.hasReady()) await this.handleReady(this.node.ready());
+    } while (this.cycleRequested && !this.stopped);
+  }
+
+  private async handleReady(ready: Ready): Promise<void> {
+    if (ready.softState) this.onSoftState(ready.softState);
+    // Persist before send: a vote or an acknowledgement promises what is on disk.
+    if (ready.entries.length > 0 || ready.hardState !== undefined) {
+      const hardState = ready.hardState && {
+        term: ready.hardState.term,
+        vote: ready.hardState.vote ?? null,
+        commit: ready.hardState.commit,
+      };
+      await this.store.persist(ready.entries, hardState, ready.mustSync);
+    }
+    this.transport.send(ready.messages);
+    for (const readState of ready.readStates) this.onReadState(readState.requestId, readState.index);
+    if (ready.committedEntries.length > 0) {
+      const entries = ready.committedEntries;
+      // Applying runs behind the next persist: the log keeps growing while FAISS works.
+      this.applyChain = this.applyChain.then(() => this.applyEntries(entries));
+      this.applyChain.catch((error: unknown) => this.fail(error));
+    }
+    this.node.advance(ready);
+  }
+
+  private async applyEntries(entries: readonly Entry[]): Promise<void> {
+    const stateMachine = this.options.stateMachine;
+    for (const entry of entries) {
+      if (entry.index <= stateMachine.appliedIndex) continue; // applied before a restart
+      const command: Command = entry.type === 'noop' ? { kind: 'noop' } : decodeCommand(entry.data);
+      const result = await stateMachine.apply(entry.index, command);
+      this.settleProposal(entry, result);
+      this.settleAppliedWaiters(entry.index);
+    }
+  }
+
+  private settleProposal(entry: Entry, result: ApplyResult): void {
+    const pending = this.proposals.get(entry.index);
+    if (pending === undefined) return;
+    this.proposals.delete(entry.index);
+    if (pending.term === entry.term) pending.resolve({ result, logIndex: entry.index });
+    else {
+      // Another leader's entry took this index: ours was truncated and can never commit.
+      pending.reject(new RaftvecError('UNAVAILABLE', `leadership changed before the write committed; ${NOT_COMMITTED}`));
+    }
+  }
+
+  private settleAppliedWaiters(applied: number): void {
+    for (let i = this.appliedWaiters.length - 1; i >= 0; i--) {
+      const waiter = this.appliedWaiters[i]!;
+      if (waiter.index <= applied) {
+        this.appliedWaiters.splice(i, 1);
+        waiter.resolve();
+      }
+    }
+    for (const [id, read] of this.reads) {
+      if (read.index !== undefined && read.index <= applied) {
+        this.reads.delete(id);
+        read.resolve();
+      }
+    }
+  }
+
+  private onReadState(requestId: string, index: number): void {
+    const read = this.reads.get(requestId);
+    if (read === undefined) return;
+    if (this.options.stateMachine.appliedIndex >= index) {
+      this.reads.delete(requestId);
+      read.resolve();
+    } else read.index = index;
+  }
+
+  private onSoftState(next: SoftState): void {
+    const previous = this.softState;
+    this.softState = next;
+    if (next.role === 'leader' && previous.role !== 'leader') {
+      this.electionsObserved++;
+      this.log(`raftvec: ${this.id} became leader in term ${this.node.status().term}`);
+    }
+    if (previous.role === 'leader' && next.role !== 'leader') {
+      // The core drops ReadIndex requests when it loses leadership; fail them now.
+      const error = this.notLeader();
+      for (const [id, read] of this.reads) {
+        if (read.index === undefined) {
+          this.reads.delete(id);
+          read.reject(error);
+        }
+      }
+      // Proposals stay: their entries may still commit under the next leader, and
+      // apply settles them either way (or their deadline does).
+    }
+  }
+
+  private notLeader(): RaftvecError {
+    const address = this.leaderAddress();
+    return new RaftvecError(
+      'UNAVAILABLE',
+      address === undefined
+        ? `node ${this.id} is not the leader and knows no leader yet (an election is under way); retry shortly`
+        : `node ${this.id} is not the leader; send writes and reads to the leader ${this.softState.leaderId} at ${address}`,
+      address === undefined ? {} : { 'leader-address': address, 'leader-id': this.softState.leaderId ?? '' },
+    );
+  }
+
+  private translate(error: unknown): unknown {
+    if (error instanceof NotLeaderError) {
+      // The core's view may be newer than the last softState we handled.
+      if (error.leaderId !== undefined) this.softState = { ...this.softState, leaderId: error.leaderId };
+      return this.notLeader();
+    }
+    return error;
+  }
+
+  private assertRunning(): void {
+    if (this.fatal !== undefined) {
+      throw new RaftvecError('UNAVAILABLE', `node ${this.id} stopped after a fatal error: ${String(this.fatal)}`);
+    }
+    if (this.stopped) throw new RaftvecError('UNAVAILABLE', `node ${this.id} is shutting down`);
+  }
+
+  private fail(error: unknown): void {
+    if (this.fatal !== undefined) return;
+    this.fatal = error;
+    const kind = error instanceof RaftInvariantError ? 'a Raft invariant was violated' : 'a storage step failed';
+    this.log(`raftvec: FATAL on ${this.id}: ${kind}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    this.stopTimers();
+    const failure = new RaftvecError('UNAVAILABLE', `node ${this.id} stopped: ${kind}`);
+    for (const pending of this.proposals.values()) pending.reject(failure);
+    for (const read of this.reads.values()) read.reject(failure);
+    this.proposals.clear();
+    this.reads.clear();
+    this.options.onFatal?.(error);
+  }
+
+  private stopTimers(): void {
+    this.stopped = true;
+    if (this.ticker) clearInterval(this.ticker);
+    this.ticker = undefined;
+  }
+
+  /** Stops ticking and talking; waits for the in-progress persist and apply to finish. */
+  async close(): Promise<void> {
+    if (this.stopped && this.cycle === undefined) {
+      this.transport.close();
+      await this.store.close().catch(() => undefined);
+      return;
+    }
+    this.stopTimers();
+    await this.cycle?.catch(() => undefined);
+    await this.applyChain.catch(() => undefined);
+    this.transport.close();
+    const closing = new RaftvecError('UNAVAILABLE', `node ${this.id} is shutting down; the write may still commit`);
+    for (const pending of this.proposals.values()) pending.reject(closing);
+    for (const read of this.reads.values()) read.reject(closing);
+    this.proposals.clear();
+    this.reads.clear();
+    await this.store.close();
+  }
+}

@@ -1,0 +1,155 @@
+/**
+ * A real raftvec cluster for tests: N `raftvec serve` processes on loopback, each
+ * peer link optionally through a TcpProxy so a test can partition nodes.
+ */
+import { createServer } from 'node:net';
+import { RaftvecClient } from '../../src/client/client.js';
+import { ClusterStatusClient, type NodeStatus } from '../../src/client/cluster-status.js';
+import { TcpProxy } from './tcp-proxy.js';
+import { waitFor, type NodeProcess, type ProcessGroup } from './processes.js';
+
+export const TEST_CLUSTER_SECRET = 'test-cluster-secret';
+
+export interface ClusterMember {
+  id: string;
+  /** The node's own listen address (clients may use it directly). */
+  address: string;
+  dataDir: string;
+  process?: NodeProcess;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const bound = server.address();
+      server.close(() => resolve(typeof bound === 'object' && bound !== null ? bound.port : 0));
+    });
+  });
+}
+
+export class TestCluster {
+  /** proxies.get(`${from}->${to}`): the link `from` uses to reach `to`. */
+  private readonly proxies = new Map<string, TcpProxy>();
+
+  private constructor(
+    private readonly group: ProcessGroup,
+    readonly members: ClusterMember[],
+  ) {}
+
+  /** Starts `size` nodes and waits until every one serves. */
+  static async start(group: ProcessGroup, size: number, options: { proxied?: boolean } = {}): Promise<TestCluster> {
+    const members: ClusterMember[] = [];
+    for (let i = 1; i <= size; i++) {
+      members.push({ id: `n${i}`, address: `127.0.0.1:${await freePort()}`, dataDir: await group.tempDir(`n${i}`) });
+    }
+    const cluster = new TestCluster(group, members);
+    if (options.proxied) {
+      for (const from of members) {
+        for (const to of members) {
+          if (from !== to) cluster.proxies.set(`${from.id}->${to.id}`, await TcpProxy.start(to.address));
+        }
+      }
+    }
+    await Promise.all(members.map((m) => cluster.startMember(m)));
+    return cluster;
+  }
+
+  get addresses(): string[] {
+    return this.members.map((m) => m.address);
+  }
+
+  member(id: string): ClusterMember {
+    const member = this.members.find((m) => m.id === id);
+    if (!member) throw new Error(`no member ${id}`);
+    return member;
+  }
+
+  private peersFor(self: ClusterMember): string {
+    return this.members
+      .map((m) => `${m.id}=${m === self ? m.address : (this.proxies.get(`${self.id}->${m.id}`)?.address ?? m.address)}`)
+      .join(',');
+  }
+
+  /** (Re)starts a member on its data directory. */
+  async startMember(member: ClusterMember): Promise<NodeProcess> {
+    member.process = await this.group.startNode({
+      name: member.id,
+      dataDir: member.dataDir,
+      listen: member.address,
+      args: ['--id', member.id, '--peers', this.peersFor(member)],
+      env: { ...process.env, RAFTVEC_CLUSTER_SECRET: TEST_CLUSTER_SECRET },
+    });
+    return member.process;
+  }
+
+  async kill(id: string, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    await this.member(id).process?.kill(signal);
+  }
+
+  running(): ClusterMember[] {
+    return this.members.filter((m) => m.process?.running);
+  }
+
+  /** Cuts every link between `id` and the other members, both ways. */
+  isolate(id: string): void {
+    for (const [link, proxy] of this.proxies) {
+      const [from, to] = link.split('->');
+      if (from === id || to === id) proxy.cut();
+    }
+  }
+
+  heal(): void {
+    for (const proxy of this.proxies.values()) proxy.heal();
+  }
+
+  async status(id: string): Promise<NodeStatus | undefined> {
+    const client = new ClusterStatusClient(this.member(id).address);
+    try {
+      return await client.status(1_000);
+    } catch {
+      return undefined;
+    } finally {
+      client.close();
+    }
+  }
+
+  /** Waits for a leader among `among` (default: running members) that they all agree on. */
+  async waitForLeader(among: readonly string[] = this.running().map((m) => m.id), timeoutMs = 30_000): Promise<NodeStatus> {
+    return waitFor(
+      `a leader among ${among.join(', ')}`,
+      async () => {
+        const statuses = await Promise.all(among.map((id) => this.status(id)));
+        const leader = statuses.find((s) => s?.role === 'leader');
+        if (!leader) return undefined;
+        const agreed = statuses.every((s) => s !== undefined && s.leaderId === leader.id && s.term === leader.term);
+        return agreed ? leader : undefined;
+      },
+      { timeoutMs },
+    );
+  }
+
+  /** Waits until member `id` has applied at least `index`. */
+  async waitForApplied(id: string, index: number, timeoutMs = 30_000): Promise<NodeStatus> {
+    return waitFor(
+      `${id} to apply index ${index}`,
+      async () => {
+        const s = await this.status(id);
+        return s !== undefined && s.appliedIndex >= index ? s : undefined;
+      },
+      { timeoutMs },
+    );
+  }
+
+  client(options: { addresses?: string[]; deadlineMs?: number; maxAttempts?: number } = {}): RaftvecClient {
+    return new RaftvecClient(options.addresses ?? this.addresses, {
+      deadlineMs: options.deadlineMs ?? 20_000,
+      retry: { maxAttempts: options.maxAttempts ?? 20, initialBackoffMs: 25, maxBackoffMs: 500 },
+    });
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.proxies.values()].map((p) => p.close()));
+  }
+}
