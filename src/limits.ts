@@ -11,6 +11,15 @@ export const limits = {
   maxScrollLimit: 10_000,
   maxMetadataBytes: 64 * 1024,
   maxIndexSpecLength: 256,
+  /** Nesting depth of metadata objects/arrays (a flat object has depth 1). */
+  maxMetadataDepth: 32,
+  /** Conditions in one filter, and values in one `in` condition. */
+  maxFilterConditions: 64,
+  maxFilterInValues: 1_024,
+  maxFilterKeyLength: 256,
+  /** Search-time knobs: HNSW efSearch and IVF nprobe. */
+  maxEfSearch: 32_768,
+  maxNprobe: 65_536,
   /** gRPC message size limit, both directions. A larger message gets RESOURCE_EXHAUSTED. */
   maxMessageBytes: 64 * 1024 * 1024,
 } as const;

@@ -1,0 +1,347 @@
+/**
+ * One collection's FAISS index, as the state machine uses it: node-local state
+ * derived from the vectors in LevelDB (rebuilt on open), never replicated.
+ *
+ * - Cosine: vectors are L2-normalized (by the state machine, on write) and
+ *   queries are normalized here; the FAISS index then uses inner product.
+ * - Labels are the state machine's int64 labels, never reused (the binding
+ *   tombstones removals for HNSW).
+ * - Training (IVF, PQ, …): an index that needs training cannot take vectors
+ *   before it is trained. Until the collection holds {@link trainingThreshold}
+ *   points, they go into a *staging* `Flat` index of the same metric (searches
+ *   are exact); when the threshold is reached, the state machine hands over all
+ *   stored vectors, the real index is trained on them, takes them all, and the
+ *   staging index is dropped. The index is trained once; it is re-trained from
+ *   all stored vectors only when it is rebuilt (on open).
+ * - Search planning (filters): see {@link CollectionIndex.search}.
+ */
+import type { Metric } from '../domain.js';
+import { RaftvecError } from '../errors.js';
+import { limits } from '../limits.js';
+import { FaissError, FaissIndex } from './faiss.js';
+
+/**
+ * A filtered search whose filter matches at most this many points is answered
+ * by brute force over exactly those points (`searchExact`), like Qdrant's
+ * planner does under its full-scan threshold. Brute force over m points costs
+ * m·d multiply-adds per query: 20,000 × 768 ≈ 15 M, a few milliseconds —
+ * about what an HNSW walk costs when most of the graph is filtered out, and
+ * exact. Above it the filter is loose enough that the ANN index with an id
+ * selector finds k matches quickly; when it still returns fewer than
+ * min(k, matches), the planner falls back to brute force over the matches.
+ */
+export const FILTER_EXACT_THRESHOLD = 20_000;
+
+/** Rebuild an index once it holds this many tombstones and more tombstones than live points. */
+export const REBUILD_MIN_TOMBSTONES = 10_000;
+
+export interface IndexHit {
+  label: number;
+  /** Distance as FAISS reports it (squared L2, or inner product for ip/cosine). */
+  score: number;
+}
+
+export interface IndexSearchOptions {
+  efSearch?: number;
+  nprobe?: number;
+  /**
+   * The labels a filter matched (the filter is evaluated by the caller). Absent:
+   * no filter. Present and empty: nothing matches.
+   */
+  allowLabels?: BigInt64Array;
+  /** Every live label, for the exact fallback of an unfiltered search. */
+  allLabels: () => BigInt64Array;
+}
+
+/** L2-normalizes `v` into a new array (float64 accumulation; deterministic). */
+export function normalized(v: Float32Array): Float32Array {
+  let sum = 0;
+  for (let i = 0; i < v.length; i++) sum += v[i]! * v[i]!;
+  const norm = Math.sqrt(sum);
+  const out = new Float32Array(v.length);
+  if (norm === 0 || !Number.isFinite(norm)) {
+    out.set(v);
+    return out;
+  }
+  for (let i = 0; i < v.length; i++) out[i] = v[i]! / norm;
+  return out;
+}
+
+/**
+ * How many points a collection needs before an index that requires training is
+ * trained: max(256, 39·nlist, 2^pq_bits). FAISS k-means wants ≥ 39 training
+ * points per centroid (it warns below that and fails below 1 per centroid); PQ
+ * needs 2^nbits points per sub-quantizer (256 for the default 8 bits).
+ */
+export function trainingThreshold(indexSpec: string): number {
+  let threshold = 256;
+  for (const m of indexSpec.matchAll(/IVF(\d+)/gi))
+    threshold = Math.max(threshold, 39 * Number(m[1]));
+  for (const m of indexSpec.matchAll(/IMI(\d+)x(\d+)/gi))
+    threshold = Math.max(threshold, 39 * 2 ** Number(m[2]));
+  for (const m of indexSpec.matchAll(/PQ\d+x(\d+)/gi))
+    threshold = Math.max(threshold, 2 ** Number(m[1]));
+  return threshold;
+}
+
+const faissMetric = (metric: Metric): 'l2' | 'ip' => (metric === 'l2' ? 'l2' : 'ip');
+
+export class CollectionIndex {
+  readonly dimension: number;
+  readonly metric: Metric;
+  readonly indexSpec: string;
+  private main: FaissIndex;
+  /** The exact index that holds the points while `main` is not trained. */
+  private staging: FaissIndex | null;
+  private threshold: number;
+  private live = 0;
+  private readonly isHnsw: boolean;
+
+  private constructor(dimension: number, metric: Metric, indexSpec: string, main: FaissIndex) {
+    this.dimension = dimension;
+    this.metric = metric;
+    this.indexSpec = indexSpec;
+    this.main = main;
+    this.staging = main.isTrained
+      ? null
+      : FaissIndex.create(dimension, 'Flat', faissMetric(metric));
+    this.threshold = trainingThreshold(indexSpec);
+    this.isHnsw = /HNSW/i.test(indexSpec);
+  }
+
+  /**
+   * Creates an empty index. Throws RaftvecError INVALID_ARGUMENT when FAISS
+   * rejects the factory string for this dimension (deterministic for a given
+   * FAISS build, so the state machine may rely on it).
+   */
+  static create(dimension: number, metric: Metric, indexSpec: string): CollectionIndex {
+    let main: FaissIndex;
+    try {
+      main = FaissIndex.create(dimension, indexSpec, faissMetric(metric));
+    } catch (err) {
+      // Only FAISS refusing the spec is the caller's mistake (and deterministic);
+      // a missing addon or an internal failure must not become an INVALID_ARGUMENT
+      // result that this replica alone would record.
+      if (
+        !(err instanceof FaissError) ||
+        (err.code !== 'INVALID_ARGUMENT' && err.code !== 'FAISS')
+      ) {
+        throw new RaftvecError(
+          'INTERNAL',
+          `cannot create a FAISS index: ${(err as Error).message}`,
+        );
+      }
+      throw new RaftvecError(
+        'INVALID_ARGUMENT',
+        `index spec ${JSON.stringify(indexSpec)} is not a FAISS factory string usable with dimension ${dimension}: ${(err as Error).message}`,
+      );
+    }
+    return new CollectionIndex(dimension, metric, indexSpec, main);
+  }
+
+  /** Live points (added and not removed). */
+  get size(): number {
+    return this.live;
+  }
+
+  /** True while the index is untrained and points are searched exactly in the staging index. */
+  get staged(): boolean {
+    return this.staging !== null;
+  }
+
+  /** Whether the caller should now call {@link load} with every stored vector, to train the index. */
+  get wantsTraining(): boolean {
+    return this.staging !== null && this.live >= this.threshold;
+  }
+
+  /** The index that currently holds the points. */
+  private get target(): FaissIndex {
+    return this.staging ?? this.main;
+  }
+
+  private useMain(index: FaissIndex, live: number): void {
+    this.main = index;
+    this.staging = null;
+    this.live = live;
+  }
+
+  /** Prepares queries: one flat array, normalized for cosine. */
+  prepareQueries(vectors: readonly Float32Array[]): Float32Array {
+    const out = new Float32Array(vectors.length * this.dimension);
+    vectors.forEach((v, i) =>
+      out.set(this.metric === 'cosine' ? normalized(v) : v, i * this.dimension),
+    );
+    return out;
+  }
+
+  /** Adds vectors (already normalized for cosine) under fresh labels. */
+  async add(vectors: Float32Array, labels: BigInt64Array): Promise<void> {
+    if (labels.length === 0) return;
+    await this.target.add(vectors, labels);
+    this.live += labels.length;
+  }
+
+  /** Removes labels that are present. */
+  async remove(labels: BigInt64Array): Promise<void> {
+    if (labels.length === 0) return;
+    await this.target.remove(labels);
+    this.live -= labels.length;
+  }
+
+  /** Whether the caller should now call {@link load} with every stored vector to drop tombstones. */
+  get wantsRebuild(): boolean {
+    const dead = this.target.tombstoneCount;
+    return dead >= REBUILD_MIN_TOMBSTONES && dead > this.live;
+  }
+
+  /**
+   * Replaces the index's content with exactly these vectors (every live point):
+   * a fresh FAISS index, trained on them first if it needs training and there
+   * are enough of them, else a staging `Flat` index. Used on open, when the
+   * training threshold is crossed, and to drop tombstones (HNSW and IVF keep
+   * removed vectors in memory as tombstones until rebuilt).
+   *
+   * When training fails, the points stay in an exact staging index and
+   * training is tried again once the collection has doubled.
+   */
+  async load(vectors: Float32Array, labels: BigInt64Array): Promise<void> {
+    const fresh = FaissIndex.create(this.dimension, this.indexSpec, faissMetric(this.metric));
+    if (fresh.isTrained) {
+      if (labels.length > 0) await fresh.add(vectors, labels);
+      this.useMain(fresh, labels.length);
+      return;
+    }
+    if (labels.length >= this.threshold) {
+      try {
+        await fresh.train(vectors);
+        await fresh.add(vectors, labels);
+        this.useMain(fresh, labels.length);
+        return;
+      } catch {
+        // Node-local: searches stay exact in the staging index meanwhile.
+        this.threshold = Math.max(this.threshold, labels.length) * 2;
+      }
+    }
+    const staging = FaissIndex.create(this.dimension, 'Flat', faissMetric(this.metric));
+    if (labels.length > 0) await staging.add(vectors, labels);
+    this.main = FaissIndex.create(this.dimension, this.indexSpec, faissMetric(this.metric));
+    this.staging = staging;
+    this.live = labels.length;
+  }
+
+  /**
+   * Searches `nq` prepared queries (see {@link prepareQueries}) for `k` hits each.
+   *
+   * Unfiltered: the ANN index; a query that returns fewer than min(k, size)
+   * hits (HNSW under tombstones, IVF with few probes) is retried — for HNSW
+   * with a larger efSearch, then by brute force over every live point.
+   *
+   * Filtered (`allowLabels` = the matching labels): when at most
+   * {@link FILTER_EXACT_THRESHOLD} points match, brute force over just those;
+   * otherwise the ANN index restricted to them by an id selector, with brute
+   * force over the matches for any query that comes back short of
+   * min(k, matches). Either way a filtered search returns k hits whenever at
+   * least k points match.
+   */
+  async search(
+    queries: Float32Array,
+    nq: number,
+    k: number,
+    opts: IndexSearchOptions,
+  ): Promise<IndexHit[][]> {
+    const index = this.target;
+    const annOptions: { efSearch?: number; nprobe?: number; allowIds?: BigInt64Array } = {};
+    // The binding ignores a knob the index type has no use for (efSearch also
+    // tunes an IVF's HNSW quantizer).
+    if (opts.efSearch !== undefined) annOptions.efSearch = opts.efSearch;
+    if (opts.nprobe !== undefined) annOptions.nprobe = opts.nprobe;
+
+    let candidates: BigInt64Array | null;
+    let want: number;
+    if (opts.allowLabels) {
+      candidates = opts.allowLabels;
+      want = Math.min(k, candidates.length);
+      if (want === 0) return Array.from({ length: nq }, () => []);
+      if (candidates.length <= FILTER_EXACT_THRESHOLD) {
+        return toHits(await index.searchExact(queries, want, candidates), nq, want);
+      }
+      annOptions.allowIds = candidates;
+    } else {
+      candidates = null;
+      want = Math.min(k, this.live);
+      if (want === 0) return Array.from({ length: nq }, () => []);
+    }
+
+    let hits = toHits(await index.search(queries, k, annOptions), nq, k);
+    let short = shortQueries(hits, want);
+    if (short.length > 0 && this.isHnsw && !this.staging) {
+      const efSearch = Math.min(
+        limits.maxEfSearch,
+        Math.max(2 * k, 4 * (annOptions.efSearch ?? 64)),
+      );
+      hits = await this.redo(
+        hits,
+        short,
+        queries,
+        (q) => index.search(q, k, { ...annOptions, efSearch }),
+        k,
+      );
+      short = shortQueries(hits, want);
+    }
+    if (short.length > 0) {
+      const pool = candidates ?? opts.allLabels();
+      const n = Math.min(k, pool.length);
+      hits = await this.redo(hits, short, queries, (q) => index.searchExact(q, n, pool), n);
+    }
+    return hits;
+  }
+
+  private async redo(
+    hits: IndexHit[][],
+    which: number[],
+    queries: Float32Array,
+    run: (q: Float32Array) => Promise<{ distances: Float32Array; labels: BigInt64Array }>,
+    k: number,
+  ): Promise<IndexHit[][]> {
+    const d = this.dimension;
+    const subset = new Float32Array(which.length * d);
+    which.forEach((qi, j) => subset.set(queries.subarray(qi * d, (qi + 1) * d), j * d));
+    const again = toHits(await run(subset), which.length, k);
+    const out = hits.slice();
+    which.forEach((qi, j) => {
+      out[qi] = again[j]!;
+    });
+    return out;
+  }
+
+  /** Serialized FAISS index (the trained one, or the staging one while untrained). */
+  serialize(): Buffer {
+    return this.target.serialize();
+  }
+}
+
+function toHits(
+  result: { distances: Float32Array; labels: BigInt64Array },
+  nq: number,
+  k: number,
+): IndexHit[][] {
+  const out: IndexHit[][] = [];
+  for (let q = 0; q < nq; q++) {
+    const row: IndexHit[] = [];
+    for (let j = 0; j < k; j++) {
+      const label = result.labels[q * k + j];
+      if (label === undefined || label < 0n) continue;
+      row.push({ label: Number(label), score: result.distances[q * k + j]! });
+    }
+    out.push(row);
+  }
+  return out;
+}
+
+function shortQueries(hits: IndexHit[][], want: number): number[] {
+  const out: number[] = [];
+  hits.forEach((row, i) => {
+    if (row.length < want) out.push(i);
+  });
+  return out;
+}

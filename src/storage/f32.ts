@@ -1,0 +1,36 @@
+/** Float32 vectors ⇄ little-endian bytes, bit-exact (NaN payloads and -0 included). */
+
+const HOST_IS_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** Writes `vector` as little-endian float32 into `out` at `offset`. */
+export function writeF32LE(vector: Float32Array, out: Uint8Array, offset: number): void {
+  if (HOST_IS_LITTLE_ENDIAN) {
+    out.set(new Uint8Array(vector.buffer, vector.byteOffset, vector.byteLength), offset);
+    return;
+  }
+  const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
+  for (let i = 0; i < vector.length; i++) view.setFloat32(offset + i * 4, vector[i]!, true);
+}
+
+export function f32ToLE(vector: Float32Array): Uint8Array {
+  const out = new Uint8Array(vector.length * 4);
+  writeF32LE(vector, out, 0);
+  return out;
+}
+
+/** Reads `count` little-endian float32 values from `bytes` at `offset` into a new array. */
+export function readF32LE(bytes: Uint8Array, offset: number, count: number): Float32Array {
+  if (offset + count * 4 > bytes.length) {
+    throw new RangeError(
+      `need ${count * 4} bytes at offset ${offset}, have ${bytes.length - offset}`,
+    );
+  }
+  const out = new Float32Array(count);
+  if (HOST_IS_LITTLE_ENDIAN) {
+    new Uint8Array(out.buffer).set(bytes.subarray(offset, offset + count * 4));
+    return out;
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  for (let i = 0; i < count; i++) out[i] = view.getFloat32(offset + i * 4, true);
+  return out;
+}

@@ -1,0 +1,150 @@
+/**
+ * The LevelDB key layout of the vector state machine. Keys are raw bytes; the
+ * first byte is an ASCII tag saying what the key holds:
+ *
+ * | key                                   | value                                                     |
+ * |---------------------------------------|-----------------------------------------------------------|
+ * | `M` `appliedIndex`                    | uint64 BE: the last applied Raft log index                |
+ * | `M` `format`                          | uint32 BE: layout version ({@link FORMAT_VERSION})        |
+ * | `S` clientId (UTF-8)                  | JSON {@link SessionRecord}: last sequence + its result    |
+ * | `C` name (UTF-8)                      | JSON {@link CollectionRecord}: spec, uid, next label      |
+ * | `D` uid (uint64 BE)                   | empty: a dropped collection whose data is being cleared   |
+ * | `P` uid (uint64 BE) id (UTF-8)        | point record: label uint64 BE, vector f32 LE, metadata JSON |
+ * | `L` uid (uint64 BE) label (uint64 BE) | id (UTF-8): the label → id map                            |
+ *
+ * A collection's data is keyed by its *uid* — the log index of the entry that
+ * created it — never by its name, so dropping a collection only deletes its `C`
+ * key (plus a `D` tombstone for the lazy clean-up of its data), and a collection
+ * re-created under the same name starts from an empty key range.
+ *
+ * `P` keys of one collection sort by the byte order of the UTF-8 id, which is
+ * the order of `scroll`.
+ */
+
+import { readF32LE, writeF32LE } from './f32.js';
+
+export const FORMAT_VERSION = 1;
+
+const TAG_META = 0x4d; // 'M'
+const TAG_SESSION = 0x53; // 'S'
+const TAG_COLLECTION = 0x43; // 'C'
+const TAG_DROPPED = 0x44; // 'D'
+const TAG_POINT = 0x50; // 'P'
+const TAG_LABEL = 0x4c; // 'L'
+
+const utf8 = new TextEncoder();
+const utf8Decoder = new TextDecoder('utf-8', { fatal: true });
+
+function tagged(tag: number, rest: Uint8Array): Uint8Array {
+  const key = new Uint8Array(1 + rest.length);
+  key[0] = tag;
+  key.set(rest, 1);
+  return key;
+}
+
+export function u64be(value: number): Uint8Array {
+  const out = new Uint8Array(8);
+  new DataView(out.buffer).setBigUint64(0, BigInt(value), false);
+  return out;
+}
+
+export function readU64be(bytes: Uint8Array, offset = 0): number {
+  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getBigUint64(
+    offset,
+    false,
+  );
+  if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw new RangeError(`uint64 ${v} exceeds 2^53`);
+  return Number(v);
+}
+
+export const appliedIndexKey = (): Uint8Array => tagged(TAG_META, utf8.encode('appliedIndex'));
+export const formatKey = (): Uint8Array => tagged(TAG_META, utf8.encode('format'));
+
+export const sessionKey = (clientId: string): Uint8Array =>
+  tagged(TAG_SESSION, utf8.encode(clientId));
+
+export const collectionKey = (name: string): Uint8Array =>
+  tagged(TAG_COLLECTION, utf8.encode(name));
+export const collectionRange = (): { gte: Uint8Array; lt: Uint8Array } => ({
+  gte: Uint8Array.of(TAG_COLLECTION),
+  lt: Uint8Array.of(TAG_COLLECTION + 1),
+});
+
+export const droppedKey = (uid: number): Uint8Array => tagged(TAG_DROPPED, u64be(uid));
+export const droppedRange = (): { gte: Uint8Array; lt: Uint8Array } => ({
+  gte: Uint8Array.of(TAG_DROPPED),
+  lt: Uint8Array.of(TAG_DROPPED + 1),
+});
+export const uidOfDroppedKey = (key: Uint8Array): number => readU64be(key, 1);
+
+function uidPrefix(tag: number, uid: number): Uint8Array {
+  return tagged(tag, u64be(uid));
+}
+
+export function pointKey(uid: number, id: string): Uint8Array {
+  const idBytes = utf8.encode(id);
+  const key = new Uint8Array(9 + idBytes.length);
+  key[0] = TAG_POINT;
+  key.set(u64be(uid), 1);
+  key.set(idBytes, 9);
+  return key;
+}
+
+/** The key range of every point of collection `uid`, in id byte order. */
+export const pointRange = (uid: number): { gte: Uint8Array; lt: Uint8Array } => ({
+  gte: uidPrefix(TAG_POINT, uid),
+  lt: uidPrefix(TAG_POINT, uid + 1),
+});
+
+export const idOfPointKey = (key: Uint8Array): string => utf8Decoder.decode(key.subarray(9));
+
+export function labelKey(uid: number, label: number): Uint8Array {
+  const key = new Uint8Array(17);
+  key[0] = TAG_LABEL;
+  key.set(u64be(uid), 1);
+  key.set(u64be(label), 9);
+  return key;
+}
+
+export const labelRange = (uid: number): { gte: Uint8Array; lt: Uint8Array } => ({
+  gte: uidPrefix(TAG_LABEL, uid),
+  lt: uidPrefix(TAG_LABEL, uid + 1),
+});
+
+/** What a `P` key holds: the point's current label, its vector and its metadata. */
+export interface PointRecordValue {
+  label: number;
+  vector: Float32Array;
+  metadataJson: string;
+}
+
+export function encodePointValue(
+  label: number,
+  vector: Float32Array,
+  metadataJson: string,
+): Uint8Array {
+  const meta = utf8.encode(metadataJson);
+  const out = new Uint8Array(8 + vector.length * 4 + meta.length);
+  new DataView(out.buffer).setBigUint64(0, BigInt(label), false);
+  writeF32LE(vector, out, 8);
+  out.set(meta, 8 + vector.length * 4);
+  return out;
+}
+
+export function decodePointValue(bytes: Uint8Array, dimension: number): PointRecordValue {
+  if (bytes.length < 8 + dimension * 4) {
+    throw new RangeError(
+      `point record of ${bytes.length} bytes is shorter than a ${dimension}-d vector`,
+    );
+  }
+  const label = readU64be(bytes, 0);
+  const vector = readF32LE(bytes, 8, dimension);
+  const metadataJson = utf8Decoder.decode(bytes.subarray(8 + dimension * 4));
+  return { label, vector, metadataJson };
+}
+
+/** Just the label of a point record, without decoding the rest. */
+export const labelOfPointValue = (bytes: Uint8Array): number => readU64be(bytes, 0);
+
+export const utf8Encode = (s: string): Uint8Array => utf8.encode(s);
+export const utf8Decode = (b: Uint8Array): string => utf8Decoder.decode(b);

@@ -1,0 +1,723 @@
+/**
+ * The replicated state machine of raftvec: collections of points, stored in
+ * LevelDB (the source of truth on this node) and indexed by FAISS (node-local
+ * state derived from LevelDB, rebuilt on open).
+ *
+ * Determinism: `apply` reads no clock, no randomness and no node-local state —
+ * only the command, the log index and what earlier entries wrote. Labels come
+ * from a per-collection counter stored in LevelDB; a collection's uid is the
+ * log index of the entry that created it. The effects of an entry, the new
+ * applied index and the session-table update are written in one LevelDB batch.
+ *
+ * Concurrency: `apply` is never called concurrently with itself, but reads are.
+ * A fair readers–writer lock keeps reads out while an entry is written to
+ * LevelDB and FAISS, and the in-memory maps change in one synchronous step at
+ * the end, so no read sees half an entry. The synchronous accessors
+ * (`appliedIndex`, `listCollections`, `describeCollection`) read only those maps.
+ *
+ * Dropping a collection deletes its `C` key and writes a `D` tombstone in the
+ * entry's batch; its point and label keys (under its uid, never visible again)
+ * are cleared in the background afterwards, and on the next open if the node
+ * stopped first. See keys.ts for the layout.
+ */
+import { mkdir } from 'node:fs/promises';
+import { Level } from 'level';
+import type {
+  ApplyResult,
+  ClientSession,
+  CollectionInfo,
+  CollectionSpec,
+  Command,
+  Filter,
+  Metadata,
+  Metric,
+  Point,
+  ScrollPage,
+  ScrollQuery,
+  SearchHit,
+  SearchQuery,
+  StoredPoint,
+} from '../domain.js';
+import { RaftvecError } from '../errors.js';
+import { CollectionIndex, normalized } from '../index/collection-index.js';
+import {
+  validateCollectionName,
+  validateCollectionSpec,
+  validateFilter,
+  validateIds,
+  validatePoints,
+  validateScroll,
+  validateSearch,
+} from '../validation.js';
+import { compileFilter, type MetadataPredicate } from './filter.js';
+import {
+  FORMAT_VERSION,
+  appliedIndexKey,
+  collectionKey,
+  collectionRange,
+  decodePointValue,
+  droppedKey,
+  droppedRange,
+  encodePointValue,
+  formatKey,
+  idOfPointKey,
+  labelKey,
+  labelRange,
+  pointKey,
+  pointRange,
+  readU64be,
+  sessionKey,
+  u64be,
+  uidOfDroppedKey,
+  utf8Decode,
+  utf8Encode,
+} from './keys.js';
+import { RwLock } from './rwlock.js';
+
+type Bytes = Uint8Array;
+type Db = Level<Bytes, Bytes>;
+type BatchOp = { type: 'put'; key: Bytes; value: Bytes } | { type: 'del'; key: Bytes };
+
+/** What a `C` key holds. */
+interface CollectionRecord {
+  name: string;
+  dimension: number;
+  metric: Metric;
+  indexSpec: string;
+  /** The log index of the entry that created the collection; prefixes its data keys. */
+  uid: number;
+  /** The label the next upserted point gets. Labels are never reused. */
+  nextLabel: number;
+}
+
+/** What an `S` key holds: the last applied sequence of a client and its result. */
+interface SessionRecord {
+  sequence: number;
+  result: ApplyResult;
+}
+
+interface LivePoint {
+  id: string;
+  /** Deep-frozen: handed out to readers as is. */
+  metadata: Metadata;
+}
+
+interface CollectionState {
+  record: CollectionRecord;
+  idToLabel: Map<string, number>;
+  /** label → point, for filters and for mapping search hits back to ids. */
+  points: Map<number, LivePoint>;
+  index: CollectionIndex;
+}
+
+/** An entry's planned effects: LevelDB operations, then FAISS work, then a synchronous memory commit. */
+interface Plan {
+  result: ApplyResult;
+  ops: BatchOp[];
+  /** FAISS work, run under the write lock after the batch is written. */
+  prepare?: () => Promise<void>;
+  /** In-memory changes, run synchronously after `prepare`. */
+  commit?: () => void;
+  /** A dropped collection whose data to clear in the background. */
+  droppedUid?: number;
+}
+
+const json = (value: unknown): Bytes => utf8Encode(JSON.stringify(value));
+const parseJson = <T>(bytes: Bytes): T => JSON.parse(utf8Decode(bytes)) as T;
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value as object)) deepFreeze(v);
+  }
+  return value;
+}
+
+const failure = (
+  code: 'NOT_FOUND' | 'ALREADY_EXISTS' | 'INVALID_ARGUMENT',
+  message: string,
+): ApplyResult => ({
+  ok: false,
+  code,
+  message,
+});
+
+const notFoundMessage = (name: string): string =>
+  `collection ${JSON.stringify(name)} does not exist; list the collections or create it first`;
+
+const toBigLabels = (labels: Iterable<number>): BigInt64Array => {
+  const arr = Array.from(labels);
+  const out = new BigInt64Array(arr.length);
+  for (let i = 0; i < arr.length; i++) out[i] = BigInt(arr[i]!);
+  return out;
+};
+
+export interface OpenOptions {
+  /**
+   * Sync every applied batch to disk (default true). The Raft runtime may pass
+   * false when the Raft log is the durable record and entries after the applied
+   * index are replayed on restart.
+   */
+  sync?: boolean;
+}
+
+export class VectorStateMachine {
+  private readonly db: Db;
+  private readonly sync: boolean;
+  private applied: number;
+  private readonly collections = new Map<string, CollectionState>();
+  private readonly lock = new RwLock();
+  private applying = false;
+  private closed = false;
+  private broken: Error | null = null;
+  private cleanup: Promise<void> = Promise.resolve();
+
+  private constructor(db: Db, sync: boolean, applied: number) {
+    this.db = db;
+    this.sync = sync;
+    this.applied = applied;
+  }
+
+  /** Opens (or creates) the state machine in `dir` and rebuilds every collection's index. */
+  static async open(dir: string, options: OpenOptions = {}): Promise<VectorStateMachine> {
+    await mkdir(dir, { recursive: true });
+    const db: Db = new Level<Bytes, Bytes>(dir, { keyEncoding: 'view', valueEncoding: 'view' });
+    await db.open();
+    try {
+      const format = await db.get(formatKey());
+      if (format === undefined) {
+        await db.put(formatKey(), u64be(FORMAT_VERSION), { sync: true });
+      } else if (readU64be(format) !== FORMAT_VERSION) {
+        throw new RaftvecError(
+          'INTERNAL',
+          `state machine at ${dir} has layout version ${readU64be(format)}; this build reads version ${FORMAT_VERSION}`,
+        );
+      }
+      const appliedBytes = await db.get(appliedIndexKey());
+      const sm = new VectorStateMachine(
+        db,
+        options.sync ?? true,
+        appliedBytes ? readU64be(appliedBytes) : 0,
+      );
+      for await (const value of db.values(collectionRange())) {
+        const record = parseJson<CollectionRecord>(value);
+        sm.collections.set(record.name, await sm.loadCollection(record));
+      }
+      for await (const key of db.keys(droppedRange())) sm.scheduleCleanup(uidOfDroppedKey(key));
+      return sm;
+    } catch (err) {
+      await db.close();
+      throw err;
+    }
+  }
+
+  /** The index of the last applied log entry (0 before the first). */
+  get appliedIndex(): number {
+    return this.applied;
+  }
+
+  /**
+   * Applies the committed log entry at `index` (which must be appliedIndex + 1).
+   * Deterministic; a command that fails (missing collection, bad input, …)
+   * returns `{ ok: false }` and changes nothing but the applied index and the
+   * client's session.
+   */
+  async apply(index: number, command: Command): Promise<ApplyResult> {
+    this.checkUsable();
+    if (this.applying)
+      throw new RaftvecError('INTERNAL', 'apply() called while another apply() is running');
+    if (!Number.isSafeInteger(index) || index !== this.applied + 1) {
+      throw new RaftvecError(
+        'INTERNAL',
+        `apply(${index}) out of order: the state machine has applied up to ${this.applied}, so the next index is ${this.applied + 1}`,
+      );
+    }
+    this.applying = true;
+    try {
+      const session: ClientSession | undefined =
+        command.kind === 'noop' ? undefined : command.session;
+      let plan: Plan | undefined;
+      if (session) {
+        const previous = await this.readSession(session.clientId);
+        if (previous && session.sequence <= previous.sequence) {
+          // A retried write: already applied once. Only the applied index moves.
+          plan = {
+            result: session.sequence === previous.sequence ? previous.result : { ok: true },
+            ops: [],
+          };
+        }
+      }
+      if (!plan) {
+        plan = this.plan(index, command);
+        if (session) {
+          const record: SessionRecord = { sequence: session.sequence, result: plan.result };
+          plan.ops.push({ type: 'put', key: sessionKey(session.clientId), value: json(record) });
+        }
+      }
+      plan.ops.push({ type: 'put', key: appliedIndexKey(), value: u64be(index) });
+      const { ops, prepare, commit } = plan;
+      await this.lock.write(async () => {
+        await this.db.batch(ops, { sync: this.sync });
+        try {
+          await prepare?.();
+        } catch (err) {
+          // LevelDB has the entry but FAISS does not: the index must be rebuilt.
+          this.broken = err as Error;
+          throw new RaftvecError(
+            'INTERNAL',
+            `entry ${index} is stored but the FAISS index failed to take it (${(err as Error).message}); restart the node to rebuild the index`,
+          );
+        }
+        commit?.();
+        this.applied = index;
+      });
+      if (plan.droppedUid !== undefined) this.scheduleCleanup(plan.droppedUid);
+      return plan.result;
+    } finally {
+      this.applying = false;
+    }
+  }
+
+  /** Every collection, sorted by name. */
+  listCollections(): CollectionInfo[] {
+    this.checkOpen();
+    return [...this.collections.values()]
+      .map(info)
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  describeCollection(name: string): CollectionInfo {
+    this.checkOpen();
+    return info(this.requireCollection(name));
+  }
+
+  /** The points among `ids` that exist, in the order asked. */
+  async get(
+    collection: string,
+    ids: string[],
+    opts: { withVector: boolean; withMetadata: boolean },
+  ): Promise<StoredPoint[]> {
+    return this.read(async () => {
+      const col = this.requireCollection(collection);
+      if (ids.length === 0) return [];
+      validateIds(ids);
+      const found: Array<{ id: string; label: number }> = [];
+      for (const id of ids) {
+        const label = col.idToLabel.get(id);
+        if (label !== undefined) found.push({ id, label });
+      }
+      return this.materialize(col, found, opts);
+    });
+  }
+
+  /** Nearest neighbours: one hit list per query vector, best first. */
+  async search(query: SearchQuery): Promise<SearchHit[][]> {
+    return this.read(async () => {
+      const col = this.requireCollection(query.collection);
+      validateSearch(col.record.dimension, query, col.record.metric);
+      const nq = query.vectors.length;
+      const queries = col.index.prepareQueries(query.vectors);
+      const filtered = query.filter !== undefined && query.filter.must.length > 0;
+      const raw = await col.index.search(queries, nq, query.k, {
+        ...(query.efSearch !== undefined ? { efSearch: query.efSearch } : {}),
+        ...(query.nprobe !== undefined ? { nprobe: query.nprobe } : {}),
+        ...(filtered
+          ? { allowLabels: toBigLabels(matchingLabels(col, compileFilter(query.filter))) }
+          : {}),
+        allLabels: () => toBigLabels(col.points.keys()),
+      });
+      const out: SearchHit[][] = [];
+      for (const row of raw) {
+        const refs: Array<{ id: string; label: number; score: number }> = [];
+        for (const hit of row) {
+          const point = col.points.get(hit.label);
+          if (point) refs.push({ id: point.id, label: hit.label, score: hit.score });
+        }
+        const points = await this.materialize(col, refs, query);
+        out.push(points.map((p, i) => ({ ...p, score: refs[i]!.score })));
+      }
+      return out;
+    });
+  }
+
+  /** How many points the collection holds (that match `filter`, if given). */
+  async count(collection: string, filter?: Filter): Promise<number> {
+    return this.read(async () => {
+      const col = this.requireCollection(collection);
+      if (filter === undefined || filter.must.length === 0) return col.idToLabel.size;
+      validateFilter(filter);
+      return matchingLabels(col, compileFilter(filter)).length;
+    });
+  }
+
+  /** Pages through a collection in id order (byte order of the UTF-8 id). */
+  async scroll(query: ScrollQuery): Promise<ScrollPage> {
+    return this.read(async () => {
+      const col = this.requireCollection(query.collection);
+      validateScroll(query);
+      const predicate: MetadataPredicate = compileFilter(query.filter);
+      const range = pointRange(col.record.uid);
+      const bounds =
+        query.afterId !== undefined && query.afterId !== ''
+          ? { gt: pointKey(col.record.uid, query.afterId), lt: range.lt }
+          : range;
+      const page: Array<{ id: string; label: number }> = [];
+      let more = false;
+      // The iterator reads from an implicit LevelDB snapshot; under the read lock
+      // it agrees with the in-memory maps.
+      for await (const key of this.db.keys(bounds)) {
+        const id = idOfPointKey(key);
+        const label = col.idToLabel.get(id);
+        const point = label === undefined ? undefined : col.points.get(label);
+        if (label === undefined || !point || !predicate(point.metadata)) continue;
+        if (page.length === query.limit) {
+          more = true;
+          break;
+        }
+        page.push({ id, label });
+      }
+      const points = await this.materialize(col, page, query);
+      const last = page[page.length - 1];
+      return more && last ? { points, nextAfterId: last.id } : { points };
+    });
+  }
+
+  /** Waits for running reads and background clean-up, then closes LevelDB. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.lock.write(() => undefined);
+    await this.cleanup;
+    await this.db.close();
+  }
+
+  // ---------------------------------------------------------------- apply
+
+  private plan(index: number, command: Command): Plan {
+    switch (command.kind) {
+      case 'noop':
+        return { result: { ok: true }, ops: [] };
+      case 'createCollection':
+        return this.planCreate(index, command.spec);
+      case 'dropCollection':
+        return this.planDrop(command.name);
+      case 'upsert':
+        return this.planUpsert(command.collection, command.points);
+      case 'delete':
+        return this.planDelete(command.collection, command.ids);
+      default: {
+        const unknown: never = command;
+        throw new RaftvecError(
+          'INTERNAL',
+          `cannot apply unknown command ${JSON.stringify(unknown)}`,
+        );
+      }
+    }
+  }
+
+  private planCreate(index: number, spec: CollectionSpec): Plan {
+    try {
+      validateCollectionSpec(spec);
+    } catch (err) {
+      return { result: failure('INVALID_ARGUMENT', (err as Error).message), ops: [] };
+    }
+    if (this.collections.has(spec.name)) {
+      return {
+        result: failure('ALREADY_EXISTS', `collection ${JSON.stringify(spec.name)} already exists`),
+        ops: [],
+      };
+    }
+    let index_: CollectionIndex;
+    try {
+      index_ = CollectionIndex.create(spec.dimension, spec.metric, spec.indexSpec);
+    } catch (err) {
+      // FAISS refusing the factory string is deterministic; anything else
+      // (INTERNAL: e.g. the addon failed to load) is node-local and must not be
+      // recorded as this entry's result, so apply throws and nothing advances.
+      if (err instanceof RaftvecError && err.code === 'INVALID_ARGUMENT') {
+        return { result: failure('INVALID_ARGUMENT', err.message), ops: [] };
+      }
+      throw err;
+    }
+    const record: CollectionRecord = {
+      name: spec.name,
+      dimension: spec.dimension,
+      metric: spec.metric,
+      indexSpec: spec.indexSpec,
+      uid: index,
+      nextLabel: 0,
+    };
+    return {
+      result: { ok: true, created: true },
+      ops: [{ type: 'put', key: collectionKey(spec.name), value: json(record) }],
+      commit: () => {
+        this.collections.set(spec.name, {
+          record,
+          idToLabel: new Map(),
+          points: new Map(),
+          index: index_,
+        });
+      },
+    };
+  }
+
+  private planDrop(name: string): Plan {
+    const col = this.collections.get(name);
+    if (!col) return { result: failure('NOT_FOUND', notFoundMessage(name)), ops: [] };
+    const uid = col.record.uid;
+    return {
+      result: { ok: true, dropped: true },
+      ops: [
+        { type: 'del', key: collectionKey(name) },
+        { type: 'put', key: droppedKey(uid), value: new Uint8Array(0) },
+      ],
+      commit: () => {
+        this.collections.delete(name);
+      },
+      droppedUid: uid,
+    };
+  }
+
+  private planUpsert(collection: string, points: Point[]): Plan {
+    const col = this.collections.get(collection);
+    if (!col) return { result: failure('NOT_FOUND', notFoundMessage(collection)), ops: [] };
+    const { uid, dimension, metric } = col.record;
+    try {
+      validatePoints(dimension, points, metric);
+    } catch (err) {
+      return {
+        result: failure(
+          'INVALID_ARGUMENT',
+          `collection ${JSON.stringify(collection)}: ${(err as Error).message}`,
+        ),
+        ops: [],
+      };
+    }
+    const ops: BatchOp[] = [];
+    const vectors = new Float32Array(points.length * dimension);
+    const newLabels = new BigInt64Array(points.length);
+    const oldLabels: number[] = [];
+    const fresh: Array<{ id: string; label: number; metadataJson: string }> = [];
+    let nextLabel = col.record.nextLabel;
+    points.forEach((p, i) => {
+      const vector = metric === 'cosine' ? normalized(p.vector) : p.vector;
+      const metadataJson = JSON.stringify(p.metadata);
+      const label = nextLabel++;
+      const old = col.idToLabel.get(p.id);
+      if (old !== undefined) {
+        oldLabels.push(old);
+        ops.push({ type: 'del', key: labelKey(uid, old) });
+      }
+      ops.push({
+        type: 'put',
+        key: pointKey(uid, p.id),
+        value: encodePointValue(label, vector, metadataJson),
+      });
+      ops.push({ type: 'put', key: labelKey(uid, label), value: utf8Encode(p.id) });
+      vectors.set(vector, i * dimension);
+      newLabels[i] = BigInt(label);
+      fresh.push({ id: p.id, label, metadataJson });
+    });
+    const record: CollectionRecord = { ...col.record, nextLabel };
+    ops.push({ type: 'put', key: collectionKey(collection), value: json(record) });
+    return {
+      result: { ok: true, upserted: points.length },
+      ops,
+      prepare: async () => {
+        await col.index.remove(toBigLabels(oldLabels));
+        await col.index.add(vectors, newLabels);
+        await this.maybeReload(col, record);
+      },
+      commit: () => {
+        for (const old of oldLabels) col.points.delete(old);
+        for (const f of fresh) {
+          col.idToLabel.set(f.id, f.label);
+          col.points.set(f.label, {
+            id: f.id,
+            metadata: deepFreeze(JSON.parse(f.metadataJson) as Metadata),
+          });
+        }
+        col.record = record;
+      },
+    };
+  }
+
+  private planDelete(collection: string, ids: string[]): Plan {
+    const col = this.collections.get(collection);
+    if (!col) return { result: failure('NOT_FOUND', notFoundMessage(collection)), ops: [] };
+    try {
+      validateIds(ids);
+    } catch (err) {
+      return {
+        result: failure(
+          'INVALID_ARGUMENT',
+          `collection ${JSON.stringify(collection)}: ${(err as Error).message}`,
+        ),
+        ops: [],
+      };
+    }
+    const { uid } = col.record;
+    const ops: BatchOp[] = [];
+    const gone: Array<{ id: string; label: number }> = [];
+    for (const id of new Set(ids)) {
+      const label = col.idToLabel.get(id);
+      if (label === undefined) continue;
+      gone.push({ id, label });
+      ops.push({ type: 'del', key: pointKey(uid, id) });
+      ops.push({ type: 'del', key: labelKey(uid, label) });
+    }
+    return {
+      result: { ok: true, deleted: gone.length },
+      ops,
+      prepare: async () => {
+        await col.index.remove(toBigLabels(gone.map((g) => g.label)));
+        await this.maybeReload(col, col.record);
+      },
+      commit: () => {
+        for (const g of gone) {
+          col.idToLabel.delete(g.id);
+          col.points.delete(g.label);
+        }
+      },
+    };
+  }
+
+  private async readSession(clientId: string): Promise<SessionRecord | undefined> {
+    const bytes = await this.db.get(sessionKey(clientId));
+    return bytes === undefined ? undefined : parseJson<SessionRecord>(bytes);
+  }
+
+  // ---------------------------------------------------------------- loading
+
+  /** Reads every stored point of a collection and builds its maps and index. */
+  private async loadCollection(record: CollectionRecord): Promise<CollectionState> {
+    const index = CollectionIndex.create(record.dimension, record.metric, record.indexSpec);
+    const idToLabel = new Map<string, number>();
+    const points = new Map<number, LivePoint>();
+    const chunks: Float32Array[] = [];
+    const labels: number[] = [];
+    for await (const [key, value] of this.db.iterator(pointRange(record.uid))) {
+      const id = idOfPointKey(key);
+      const p = decodePointValue(value, record.dimension);
+      idToLabel.set(id, p.label);
+      points.set(p.label, { id, metadata: deepFreeze(JSON.parse(p.metadataJson) as Metadata) });
+      chunks.push(p.vector);
+      labels.push(p.label);
+    }
+    const vectors = new Float32Array(labels.length * record.dimension);
+    chunks.forEach((v, i) => vectors.set(v, i * record.dimension));
+    await index.load(vectors, toBigLabels(labels));
+    return { record, idToLabel, points, index };
+  }
+
+  /**
+   * Rebuilds a collection's FAISS index from LevelDB when it crossed its
+   * training threshold or holds more tombstones than live points. Runs after
+   * the entry's batch is written, so LevelDB already holds the entry's points.
+   */
+  private async maybeReload(col: CollectionState, record: CollectionRecord): Promise<void> {
+    if (!col.index.wantsTraining && !col.index.wantsRebuild) return;
+    const all = await this.readVectors(record);
+    await col.index.load(all.vectors, all.labels);
+  }
+
+  /** Every stored vector of a collection with its label (for training and rebuilds). */
+  private async readVectors(
+    record: CollectionRecord,
+  ): Promise<{ vectors: Float32Array; labels: BigInt64Array }> {
+    const chunks: Float32Array[] = [];
+    const labels: number[] = [];
+    for await (const value of this.db.values(pointRange(record.uid))) {
+      const p = decodePointValue(value, record.dimension);
+      chunks.push(p.vector);
+      labels.push(p.label);
+    }
+    const vectors = new Float32Array(labels.length * record.dimension);
+    chunks.forEach((v, i) => vectors.set(v, i * record.dimension));
+    return { vectors, labels: toBigLabels(labels) };
+  }
+
+  /** Clears a dropped collection's keys in the background; idempotent, resumed on open. */
+  private scheduleCleanup(uid: number): void {
+    this.cleanup = this.cleanup.then(async () => {
+      try {
+        await this.db.clear(pointRange(uid));
+        await this.db.clear(labelRange(uid));
+        await this.db.del(droppedKey(uid));
+      } catch {
+        // Left for the next open: the `D` tombstone stays until the clean-up completes.
+      }
+    });
+  }
+
+  // ---------------------------------------------------------------- reads
+
+  private async read<T>(fn: () => Promise<T>): Promise<T> {
+    this.checkUsable();
+    return this.lock.read(() => {
+      this.checkUsable();
+      return fn();
+    });
+  }
+
+  /** Builds StoredPoints for (id, label) pairs of live points, reading vectors from LevelDB if asked. */
+  private async materialize(
+    col: CollectionState,
+    refs: ReadonlyArray<{ id: string; label: number }>,
+    opts: { withVector: boolean; withMetadata: boolean },
+  ): Promise<StoredPoint[]> {
+    let vectors: Array<Float32Array | undefined> = [];
+    if (opts.withVector && refs.length > 0) {
+      const values = await this.db.getMany(refs.map((r) => pointKey(col.record.uid, r.id)));
+      vectors = values.map((v) =>
+        v === undefined ? undefined : decodePointValue(v, col.record.dimension).vector,
+      );
+    }
+    return refs.map((r, i) => {
+      const out: StoredPoint = { id: r.id };
+      if (opts.withVector) {
+        const vector = vectors[i];
+        if (vector) out.vector = vector;
+      }
+      if (opts.withMetadata) {
+        const point = col.points.get(r.label);
+        if (point) out.metadata = point.metadata;
+      }
+      return out;
+    });
+  }
+
+  private requireCollection(name: string): CollectionState {
+    const col = this.collections.get(name);
+    if (!col) {
+      validateCollectionName(name);
+      throw new RaftvecError('NOT_FOUND', notFoundMessage(name));
+    }
+    return col;
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw new RaftvecError('UNAVAILABLE', 'the state machine is closed');
+  }
+
+  private checkUsable(): void {
+    this.checkOpen();
+    if (this.broken) {
+      throw new RaftvecError(
+        'INTERNAL',
+        `the state machine's FAISS index failed (${this.broken.message}); restart the node to rebuild it`,
+      );
+    }
+  }
+}
+
+function info(col: CollectionState): CollectionInfo {
+  const { name, dimension, metric, indexSpec } = col.record;
+  return { name, dimension, metric, indexSpec, pointCount: col.idToLabel.size };
+}
+
+function matchingLabels(col: CollectionState, predicate: MetadataPredicate): number[] {
+  const out: number[] = [];
+  for (const [label, point] of col.points) if (predicate(point.metadata)) out.push(label);
+  return out;
+}

@@ -1,0 +1,104 @@
+import { describe, expect, it } from 'vitest';
+import { RaftvecError } from '../../src/errors.js';
+import {
+  CollectionIndex,
+  REBUILD_MIN_TOMBSTONES,
+  normalized,
+  trainingThreshold,
+} from '../../src/index/collection-index.js';
+
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+const randomFlat = (n: number, d: number, seed: number): Float32Array => {
+  const r = rng(seed);
+  return Float32Array.from({ length: n * d }, () => r() * 2 - 1);
+};
+const labelsFrom = (start: number, n: number): BigInt64Array =>
+  BigInt64Array.from({ length: n }, (_, i) => BigInt(start + i));
+const allOf = (idx: { size: number }, labels: BigInt64Array) => () => labels;
+
+describe('CollectionIndex', () => {
+  it('computes training thresholds', () => {
+    expect(trainingThreshold('Flat')).toBe(256);
+    expect(trainingThreshold('PQ16')).toBe(256);
+    expect(trainingThreshold('IVF16,Flat')).toBe(624);
+    expect(trainingThreshold('IVF1024,PQ16')).toBe(39 * 1024);
+    expect(trainingThreshold('IVF4,PQ8x10')).toBe(1024);
+    expect(trainingThreshold('OPQ16_64,IVF256_HNSW32,PQ16')).toBe(39 * 256);
+  });
+
+  it('normalizes to unit length, leaving the zero vector alone', () => {
+    const v = normalized(new Float32Array([3, 4]));
+    expect(Array.from(v)).toEqual([0.6000000238418579, 0.800000011920929]);
+    expect(Array.from(normalized(new Float32Array(2)))).toEqual([0, 0]);
+  });
+
+  it('rejects a factory string FAISS cannot build, as INVALID_ARGUMENT', () => {
+    for (const spec of ['NotAnIndex', 'PQ5']) {
+      let caught: unknown;
+      try {
+        CollectionIndex.create(8, 'l2', spec); // PQ5 does not divide dimension 8
+      } catch (err) {
+        caught = err;
+      }
+      expect(caught).toBeInstanceOf(RaftvecError);
+      expect((caught as RaftvecError).code).toBe('INVALID_ARGUMENT');
+      expect((caught as RaftvecError).message).toMatch(new RegExp(`index spec "${spec}"`));
+    }
+  });
+
+  it('stages points in an exact index until the training threshold, then trains', async () => {
+    const d = 8;
+    const idx = CollectionIndex.create(d, 'l2', 'IVF16,Flat');
+    expect(idx.staged).toBe(true);
+    const data = randomFlat(700, d, 1);
+    const labels = labelsFrom(0, 700);
+    await idx.add(data.subarray(0, 600 * d), labels.subarray(0, 600));
+    expect(idx.staged).toBe(true);
+    expect(idx.wantsTraining).toBe(false);
+    const q = randomFlat(1, d, 2);
+    const before = await idx.search(q, 1, 5, { allLabels: allOf(idx, labels.subarray(0, 600)) });
+    await idx.add(data.subarray(600 * d), labels.subarray(600));
+    expect(idx.wantsTraining).toBe(true);
+    await idx.load(data, labels);
+    expect(idx.staged).toBe(false);
+    expect(idx.size).toBe(700);
+    const after = await idx.search(q, 1, 5, { nprobe: 16, allLabels: allOf(idx, labels) });
+    expect(after[0]).toHaveLength(5);
+    // Exact results agree (700 ⊇ 600 points; nprobe = nlist is exhaustive for IVF,Flat).
+    const exactAfter = await idx.search(q, 1, 5, {
+      allowLabels: labels,
+      allLabels: allOf(idx, labels),
+    });
+    expect(after[0]!.map((h) => h.label)).toEqual(exactAfter[0]!.map((h) => h.label));
+    expect(before[0]).toHaveLength(5);
+  });
+
+  it('asks for a rebuild once tombstones dominate, and a rebuild drops them', async () => {
+    const d = 4;
+    const n = REBUILD_MIN_TOMBSTONES + 2000;
+    const idx = CollectionIndex.create(d, 'l2', 'HNSW8');
+    const data = randomFlat(n, d, 3);
+    const labels = labelsFrom(0, n);
+    await idx.add(data, labels);
+    await idx.remove(labels.subarray(0, n - 1000));
+    expect(idx.size).toBe(1000);
+    expect(idx.wantsRebuild).toBe(true);
+    const live = labels.subarray(n - 1000);
+    await idx.load(data.subarray((n - 1000) * d), live);
+    expect(idx.wantsRebuild).toBe(false);
+    const res = await idx.search(randomFlat(3, d, 4), 3, 50, { allLabels: allOf(idx, live) });
+    for (const row of res) {
+      expect(row).toHaveLength(50);
+      for (const h of row) expect(h.label).toBeGreaterThanOrEqual(n - 1000);
+    }
+  });
+});
