@@ -1,0 +1,505 @@
+/**
+ * The `raftvec` command: run a node (`serve`) or talk to one.
+ * Results are printed as pretty JSON on stdout; errors go to stderr as
+ * `raftvec: CODE: message` with a non-zero exit code.
+ */
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { existsSync, statSync } from 'node:fs';
+import type { Filter, Condition, Metric, Scalar } from '../domain.js';
+import { RaftvecError } from '../errors.js';
+import { RaftvecClient } from '../client/client.js';
+import { RaftvecClientError } from '../client/errors.js';
+import { checkHealth } from '../client/health.js';
+import { batches, checkJsonlFile, JsonlError, readJsonlPoints } from './jsonl.js';
+import { collectionJson, hitJson, pointJson, printJson } from './output.js';
+import { createProgress } from './progress.js';
+
+export const DEFAULT_ADDRESS = '127.0.0.1:7000';
+
+/** A usage problem found by the CLI itself (exit code 2). */
+class UsageError extends Error {}
+/** A failure with a message that says it all (exit code 1, no stack). */
+class CliError extends Error {}
+
+// ------------------------------------------------------------ arg parsing
+
+function positiveInt(name: string, max = Number.MAX_SAFE_INTEGER) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < 1 || n > max)
+      throw new InvalidArgumentError(
+        `${name} must be an integer from 1 to ${max}, got ${JSON.stringify(value)}`,
+      );
+    return n;
+  };
+}
+
+function parseVector(value: string): number[] {
+  let v: unknown;
+  try {
+    v = JSON.parse(value);
+  } catch {
+    // also accept "0.1,0.2,0.3"
+    v = value.split(',').map((s) => (s.trim() === '' ? NaN : Number(s)));
+  }
+  if (
+    !Array.isArray(v) ||
+    v.length === 0 ||
+    v.some((x) => typeof x !== 'number' || Number.isNaN(x))
+  )
+    throw new InvalidArgumentError(
+      `expected a JSON list of numbers such as '[0.1,0.2,0.3]', got ${JSON.stringify(value)}`,
+    );
+  return v as number[];
+}
+
+const isScalar = (v: unknown): v is Scalar =>
+  typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean';
+
+/**
+ * `{"must":[{"key":"source","equals":"docA"}]}`, or the shorthand
+ * `{"source":"docA","year":{"gte":2020},"tag":["a","b"]}` (equals / range / in).
+ */
+export function parseFilter(value: string): Filter {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(value);
+  } catch (err) {
+    throw new InvalidArgumentError(`filter is not valid JSON: ${(err as Error).message}`);
+  }
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
+    throw new InvalidArgumentError(
+      'filter must be a JSON object, e.g. \'{"source":"docA"}\' or \'{"must":[{"key":"source","equals":"docA"}]}\'',
+    );
+  const obj = raw as Record<string, unknown>;
+  if (Array.isArray(obj.must) && Object.keys(obj).length === 1)
+    return { must: obj.must as Condition[] };
+  const must: Condition[] = Object.entries(obj).map(([key, v]): Condition => {
+    if (isScalar(v)) return { key, equals: v };
+    if (Array.isArray(v)) return { key, in: v as Scalar[] };
+    if (v !== null && typeof v === 'object')
+      return { key, range: v as { gt?: number; gte?: number; lt?: number; lte?: number } };
+    throw new InvalidArgumentError(
+      `filter key ${JSON.stringify(key)}: use a string/number/boolean (equals), a list (in) or {"gte":..,"lt":..} (range)`,
+    );
+  });
+  return { must };
+}
+
+function parseMetric(value: string): Metric {
+  if (value === 'l2' || value === 'ip' || value === 'cosine') return value;
+  throw new InvalidArgumentError(`metric must be l2, ip or cosine, got ${JSON.stringify(value)}`);
+}
+
+// ------------------------------------------------------------ the program
+
+interface GlobalOptions {
+  address: string;
+  timeout: number;
+}
+
+function buildProgram(): Command {
+  const program = new Command('raftvec')
+    .description(
+      'raftvec: a vector database whose writes are replicated by Raft (FAISS + LevelDB + gRPC)',
+    )
+    .addOption(
+      new Option(
+        '-a, --address <host:port>',
+        'server to talk to (comma-separated for several nodes)',
+      )
+        .env('RAFTVEC_ADDRESS')
+        .default(DEFAULT_ADDRESS),
+    )
+    .addOption(
+      new Option('--timeout <ms>', 'deadline of each call in milliseconds')
+        .argParser(positiveInt('--timeout'))
+        .default(10_000),
+    )
+    .showHelpAfterError('(add --help for usage)')
+    .exitOverride()
+    .configureOutput({ outputError: (str, write) => write(str) });
+
+  const connect = (cmd: Command): RaftvecClient => {
+    const g = cmd.optsWithGlobals<GlobalOptions>();
+    const addresses = g.address
+      .split(',')
+      .map((a) => a.trim())
+      .filter((a) => a !== '');
+    return new RaftvecClient(addresses, { deadlineMs: g.timeout });
+  };
+  /** Runs `fn` with a connected client and closes it. */
+  const withClient = (
+    fn: (client: RaftvecClient, cmd: Command, ...args: never[]) => Promise<void>,
+  ) =>
+    async function (this: Command, ...args: unknown[]): Promise<void> {
+      const client = connect(this);
+      try {
+        await (fn as (c: RaftvecClient, cmd: Command, ...a: unknown[]) => Promise<void>)(
+          client,
+          this,
+          ...args,
+        );
+      } finally {
+        client.close();
+      }
+    };
+
+  program
+    .command('serve')
+    .description('run a raftvec node (single node for now; Raft clustering comes later)')
+    .requiredOption('--data <dir>', 'data folder (created if missing)')
+    .option(
+      '--listen <host:port>',
+      'address to listen on; port 0 picks a free port',
+      DEFAULT_ADDRESS,
+    )
+    .addHelpText(
+      'after',
+      '\nPrints "raftvec listening on HOST:PORT" on stdout when ready. SIGTERM/SIGINT stop it gracefully\n' +
+        '(in-flight calls finish, LevelDB is closed).',
+    )
+    .action(async (opts: { data: string; listen: string }) => {
+      const { startNode } = await import('../server/node.js');
+      let node: Awaited<ReturnType<typeof startNode>>;
+      try {
+        node = await startNode({ listen: opts.listen, dataDir: opts.data });
+      } catch (err) {
+        throw new CliError(`cannot start: ${err instanceof Error ? err.message : String(err)}`, {
+          cause: err,
+        });
+      }
+      await new Promise<void>((resolve) => {
+        let stopping = false;
+        const onSignal = (signal: NodeJS.Signals): void => {
+          if (stopping) {
+            process.stderr.write(`raftvec: ${signal} again; exiting now\n`);
+            process.exit(1);
+          }
+          stopping = true;
+          process.stderr.write(`raftvec: ${signal}: stopping (finishing in-flight calls)\n`);
+          node.stop().then(
+            () => resolve(),
+            (err: unknown) => {
+              process.stderr.write(`raftvec: error while stopping: ${String(err)}\n`);
+              process.exitCode = 1;
+              resolve();
+            },
+          );
+        };
+        process.on('SIGTERM', onSignal);
+        process.on('SIGINT', onSignal);
+      });
+      process.stderr.write('raftvec: stopped\n');
+    });
+
+  program
+    .command('status')
+    .description('health of the node at --address (cluster status comes with Raft)')
+    .action(async function (this: Command) {
+      const g = this.optsWithGlobals<GlobalOptions>();
+      const addresses = g.address
+        .split(',')
+        .map((a) => a.trim())
+        .filter((a) => a !== '');
+      const nodes = await Promise.all(
+        addresses.map(async (address) => {
+          try {
+            return { address, health: await checkHealth(address, '', Math.min(g.timeout, 5_000)) };
+          } catch (err) {
+            return {
+              address,
+              health: 'UNREACHABLE',
+              error: err instanceof Error ? err.message : String(err),
+            };
+          }
+        }),
+      );
+      printJson({ nodes });
+      if (nodes.some((n) => n.health !== 'SERVING')) process.exitCode = 1;
+    });
+
+  program
+    .command('create-collection')
+    .description('create a collection')
+    .argument('<name>', 'collection name: letters, digits, "_" and "-"')
+    .requiredOption('--dim <n>', 'vector dimension', positiveInt('--dim'))
+    .addOption(
+      new Option('--metric <metric>', 'distance metric')
+        .choices(['l2', 'ip', 'cosine'])
+        .default('l2')
+        .argParser(parseMetric),
+    )
+    .option('--index <spec>', 'FAISS factory string, e.g. Flat, HNSW32, IVF100,Flat', 'Flat')
+    .addOption(
+      new Option('--write-concern <wc>', 'majority or all')
+        .choices(['majority', 'all'])
+        .default('majority'),
+    )
+    .action(
+      withClient(async (client, cmd, name: string) => {
+        const o = cmd.opts<{
+          dim: number;
+          metric: Metric;
+          index: string;
+          writeConcern: 'majority' | 'all';
+        }>();
+        const res = await client.createCollection(name, {
+          dimension: o.dim,
+          metric: o.metric,
+          indexSpec: o.index,
+          writeConcern: o.writeConcern,
+        });
+        printJson({ collection: collectionJson(res.collection), logIndex: res.logIndex });
+      }),
+    );
+
+  program
+    .command('drop-collection')
+    .description('drop a collection and all its points')
+    .argument('<name>', 'collection name')
+    .action(
+      withClient(async (client, _cmd, name: string) => {
+        printJson(await client.dropCollection(name));
+      }),
+    );
+
+  program
+    .command('collections')
+    .alias('list-collections')
+    .description('list collections')
+    .action(
+      withClient(async (client) => {
+        printJson((await client.listCollections()).map(collectionJson));
+      }),
+    );
+
+  program
+    .command('describe')
+    .description('describe a collection (dimension, metric, index, point count)')
+    .argument('<name>', 'collection name')
+    .action(
+      withClient(async (client, _cmd, name: string) => {
+        printJson(collectionJson(await client.describeCollection(name)));
+      }),
+    );
+
+  program
+    .command('upsert')
+    .description('insert or replace points from a JSONL file')
+    .argument('<collection>', 'collection name')
+    .requiredOption(
+      '--file <points.jsonl>',
+      'one point per line: {"id":"a","values":[..],"metadata":{..}} ("vector" works for "values")',
+    )
+    .option('--batch <n>', 'points per request', positiveInt('--batch', 10_000), 500)
+    .addOption(
+      new Option('--write-concern <wc>', 'majority or all')
+        .choices(['majority', 'all'])
+        .default('majority'),
+    )
+    .addHelpText(
+      'after',
+      "\nThe whole file is checked first (against the collection's dimension and the server's rules);\n" +
+        'if any line is bad, its line number is reported and nothing is sent. Each batch is applied\n' +
+        'atomically. Progress goes to stderr; the summary (JSON) to stdout.',
+    )
+    .action(
+      withClient(async (client, cmd, collection: string) => {
+        const o = cmd.opts<{ file: string; batch: number; writeConcern: 'majority' | 'all' }>();
+        if (!existsSync(o.file) || !statSync(o.file).isFile())
+          throw new UsageError(`--file ${o.file}: no such file`);
+        const info = await client.describeCollection(collection);
+        const total = await checkJsonlFile(o.file, info.dimension, info.metric);
+        const progress = createProgress(total, `upsert ${collection}`);
+        let done = 0;
+        let requests = 0;
+        let logIndex = 0;
+        const points = readJsonlPoints(o.file, info.dimension, info.metric, (e) => {
+          // the file changed since it was checked
+          throw new JsonlError(o.file, [e], 0);
+        });
+        for await (const batch of batches(points, o.batch)) {
+          try {
+            const res = await client.upsert(
+              collection,
+              batch.map((b) => b.point),
+              { writeConcern: o.writeConcern },
+            );
+            logIndex = res.logIndex;
+          } catch (err) {
+            const first = batch[0]!.line;
+            const last = batch[batch.length - 1]!.line;
+            progress.finish(done);
+            process.stderr.write(
+              `raftvec: the batch of lines ${first}-${last} failed; ${done} points before it were written\n`,
+            );
+            throw err;
+          }
+          requests++;
+          done += batch.length;
+          progress.update(done);
+        }
+        progress.finish(done);
+        printJson({ collection, upserted: done, requests, logIndex });
+      }),
+    );
+
+  program
+    .command('get')
+    .description('get points by id (only those that exist are printed)')
+    .argument('<collection>', 'collection name')
+    .argument('<ids...>', 'point ids')
+    .option('--no-vector', 'leave vectors out')
+    .option('--no-metadata', 'leave metadata out')
+    .action(
+      withClient(async (client, cmd, collection: string, ids: string[]) => {
+        const o = cmd.opts<{ vector: boolean; metadata: boolean }>();
+        const points = await client.get(collection, ids, {
+          withVector: o.vector,
+          withMetadata: o.metadata,
+        });
+        printJson(points.map(pointJson));
+      }),
+    );
+
+  program
+    .command('search')
+    .description('nearest neighbours of a vector')
+    .argument('<collection>', 'collection name')
+    .requiredOption('--vector <json>', "query vector, e.g. '[0.1,0.2,0.3]'", parseVector)
+    .option('-k, --k <n>', 'number of neighbours', positiveInt('-k'), 10)
+    .option(
+      '--filter <json>',
+      'metadata filter: \'{"source":"docA"}\' or \'{"must":[{"key":"year","range":{"gte":2020}}]}\'',
+      parseFilter,
+    )
+    .option('--with-vector', 'include vectors in the hits', false)
+    .option('--no-metadata', 'leave metadata out')
+    .option('--ef-search <n>', 'HNSW search depth', positiveInt('--ef-search'))
+    .option('--nprobe <n>', 'IVF cells to probe', positiveInt('--nprobe'))
+    .action(
+      withClient(async (client, cmd, collection: string) => {
+        const o = cmd.opts<{
+          vector: number[];
+          k: number;
+          filter?: Filter;
+          withVector: boolean;
+          metadata: boolean;
+          efSearch?: number;
+          nprobe?: number;
+        }>();
+        const hits = await client.search(collection, o.vector, {
+          k: o.k,
+          withVector: o.withVector,
+          withMetadata: o.metadata,
+          ...(o.filter && { filter: o.filter }),
+          ...(o.efSearch !== undefined && { efSearch: o.efSearch }),
+          ...(o.nprobe !== undefined && { nprobe: o.nprobe }),
+        });
+        printJson(hits.map(hitJson));
+      }),
+    );
+
+  program
+    .command('delete')
+    .description('delete points by id (ids that do not exist are ignored)')
+    .argument('<collection>', 'collection name')
+    .argument('<ids...>', 'point ids')
+    .addOption(
+      new Option('--write-concern <wc>', 'majority or all')
+        .choices(['majority', 'all'])
+        .default('majority'),
+    )
+    .action(
+      withClient(async (client, cmd, collection: string, ids: string[]) => {
+        const o = cmd.opts<{ writeConcern: 'majority' | 'all' }>();
+        printJson(await client.delete(collection, ids, { writeConcern: o.writeConcern }));
+      }),
+    );
+
+  program
+    .command('count')
+    .description('count points, optionally matching a filter')
+    .argument('<collection>', 'collection name')
+    .option('--filter <json>', 'metadata filter (see search --help)', parseFilter)
+    .action(
+      withClient(async (client, cmd, collection: string) => {
+        const o = cmd.opts<{ filter?: Filter }>();
+        printJson({ count: await client.count(collection, o.filter ? { filter: o.filter } : {}) });
+      }),
+    );
+
+  program
+    .command('scroll')
+    .description('page through points in id order')
+    .argument('<collection>', 'collection name')
+    .option('--after <id>', 'start after this id')
+    .option('--limit <n>', 'page size', positiveInt('--limit'), 100)
+    .option('--filter <json>', 'metadata filter (see search --help)', parseFilter)
+    .option('--no-vector', 'leave vectors out')
+    .option('--no-metadata', 'leave metadata out')
+    .action(
+      withClient(async (client, cmd, collection: string) => {
+        const o = cmd.opts<{
+          after?: string;
+          limit: number;
+          filter?: Filter;
+          vector: boolean;
+          metadata: boolean;
+        }>();
+        const page = await client.scroll(collection, {
+          limit: o.limit,
+          withVector: o.vector,
+          withMetadata: o.metadata,
+          ...(o.after !== undefined && { afterId: o.after }),
+          ...(o.filter && { filter: o.filter }),
+        });
+        printJson({ points: page.points.map(pointJson), nextAfterId: page.nextAfterId ?? null });
+      }),
+    );
+
+  for (const cmd of program.commands)
+    cmd.exitOverride().configureOutput({ outputError: (str, write) => write(str) });
+  return program;
+}
+
+function reportError(err: unknown): number {
+  if (err instanceof RaftvecClientError) {
+    process.stderr.write(`raftvec: ${err.code}: ${err.message}\n`);
+    for (const [k, v] of Object.entries(err.details)) process.stderr.write(`  ${k}: ${v}\n`);
+    return 1;
+  }
+  if (err instanceof JsonlError) {
+    process.stderr.write(`raftvec: INVALID_ARGUMENT: ${err.message}\n`);
+    return 1;
+  }
+  if (err instanceof RaftvecError) {
+    process.stderr.write(`raftvec: ${err.code}: ${err.message}\n`);
+    return 1;
+  }
+  if (err instanceof CliError) {
+    process.stderr.write(`raftvec: ${err.message}\n`);
+    return 1;
+  }
+  if (err instanceof UsageError) {
+    process.stderr.write(`raftvec: ${err.message}\n`);
+    return 2;
+  }
+  process.stderr.write(
+    `raftvec: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+  );
+  return 1;
+}
+
+/** Runs the CLI with `argv` (as process.argv: node, script, args…); resolves the exit code. */
+export async function run(argv: readonly string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync([...argv]);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
+    return reportError(err);
+  }
+}

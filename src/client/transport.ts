@@ -1,0 +1,188 @@
+/**
+ * The client's transport: one gRPC channel per known address, per-call
+ * deadlines, and a retry policy with exponential backoff and full jitter.
+ *
+ * Retries are safe for every call the SDK makes: reads are idempotent, and each
+ * write carries (clientId, sequence), reused on retry, so the server applies it
+ * once. On a retryable failure the transport follows a `leader-address` hint in
+ * the trailing metadata if there is one, else moves on to the next address.
+ */
+import * as grpc from '@grpc/grpc-js';
+import { limits } from '../limits.js';
+import { loadVectorProto } from './proto.js';
+import { RaftvecClientError, type StatusName } from './errors.js';
+import type { VectorServiceClient } from '../generated/raftvec/v1/VectorService.js';
+import type { CreateCollectionRequest } from '../generated/raftvec/v1/CreateCollectionRequest.js';
+import type { CreateCollectionResponse__Output } from '../generated/raftvec/v1/CreateCollectionResponse.js';
+import type { DropCollectionRequest } from '../generated/raftvec/v1/DropCollectionRequest.js';
+import type { DropCollectionResponse__Output } from '../generated/raftvec/v1/DropCollectionResponse.js';
+import type { ListCollectionsRequest } from '../generated/raftvec/v1/ListCollectionsRequest.js';
+import type { ListCollectionsResponse__Output } from '../generated/raftvec/v1/ListCollectionsResponse.js';
+import type { DescribeCollectionRequest } from '../generated/raftvec/v1/DescribeCollectionRequest.js';
+import type { CollectionInfo__Output } from '../generated/raftvec/v1/CollectionInfo.js';
+import type { UpsertRequest } from '../generated/raftvec/v1/UpsertRequest.js';
+import type { DeleteRequest } from '../generated/raftvec/v1/DeleteRequest.js';
+import type { WriteResponse__Output } from '../generated/raftvec/v1/WriteResponse.js';
+import type { GetRequest } from '../generated/raftvec/v1/GetRequest.js';
+import type { GetResponse__Output } from '../generated/raftvec/v1/GetResponse.js';
+import type { SearchRequest } from '../generated/raftvec/v1/SearchRequest.js';
+import type { SearchResponse__Output } from '../generated/raftvec/v1/SearchResponse.js';
+import type { CountRequest } from '../generated/raftvec/v1/CountRequest.js';
+import type { CountResponse__Output } from '../generated/raftvec/v1/CountResponse.js';
+import type { ScrollRequest } from '../generated/raftvec/v1/ScrollRequest.js';
+import type { ScrollResponse__Output } from '../generated/raftvec/v1/ScrollResponse.js';
+
+/** Request and response types of each VectorService RPC. */
+export interface VectorRpcs {
+  CreateCollection: [CreateCollectionRequest, CreateCollectionResponse__Output];
+  DropCollection: [DropCollectionRequest, DropCollectionResponse__Output];
+  ListCollections: [ListCollectionsRequest, ListCollectionsResponse__Output];
+  DescribeCollection: [DescribeCollectionRequest, CollectionInfo__Output];
+  Upsert: [UpsertRequest, WriteResponse__Output];
+  Delete: [DeleteRequest, WriteResponse__Output];
+  Get: [GetRequest, GetResponse__Output];
+  Search: [SearchRequest, SearchResponse__Output];
+  Count: [CountRequest, CountResponse__Output];
+  Scroll: [ScrollRequest, ScrollResponse__Output];
+}
+export type VectorRpc = keyof VectorRpcs;
+
+export interface RetryPolicy {
+  /** Attempts in total, including the first. 1 disables retries. */
+  maxAttempts: number;
+  initialBackoffMs: number;
+  maxBackoffMs: number;
+  multiplier: number;
+  /** Status codes worth retrying. */
+  retryableCodes: readonly StatusName[];
+}
+
+export const DEFAULT_RETRY_POLICY: RetryPolicy = {
+  maxAttempts: 4,
+  initialBackoffMs: 50,
+  maxBackoffMs: 2_000,
+  multiplier: 2,
+  retryableCodes: ['UNAVAILABLE'],
+};
+
+export interface TransportOptions {
+  retry?: Partial<RetryPolicy>;
+  /** Extra channel options (e.g. keepalive); message limits default to limits.maxMessageBytes. */
+  channelOptions?: grpc.ChannelOptions;
+  credentials?: grpc.ChannelCredentials;
+}
+
+export const LEADER_ADDRESS_KEY = 'leader-address';
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+export class Transport {
+  readonly retry: RetryPolicy;
+  readonly #addresses: string[];
+  #current = 0;
+  readonly #clients = new Map<string, VectorServiceClient>();
+  readonly #channelOptions: grpc.ChannelOptions;
+  readonly #credentials: grpc.ChannelCredentials;
+  #closed = false;
+
+  constructor(addresses: string | readonly string[], options: TransportOptions = {}) {
+    this.#addresses = (typeof addresses === 'string' ? [addresses] : [...addresses]).map((a) =>
+      a.trim(),
+    );
+    if (this.#addresses.length === 0 || this.#addresses.some((a) => a === ''))
+      throw new TypeError('raftvec client: give at least one server address (HOST:PORT)');
+    this.retry = { ...DEFAULT_RETRY_POLICY, ...options.retry };
+    this.#channelOptions = {
+      'grpc.max_receive_message_length': limits.maxMessageBytes,
+      'grpc.max_send_message_length': limits.maxMessageBytes,
+      ...options.channelOptions,
+    };
+    this.#credentials = options.credentials ?? grpc.credentials.createInsecure();
+  }
+
+  /** The address calls go to now. */
+  get address(): string {
+    return this.#addresses[this.#current]!;
+  }
+
+  get addresses(): readonly string[] {
+    return this.#addresses;
+  }
+
+  #client(address: string): VectorServiceClient {
+    let c = this.#clients.get(address);
+    if (!c) {
+      const { proto } = loadVectorProto();
+      c = new proto.raftvec.v1.VectorService(address, this.#credentials, this.#channelOptions);
+      this.#clients.set(address, c);
+    }
+    return c;
+  }
+
+  #once<M extends VectorRpc>(
+    address: string,
+    method: M,
+    request: VectorRpcs[M][0],
+    deadline: Date,
+  ): Promise<VectorRpcs[M][1]> {
+    const client = this.#client(address);
+    type UnaryFn = (
+      this: VectorServiceClient,
+      req: VectorRpcs[M][0],
+      md: grpc.Metadata,
+      opts: grpc.CallOptions,
+      cb: (err: grpc.ServiceError | null, res: VectorRpcs[M][1]) => void,
+    ) => grpc.ClientUnaryCall;
+    const fn = (client as unknown as Record<VectorRpc, UnaryFn>)[method];
+    return new Promise((resolve, reject) => {
+      fn.call(client, request, new grpc.Metadata(), { deadline }, (err, res) => {
+        if (err) reject(RaftvecClientError.fromServiceError(method, err));
+        else resolve(res);
+      });
+    });
+  }
+
+  /** Where to send the next attempt after `err`: a leader hint, else the next address. */
+  #redirect(err: RaftvecClientError): void {
+    const hint = err.details[LEADER_ADDRESS_KEY];
+    if (hint) {
+      let i = this.#addresses.indexOf(hint);
+      if (i < 0) i = this.#addresses.push(hint) - 1;
+      this.#current = i;
+    } else {
+      this.#current = (this.#current + 1) % this.#addresses.length;
+    }
+  }
+
+  /** One RPC with retries until `deadline`. Errors are RaftvecClientError. */
+  async unary<M extends VectorRpc>(
+    method: M,
+    request: VectorRpcs[M][0],
+    deadline: Date,
+  ): Promise<VectorRpcs[M][1]> {
+    if (this.#closed)
+      throw new RaftvecClientError(method, grpc.status.CANCELLED, 'the client is closed');
+    const policy = this.retry;
+    let backoff = policy.initialBackoffMs;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.#once(this.address, method, request, deadline);
+      } catch (e) {
+        const err = RaftvecClientError.fromServiceError(method, e);
+        const retryable = (policy.retryableCodes as readonly string[]).includes(err.code);
+        if (!retryable || attempt >= policy.maxAttempts || this.#closed) throw err;
+        const delay = Math.random() * Math.min(backoff, policy.maxBackoffMs);
+        if (Date.now() + delay >= deadline.getTime()) throw err;
+        this.#redirect(err);
+        await sleep(delay);
+        backoff *= policy.multiplier;
+      }
+    }
+  }
+
+  close(): void {
+    this.#closed = true;
+    for (const c of this.#clients.values()) c.close();
+    this.#clients.clear();
+  }
+}

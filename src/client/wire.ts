@@ -1,0 +1,324 @@
+/**
+ * Conversions between the wire (generated proto types) and the domain
+ * (src/domain.ts): JSON metadata <-> google.protobuf.Struct, filters, metrics,
+ * write concerns. Used by the client SDK (domain -> wire) and by the server
+ * (wire -> domain). Decoding functions reject what cannot be represented in the
+ * domain with RaftvecError INVALID_ARGUMENT, naming the offending thing.
+ */
+import type {
+  Condition as DomainCondition,
+  Filter,
+  JsonValue,
+  Metadata,
+  Metric,
+  Scalar,
+} from '../domain.js';
+import { invalidArgument } from '../errors.js';
+import type { Value, Value__Output } from '../generated/google/protobuf/Value.js';
+import type { Struct, Struct__Output } from '../generated/google/protobuf/Struct.js';
+import type { ListValue__Output } from '../generated/google/protobuf/ListValue.js';
+import type { Filter as ProtoFilter, Filter__Output } from '../generated/raftvec/v1/Filter.js';
+import type { Condition, Condition__Output } from '../generated/raftvec/v1/Condition.js';
+import type { Metric as ProtoMetric } from '../generated/raftvec/v1/Metric.js';
+import type { WriteConcern as ProtoWriteConcern } from '../generated/raftvec/v1/WriteConcern.js';
+
+/** Nesting limit for metadata values and filter values (objects and lists). */
+export const MAX_JSON_DEPTH = 64;
+
+export type WriteConcern = 'majority' | 'all';
+
+// ---------------------------------------------------------------- metrics
+
+export function metricToProto(metric: Metric): ProtoMetric {
+  switch (metric) {
+    case 'l2':
+      return 'METRIC_L2';
+    case 'ip':
+      return 'METRIC_IP';
+    case 'cosine':
+      return 'METRIC_COSINE';
+    default:
+      throw invalidArgument(`unknown metric ${JSON.stringify(metric)}: expected l2, ip or cosine`);
+  }
+}
+
+/** METRIC_UNSPECIFIED means L2. */
+export function metricFromProto(metric: ProtoMetric | undefined | null): Metric {
+  switch (metric) {
+    case undefined:
+    case null:
+    case 0:
+    case 'METRIC_UNSPECIFIED':
+    case 1:
+    case 'METRIC_L2':
+      return 'l2';
+    case 2:
+    case 'METRIC_IP':
+      return 'ip';
+    case 3:
+    case 'METRIC_COSINE':
+      return 'cosine';
+    default:
+      throw invalidArgument(
+        `unknown metric ${String(metric)}: expected METRIC_L2, METRIC_IP or METRIC_COSINE`,
+      );
+  }
+}
+
+// ---------------------------------------------------------- write concern
+
+export function writeConcernToProto(wc: WriteConcern | undefined): ProtoWriteConcern {
+  switch (wc) {
+    case undefined:
+    case 'majority':
+      return 'WRITE_CONCERN_MAJORITY';
+    case 'all':
+      return 'WRITE_CONCERN_ALL';
+    default:
+      throw invalidArgument(
+        `unknown write concern ${JSON.stringify(wc)}: expected majority or all`,
+      );
+  }
+}
+
+/** WRITE_CONCERN_UNSPECIFIED means MAJORITY. */
+export function writeConcernFromProto(wc: ProtoWriteConcern | undefined | null): WriteConcern {
+  switch (wc) {
+    case undefined:
+    case null:
+    case 0:
+    case 'WRITE_CONCERN_UNSPECIFIED':
+    case 1:
+    case 'WRITE_CONCERN_MAJORITY':
+      return 'majority';
+    case 2:
+    case 'WRITE_CONCERN_ALL':
+      return 'all';
+    default:
+      throw invalidArgument(
+        `unknown write concern ${String(wc)}: expected WRITE_CONCERN_MAJORITY or WRITE_CONCERN_ALL`,
+      );
+  }
+}
+
+// ------------------------------------------------------- JSON <-> Struct
+
+/** A JSON value as a google.protobuf.Value (for sending). */
+export function jsonToValue(v: JsonValue, depth = 0): Value {
+  if (depth > MAX_JSON_DEPTH)
+    throw invalidArgument(`JSON value nested deeper than ${MAX_JSON_DEPTH} levels`);
+  if (v === null) return { nullValue: 'NULL_VALUE' };
+  switch (typeof v) {
+    case 'boolean':
+      return { boolValue: v };
+    case 'number':
+      return { numberValue: v };
+    case 'string':
+      return { stringValue: v };
+    case 'object':
+      if (Array.isArray(v))
+        return { listValue: { values: v.map((x) => jsonToValue(x, depth + 1)) } };
+      return { structValue: jsonObjectToStruct(v, depth + 1) };
+    default:
+      throw invalidArgument(`not a JSON value: ${typeof v}`);
+  }
+}
+
+function jsonObjectToStruct(obj: { [key: string]: JsonValue }, depth: number): Struct {
+  const fields: { [key: string]: Value } = {};
+  for (const [k, val] of Object.entries(obj)) {
+    if (val === undefined) continue; // like JSON.stringify
+    // protobufjs decodes map keys by assignment, so this key would be lost on the way
+    if (k === '__proto__') throw invalidArgument('the key "__proto__" is not allowed in metadata');
+    fields[k] = jsonToValue(val, depth);
+  }
+  return { fields };
+}
+
+/** Point metadata as a google.protobuf.Struct (for sending). */
+export function metadataToStruct(metadata: Metadata): Struct {
+  if (metadata === null || typeof metadata !== 'object' || Array.isArray(metadata))
+    throw invalidArgument('metadata must be a JSON object');
+  return jsonObjectToStruct(metadata, 0);
+}
+
+const describePath = (path: string): string => (path === '' ? 'the value' : `key "${path}"`);
+const joinPath = (path: string, key: string | number): string =>
+  typeof key === 'number' ? `${path}[${key}]` : path === '' ? key : `${path}.${key}`;
+
+/**
+ * A received google.protobuf.Value as JSON. `where` names the thing for error
+ * messages (`metadata of point "p1"`), `path` the key inside it.
+ */
+export function valueToJson(
+  v: Value__Output | null | undefined,
+  where: string,
+  path = '',
+  depth = 0,
+): JsonValue {
+  if (depth > MAX_JSON_DEPTH)
+    throw invalidArgument(
+      `${where}: ${describePath(path)} is nested deeper than ${MAX_JSON_DEPTH} levels`,
+    );
+  if (v === null || v === undefined || v.kind === undefined)
+    throw invalidArgument(
+      `${where}: ${describePath(path)} has no value (a google.protobuf.Value with no kind set)`,
+    );
+  switch (v.kind) {
+    case 'nullValue':
+      return null;
+    case 'boolValue':
+      return v.boolValue === true;
+    case 'stringValue':
+      return v.stringValue ?? '';
+    case 'numberValue': {
+      const n = v.numberValue ?? 0;
+      if (!Number.isFinite(n))
+        throw invalidArgument(
+          `${where}: ${describePath(path)} is ${String(n)}; JSON numbers must be finite`,
+        );
+      return n;
+    }
+    case 'listValue':
+      return listValueToJson(v.listValue, where, path, depth + 1);
+    case 'structValue':
+      return structToJson(v.structValue, where, path, depth + 1);
+    default:
+      throw invalidArgument(
+        `${where}: ${describePath(path)} has an unknown kind ${String(v.kind)}`,
+      );
+  }
+}
+
+function listValueToJson(
+  l: ListValue__Output | null | undefined,
+  where: string,
+  path: string,
+  depth: number,
+): JsonValue[] {
+  return (l?.values ?? []).map((x, i) => valueToJson(x, where, joinPath(path, i), depth));
+}
+
+function structToJson(
+  s: Struct__Output | null | undefined,
+  where: string,
+  path: string,
+  depth: number,
+): { [key: string]: JsonValue } {
+  const out: { [key: string]: JsonValue } = {};
+  for (const [k, val] of Object.entries(s?.fields ?? {})) {
+    // defineProperty: a key named "__proto__" stays an ordinary key
+    Object.defineProperty(out, k, {
+      value: valueToJson(val, where, joinPath(path, k), depth),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  }
+  return out;
+}
+
+/** A received google.protobuf.Struct as metadata; absent means `{}`. */
+export function structToMetadata(s: Struct__Output | null | undefined, where: string): Metadata {
+  return structToJson(s, where, '', 0);
+}
+
+// ---------------------------------------------------------------- filters
+
+function scalarToValue(s: Scalar, what: string): Value {
+  switch (typeof s) {
+    case 'string':
+      return { stringValue: s };
+    case 'number':
+      return { numberValue: s };
+    case 'boolean':
+      return { boolValue: s };
+    default:
+      throw invalidArgument(`${what} must be a string, number or boolean`);
+  }
+}
+
+/** A domain filter as a proto Filter (for sending). */
+export function filterToProto(filter: Filter | undefined): ProtoFilter | null {
+  if (filter === undefined) return null;
+  if (filter === null || typeof filter !== 'object' || !Array.isArray(filter.must))
+    throw invalidArgument('filter must be an object {"must": [conditions]}');
+  const must: Condition[] = filter.must.map((c, i) => {
+    const what = `filter condition ${i} (key ${JSON.stringify(c?.key)})`;
+    if (c === null || typeof c !== 'object')
+      throw invalidArgument(`filter condition ${i} must be an object`);
+    if ('equals' in c) return { key: c.key, equals: scalarToValue(c.equals, `${what}: equals`) };
+    if ('in' in c) {
+      if (!Array.isArray(c.in)) throw invalidArgument(`${what}: "in" must be a list`);
+      return {
+        key: c.key,
+        in: { values: c.in.map((x) => scalarToValue(x, `${what}: "in" values`)) },
+      };
+    }
+    if ('range' in c) {
+      const r = c.range ?? {};
+      const range: Record<string, number> = {};
+      for (const k of ['gt', 'gte', 'lt', 'lte'] as const) if (r[k] !== undefined) range[k] = r[k];
+      return { key: c.key, range };
+    }
+    throw invalidArgument(`${what}: needs one of equals, in or range`);
+  });
+  return { must };
+}
+
+function valueToScalar(v: Value__Output | null | undefined, what: string): Scalar {
+  switch (v?.kind) {
+    case 'stringValue':
+      return v.stringValue ?? '';
+    case 'boolValue':
+      return v.boolValue === true;
+    case 'numberValue': {
+      const n = v.numberValue ?? 0;
+      if (!Number.isFinite(n))
+        throw invalidArgument(`${what} is ${String(n)}; numbers must be finite`);
+      return n;
+    }
+    case undefined:
+      throw invalidArgument(`${what} has no value`);
+    default:
+      throw invalidArgument(
+        `${what} must be a string, number or boolean, not a ${String(v?.kind)}`,
+      );
+  }
+}
+
+function conditionFromProto(c: Condition__Output, i: number): DomainCondition {
+  const what = `filter condition ${i} (key ${JSON.stringify(c.key)})`;
+  switch (c.match) {
+    case 'equals':
+      return { key: c.key, equals: valueToScalar(c.equals, `${what}: equals`) };
+    case 'in':
+      return {
+        key: c.key,
+        in: (c.in?.values ?? []).map((x, j) => valueToScalar(x, `${what}: "in" value ${j}`)),
+      };
+    case 'range': {
+      const r = c.range;
+      const range: { gt?: number; gte?: number; lt?: number; lte?: number } = {};
+      if (r)
+        for (const k of ['gt', 'gte', 'lt', 'lte'] as const)
+          if (r[`_${k}`] === k && r[k] !== undefined) range[k] = r[k];
+      return { key: c.key, range };
+    }
+    default:
+      throw invalidArgument(`${what}: needs one of equals, in or range`);
+  }
+}
+
+/** A received proto Filter as a domain filter; absent or empty means no filter. */
+export function filterFromProto(f: Filter__Output | null | undefined): Filter | undefined {
+  if (!f || f.must.length === 0) return undefined;
+  return { must: f.must.map(conditionFromProto) };
+}
+
+// ---------------------------------------------------------------- vectors
+
+/** Float32Array or number[] as the number[] that protobufjs encodes (values exact for float32). */
+export function vectorToProto(v: Float32Array | ArrayLike<number>): number[] {
+  return Array.from(v as ArrayLike<number>);
+}

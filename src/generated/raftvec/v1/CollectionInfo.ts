@@ -1,0 +1,20 @@
+// Original file: proto/raftvec/v1/vector.proto
+
+import type { Metric as _raftvec_v1_Metric, Metric__Output as _raftvec_v1_Metric__Output } from '../../raftvec/v1/Metric.js';
+import type { Long } from '@grpc/proto-loader';
+
+export interface CollectionInfo {
+  'name'?: (string);
+  'dimension'?: (number);
+  'metric'?: (_raftvec_v1_Metric);
+  'indexSpec'?: (string);
+  'pointCount'?: (number | string | Long);
+}
+
+export interface CollectionInfo__Output {
+  'name': (string);
+  'dimension': (number);
+  'metric': (_raftvec_v1_Metric__Output);
+  'indexSpec': (string);
+  'pointCount': (number);
+}

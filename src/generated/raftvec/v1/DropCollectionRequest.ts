@@ -1,0 +1,13 @@
+// Original file: proto/raftvec/v1/vector.proto
+
+import type { WriteOptions as _raftvec_v1_WriteOptions, WriteOptions__Output as _raftvec_v1_WriteOptions__Output } from '../../raftvec/v1/WriteOptions.js';
+
+export interface DropCollectionRequest {
+  'name'?: (string);
+  'options'?: (_raftvec_v1_WriteOptions | null);
+}
+
+export interface DropCollectionRequest__Output {
+  'name': (string);
+  'options': (_raftvec_v1_WriteOptions__Output | null);
+}

@@ -1,0 +1,17 @@
+// Original file: proto/raftvec/v1/vector.proto
+
+import type { Point as _raftvec_v1_Point, Point__Output as _raftvec_v1_Point__Output } from '../../raftvec/v1/Point.js';
+
+export interface GetResponse {
+  /**
+   * Only the points that exist, in the order asked.
+   */
+  'points'?: (_raftvec_v1_Point)[];
+}
+
+export interface GetResponse__Output {
+  /**
+   * Only the points that exist, in the order asked.
+   */
+  'points': (_raftvec_v1_Point__Output)[];
+}

@@ -1,0 +1,27 @@
+// Original file: proto/raftvec/v1/command.proto
+
+import type { CreateCollectionCommand as _raftvec_v1_CreateCollectionCommand, CreateCollectionCommand__Output as _raftvec_v1_CreateCollectionCommand__Output } from '../../raftvec/v1/CreateCollectionCommand.js';
+import type { DropCollectionCommand as _raftvec_v1_DropCollectionCommand, DropCollectionCommand__Output as _raftvec_v1_DropCollectionCommand__Output } from '../../raftvec/v1/DropCollectionCommand.js';
+import type { UpsertCommand as _raftvec_v1_UpsertCommand, UpsertCommand__Output as _raftvec_v1_UpsertCommand__Output } from '../../raftvec/v1/UpsertCommand.js';
+import type { DeleteCommand as _raftvec_v1_DeleteCommand, DeleteCommand__Output as _raftvec_v1_DeleteCommand__Output } from '../../raftvec/v1/DeleteCommand.js';
+import type { Long } from '@grpc/proto-loader';
+
+export interface LogCommand {
+  'clientId'?: (string);
+  'sequence'?: (number | string | Long);
+  'createCollection'?: (_raftvec_v1_CreateCollectionCommand | null);
+  'dropCollection'?: (_raftvec_v1_DropCollectionCommand | null);
+  'upsert'?: (_raftvec_v1_UpsertCommand | null);
+  'delete'?: (_raftvec_v1_DeleteCommand | null);
+  'command'?: "createCollection"|"dropCollection"|"upsert"|"delete";
+}
+
+export interface LogCommand__Output {
+  'clientId': (string);
+  'sequence': (number);
+  'createCollection'?: (_raftvec_v1_CreateCollectionCommand__Output | null);
+  'dropCollection'?: (_raftvec_v1_DropCollectionCommand__Output | null);
+  'upsert'?: (_raftvec_v1_UpsertCommand__Output | null);
+  'delete'?: (_raftvec_v1_DeleteCommand__Output | null);
+  'command'?: "createCollection"|"dropCollection"|"upsert"|"delete";
+}

@@ -1,0 +1,10 @@
+// Original file: proto/raftvec/v1/vector.proto
+
+
+export interface QueryVector {
+  'values'?: (number | string)[];
+}
+
+export interface QueryVector__Output {
+  'values': (number)[];
+}

@@ -1,0 +1,27 @@
+// Original file: proto/raftvec/v1/vector.proto
+
+import type { Filter as _raftvec_v1_Filter, Filter__Output as _raftvec_v1_Filter__Output } from '../../raftvec/v1/Filter.js';
+
+export interface ScrollRequest {
+  'collection'?: (string);
+  /**
+   * empty: from the start
+   */
+  'afterId'?: (string);
+  'limit'?: (number);
+  'filter'?: (_raftvec_v1_Filter | null);
+  'withVector'?: (boolean);
+  'withMetadata'?: (boolean);
+}
+
+export interface ScrollRequest__Output {
+  'collection': (string);
+  /**
+   * empty: from the start
+   */
+  'afterId': (string);
+  'limit': (number);
+  'filter': (_raftvec_v1_Filter__Output | null);
+  'withVector': (boolean);
+  'withMetadata': (boolean);
+}

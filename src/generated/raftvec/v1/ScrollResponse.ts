@@ -1,0 +1,19 @@
+// Original file: proto/raftvec/v1/vector.proto
+
+import type { Point as _raftvec_v1_Point, Point__Output as _raftvec_v1_Point__Output } from '../../raftvec/v1/Point.js';
+
+export interface ScrollResponse {
+  'points'?: (_raftvec_v1_Point)[];
+  /**
+   * empty on the last page
+   */
+  'nextAfterId'?: (string);
+}
+
+export interface ScrollResponse__Output {
+  'points': (_raftvec_v1_Point__Output)[];
+  /**
+   * empty on the last page
+   */
+  'nextAfterId': (string);
+}

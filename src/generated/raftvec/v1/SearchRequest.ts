@@ -1,0 +1,38 @@
+// Original file: proto/raftvec/v1/vector.proto
+
+import type { QueryVector as _raftvec_v1_QueryVector, QueryVector__Output as _raftvec_v1_QueryVector__Output } from '../../raftvec/v1/QueryVector.js';
+import type { Filter as _raftvec_v1_Filter, Filter__Output as _raftvec_v1_Filter__Output } from '../../raftvec/v1/Filter.js';
+
+export interface SearchRequest {
+  'collection'?: (string);
+  'queries'?: (_raftvec_v1_QueryVector)[];
+  'k'?: (number);
+  'filter'?: (_raftvec_v1_Filter | null);
+  'withVector'?: (boolean);
+  'withMetadata'?: (boolean);
+  /**
+   * HNSW only; 0 = index default
+   */
+  'efSearch'?: (number);
+  /**
+   * IVF only; 0 = index default
+   */
+  'nprobe'?: (number);
+}
+
+export interface SearchRequest__Output {
+  'collection': (string);
+  'queries': (_raftvec_v1_QueryVector__Output)[];
+  'k': (number);
+  'filter': (_raftvec_v1_Filter__Output | null);
+  'withVector': (boolean);
+  'withMetadata': (boolean);
+  /**
+   * HNSW only; 0 = index default
+   */
+  'efSearch': (number);
+  /**
+   * IVF only; 0 = index default
+   */
+  'nprobe': (number);
+}

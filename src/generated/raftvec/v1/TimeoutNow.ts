@@ -1,0 +1,8 @@
+// Original file: proto/raftvec/v1/raft.proto
+
+
+export interface TimeoutNow {
+}
+
+export interface TimeoutNow__Output {
+}

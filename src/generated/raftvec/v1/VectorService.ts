@@ -1,0 +1,179 @@
+// Original file: proto/raftvec/v1/vector.proto
+
+import type * as grpc from '@grpc/grpc-js'
+import type { MethodDefinition } from '@grpc/proto-loader'
+import type { CollectionInfo as _raftvec_v1_CollectionInfo, CollectionInfo__Output as _raftvec_v1_CollectionInfo__Output } from '../../raftvec/v1/CollectionInfo.js';
+import type { CountRequest as _raftvec_v1_CountRequest, CountRequest__Output as _raftvec_v1_CountRequest__Output } from '../../raftvec/v1/CountRequest.js';
+import type { CountResponse as _raftvec_v1_CountResponse, CountResponse__Output as _raftvec_v1_CountResponse__Output } from '../../raftvec/v1/CountResponse.js';
+import type { CreateCollectionRequest as _raftvec_v1_CreateCollectionRequest, CreateCollectionRequest__Output as _raftvec_v1_CreateCollectionRequest__Output } from '../../raftvec/v1/CreateCollectionRequest.js';
+import type { CreateCollectionResponse as _raftvec_v1_CreateCollectionResponse, CreateCollectionResponse__Output as _raftvec_v1_CreateCollectionResponse__Output } from '../../raftvec/v1/CreateCollectionResponse.js';
+import type { DeleteRequest as _raftvec_v1_DeleteRequest, DeleteRequest__Output as _raftvec_v1_DeleteRequest__Output } from '../../raftvec/v1/DeleteRequest.js';
+import type { DescribeCollectionRequest as _raftvec_v1_DescribeCollectionRequest, DescribeCollectionRequest__Output as _raftvec_v1_DescribeCollectionRequest__Output } from '../../raftvec/v1/DescribeCollectionRequest.js';
+import type { DropCollectionRequest as _raftvec_v1_DropCollectionRequest, DropCollectionRequest__Output as _raftvec_v1_DropCollectionRequest__Output } from '../../raftvec/v1/DropCollectionRequest.js';
+import type { DropCollectionResponse as _raftvec_v1_DropCollectionResponse, DropCollectionResponse__Output as _raftvec_v1_DropCollectionResponse__Output } from '../../raftvec/v1/DropCollectionResponse.js';
+import type { GetRequest as _raftvec_v1_GetRequest, GetRequest__Output as _raftvec_v1_GetRequest__Output } from '../../raftvec/v1/GetRequest.js';
+import type { GetResponse as _raftvec_v1_GetResponse, GetResponse__Output as _raftvec_v1_GetResponse__Output } from '../../raftvec/v1/GetResponse.js';
+import type { ListCollectionsRequest as _raftvec_v1_ListCollectionsRequest, ListCollectionsRequest__Output as _raftvec_v1_ListCollectionsRequest__Output } from '../../raftvec/v1/ListCollectionsRequest.js';
+import type { ListCollectionsResponse as _raftvec_v1_ListCollectionsResponse, ListCollectionsResponse__Output as _raftvec_v1_ListCollectionsResponse__Output } from '../../raftvec/v1/ListCollectionsResponse.js';
+import type { ScrollRequest as _raftvec_v1_ScrollRequest, ScrollRequest__Output as _raftvec_v1_ScrollRequest__Output } from '../../raftvec/v1/ScrollRequest.js';
+import type { ScrollResponse as _raftvec_v1_ScrollResponse, ScrollResponse__Output as _raftvec_v1_ScrollResponse__Output } from '../../raftvec/v1/ScrollResponse.js';
+import type { SearchRequest as _raftvec_v1_SearchRequest, SearchRequest__Output as _raftvec_v1_SearchRequest__Output } from '../../raftvec/v1/SearchRequest.js';
+import type { SearchResponse as _raftvec_v1_SearchResponse, SearchResponse__Output as _raftvec_v1_SearchResponse__Output } from '../../raftvec/v1/SearchResponse.js';
+import type { UpsertRequest as _raftvec_v1_UpsertRequest, UpsertRequest__Output as _raftvec_v1_UpsertRequest__Output } from '../../raftvec/v1/UpsertRequest.js';
+import type { WriteResponse as _raftvec_v1_WriteResponse, WriteResponse__Output as _raftvec_v1_WriteResponse__Output } from '../../raftvec/v1/WriteResponse.js';
+
+export interface VectorServiceClient extends grpc.Client {
+  Count(argument: _raftvec_v1_CountRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_raftvec_v1_CountResponse__Output>): grpc.ClientUnaryCall;
+  Count(argument: _raftvec_v1_CountRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_raftvec_v1_CountResponse__Output>): grpc.ClientUnaryCall;
+  Count(argument: _raftvec_v1_CountRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_raftvec_v1_CountResponse__Output>): grpc.ClientUnaryCall;
+  Count(argument: _raftvec_v1_CountRequest, callback: grpc.requestCallback<_raftvec_v1_CountResponse__Output>): grpc.ClientUnaryCall;
+  count(argument: _raftvec_v1_CountRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_raftvec_v1_CountResponse__Output>): grpc.ClientUnaryCall;
+  count(argument: _raftvec_v1_CountRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_raftvec_v1_CountResponse__Output>): grpc.ClientUnaryCall;
+  count(argument: _raftvec_v1_CountRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_raftvec_v1_CountResponse__Output>): grpc.ClientUnaryCall;
+  count(argument: _raftvec_v1_CountRequest, callback: grpc.requestCallback<_raftvec_v1_CountResponse__Output>): grpc.ClientUnaryCall;
+  
+  CreateCollection(argument: _raftvec_v1_CreateCollectionRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_raftvec_v1_CreateCollectionResponse__Output>): grpc.ClientUnaryCall;
+  CreateCollection(argument: _raftvec_v1_CreateCollectionRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_raftvec_v1_CreateCollectionResponse__Output>): grpc.ClientUnaryCall;
+  CreateCollection(argument: _raftvec_v1_CreateCollectionRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_raftvec_v1_CreateCollectionResponse__Output>): grpc.ClientUnaryCall;
+  CreateCollection(argument: _raftvec_v1_CreateCollectionRequest, callback: grpc.requestCallback<_raftvec_v1_CreateCollectionResponse__Output>): grpc.ClientUnaryCall;
+  createCollection(argument: _raftvec_v1_CreateCollectionRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_raftvec_v1_CreateCollectionResponse__Output>): grpc.ClientUnaryCall;
+  createCollection(argument: _raftvec_v1_CreateCollectionRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_raftvec_v1_CreateCollectionResponse__Output>): grpc.ClientUnaryCall;
+  createCollection(argument: _raftvec_v1_CreateCollectionRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_raftvec_v1_CreateCollectionResponse__Output>): grpc.ClientUnaryCall;
+  createCollection(argument: _raftvec_v1_CreateCollectionRequest, callback: grpc.requestCallback<_raftvec_v1_CreateCollectionResponse__Output>): grpc.ClientUnaryCall;
+  
+  /**
+   * Deletes points by id; ids that do not exist are ignored.
+   */
+  Delete(argument: _raftvec_v1_DeleteRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_raftvec_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  Delete(argument: _raftvec_v1_DeleteRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_raftvec_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  Delete(argument: _raftvec_v1_DeleteRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_raftvec_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  Delete(argument: _raftvec_v1_DeleteRequest, callback: grpc.requestCallback<_raftvec_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  /**
+   * Deletes points by id; ids that do not exist are ignored.
+   */
+  delete(argument: _raftvec_v1_DeleteRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_raftvec_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  delete(argument: _raftvec_v1_DeleteRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_raftvec_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  delete(argument: _raftvec_v1_DeleteRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_raftvec_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  delete(argument: _raftvec_v1_DeleteRequest, callback: grpc.requestCallback<_raftvec_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  
+  DescribeCollection(argument: _raftvec_v1_DescribeCollectionRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_raftvec_v1_CollectionInfo__Output>): grpc.ClientUnaryCall;
+  DescribeCollection(argument: _raftvec_v1_DescribeCollectionRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_raftvec_v1_CollectionInfo__Output>): grpc.ClientUnaryCall;
+  DescribeCollection(argument: _raftvec_v1_DescribeCollectionRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_raftvec_v1_CollectionInfo__Output>): grpc.ClientUnaryCall;
+  DescribeCollection(argument: _raftvec_v1_DescribeCollectionRequest, callback: grpc.requestCallback<_raftvec_v1_CollectionInfo__Output>): grpc.ClientUnaryCall;
+  describeCollection(argument: _raftvec_v1_DescribeCollectionRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_raftvec_v1_CollectionInfo__Output>): grpc.ClientUnaryCall;
+  describeCollection(argument: _raftvec_v1_DescribeCollectionRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_raftvec_v1_CollectionInfo__Output>): grpc.ClientUnaryCall;
+  describeCollection(argument: _raftvec_v1_DescribeCollectionRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_raftvec_v1_CollectionInfo__Output>): grpc.ClientUnaryCall;
+  describeCollection(argument: _raftvec_v1_DescribeCollectionRequest, callback: grpc.requestCallback<_raftvec_v1_CollectionInfo__Output>): grpc.ClientUnaryCall;
+  
+  DropCollection(argument: _raftvec_v1_DropCollectionRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_raftvec_v1_DropCollectionResponse__Output>): grpc.ClientUnaryCall;
+  DropCollection(argument: _raftvec_v1_DropCollectionRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_raftvec_v1_DropCollectionResponse__Output>): grpc.ClientUnaryCall;
+  DropCollection(argument: _raftvec_v1_DropCollectionRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_raftvec_v1_DropCollectionResponse__Output>): grpc.ClientUnaryCall;
+  DropCollection(argument: _raftvec_v1_DropCollectionRequest, callback: grpc.requestCallback<_raftvec_v1_DropCollectionResponse__Output>): grpc.ClientUnaryCall;
+  dropCollection(argument: _raftvec_v1_DropCollectionRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_raftvec_v1_DropCollectionResponse__Output>): grpc.ClientUnaryCall;
+  dropCollection(argument: _raftvec_v1_DropCollectionRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_raftvec_v1_DropCollectionResponse__Output>): grpc.ClientUnaryCall;
+  dropCollection(argument: _raftvec_v1_DropCollectionRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_raftvec_v1_DropCollectionResponse__Output>): grpc.ClientUnaryCall;
+  dropCollection(argument: _raftvec_v1_DropCollectionRequest, callback: grpc.requestCallback<_raftvec_v1_DropCollectionResponse__Output>): grpc.ClientUnaryCall;
+  
+  Get(argument: _raftvec_v1_GetRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_raftvec_v1_GetResponse__Output>): grpc.ClientUnaryCall;
+  Get(argument: _raftvec_v1_GetRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_raftvec_v1_GetResponse__Output>): grpc.ClientUnaryCall;
+  Get(argument: _raftvec_v1_GetRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_raftvec_v1_GetResponse__Output>): grpc.ClientUnaryCall;
+  Get(argument: _raftvec_v1_GetRequest, callback: grpc.requestCallback<_raftvec_v1_GetResponse__Output>): grpc.ClientUnaryCall;
+  get(argument: _raftvec_v1_GetRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_raftvec_v1_GetResponse__Output>): grpc.ClientUnaryCall;
+  get(argument: _raftvec_v1_GetRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_raftvec_v1_GetResponse__Output>): grpc.ClientUnaryCall;
+  get(argument: _raftvec_v1_GetRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_raftvec_v1_GetResponse__Output>): grpc.ClientUnaryCall;
+  get(argument: _raftvec_v1_GetRequest, callback: grpc.requestCallback<_raftvec_v1_GetResponse__Output>): grpc.ClientUnaryCall;
+  
+  ListCollections(argument: _raftvec_v1_ListCollectionsRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_raftvec_v1_ListCollectionsResponse__Output>): grpc.ClientUnaryCall;
+  ListCollections(argument: _raftvec_v1_ListCollectionsRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_raftvec_v1_ListCollectionsResponse__Output>): grpc.ClientUnaryCall;
+  ListCollections(argument: _raftvec_v1_ListCollectionsRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_raftvec_v1_ListCollectionsResponse__Output>): grpc.ClientUnaryCall;
+  ListCollections(argument: _raftvec_v1_ListCollectionsRequest, callback: grpc.requestCallback<_raftvec_v1_ListCollectionsResponse__Output>): grpc.ClientUnaryCall;
+  listCollections(argument: _raftvec_v1_ListCollectionsRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_raftvec_v1_ListCollectionsResponse__Output>): grpc.ClientUnaryCall;
+  listCollections(argument: _raftvec_v1_ListCollectionsRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_raftvec_v1_ListCollectionsResponse__Output>): grpc.ClientUnaryCall;
+  listCollections(argument: _raftvec_v1_ListCollectionsRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_raftvec_v1_ListCollectionsResponse__Output>): grpc.ClientUnaryCall;
+  listCollections(argument: _raftvec_v1_ListCollectionsRequest, callback: grpc.requestCallback<_raftvec_v1_ListCollectionsResponse__Output>): grpc.ClientUnaryCall;
+  
+  /**
+   * Pages through a collection in id order.
+   */
+  Scroll(argument: _raftvec_v1_ScrollRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_raftvec_v1_ScrollResponse__Output>): grpc.ClientUnaryCall;
+  Scroll(argument: _raftvec_v1_ScrollRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_raftvec_v1_ScrollResponse__Output>): grpc.ClientUnaryCall;
+  Scroll(argument: _raftvec_v1_ScrollRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_raftvec_v1_ScrollResponse__Output>): grpc.ClientUnaryCall;
+  Scroll(argument: _raftvec_v1_ScrollRequest, callback: grpc.requestCallback<_raftvec_v1_ScrollResponse__Output>): grpc.ClientUnaryCall;
+  /**
+   * Pages through a collection in id order.
+   */
+  scroll(argument: _raftvec_v1_ScrollRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_raftvec_v1_ScrollResponse__Output>): grpc.ClientUnaryCall;
+  scroll(argument: _raftvec_v1_ScrollRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_raftvec_v1_ScrollResponse__Output>): grpc.ClientUnaryCall;
+  scroll(argument: _raftvec_v1_ScrollRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_raftvec_v1_ScrollResponse__Output>): grpc.ClientUnaryCall;
+  scroll(argument: _raftvec_v1_ScrollRequest, callback: grpc.requestCallback<_raftvec_v1_ScrollResponse__Output>): grpc.ClientUnaryCall;
+  
+  Search(argument: _raftvec_v1_SearchRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_raftvec_v1_SearchResponse__Output>): grpc.ClientUnaryCall;
+  Search(argument: _raftvec_v1_SearchRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_raftvec_v1_SearchResponse__Output>): grpc.ClientUnaryCall;
+  Search(argument: _raftvec_v1_SearchRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_raftvec_v1_SearchResponse__Output>): grpc.ClientUnaryCall;
+  Search(argument: _raftvec_v1_SearchRequest, callback: grpc.requestCallback<_raftvec_v1_SearchResponse__Output>): grpc.ClientUnaryCall;
+  search(argument: _raftvec_v1_SearchRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_raftvec_v1_SearchResponse__Output>): grpc.ClientUnaryCall;
+  search(argument: _raftvec_v1_SearchRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_raftvec_v1_SearchResponse__Output>): grpc.ClientUnaryCall;
+  search(argument: _raftvec_v1_SearchRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_raftvec_v1_SearchResponse__Output>): grpc.ClientUnaryCall;
+  search(argument: _raftvec_v1_SearchRequest, callback: grpc.requestCallback<_raftvec_v1_SearchResponse__Output>): grpc.ClientUnaryCall;
+  
+  /**
+   * Inserts or replaces a batch of points, atomically: all of them or none.
+   */
+  Upsert(argument: _raftvec_v1_UpsertRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_raftvec_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  Upsert(argument: _raftvec_v1_UpsertRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_raftvec_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  Upsert(argument: _raftvec_v1_UpsertRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_raftvec_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  Upsert(argument: _raftvec_v1_UpsertRequest, callback: grpc.requestCallback<_raftvec_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  /**
+   * Inserts or replaces a batch of points, atomically: all of them or none.
+   */
+  upsert(argument: _raftvec_v1_UpsertRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_raftvec_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  upsert(argument: _raftvec_v1_UpsertRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_raftvec_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  upsert(argument: _raftvec_v1_UpsertRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_raftvec_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  upsert(argument: _raftvec_v1_UpsertRequest, callback: grpc.requestCallback<_raftvec_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  
+}
+
+export interface VectorServiceHandlers extends grpc.UntypedServiceImplementation {
+  Count: grpc.handleUnaryCall<_raftvec_v1_CountRequest__Output, _raftvec_v1_CountResponse>;
+  
+  CreateCollection: grpc.handleUnaryCall<_raftvec_v1_CreateCollectionRequest__Output, _raftvec_v1_CreateCollectionResponse>;
+  
+  /**
+   * Deletes points by id; ids that do not exist are ignored.
+   */
+  Delete: grpc.handleUnaryCall<_raftvec_v1_DeleteRequest__Output, _raftvec_v1_WriteResponse>;
+  
+  DescribeCollection: grpc.handleUnaryCall<_raftvec_v1_DescribeCollectionRequest__Output, _raftvec_v1_CollectionInfo>;
+  
+  DropCollection: grpc.handleUnaryCall<_raftvec_v1_DropCollectionRequest__Output, _raftvec_v1_DropCollectionResponse>;
+  
+  Get: grpc.handleUnaryCall<_raftvec_v1_GetRequest__Output, _raftvec_v1_GetResponse>;
+  
+  ListCollections: grpc.handleUnaryCall<_raftvec_v1_ListCollectionsRequest__Output, _raftvec_v1_ListCollectionsResponse>;
+  
+  /**
+   * Pages through a collection in id order.
+   */
+  Scroll: grpc.handleUnaryCall<_raftvec_v1_ScrollRequest__Output, _raftvec_v1_ScrollResponse>;
+  
+  Search: grpc.handleUnaryCall<_raftvec_v1_SearchRequest__Output, _raftvec_v1_SearchResponse>;
+  
+  /**
+   * Inserts or replaces a batch of points, atomically: all of them or none.
+   */
+  Upsert: grpc.handleUnaryCall<_raftvec_v1_UpsertRequest__Output, _raftvec_v1_WriteResponse>;
+  
+}
+
+export interface VectorServiceDefinition extends grpc.ServiceDefinition {
+  Count: MethodDefinition<_raftvec_v1_CountRequest, _raftvec_v1_CountResponse, _raftvec_v1_CountRequest__Output, _raftvec_v1_CountResponse__Output>
+  CreateCollection: MethodDefinition<_raftvec_v1_CreateCollectionRequest, _raftvec_v1_CreateCollectionResponse, _raftvec_v1_CreateCollectionRequest__Output, _raftvec_v1_CreateCollectionResponse__Output>
+  Delete: MethodDefinition<_raftvec_v1_DeleteRequest, _raftvec_v1_WriteResponse, _raftvec_v1_DeleteRequest__Output, _raftvec_v1_WriteResponse__Output>
+  DescribeCollection: MethodDefinition<_raftvec_v1_DescribeCollectionRequest, _raftvec_v1_CollectionInfo, _raftvec_v1_DescribeCollectionRequest__Output, _raftvec_v1_CollectionInfo__Output>
+  DropCollection: MethodDefinition<_raftvec_v1_DropCollectionRequest, _raftvec_v1_DropCollectionResponse, _raftvec_v1_DropCollectionRequest__Output, _raftvec_v1_DropCollectionResponse__Output>
+  Get: MethodDefinition<_raftvec_v1_GetRequest, _raftvec_v1_GetResponse, _raftvec_v1_GetRequest__Output, _raftvec_v1_GetResponse__Output>
+  ListCollections: MethodDefinition<_raftvec_v1_ListCollectionsRequest, _raftvec_v1_ListCollectionsResponse, _raftvec_v1_ListCollectionsRequest__Output, _raftvec_v1_ListCollectionsResponse__Output>
+  Scroll: MethodDefinition<_raftvec_v1_ScrollRequest, _raftvec_v1_ScrollResponse, _raftvec_v1_ScrollRequest__Output, _raftvec_v1_ScrollResponse__Output>
+  Search: MethodDefinition<_raftvec_v1_SearchRequest, _raftvec_v1_SearchResponse, _raftvec_v1_SearchRequest__Output, _raftvec_v1_SearchResponse__Output>
+  Upsert: MethodDefinition<_raftvec_v1_UpsertRequest, _raftvec_v1_WriteResponse, _raftvec_v1_UpsertRequest__Output, _raftvec_v1_WriteResponse__Output>
+}

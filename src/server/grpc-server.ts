@@ -1,0 +1,120 @@
+/**
+ * The gRPC server of a node: message size limits, the client API, the standard
+ * health service (grpc.health.v1) and server reflection (so grpcurl works).
+ */
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-check';
+import { ReflectionService } from '@grpc/reflection';
+import { limits } from '../limits.js';
+import { loadVectorProto, PROTO_LOADER_OPTIONS, VECTOR_SERVICE_NAME } from '../client/proto.js';
+import type { VectorServiceHandlers } from '../generated/raftvec/v1/VectorService.js';
+import { MalformedRequest } from './vector-service.js';
+
+export const HEALTH_SERVICE_NAME = 'grpc.health.v1.Health';
+
+export interface GrpcServerParts {
+  server: grpc.Server;
+  health: HealthImplementation;
+}
+
+/** Channel options that every raftvec server sets explicitly. */
+export function serverChannelOptions(
+  maxMessageBytes: number = limits.maxMessageBytes,
+): grpc.ServerOptions {
+  return {
+    'grpc.max_receive_message_length': maxMessageBytes,
+    'grpc.max_send_message_length': maxMessageBytes,
+  };
+}
+
+/**
+ * A server with the VectorService, health ("" and raftvec.v1.VectorService start
+ * NOT_SERVING; the caller flips them once the node is ready) and reflection.
+ */
+export function createGrpcServer(
+  handlers: VectorServiceHandlers,
+  options: { maxMessageBytes?: number } = {},
+): GrpcServerParts {
+  const server = new grpc.Server(serverChannelOptions(options.maxMessageBytes));
+  const { packageDefinition, proto } = loadVectorProto();
+  server.addService(tolerantDeserializers(proto.raftvec.v1.VectorService.service), handlers);
+
+  const health = new HealthImplementation({
+    '': 'NOT_SERVING',
+    [VECTOR_SERVICE_NAME]: 'NOT_SERVING',
+  });
+  health.addToServer(server);
+
+  const healthDefinition = protoLoader.loadSync(healthProtoPath, PROTO_LOADER_OPTIONS);
+  new ReflectionService({ ...packageDefinition, ...healthDefinition }).addToServer(server);
+  return { server, health };
+}
+
+/**
+ * grpc-js answers a request that does not decode with INTERNAL. Malformed input
+ * is the client's fault: decode failures become a MalformedRequest, which the
+ * service turns into INVALID_ARGUMENT.
+ */
+export function tolerantDeserializers<S extends grpc.ServiceDefinition>(service: S): S {
+  const out: Record<string, grpc.MethodDefinition<unknown, unknown>> = {};
+  for (const [name, def] of Object.entries(service)) {
+    const method = def as grpc.MethodDefinition<unknown, unknown>;
+    out[name] = {
+      ...method,
+      requestDeserialize: (bytes: Buffer) => {
+        try {
+          return method.requestDeserialize(bytes);
+        } catch (err) {
+          return new MalformedRequest(name, err instanceof Error ? err.message : String(err));
+        }
+      },
+    };
+  }
+  return out as unknown as S;
+}
+
+/** Splits "host:port" / "[v6]:port"; port 0 means "pick one". */
+export function parseListenAddress(listen: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(listen.trim());
+  const port = m ? Number(m[3]) : NaN;
+  if (!m || port > 65535)
+    throw new Error(
+      `bad listen address ${JSON.stringify(listen)}: expected HOST:PORT (port 0 picks a free port)`,
+    );
+  const host = m[1] ?? m[2] ?? '';
+  return { host: host === '' ? '0.0.0.0' : host, port };
+}
+
+export const formatAddress = (host: string, port: number): string =>
+  host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+
+/** Binds (insecure; TLS comes with peer authentication) and resolves the address actually bound. */
+export function bindServer(server: grpc.Server, listen: string): Promise<string> {
+  const { host, port } = parseListenAddress(listen);
+  return new Promise((resolve, reject) => {
+    server.bindAsync(
+      formatAddress(host, port),
+      grpc.ServerCredentials.createInsecure(),
+      (err, boundPort) => {
+        if (err) reject(new Error(`cannot listen on ${formatAddress(host, port)}: ${err.message}`));
+        else resolve(formatAddress(host, boundPort));
+      },
+    );
+  });
+}
+
+/** Waits for in-flight calls to finish, up to `graceMs`, then cancels the rest. */
+export function shutdownServer(server: grpc.Server, graceMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      server.forceShutdown();
+      resolve();
+    }, graceMs);
+    timer.unref();
+    server.tryShutdown(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
