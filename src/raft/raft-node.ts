@@ -1,0 +1,830 @@
+/**
+ * RaftNode: one member's consensus state machine, pure and I/O-free (modelled on
+ * etcd raft's RawNode). It owns no timers, sockets or disk: the runtime drives it
+ * with `tick()`, `step(message)`, `propose(data)` and `readIndex(id)`, and
+ * collects what must happen next with `ready()` / `advance()`.
+ *
+ * Section references: "§n" is the Raft paper (Ongaro & Ousterhout, 2014),
+ * "thesis §n" is Ongaro's dissertation (2014).
+ *
+ * Single-threaded and synchronous by design: every input is handled to completion
+ * before the next, so there are no interleavings inside the core.
+ */
+import { resolveConfig, type RaftConfigInput } from './config.js';
+import { invariant, NotLeaderError, RaftConfigError } from './errors.js';
+import { RaftLog } from './log.js';
+import { Progress } from './progress.js';
+import { majority, quorumMatchIndex, tallyVotes } from './quorum.js';
+import { ReadOnlyQueue } from './read-only.js';
+import type {
+  AppendEntriesMessage,
+  AppendEntriesResponseMessage,
+  Entry,
+  HardState,
+  HeartbeatMessage,
+  HeartbeatResponseMessage,
+  InitialState,
+  Message,
+  NodeId,
+  PeerProgress,
+  PreVoteMessage,
+  RaftConfig,
+  RaftStatus,
+  ReadState,
+  Ready,
+  RequestVoteMessage,
+  Role,
+  SoftState,
+} from './types.js';
+
+const EMPTY = new Uint8Array(0);
+
+// Distributive Omit, so that each member of the Message union keeps its own fields.
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+type Outgoing = DistributiveOmit<Message, 'from'>;
+
+export interface ProposeResult {
+  /** Where the entry sits in the leader's log. */
+  readonly index: number;
+  readonly term: number;
+}
+
+export class RaftNode {
+  readonly id: NodeId;
+  private readonly config: RaftConfig;
+  private readonly voters: readonly NodeId[];
+  private readonly log: RaftLog;
+
+  // Persistent state (Figure 2), mirrored to disk through Ready.hardState.
+  private term: number;
+  private vote: NodeId | undefined;
+
+  // Volatile state.
+  private role: Role = 'follower';
+  private leaderId: NodeId | undefined;
+  /**
+   * Ticks since the last reset. Followers/candidates: since we last heard from a
+   * valid leader or granted a vote. Leader: since the last check-quorum round.
+   */
+  private electionElapsed = 0;
+  private heartbeatElapsed = 0;
+  private randomizedElectionTimeout = 0;
+
+  /** Votes received in the current (pre-)election. */
+  private votes = new Map<NodeId, boolean>();
+  /** Leader only: replication progress of every voter, self included. */
+  private readonly progress = new Map<NodeId, Progress>();
+  /** Leader only: ReadIndex requests awaiting a heartbeat quorum. */
+  private readonly readOnly = new ReadOnlyQueue();
+  /** Leader only: ReadIndex requests waiting for the first commit of our term. */
+  private readsAwaitingCommit: string[] = [];
+  private readContextSeq = 0;
+  private pendingReadHeartbeat = false;
+
+  // Output buffers, drained by ready().
+  private msgs: Message[] = [];
+  private readStates: ReadState[] = [];
+  private prevHardState: HardState;
+  private prevSoftState: SoftState;
+  private outstanding: Ready | undefined;
+
+  constructor(config: RaftConfigInput, initialState: InitialState) {
+    this.config = resolveConfig(config);
+    this.id = this.config.id;
+    this.voters = [...this.config.peers];
+    const hs = initialState.hardState;
+    if (!Number.isSafeInteger(hs.term) || hs.term < 0)
+      throw new RaftConfigError('hardState.term must be a non-negative integer');
+    if (!Number.isSafeInteger(hs.commit) || hs.commit < 0)
+      throw new RaftConfigError('hardState.commit must be a non-negative integer');
+    this.log = new RaftLog(initialState.entries, hs.commit, initialState.applied ?? 0);
+    // A node only ever stores entries from leaders of terms it has seen.
+    invariant(
+      this.log.lastTerm() <= hs.term,
+      () => `persisted last log term ${this.log.lastTerm()} above persisted term ${hs.term}`,
+    );
+    this.term = hs.term;
+    this.vote = hs.vote;
+    this.prevHardState = { term: hs.term, vote: hs.vote, commit: hs.commit };
+    this.prevSoftState = { role: 'follower', leaderId: undefined };
+    this.becomeFollower(this.term, undefined);
+  }
+
+  // -------------------------------------------------------------------------
+  // Inputs
+  // -------------------------------------------------------------------------
+
+  /** Advance logical time by one tick. */
+  tick(): void {
+    if (this.role === 'leader') this.tickHeartbeat();
+    else this.tickElection();
+  }
+
+  /** Handle one message from a peer. Messages not addressed to us, or from non-members, are dropped. */
+  step(m: Message): void {
+    if (m.to !== this.id || m.from === this.id || !this.voters.includes(m.from)) return;
+    // Reserved for later issues (snapshots, leadership transfer).
+    if (m.type === 'InstallSnapshot' || m.type === 'TimeoutNow') return;
+
+    if (m.term > this.term) {
+      if (m.type === 'PreVote' || m.type === 'RequestVote') {
+        // Leader stickiness (thesis §4.2.3 / §9.6): a node that heard from a live
+        // leader within the minimum election timeout ignores requests to replace it,
+        // so a partitioned node that comes back cannot disrupt a healthy cluster.
+        // For PreVote this is the pre-vote rule itself; for RequestVote, as in etcd,
+        // only with check-quorum (otherwise a leader that lost its quorum could
+        // block elections forever).
+        if (this.inLease(m.type === 'PreVote')) return;
+      }
+      if (m.type === 'PreVote') {
+        // Pre-vote never changes our term (thesis §9.6).
+      } else if (m.type === 'PreVoteResponse' && m.granted) {
+        // A granted pre-vote echoes the term we would campaign in; not a newer term.
+      } else {
+        const fromLeader = m.type === 'AppendEntries' || m.type === 'Heartbeat';
+        this.becomeFollower(m.term, fromLeader ? m.from : undefined);
+      }
+    } else if (m.term < this.term) {
+      if (
+        (this.config.checkQuorum || this.config.preVote) &&
+        (m.type === 'AppendEntries' || m.type === 'Heartbeat')
+      ) {
+        // A stale leader (e.g. back from a partition) learns our newer term and steps
+        // down. Needed with check-quorum/pre-vote: those stop us from disrupting it
+        // with elections, so this is the only way it hears of the newer term.
+        this.send({
+          type: 'AppendEntriesResponse',
+          to: m.from,
+          term: this.term,
+          success: false,
+          matchIndex: 0,
+          rejectedIndex: 0,
+          conflictTerm: 0,
+          hintIndex: 0,
+        });
+      } else if (m.type === 'PreVote') {
+        // Tell the pre-candidate about our newer term so that it can catch up.
+        this.send({ type: 'PreVoteResponse', to: m.from, term: this.term, granted: false });
+      }
+      return;
+    }
+
+    switch (m.type) {
+      case 'PreVote':
+      case 'RequestVote':
+        this.handleVoteRequest(m);
+        return;
+      case 'PreVoteResponse':
+        // A granted answer must be for the term we are pre-campaigning for.
+        if (this.role === 'pre-candidate' && (!m.granted || m.term === this.term + 1)) {
+          this.poll(m.from, m.granted);
+        }
+        return;
+      case 'RequestVoteResponse':
+        if (this.role === 'candidate') this.poll(m.from, m.granted);
+        return;
+      case 'AppendEntries':
+      case 'Heartbeat':
+        invariant(
+          this.role !== 'leader',
+          () =>
+            `Election Safety: ${this.id} is leader of term ${this.term} and got ${m.type} from ${m.from} in the same term`,
+        );
+        // §5.2: a candidate that hears from a leader of its term returns to follower.
+        if (this.role !== 'follower') this.becomeFollower(this.term, m.from);
+        this.electionElapsed = 0;
+        this.leaderId = m.from;
+        if (m.type === 'AppendEntries') this.handleAppendEntries(m);
+        else this.handleHeartbeat(m);
+        return;
+      case 'AppendEntriesResponse':
+        if (this.role === 'leader') this.handleAppendEntriesResponse(m);
+        return;
+      case 'HeartbeatResponse':
+        if (this.role === 'leader') this.handleHeartbeatResponse(m);
+        return;
+    }
+  }
+
+  /**
+   * Append a client command to the leader's log. It is committed once a majority
+   * has it durably and an entry of this term is committed; the runtime learns that
+   * when an entry at `index` with this `term` comes out in committedEntries (an
+   * entry at `index` with another term means the proposal was lost: retry).
+   * The core keeps a reference to `data`; the caller must not modify it afterwards.
+   */
+  propose(data: Uint8Array): ProposeResult {
+    if (this.role !== 'leader') throw new NotLeaderError(this.id, this.leaderId);
+    const entry: Entry = { index: this.log.lastIndex() + 1, term: this.term, type: 'normal', data };
+    this.log.append(entry);
+    // Not sent here: ready() flushes once for everything proposed since (batching).
+    return { index: entry.index, term: entry.term };
+  }
+
+  /**
+   * Linearizable read (§6.4 / thesis §6.4). Emits ReadState{requestId, index} in a
+   * later Ready once a majority confirmed that we are still the leader; the runtime
+   * serves the read when its applied index reaches `index`. Requests pending when
+   * the node loses leadership are dropped: the runtime should fail them when
+   * Ready.softState shows the role change.
+   */
+  readIndex(requestId: string): void {
+    if (this.role !== 'leader') throw new NotLeaderError(this.id, this.leaderId);
+    // A new leader's commit index may be stale until it commits an entry of its own
+    // term (thesis §6.4 step 1; the no-op of §8 makes that happen promptly).
+    if (!this.committedInCurrentTerm()) {
+      this.readsAwaitingCommit.push(requestId);
+      return;
+    }
+    this.startRead(requestId);
+  }
+
+  // -------------------------------------------------------------------------
+  // Outputs
+  // -------------------------------------------------------------------------
+
+  hasReady(): boolean {
+    if (this.outstanding !== undefined) return false;
+    this.flush();
+    return (
+      this.softStateChanged() ||
+      this.hardStateChanged() ||
+      this.log.hasUnstable() ||
+      this.msgs.length > 0 ||
+      this.log.hasNextCommittedEntries() ||
+      this.readStates.length > 0
+    );
+  }
+
+  ready(): Ready {
+    invariant(this.outstanding === undefined, 'ready() called again before advance()');
+    this.flush();
+    const hs = this.hardState();
+    const ss = this.softState();
+    const hardChanged = this.hardStateChanged();
+    if (hardChanged) {
+      invariant(hs.term >= this.prevHardState.term, 'term moved backwards');
+      invariant(
+        hs.commit >= this.prevHardState.commit,
+        () => `commit moved backwards: ${this.prevHardState.commit} → ${hs.commit}`,
+      );
+    }
+    const entries = this.log.unstableEntries();
+    const rd: Ready = {
+      ...(this.softStateChanged() ? { softState: ss } : {}),
+      ...(hardChanged ? { hardState: hs } : {}),
+      entries,
+      messages: this.msgs,
+      committedEntries: this.log.nextCommittedEntries(),
+      readStates: this.readStates,
+      mustSync:
+        entries.length > 0 ||
+        hs.term !== this.prevHardState.term ||
+        hs.vote !== this.prevHardState.vote,
+    };
+    this.msgs = [];
+    this.readStates = [];
+    this.prevHardState = hs;
+    this.prevSoftState = ss;
+    this.log.markHandedOut();
+    this.outstanding = rd;
+    return rd;
+  }
+
+  /** The runtime has persisted, sent and applied `rd` (see Ready for the order). */
+  advance(rd: Ready): void {
+    invariant(
+      rd === this.outstanding,
+      'advance() called with a Ready that is not the outstanding one',
+    );
+    this.outstanding = undefined;
+    const lastEntry = rd.entries[rd.entries.length - 1];
+    if (lastEntry !== undefined) this.log.stableTo(lastEntry.index, lastEntry.term);
+    const lastApplied = rd.committedEntries[rd.committedEntries.length - 1];
+    if (lastApplied !== undefined) this.log.appliedTo(lastApplied.index);
+    if (this.role === 'leader') {
+      // Our own copy counts towards a majority only once it is on our disk, so
+      // that "committed" implies "durable on a majority" (thesis §10.2.1 allows
+      // the leader to write in parallel, but it must not count itself before).
+      const self = this.progress.get(this.id)!;
+      if (self.maybeUpdate(this.log.stableIndex())) this.maybeCommit();
+    }
+  }
+
+  status(): RaftStatus {
+    let progress: Record<NodeId, PeerProgress> | undefined;
+    if (this.role === 'leader') {
+      progress = {};
+      for (const [id, pr] of this.progress) progress[id] = pr.snapshot();
+    }
+    return {
+      id: this.id,
+      role: this.role,
+      term: this.term,
+      vote: this.vote,
+      leaderId: this.leaderId,
+      commitIndex: this.log.commitIndex(),
+      appliedIndex: this.log.appliedIndex(),
+      lastIndex: this.log.lastIndex(),
+      lastTerm: this.log.lastTerm(),
+      stableIndex: this.log.stableIndex(),
+      ...(progress !== undefined ? { progress } : {}),
+    };
+  }
+
+  /** Term of the in-memory log entry at `index` (0 for index 0; undefined beyond the log). For diagnostics and tests. */
+  logTerm(index: number): number | undefined {
+    return this.log.term(index);
+  }
+
+  /** In-memory log entries [lo, hi] (inclusive, clipped). For diagnostics and tests. */
+  logEntries(lo: number, hi: number): Entry[] {
+    return this.log.slice(lo, hi);
+  }
+
+  // -------------------------------------------------------------------------
+  // Hooks that fault-injection tests override to prove the checkers are not
+  // vacuous. Production code never overrides them.
+  // -------------------------------------------------------------------------
+
+  /**
+   * §5.4.2 (Figure 8): a leader commits an entry by counting replicas only if the
+   * entry is from its current term; earlier entries are committed indirectly.
+   */
+  protected commitAllowedByCounting(entryTerm: number, currentTerm: number): boolean {
+    return entryTerm === currentTerm;
+  }
+
+  /**
+   * §5.2: at most one vote per term, first come first served. `votedFor` is our
+   * vote in `currentTerm` (after any term update caused by the request).
+   */
+  protected voteAllowed(
+    candidate: NodeId,
+    votedFor: NodeId | undefined,
+    leaderKnown: boolean,
+    isPreVote: boolean,
+    requestTerm: number,
+    currentTerm: number,
+  ): boolean {
+    return (
+      votedFor === candidate ||
+      (votedFor === undefined && !leaderKnown) ||
+      // A pre-vote for a future term does not bind us (we do not record it).
+      (isPreVote && requestTerm > currentTerm)
+    );
+  }
+
+  // -------------------------------------------------------------------------
+  // Role transitions
+  // -------------------------------------------------------------------------
+
+  private becomeFollower(term: number, leaderId: NodeId | undefined): void {
+    this.reset(term);
+    this.role = 'follower';
+    this.leaderId = leaderId;
+  }
+
+  private becomePreCandidate(): void {
+    invariant(this.role !== 'leader', 'leader cannot become pre-candidate');
+    // Thesis §9.6: no term change and no vote: a rejected pre-election leaves no trace.
+    this.role = 'pre-candidate';
+    this.leaderId = undefined;
+    this.votes = new Map();
+    this.resetElectionTimer();
+  }
+
+  private becomeCandidate(): void {
+    invariant(this.role !== 'leader', 'leader cannot become candidate');
+    this.reset(this.term + 1); // §5.2: increment currentTerm …
+    this.vote = this.id; // … and vote for self.
+    this.role = 'candidate';
+  }
+
+  private becomeLeader(): void {
+    invariant(this.role === 'candidate', 'only a candidate becomes leader');
+    this.reset(this.term);
+    this.role = 'leader';
+    this.leaderId = this.id;
+    const last = this.log.lastIndex();
+    for (const v of this.voters) {
+      const pr = new Progress(last + 1, this.config.maxInflightMessages);
+      if (v === this.id) {
+        pr.match = this.log.stableIndex();
+        pr.recentActive = true;
+      }
+      this.progress.set(v, pr);
+    }
+    // §8: append a no-op so that an entry of this term gets committed soon; until
+    // then earlier entries cannot be known committed (§5.4.2) and ReadIndex waits.
+    this.log.append({ index: last + 1, term: this.term, type: 'noop', data: EMPTY });
+  }
+
+  /** Clears per-role state; a new term also clears the vote (§5.1 / Figure 2). */
+  private reset(term: number): void {
+    invariant(term >= this.term, () => `term moving backwards: ${this.term} → ${term}`);
+    if (term !== this.term) {
+      this.term = term;
+      this.vote = undefined;
+    }
+    this.leaderId = undefined;
+    this.resetElectionTimer();
+    this.heartbeatElapsed = 0;
+    this.votes = new Map();
+    this.progress.clear();
+    this.readOnly.reset();
+    this.readsAwaitingCommit = [];
+    this.pendingReadHeartbeat = false;
+  }
+
+  /** §5.2: a fresh random timeout in [electionTick, 2*electionTick) avoids repeated split votes. */
+  private resetElectionTimer(): void {
+    this.electionElapsed = 0;
+    const r = this.config.random();
+    invariant(r >= 0 && r < 1, () => `random() returned ${r}, outside [0, 1)`);
+    this.randomizedElectionTimeout =
+      this.config.electionTick + Math.floor(r * this.config.electionTick);
+  }
+
+  // -------------------------------------------------------------------------
+  // Timers
+  // -------------------------------------------------------------------------
+
+  private tickElection(): void {
+    this.electionElapsed++;
+    if (this.electionElapsed >= this.randomizedElectionTimeout) {
+      this.electionElapsed = 0;
+      this.campaign();
+    }
+  }
+
+  private tickHeartbeat(): void {
+    this.heartbeatElapsed++;
+    this.electionElapsed++;
+    if (this.electionElapsed >= this.config.electionTick) {
+      this.electionElapsed = 0;
+      if (this.config.checkQuorum) {
+        // Thesis §6.2: a leader that has not heard from a majority within an
+        // election timeout steps down, so clients stop waiting on a leader that a
+        // partition has made useless (and lease-style reasoning stays sound).
+        if (!this.quorumActive()) {
+          this.becomeFollower(this.term, undefined);
+          return;
+        }
+        for (const [id, pr] of this.progress) pr.recentActive = id === this.id;
+      }
+    }
+    if (this.heartbeatElapsed >= this.config.heartbeatTick) {
+      this.heartbeatElapsed = 0;
+      this.bcastHeartbeat();
+    }
+  }
+
+  private quorumActive(): boolean {
+    let active = 0;
+    for (const v of this.voters) if (this.progress.get(v)?.recentActive === true) active++;
+    return active >= majority(this.voters.length);
+  }
+
+  /**
+   * Whether we heard from a leader within the (minimum) election timeout. Leaders
+   * count themselves. For RequestVote only with check-quorum (see `step`).
+   */
+  private inLease(isPreVote: boolean): boolean {
+    if (!isPreVote && !this.config.checkQuorum) return false;
+    return this.leaderId !== undefined && this.electionElapsed < this.config.electionTick;
+  }
+
+  // -------------------------------------------------------------------------
+  // Elections (§5.2, thesis §9.6)
+  // -------------------------------------------------------------------------
+
+  private campaign(): void {
+    if (this.config.preVote) {
+      this.becomePreCandidate();
+      this.requestVotes(true);
+    } else {
+      this.becomeCandidate();
+      this.requestVotes(false);
+    }
+  }
+
+  private requestVotes(preVote: boolean): void {
+    // Our own vote first: in a single-node cluster this wins at once.
+    if (this.poll(this.id, true)) return;
+    const type = preVote ? 'PreVote' : 'RequestVote';
+    const term = preVote ? this.term + 1 : this.term;
+    for (const v of this.voters) {
+      if (v === this.id) continue;
+      this.send({
+        type,
+        to: v,
+        term,
+        lastLogIndex: this.log.lastIndex(),
+        lastLogTerm: this.log.lastTerm(),
+      });
+    }
+  }
+
+  /** Records a vote; returns true if the (pre-)election was decided by it. */
+  private poll(from: NodeId, granted: boolean): boolean {
+    this.votes.set(from, granted);
+    const result = tallyVotes(this.voters, this.votes);
+    if (result === 'won') {
+      if (this.role === 'pre-candidate') {
+        this.becomeCandidate();
+        this.requestVotes(false);
+      } else {
+        this.becomeLeader();
+      }
+      return true;
+    }
+    if (result === 'lost') {
+      this.becomeFollower(this.term, undefined);
+      return true;
+    }
+    return false;
+  }
+
+  private handleVoteRequest(m: PreVoteMessage | RequestVoteMessage): void {
+    const isPreVote = m.type === 'PreVote';
+    const responseType = isPreVote ? 'PreVoteResponse' : 'RequestVoteResponse';
+    const canVote = this.voteAllowed(
+      m.from,
+      this.vote,
+      this.leaderId !== undefined,
+      isPreVote,
+      m.term,
+      this.term,
+    );
+    // §5.4.1: grant only to a candidate whose log is at least as up to date as ours.
+    if (canVote && this.log.isUpToDate(m.lastLogIndex, m.lastLogTerm)) {
+      // Answer with the request's term: for a pre-vote our own term may be lower
+      // and the pre-candidate would drop the answer as stale.
+      this.send({ type: responseType, to: m.from, term: m.term, granted: true });
+      if (!isPreVote) {
+        // The vote reaches the candidate only after Ready.hardState (holding it)
+        // was persisted: one vote per term survives crashes (§5.2, Figure 2).
+        this.electionElapsed = 0;
+        this.vote = m.from;
+      }
+    } else {
+      this.send({ type: responseType, to: m.from, term: this.term, granted: false });
+    }
+  }
+
+  // -------------------------------------------------------------------------
+  // Log replication: follower side (§5.3)
+  // -------------------------------------------------------------------------
+
+  private handleAppendEntries(m: AppendEntriesMessage): void {
+    for (let k = 0; k < m.entries.length; k++) {
+      const e = m.entries[k]!;
+      invariant(
+        e.index === m.prevLogIndex + 1 + k && e.term <= m.term,
+        () => `malformed AppendEntries from ${m.from}`,
+      );
+    }
+    // Consistency check (§5.3): we must hold prevLogIndex with prevLogTerm.
+    const ourPrevTerm = this.log.term(m.prevLogIndex);
+    if (ourPrevTerm !== m.prevLogTerm) {
+      // Fast back-off (§5.3, "the follower can include the term of the conflicting
+      // entry and the first index it stores for that term"): the leader can then
+      // skip a whole term per round trip instead of one entry.
+      const tooShort = ourPrevTerm === undefined;
+      this.send({
+        type: 'AppendEntriesResponse',
+        to: m.from,
+        term: this.term,
+        success: false,
+        matchIndex: 0,
+        rejectedIndex: m.prevLogIndex,
+        conflictTerm: tooShort ? 0 : ourPrevTerm,
+        hintIndex: tooShort ? this.log.lastIndex() : this.log.firstIndexOfTermAt(m.prevLogIndex),
+      });
+      return;
+    }
+    // Truncates only at a real conflict (see RaftLog.appendFromLeader): a stale or
+    // reordered message whose entries we already hold changes nothing.
+    this.log.appendFromLeader(m.entries);
+    // The entries verified by THIS message end at lastVerified; beyond it our log may
+    // still hold entries the leader will overwrite, so we must not commit past it
+    // even if leaderCommit is larger (Figure 2, receiver step 5). commitTo never lowers.
+    const lastVerified = m.prevLogIndex + m.entries.length;
+    this.log.commitTo(Math.min(m.leaderCommit, lastVerified));
+    // Sent after the Ready holding these entries is persisted: a success means durable.
+    this.send({
+      type: 'AppendEntriesResponse',
+      to: m.from,
+      term: this.term,
+      success: true,
+      matchIndex: lastVerified,
+      rejectedIndex: 0,
+      conflictTerm: 0,
+      hintIndex: 0,
+    });
+  }
+
+  private handleHeartbeat(m: HeartbeatMessage): void {
+    // The leader sends min(its commit, our matchIndex): entries up to our matchIndex
+    // were verified by an earlier AppendEntries of this term, are durable here, and
+    // can only be truncated by a leader of a later term — whose messages would then
+    // have raised our term above this heartbeat's. So this commit is verified too.
+    invariant(
+      m.commit <= this.log.lastIndex(),
+      () => `heartbeat commit ${m.commit} beyond our last index ${this.log.lastIndex()}`,
+    );
+    this.log.commitTo(m.commit);
+    this.send({
+      type: 'HeartbeatResponse',
+      to: m.from,
+      term: this.term,
+      readContext: m.readContext,
+    });
+  }
+
+  // -------------------------------------------------------------------------
+  // Log replication: leader side
+  // -------------------------------------------------------------------------
+
+  private handleAppendEntriesResponse(m: AppendEntriesResponseMessage): void {
+    const pr = this.progress.get(m.from);
+    if (pr === undefined) return;
+    pr.recentActive = true;
+    if (!m.success) {
+      if (pr.maybeDecrTo(m.rejectedIndex, this.nextFromHint(m))) {
+        // Send the next probe right away rather than waiting for the flush of
+        // another input: it is the only way forward for this follower.
+        this.sendAppend(m.from, pr, true);
+      }
+      return;
+    }
+    if (pr.maybeUpdate(m.matchIndex)) {
+      if (pr.state === 'probe') pr.becomeReplicate();
+      this.maybeCommit();
+    }
+    if (pr.state === 'replicate') pr.inflights.freeLE(m.matchIndex);
+  }
+
+  /**
+   * Where to probe next after a rejection. If we hold entries of the follower's
+   * conflicting term, our last one of that term is the best guess of where our logs
+   * agree; otherwise skip the follower's whole conflicting term.
+   */
+  private nextFromHint(m: AppendEntriesResponseMessage): number {
+    if (m.conflictTerm === 0) return m.hintIndex + 1;
+    const ourLast = this.log.lastIndexOfTerm(m.conflictTerm, m.rejectedIndex);
+    return ourLast > 0 ? ourLast + 1 : m.hintIndex;
+  }
+
+  private handleHeartbeatResponse(m: HeartbeatResponseMessage): void {
+    const pr = this.progress.get(m.from);
+    if (pr === undefined) return;
+    pr.recentActive = true;
+    // The follower is reachable: let a stalled probe go again, and free one slot of a
+    // full pipeline. If AppendEntries were lost, the next one exposes the gap (it is
+    // rejected) and the follower drops back to probe — otherwise replication to it
+    // could stall forever.
+    pr.probeSent = false;
+    if (pr.state === 'replicate' && pr.inflights.full()) pr.inflights.freeFirstOne();
+    if (pr.match < this.log.lastIndex()) this.sendAppend(m.from, pr, true);
+    if (m.readContext !== 0) {
+      for (const rs of this.readOnly.recvAck(m.from, m.readContext, this.voters.length))
+        this.readStates.push(rs);
+    }
+  }
+
+  /**
+   * Commit rule (§5.3, §5.4.2): the highest index stored on a majority, if it is an
+   * entry of the current term. Entries of earlier terms are committed indirectly
+   * with it (Log Matching), never by counting (Figure 8).
+   */
+  private maybeCommit(): void {
+    const matches = this.voters.map((v) => this.progress.get(v)!.match);
+    const index = quorumMatchIndex(matches);
+    if (index <= this.log.commitIndex()) return;
+    if (!this.commitAllowedByCounting(this.log.term(index)!, this.term)) return;
+    const wasCommittedInTerm = this.committedInCurrentTerm();
+    this.log.commitTo(index);
+    // Tell followers promptly (the next flush sends it with an empty AppendEntries
+    // where that cannot be mistaken for a gap).
+    for (const [id, pr] of this.progress) if (id !== this.id) pr.pendingEmptyAppend = true;
+    if (!wasCommittedInTerm && this.committedInCurrentTerm()) {
+      const waiting = this.readsAwaitingCommit;
+      this.readsAwaitingCommit = [];
+      for (const requestId of waiting) this.startRead(requestId);
+    }
+  }
+
+  private committedInCurrentTerm(): boolean {
+    return this.log.term(this.log.commitIndex()) === this.term;
+  }
+
+  /**
+   * Sends one AppendEntries from `pr.next` if the flow control allows. Returns
+   * whether a message was sent.
+   */
+  private sendAppend(to: NodeId, pr: Progress, allowEmpty: boolean): boolean {
+    if (pr.isPaused()) return false;
+    const prevLogIndex = pr.next - 1;
+    const prevLogTerm = this.log.term(prevLogIndex);
+    invariant(
+      prevLogTerm !== undefined,
+      () => `next index ${pr.next} for ${to} is beyond our log ${this.log.lastIndex()}`,
+    );
+    const entries = this.log.batchFrom(
+      pr.next,
+      this.config.maxEntriesPerMessage,
+      this.config.maxBytesPerMessage,
+    );
+    if (entries.length === 0 && !allowEmpty) return false;
+    this.send({
+      type: 'AppendEntries',
+      to,
+      term: this.term,
+      prevLogIndex,
+      prevLogTerm,
+      entries,
+      leaderCommit: this.log.commitIndex(),
+    });
+    pr.sentEntries(prevLogIndex + entries.length, entries.length);
+    pr.pendingEmptyAppend = false;
+    return true;
+  }
+
+  /**
+   * Sends whatever replication the flow control allows: in probe one message, in
+   * replicate as many batches as the inflight window holds (pipelining). Called when
+   * a Ready is assembled, so proposals made since the last Ready travel together
+   * (batching).
+   */
+  private flush(): void {
+    if (this.role !== 'leader') return;
+    const last = this.log.lastIndex();
+    for (const [id, pr] of this.progress) {
+      if (id === this.id) continue;
+      // An empty AppendEntries at an optimistic next-1 could overtake the messages
+      // in flight and be rejected spuriously; only send it when nothing is in flight.
+      if (pr.pendingEmptyAppend && (pr.state === 'probe' || pr.next - 1 === pr.match))
+        this.sendAppend(id, pr, true);
+      while (pr.next <= last && this.sendAppend(id, pr, false)) {
+        if (pr.state === 'probe') break;
+      }
+    }
+    if (this.pendingReadHeartbeat) {
+      this.pendingReadHeartbeat = false;
+      this.bcastHeartbeat();
+    }
+  }
+
+  private bcastHeartbeat(): void {
+    const readContext = this.readOnly.lastContext();
+    for (const [id, pr] of this.progress) {
+      if (id === this.id) continue;
+      const hb: Omit<HeartbeatMessage, 'from'> = {
+        type: 'Heartbeat',
+        to: id,
+        term: this.term,
+        commit: Math.min(pr.match, this.log.commitIndex()),
+        readContext,
+      };
+      this.send(hb);
+    }
+  }
+
+  private startRead(requestId: string): void {
+    const index = this.log.commitIndex();
+    if (this.voters.length === 1) {
+      this.readStates.push({ requestId, index });
+      return;
+    }
+    this.readOnly.add(++this.readContextSeq, requestId, index, this.id);
+    // One heartbeat round for all reads registered before the next Ready.
+    this.pendingReadHeartbeat = true;
+  }
+
+  // -------------------------------------------------------------------------
+  // Helpers
+  // -------------------------------------------------------------------------
+
+  private send(m: Outgoing): void {
+    this.msgs.push({ ...m, from: this.id } as Message);
+  }
+
+  private hardState(): HardState {
+    return { term: this.term, vote: this.vote, commit: this.log.commitIndex() };
+  }
+
+  private softState(): SoftState {
+    return { role: this.role, leaderId: this.leaderId };
+  }
+
+  private hardStateChanged(): boolean {
+    const p = this.prevHardState;
+    return p.term !== this.term || p.vote !== this.vote || p.commit !== this.log.commitIndex();
+  }
+
+  private softStateChanged(): boolean {
+    return this.prevSoftState.role !== this.role || this.prevSoftState.leaderId !== this.leaderId;
+  }
+}

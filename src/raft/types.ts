@@ -1,0 +1,285 @@
+/**
+ * Plain data types of the Raft core: log entries, persistent state, messages and
+ * the Ready batch handed to the runtime.
+ *
+ * Everything here is a flat, serializable object (numbers are safe integers, ids
+ * are strings, payloads are Uint8Array) so that the runtime can map each message
+ * one-to-one onto protobuf for gRPC. "No value" is spelled `0` for indexes/terms
+ * (Raft indexes and terms start at 1) and `undefined` for node ids.
+ */
+
+/** A member's id, e.g. "n1". Never the empty string. */
+export type NodeId = string;
+
+/**
+ * `normal` carries a client command. `noop` is the empty entry a new leader appends
+ * to its log (Raft paper §8) so that it commits an entry of its own term promptly.
+ */
+export type EntryType = 'normal' | 'noop';
+
+export interface Entry {
+  readonly index: number;
+  readonly term: number;
+  readonly type: EntryType;
+  /** Opaque to Raft. Empty for `noop`. Never mutated once handed to the core. */
+  readonly data: Uint8Array;
+}
+
+/**
+ * State that must be on stable storage before any message that depends on it is
+ * sent (Raft paper Figure 2, "Persistent state on all servers"). `commit` is not
+ * required by the paper but persisting it lets a restarted node apply without
+ * waiting for a leader, and lets us assert that it never moves backwards.
+ */
+export interface HardState {
+  readonly term: number;
+  /** Candidate that received this node's vote in `term`, if any. */
+  readonly vote: NodeId | undefined;
+  readonly commit: number;
+}
+
+export type Role = 'follower' | 'pre-candidate' | 'candidate' | 'leader';
+
+/** Volatile state the runtime may want to observe (for routing and for failing reads). */
+export interface SoftState {
+  readonly role: Role;
+  readonly leaderId: NodeId | undefined;
+}
+
+/**
+ * The answer to `readIndex(requestId)`: once the local applied index reaches
+ * `index`, a read served from the local state machine is linearizable (§6.4).
+ */
+export interface ReadState {
+  readonly requestId: string;
+  readonly index: number;
+}
+
+// ---------------------------------------------------------------------------
+// Messages
+// ---------------------------------------------------------------------------
+
+export type MessageType = Message['type'];
+
+interface MessageBase {
+  readonly from: NodeId;
+  readonly to: NodeId;
+  /**
+   * The sender's term, except for PreVote (the term the sender *would* campaign in,
+   * i.e. its term + 1) and a granted PreVoteResponse (echoes the request's term).
+   */
+  readonly term: number;
+}
+
+/** Thesis §9.6: "would you vote for me?" — asked without bumping the term. */
+export interface PreVoteMessage extends MessageBase {
+  readonly type: 'PreVote';
+  readonly lastLogIndex: number;
+  readonly lastLogTerm: number;
+}
+
+export interface PreVoteResponseMessage extends MessageBase {
+  readonly type: 'PreVoteResponse';
+  readonly granted: boolean;
+}
+
+export interface RequestVoteMessage extends MessageBase {
+  readonly type: 'RequestVote';
+  readonly lastLogIndex: number;
+  readonly lastLogTerm: number;
+}
+
+export interface RequestVoteResponseMessage extends MessageBase {
+  readonly type: 'RequestVoteResponse';
+  readonly granted: boolean;
+}
+
+/**
+ * Log replication (§5.3). Carries zero or more entries following
+ * (prevLogIndex, prevLogTerm). Not used as a heartbeat: see HeartbeatMessage.
+ */
+export interface AppendEntriesMessage extends MessageBase {
+  readonly type: 'AppendEntries';
+  readonly prevLogIndex: number;
+  readonly prevLogTerm: number;
+  readonly entries: readonly Entry[];
+  readonly leaderCommit: number;
+}
+
+/**
+ * Success: `matchIndex` is the index of the last entry verified by the request
+ * (prevLogIndex + entries.length); it is durable on the follower when this
+ * response is sent.
+ *
+ * Rejection: `rejectedIndex` is the request's prevLogIndex (lets the leader drop
+ * stale rejections), and the back-off hint is either
+ *   - `conflictTerm > 0`: the follower's term at prevLogIndex and `hintIndex` the
+ *     first index the follower holds with that term, or
+ *   - `conflictTerm == 0`: the follower's log is too short; `hintIndex` is its last index.
+ * Also sent with `success: false` and no hint to a leader of a stale term, so that
+ * it learns the newer term and steps down.
+ */
+export interface AppendEntriesResponseMessage extends MessageBase {
+  readonly type: 'AppendEntriesResponse';
+  readonly success: boolean;
+  readonly matchIndex: number;
+  readonly rejectedIndex: number;
+  readonly conflictTerm: number;
+  readonly hintIndex: number;
+}
+
+/**
+ * Leader liveness + commit propagation + ReadIndex confirmation. A separate
+ * message type (as etcd does) rather than an empty AppendEntries because:
+ *  - it must not be subject to the consistency check: in the pipelined replicate
+ *    state the leader's `next` is optimistic and an empty AppendEntries at next-1
+ *    would be rejected spuriously and knock the follower back into probe;
+ *  - it carries a ReadIndex context that the follower echoes (§6.4).
+ * `commit` is min(leader commit, follower's matchIndex), so a follower never
+ * learns a commit index beyond entries the leader has verified it holds.
+ */
+export interface HeartbeatMessage extends MessageBase {
+  readonly type: 'Heartbeat';
+  readonly commit: number;
+  /** ReadIndex round being confirmed; 0 when none. */
+  readonly readContext: number;
+}
+
+export interface HeartbeatResponseMessage extends MessageBase {
+  readonly type: 'HeartbeatResponse';
+  readonly readContext: number;
+}
+
+/**
+ * Reserved for snapshots (§7) — not implemented yet; the core ignores it.
+ * Fields follow the paper (chunked by `offset`/`done`).
+ */
+export interface InstallSnapshotMessage extends MessageBase {
+  readonly type: 'InstallSnapshot';
+  readonly lastIncludedIndex: number;
+  readonly lastIncludedTerm: number;
+  readonly offset: number;
+  readonly data: Uint8Array;
+  readonly done: boolean;
+}
+
+/**
+ * Reserved for leadership transfer (thesis §3.10) — not implemented yet; the core
+ * ignores it. Tells the recipient to campaign at once, bypassing pre-vote.
+ */
+export interface TimeoutNowMessage extends MessageBase {
+  readonly type: 'TimeoutNow';
+}
+
+export type Message =
+  | PreVoteMessage
+  | PreVoteResponseMessage
+  | RequestVoteMessage
+  | RequestVoteResponseMessage
+  | AppendEntriesMessage
+  | AppendEntriesResponseMessage
+  | HeartbeatMessage
+  | HeartbeatResponseMessage
+  | InstallSnapshotMessage
+  | TimeoutNowMessage;
+
+// ---------------------------------------------------------------------------
+// Ready
+// ---------------------------------------------------------------------------
+
+/**
+ * Everything the runtime must do next, in this order:
+ *  1. if `entries` is non-empty: if `entries[0].index` <= the last index on disk,
+ *     truncate the stored log from `entries[0].index`; then append `entries`;
+ *     store `hardState` if present — all in one batch, synced when `mustSync`;
+ *  2. send `messages` (only now: they may promise the state written in step 1);
+ *  3. apply `committedEntries` in order (they are already durable locally);
+ *  4. hand `readStates` to the waiting readers (serve once applied >= index);
+ *  5. call `advance(ready)`.
+ * No new Ready is offered until `advance` is called; `tick`, `step`, `propose`
+ * and `readIndex` may be called in between.
+ */
+export interface Ready {
+  /** Present only when role or leader changed since the previous Ready. */
+  readonly softState?: SoftState;
+  /** Present only when term, vote or commit changed since the previous Ready. */
+  readonly hardState?: HardState;
+  readonly entries: readonly Entry[];
+  readonly messages: readonly Message[];
+  readonly committedEntries: readonly Entry[];
+  readonly readStates: readonly ReadState[];
+  /**
+   * etcd's MustSync: true when term, vote or entries changed, i.e. the write must be
+   * fsynced before messages go out. A commit-only change need not be synced
+   * (a lost commit index is re-learned from the leader), though it must never be
+   * written "backwards".
+   */
+  readonly mustSync: boolean;
+}
+
+// ---------------------------------------------------------------------------
+// Configuration and status
+// ---------------------------------------------------------------------------
+
+export interface RaftConfig {
+  /** This node's id; must be in `peers`. */
+  readonly id: NodeId;
+  /** All voters, this node included. */
+  readonly peers: readonly NodeId[];
+  /** Election timeout is drawn uniformly from [electionTick, 2*electionTick) ticks (§5.2). */
+  readonly electionTick: number;
+  /** A leader sends heartbeats every heartbeatTick ticks. Must be < electionTick. */
+  readonly heartbeatTick: number;
+  /** Pipelining bound: AppendEntries in flight per follower in the replicate state. */
+  readonly maxInflightMessages: number;
+  /** Batching bound: entries per AppendEntries. */
+  readonly maxEntriesPerMessage: number;
+  /**
+   * Batching bound: sum of entry payload bytes per AppendEntries. A single entry
+   * larger than this is still sent, alone.
+   */
+  readonly maxBytesPerMessage: number;
+  /** Thesis §9.6. */
+  readonly preVote: boolean;
+  /** Thesis §6.2: leader steps down without a majority's responses; leader stickiness. */
+  readonly checkQuorum: boolean;
+  /** Uniform in [0, 1). Injected so the core stays deterministic under a seeded simulator. */
+  readonly random: () => number;
+}
+
+export interface InitialState {
+  readonly hardState: HardState;
+  /** The persisted log, in index order, starting at index 1 (no compaction yet). */
+  readonly entries: readonly Entry[];
+  /**
+   * Index of the last entry the state machine has durably applied (etcd's
+   * Config.Applied). Committed entries after it are handed out again. Default 0.
+   */
+  readonly applied?: number;
+}
+
+export type ProgressState = 'probe' | 'replicate';
+
+export interface PeerProgress {
+  readonly match: number;
+  readonly next: number;
+  readonly state: ProgressState;
+  readonly inflight: number;
+  readonly recentActive: boolean;
+}
+
+export interface RaftStatus {
+  readonly id: NodeId;
+  readonly role: Role;
+  readonly term: number;
+  readonly vote: NodeId | undefined;
+  readonly leaderId: NodeId | undefined;
+  readonly commitIndex: number;
+  readonly appliedIndex: number;
+  readonly lastIndex: number;
+  readonly lastTerm: number;
+  /** Last index known durable on this node's disk. */
+  readonly stableIndex: number;
+  /** Only on the leader: every voter's replication progress, itself included. */
+  readonly progress?: Readonly<Record<NodeId, PeerProgress>>;
+}

@@ -1,0 +1,303 @@
+/**
+ * Runs the deterministic Raft simulator over many seeds.
+ *
+ *   npm run sim -- --seeds 10000 [--start S] [--nodes 3|5] [--steps N] [--jobs J]
+ *   npm run sim -- --seed 1234 --nodes 3 --verbose        (replay one seed with a trace)
+ *
+ * Without --nodes, odd seeds run 3 nodes and even seeds 5. Deliberately broken
+ * variants (to see the checkers fire): --variant double-vote|figure8,
+ * --fault forget-vote|send-before-persist; --profile '<json>' overrides the random
+ * fault profile (e.g. '{"preVote":false,"lossRate":0.3}').
+ *
+ * Exit code 1 if any seed violates a property; each failure is printed with the
+ * seed, the property, and a one-line reproduction command.
+ */
+import { fork } from 'node:child_process';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { doubleVotingFactory, figure8Factory } from './sim/broken.js';
+import { DEFAULT_STEPS, type SimOptions, type SimProfile } from './sim/options.js';
+import { runSimulation, type SimResult } from './sim/simulator.js';
+
+interface CliArgs {
+  seeds: number;
+  start: number;
+  nodes: 3 | 5 | undefined;
+  steps: number;
+  jobs: number;
+  verbose: boolean;
+  failFast: boolean;
+  variant: 'double-vote' | 'figure8' | undefined;
+  fault: 'forget-vote' | 'send-before-persist' | undefined;
+  /** JSON overrides of the per-seed random profile (see SimProfile). */
+  profile: string | undefined;
+}
+
+function usage(message?: string): never {
+  if (message !== undefined) console.error(`error: ${message}`);
+  console.error(
+    'usage: npm run sim -- [--seeds N] [--start S] [--seed S] [--nodes 3|5] [--steps N] [--jobs J] [--verbose] [--fail-fast]\n' +
+      "                      [--variant double-vote|figure8] [--fault forget-vote|send-before-persist] [--profile '<json>']",
+  );
+  process.exit(2);
+}
+
+function parseArgs(argv: string[]): CliArgs {
+  const args: CliArgs = {
+    seeds: 100,
+    start: 1,
+    nodes: undefined,
+    steps: DEFAULT_STEPS,
+    jobs: availableParallelism(),
+    verbose: false,
+    failFast: false,
+    variant: undefined,
+    fault: undefined,
+    profile: undefined,
+  };
+  const int = (flag: string, v: string | undefined): number => {
+    const n = Number(v);
+    if (v === undefined || !Number.isSafeInteger(n) || n < 0)
+      usage(`${flag} needs a non-negative integer`);
+    return n;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const v = argv[i + 1];
+    switch (a) {
+      case '--seeds':
+        args.seeds = int(a, v);
+        i++;
+        break;
+      case '--start':
+        args.start = int(a, v);
+        i++;
+        break;
+      case '--seed':
+        args.start = int(a, v);
+        args.seeds = 1;
+        i++;
+        break;
+      case '--nodes': {
+        const n = int(a, v);
+        if (n !== 3 && n !== 5) usage('--nodes must be 3 or 5');
+        args.nodes = n;
+        i++;
+        break;
+      }
+      case '--steps':
+        args.steps = int(a, v);
+        i++;
+        break;
+      case '--jobs':
+        args.jobs = Math.max(1, int(a, v));
+        i++;
+        break;
+      case '--verbose':
+        args.verbose = true;
+        break;
+      case '--fail-fast':
+        args.failFast = true;
+        break;
+      case '--variant':
+        if (v !== 'double-vote' && v !== 'figure8')
+          usage('--variant must be double-vote or figure8');
+        args.variant = v;
+        i++;
+        break;
+      case '--fault':
+        if (v !== 'forget-vote' && v !== 'send-before-persist')
+          usage('--fault must be forget-vote or send-before-persist');
+        args.fault = v;
+        i++;
+        break;
+      case '--profile':
+        if (v === undefined) usage('--profile needs a JSON object');
+        try {
+          JSON.parse(v);
+        } catch {
+          usage('--profile needs a JSON object, e.g. \'{"lossRate":0.3,"preVote":false}\'');
+        }
+        args.profile = v;
+        i++;
+        break;
+      case '--help':
+      case '-h':
+        usage();
+        break;
+      default:
+        usage(`unknown argument ${a}`);
+    }
+  }
+  return args;
+}
+
+const nodesFor = (args: CliArgs, seed: number): 3 | 5 => args.nodes ?? (seed % 2 === 0 ? 5 : 3);
+
+function optionsFor(args: CliArgs, seed: number): SimOptions {
+  return {
+    seed,
+    nodes: nodesFor(args, seed),
+    steps: args.steps,
+    verbose: args.verbose,
+    ...(args.variant === 'double-vote' ? { nodeFactory: doubleVotingFactory } : {}),
+    ...(args.variant === 'figure8' ? { nodeFactory: figure8Factory } : {}),
+    ...(args.fault === 'forget-vote' ? { faults: { forgetVoteOnCrash: true } } : {}),
+    ...(args.fault === 'send-before-persist' ? { faults: { sendBeforePersist: true } } : {}),
+    ...(args.profile !== undefined
+      ? { profile: JSON.parse(args.profile) as Partial<SimProfile> }
+      : {}),
+  };
+}
+
+function reproduction(args: CliArgs, seed: number): string {
+  const parts = ['npm run sim --', '--seed', String(seed), '--nodes', String(nodesFor(args, seed))];
+  if (args.steps !== DEFAULT_STEPS) parts.push('--steps', String(args.steps));
+  if (args.variant !== undefined) parts.push('--variant', args.variant);
+  if (args.fault !== undefined) parts.push('--fault', args.fault);
+  if (args.profile !== undefined) parts.push('--profile', `'${args.profile}'`);
+  parts.push('--verbose');
+  return parts.join(' ');
+}
+
+/** Compact result sent from a worker. */
+interface WorkerReport {
+  seed: number;
+  ok: boolean;
+  property?: string;
+  message?: string;
+  events: number;
+  acked: number;
+  elections: number;
+}
+
+function report(r: SimResult): WorkerReport {
+  return {
+    seed: r.seed,
+    ok: r.ok,
+    ...(r.violation !== undefined
+      ? { property: r.violation.property, message: r.violation.message }
+      : {}),
+    events: r.stats.events,
+    acked: r.stats.acked,
+    elections: r.stats.elections,
+  };
+}
+
+// ---------------------------------------------------------------------------
+// Worker mode: run every `stride`-th seed and report each result.
+// ---------------------------------------------------------------------------
+
+async function workerMain(args: CliArgs, offset: number, stride: number): Promise<void> {
+  const send = (m: WorkerReport): Promise<void> =>
+    new Promise((resolve) => {
+      process.send!(m, () => resolve());
+    });
+  for (let seed = args.start + offset; seed < args.start + args.seeds; seed += stride) {
+    await send(report(runSimulation(optionsFor(args, seed))));
+  }
+  process.disconnect();
+}
+
+// ---------------------------------------------------------------------------
+// Main
+// ---------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  const workerIdx = argv.indexOf('--worker');
+  if (workerIdx >= 0) {
+    const [offset, stride] = argv.slice(workerIdx + 1, workerIdx + 3).map(Number);
+    const rest = [...argv.slice(0, workerIdx), ...argv.slice(workerIdx + 3)];
+    await workerMain(parseArgs(rest), offset!, stride!);
+    return;
+  }
+  const args = parseArgs(argv);
+  const started = performance.now();
+  const failures: WorkerReport[] = [];
+  let done = 0;
+  let events = 0;
+  let acked = 0;
+  let elections = 0;
+  const onResult = (r: WorkerReport): void => {
+    done++;
+    events += r.events;
+    acked += r.acked;
+    elections += r.elections;
+    if (!r.ok) {
+      failures.push(r);
+      console.log(
+        `\nFAIL seed ${r.seed}: ${r.property}\n  ${r.message}\n  reproduce: ${reproduction(args, r.seed)}`,
+      );
+    }
+  };
+
+  const mode = args.nodes === undefined ? '3 and 5 nodes (odd/even seeds)' : `${args.nodes} nodes`;
+  const variant = [args.variant, args.fault].filter((x) => x !== undefined).join(', ');
+  console.log(
+    `raft sim: seeds ${args.start}..${args.start + args.seeds - 1}, ${mode}, ${args.steps} chaos steps per seed` +
+      `${variant ? `, BROKEN: ${variant}` : ''}${args.verbose || args.seeds === 1 ? '' : `, ${Math.min(args.jobs, args.seeds)} workers`}`,
+  );
+
+  if (args.verbose || args.seeds === 1 || args.jobs === 1) {
+    for (let seed = args.start; seed < args.start + args.seeds; seed++) {
+      const r = runSimulation(optionsFor(args, seed));
+      onResult(report(r));
+      if (!r.ok && args.failFast) break;
+      if (args.verbose)
+        console.log(
+          `seed ${seed}: ${r.ok ? 'ok' : 'FAIL'} ${JSON.stringify(r.stats)}\nprofile ${JSON.stringify(r.profile)}`,
+        );
+      else if (done % 500 === 0) progress();
+    }
+  } else {
+    const jobs = Math.min(args.jobs, args.seeds);
+    const self = fileURLToPath(import.meta.url);
+    let lastProgress = performance.now();
+    await Promise.all(
+      Array.from({ length: jobs }, (_, k) => {
+        const child = fork(self, [...argv, '--worker', String(k), String(jobs)], {
+          stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+        });
+        return new Promise<void>((resolve, reject) => {
+          child.on('message', (m: WorkerReport) => {
+            onResult(m);
+            if (!m.ok && args.failFast) child.kill();
+            if (performance.now() - lastProgress > 15_000) {
+              lastProgress = performance.now();
+              progress();
+            }
+          });
+          child.on('exit', (code, signal) => {
+            if (code === 0 || (args.failFast && failures.length > 0)) resolve();
+            else reject(new Error(`worker ${k} exited with ${code ?? signal}`));
+          });
+        });
+      }),
+    );
+  }
+
+  function progress(): void {
+    const s = (performance.now() - started) / 1000;
+    console.log(`  ${done}/${args.seeds} seeds, ${failures.length} failed, ${s.toFixed(1)} s`);
+  }
+
+  const secs = (performance.now() - started) / 1000;
+  console.log(
+    `\n${done} seeds in ${secs.toFixed(1)} s (${((secs * 1000) / Math.max(done, 1)).toFixed(1)} ms/seed): ` +
+      `${done - failures.length} passed, ${failures.length} failed` +
+      ` — ${events} events, ${elections} leader elections, ${acked} acknowledged writes checked`,
+  );
+  if (failures.length > 0) {
+    console.log('\nFailures:');
+    for (const f of failures.slice(0, 20))
+      console.log(`  seed ${f.seed}: ${f.property} — reproduce: ${reproduction(args, f.seed)}`);
+    if (failures.length > 20) console.log(`  … and ${failures.length - 20} more`);
+    process.exit(1);
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,129 @@
+/**
+ * The checkers are not vacuous: deliberately broken variants must be caught.
+ *
+ * Each case runs the broken variant over a seed range until the checker reports
+ * the expected property, and then runs the correct core over the same seeds and
+ * profile — which must pass — so the violation is shown to come from the
+ * breakage, not from the schedule.
+ */
+import { describe, expect, it } from 'vitest';
+import type { Property } from './sim/checker.js';
+import { doubleVotingFactory, figure8Factory } from './sim/broken.js';
+import type { SimOptions, SimProfile } from './sim/options.js';
+import { describeFailure, firstViolation, runSeeds } from './sim/seeds.js';
+
+const SAFETY: Property[] = [
+  'Election Safety',
+  'Log Matching',
+  'Leader Completeness',
+  'State Machine Safety',
+  'Committed Entries Durable on a Majority',
+  'Client Oracle',
+  'Linearizable Read',
+  'Core Invariant',
+];
+
+function expectCaught(
+  broken: Omit<SimOptions, 'seed'>,
+  maxSeeds: number,
+  properties: Property[],
+): void {
+  const found = firstViolation(1, maxSeeds, broken);
+  expect(found, `no violation in seeds 1..${maxSeeds}`).toBeDefined();
+  expect(properties, describeFailure(found!, broken.nodes)).toContain(found!.violation!.property);
+  // Control: the correct core, same seeds and profile, passes.
+  const control: Omit<SimOptions, 'seed'> = {
+    nodes: broken.nodes,
+    steps: broken.steps,
+    ...(broken.profile ? { profile: broken.profile } : {}),
+  };
+  expect(runSeeds(1, found!.seed, control)).toEqual([]);
+}
+
+/** Elections collide often, messages are reordered a lot, and nodes crash right after writing. */
+const electionChaos: Partial<SimProfile> = {
+  preVote: false,
+  checkQuorum: false,
+  crashAfterPersistRate: 0.2,
+  crashRate: 0,
+  restartMin: 1,
+  restartMax: 5,
+  electionTick: 4,
+  heartbeatTick: 1,
+  maxDelay: 5,
+  reorderRate: 0.8,
+  longDelay: 40,
+  lossRate: 0.3,
+  partitionRate: 0,
+  diskLatencyMax: 1,
+};
+
+/** Leaders come and go before replicating their entries; one entry per message. */
+const leaderChurn: Partial<SimProfile> = {
+  preVote: false,
+  checkQuorum: false,
+  crashRate: 0.02,
+  restartMin: 1,
+  restartMax: 100,
+  electionTick: 5,
+  maxDelay: 25,
+  lossRate: 0.1,
+  partitionRate: 0.05,
+  partitionMin: 20,
+  partitionMax: 200,
+  maxEntriesPerMessage: 1,
+  maxInflightMessages: 1,
+  proposalInterval: 3,
+};
+
+describe('the simulator catches deliberately broken Raft', () => {
+  it('a disk that forgets the vote on crash → Election Safety', () => {
+    expectCaught(
+      // The direct "vote changed within a term" check is switched off to show that
+      // the consequence, two leaders in one term, is caught by Election Safety.
+      {
+        nodes: 3,
+        steps: 10_000,
+        profile: electionChaos,
+        faults: { forgetVoteOnCrash: true },
+        checkVoteDurability: false,
+      },
+      300,
+      ['Election Safety'],
+    );
+  }, 120_000);
+
+  it('a disk that forgets the vote on crash → Vote Durability (the direct check)', () => {
+    expectCaught(
+      { nodes: 3, steps: 10_000, profile: electionChaos, faults: { forgetVoteOnCrash: true } },
+      300,
+      ['Vote Durability', 'Election Safety'],
+    );
+  }, 120_000);
+
+  it('a node that grants two votes in one term → Election Safety', () => {
+    expectCaught(
+      {
+        nodes: 3,
+        steps: 10_000,
+        nodeFactory: doubleVotingFactory,
+        checkVoteDurability: false,
+        profile: { preVote: false, checkQuorum: false },
+      },
+      100,
+      ['Election Safety'],
+    );
+  }, 120_000);
+
+  it('a leader that commits a previous-term entry by counting (Figure 8) → a safety violation', () => {
+    expectCaught(
+      { nodes: 5, steps: 10_000, nodeFactory: figure8Factory, profile: leaderChurn },
+      600,
+      SAFETY,
+    );
+  }, 180_000);
+
+  it('a runtime that sends messages before persisting the Ready → a safety violation', () => {
+    expectCaught({ nodes: 3, steps: 10_000, faults: { sendBeforePersist: true } }, 100, SAFETY);
+  }, 120_000);
+});

@@ -1,0 +1,108 @@
+/**
+ * Simulation options. Each seed draws its own fault profile and Raft
+ * configuration (see `drawProfile`), so a batch of seeds covers calm and hostile
+ * networks, tiny and large batches, pre-vote and check-quorum on and off.
+ */
+import type { InitialState, RaftConfigInput, RaftNode } from '../../../src/raft/index.js';
+import type { Prng } from './prng.js';
+
+export interface SimProfile {
+  /** Sim time units between two ticks of a node (per-node skew of ±1 is added). */
+  tickInterval: number;
+  electionTick: number;
+  heartbeatTick: number;
+  preVote: boolean;
+  checkQuorum: boolean;
+  maxInflightMessages: number;
+  maxEntriesPerMessage: number;
+  maxBytesPerMessage: number;
+  /** One-way message delay, uniform in [minDelay, maxDelay]. */
+  minDelay: number;
+  maxDelay: number;
+  /** Probability that a message gets an extra delay of up to longDelay (reordering). */
+  reorderRate: number;
+  longDelay: number;
+  lossRate: number;
+  dupRate: number;
+  /** Per chaos round (every chaosInterval units): probability of starting a partition. */
+  partitionRate: number;
+  partitionMin: number;
+  partitionMax: number;
+  /** Per chaos round: probability of crashing one node. */
+  crashRate: number;
+  /**
+   * Crash point: after a Ready is persisted, probability of crashing right there —
+   * half the time before its messages are sent, half the time just after.
+   */
+  crashAfterPersistRate: number;
+  restartMin: number;
+  restartMax: number;
+  chaosInterval: number;
+  /** Disk write latency (persisting one Ready), uniform in [1, diskLatencyMax]. */
+  diskLatencyMax: number;
+  /** Sim time between client proposals, uniform in [1, 2*proposalInterval]. */
+  proposalInterval: number;
+  /** Sim time between client ReadIndex requests; 0 = no reads. */
+  readInterval: number;
+}
+
+/** Deliberate breakage, to prove that the checkers catch real bugs. */
+export interface SimFaults {
+  /** The disk loses the vote of the current term on crash (as if hard state were not synced). */
+  forgetVoteOnCrash?: boolean;
+  /** The runtime sends a Ready's messages before the Ready is persisted. */
+  sendBeforePersist?: boolean;
+}
+
+export type NodeFactory = (config: RaftConfigInput, initial: InitialState) => RaftNode;
+
+export interface SimOptions {
+  seed: number;
+  nodes: 3 | 5;
+  /** Events processed in the chaotic phase (before the fault-free convergence phase). */
+  steps: number;
+  verbose?: boolean;
+  log?: (line: string) => void;
+  faults?: SimFaults;
+  /** Builds each node; tests pass subclasses with deliberately broken rules. */
+  nodeFactory?: NodeFactory;
+  /** Overrides of the per-seed random profile. */
+  profile?: Partial<SimProfile>;
+  /** Check that a persisted vote never changes within a term (default true). */
+  checkVoteDurability?: boolean;
+  /** Sim time allowed for the fault-free phase to converge. */
+  convergeTimeout?: number;
+}
+
+export const DEFAULT_STEPS = 10_000;
+
+export function drawProfile(rng: Prng): SimProfile {
+  const electionTick = rng.pick([5, 10]);
+  return {
+    tickInterval: 10,
+    electionTick,
+    heartbeatTick: rng.pick([1, 2]),
+    preVote: rng.chance(0.6),
+    checkQuorum: rng.chance(0.6),
+    maxInflightMessages: rng.pick([1, 2, 4, 64]),
+    maxEntriesPerMessage: rng.pick([1, 3, 64]),
+    maxBytesPerMessage: rng.pick([16, 64, 1 << 20]),
+    minDelay: 1,
+    maxDelay: rng.pick([3, 10, 25]),
+    reorderRate: rng.pick([0, 0.05, 0.2]),
+    longDelay: rng.pick([50, 150]),
+    lossRate: rng.pick([0, 0.01, 0.05, 0.15]),
+    dupRate: rng.pick([0, 0.02, 0.1]),
+    partitionRate: rng.pick([0, 0.005, 0.02]),
+    partitionMin: 30,
+    partitionMax: rng.pick([300, 1500]),
+    crashRate: rng.pick([0, 0.003, 0.01]),
+    crashAfterPersistRate: rng.pick([0, 0, 0.002, 0.01]),
+    restartMin: 5,
+    restartMax: rng.pick([100, 600]),
+    chaosInterval: 10,
+    diskLatencyMax: rng.pick([1, 4, 15]),
+    proposalInterval: rng.pick([3, 15, 60]),
+    readInterval: rng.pick([0, 10, 40]),
+  };
+}
