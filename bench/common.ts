@@ -60,13 +60,26 @@ export interface ServerProcess {
 }
 
 /** Starts `raftvec serve` processes (one node, or a cluster when size > 1) and waits until they serve. */
-export async function startServers(size: number, label: string): Promise<{ nodes: ServerProcess[]; stop: () => Promise<void> }> {
+export async function startServers(
+  size: number,
+  label: string,
+): Promise<{ nodes: ServerProcess[]; stop: () => Promise<void> }> {
   const root = mkdtempSync(join(tmpdir(), `raftvec-bench-${label}-`));
   const ids = Array.from({ length: size }, (_, i) => `n${i + 1}`);
   const addresses = await Promise.all(ids.map(async () => `127.0.0.1:${await freePort()}`));
   const peers = ids.map((id, i) => `${id}=${addresses[i]}`).join(',');
   const nodes = ids.map((id, i) => {
-    const args = ['serve', '--id', id, '--listen', addresses[i]!, '--peers', peers, '--data', join(root, id)];
+    const args = [
+      'serve',
+      '--id',
+      id,
+      '--listen',
+      addresses[i]!,
+      '--peers',
+      peers,
+      '--data',
+      join(root, id),
+    ];
     return { id, address: addresses[i]!, dataDir: join(root, id), args, child: spawnServer(args) };
   });
   await Promise.all(nodes.map((n) => waitServing(n.address)));

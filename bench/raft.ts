@@ -9,7 +9,17 @@
  */
 import { RaftvecClient } from '../src/client/client.js';
 import { ClusterStatusClient, type NodeStatus } from '../src/client/cluster-status.js';
-import { fmt, killAndWait, percentile, randomVectors, spawnServer, startServers, timed, waitServing, type ServerProcess } from './common.js';
+import {
+  fmt,
+  killAndWait,
+  percentile,
+  randomVectors,
+  spawnServer,
+  startServers,
+  timed,
+  waitServing,
+  type ServerProcess,
+} from './common.js';
 
 const DIM = 128;
 
@@ -43,12 +53,18 @@ async function waitForLeader(nodes: readonly ServerProcess[]): Promise<NodeStatu
   }
 }
 
-async function writeThroughput(size: number, args: Args): Promise<{ vectorsPerSecond: number; p50: number; p99: number }> {
+async function writeThroughput(
+  size: number,
+  args: Args,
+): Promise<{ vectorsPerSecond: number; p50: number; p99: number }> {
   const servers = await startServers(size, `w${size}`);
   const addresses = servers.nodes.map((n) => n.address);
   try {
     await waitForLeader(servers.nodes);
-    const clients = Array.from({ length: 8 }, () => new RaftvecClient(addresses, { deadlineMs: 60_000 }));
+    const clients = Array.from(
+      { length: 8 },
+      () => new RaftvecClient(addresses, { deadlineMs: 60_000 }),
+    );
     await clients[0]!.createCollection('bench', { dimension: DIM });
     await clients[0]!.createCollection('small', { dimension: 4 });
     const data = randomVectors(args.batches * 100, DIM, 3);
@@ -76,7 +92,11 @@ async function writeThroughput(size: number, args: Args): Promise<{ vectorsPerSe
     }
     latencies.sort((a, b) => a - b);
     for (const c of clients) c.close();
-    return { vectorsPerSecond: (args.batches * 100) / run.seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+    return {
+      vectorsPerSecond: (args.batches * 100) / run.seconds,
+      p50: percentile(latencies, 50),
+      p99: percentile(latencies, 99),
+    };
   } finally {
     await servers.stop();
   }
@@ -110,7 +130,9 @@ async function failover(args: Args): Promise<number[]> {
         if (s !== undefined && s.appliedIndex >= target) break;
         await new Promise((r) => setTimeout(r, 20));
       }
-      process.stdout.write(`  failover trial ${trial + 1}/${args.trials}: ${fmt(times.at(-1)!, 0)} ms\n`);
+      process.stdout.write(
+        `  failover trial ${trial + 1}/${args.trials}: ${fmt(times.at(-1)!, 0)} ms\n`,
+      );
     }
     return times;
   } finally {
@@ -119,7 +141,9 @@ async function failover(args: Args): Promise<number[]> {
   }
 }
 
-async function electionsUnderLoad(args: Args): Promise<{ elections: number; writes: number; searches: number }> {
+async function electionsUnderLoad(
+  args: Args,
+): Promise<{ elections: number; writes: number; searches: number }> {
   const servers = await startServers(3, 'load');
   const addresses = servers.nodes.map((n) => n.address);
   const client = new RaftvecClient(addresses, { deadlineMs: 30_000 });
@@ -143,7 +167,9 @@ async function electionsUnderLoad(args: Args): Promise<{ elections: number; writ
     };
     const searcher = async (): Promise<void> => {
       for (let q = 0; Date.now() < until; q++) {
-        await client.search('load', data.subarray((q % 1000) * DIM, ((q % 1000) + 1) * DIM), { k: 10 });
+        await client.search('load', data.subarray((q % 1000) * DIM, ((q % 1000) + 1) * DIM), {
+          k: 10,
+        });
         searches++;
       }
     };
@@ -165,16 +191,28 @@ export async function runRaftBench(argv: readonly string[]): Promise<void> {
     else if (argv[i] === '--batches') args.batches = value;
     else if (argv[i] === '--latency-writes') args.latencyWrites = value;
   }
-  console.log(`raft bench: ${args.batches} batches of 100 × ${DIM}-d from 8 clients; ${args.latencyWrites} single writes; ${args.trials} failover trials; ${args.loadSeconds} s load`);
+  console.log(
+    `raft bench: ${args.batches} batches of 100 × ${DIM}-d from 8 clients; ${args.latencyWrites} single writes; ${args.trials} failover trials; ${args.loadSeconds} s load`,
+  );
   const one = await writeThroughput(1, args);
   const three = await writeThroughput(3, args);
-  console.log(`upsert throughput: 1 node ${fmt(one.vectorsPerSecond, 0)} vectors/s, 3 nodes ${fmt(three.vectorsPerSecond, 0)} vectors/s, ratio 3/1 = ${fmt(three.vectorsPerSecond / one.vectorsPerSecond, 2)}`);
-  console.log(`commit latency p50: 1 node ${fmt(one.p50, 2)} ms, 3 nodes ${fmt(three.p50, 2)} ms, ratio 3/1 = ${fmt(three.p50 / one.p50, 2)}`);
-  console.log(`commit latency p99: 1 node ${fmt(one.p99, 2)} ms, 3 nodes ${fmt(three.p99, 2)} ms, ratio 3/1 = ${fmt(three.p99 / one.p99, 2)}`);
+  console.log(
+    `upsert throughput: 1 node ${fmt(one.vectorsPerSecond, 0)} vectors/s, 3 nodes ${fmt(three.vectorsPerSecond, 0)} vectors/s, ratio 3/1 = ${fmt(three.vectorsPerSecond / one.vectorsPerSecond, 2)}`,
+  );
+  console.log(
+    `commit latency p50: 1 node ${fmt(one.p50, 2)} ms, 3 nodes ${fmt(three.p50, 2)} ms, ratio 3/1 = ${fmt(three.p50 / one.p50, 2)}`,
+  );
+  console.log(
+    `commit latency p99: 1 node ${fmt(one.p99, 2)} ms, 3 nodes ${fmt(three.p99, 2)} ms, ratio 3/1 = ${fmt(three.p99 / one.p99, 2)}`,
+  );
 
   const times = (await failover(args)).sort((a, b) => a - b);
-  console.log(`failover (leader kill -9 → first acknowledged write) over ${times.length} trials: min ${fmt(times[0]!, 0)} ms, median ${fmt(percentile(times, 50), 0)} ms, max ${fmt(times.at(-1)!, 0)} ms`);
+  console.log(
+    `failover (leader kill -9 → first acknowledged write) over ${times.length} trials: min ${fmt(times[0]!, 0)} ms, median ${fmt(percentile(times, 50), 0)} ms, max ${fmt(times.at(-1)!, 0)} ms`,
+  );
 
   const load = await electionsUnderLoad(args);
-  console.log(`elections during ${args.loadSeconds} s of writes and searches with no faults: ${load.elections} (${load.writes} batches written, ${load.searches} searches)`);
+  console.log(
+    `elections during ${args.loadSeconds} s of writes and searches with no faults: ${load.elections} (${load.writes} batches written, ${load.searches} searches)`,
+  );
 }

@@ -19,7 +19,9 @@ async function main(): Promise<void> {
   for (const name of selected) {
     const bench = benches[name];
     if (bench === undefined) {
-      console.error(`unknown benchmark "${name}"; choose one of: ${Object.keys(benches).join(', ')}, all`);
+      console.error(
+        `unknown benchmark "${name}"; choose one of: ${Object.keys(benches).join(', ')}, all`,
+      );
       process.exit(2);
     }
     await bench(rest);

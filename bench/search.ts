@@ -26,7 +26,8 @@ async function inProcess(spec: string, data: Float32Array, queries: Float32Array
   const ids = BigInt64Array.from({ length: args.n }, (_, i) => BigInt(i));
   const add = await timed(() => index.add(data, ids));
   const single = await timed(async () => {
-    for (let q = 0; q < args.queries; q++) await index.search(queries.subarray(q * DIM, (q + 1) * DIM), K);
+    for (let q = 0; q < args.queries; q++)
+      await index.search(queries.subarray(q * DIM, (q + 1) * DIM), K);
   });
   const batch = await timed(() => index.search(queries, K));
   return {
@@ -55,7 +56,8 @@ async function throughGrpc(spec: string, data: Float32Array, queries: Float32Arr
     });
     const queryVector = (q: number): Float32Array => queries.subarray(q * DIM, (q + 1) * DIM);
     const single = await timed(async () => {
-      for (let q = 0; q < args.queries; q++) await client.search('bench', queryVector(q), { k: K, withMetadata: false });
+      for (let q = 0; q < args.queries; q++)
+        await client.search('bench', queryVector(q), { k: K, withMetadata: false });
     });
     const concurrent = await timed(async () => {
       let next = 0;
@@ -94,7 +96,9 @@ export async function runSearchBench(argv: readonly string[]): Promise<void> {
     if (argv[i] === '--n') args.n = value;
     else if (argv[i] === '--queries') args.queries = value;
   }
-  console.log(`search bench: n=${args.n} d=${DIM} k=${K} queries=${args.queries} (seeded random data)`);
+  console.log(
+    `search bench: n=${args.n} d=${DIM} k=${K} queries=${args.queries} (seeded random data)`,
+  );
   const data = randomVectors(args.n, DIM, 1);
   const queries = randomVectors(args.queries, DIM, 2);
 
@@ -113,13 +117,39 @@ export async function runSearchBench(argv: readonly string[]): Promise<void> {
     ['HNSW32', hnsw],
   ] as const) {
     const remote = await throughGrpc(spec, data, queries, args);
-    rows.push([spec, 'search QPS, 1 query per call', fmt(local.singleQps), fmt(remote.singleQps), fmt(remote.singleQps / local.singleQps, 2)]);
-    rows.push([spec, 'search QPS, 8 calls in flight', fmt(local.singleQps), fmt(remote.concurrentQps), fmt(remote.concurrentQps / local.singleQps, 2)]);
-    rows.push([spec, `search QPS, batch of ${args.queries}`, fmt(local.batchQps), fmt(remote.batchQps), fmt(remote.batchQps / local.batchQps, 2)]);
-    rows.push([spec, 'upsert vectors/s (gRPC: batches of 1000)', fmt(local.addPerSecond, 0), fmt(remote.upsertPerSecond, 0), fmt(remote.upsertPerSecond / local.addPerSecond, 3)]);
+    rows.push([
+      spec,
+      'search QPS, 1 query per call',
+      fmt(local.singleQps),
+      fmt(remote.singleQps),
+      fmt(remote.singleQps / local.singleQps, 2),
+    ]);
+    rows.push([
+      spec,
+      'search QPS, 8 calls in flight',
+      fmt(local.singleQps),
+      fmt(remote.concurrentQps),
+      fmt(remote.concurrentQps / local.singleQps, 2),
+    ]);
+    rows.push([
+      spec,
+      `search QPS, batch of ${args.queries}`,
+      fmt(local.batchQps),
+      fmt(remote.batchQps),
+      fmt(remote.batchQps / local.batchQps, 2),
+    ]);
+    rows.push([
+      spec,
+      'upsert vectors/s (gRPC: batches of 1000)',
+      fmt(local.addPerSecond, 0),
+      fmt(remote.upsertPerSecond, 0),
+      fmt(remote.upsertPerSecond / local.addPerSecond, 3),
+    ]);
   }
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
   for (const row of rows) console.log(row.map((cell, c) => cell.padEnd(widths[c]!)).join('  '));
   console.log(`recall@${K} of HNSW32 against Flat: ${fmt(recall, 3)}`);
-  console.log('(in-process upsert = FaissIndex.add only; gRPC upsert = validation, Raft log fsync, LevelDB and FAISS)');
+  console.log(
+    '(in-process upsert = FaissIndex.add only; gRPC upsert = validation, Raft log fsync, LevelDB and FAISS)',
+  );
 }

@@ -5,6 +5,7 @@
  */
 import { rmSync } from 'node:fs';
 import { RaftvecClient } from '../client/client.js';
+import { printStatusTable } from './status-table.js';
 import {
   clusterStatus,
   isAlive,
@@ -34,7 +35,8 @@ export async function runDemo(root: string): Promise<void> {
   step(0, 'starting a local three-node cluster');
   const cluster = await startLocalCluster(root, 3);
   const addresses = cluster.nodes.map((n) => n.address);
-  for (const node of cluster.nodes) say(`    ${node.id}  ${node.address}  pid ${node.pid}  data ${node.dataDir}`);
+  for (const node of cluster.nodes)
+    say(`    ${node.id}  ${node.address}  pid ${node.pid}  data ${node.dataDir}`);
   const leader = await waitForLeader(addresses);
   say(`    leader: ${leader.id} at ${leader.address} (term ${leader.term})`);
 
@@ -42,17 +44,23 @@ export async function runDemo(root: string): Promise<void> {
   try {
     step(1, 'insert vec1 under write concern "majority"');
     await client.createCollection('docs', { dimension: 3, metric: 'l2' });
-    say('    {"command":"insert","vectors":[{"id":"vec1","values":[0.1,0.2,0.3],"metadata":{"source":"docA"}}]}');
+    say(
+      '    {"command":"insert","vectors":[{"id":"vec1","values":[0.1,0.2,0.3],"metadata":{"source":"docA"}}]}',
+    );
     const write = await client.upsert(
       'docs',
       [{ id: 'vec1', vector: [0.1, 0.2, 0.3], metadata: { source: 'docA' } }],
       { writeConcern: 'majority' },
     );
-    say(`    acknowledged at log index ${write.logIndex}: committed on a majority (fsynced) and applied`);
+    say(
+      `    acknowledged at log index ${write.logIndex}: committed on a majority (fsynced) and applied`,
+    );
 
     step(2, 'search for [0.1, 0.2, 0.3]');
     const hits = await client.search('docs', [0.1, 0.2, 0.3], { k: 1, withMetadata: true });
-    say(`    nearest: ${json(hits.map((h) => ({ id: h.id, score: h.score, metadata: h.metadata })))}`);
+    say(
+      `    nearest: ${json(hits.map((h) => ({ id: h.id, score: h.score, metadata: h.metadata })))}`,
+    );
 
     step(3, `kill -9 the leader ${leader.id}`);
     const victim = cluster.nodes.find((n) => n.id === leader.id)!;
@@ -61,11 +69,15 @@ export async function runDemo(root: string): Promise<void> {
     await waitUntil(() => !isAlive(victim.pid), 10_000, `${victim.id} to die`);
     const survivors = addresses.filter((a) => a !== victim.address);
     const newLeader = await waitForLeader(survivors);
-    say(`    new leader: ${newLeader.id} at ${newLeader.address} (term ${newLeader.term}), ${Date.now() - killedAt} ms after the kill`);
+    say(
+      `    new leader: ${newLeader.id} at ${newLeader.address} (term ${newLeader.term}), ${Date.now() - killedAt} ms after the kill`,
+    );
 
     step(4, 'read vec1 back from the new leader');
     const [vec1] = await client.get('docs', ['vec1'], { withVector: true, withMetadata: true });
-    say(`    get vec1: ${json({ id: vec1?.id, vector: vec1?.vector && Array.from(vec1.vector), metadata: vec1?.metadata })}`);
+    say(
+      `    get vec1: ${json({ id: vec1?.id, vector: vec1?.vector && Array.from(vec1.vector, (x) => Number(x.toPrecision(7))), metadata: vec1?.metadata })}`,
+    );
     const again = await client.search('docs', [0.1, 0.2, 0.3], { k: 1, withMetadata: true });
     say(`    search: ${json(again.map((h) => ({ id: h.id, metadata: h.metadata })))}`);
     if (vec1?.metadata?.['source'] !== 'docA' || again[0]?.id !== 'vec1') {
@@ -73,8 +85,12 @@ export async function runDemo(root: string): Promise<void> {
     }
 
     step(5, 'write again through the new leader');
-    const second = await client.upsert('docs', [{ id: 'vec2', vector: [0.9, 0.1, 0.0], metadata: { source: 'docB' } }]);
-    say(`    vec2 acknowledged at log index ${second.logIndex}; the collection holds ${await client.count('docs')} points`);
+    const second = await client.upsert('docs', [
+      { id: 'vec2', vector: [0.9, 0.1, 0.0], metadata: { source: 'docB' } },
+    ]);
+    say(
+      `    vec2 acknowledged at log index ${second.logIndex}; the collection holds ${await client.count('docs')} points`,
+    );
 
     step(6, `restart ${victim.id} on its data directory`);
     spawnNode(cluster, victim);
@@ -87,26 +103,21 @@ export async function runDemo(root: string): Promise<void> {
       60_000,
       `${victim.id} to catch up`,
     );
-    say(`    ${victim.id} rejoined as a follower and applied everything up to log index ${second.logIndex}`);
+    say(
+      `    ${victim.id} rejoined as a follower and applied everything up to log index ${second.logIndex}`,
+    );
   } finally {
     client.close();
   }
 
   step(7, 'cluster status');
-  printStatusTable(await clusterStatus(addresses));
+  const statuses = await clusterStatus(addresses);
+  const leaderCommit = Math.max(0, ...statuses.map((s) => s.commitIndex));
+  printStatusTable(
+    statuses.map((s) => ({ ...s, lag: leaderCommit - s.appliedIndex })),
+    '    ',
+  );
   printHowToContinue(cluster);
-}
-
-export function printStatusTable(
-  statuses: readonly { id: string; address: string; role: string; term: number; commitIndex: number; appliedIndex: number; leaderId: string }[],
-): void {
-  const maxCommit = Math.max(0, ...statuses.map((s) => s.commitIndex));
-  say('    id   address              role       term  commit  applied  lag');
-  for (const s of [...statuses].sort((a, b) => a.id.localeCompare(b.id))) {
-    say(
-      `    ${s.id.padEnd(4)} ${s.address.padEnd(20)} ${s.role.padEnd(10)} ${String(s.term).padStart(4)}  ${String(s.commitIndex).padStart(6)}  ${String(s.appliedIndex).padStart(7)}  ${String(maxCommit - s.appliedIndex).padStart(3)}`,
-    );
-  }
 }
 
 function printHowToContinue(cluster: LocalCluster): void {

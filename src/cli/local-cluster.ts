@@ -123,7 +123,11 @@ export async function stopLocalCluster(cluster: LocalCluster): Promise<string[]>
       stopped.push(node.id);
     }
   }
-  await waitUntil(() => cluster.nodes.every((n) => n.pid <= 0 || !isAlive(n.pid)), 20_000, 'nodes to exit');
+  await waitUntil(
+    () => cluster.nodes.every((n) => n.pid <= 0 || !isAlive(n.pid)),
+    20_000,
+    'nodes to exit',
+  );
   return stopped;
 }
 
@@ -170,7 +174,10 @@ export async function clusterStatus(addresses: readonly string[]): Promise<NodeS
 }
 
 /** Waits until a leader is known to itself; returns its status. */
-export async function waitForLeader(addresses: readonly string[], timeoutMs = 30_000): Promise<NodeStatus> {
+export async function waitForLeader(
+  addresses: readonly string[],
+  timeoutMs = 30_000,
+): Promise<NodeStatus> {
   let leader: NodeStatus | undefined;
   await waitUntil(
     async () => {

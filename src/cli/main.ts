@@ -10,6 +10,10 @@ import { RaftvecError } from '../errors.js';
 import { RaftvecClient } from '../client/client.js';
 import { RaftvecClientError } from '../client/errors.js';
 import { checkHealth } from '../client/health.js';
+import { ClusterStatusClient } from '../client/cluster-status.js';
+import { resolve as resolvePath } from 'node:path';
+import { printStatusTable } from './status-table.js';
+import { parsePeers } from './peers.js';
 import { batches, checkJsonlFile, JsonlError, readJsonlPoints } from './jsonl.js';
 import { collectionJson, hitJson, pointJson, printJson } from './output.js';
 import { createProgress } from './progress.js';
@@ -147,56 +151,111 @@ function buildProgram(): Command {
 
   program
     .command('serve')
-    .description('run a raftvec node (single node for now; Raft clustering comes later)')
+    .description('run a raftvec node: alone, or as a member of a Raft cluster (--id and --peers)')
     .requiredOption('--data <dir>', 'data folder (created if missing)')
     .option(
       '--listen <host:port>',
       'address to listen on; port 0 picks a free port',
       DEFAULT_ADDRESS,
     )
+    .option('--id <id>', "this node's id in the cluster", 'n1')
+    .option(
+      '--peers <list>',
+      'every member as ID=HOST:PORT, comma-separated, this node included (e.g. n1=10.0.0.1:7000,n2=...)',
+    )
+    .option(
+      '--cluster-secret <secret>',
+      'shared secret that peers present to each other (default: env RAFTVEC_CLUSTER_SECRET)',
+    )
+    .option(
+      '--heartbeat-ms <ms>',
+      'leader heartbeat interval (one Raft tick)',
+      positiveInt('--heartbeat-ms', 10_000),
+      50,
+    )
+    .option(
+      '--election-timeout-ms <ms>',
+      'silence after which a follower campaigns (randomized up to twice this)',
+      positiveInt('--election-timeout-ms', 600_000),
+      500,
+    )
     .addHelpText(
       'after',
-      '\nPrints "raftvec listening on HOST:PORT" on stdout when ready. SIGTERM/SIGINT stop it gracefully\n' +
-        '(in-flight calls finish, LevelDB is closed).',
+      '\nPrints "raftvec listening on HOST:PORT" on stdout once bound; health turns SERVING once the node\n' +
+        'knows a leader. Data lives in DIR/raft (the Raft log) and DIR/state (vectors, metadata).\n' +
+        'SIGTERM/SIGINT stop it gracefully (in-flight calls finish, LevelDB is closed).',
     )
-    .action(async (opts: { data: string; listen: string }) => {
-      const { startNode } = await import('../server/node.js');
-      let node: Awaited<ReturnType<typeof startNode>>;
-      try {
-        node = await startNode({ listen: opts.listen, dataDir: opts.data });
-      } catch (err) {
-        throw new CliError(`cannot start: ${err instanceof Error ? err.message : String(err)}`, {
-          cause: err,
-        });
-      }
-      await new Promise<void>((resolve) => {
-        let stopping = false;
-        const onSignal = (signal: NodeJS.Signals): void => {
-          if (stopping) {
-            process.stderr.write(`raftvec: ${signal} again; exiting now\n`);
-            process.exit(1);
-          }
-          stopping = true;
-          process.stderr.write(`raftvec: ${signal}: stopping (finishing in-flight calls)\n`);
-          node.stop().then(
-            () => resolve(),
-            (err: unknown) => {
-              process.stderr.write(`raftvec: error while stopping: ${String(err)}\n`);
-              process.exitCode = 1;
-              resolve();
+    .action(
+      async (opts: {
+        data: string;
+        listen: string;
+        id: string;
+        peers?: string;
+        clusterSecret?: string;
+        heartbeatMs: number;
+        electionTimeoutMs: number;
+      }) => {
+        const { startNode } = await import('../server/node.js');
+        const peers = opts.peers === undefined ? undefined : parsePeers(opts.peers, opts.id);
+        if (opts.electionTimeoutMs <= opts.heartbeatMs) {
+          throw new UsageError('--election-timeout-ms must be larger than --heartbeat-ms');
+        }
+        const clusterSecret = opts.clusterSecret ?? process.env['RAFTVEC_CLUSTER_SECRET'];
+        let node: Awaited<ReturnType<typeof startNode>>;
+        try {
+          node = await startNode({
+            listen: opts.listen,
+            dataDir: opts.data,
+            id: opts.id,
+            ...(peers && { peers }),
+            ...(clusterSecret && { clusterSecret }),
+            raftTiming: {
+              tickMs: opts.heartbeatMs,
+              heartbeatTick: 1,
+              electionTick: Math.max(2, Math.round(opts.electionTimeoutMs / opts.heartbeatMs)),
             },
-          );
-        };
-        process.on('SIGTERM', onSignal);
-        process.on('SIGINT', onSignal);
-      });
-      process.stderr.write('raftvec: stopped\n');
-    });
+            onFatal: () => {
+              process.stderr.write(
+                'raftvec: fatal error; exiting so a supervisor can restart the node\n',
+              );
+              process.exit(70);
+            },
+          });
+        } catch (err) {
+          throw new CliError(`cannot start: ${err instanceof Error ? err.message : String(err)}`, {
+            cause: err,
+          });
+        }
+        await new Promise<void>((resolve) => {
+          let stopping = false;
+          const onSignal = (signal: NodeJS.Signals): void => {
+            if (stopping) {
+              process.stderr.write(`raftvec: ${signal} again; exiting now\n`);
+              process.exit(1);
+            }
+            stopping = true;
+            process.stderr.write(`raftvec: ${signal}: stopping (finishing in-flight calls)\n`);
+            node.stop().then(
+              () => resolve(),
+              (err: unknown) => {
+                process.stderr.write(`raftvec: error while stopping: ${String(err)}\n`);
+                process.exitCode = 1;
+                resolve();
+              },
+            );
+          };
+          process.on('SIGTERM', onSignal);
+          process.on('SIGINT', onSignal);
+        });
+        process.stderr.write('raftvec: stopped\n');
+      },
+    );
 
   program
     .command('status')
-    .description('health of the node at --address (cluster status comes with Raft)')
-    .action(async function (this: Command) {
+    .description("each node's Raft role, term, commit and applied index, and lag behind the leader")
+    .option('--json', 'print JSON instead of a table')
+    .action(async function (this: Command, opts: { json?: boolean }) {
       const g = this.optsWithGlobals<GlobalOptions>();
       const addresses = g.address
         .split(',')
@@ -204,19 +263,64 @@ function buildProgram(): Command {
         .filter((a) => a !== '');
       const nodes = await Promise.all(
         addresses.map(async (address) => {
+          const client = new ClusterStatusClient(address);
           try {
-            return { address, health: await checkHealth(address, '', Math.min(g.timeout, 5_000)) };
+            const [status, health] = await Promise.all([
+              client.status(Math.min(g.timeout, 5_000)),
+              checkHealth(address, '', Math.min(g.timeout, 5_000)),
+            ]);
+            return { ...status, address, health };
           } catch (err) {
             return {
               address,
               health: 'UNREACHABLE',
               error: err instanceof Error ? err.message : String(err),
             };
+          } finally {
+            client.close();
           }
         }),
       );
-      printJson({ nodes });
+      const leaderCommit = Math.max(
+        0,
+        ...nodes.map((n) => ('commitIndex' in n ? n.commitIndex : 0)),
+      );
+      const rows = nodes.map((n) =>
+        'appliedIndex' in n ? { ...n, lag: leaderCommit - n.appliedIndex } : n,
+      );
+      if (opts.json) printJson({ nodes: rows });
+      else printStatusTable(rows);
       if (nodes.some((n) => n.health !== 'SERVING')) process.exitCode = 1;
+    });
+
+  const cluster = program
+    .command('cluster')
+    .description('a local cluster of child processes on loopback, for trying raftvec out');
+  cluster
+    .command('demo')
+    .description(
+      'start a local 3-node cluster and run the reference scenario; leaves the cluster running',
+    )
+    .option('--root <dir>', "folder for the cluster's data and logs", '.cluster')
+    .action(async (opts: { root: string }) => {
+      const { runDemo } = await import('./demo.js');
+      await runDemo(resolvePath(opts.root));
+    });
+  cluster
+    .command('stop')
+    .description('stop the local cluster started by `cluster demo` (its data stays)')
+    .option('--root <dir>', 'folder of the cluster', '.cluster')
+    .action(async (opts: { root: string }) => {
+      const { loadCluster, stopLocalCluster } = await import('./local-cluster.js');
+      const local = loadCluster(resolvePath(opts.root));
+      if (local === undefined) {
+        process.stdout.write(`no local cluster described in ${opts.root}/cluster.json\n`);
+        return;
+      }
+      const stopped = await stopLocalCluster(local);
+      process.stdout.write(
+        stopped.length > 0 ? `stopped ${stopped.join(', ')}\n` : 'no node was running\n',
+      );
     });
 
   program

@@ -1,13 +1,23 @@
 /**
- * One raftvec node: opens the state machine under `dataDir`, builds the write
- * path (single node: LocalWritePath; Raft replaces it), starts the gRPC server.
+ * One raftvec node: the state machine (`<dataDir>/state`), the Raft log
+ * (`<dataDir>/raft`) and the runtime that drives the Raft core, and one gRPC
+ * server with the client API, the peer API, cluster status, health and reflection.
+ * A node started without peers is a cluster of one: its writes go through the
+ * same Raft log, so the single-node and clustered forms behave alike.
  */
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import type { HealthImplementation } from 'grpc-health-check';
 import type * as grpc from '@grpc/grpc-js';
 import { VectorStateMachine } from '../storage/state-machine.js';
 import { VECTOR_SERVICE_NAME } from '../client/proto.js';
-import { LocalWritePath, type WritePath } from './write-path.js';
+import { clusterServiceDefinition } from '../client/cluster-status.js';
+import { RaftRuntime, type RaftTiming } from '../raft/runtime/raft-runtime.js';
+import { RaftWritePath } from '../raft/runtime/raft-write-path.js';
+import { raftPeerHandlers, raftPeerServiceDefinition } from '../raft/runtime/peer-transport.js';
+import type { WritePath } from './write-path.js';
 import { VectorService } from './vector-service.js';
+import { clusterServiceHandlers } from './cluster-service.js';
 import { bindServer, createGrpcServer, shutdownServer } from './grpc-server.js';
 import { stderrLogger, type Logger } from './status.js';
 
@@ -16,22 +26,28 @@ export interface NodeOptions {
   listen: string;
   /** Folder for this node's data (created if missing). */
   dataDir: string;
-  /** Print `raftvec listening on HOST:PORT` to stdout once serving. Default true. */
+  /** This node's id in the cluster. Default `n1`. */
+  id?: string;
+  /**
+   * Every voter's id and peer address, this node included. Absent: a cluster of
+   * one (this node alone).
+   */
+  peers?: ReadonlyMap<string, string>;
+  /** Shared by all members; peers without it are refused. Required with more than one member. */
+  clusterSecret?: string;
+  /** Raft tick length and timeouts (see DEFAULT_RAFT_TIMING). */
+  raftTiming?: Partial<RaftTiming>;
+  /** Print `raftvec listening on HOST:PORT` to stdout once bound. Default true. */
   announce?: boolean;
-  /** Writes accepted but not yet applied before RESOURCE_EXHAUSTED. Default 1024. */
-  maxQueuedWrites?: number;
+  /** Writes waiting to commit before RESOURCE_EXHAUSTED. Default 4096. */
+  maxPendingWrites?: number;
   /** Deadline for writes whose call has none. Default 30 s. */
   defaultWriteTimeoutMs?: number;
   /** How long stop() lets in-flight calls finish before cancelling them. Default 10 s. */
   shutdownGraceMs?: number;
   log?: Logger;
-  /**
-   * The write path (the Raft seam). Default: a LocalWritePath over the state
-   * machine (single node). Its close() is called on stop, before LevelDB closes.
-   */
-  createWritePath?: (stateMachine: VectorStateMachine) => WritePath | Promise<WritePath>;
-  /** Adds more services (e.g. the peer API) to the server before it binds. */
-  configureServer?: (server: grpc.Server) => void;
+  /** Called when the node can no longer be trusted (disk error, broken invariant). */
+  onFatal?: (error: unknown) => void;
 }
 
 export interface NodeHandle {
@@ -41,10 +57,11 @@ export interface NodeHandle {
   readonly server: grpc.Server;
   readonly health: HealthImplementation;
   readonly stateMachine: VectorStateMachine;
+  readonly runtime: RaftRuntime;
   readonly writePath: WritePath;
   /**
    * Graceful stop: NOT_SERVING, finish in-flight calls (bounded by the grace
-   * period), drain accepted writes, close LevelDB. Idempotent.
+   * period), stop Raft after its in-progress disk write, close LevelDB. Idempotent.
    */
   stop(): Promise<void>;
 }
@@ -53,20 +70,42 @@ export const LISTENING_PREFIX = 'raftvec listening on ';
 
 export async function startNode(options: NodeOptions): Promise<NodeHandle> {
   const log = options.log ?? stderrLogger;
-  const stateMachine = await VectorStateMachine.open(options.dataDir, { sync: true });
+  const id = options.id ?? 'n1';
+  const peers = options.peers ?? new Map([[id, options.listen]]);
+  if (peers.size > 1 && !options.clusterSecret) {
+    throw new Error(
+      'a cluster of more than one node needs a cluster secret (--cluster-secret or RAFTVEC_CLUSTER_SECRET)',
+    );
+  }
+  const clusterSecret = options.clusterSecret || randomBytes(16).toString('hex');
+  // The Raft log is the durable record; entries after the state machine's applied index
+  // are applied again after a crash, so its own writes need no fsync.
+  const stateMachine = await VectorStateMachine.open(join(options.dataDir, 'state'), {
+    sync: false,
+  });
+  let runtime: RaftRuntime | undefined;
   let writePath: WritePath | undefined;
   let server: grpc.Server | undefined;
   try {
-    const wp: WritePath = options.createWritePath
-      ? await options.createWritePath(stateMachine)
-      : new LocalWritePath(stateMachine, {
-          ...(options.maxQueuedWrites !== undefined && {
-            maxQueuedWrites: options.maxQueuedWrites,
-          }),
-        });
+    const raft = await RaftRuntime.open({
+      id,
+      peers,
+      dataDir: join(options.dataDir, 'raft'),
+      clusterSecret,
+      stateMachine,
+      log: (line) => log(line),
+      ...(options.raftTiming && { timing: options.raftTiming }),
+      ...(options.maxPendingWrites !== undefined && {
+        maxPendingProposals: options.maxPendingWrites,
+      }),
+      ...(options.onFatal && { onFatal: options.onFatal }),
+    });
+    runtime = raft;
+    const wp = new RaftWritePath(raft);
     writePath = wp;
     const service = new VectorService(stateMachine, wp, {
       log,
+      readBarrier: () => raft.readBarrier(),
       ...(options.defaultWriteTimeoutMs !== undefined && {
         defaultWriteTimeoutMs: options.defaultWriteTimeoutMs,
       }),
@@ -74,13 +113,31 @@ export async function startNode(options: NodeOptions): Promise<NodeHandle> {
     const parts = createGrpcServer(service.handlers());
     server = parts.server;
     const { health } = parts;
-    options.configureServer?.(parts.server);
-    const address = await bindServer(parts.server, options.listen);
-    const port = Number(address.slice(address.lastIndexOf(':') + 1));
-    health.setStatus('', 'SERVING');
-    health.setStatus(VECTOR_SERVICE_NAME, 'SERVING');
-
+    let address = options.listen;
     let stopping: Promise<void> | undefined;
+    parts.server.addService(
+      raftPeerServiceDefinition(),
+      raftPeerHandlers({
+        selfId: id,
+        clusterSecret,
+        deliver: (m) => raft.deliver(m),
+        log: (line) => log(line),
+      }),
+    );
+    parts.server.addService(
+      clusterServiceDefinition(),
+      clusterServiceHandlers(raft, () => address),
+    );
+    address = await bindServer(parts.server, options.listen);
+    const port = Number(address.slice(address.lastIndexOf(':') + 1));
+    // SERVING once the node has joined a cluster with a leader; until then it could
+    // only turn every call away.
+    void raft.leaderKnown().then(() => {
+      if (stopping !== undefined) return;
+      health.setStatus('', 'SERVING');
+      health.setStatus(VECTOR_SERVICE_NAME, 'SERVING');
+    });
+
     const grpcServer = parts.server;
     const handle: NodeHandle = {
       address,
@@ -88,6 +145,7 @@ export async function startNode(options: NodeOptions): Promise<NodeHandle> {
       server: grpcServer,
       health,
       stateMachine,
+      runtime: raft,
       writePath: wp,
       stop() {
         stopping ??= (async () => {
@@ -95,6 +153,7 @@ export async function startNode(options: NodeOptions): Promise<NodeHandle> {
           health.setStatus(VECTOR_SERVICE_NAME, 'NOT_SERVING');
           await shutdownServer(grpcServer, options.shutdownGraceMs ?? 10_000);
           await wp.close();
+          await raft.close();
           await stateMachine.close();
         })();
         return stopping;
@@ -105,6 +164,7 @@ export async function startNode(options: NodeOptions): Promise<NodeHandle> {
   } catch (err) {
     server?.forceShutdown();
     await writePath?.close().catch(() => undefined);
+    await runtime?.close().catch(() => undefined);
     await stateMachine.close().catch(() => undefined);
     throw err;
   }

@@ -63,6 +63,8 @@ export interface VectorServiceOptions {
   defaultWriteTimeoutMs?: number;
   /** Page size for Scroll when `limit` is 0. Default 100. */
   defaultScrollLimit?: number;
+  /** Awaited before every read; Raft nodes pass ReadIndex here (linearizable reads). */
+  readBarrier?: () => Promise<void>;
   log?: Logger;
 }
 
@@ -139,6 +141,7 @@ export class VectorService {
   readonly #log: Logger;
   readonly #defaultWriteTimeoutMs: number;
   readonly #defaultScrollLimit: number;
+  readonly #readBarrier: () => Promise<void>;
 
   constructor(reader: VectorReader, writes: WritePath, options: VectorServiceOptions = {}) {
     this.#reader = reader;
@@ -146,6 +149,21 @@ export class VectorService {
     this.#log = options.log ?? stderrLogger;
     this.#defaultWriteTimeoutMs = options.defaultWriteTimeoutMs ?? 30_000;
     this.#defaultScrollLimit = options.defaultScrollLimit ?? 100;
+    this.#readBarrier = options.readBarrier ?? (() => Promise.resolve());
+  }
+
+  /**
+   * A read handler: waits for the read barrier first (on a Raft node, the leader
+   * confirms its leadership and applies everything committed before the read).
+   */
+  #read<Req, Res>(
+    method: string,
+    fn: (req: Req, call: grpc.ServerUnaryCall<Req, Res>) => Promise<Res>,
+  ): Unary<Req, Res> {
+    return this.#unary(method, async (req: Req, call: grpc.ServerUnaryCall<Req, Res>) => {
+      await this.#readBarrier();
+      return fn(req, call);
+    });
   }
 
   /** Wraps an async handler: any throw becomes a gRPC status; nothing escapes. */
@@ -233,11 +251,11 @@ export class VectorService {
         return { logIndex };
       }),
 
-      ListCollections: this.#unary('ListCollections', async () => ({
+      ListCollections: this.#read('ListCollections', async () => ({
         collections: this.#reader.listCollections().map(collectionInfoToProto),
       })),
 
-      DescribeCollection: this.#unary('DescribeCollection', async (req) =>
+      DescribeCollection: this.#read('DescribeCollection', async (req) =>
         collectionInfoToProto(this.#collection(req.name)),
       ),
 
@@ -273,7 +291,7 @@ export class VectorService {
         return { upserted: 0, deleted: result.deleted ?? 0, logIndex };
       }),
 
-      Get: this.#unary('Get', async (req) => {
+      Get: this.#read('Get', async (req) => {
         this.#collection(req.collection);
         validateIds(req.ids);
         const points = await this.#reader.get(req.collection, req.ids, {
@@ -283,7 +301,7 @@ export class VectorService {
         return { points: points.map(storedPointToProto) };
       }),
 
-      Search: this.#unary('Search', async (req) => {
+      Search: this.#read('Search', async (req) => {
         const info = this.#collection(req.collection);
         const filter = filterFromProto(req.filter);
         const query: SearchQuery = {
@@ -301,14 +319,14 @@ export class VectorService {
         return { results: results.map((hits) => ({ hits: hits.map(hitToProto) })) };
       }),
 
-      Count: this.#unary('Count', async (req) => {
+      Count: this.#read('Count', async (req) => {
         this.#collection(req.collection);
         const filter = filterFromProto(req.filter);
         if (filter) validateFilter(filter);
         return { count: await this.#reader.count(req.collection, filter) };
       }),
 
-      Scroll: this.#unary('Scroll', async (req) => {
+      Scroll: this.#read('Scroll', async (req) => {
         this.#collection(req.collection);
         const filter = filterFromProto(req.filter);
         const query: ScrollQuery = {

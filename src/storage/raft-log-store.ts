@@ -98,27 +98,42 @@ export class RaftLogStore {
     await db.open();
     const hardState = await RaftLogStore.readHardState(db);
     const entries: LogEntryRecord[] = [];
-    for await (const [key, value] of db.iterator({ gt: entryKey(0), lte: entryKey(Number.MAX_SAFE_INTEGER) })) {
+    for await (const [key, value] of db.iterator({
+      gt: entryKey(0),
+      lte: entryKey(Number.MAX_SAFE_INTEGER),
+    })) {
       const entry = decodeEntry(value);
       const keyIndex = Number(key.readBigUInt64BE(1));
       const expected = (entries.at(-1)?.index ?? entry.index - 1) + 1;
       if (entry.index !== keyIndex || entry.index !== expected) {
         await db.close();
-        throw corrupt(`entry stored under index ${keyIndex} claims index ${entry.index}, expected ${expected}`);
+        throw corrupt(
+          `entry stored under index ${keyIndex} claims index ${entry.index}, expected ${expected}`,
+        );
       }
       entries.push(entry);
     }
-    return { store: new RaftLogStore(db, entries.at(-1)?.index ?? 0), state: { hardState, entries } };
+    return {
+      store: new RaftLogStore(db, entries.at(-1)?.index ?? 0),
+      state: { hardState, entries },
+    };
   }
 
   private static async readHardState(db: Level<Buffer, Buffer>): Promise<HardStateRecord> {
     const sealed = await db.get(HARD_STATE_KEY);
     if (sealed === undefined) return { term: 0, vote: null, commit: 0 };
-    const decoded = HardStateMessage.toObject(HardStateMessage.decode(unseal(sealed, 'the hard state')), {
-      longs: Number,
-      defaults: true,
-    }) as { term: number; vote: string; commit: number };
-    return { term: decoded.term, vote: decoded.vote === '' ? null : decoded.vote, commit: decoded.commit };
+    const decoded = HardStateMessage.toObject(
+      HardStateMessage.decode(unseal(sealed, 'the hard state')),
+      {
+        longs: Number,
+        defaults: true,
+      },
+    ) as { term: number; vote: string; commit: number };
+    return {
+      term: decoded.term,
+      vote: decoded.vote === '' ? null : decoded.vote,
+      commit: decoded.commit,
+    };
   }
 
   /**

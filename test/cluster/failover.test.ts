@@ -19,7 +19,8 @@ afterAll(async () => {
 });
 
 const DIM = 8;
-const vectorOf = (i: number): number[] => Array.from({ length: DIM }, (_, j) => Math.fround(Math.sin(i * 7 + j)));
+const vectorOf = (i: number): number[] =>
+  Array.from({ length: DIM }, (_, j) => Math.fround(Math.sin(i * 7 + j)));
 
 /** Writes points w0, w1, ... one at a time until stopped; records which were acknowledged. */
 class Writer {
@@ -35,19 +36,27 @@ class Writer {
   private async loop(): Promise<void> {
     for (let i = 0; !this.stopped; i++) {
       try {
-        await this.client.upsert('docs', [{ id: `w${i}`, vector: vectorOf(i), metadata: { i, source: `doc${i}` } }]);
+        await this.client.upsert('docs', [
+          { id: `w${i}`, vector: vectorOf(i), metadata: { i, source: `doc${i}` } },
+        ]);
         this.acked.push(i);
       } catch (error) {
-        this.failed.push(error instanceof RaftvecClientError ? `${error.code}: ${error.message}` : String(error));
+        this.failed.push(
+          error instanceof RaftvecClientError ? `${error.code}: ${error.message}` : String(error),
+        );
       }
     }
   }
 
   async waitForAcks(count: number): Promise<void> {
     const target = this.acked.length + count;
-    await waitFor(`${count} more acknowledged writes (failures so far: ${this.failed.slice(-3).join(' | ')})`, () => this.acked.length >= target, {
-      timeoutMs: 60_000,
-    });
+    await waitFor(
+      `${count} more acknowledged writes (failures so far: ${this.failed.slice(-3).join(' | ')})`,
+      () => this.acked.length >= target,
+      {
+        timeoutMs: 60_000,
+      },
+    );
   }
 
   async stop(): Promise<void> {
@@ -66,11 +75,19 @@ async function expectAllAckedOnDisk(cluster: TestCluster, acked: readonly number
         acked.map((i) => `w${i}`),
         { withVector: true, withMetadata: true },
       );
-      expect(points.map((p) => p.id), `acknowledged writes on ${member.id}`).toEqual(acked.map((i) => `w${i}`));
+      expect(
+        points.map((p) => p.id),
+        `acknowledged writes on ${member.id}`,
+      ).toEqual(acked.map((i) => `w${i}`));
       for (const point of points) {
         const i = Number(point.id.slice(1));
-        expect(Array.from(point.vector ?? []), `vector of ${point.id} on ${member.id}`).toEqual(vectorOf(i));
-        expect(point.metadata, `metadata of ${point.id} on ${member.id}`).toEqual({ i, source: `doc${i}` });
+        expect(Array.from(point.vector ?? []), `vector of ${point.id} on ${member.id}`).toEqual(
+          vectorOf(i),
+        );
+        expect(point.metadata, `metadata of ${point.id} on ${member.id}`).toEqual({
+          i,
+          source: `doc${i}`,
+        });
       }
     } finally {
       await stateMachine.close();
@@ -104,7 +121,11 @@ describe('a three-node cluster of real processes', () => {
 
     // Every acknowledged write is readable through the cluster, with its metadata.
     const acked = writer.acked;
-    const read = await client.get('docs', acked.map((i) => `w${i}`), { withMetadata: true, withVector: false });
+    const read = await client.get(
+      'docs',
+      acked.map((i) => `w${i}`),
+      { withMetadata: true, withVector: false },
+    );
     expect(read.map((p) => p.id)).toEqual(acked.map((i) => `w${i}`));
     const hits = await client.search('docs', vectorOf(acked[0]!), { k: 1 });
     expect(hits[0]?.id).toBe(`w${acked[0]}`);
@@ -112,7 +133,8 @@ describe('a three-node cluster of real processes', () => {
     // The killed leader restarts on its data and catches up.
     await cluster.startMember(cluster.member(first.id));
     const leaderNow = await cluster.waitForLeader();
-    for (const member of cluster.members) await cluster.waitForApplied(member.id, leaderNow.commitIndex);
+    for (const member of cluster.members)
+      await cluster.waitForApplied(member.id, leaderNow.commitIndex);
     const restarted = await cluster.status(first.id);
     expect(restarted?.term).toBeGreaterThanOrEqual(second.term);
     client.close();

@@ -6,7 +6,10 @@
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { RaftvecClientError } from '../../src/client/errors.js';
-import { CLUSTER_SECRET_HEADER, raftPeerServiceDefinition } from '../../src/raft/runtime/peer-transport.js';
+import {
+  CLUSTER_SECRET_HEADER,
+  raftPeerServiceDefinition,
+} from '../../src/raft/runtime/peer-transport.js';
 import { TestCluster } from '../support/cluster.js';
 import { ProcessGroup } from '../support/processes.js';
 
@@ -29,7 +32,11 @@ describe('a partitioned leader', () => {
 
     cluster.isolate(old.id);
     // A client that can reach only the old leader: its write must never be acknowledged.
-    const stranded = cluster.client({ addresses: [cluster.member(old.id).address], deadlineMs: 3_000, maxAttempts: 1 });
+    const stranded = cluster.client({
+      addresses: [cluster.member(old.id).address],
+      deadlineMs: 3_000,
+      maxAttempts: 1,
+    });
     const outcome = await stranded.upsert('docs', [{ id: 'stranded', vector: [0, 1] }]).then(
       () => 'acknowledged',
       (error: unknown) => (error instanceof RaftvecClientError ? error.code : String(error)),
@@ -50,7 +57,8 @@ describe('a partitioned leader', () => {
 
     cluster.heal();
     const healed = await cluster.waitForLeader();
-    for (const member of cluster.members) await cluster.waitForApplied(member.id, healed.commitIndex);
+    for (const member of cluster.members)
+      await cluster.waitForApplied(member.id, healed.commitIndex);
     const ids = (await majorityClient.scroll('docs', { limit: 10 })).points.map((p) => p.id);
     expect(ids).toEqual(['after', 'before']);
     majorityClient.close();
@@ -74,7 +82,12 @@ describe('the peer API', () => {
           metadata,
           (error) => resolve(error),
         );
-        call.write({ from: 'intruder', to: 'n1', term: 99, heartbeat: { commit: 0, readContext: 0 } });
+        call.write({
+          from: 'intruder',
+          to: 'n1',
+          term: 99,
+          heartbeat: { commit: 0, readContext: 0 },
+        });
         call.end();
       });
     expect((await attempt(undefined))?.code).toBe(grpc.status.UNAUTHENTICATED);

@@ -39,16 +39,25 @@ export class TestCluster {
   ) {}
 
   /** Starts `size` nodes and waits until every one serves. */
-  static async start(group: ProcessGroup, size: number, options: { proxied?: boolean } = {}): Promise<TestCluster> {
+  static async start(
+    group: ProcessGroup,
+    size: number,
+    options: { proxied?: boolean } = {},
+  ): Promise<TestCluster> {
     const members: ClusterMember[] = [];
     for (let i = 1; i <= size; i++) {
-      members.push({ id: `n${i}`, address: `127.0.0.1:${await freePort()}`, dataDir: await group.tempDir(`n${i}`) });
+      members.push({
+        id: `n${i}`,
+        address: `127.0.0.1:${await freePort()}`,
+        dataDir: await group.tempDir(`n${i}`),
+      });
     }
     const cluster = new TestCluster(group, members);
     if (options.proxied) {
       for (const from of members) {
         for (const to of members) {
-          if (from !== to) cluster.proxies.set(`${from.id}->${to.id}`, await TcpProxy.start(to.address));
+          if (from !== to)
+            cluster.proxies.set(`${from.id}->${to.id}`, await TcpProxy.start(to.address));
         }
       }
     }
@@ -68,7 +77,10 @@ export class TestCluster {
 
   private peersFor(self: ClusterMember): string {
     return this.members
-      .map((m) => `${m.id}=${m === self ? m.address : (this.proxies.get(`${self.id}->${m.id}`)?.address ?? m.address)}`)
+      .map(
+        (m) =>
+          `${m.id}=${m === self ? m.address : (this.proxies.get(`${self.id}->${m.id}`)?.address ?? m.address)}`,
+      )
       .join(',');
   }
 
@@ -116,14 +128,19 @@ export class TestCluster {
   }
 
   /** Waits for a leader among `among` (default: running members) that they all agree on. */
-  async waitForLeader(among: readonly string[] = this.running().map((m) => m.id), timeoutMs = 30_000): Promise<NodeStatus> {
+  async waitForLeader(
+    among: readonly string[] = this.running().map((m) => m.id),
+    timeoutMs = 30_000,
+  ): Promise<NodeStatus> {
     return waitFor(
       `a leader among ${among.join(', ')}`,
       async () => {
         const statuses = await Promise.all(among.map((id) => this.status(id)));
         const leader = statuses.find((s) => s?.role === 'leader');
         if (!leader) return undefined;
-        const agreed = statuses.every((s) => s !== undefined && s.leaderId === leader.id && s.term === leader.term);
+        const agreed = statuses.every(
+          (s) => s !== undefined && s.leaderId === leader.id && s.term === leader.term,
+        );
         return agreed ? leader : undefined;
       },
       { timeoutMs },
@@ -142,7 +159,9 @@ export class TestCluster {
     );
   }
 
-  client(options: { addresses?: string[]; deadlineMs?: number; maxAttempts?: number } = {}): RaftvecClient {
+  client(
+    options: { addresses?: string[]; deadlineMs?: number; maxAttempts?: number } = {},
+  ): RaftvecClient {
     return new RaftvecClient(options.addresses ?? this.addresses, {
       deadlineMs: options.deadlineMs ?? 20_000,
       retry: { maxAttempts: options.maxAttempts ?? 20, initialBackoffMs: 25, maxBackoffMs: 500 },

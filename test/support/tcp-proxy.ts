@@ -17,8 +17,9 @@ export class TcpProxy {
     const separator = target.lastIndexOf(':');
     const targetHost = target.slice(0, separator);
     const targetPort = Number(target.slice(separator + 1));
-    let proxy: TcpProxy | undefined;
+    const self: { proxy?: TcpProxy } = {}; // set once the server is bound
     const server = createServer((client) => {
+      const proxy = self.proxy;
       if (proxy === undefined || proxy.cutOff) {
         client.destroy();
         return;
@@ -41,8 +42,8 @@ export class TcpProxy {
     });
     const bound = server.address();
     if (typeof bound !== 'object' || bound === null) throw new Error('proxy did not bind');
-    proxy = new TcpProxy(server, `127.0.0.1:${bound.port}`);
-    return proxy;
+    self.proxy = new TcpProxy(server, `127.0.0.1:${bound.port}`);
+    return self.proxy;
   }
 
   private track(socket: Socket): void {

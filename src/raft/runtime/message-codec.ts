@@ -128,9 +128,15 @@ export function messageFromWire(w: WireRaftMessage): Message {
   const head = { from: w.from, to: w.to, term: Number(w.term) };
   const n = Number;
   if (w.preVote) {
-    return { ...head, type: 'PreVote', lastLogIndex: n(w.preVote.lastLogIndex), lastLogTerm: n(w.preVote.lastLogTerm) };
+    return {
+      ...head,
+      type: 'PreVote',
+      lastLogIndex: n(w.preVote.lastLogIndex),
+      lastLogTerm: n(w.preVote.lastLogTerm),
+    };
   }
-  if (w.preVoteResponse) return { ...head, type: 'PreVoteResponse', granted: w.preVoteResponse.granted };
+  if (w.preVoteResponse)
+    return { ...head, type: 'PreVoteResponse', granted: w.preVoteResponse.granted };
   if (w.requestVote) {
     return {
       ...head,
@@ -166,7 +172,12 @@ export function messageFromWire(w: WireRaftMessage): Message {
     };
   }
   if (w.heartbeat) {
-    return { ...head, type: 'Heartbeat', commit: n(w.heartbeat.commit), readContext: n(w.heartbeat.readContext) };
+    return {
+      ...head,
+      type: 'Heartbeat',
+      commit: n(w.heartbeat.commit),
+      readContext: n(w.heartbeat.readContext),
+    };
   }
   if (w.heartbeatResponse) {
     return { ...head, type: 'HeartbeatResponse', readContext: n(w.heartbeatResponse.readContext) };

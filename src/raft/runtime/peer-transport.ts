@@ -44,7 +44,10 @@ export function raftPeerServiceDefinition(): grpc.ServiceDefinition {
 const digest = (secret: string): Buffer => createHash('sha256').update(secret).digest();
 
 /** Constant-time comparison of the presented secret with ours. */
-export function secretMatches(presented: grpc.MetadataValue | undefined, expected: string): boolean {
+export function secretMatches(
+  presented: grpc.MetadataValue | undefined,
+  expected: string,
+): boolean {
   if (typeof presented !== 'string') return false;
   return timingSafeEqual(digest(presented), digest(expected));
 }

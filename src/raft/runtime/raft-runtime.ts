@@ -85,6 +85,7 @@ export class RaftRuntime {
   private cycleRequested = false;
   private applyChain: Promise<void> = Promise.resolve();
   private readSeq = 0;
+  private leaderKnownWaiters: (() => void)[] = [];
   private stopped = false;
   private fatal: unknown;
   /** Counts leaderships this node won, and elections it saw, for benchmarks and status. */
@@ -105,7 +106,10 @@ export class RaftRuntime {
 
   static async open(options: RaftRuntimeOptions): Promise<RaftRuntime> {
     if (!options.peers.has(options.id)) {
-      throw new RaftvecError('INVALID_ARGUMENT', `--peers must include this node's own id ${options.id}`);
+      throw new RaftvecError(
+        'INVALID_ARGUMENT',
+        `--peers must include this node's own id ${options.id}`,
+      );
     }
     const timing = { ...DEFAULT_RAFT_TIMING, ...options.timing };
     const { store, state } = await RaftLogStore.open(join(options.dataDir));
@@ -141,6 +145,11 @@ export class RaftRuntime {
   }
 
   private start(): void {
+    if (this.options.peers.size === 1) {
+      // A lone voter has nobody to wait for: run out its election timeout at once
+      // (randomized below 2·electionTick) instead of idling for it after a restart.
+      for (let i = 0; i < 2 * this.timing.electionTick; i++) this.node.tick();
+    }
     this.ticker = setInterval(() => {
       this.node.tick();
       this.kick();
@@ -222,7 +231,9 @@ export class RaftRuntime {
     } catch (error) {
       return Promise.reject(this.translate(error));
     }
-    const done = new Promise<void>((resolve, reject) => this.reads.set(requestId, { resolve, reject }));
+    const done = new Promise<void>((resolve, reject) =>
+      this.reads.set(requestId, { resolve, reject }),
+    );
     this.kick();
     return done;
   }
@@ -266,7 +277,8 @@ export class RaftRuntime {
       await this.store.persist(ready.entries, hardState, ready.mustSync);
     }
     this.transport.send(ready.messages);
-    for (const readState of ready.readStates) this.onReadState(readState.requestId, readState.index);
+    for (const readState of ready.readStates)
+      this.onReadState(readState.requestId, readState.index);
     if (ready.committedEntries.length > 0) {
       const entries = ready.committedEntries;
       // Applying runs behind the next persist: the log keeps growing while FAISS works.
@@ -294,7 +306,12 @@ export class RaftRuntime {
     if (pending.term === entry.term) pending.resolve({ result, logIndex: entry.index });
     else {
       // Another leader's entry took this index: ours was truncated and can never commit.
-      pending.reject(new RaftvecError('UNAVAILABLE', `leadership changed before the write committed; ${NOT_COMMITTED}`));
+      pending.reject(
+        new RaftvecError(
+          'UNAVAILABLE',
+          `leadership changed before the write committed; ${NOT_COMMITTED}`,
+        ),
+      );
     }
   }
 
@@ -323,12 +340,21 @@ export class RaftRuntime {
     } else read.index = index;
   }
 
+  /** Resolves once this node knows a leader (itself or another): it has joined the cluster. */
+  leaderKnown(): Promise<void> {
+    if (this.softState.leaderId !== undefined) return Promise.resolve();
+    return new Promise((resolve) => this.leaderKnownWaiters.push(resolve));
+  }
+
   private onSoftState(next: SoftState): void {
     const previous = this.softState;
     this.softState = next;
+    if (next.leaderId !== undefined) {
+      for (const resolve of this.leaderKnownWaiters.splice(0)) resolve();
+    }
     if (next.role === 'leader' && previous.role !== 'leader') {
       this.electionsObserved++;
-      this.log(`raftvec: ${this.id} became leader in term ${this.node.status().term}`);
+      this.log(`${this.id} became leader in term ${this.node.status().term}`);
     }
     if (previous.role === 'leader' && next.role !== 'leader') {
       // The core drops ReadIndex requests when it loses leadership; fail them now.
@@ -351,14 +377,17 @@ export class RaftRuntime {
       address === undefined
         ? `node ${this.id} is not the leader and knows no leader yet (an election is under way); retry shortly`
         : `node ${this.id} is not the leader; send writes and reads to the leader ${this.softState.leaderId} at ${address}`,
-      address === undefined ? {} : { 'leader-address': address, 'leader-id': this.softState.leaderId ?? '' },
+      address === undefined
+        ? {}
+        : { 'leader-address': address, 'leader-id': this.softState.leaderId ?? '' },
     );
   }
 
   private translate(error: unknown): unknown {
     if (error instanceof NotLeaderError) {
       // The core's view may be newer than the last softState we handled.
-      if (error.leaderId !== undefined) this.softState = { ...this.softState, leaderId: error.leaderId };
+      if (error.leaderId !== undefined)
+        this.softState = { ...this.softState, leaderId: error.leaderId };
       return this.notLeader();
     }
     return error;
@@ -366,7 +395,10 @@ export class RaftRuntime {
 
   private assertRunning(): void {
     if (this.fatal !== undefined) {
-      throw new RaftvecError('UNAVAILABLE', `node ${this.id} stopped after a fatal error: ${String(this.fatal)}`);
+      throw new RaftvecError(
+        'UNAVAILABLE',
+        `node ${this.id} stopped after a fatal error: ${String(this.fatal)}`,
+      );
     }
     if (this.stopped) throw new RaftvecError('UNAVAILABLE', `node ${this.id} is shutting down`);
   }
@@ -374,8 +406,13 @@ export class RaftRuntime {
   private fail(error: unknown): void {
     if (this.fatal !== undefined) return;
     this.fatal = error;
-    const kind = error instanceof RaftInvariantError ? 'a Raft invariant was violated' : 'a storage step failed';
-    this.log(`raftvec: FATAL on ${this.id}: ${kind}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    const kind =
+      error instanceof RaftInvariantError
+        ? 'a Raft invariant was violated'
+        : 'a storage step failed';
+    this.log(
+      `FATAL on ${this.id}: ${kind}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+    );
     this.stopTimers();
     const failure = new RaftvecError('UNAVAILABLE', `node ${this.id} stopped: ${kind}`);
     for (const pending of this.proposals.values()) pending.reject(failure);
@@ -402,7 +439,10 @@ export class RaftRuntime {
     await this.cycle?.catch(() => undefined);
     await this.applyChain.catch(() => undefined);
     this.transport.close();
-    const closing = new RaftvecError('UNAVAILABLE', `node ${this.id} is shutting down; the write may still commit`);
+    const closing = new RaftvecError(
+      'UNAVAILABLE',
+      `node ${this.id} is shutting down; the write may still commit`,
+    );
     for (const pending of this.proposals.values()) pending.reject(closing);
     for (const read of this.reads.values()) read.reject(closing);
     this.proposals.clear();

@@ -20,11 +20,15 @@ export class RaftWritePath implements WritePath {
   constructor(private readonly runtime: RaftRuntime) {}
 
   async propose(command: Command, options: ProposeOptions): Promise<ProposeOutcome> {
-    if (this.closed) throw new RaftvecError('UNAVAILABLE', 'the node is shutting down; the write was not accepted');
+    if (this.closed)
+      throw new RaftvecError(
+        'UNAVAILABLE',
+        'the node is shutting down; the write was not accepted',
+      );
     const outcome = await withDeadline(
       this.runtime.propose(command),
       options.deadline,
-      'the write was appended to the leader\'s log but not committed before the deadline; it may still commit (retry with the same client id and sequence to apply it at most once)',
+      "the write was appended to the leader's log but not committed before the deadline; it may still commit (retry with the same client id and sequence to apply it at most once)",
     );
     if (options.writeConcern === 'all') {
       const lagging = await this.waitUntilAppliedEverywhere(outcome.logIndex, options.deadline);
@@ -53,7 +57,8 @@ export class RaftWritePath implements WritePath {
             if (status !== undefined && status.appliedIndex >= index) pending.delete(id);
           }),
       );
-      if (pending.size > 0) await new Promise((resolve) => setTimeout(resolve, ALL_POLL_INTERVAL_MS));
+      if (pending.size > 0)
+        await new Promise((resolve) => setTimeout(resolve, ALL_POLL_INTERVAL_MS));
     }
     return [...pending];
   }
@@ -78,7 +83,10 @@ function withDeadline<T>(work: Promise<T>, deadline: Date, message: string): Pro
   const remaining = deadline.getTime() - Date.now();
   let timer: NodeJS.Timeout | undefined;
   const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new RaftvecError('DEADLINE_EXCEEDED', message)), Math.max(0, remaining));
+    timer = setTimeout(
+      () => reject(new RaftvecError('DEADLINE_EXCEEDED', message)),
+      Math.max(0, remaining),
+    );
   });
   return Promise.race([work, expired]).finally(() => clearTimeout(timer));
 }

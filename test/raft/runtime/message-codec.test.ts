@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { raftPeerServiceDefinition } from '../../../src/raft/runtime/peer-transport.js';
-import { messageFromWire, messageToWire, MalformedMessageError } from '../../../src/raft/runtime/message-codec.js';
+import {
+  messageFromWire,
+  messageToWire,
+  MalformedMessageError,
+} from '../../../src/raft/runtime/message-codec.js';
 import type { Message } from '../../../src/raft/types.js';
 
 const head = { from: 'n1', to: 'n2', term: 7 };
@@ -20,10 +24,26 @@ const samples: Message[] = [
       { index: 11, term: 7, type: 'normal', data: new Uint8Array([1, 2, 3, 255]) },
     ],
   },
-  { ...head, type: 'AppendEntriesResponse', success: false, matchIndex: 0, rejectedIndex: 9, conflictTerm: 5, hintIndex: 4 },
+  {
+    ...head,
+    type: 'AppendEntriesResponse',
+    success: false,
+    matchIndex: 0,
+    rejectedIndex: 9,
+    conflictTerm: 5,
+    hintIndex: 4,
+  },
   { ...head, type: 'Heartbeat', commit: 8, readContext: 3 },
   { ...head, type: 'HeartbeatResponse', readContext: 3 },
-  { ...head, type: 'InstallSnapshot', lastIncludedIndex: 100, lastIncludedTerm: 5, offset: 0, data: new Uint8Array([9]), done: true },
+  {
+    ...head,
+    type: 'InstallSnapshot',
+    lastIncludedIndex: 100,
+    lastIncludedTerm: 5,
+    offset: 0,
+    data: new Uint8Array([9]),
+    done: true,
+  },
   { ...head, type: 'TimeoutNow' },
 ];
 
@@ -39,8 +59,8 @@ describe('raft message codec', () => {
 
   it('rejects a message without a body or without addresses', () => {
     expect(() => messageFromWire({ from: 'n1', to: 'n2', term: 1 })).toThrow(MalformedMessageError);
-    expect(() => messageFromWire({ from: '', to: 'n2', term: 1, heartbeat: { commit: 0, readContext: 0 } })).toThrow(
-      /from and to/,
-    );
+    expect(() =>
+      messageFromWire({ from: '', to: 'n2', term: 1, heartbeat: { commit: 0, readContext: 0 } }),
+    ).toThrow(/from and to/);
   });
 });

@@ -1,0 +1,39 @@
+/** The table `raftvec status` and the demo print: one line per node. */
+export interface StatusRow {
+  address: string;
+  health?: string;
+  id?: string;
+  role?: string;
+  term?: number;
+  commitIndex?: number;
+  appliedIndex?: number;
+  lag?: number;
+  error?: string;
+}
+
+export function printStatusTable(rows: readonly StatusRow[], indent = ''): void {
+  const header = ['id', 'address', 'role', 'term', 'commit', 'applied', 'lag', 'health'];
+  const lines = rows.map((r) =>
+    r.role === undefined
+      ? ['-', r.address, 'unreachable', '', '', '', '', r.error ?? '']
+      : [
+          r.id ?? '',
+          r.address,
+          r.role,
+          String(r.term ?? ''),
+          String(r.commitIndex ?? ''),
+          String(r.appliedIndex ?? ''),
+          String(r.lag ?? ''),
+          r.health ?? '',
+        ],
+  );
+  const widths = header.map((h, c) => Math.max(h.length, ...lines.map((l) => l[c]!.length)));
+  for (const line of [header, ...lines]) {
+    process.stdout.write(
+      `${indent}${line
+        .map((cell, c) => cell.padEnd(widths[c]!))
+        .join('  ')
+        .trimEnd()}\n`,
+    );
+  }
+}
