@@ -6,10 +6,7 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 
 echo "== generated proto types are up to date"
-git diff --exit-code --stat -- src/generated || {
-  echo "src/generated differs from proto/: run 'npm run gen:proto' and commit" >&2
-  exit 1
-}
+npm run --silent check:proto
 echo "== format"
 npm run --silent format:check
 echo "== lint"

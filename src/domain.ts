@@ -20,7 +20,8 @@ export interface CollectionInfo extends CollectionSpec {
 }
 
 /** JSON metadata attached to a point. Only plain JSON objects are allowed. */
-export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+export type JsonValue =
+  null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 export type Metadata = { [key: string]: JsonValue };
 
 export interface Point {

@@ -11,7 +11,8 @@ export function packageRoot(): string {
   for (;;) {
     if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'proto'))) return dir;
     const parent = dirname(dir);
-    if (parent === dir) throw new Error('raftvec: cannot find the package root (package.json + proto/)');
+    if (parent === dir)
+      throw new Error('raftvec: cannot find the package root (package.json + proto/)');
     dir = parent;
   }
 }

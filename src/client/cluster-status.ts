@@ -40,7 +40,10 @@ export class ClusterStatusClient {
         method.responseDeserialize as (b: Buffer) => NodeStatus,
         {},
         { deadline: Date.now() + deadlineMs },
-        (error, value) => (error || value === undefined ? reject(error ?? new Error('empty status')) : resolve(value)),
+        (error, value) =>
+          error || value === undefined
+            ? reject(error ?? new Error('empty status'))
+            : resolve(value),
       );
     });
   }
