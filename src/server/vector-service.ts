@@ -193,8 +193,13 @@ export class VectorService {
   #deadline(call: grpc.ServerUnaryCall<unknown, unknown>): Date {
     const d = call.getDeadline();
     const ms = d instanceof Date ? d.getTime() : d;
-    const fallback = Date.now() + this.#defaultWriteTimeoutMs;
-    return new Date(Number.isFinite(ms) ? Math.min(ms, fallback) : fallback);
+    const now = Date.now();
+    const fallback = now + this.#defaultWriteTimeoutMs;
+    if (!Number.isFinite(ms)) return new Date(fallback);
+    // Give up a little before the caller does, so that it gets our explanation of the
+    // write's fate rather than a bare client-side DEADLINE_EXCEEDED.
+    const margin = Math.min(250, Math.max(0, (ms - now) / 10));
+    return new Date(Math.min(ms - margin, fallback));
   }
 
   async #propose(

@@ -196,10 +196,29 @@ describe('raftvec CLI', () => {
     expect((ok(r) as Array<{ name: string }>).map((c) => c.name)).toContain('docs');
   });
 
-  it('status reports the node SERVING', async () => {
-    expect(ok(await cli('status'))).toEqual({
-      nodes: [{ address: node.address, health: 'SERVING' }],
+  it('status reports the node SERVING as the leader of its cluster of one', async () => {
+    const { nodes } = ok(await cli('status', '--json')) as {
+      nodes: {
+        address: string;
+        health: string;
+        id: string;
+        role: string;
+        lag: number;
+        appliedIndex: number;
+      }[];
+    };
+    expect(nodes).toHaveLength(1);
+    expect(nodes[0]).toMatchObject({
+      address: node.address,
+      health: 'SERVING',
+      id: 'n1',
+      role: 'leader',
+      lag: 0,
     });
+    const table = await cli('status');
+    expect(table.code).toBe(0);
+    expect(table.stdout).toMatch(/^id\s+address\s+role\s+term\s+commit\s+applied\s+lag\s+health/);
+    expect(table.stdout).toContain(`n1  ${node.address}  leader`);
   });
 
   it('drop-collection', async () => {
