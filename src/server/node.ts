@@ -14,7 +14,7 @@ import { VECTOR_SERVICE_NAME } from '../client/proto.js';
 import { clusterServiceDefinition } from '../client/cluster-status.js';
 import { RaftRuntime, type RaftTiming } from '../raft/runtime/raft-runtime.js';
 import { RaftWritePath } from '../raft/runtime/raft-write-path.js';
-import { raftPeerHandlers, raftPeerServiceDefinition } from '../raft/runtime/peer-transport.js';
+import { raftPeerServer, raftPeerServiceDefinition } from '../raft/runtime/peer-transport.js';
 import type { WritePath } from './write-path.js';
 import { VectorService } from './vector-service.js';
 import { clusterServiceHandlers } from './cluster-service.js';
@@ -115,15 +115,13 @@ export async function startNode(options: NodeOptions): Promise<NodeHandle> {
     const { health } = parts;
     let address = options.listen;
     let stopping: Promise<void> | undefined;
-    parts.server.addService(
-      raftPeerServiceDefinition(),
-      raftPeerHandlers({
-        selfId: id,
-        clusterSecret,
-        deliver: (m) => raft.deliver(m),
-        log: (line) => log(line),
-      }),
-    );
+    const peerServer = raftPeerServer({
+      selfId: id,
+      clusterSecret,
+      deliver: (m) => raft.deliver(m),
+      log: (line) => log(line),
+    });
+    parts.server.addService(raftPeerServiceDefinition(), peerServer.handlers);
     parts.server.addService(
       clusterServiceDefinition(),
       clusterServiceHandlers(raft, () => address),
@@ -151,9 +149,14 @@ export async function startNode(options: NodeOptions): Promise<NodeHandle> {
         stopping ??= (async () => {
           health.setStatus('', 'NOT_SERVING');
           health.setStatus(VECTOR_SERVICE_NAME, 'NOT_SERVING');
-          await shutdownServer(grpcServer, options.shutdownGraceMs ?? 10_000);
+          // New calls are refused from here; calls in progress may still need Raft
+          // (a write waiting to commit), so peers keep talking until they finish.
+          const shutdown = shutdownServer(grpcServer, options.shutdownGraceMs ?? 10_000);
+          await service.drain(options.shutdownGraceMs ?? 10_000);
           await wp.close();
           await raft.close();
+          peerServer.disconnectAll();
+          await shutdown;
           await stateMachine.close();
         })();
         return stopping;

@@ -142,6 +142,8 @@ export class VectorService {
   readonly #defaultWriteTimeoutMs: number;
   readonly #defaultScrollLimit: number;
   readonly #readBarrier: () => Promise<void>;
+  #inFlight = 0;
+  readonly #idleWaiters: (() => void)[] = [];
 
   constructor(reader: VectorReader, writes: WritePath, options: VectorServiceOptions = {}) {
     this.#reader = reader;
@@ -183,10 +185,13 @@ export class VectorService {
       } catch (err) {
         p = Promise.reject(err);
       }
+      this.#inFlight++;
       p.then(
         (res) => callback(null, res),
         (err: unknown) => callback(toServiceError(err, method, this.#log)),
-      );
+      ).finally(() => {
+        if (--this.#inFlight === 0) for (const resolve of this.#idleWaiters.splice(0)) resolve();
+      });
     };
   }
 
@@ -214,6 +219,18 @@ export class VectorService {
   #collection(name: string): CollectionInfo {
     validateCollectionName(name);
     return this.#reader.describeCollection(name);
+  }
+
+  /** Resolves once no call is being handled, or after `timeoutMs`; true if drained. */
+  drain(timeoutMs: number): Promise<boolean> {
+    if (this.#inFlight === 0) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(false), timeoutMs);
+      this.#idleWaiters.push(() => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
   }
 
   handlers(): VectorServiceHandlers {

@@ -60,9 +60,16 @@ export interface PeerServerOptions {
   log?: (line: string) => void;
 }
 
+export interface PeerServer {
+  handlers: grpc.UntypedServiceImplementation;
+  /** Ends every open incoming stream, so the gRPC server can shut down without waiting on them. */
+  disconnectAll(): void;
+}
+
 /** Server side of the peer API: authenticates the caller, decodes and delivers. */
-export function raftPeerHandlers(options: PeerServerOptions): grpc.UntypedServiceImplementation {
+export function raftPeerServer(options: PeerServerOptions): PeerServer {
   const log = options.log ?? (() => {});
+  const open = new Set<() => void>();
   const deliver: grpc.handleClientStreamingCall<WireRaftMessage, Record<string, never>> = (
     call,
     callback,
@@ -87,10 +94,23 @@ export function raftPeerHandlers(options: PeerServerOptions): grpc.UntypedServic
         else throw error;
       }
     });
-    call.on('end', () => callback(null, {}));
-    call.on('error', () => {});
+    let ended = false;
+    const finish = (): void => {
+      if (ended) return;
+      ended = true;
+      open.delete(finish);
+      callback(null, {});
+    };
+    open.add(finish);
+    call.on('end', finish);
+    call.on('error', () => open.delete(finish));
   };
-  return { Deliver: deliver };
+  return {
+    handlers: { Deliver: deliver },
+    disconnectAll: () => {
+      for (const finish of [...open]) finish();
+    },
+  };
 }
 
 interface PeerStream {
