@@ -1,5 +1,9 @@
 #!/usr/bin/env node
 // The raftvec command. Runs the compiled CLI (npm run build writes dist/).
+
+// FAISS searches and LevelDB share libuv's thread pool (4 threads by default); a long
+// search must not hold up the Raft log's fsync. Set before anything uses the pool.
+process.env.UV_THREADPOOL_SIZE ??= '8';
 let cli;
 try {
   cli = await import('../dist/cli/main.js');

@@ -22,4 +22,10 @@ export const limits = {
   maxNprobe: 65_536,
   /** gRPC message size limit, both directions. A larger message gets RESOURCE_EXHAUSTED. */
   maxMessageBytes: 64 * 1024 * 1024,
+  /**
+   * An encoded log entry (metadata as JSON can outgrow its protobuf form). Larger
+   * proposals are refused, so that every entry fits, alone, in one peer message of
+   * maxMessageBytes (the Raft core sends an entry above its batching bound alone).
+   */
+  maxLogEntryBytes: 60 * 1024 * 1024,
 } as const;

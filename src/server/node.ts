@@ -78,10 +78,10 @@ export async function startNode(options: NodeOptions): Promise<NodeHandle> {
     );
   }
   const clusterSecret = options.clusterSecret || randomBytes(16).toString('hex');
-  // The Raft log is the durable record; entries after the state machine's applied index
-  // are applied again after a crash, so its own writes need no fsync.
+  // Applied state is synced too: after a power loss LevelDB may keep a later batch and
+  // lose an earlier one, and an applied index ahead of its effects would diverge silently.
   const stateMachine = await VectorStateMachine.open(join(options.dataDir, 'state'), {
-    sync: false,
+    sync: true,
   });
   let runtime: RaftRuntime | undefined;
   let writePath: WritePath | undefined;
@@ -105,7 +105,7 @@ export async function startNode(options: NodeOptions): Promise<NodeHandle> {
     writePath = wp;
     const service = new VectorService(stateMachine, wp, {
       log,
-      readBarrier: () => raft.readBarrier(),
+      readBarrier: (deadline) => raft.readBarrier(deadline),
       ...(options.defaultWriteTimeoutMs !== undefined && {
         defaultWriteTimeoutMs: options.defaultWriteTimeoutMs,
       }),

@@ -64,7 +64,7 @@ export interface VectorServiceOptions {
   /** Page size for Scroll when `limit` is 0. Default 100. */
   defaultScrollLimit?: number;
   /** Awaited before every read; Raft nodes pass ReadIndex here (linearizable reads). */
-  readBarrier?: () => Promise<void>;
+  readBarrier?: (deadline: Date) => Promise<void>;
   log?: Logger;
 }
 
@@ -141,7 +141,7 @@ export class VectorService {
   readonly #log: Logger;
   readonly #defaultWriteTimeoutMs: number;
   readonly #defaultScrollLimit: number;
-  readonly #readBarrier: () => Promise<void>;
+  readonly #readBarrier: (deadline: Date) => Promise<void>;
   #inFlight = 0;
   readonly #idleWaiters: (() => void)[] = [];
 
@@ -163,7 +163,7 @@ export class VectorService {
     fn: (req: Req, call: grpc.ServerUnaryCall<Req, Res>) => Promise<Res>,
   ): Unary<Req, Res> {
     return this.#unary(method, async (req: Req, call: grpc.ServerUnaryCall<Req, Res>) => {
-      await this.#readBarrier();
+      await this.#readBarrier(this.#deadline(call));
       return fn(req, call);
     });
   }
@@ -216,6 +216,25 @@ export class VectorService {
     return { result, logIndex };
   }
 
+  /**
+   * The collection a write goes to, as the leader knows it. A leader elected moments ago
+   * may not yet have applied entries of earlier terms (such as the collection's
+   * creation): before answering NOT_FOUND it catches up through the read barrier.
+   */
+  async #collectionForWrite(
+    name: string,
+    call: grpc.ServerUnaryCall<unknown, unknown>,
+  ): Promise<CollectionInfo> {
+    this.#writes.ensureWritable();
+    try {
+      return this.#collection(name);
+    } catch (err) {
+      if (!(err instanceof RaftvecError && err.code === 'NOT_FOUND')) throw err;
+      await this.#readBarrier(this.#deadline(call));
+      return this.#collection(name);
+    }
+  }
+
   #collection(name: string): CollectionInfo {
     validateCollectionName(name);
     return this.#reader.describeCollection(name);
@@ -245,6 +264,7 @@ export class VectorService {
         validateCollectionSpec(spec);
         const session = sessionFromProto(req.options);
         const writeConcern = writeConcernFromProto(req.options?.writeConcern);
+        this.#writes.ensureWritable();
         if (!session && this.#exists(spec.name))
           throw new RaftvecError('ALREADY_EXISTS', `collection "${spec.name}" already exists`);
         const { logIndex } = await this.#propose(
@@ -265,7 +285,7 @@ export class VectorService {
         const session = sessionFromProto(req.options);
         const writeConcern = writeConcernFromProto(req.options?.writeConcern);
         // a retried drop (same session) must reach the log to be deduplicated there
-        if (!session) this.#reader.describeCollection(req.name);
+        if (!session) await this.#collectionForWrite(req.name, call);
         const { logIndex } = await this.#propose(
           { kind: 'dropCollection', name: req.name, ...(session && { session }) },
           { writeConcern, deadline: this.#deadline(call) },
@@ -282,7 +302,7 @@ export class VectorService {
       ),
 
       Upsert: this.#unary('Upsert', async (req, call) => {
-        const info = this.#collection(req.collection);
+        const info = await this.#collectionForWrite(req.collection, call);
         const session = sessionFromProto(req.options);
         const writeConcern = writeConcernFromProto(req.options?.writeConcern);
         const points: Point[] = req.points.map((p, i) => ({
@@ -302,7 +322,7 @@ export class VectorService {
       }),
 
       Delete: this.#unary('Delete', async (req, call) => {
-        this.#collection(req.collection);
+        await this.#collectionForWrite(req.collection, call);
         const session = sessionFromProto(req.options);
         const writeConcern = writeConcernFromProto(req.options?.writeConcern);
         validateIds(req.ids);

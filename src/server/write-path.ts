@@ -34,6 +34,11 @@ export interface WritePath {
    * UNAVAILABLE (shutting down; not applied).
    */
   propose(command: Command, options: ProposeOptions): Promise<ProposeOutcome>;
+  /**
+   * Throws (UNAVAILABLE with `leader-address`) unless this node can accept writes, so
+   * that a follower redirects the client before judging the write by its local state.
+   */
+  ensureWritable(): void;
   /** Stops accepting writes and waits for those already accepted to finish. */
   close(): Promise<void>;
 }

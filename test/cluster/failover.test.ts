@@ -158,6 +158,13 @@ describe('a three-node cluster of real processes', () => {
       expect(e.code).toBe('UNAVAILABLE');
       expect(e.details['leader-address']).toBe(cluster.member(leader.id).address);
       expect(e.message).toContain(leader.id);
+      // Judged by leadership before local state: not NOT_FOUND for an unknown collection.
+      const unknown = await direct.upsert('nowhere', [{ id: 'a', vector: [1, 2, 3] }]).then(
+        () => undefined,
+        (e: unknown) => e as RaftvecClientError,
+      );
+      expect(unknown?.code).toBe('UNAVAILABLE');
+      expect(unknown?.details['leader-address']).toBe(cluster.member(leader.id).address);
     } finally {
       direct.close();
     }

@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
+import { limits } from '../../limits.js';
 import { protoDir } from '../../package-root.js';
 import type { Message, NodeId } from '../types.js';
 import {
@@ -13,13 +14,6 @@ import {
 
 /** Metadata key carrying the cluster secret on every peer call. */
 export const CLUSTER_SECRET_HEADER = 'x-raftvec-cluster-secret';
-
-/**
- * Bytes a peer stream may buffer before further messages to that peer are dropped.
- * Raft tolerates loss (the leader re-sends); an unbounded queue toward a dead or slow
- * peer would not be tolerated by the process's memory.
- */
-const MAX_BUFFERED_BYTES_PER_PEER = 64 * 1024 * 1024;
 
 let cachedService: grpc.ServiceDefinition | undefined;
 
@@ -116,6 +110,12 @@ export function raftPeerServer(options: PeerServerOptions): PeerServer {
 interface PeerStream {
   call: grpc.ClientWritableStream<WireRaftMessage>;
   broken: boolean;
+  /**
+   * The stream's buffer is full (write() returned false): drop messages until it
+   * drains. Raft tolerates loss (the leader re-sends); an unbounded queue toward a
+   * dead or slow peer would not be tolerated by the process's memory.
+   */
+  congested: boolean;
 }
 
 /**
@@ -129,9 +129,13 @@ export class PeerTransport {
   private readonly ServiceClient: grpc.ServiceClientConstructor;
   private closed = false;
 
+  /** When each peer's stream failure was last logged: once in a while, not at every tick. */
+  private readonly failureLoggedAt = new Map<NodeId, number>();
+
   constructor(
     private readonly peerAddresses: ReadonlyMap<NodeId, string>,
     private readonly clusterSecret: string,
+    private readonly log: (line: string) => void = () => {},
   ) {
     this.ServiceClient = grpc.makeGenericClientConstructor(raftPeerServiceDefinition(), 'RaftPeer');
   }
@@ -140,9 +144,8 @@ export class PeerTransport {
     if (this.closed) return;
     for (const message of messages) {
       const stream = this.streamTo(message.to);
-      if (stream === undefined || stream.broken) continue;
-      if (stream.call.writableLength > MAX_BUFFERED_BYTES_PER_PEER) continue;
-      stream.call.write(messageToWire(message));
+      if (stream === undefined || stream.broken || stream.congested) continue;
+      if (!stream.call.write(messageToWire(message))) stream.congested = true;
     }
   }
 
@@ -159,14 +162,19 @@ export class PeerTransport {
         (m: WireRaftMessage) => raftMessageSerializer(m),
         () => ({}),
         metadata,
-        () => {
+        (error) => {
           stream.broken = true;
+          if (error) this.noteFailure(peer, error);
         },
       ),
       broken: false,
+      congested: false,
     };
     stream.call.on('error', () => {
       stream.broken = true;
+    });
+    stream.call.on('drain', () => {
+      stream.congested = false;
     });
     this.streams.set(peer, stream);
     return stream;
@@ -178,12 +186,29 @@ export class PeerTransport {
     const address = this.peerAddresses.get(peer);
     if (address === undefined) return undefined;
     const client = new this.ServiceClient(address, grpc.credentials.createInsecure(), {
-      'grpc.max_send_message_length': 64 * 1024 * 1024,
-      'grpc.max_receive_message_length': 64 * 1024 * 1024,
+      'grpc.max_send_message_length': limits.maxMessageBytes,
+      'grpc.max_receive_message_length': limits.maxMessageBytes,
       'grpc.keepalive_time_ms': 10_000,
+      // gRPC's default reconnect backoff grows to 2 minutes: a peer back from a long
+      // outage would wait that long to hear from the leader.
+      'grpc.initial_reconnect_backoff_ms': 100,
+      'grpc.max_reconnect_backoff_ms': 1_000,
     });
     this.clients.set(peer, client);
     return client;
+  }
+
+  private noteFailure(peer: NodeId, error: grpc.ServiceError): void {
+    const now = Date.now();
+    if (this.closed || now - (this.failureLoggedAt.get(peer) ?? -Infinity) < 30_000) return;
+    this.failureLoggedAt.set(peer, now);
+    const hint =
+      error.code === grpc.status.UNAUTHENTICATED
+        ? ' (do both nodes have the same cluster secret?)'
+        : '';
+    this.log(
+      `cannot reach peer ${peer} at ${this.peerAddresses.get(peer)}: ${error.details || error.message}${hint}`,
+    );
   }
 
   close(): void {

@@ -1,6 +1,6 @@
-import { join } from 'node:path';
 import type { ApplyResult, Command } from '../../domain.js';
 import { RaftvecError } from '../../errors.js';
+import { limits } from '../../limits.js';
 import { decodeCommand, encodeCommand } from '../../storage/command-codec.js';
 import { RaftLogStore } from '../../storage/raft-log-store.js';
 import { NotLeaderError, RaftInvariantError } from '../errors.js';
@@ -27,9 +27,16 @@ export interface RaftTiming {
  * machine: heartbeats every 50 ms, elections after 500–1000 ms of silence. The
  * Raft paper (§9.3) suggests 150–300 ms on dedicated hardware; we leave room for
  * event-loop stalls of a few hundred milliseconds (FAISS work runs off-loop, but
- * LevelDB syncs and GC pauses do not).
+ * garbage collection and protobuf decoding of large batches do not).
  */
 export const DEFAULT_RAFT_TIMING: RaftTiming = { tickMs: 50, electionTick: 10, heartbeatTick: 1 };
+
+/**
+ * Committed entries waiting to be applied beyond which the runtime stops taking new
+ * Readies until apply catches up: a follower must not acknowledge far more than it
+ * can apply, or it would be a slow leader after a failover.
+ */
+const MAX_UNAPPLIED_ENTRIES = 1024;
 
 export interface RaftRuntimeOptions {
   id: NodeId;
@@ -47,20 +54,34 @@ export interface RaftRuntimeOptions {
   onFatal?: (error: unknown) => void;
 }
 
+export interface ProposeOutcome {
+  result: ApplyResult;
+  logIndex: number;
+}
+
 interface PendingProposal {
   term: number;
-  resolve: (outcome: { result: ApplyResult; logIndex: number }) => void;
+  resolve: (outcome: ProposeOutcome) => void;
   reject: (error: unknown) => void;
+  timer: NodeJS.Timeout;
 }
 
 interface PendingRead {
+  /** The term the read was registered in: a new term means the core dropped it. */
+  term: number;
   resolve: () => void;
   reject: (error: unknown) => void;
+  timer: NodeJS.Timeout;
   /** Set once the leader confirmed the read index; waiting for apply to reach it. */
   index?: number;
 }
 
-const NOT_COMMITTED = 'it was not committed; retrying is safe';
+/** Messages that promise nothing about this node's disk (only a leader sends the first two). */
+const SENDABLE_BEFORE_PERSIST = new Set<Message['type']>([
+  'AppendEntries',
+  'Heartbeat',
+  'HeartbeatResponse',
+]);
 
 /**
  * Drives the I/O-free Raft core: ticks it on a timer, feeds it peer messages and
@@ -84,12 +105,11 @@ export class RaftRuntime {
   private cycle: Promise<void> | undefined;
   private cycleRequested = false;
   private applyChain: Promise<void> = Promise.resolve();
+  private unappliedEntries = 0;
   private readSeq = 0;
   private leaderKnownWaiters: (() => void)[] = [];
   private stopped = false;
   private fatal: unknown;
-  /** Counts leaderships this node won, and elections it saw, for benchmarks and status. */
-  electionsObserved = 0;
 
   private constructor(
     private readonly options: RaftRuntimeOptions,
@@ -99,7 +119,9 @@ export class RaftRuntime {
     this.id = options.id;
     this.node = node;
     this.timing = { ...DEFAULT_RAFT_TIMING, ...options.timing };
-    this.transport = new PeerTransport(options.peers, options.clusterSecret);
+    this.transport = new PeerTransport(options.peers, options.clusterSecret, (line) =>
+      this.log(line),
+    );
     this.maxPendingProposals = options.maxPendingProposals ?? 4096;
     this.log = options.log ?? ((line) => process.stderr.write(`${line}\n`));
   }
@@ -112,7 +134,7 @@ export class RaftRuntime {
       );
     }
     const timing = { ...DEFAULT_RAFT_TIMING, ...options.timing };
-    const { store, state } = await RaftLogStore.open(join(options.dataDir));
+    const { store, state } = await RaftLogStore.open(options.dataDir);
     const applied = options.stateMachine.appliedIndex;
     const lastIndex = state.entries.at(-1)?.index ?? 0;
     if (applied > lastIndex) {
@@ -150,30 +172,38 @@ export class RaftRuntime {
       // (randomized below 2·electionTick) instead of idling for it after a restart.
       for (let i = 0; i < 2 * this.timing.electionTick; i++) this.node.tick();
     }
-    this.ticker = setInterval(() => {
-      this.node.tick();
-      this.kick();
-    }, this.timing.tickMs);
+    this.ticker = setInterval(() => this.guarded(() => this.node.tick()), this.timing.tickMs);
+    this.kick();
+  }
+
+  /** Runs a core input; an exception from the core means this node can't be trusted. */
+  private guarded(input: () => void): void {
+    if (this.stopped) return;
+    try {
+      input();
+    } catch (error) {
+      this.fail(error);
+      return;
+    }
     this.kick();
   }
 
   /** A message from a peer (already authenticated by the transport). */
   deliver(message: Message): void {
-    if (this.stopped) return;
-    this.node.step(message);
-    this.kick();
+    this.guarded(() => this.node.step(message));
   }
 
+  /** The node's role and leader as the core sees them right now. */
   get role(): SoftState['role'] {
-    return this.softState.role;
+    return this.node.status().role;
   }
 
   get leaderId(): NodeId | undefined {
-    return this.softState.leaderId;
+    return this.node.status().leaderId;
   }
 
   leaderAddress(): string | undefined {
-    const leader = this.softState.leaderId;
+    const leader = this.leaderId;
     return leader === undefined ? undefined : this.options.peers.get(leader);
   }
 
@@ -191,12 +221,23 @@ export class RaftRuntime {
     return this.options.peers;
   }
 
+  /** Throws UNAVAILABLE (with the leader's address when known) unless this node leads. */
+  ensureLeader(): void {
+    this.assertRunning();
+    if (this.role !== 'leader') throw this.notLeader();
+  }
+
   /**
    * Appends `command` to the log (leader only) and resolves once it is committed and
-   * applied here. Rejects with UNAVAILABLE carrying the leader's address on a follower.
+   * applied here. Rejects with UNAVAILABLE carrying the leader's address on a follower,
+   * and with DEADLINE_EXCEEDED (saying what is known of its fate) at `deadline`.
    */
-  propose(command: Command): Promise<{ result: ApplyResult; logIndex: number }> {
-    this.assertRunning();
+  propose(command: Command, deadline: Date): Promise<ProposeOutcome> {
+    try {
+      this.ensureLeader();
+    } catch (error) {
+      return Promise.reject(error);
+    }
     if (this.proposals.size >= this.maxPendingProposals) {
       return Promise.reject(
         new RaftvecError(
@@ -205,17 +246,48 @@ export class RaftRuntime {
         ),
       );
     }
+    const data = encodeCommand(command);
+    if (data.byteLength > limits.maxLogEntryBytes) {
+      return Promise.reject(
+        new RaftvecError(
+          'RESOURCE_EXHAUSTED',
+          `the write encodes to ${data.byteLength} bytes, above the ${limits.maxLogEntryBytes}-byte limit of one log entry; split it into smaller batches`,
+        ),
+      );
+    }
     let position: { index: number; term: number };
     try {
-      position = this.node.propose(encodeCommand(command));
+      position = this.node.propose(data);
     } catch (error) {
       return Promise.reject(this.translate(error));
     }
-    const outcome = new Promise<{ result: ApplyResult; logIndex: number }>((resolve, reject) => {
-      this.proposals.set(position.index, { term: position.term, resolve, reject });
+    const outcome = new Promise<ProposeOutcome>((resolve, reject) => {
+      // A leader re-elected after losing this index may hand it out again: the older
+      // proposal's entry was overwritten, so its outcome is settled now.
+      this.settleProposalAt(position.index, undefined);
+      const timer = setTimeout(
+        () => this.expireProposal(position.index),
+        Math.max(0, deadline.getTime() - Date.now()),
+      );
+      this.proposals.set(position.index, { term: position.term, resolve, reject, timer });
     });
     this.kick();
     return outcome;
+  }
+
+  private expireProposal(index: number): void {
+    const pending = this.proposals.get(index);
+    if (pending === undefined) return;
+    this.proposals.delete(index);
+    const committed = this.node.status().commitIndex >= index;
+    pending.reject(
+      new RaftvecError(
+        'DEADLINE_EXCEEDED',
+        committed
+          ? `the write at log index ${index} is committed on a majority and will be applied, but was not applied here before the deadline`
+          : `the write was appended at log index ${index} but not committed before the deadline; it may still commit (retry with the same client id and sequence to apply it at most once)`,
+      ),
+    );
   }
 
   /**
@@ -223,25 +295,41 @@ export class RaftRuntime {
    * leader confirmed its leadership with a majority after the read arrived, and has
    * applied everything committed before it (ReadIndex, Raft thesis §6.4).
    */
-  readBarrier(): Promise<void> {
-    this.assertRunning();
+  readBarrier(deadline: Date): Promise<void> {
+    try {
+      this.ensureLeader();
+    } catch (error) {
+      return Promise.reject(error);
+    }
     const requestId = `${this.id}-${++this.readSeq}`;
     try {
       this.node.readIndex(requestId);
     } catch (error) {
       return Promise.reject(this.translate(error));
     }
-    const done = new Promise<void>((resolve, reject) =>
-      this.reads.set(requestId, { resolve, reject }),
-    );
+    const done = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () => {
+          if (!this.reads.delete(requestId)) return;
+          reject(
+            new RaftvecError(
+              'DEADLINE_EXCEEDED',
+              `node ${this.id} could not confirm its leadership with a majority before the deadline; the read was not served`,
+            ),
+          );
+        },
+        Math.max(0, deadline.getTime() - Date.now()),
+      );
+      this.reads.set(requestId, { term: this.node.status().term, resolve, reject, timer });
+    });
     this.kick();
     return done;
   }
 
-  /** Resolves once the local state machine has applied `index`. */
-  waitForApplied(index: number): Promise<void> {
-    if (this.options.stateMachine.appliedIndex >= index) return Promise.resolve();
-    return new Promise((resolve) => this.appliedWaiters.push({ index, resolve }));
+  /** Resolves once this node knows a leader (itself or another): it has joined the cluster. */
+  leaderKnown(): Promise<void> {
+    if (this.leaderId !== undefined) return Promise.resolve();
+    return new Promise((resolve) => this.leaderKnownWaiters.push(resolve));
   }
 
   /** Asks the core for a Ready and handles it, unless a cycle is already running. */
@@ -255,18 +343,29 @@ export class RaftRuntime {
       .catch((error: unknown) => this.fail(error))
       .finally(() => {
         this.cycle = undefined;
+        // A kick that came while this cycle was finishing must not be lost.
+        if (this.cycleRequested) this.kick();
       });
   }
 
   private async runCycles(): Promise<void> {
     do {
       this.cycleRequested = false;
-      while (!this.stopped && this.node.hasReady()) await this.handleReady(this.node.ready());
+      while (!this.stopped && this.node.hasReady()) {
+        if (this.unappliedEntries > MAX_UNAPPLIED_ENTRIES) await this.applyChain;
+        await this.handleReady(this.node.ready());
+      }
     } while (this.cycleRequested && !this.stopped);
   }
 
   private async handleReady(ready: Ready): Promise<void> {
-    if (ready.softState) this.onSoftState(ready.softState);
+    // A leader's appends and heartbeats, and heartbeat replies, promise nothing about
+    // this node's disk: send them at once, so a slow fsync does not delay heartbeats
+    // (thesis §10.2.1: the leader writes its log in parallel with replication; it only
+    // counts itself once advance() says the write is durable).
+    const early = ready.messages.filter((m) => SENDABLE_BEFORE_PERSIST.has(m.type));
+    const late = ready.messages.filter((m) => !SENDABLE_BEFORE_PERSIST.has(m.type));
+    this.transport.send(early);
     // Persist before send: a vote or an acknowledgement promises what is on disk.
     if (ready.entries.length > 0 || ready.hardState !== undefined) {
       const hardState = ready.hardState && {
@@ -276,11 +375,15 @@ export class RaftRuntime {
       };
       await this.store.persist(ready.entries, hardState, ready.mustSync);
     }
-    this.transport.send(ready.messages);
-    for (const readState of ready.readStates)
+    this.transport.send(late);
+    for (const readState of ready.readStates) {
       this.onReadState(readState.requestId, readState.index);
+    }
+    if (ready.softState) this.onSoftState(ready.softState);
+    if (ready.hardState) this.failReadsOfEarlierTerms(ready.hardState.term);
     if (ready.committedEntries.length > 0) {
       const entries = ready.committedEntries;
+      this.unappliedEntries += entries.length;
       // Applying runs behind the next persist: the log keeps growing while FAISS works.
       this.applyChain = this.applyChain.then(() => this.applyEntries(entries));
       this.applyChain.catch((error: unknown) => this.fail(error));
@@ -291,25 +394,32 @@ export class RaftRuntime {
   private async applyEntries(entries: readonly Entry[]): Promise<void> {
     const stateMachine = this.options.stateMachine;
     for (const entry of entries) {
+      this.unappliedEntries--;
       if (entry.index <= stateMachine.appliedIndex) continue; // applied before a restart
       const command: Command = entry.type === 'noop' ? { kind: 'noop' } : decodeCommand(entry.data);
       const result = await stateMachine.apply(entry.index, command);
-      this.settleProposal(entry, result);
+      this.settleProposalAt(entry.index, { entry, result });
       this.settleAppliedWaiters(entry.index);
     }
   }
 
-  private settleProposal(entry: Entry, result: ApplyResult): void {
-    const pending = this.proposals.get(entry.index);
+  /** Settles the proposal waiting at `index`: by the entry applied there, or as overwritten. */
+  private settleProposalAt(
+    index: number,
+    applied: { entry: Entry; result: ApplyResult } | undefined,
+  ): void {
+    const pending = this.proposals.get(index);
     if (pending === undefined) return;
-    this.proposals.delete(entry.index);
-    if (pending.term === entry.term) pending.resolve({ result, logIndex: entry.index });
-    else {
+    this.proposals.delete(index);
+    clearTimeout(pending.timer);
+    if (applied !== undefined && pending.term === applied.entry.term) {
+      pending.resolve({ result: applied.result, logIndex: index });
+    } else {
       // Another leader's entry took this index: ours was truncated and can never commit.
       pending.reject(
         new RaftvecError(
           'UNAVAILABLE',
-          `leadership changed before the write committed; ${NOT_COMMITTED}`,
+          'leadership changed before the write committed; it was not committed, retrying is safe',
         ),
       );
     }
@@ -326,6 +436,7 @@ export class RaftRuntime {
     for (const [id, read] of this.reads) {
       if (read.index !== undefined && read.index <= applied) {
         this.reads.delete(id);
+        clearTimeout(read.timer);
         read.resolve();
       }
     }
@@ -336,14 +447,23 @@ export class RaftRuntime {
     if (read === undefined) return;
     if (this.options.stateMachine.appliedIndex >= index) {
       this.reads.delete(requestId);
+      clearTimeout(read.timer);
       read.resolve();
     } else read.index = index;
   }
 
-  /** Resolves once this node knows a leader (itself or another): it has joined the cluster. */
-  leaderKnown(): Promise<void> {
-    if (this.softState.leaderId !== undefined) return Promise.resolve();
-    return new Promise((resolve) => this.leaderKnownWaiters.push(resolve));
+  /**
+   * The core drops unconfirmed ReadIndex requests when its term changes (also when
+   * it loses and regains leadership between two Readies): fail them now.
+   */
+  private failReadsOfEarlierTerms(term: number): void {
+    for (const [id, read] of this.reads) {
+      if (read.index === undefined && read.term < term) {
+        this.reads.delete(id);
+        clearTimeout(read.timer);
+        read.reject(this.notLeader());
+      }
+    }
   }
 
   private onSoftState(next: SoftState): void {
@@ -353,42 +473,43 @@ export class RaftRuntime {
       for (const resolve of this.leaderKnownWaiters.splice(0)) resolve();
     }
     if (next.role === 'leader' && previous.role !== 'leader') {
-      this.electionsObserved++;
       this.log(`${this.id} became leader in term ${this.node.status().term}`);
     }
     if (previous.role === 'leader' && next.role !== 'leader') {
       // The core drops ReadIndex requests when it loses leadership; fail them now.
-      const error = this.notLeader();
+      // Proposals stay: their entries may still commit under the next leader, and
+      // apply settles them either way (or their deadline does).
       for (const [id, read] of this.reads) {
         if (read.index === undefined) {
           this.reads.delete(id);
-          read.reject(error);
+          clearTimeout(read.timer);
+          read.reject(this.notLeader());
         }
       }
-      // Proposals stay: their entries may still commit under the next leader, and
-      // apply settles them either way (or their deadline does).
     }
   }
 
   private notLeader(): RaftvecError {
-    const address = this.leaderAddress();
+    const status = this.node.status();
+    const leader = status.leaderId === this.id ? undefined : status.leaderId;
+    const address = leader === undefined ? undefined : this.options.peers.get(leader);
     return new RaftvecError(
       'UNAVAILABLE',
       address === undefined
         ? `node ${this.id} is not the leader and knows no leader yet (an election is under way); retry shortly`
-        : `node ${this.id} is not the leader; send writes and reads to the leader ${this.softState.leaderId} at ${address}`,
-      address === undefined
-        ? {}
-        : { 'leader-address': address, 'leader-id': this.softState.leaderId ?? '' },
+        : `node ${this.id} is not the leader; send writes and reads to the leader ${leader} at ${address}`,
+      address === undefined ? {} : { 'leader-address': address, 'leader-id': leader ?? '' },
     );
   }
 
   private translate(error: unknown): unknown {
-    if (error instanceof NotLeaderError) {
-      // The core's view may be newer than the last softState we handled.
-      if (error.leaderId !== undefined)
-        this.softState = { ...this.softState, leaderId: error.leaderId };
-      return this.notLeader();
+    if (error instanceof NotLeaderError) return this.notLeader();
+    if (error instanceof RaftInvariantError) {
+      this.fail(error);
+      return new RaftvecError(
+        'UNAVAILABLE',
+        `node ${this.id} stopped: a Raft invariant was violated`,
+      );
     }
     return error;
   }
@@ -414,12 +535,27 @@ export class RaftRuntime {
       `FATAL on ${this.id}: ${kind}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
     );
     this.stopTimers();
-    const failure = new RaftvecError('UNAVAILABLE', `node ${this.id} stopped: ${kind}`);
-    for (const pending of this.proposals.values()) pending.reject(failure);
-    for (const read of this.reads.values()) read.reject(failure);
+    this.transport.close();
+    this.rejectAllPending(
+      new RaftvecError(
+        'UNAVAILABLE',
+        `node ${this.id} stopped: ${kind}; the write may still commit`,
+      ),
+    );
+    this.options.onFatal?.(error);
+  }
+
+  private rejectAllPending(error: RaftvecError): void {
+    for (const pending of this.proposals.values()) {
+      clearTimeout(pending.timer);
+      pending.reject(error);
+    }
+    for (const read of this.reads.values()) {
+      clearTimeout(read.timer);
+      read.reject(error);
+    }
     this.proposals.clear();
     this.reads.clear();
-    this.options.onFatal?.(error);
   }
 
   private stopTimers(): void {
@@ -430,23 +566,16 @@ export class RaftRuntime {
 
   /** Stops ticking and talking; waits for the in-progress persist and apply to finish. */
   async close(): Promise<void> {
-    if (this.stopped && this.cycle === undefined) {
-      this.transport.close();
-      await this.store.close().catch(() => undefined);
-      return;
-    }
     this.stopTimers();
     await this.cycle?.catch(() => undefined);
     await this.applyChain.catch(() => undefined);
     this.transport.close();
-    const closing = new RaftvecError(
-      'UNAVAILABLE',
-      `node ${this.id} is shutting down; the write may still commit`,
+    this.rejectAllPending(
+      new RaftvecError(
+        'UNAVAILABLE',
+        `node ${this.id} is shutting down; the write may still commit`,
+      ),
     );
-    for (const pending of this.proposals.values()) pending.reject(closing);
-    for (const read of this.reads.values()) read.reject(closing);
-    this.proposals.clear();
-    this.reads.clear();
-    await this.store.close();
+    await this.store.close().catch(() => undefined);
   }
 }

@@ -19,17 +19,17 @@ export class RaftWritePath implements WritePath {
 
   constructor(private readonly runtime: RaftRuntime) {}
 
+  ensureWritable(): void {
+    this.runtime.ensureLeader();
+  }
+
   async propose(command: Command, options: ProposeOptions): Promise<ProposeOutcome> {
     if (this.closed)
       throw new RaftvecError(
         'UNAVAILABLE',
         'the node is shutting down; the write was not accepted',
       );
-    const outcome = await withDeadline(
-      this.runtime.propose(command),
-      options.deadline,
-      "the write was appended to the leader's log but not committed before the deadline; it may still commit (retry with the same client id and sequence to apply it at most once)",
-    );
+    const outcome = await this.runtime.propose(command, options.deadline);
     if (options.writeConcern === 'all') {
       const lagging = await this.waitUntilAppliedEverywhere(outcome.logIndex, options.deadline);
       if (lagging.length > 0) {
@@ -51,8 +51,9 @@ export class RaftWritePath implements WritePath {
         others
           .filter(([id]) => pending.has(id))
           .map(async ([id, address]) => {
+            const remaining = deadline.getTime() - Date.now();
             const status = await this.client(address)
-              .status(500)
+              .status(Math.max(1, Math.min(500, remaining)))
               .catch(() => undefined);
             if (status !== undefined && status.appliedIndex >= index) pending.delete(id);
           }),
@@ -77,16 +78,4 @@ export class RaftWritePath implements WritePath {
     for (const client of this.statusClients.values()) client.close();
     this.statusClients.clear();
   }
-}
-
-function withDeadline<T>(work: Promise<T>, deadline: Date, message: string): Promise<T> {
-  const remaining = deadline.getTime() - Date.now();
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new RaftvecError('DEADLINE_EXCEEDED', message)),
-      Math.max(0, remaining),
-    );
-  });
-  return Promise.race([work, expired]).finally(() => clearTimeout(timer));
 }
