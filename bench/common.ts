@@ -1,11 +1,11 @@
 /** Shared pieces of the benchmarks: seeded data, timing, and real server processes. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { packageRoot } from '../src/package-root.js';
 import { checkHealth } from '../src/client/health.js';
+import { freePort } from '../src/cli/local-cluster.js';
 
 /** mulberry32: a small seeded PRNG so every run measures the same data. */
 export function prng(seed: number): () => number {
@@ -38,17 +38,6 @@ export const fmt = (n: number, digits = 1): string =>
 export function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const bound = server.address();
-      server.close(() => resolve(typeof bound === 'object' && bound !== null ? bound.port : 0));
-    });
-  });
 }
 
 export interface ServerProcess {

@@ -29,7 +29,7 @@ export interface LocalCluster {
 const describeFile = (root: string): string => join(root, 'cluster.json');
 
 /** Finds a free loopback port by binding port 0 and releasing it. */
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);

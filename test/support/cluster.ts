@@ -2,11 +2,11 @@
  * A real raftvec cluster for tests: N `raftvec serve` processes on loopback, each
  * peer link optionally through a TcpProxy so a test can partition nodes.
  */
-import { createServer } from 'node:net';
 import { RaftvecClient } from '../../src/client/client.js';
 import { ClusterStatusClient, type NodeStatus } from '../../src/client/cluster-status.js';
 import { TcpProxy } from './tcp-proxy.js';
 import { waitFor, type NodeProcess, type ProcessGroup } from './processes.js';
+import { freePort } from '../../src/cli/local-cluster.js';
 
 export const TEST_CLUSTER_SECRET = 'test-cluster-secret';
 
@@ -16,17 +16,6 @@ export interface ClusterMember {
   address: string;
   dataDir: string;
   process?: NodeProcess;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const bound = server.address();
-      server.close(() => resolve(typeof bound === 'object' && bound !== null ? bound.port : 0));
-    });
-  });
 }
 
 export class TestCluster {
