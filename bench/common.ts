@@ -83,7 +83,7 @@ export async function startServers(
 
 export function spawnServer(args: readonly string[]): ChildProcess {
   return spawn(process.execPath, [join(packageRoot(), 'bin', 'raftvec.js'), ...args], {
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['ignore', 'ignore', 'ignore'],
     env: { ...process.env, RAFTVEC_CLUSTER_SECRET: 'bench' },
   });
 }
