@@ -6,7 +6,9 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-check';
 import { ReflectionService } from '@grpc/reflection';
+import { join } from 'node:path';
 import { limits } from '../limits.js';
+import { protoDir } from '../package-root.js';
 import { loadVectorProto, PROTO_LOADER_OPTIONS, VECTOR_SERVICE_NAME } from '../client/proto.js';
 import type { VectorServiceHandlers } from '../generated/raftvec/v1/VectorService.js';
 import { MalformedRequest } from './vector-service.js';
@@ -37,7 +39,7 @@ export function createGrpcServer(
   options: { maxMessageBytes?: number } = {},
 ): GrpcServerParts {
   const server = new grpc.Server(serverChannelOptions(options.maxMessageBytes));
-  const { packageDefinition, proto } = loadVectorProto();
+  const { proto } = loadVectorProto();
   server.addService(tolerantDeserializers(proto.raftvec.v1.VectorService.service), handlers);
 
   const health = new HealthImplementation({
@@ -47,7 +49,13 @@ export function createGrpcServer(
   health.addToServer(server);
 
   const healthDefinition = protoLoader.loadSync(healthProtoPath, PROTO_LOADER_OPTIONS);
-  new ReflectionService({ ...packageDefinition, ...healthDefinition }).addToServer(server);
+  // One load for every raftvec service: proto-loader names its descriptors by package,
+  // so separately loaded files of raftvec.v1 would hide each other from reflection.
+  const raftvecDefinition = protoLoader.loadSync(
+    [join('raftvec', 'v1', 'vector.proto'), join('raftvec', 'v1', 'cluster.proto')],
+    { ...PROTO_LOADER_OPTIONS, includeDirs: [protoDir()] },
+  );
+  new ReflectionService({ ...raftvecDefinition, ...healthDefinition }).addToServer(server);
   return { server, health };
 }
 

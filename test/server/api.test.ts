@@ -256,7 +256,7 @@ describe('health and reflection', () => {
     await expectStatus(checkHealth(t.address, 'no.such.Service'), 'NOT_FOUND');
   });
 
-  it('reflection lists raftvec.v1.VectorService and serves its descriptor', async () => {
+  it('reflection lists raftvec.v1.VectorService and ClusterService and serves their descriptors', async () => {
     const require = createRequire(import.meta.url);
     const reflectionDir = join(
       require.resolve('@grpc/reflection/package.json'),
@@ -304,6 +304,7 @@ describe('health and reflection', () => {
       const services = list.list_services_response.service.map((s) => s.name);
       expect(services).toContain('raftvec.v1.VectorService');
       expect(services).toContain('grpc.health.v1.Health');
+      expect(services).toContain('raftvec.v1.ClusterService');
 
       const file = (await ask({ file_containing_symbol: 'raftvec.v1.VectorService' })) as {
         file_descriptor_response: { file_descriptor_proto: Buffer[] };
