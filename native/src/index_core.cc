@@ -9,6 +9,7 @@
 #include <cstring>
 #include <limits>
 #include <numeric>
+#include <optional>
 #include <unordered_set>
 
 #include <faiss/IndexFlat.h>
@@ -282,6 +283,29 @@ uint32_t crc32(const uint8_t* data, size_t len, uint32_t crc) {
 
 // ---- construction ------------------------------------------------------------
 
+namespace {
+constexpr int kDefaultEfSearch = 64;
+
+/** Sets an HNSW index's efSearch for one search and restores it (caller holds the exclusive lock). */
+class EfSearchOverride {
+ public:
+  EfSearchOverride(faiss::IndexHNSW* index, int64_t ef) : index_(index) {
+    if (index_ == nullptr) return;
+    saved_ = index_->hnsw.efSearch;
+    index_->hnsw.efSearch = static_cast<int>(ef);
+  }
+  ~EfSearchOverride() {
+    if (index_ != nullptr) index_->hnsw.efSearch = saved_;
+  }
+  EfSearchOverride(const EfSearchOverride&) = delete;
+  EfSearchOverride& operator=(const EfSearchOverride&) = delete;
+
+ private:
+  faiss::IndexHNSW* index_;
+  int saved_ = 0;
+};
+}  // namespace
+
 IndexCore::IndexCore(std::unique_ptr<IDMap2> idmap)
     : idmap_(std::move(idmap)), d_(idmap_->d), metric_(idmap_->metric_type) {
   classify();
@@ -361,6 +385,9 @@ std::unique_ptr<IndexCore> IndexCore::create(int dimension, const std::string& s
   }
   if (!inner) throw Error(ErrorCode::Faiss, "FAISS returned no index for \"" + spec + "\"");
   enableDirectMap(inner.get());
+  // FAISS's default efSearch of 16 gives poor recall on hard (high intrinsic
+  // dimension) data; 64 is closer to what Qdrant and hnswlib users expect.
+  if (auto* hnsw = dynamic_cast<faiss::IndexHNSW*>(inner.get())) hnsw->hnsw.efSearch = kDefaultEfSearch;
   auto idmap = std::make_unique<IDMap2>(inner.get());
   inner.release();
   idmap->own_fields = true;
@@ -597,11 +624,22 @@ void IndexCore::exactOverPositions(size_t n, const float* x, size_t k,
   }
 }
 
+
 void IndexCore::search(size_t n, const float* x, size_t k, const SearchOptions& o, float* D,
                        int64_t* L) const {
   static_assert(sizeof(idx_t) == sizeof(int64_t), "FAISS labels must be 64-bit");
   checkFinite(x, n, static_cast<size_t>(d_), "queries");
-  SharedGuard g(lock_);
+  // FAISS 1.7.3's HNSW::search reads the graph's own efSearch and ignores
+  // SearchParametersHNSW::efSearch, so a per-call efSearch is set on the index itself,
+  // under the exclusive lock (no other search sees it), and restored afterwards.
+  auto* hnsw = paramKind_ == ParamKind::HNSW && o.efSearch > 0
+                   ? dynamic_cast<faiss::IndexHNSW*>(core_)
+                   : nullptr;
+  std::optional<SharedGuard> shared;
+  std::optional<ExclusiveGuard> exclusive;
+  if (hnsw != nullptr) exclusive.emplace(lock_);
+  else shared.emplace(lock_);
+  EfSearchOverride efOverride(hnsw, o.efSearch);
   std::fill(L, L + n * k, int64_t(-1));
   if (n == 0 || k == 0) return;
   const idx_t ntot = idmap_->ntotal;

@@ -676,6 +676,25 @@ describe('FaissIndex (native FAISS binding)', () => {
       for (const l of res.labels) expect(l).toBeGreaterThanOrEqual(500n);
     });
 
+    it('per-call efSearch takes effect (FAISS 1.7.3 ignores it in SearchParametersHNSW)', async () => {
+      const d = 64;
+      const rand = prng(16);
+      const base = randomVectors(5000, d, rand);
+      const labels = labelRange(5000);
+      const queries = randomVectors(50, d, rand);
+      const ix = FaissIndex.create(d, 'HNSW16', 'l2');
+      await ix.add(base, labels);
+      const truth = bruteForce('l2', base, labels, queries, d, 10);
+      const narrow = recall(await ix.search(queries, 10, { efSearch: 10 }), truth, 10);
+      const wide = recall(await ix.search(queries, 10, { efSearch: 512 }), truth, 10);
+      const byDefault = recall(await ix.search(queries, 10), truth, 10);
+      expect(wide).toBeGreaterThanOrEqual(0.95);
+      expect(wide).toBeGreaterThan(narrow);
+      // the index default (64) sits between the two
+      expect(byDefault).toBeGreaterThanOrEqual(narrow);
+      expect(byDefault).toBeLessThanOrEqual(wide);
+    });
+
     it('per-call efSearch does not leak between concurrent searches', async () => {
       const d = 16;
       const rand = prng(14);
