@@ -27,8 +27,12 @@ export function printStatusTable(rows: readonly StatusRow[], indent = ''): void 
           r.health ?? '',
         ],
   );
+  // Leave out the health column when no row has one (the demo reads Raft status only).
+  const columns = rows.some((r) => r.health !== undefined || r.error !== undefined)
+    ? header.length
+    : header.length - 1;
   const widths = header.map((h, c) => Math.max(h.length, ...lines.map((l) => l[c]!.length)));
-  for (const line of [header, ...lines]) {
+  for (const line of [header, ...lines].map((l) => l.slice(0, columns))) {
     process.stdout.write(
       `${indent}${line
         .map((cell, c) => cell.padEnd(widths[c]!))
