@@ -6,21 +6,10 @@ import { join } from 'node:path';
 import { packageRoot } from '../src/package-root.js';
 import { checkHealth } from '../src/client/health.js';
 import { freePort } from '../src/cli/local-cluster.js';
-
-/** mulberry32: a small seeded PRNG so every run measures the same data. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../test/support/random.js';
 
 export function randomVectors(count: number, dim: number, seed: number): Float32Array {
-  const random = prng(seed);
+  const random = mulberry32(seed);
   const out = new Float32Array(count * dim);
   for (let i = 0; i < out.length; i++) out[i] = random() * 2 - 1;
   return out;

@@ -9,20 +9,9 @@ import {
   faissVersion,
   getFaissThreadConfig,
 } from '../../src/index/faiss.js';
+import { mulberry32 as prng } from '../support/random.js';
 
 // ---- helpers -------------------------------------------------------------------
-
-/** mulberry32: small seeded PRNG, so every run sees the same data. */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randomVectors(n: number, d: number, rand: () => number): Float32Array {
   const out = new Float32Array(n * d);

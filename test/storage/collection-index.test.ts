@@ -6,17 +6,8 @@ import {
   normalized,
   trainingThreshold,
 } from '../../src/index/collection-index.js';
+import { mulberry32 as rng } from '../support/random.js';
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const randomFlat = (n: number, d: number, seed: number): Float32Array => {
   const r = rng(seed);
   return Float32Array.from({ length: n * d }, () => r() * 2 - 1);

@@ -16,6 +16,7 @@ import { RaftvecError } from '../../src/errors.js';
 import { FILTER_EXACT_THRESHOLD } from '../../src/index/collection-index.js';
 import { VectorStateMachine } from '../../src/storage/state-machine.js';
 import { compileFilter } from '../../src/storage/filter.js';
+import { mulberry32 as rng } from '../support/random.js';
 
 // ------------------------------------------------------------------ helpers
 
@@ -70,18 +71,6 @@ const pt = (id: string, vector: number[] | Float32Array, metadata: Metadata = {}
   vector: vector instanceof Float32Array ? vector : new Float32Array(vector),
   metadata,
 });
-
-/** A deterministic pseudo-random generator (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randomVectors(n: number, d: number, seed: number): Float32Array[] {
   const r = rng(seed);
