@@ -51,6 +51,20 @@ describe('a partitioned leader', () => {
     const majorityClient = cluster.client({ addresses: majority.map((m) => m.address) });
     await majorityClient.upsert('docs', [{ id: 'after', vector: [0.5, 0.5] }]);
 
+    // No stale read from the deposed leader: it cannot confirm its leadership (ReadIndex),
+    // so a read there fails instead of answering without the majority's newer write.
+    const staleReader = cluster.client({
+      addresses: [cluster.member(old.id).address],
+      deadlineMs: 2_000,
+      maxAttempts: 1,
+    });
+    const read = await staleReader.get('docs', ['before', 'after']).then(
+      (points) => `served ${JSON.stringify(points.map((p) => p.id))}`,
+      (error: unknown) => (error instanceof RaftvecClientError ? error.code : String(error)),
+    );
+    expect(['DEADLINE_EXCEEDED', 'UNAVAILABLE']).toContain(read);
+    staleReader.close();
+
     // The old leader, still cut off, has stepped down (check-quorum) or lost its lease on writes.
     const oldNow = await cluster.status(old.id);
     expect(oldNow?.role === 'leader' && oldNow.term === fresh.term).toBe(false);
