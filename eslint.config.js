@@ -17,6 +17,38 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
+    // The Raft core stays pure: no I/O, no clock, no other part of raftvec. The runtime
+    // in src/raft/runtime/ does the I/O around it.
+    files: ['src/raft/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['node:*', 'fs', 'net', 'http2', 'child_process'],
+              message: 'the Raft core does no I/O',
+            },
+            {
+              group: ['@grpc/*', 'level', 'classic-level', 'protobufjs'],
+              message: 'the Raft core does no I/O',
+            },
+            {
+              group: ['../*', './runtime/*'],
+              message: 'the Raft core depends on nothing outside src/raft',
+            },
+          ],
+        },
+      ],
+      'no-restricted-globals': [
+        'error',
+        { name: 'setTimeout', message: 'the Raft core is driven by tick()' },
+        { name: 'setInterval', message: 'the Raft core is driven by tick()' },
+        { name: 'Date', message: 'the Raft core reads no clock' },
+      ],
+    },
+  },
+  {
     languageOptions: {
       globals: {
         process: 'readonly',
