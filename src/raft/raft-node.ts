@@ -311,6 +311,11 @@ export class RaftNode {
     }
   }
 
+  /** Role, leader and term without copying replication progress: cheap enough for every request. */
+  basicStatus(): { role: Role; leaderId: NodeId | undefined; term: number } {
+    return { role: this.role, leaderId: this.leaderId, term: this.term };
+  }
+
   status(): RaftStatus {
     let progress: Record<NodeId, PeerProgress> | undefined;
     if (this.role === 'leader') {

@@ -1,8 +1,7 @@
 /**
- * The write path: how a validated command becomes durable and applied. This is
- * the seam where Raft goes in: the VectorService only ever calls `propose`, and
- * a Raft-backed WritePath (append, replicate, commit, apply) replaces
- * LocalWritePath without touching the service.
+ * The write path: how a validated command becomes durable and applied. The
+ * VectorService only ever calls `ensureWritable` and `propose`; RaftWritePath
+ * (append, replicate, commit, apply) implements them.
  */
 import type { ApplyResult, Command } from '../domain.js';
 

@@ -195,11 +195,11 @@ export class RaftRuntime {
 
   /** The node's role and leader as the core sees them right now. */
   get role(): SoftState['role'] {
-    return this.node.status().role;
+    return this.node.basicStatus().role;
   }
 
   get leaderId(): NodeId | undefined {
-    return this.node.status().leaderId;
+    return this.node.basicStatus().leaderId;
   }
 
   leaderAddress(): string | undefined {
@@ -320,7 +320,7 @@ export class RaftRuntime {
         },
         Math.max(0, deadline.getTime() - Date.now()),
       );
-      this.reads.set(requestId, { term: this.node.status().term, resolve, reject, timer });
+      this.reads.set(requestId, { term: this.node.basicStatus().term, resolve, reject, timer });
     });
     this.kick();
     return done;
@@ -473,7 +473,7 @@ export class RaftRuntime {
       for (const resolve of this.leaderKnownWaiters.splice(0)) resolve();
     }
     if (next.role === 'leader' && previous.role !== 'leader') {
-      this.log(`${this.id} became leader in term ${this.node.status().term}`);
+      this.log(`${this.id} became leader in term ${this.node.basicStatus().term}`);
     }
     if (previous.role === 'leader' && next.role !== 'leader') {
       // The core drops ReadIndex requests when it loses leadership; fail them now.
@@ -490,7 +490,7 @@ export class RaftRuntime {
   }
 
   private notLeader(): RaftvecError {
-    const status = this.node.status();
+    const status = this.node.basicStatus();
     const leader = status.leaderId === this.id ? undefined : status.leaderId;
     const address = leader === undefined ? undefined : this.options.peers.get(leader);
     return new RaftvecError(
