@@ -97,16 +97,31 @@ export interface ClientSession {
   sequence: number;
 }
 
+/** What every write carries besides its operation. */
+export interface WriteStamp {
+  session?: ClientSession;
+  /**
+   * The leader's wall-clock time (ms) when it accepted the write: the only clock
+   * that apply may read, because it is in the entry (Raft thesis §6.3). Drives
+   * session expiry.
+   */
+  leaderTimeMs?: number;
+}
+
 /** A write, as carried by the log and applied deterministically by every replica. */
 export type Command =
-  | { kind: 'createCollection'; spec: CollectionSpec; session?: ClientSession }
-  | { kind: 'dropCollection'; name: string; session?: ClientSession }
-  | { kind: 'upsert'; collection: string; points: Point[]; session?: ClientSession }
-  | { kind: 'delete'; collection: string; ids: string[]; session?: ClientSession }
+  | ({ kind: 'createCollection'; spec: CollectionSpec } & WriteStamp)
+  | ({ kind: 'dropCollection'; name: string } & WriteStamp)
+  | ({ kind: 'upsert'; collection: string; points: Point[] } & WriteStamp)
+  | ({ kind: 'delete'; collection: string; ids: string[] } & WriteStamp)
   /** Appended by a new Raft leader at the start of its term (Raft §8); changes nothing. */
   | { kind: 'noop' };
 
 /** What applying a command produced; deterministic on every replica. */
 export type ApplyResult =
   | { ok: true; upserted?: number; deleted?: number; created?: boolean; dropped?: boolean }
-  | { ok: false; code: 'NOT_FOUND' | 'ALREADY_EXISTS' | 'INVALID_ARGUMENT'; message: string };
+  | { ok: false; code: ApplyErrorCode; message: string };
+
+/** Why applying a command was refused; each is deterministic, the same on every replica. */
+export type ApplyErrorCode =
+  'NOT_FOUND' | 'ALREADY_EXISTS' | 'INVALID_ARGUMENT' | 'FAILED_PRECONDITION';

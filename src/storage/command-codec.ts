@@ -8,13 +8,14 @@
  * - Metadata travels as JSON text.
  * - A session is carried as (client_id, sequence); an empty client_id means none.
  *
- * Decoding bytes that are not a well-formed LogCommand throws a RaftvecError
- * INTERNAL: committed log entries are written only by encodeCommand, so garbage
- * here means corruption or a bug, never a user mistake.
+ * Decoding bytes that are not a well-formed LogCommand throws a
+ * CommandDecodeError: committed log entries are written only by encodeCommand,
+ * so garbage here means a bug or a hostile peer, never a user mistake; the
+ * state machine records such an entry as rejected (apply is total).
  */
 import { join } from 'node:path';
 import protobuf from 'protobufjs';
-import type { ClientSession, Command, Metadata, Metric, Point } from '../domain.js';
+import type { ClientSession, Command, Metadata, Metric, Point, WriteStamp } from '../domain.js';
 import { RaftvecError } from '../errors.js';
 import { protoDir } from '../package-root.js';
 import { f32ToLE, readF32LE } from './f32.js';
@@ -36,11 +37,27 @@ interface DecodedPointRecord {
 interface DecodedLogCommand {
   clientId?: string;
   sequence?: number | LongLike;
+  leaderTimeMs?: number | LongLike;
   command?: 'createCollection' | 'dropCollection' | 'upsert' | 'delete';
   createCollection?: { name?: string; dimension?: number; metric?: string; indexSpec?: string };
   dropCollection?: { name?: string };
   upsert?: { collection?: string; points?: DecodedPointRecord[] };
   delete?: { collection?: string; ids?: string[] };
+}
+
+function stampFields(stamp: WriteStamp): {
+  clientId?: string;
+  sequence?: number;
+  leaderTimeMs?: number;
+} {
+  const time = stamp.leaderTimeMs;
+  if (time !== undefined && (!Number.isSafeInteger(time) || time < 0)) {
+    throw new RaftvecError(
+      'INTERNAL',
+      `leaderTimeMs must be a non-negative integer below 2^53, got ${time}`,
+    );
+  }
+  return { ...sessionFields(stamp.session), ...(time !== undefined && { leaderTimeMs: time }) };
 }
 
 function sessionFields(session: ClientSession | undefined): {
@@ -68,7 +85,7 @@ export function encodeCommand(cmd: Command): Uint8Array {
       return new Uint8Array(0);
     case 'createCollection':
       message = {
-        ...sessionFields(cmd.session),
+        ...stampFields(cmd),
         createCollection: {
           name: cmd.spec.name,
           dimension: cmd.spec.dimension,
@@ -78,11 +95,11 @@ export function encodeCommand(cmd: Command): Uint8Array {
       };
       break;
     case 'dropCollection':
-      message = { ...sessionFields(cmd.session), dropCollection: { name: cmd.name } };
+      message = { ...stampFields(cmd), dropCollection: { name: cmd.name } };
       break;
     case 'upsert':
       message = {
-        ...sessionFields(cmd.session),
+        ...stampFields(cmd),
         upsert: {
           collection: cmd.collection,
           points: cmd.points.map((p) => ({
@@ -95,7 +112,7 @@ export function encodeCommand(cmd: Command): Uint8Array {
       break;
     case 'delete':
       message = {
-        ...sessionFields(cmd.session),
+        ...stampFields(cmd),
         delete: { collection: cmd.collection, ids: cmd.ids },
       };
       break;
@@ -107,14 +124,25 @@ export function encodeCommand(cmd: Command): Uint8Array {
   return LogCommandType.encode(LogCommandType.fromObject(message)).finish();
 }
 
-const corrupt = (what: string): RaftvecError =>
-  new RaftvecError('INTERNAL', `cannot decode log command: ${what}`);
+/**
+ * A log entry's payload is not a command this build can apply. Decoding is a pure
+ * function of the bytes, so every replica fails the same way on the same entry:
+ * the state machine records the entry as rejected instead of stopping.
+ */
+export class CommandDecodeError extends RaftvecError {
+  constructor(what: string) {
+    super('INTERNAL', `cannot decode log command: ${what}`);
+    this.name = 'CommandDecodeError';
+  }
+}
+
+const corrupt = (what: string): CommandDecodeError => new CommandDecodeError(what);
 
 function toSafeNumber(value: number | LongLike | undefined): number {
   if (value === undefined) return 0;
   if (typeof value === 'number') return value;
   const n = value.toNumber();
-  if (!Number.isSafeInteger(n)) throw corrupt(`session sequence ${value.toString()} exceeds 2^53`);
+  if (!Number.isSafeInteger(n)) throw corrupt(`number ${value.toString()} exceeds 2^53`);
   return n;
 }
 
@@ -157,8 +185,12 @@ export function decodeCommand(bytes: Uint8Array): Command {
   const clientId = m.clientId ?? '';
   const session: ClientSession | undefined =
     clientId === '' ? undefined : { clientId, sequence: toSafeNumber(m.sequence) };
-  const withSession = <T extends object>(c: T): T & { session?: ClientSession } =>
-    session ? { ...c, session } : c;
+  const leaderTimeMs = toSafeNumber(m.leaderTimeMs);
+  const withSession = <T extends object>(c: T): T & WriteStamp => ({
+    ...c,
+    ...(session && { session }),
+    ...(leaderTimeMs > 0 && { leaderTimeMs }),
+  });
 
   switch (m.command) {
     case undefined:

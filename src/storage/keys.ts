@@ -5,12 +5,17 @@
  * | key                                   | value                                                     |
  * |---------------------------------------|-----------------------------------------------------------|
  * | `M` `appliedIndex`                    | uint64 BE: the last applied Raft log index                |
- * | `M` `format`                          | uint32 BE: layout version ({@link FORMAT_VERSION})        |
+ * | `M` `format`                          | uint64 BE: layout version ({@link FORMAT_VERSION})        |
+ * | `M` `digest`                          | 32 bytes: SHA-256 chain over every applied entry          |
+ * | `M` `sessionClock`                    | uint64 BE: the session table's clock (leader time, ms)    |
  * | `S` clientId (UTF-8)                  | JSON {@link SessionRecord}: last sequence + its result    |
  * | `C` name (UTF-8)                      | JSON {@link CollectionRecord}: spec, uid, next label      |
  * | `D` uid (uint64 BE)                   | empty: a dropped collection whose data is being cleared   |
  * | `P` uid (uint64 BE) id (UTF-8)        | point record: label uint64 BE, vector f32 LE, metadata JSON |
  * | `L` uid (uint64 BE) label (uint64 BE) | id (UTF-8): the label → id map                            |
+ *
+ * Every value is stored sealed: CRC-32 of key and value, then the value
+ * (checked-store.ts); the table shows the value inside the seal.
  *
  * A collection's data is keyed by its *uid* — the log index of the entry that
  * created it — never by its name, so dropping a collection only deletes its `C`
@@ -23,7 +28,11 @@
 
 import { readF32LE, writeF32LE } from './f32.js';
 
-export const FORMAT_VERSION = 1;
+/**
+ * Version 2: every value carries a checksum (see checked-store.ts), and the
+ * applied-entry digest and the session clock live under `M`.
+ */
+export const FORMAT_VERSION = 2;
 
 const TAG_META = 0x4d; // 'M'
 const TAG_SESSION = 0x53; // 'S'
@@ -59,9 +68,18 @@ export function readU64be(bytes: Uint8Array, offset = 0): number {
 
 export const appliedIndexKey = (): Uint8Array => tagged(TAG_META, utf8.encode('appliedIndex'));
 export const formatKey = (): Uint8Array => tagged(TAG_META, utf8.encode('format'));
+export const digestKey = (): Uint8Array => tagged(TAG_META, utf8.encode('digest'));
+export const sessionClockKey = (): Uint8Array => tagged(TAG_META, utf8.encode('sessionClock'));
 
 export const sessionKey = (clientId: string): Uint8Array =>
   tagged(TAG_SESSION, utf8.encode(clientId));
+
+export const sessionRange = (): { gte: Uint8Array; lt: Uint8Array } => ({
+  gte: Uint8Array.of(TAG_SESSION),
+  lt: Uint8Array.of(TAG_SESSION + 1),
+});
+export const clientIdOfSessionKey = (key: Uint8Array): string =>
+  utf8Decoder.decode(key.subarray(1));
 
 export const collectionKey = (name: string): Uint8Array =>
   tagged(TAG_COLLECTION, utf8.encode(name));

@@ -15,14 +15,28 @@
  * the end, so no read sees half an entry. The synchronous accessors
  * (`appliedIndex`, `listCollections`, `describeCollection`) read only those maps.
  *
+ * Apply is total: an entry whose payload does not decode, or whose command is
+ * refused (bad input that slipped past the leader's validation, a missing
+ * collection, a stale client sequence, FAISS refusing a value), is recorded as
+ * rejected: the applied index, the digest and the client's session move, and
+ * nothing else does. Only a local fault (disk, a broken invariant) makes apply
+ * throw, and then the node stops.
+ *
+ * Integrity: every record carries a checksum (checked-store.ts), verified on
+ * every read and for every record at open; and the node keeps a running digest
+ * of what it applied (a SHA-256 chain over each entry's index, payload and
+ * outcome), stored with the applied index, so replicas that diverge are seen
+ * (`raftvec status` compares them).
+ *
  * Dropping a collection deletes its `C` key and writes a `D` tombstone in the
  * entry's batch; its point and label keys (under its uid, never visible again)
  * are cleared in the background afterwards, and on the next open if the node
  * stopped first. See keys.ts for the layout.
  */
+import { createHash } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
-import { Level } from 'level';
 import type {
+  ApplyErrorCode,
   ApplyResult,
   ClientSession,
   CollectionInfo,
@@ -40,6 +54,7 @@ import type {
 } from '../domain.js';
 import { RaftvecError } from '../errors.js';
 import { CollectionIndex, normalized } from '../index/collection-index.js';
+import { FaissError } from '../index/faiss.js';
 import {
   validateCollectionName,
   validateCollectionSpec,
@@ -49,10 +64,28 @@ import {
   validateScroll,
   validateSearch,
 } from '../validation.js';
+import {
+  CheckedStore,
+  StateCorruptionError,
+  describeKey,
+  type CheckedOp,
+} from './checked-store.js';
+import { CommandDecodeError, decodeCommand, encodeCommand } from './command-codec.js';
 import { compileFilter, type MetadataPredicate } from './filter.js';
+import {
+  DEFAULT_SESSION_LIMITS,
+  SessionTable,
+  type SessionChanges,
+  type SessionLimits,
+  type SessionRecord,
+} from './session-table.js';
 import {
   FORMAT_VERSION,
   appliedIndexKey,
+  clientIdOfSessionKey,
+  digestKey,
+  sessionClockKey,
+  sessionRange,
   collectionKey,
   collectionRange,
   decodePointValue,
@@ -75,8 +108,12 @@ import {
 import { RwLock } from './rwlock.js';
 
 type Bytes = Uint8Array;
-type Db = Level<Bytes, Bytes>;
-type BatchOp = { type: 'put'; key: Bytes; value: Bytes } | { type: 'del'; key: Bytes };
+type BatchOp = CheckedOp;
+
+/** The digest before the first entry: 32 zero bytes. */
+const GENESIS_DIGEST = new Uint8Array(32);
+/** How many recent (applied index → digest) pairs a node remembers, for comparisons. */
+const DIGEST_HISTORY = 4_096;
 
 /** What a `C` key holds. */
 interface CollectionRecord {
@@ -88,12 +125,6 @@ interface CollectionRecord {
   uid: number;
   /** The label the next upserted point gets. Labels are never reused. */
   nextLabel: number;
-}
-
-/** What an `S` key holds: the last applied sequence of a client and its result. */
-interface SessionRecord {
-  sequence: number;
-  result: ApplyResult;
 }
 
 interface LivePoint {
@@ -110,16 +141,36 @@ interface CollectionState {
   index: CollectionIndex;
 }
 
-/** An entry's planned effects: LevelDB operations, then FAISS work, then a synchronous memory commit. */
+/**
+ * An entry's planned effects, carried out under the write lock in this order:
+ * FAISS work (`prepare`; if FAISS refuses the input, the entry is rejected and
+ * nothing else happens), the LevelDB batch, `afterWrite` (index training, which
+ * reads the batch back), then the synchronous in-memory `commit`.
+ */
 interface Plan {
   result: ApplyResult;
   ops: BatchOp[];
-  /** FAISS work, run under the write lock after the batch is written. */
   prepare?: () => Promise<void>;
-  /** In-memory changes, run synchronously after `prepare`. */
+  afterWrite?: () => Promise<void>;
   commit?: () => void;
   /** A dropped collection whose data to clear in the background. */
   droppedUid?: number;
+}
+
+/** How far loading the state has come, for `raftvec status` while a node starts. */
+export interface LoadProgress {
+  collectionsTotal: number;
+  collectionsLoaded: number;
+  /** The collection being loaded now, if any. */
+  collection?: string;
+  pointsLoaded: number;
+}
+
+/** One (applied index, digest) pair: what the node had applied, and its fingerprint. */
+export interface AppliedDigest {
+  index: number;
+  /** Hex SHA-256. */
+  digest: string;
 }
 
 const json = (value: unknown): Bytes => utf8Encode(JSON.stringify(value));
@@ -133,10 +184,7 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
-const failure = (
-  code: 'NOT_FOUND' | 'ALREADY_EXISTS' | 'INVALID_ARGUMENT',
-  message: string,
-): ApplyResult => ({
+const failure = (code: ApplyErrorCode, message: string): ApplyResult => ({
   ok: false,
   code,
   message,
@@ -159,12 +207,42 @@ export interface OpenOptions {
    * index are replayed on restart.
    */
   sync?: boolean;
+  /** Bounds of the client session table (see session-table.ts). */
+  sessions?: Partial<SessionLimits>;
+  /** Called as loading goes on (every few thousand points, and per collection). */
+  onProgress?: (progress: LoadProgress) => void;
 }
 
+/** The stored layout is not one this build reads: the state must be rebuilt (from the Raft log). */
+export class StateFormatError extends RaftvecError {
+  constructor(
+    readonly store: string,
+    readonly found: number,
+  ) {
+    super(
+      'FAILED_PRECONDITION',
+      `the state store at ${store} has layout version ${found}; this build reads version ${FORMAT_VERSION}`,
+    );
+    this.name = 'StateFormatError';
+  }
+}
+
+/** The code of a write whose sequence is below its client's last one. */
+const STALE_SEQUENCE_CODE = 'FAILED_PRECONDITION';
+const staleSequence = (result: ApplyResult): boolean =>
+  !result.ok && result.code === STALE_SEQUENCE_CODE;
+
+/** Points loaded between two progress reports. */
+const PROGRESS_EVERY_POINTS = 5_000;
+
 export class VectorStateMachine {
-  private readonly db: Db;
+  private readonly db: CheckedStore;
   private readonly sync: boolean;
   private applied: number;
+  private digest: Uint8Array;
+  /** Recent (applied index → hex digest), oldest first, at most DIGEST_HISTORY. */
+  private readonly digests = new Map<number, string>();
+  private readonly sessions: SessionTable;
   private readonly collections = new Map<string, CollectionState>();
   private readonly lock = new RwLock();
   private applying = false;
@@ -172,37 +250,84 @@ export class VectorStateMachine {
   private broken: Error | null = null;
   private cleanup: Promise<void> = Promise.resolve();
 
-  private constructor(db: Db, sync: boolean, applied: number) {
+  private constructor(
+    db: CheckedStore,
+    sync: boolean,
+    applied: number,
+    digest: Uint8Array,
+    sessions: SessionTable,
+  ) {
     this.db = db;
     this.sync = sync;
     this.applied = applied;
+    this.digest = digest;
+    this.sessions = sessions;
+    this.rememberDigest();
   }
 
-  /** Opens (or creates) the state machine in `dir` and rebuilds every collection's index. */
+  /**
+   * Opens (or creates) the state machine in `dir`, checks every stored record and
+   * rebuilds every collection's index. Throws StateCorruptionError when a record
+   * fails its checksum (or LevelDB finds its files damaged), and StateFormatError
+   * when the layout is another version's: in both cases the caller may rebuild
+   * the state from the Raft log.
+   */
   static async open(dir: string, options: OpenOptions = {}): Promise<VectorStateMachine> {
     await mkdir(dir, { recursive: true });
-    const db: Db = new Level<Bytes, Bytes>(dir, { keyEncoding: 'view', valueEncoding: 'view' });
-    await db.open();
+    const db = await CheckedStore.open(dir);
     try {
-      const format = await db.get(formatKey());
+      const format = await db.getUnchecked(formatKey());
       if (format === undefined) {
-        await db.put(formatKey(), u64be(FORMAT_VERSION), { sync: true });
-      } else if (readU64be(format) !== FORMAT_VERSION) {
-        throw new RaftvecError(
-          'INTERNAL',
-          `state machine at ${dir} has layout version ${readU64be(format)}; this build reads version ${FORMAT_VERSION}`,
-        );
+        await db.batch([{ type: 'put', key: formatKey(), value: u64be(FORMAT_VERSION) }], true);
+      } else {
+        // Version 1 stored this value (and every other) without a checksum.
+        const checked = format.length === 8 ? format : await db.get(formatKey());
+        const version = readU64be(checked ?? format);
+        if (version !== FORMAT_VERSION) throw new StateFormatError(dir, version);
       }
       const appliedBytes = await db.get(appliedIndexKey());
+      const digest = (await db.get(digestKey())) ?? GENESIS_DIGEST;
+      if (digest.length !== 32)
+        throw new StateCorruptionError(
+          dir,
+          describeKey(digestKey()),
+          `holds ${digest.length} bytes, not 32`,
+        );
+      const clock = await db.get(sessionClockKey());
+      const records: Array<[string, SessionRecord]> = [];
+      for await (const [key, value] of db.entries(sessionRange())) {
+        records.push([clientIdOfSessionKey(key), parseJson<SessionRecord>(value)]);
+      }
+      const sessions = SessionTable.restore(
+        { ...DEFAULT_SESSION_LIMITS, ...options.sessions },
+        clock === undefined ? 0 : readU64be(clock),
+        records,
+      );
       const sm = new VectorStateMachine(
         db,
         options.sync ?? true,
         appliedBytes ? readU64be(appliedBytes) : 0,
+        Uint8Array.from(digest),
+        sessions,
       );
-      for await (const value of db.values(collectionRange())) {
-        const record = parseJson<CollectionRecord>(value);
-        sm.collections.set(record.name, await sm.loadCollection(record));
+      const collectionRecords: CollectionRecord[] = [];
+      for await (const [, value] of db.entries(collectionRange())) {
+        collectionRecords.push(parseJson<CollectionRecord>(value));
       }
+      const progress: LoadProgress = {
+        collectionsTotal: collectionRecords.length,
+        collectionsLoaded: 0,
+        pointsLoaded: 0,
+      };
+      for (const record of collectionRecords) {
+        options.onProgress?.({ ...progress, collection: record.name });
+        sm.collections.set(
+          record.name,
+          await sm.loadCollection(record, progress, options.onProgress),
+        );
+        progress.collectionsLoaded++;
+      }
+      options.onProgress?.({ ...progress });
       for await (const key of db.keys(droppedRange())) sm.scheduleCleanup(uidOfDroppedKey(key));
       return sm;
     } catch (err) {
@@ -216,13 +341,28 @@ export class VectorStateMachine {
     return this.applied;
   }
 
+  /** The digest of everything applied up to `appliedIndex`. */
+  get appliedDigest(): AppliedDigest {
+    return { index: this.applied, digest: toHex(this.digest) };
+  }
+
+  /** The digest this node had at `index`, if it is recent enough to be remembered. */
+  digestAt(index: number): string | undefined {
+    return this.digests.get(index);
+  }
+
+  /** Client sessions held now (bounded by the session limits). */
+  get sessionCount(): number {
+    return this.sessions.size;
+  }
+
   /**
-   * Applies the committed log entry at `index` (which must be appliedIndex + 1).
-   * Deterministic; a command that fails (missing collection, bad input, …)
-   * returns `{ ok: false }` and changes nothing but the applied index and the
-   * client's session.
+   * Applies the committed log entry at `index` (which must be appliedIndex + 1),
+   * given as its payload (`data`, empty for a no-op). Deterministic and total:
+   * whatever the payload holds, the entry is applied or recorded as rejected, the
+   * same way on every replica. Throws only for a local fault.
    */
-  async apply(index: number, command: Command): Promise<ApplyResult> {
+  async applyEntry(index: number, data: Uint8Array): Promise<ApplyResult> {
     this.checkUsable();
     if (this.applying)
       throw new RaftvecError('INTERNAL', 'apply() called while another apply() is running');
@@ -234,47 +374,115 @@ export class VectorStateMachine {
     }
     this.applying = true;
     try {
+      let command: Command | undefined;
+      let plan: Plan;
+      try {
+        command = decodeCommand(data);
+      } catch (err) {
+        if (!(err instanceof CommandDecodeError)) throw err;
+        plan = {
+          result: failure('INVALID_ARGUMENT', `log entry ${index} was rejected: ${err.message}`),
+          ops: [],
+        };
+      }
       const session: ClientSession | undefined =
-        command.kind === 'noop' ? undefined : command.session;
-      let plan: Plan | undefined;
-      if (session) {
-        const previous = await this.readSession(session.clientId);
-        if (previous && session.sequence <= previous.sequence) {
-          // A retried write: already applied once. Only the applied index moves.
+        command === undefined || command.kind === 'noop' ? undefined : command.session;
+      const leaderTimeMs =
+        command === undefined || command.kind === 'noop' ? undefined : command.leaderTimeMs;
+      if (command !== undefined) {
+        const seen = session && this.sessions.check(session.clientId, session.sequence);
+        if (seen?.kind === 'retry') {
+          // A retried write: already applied once; it gets the original result.
+          plan = { result: seen.result, ops: [] };
+        } else if (seen?.kind === 'stale') {
           plan = {
-            result: session.sequence === previous.sequence ? previous.result : { ok: true },
+            result: failure(
+              STALE_SEQUENCE_CODE,
+              `client ${JSON.stringify(session!.clientId)} sent sequence ${session!.sequence}, but its last applied write was sequence ${seen.lastSequence}: this write was already applied or was superseded, and was not applied again; send new writes with a higher sequence`,
+            ),
             ops: [],
           };
+        } else {
+          plan = this.plan(index, command);
         }
       }
-      if (!plan) {
-        plan = this.plan(index, command);
-        if (session) {
-          const record: SessionRecord = { sequence: session.sequence, result: plan.result };
-          plan.ops.push({ type: 'put', key: sessionKey(session.clientId), value: json(record) });
-        }
-      }
-      plan.ops.push({ type: 'put', key: appliedIndexKey(), value: u64be(index) });
-      const { ops, prepare, commit } = plan;
-      await this.lock.write(async () => {
-        await this.db.batch(ops, { sync: this.sync });
-        try {
-          await prepare?.();
-        } catch (err) {
-          // LevelDB has the entry but FAISS does not: the index must be rebuilt.
+      // A stale write leaves the client's session as it was.
+      const use = plan!.result.ok || !staleSequence(plan!.result) ? session : undefined;
+      return await this.carryOut(index, data, plan!, use, leaderTimeMs);
+    } finally {
+      this.applying = false;
+    }
+  }
+
+  /** Applies a command: the same as applying its encoded log entry (for tests and tools). */
+  async apply(index: number, command: Command): Promise<ApplyResult> {
+    return this.applyEntry(index, encodeCommand(command));
+  }
+
+  /** Runs a plan under the write lock; a refusal by FAISS turns it into a rejection. */
+  private async carryOut(
+    index: number,
+    data: Uint8Array,
+    plan: Plan,
+    session: ClientSession | undefined,
+    leaderTimeMs: number | undefined,
+  ): Promise<ApplyResult> {
+    let outcome = plan;
+    await this.lock.write(async () => {
+      try {
+        await plan.prepare?.();
+      } catch (err) {
+        // FAISS checks its input before changing anything; refusing it is a pure
+        // function of the entry, so every replica rejects the entry alike.
+        if (!(err instanceof FaissError && err.code === 'INVALID_ARGUMENT')) {
           this.broken = err as Error;
           throw new RaftvecError(
             'INTERNAL',
-            `entry ${index} is stored but the FAISS index failed to take it (${(err as Error).message}); restart the node to rebuild the index`,
+            `entry ${index}: the FAISS index failed (${(err as Error).message}); restart the node to rebuild the index`,
           );
         }
-        commit?.();
-        this.applied = index;
-      });
-      if (plan.droppedUid !== undefined) this.scheduleCleanup(plan.droppedUid);
-      return plan.result;
-    } finally {
-      this.applying = false;
+        outcome = {
+          result: failure('INVALID_ARGUMENT', `log entry ${index} was rejected: ${err.message}`),
+          ops: [],
+        };
+      }
+      const sessionChanges = this.sessions.plan(
+        index,
+        leaderTimeMs,
+        session && {
+          clientId: session.clientId,
+          sequence: session.sequence,
+          result: outcome.result,
+        },
+      );
+      const digest = nextDigest(this.digest, index, data, outcome.result);
+      const ops = [...outcome.ops, ...sessionOps(sessionChanges)];
+      ops.push({ type: 'put', key: digestKey(), value: digest });
+      ops.push({ type: 'put', key: appliedIndexKey(), value: u64be(index) });
+      try {
+        await this.db.batch(ops, this.sync);
+        await outcome.afterWrite?.();
+      } catch (err) {
+        // FAISS may hold the entry while LevelDB does not (or training failed):
+        // this node's state can no longer be trusted until it reloads.
+        this.broken = err as Error;
+        throw err;
+      }
+      outcome.commit?.();
+      sessionChanges.commit();
+      this.digest = digest;
+      this.applied = index;
+      this.rememberDigest();
+    });
+    if (outcome.droppedUid !== undefined) this.scheduleCleanup(outcome.droppedUid);
+    return outcome.result;
+  }
+
+  private rememberDigest(): void {
+    this.digests.set(this.applied, toHex(this.digest));
+    if (this.digests.size > DIGEST_HISTORY) {
+      const oldest = this.digests.keys().next().value;
+      if (oldest !== undefined) this.digests.delete(oldest);
     }
   }
 
@@ -523,11 +731,13 @@ export class VectorStateMachine {
     return {
       result: { ok: true, upserted: points.length },
       ops,
+      // Add before remove: FAISS checks every vector before adding any, so if it
+      // refuses the batch the index is exactly as it was.
       prepare: async () => {
-        await col.index.remove(toBigLabels(oldLabels));
         await col.index.add(vectors, newLabels);
-        await this.maybeReload(col, record);
+        await col.index.remove(toBigLabels(oldLabels));
       },
+      afterWrite: () => this.maybeReload(col, record),
       commit: () => {
         for (const old of oldLabels) col.points.delete(old);
         for (const f of fresh) {
@@ -569,10 +779,8 @@ export class VectorStateMachine {
     return {
       result: { ok: true, deleted: gone.length },
       ops,
-      prepare: async () => {
-        await col.index.remove(toBigLabels(gone.map((g) => g.label)));
-        await this.maybeReload(col, col.record);
-      },
+      prepare: () => col.index.remove(toBigLabels(gone.map((g) => g.label))),
+      afterWrite: () => this.maybeReload(col, col.record),
       commit: () => {
         for (const g of gone) {
           col.idToLabel.delete(g.id);
@@ -582,32 +790,70 @@ export class VectorStateMachine {
     };
   }
 
-  private async readSession(clientId: string): Promise<SessionRecord | undefined> {
-    const bytes = await this.db.get(sessionKey(clientId));
-    return bytes === undefined ? undefined : parseJson<SessionRecord>(bytes);
-  }
-
   // ---------------------------------------------------------------- loading
 
-  /** Reads every stored point of a collection and builds its maps and index. */
-  private async loadCollection(record: CollectionRecord): Promise<CollectionState> {
+  /**
+   * Reads every stored point of a collection and builds its maps and index. Each
+   * record's checksum is verified as it is read, and the label → id map is
+   * checked against the points (a pair of records that must agree).
+   */
+  private async loadCollection(
+    record: CollectionRecord,
+    progress: LoadProgress,
+    onProgress: ((progress: LoadProgress) => void) | undefined,
+  ): Promise<CollectionState> {
     const index = CollectionIndex.create(record.dimension, record.metric, record.indexSpec);
     const idToLabel = new Map<string, number>();
     const points = new Map<number, LivePoint>();
     const chunks: Float32Array[] = [];
     const labels: number[] = [];
-    for await (const [key, value] of this.db.iterator(pointRange(record.uid))) {
+    for await (const [key, value] of this.db.entries(pointRange(record.uid))) {
       const id = idOfPointKey(key);
-      const p = decodePointValue(value, record.dimension);
+      const p = this.decodePoint(key, value, record.dimension);
       idToLabel.set(id, p.label);
       points.set(p.label, { id, metadata: deepFreeze(JSON.parse(p.metadataJson) as Metadata) });
       chunks.push(p.vector);
       labels.push(p.label);
+      if (++progress.pointsLoaded % PROGRESS_EVERY_POINTS === 0)
+        onProgress?.({ ...progress, collection: record.name });
+    }
+    let labelRecords = 0;
+    for await (const [key, value] of this.db.entries(labelRange(record.uid))) {
+      labelRecords++;
+      const label = readU64be(key, 9);
+      const id = utf8Decode(value);
+      if (idToLabel.get(id) !== label) {
+        throw new StateCorruptionError(
+          this.db.location,
+          describeKey(key),
+          `maps label ${label} to id ${JSON.stringify(id)}, whose point record ${idToLabel.has(id) ? `has label ${idToLabel.get(id)}` : 'is missing'}`,
+        );
+      }
+    }
+    if (labelRecords !== idToLabel.size) {
+      throw new StateCorruptionError(
+        this.db.location,
+        `(collection ${JSON.stringify(record.name)})`,
+        `has ${idToLabel.size} point records but ${labelRecords} label records`,
+      );
     }
     const vectors = new Float32Array(labels.length * record.dimension);
     chunks.forEach((v, i) => vectors.set(v, i * record.dimension));
     await index.load(vectors, toBigLabels(labels));
     return { record, idToLabel, points, index };
+  }
+
+  /** A point record, decoded; a record of the wrong shape is corruption, named by its key. */
+  private decodePoint(key: Uint8Array, value: Uint8Array, dimension: number) {
+    try {
+      return decodePointValue(value, dimension);
+    } catch (err) {
+      throw new StateCorruptionError(
+        this.db.location,
+        describeKey(key),
+        `does not decode: ${(err as Error).message}`,
+      );
+    }
   }
 
   /**
@@ -627,8 +873,8 @@ export class VectorStateMachine {
   ): Promise<{ vectors: Float32Array; labels: BigInt64Array }> {
     const chunks: Float32Array[] = [];
     const labels: number[] = [];
-    for await (const value of this.db.values(pointRange(record.uid))) {
-      const p = decodePointValue(value, record.dimension);
+    for await (const [key, value] of this.db.entries(pointRange(record.uid))) {
+      const p = this.decodePoint(key, value, record.dimension);
       chunks.push(p.vector);
       labels.push(p.label);
     }
@@ -643,7 +889,7 @@ export class VectorStateMachine {
       try {
         await this.db.clear(pointRange(uid));
         await this.db.clear(labelRange(uid));
-        await this.db.del(droppedKey(uid));
+        await this.db.batch([{ type: 'del', key: droppedKey(uid) }], false);
       } catch {
         // Left for the next open: the `D` tombstone stays until the clean-up completes.
       }
@@ -669,8 +915,10 @@ export class VectorStateMachine {
     let vectors: Array<Float32Array | undefined> = [];
     if (opts.withVector && refs.length > 0) {
       const values = await this.db.getMany(refs.map((r) => pointKey(col.record.uid, r.id)));
-      vectors = values.map((v) =>
-        v === undefined ? undefined : decodePointValue(v, col.record.dimension).vector,
+      vectors = values.map((v, i) =>
+        v === undefined
+          ? undefined
+          : this.decodePoint(pointKey(col.record.uid, refs[i]!.id), v, col.record.dimension).vector,
       );
     }
     return refs.map((r, i) => {
@@ -720,4 +968,37 @@ function matchingLabels(col: CollectionState, predicate: MetadataPredicate): num
   const out: number[] = [];
   for (const [label, point] of col.points) if (predicate(point.metadata)) out.push(label);
   return out;
+}
+
+const toHex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
+
+/**
+ * The next link of the applied-entry digest: SHA-256 over the previous digest,
+ * the entry's index and payload, and the outcome (ok, or the refusal's code).
+ * The outcome is in the chain so that replicas whose states differ, and so
+ * answer the same entry differently, diverge in their digests at that entry.
+ */
+function nextDigest(
+  previous: Uint8Array,
+  index: number,
+  data: Uint8Array,
+  result: ApplyResult,
+): Uint8Array {
+  return createHash('sha256')
+    .update(previous)
+    .update(u64be(index))
+    .update(data)
+    .update(result.ok ? 'ok' : `refused:${result.code}`)
+    .digest();
+}
+
+function sessionOps(changes: SessionChanges): BatchOp[] {
+  const ops: BatchOp[] = changes.evict.map((clientId) => ({
+    type: 'del',
+    key: sessionKey(clientId),
+  }));
+  for (const [clientId, record] of changes.put)
+    ops.push({ type: 'put', key: sessionKey(clientId), value: json(record) });
+  ops.push({ type: 'put', key: sessionClockKey(), value: u64be(changes.clockMs) });
+  return ops;
 }

@@ -440,12 +440,16 @@ describe('VectorStateMachine: points', () => {
     const retry = await sm.apply(3, write);
     expect(first).toEqual({ ok: true, upserted: 1 });
     expect(retry).toEqual(first);
-    // A retry of an older write: acknowledged, not applied.
+    // A retry of an older write: refused with a reason, not applied.
     const older = await sm.apply(
       4,
       upsert('c', [pt('a', [7, 7], { n: 0 })], { clientId: 'client-1', sequence: 3 }),
     );
-    expect(older).toEqual({ ok: true });
+    expect(older).toMatchObject({
+      ok: false,
+      code: 'FAILED_PRECONDITION',
+      message: expect.stringMatching(/sequence 3.*last applied write was sequence 5/),
+    });
     const [a] = await sm.get('c', ['a'], { withVector: true, withMetadata: true });
     expect(a).toEqual({ id: 'a', vector: new Float32Array([1, 1]), metadata: { n: 1 } });
     // Another client with the same sequence is independent.
@@ -461,7 +465,7 @@ describe('VectorStateMachine: points', () => {
     await sm.close();
     const again = await openSm(dir);
     expect(await again.apply(7, bad)).toEqual(failed);
-    expect(await again.apply(8, write)).toEqual({ ok: true });
+    expect(await again.apply(8, write)).toMatchObject({ ok: false, code: 'FAILED_PRECONDITION' });
     expect(await again.count('c')).toBe(2);
     await again.close();
     // "a" got exactly one label (0) and "b" one (1): nothing was applied twice.

@@ -1,7 +1,7 @@
 import type { ApplyResult, Command } from '../../domain.js';
 import { RaftvecError } from '../../errors.js';
 import { limits } from '../../limits.js';
-import { decodeCommand, encodeCommand } from '../../storage/command-codec.js';
+import { encodeCommand } from '../../storage/command-codec.js';
 import { RaftLogStore } from '../../storage/raft-log-store.js';
 import { NotLeaderError, RaftInvariantError } from '../errors.js';
 import { RaftNode } from '../raft-node.js';
@@ -10,8 +10,15 @@ import { PeerTransport } from './peer-transport.js';
 
 /** What the runtime needs from the state machine. */
 export interface ReplicatedStateMachine {
+  /** The index of the last entry applied; entries up to it are never handed over again. */
   readonly appliedIndex: number;
-  apply(index: number, command: Command): Promise<ApplyResult>;
+  /**
+   * Applies the committed entry at `index` (always appliedIndex + 1), given as its
+   * payload (empty for a no-op). Total: whatever the payload holds, it resolves
+   * with the entry's result (a refusal included), the same on every replica.
+   * Rejects only for a local fault (disk, broken invariant): the node then stops.
+   */
+  applyEntry(index: number, data: Uint8Array): Promise<ApplyResult>;
 }
 
 export interface RaftTiming {
@@ -75,6 +82,9 @@ interface PendingRead {
   /** Set once the leader confirmed the read index; waiting for apply to reach it. */
   index?: number;
 }
+
+/** A no-op entry's payload: the empty command. */
+const NOOP_PAYLOAD = new Uint8Array(0);
 
 /** Messages that promise nothing about this node's disk (only a leader sends the first two). */
 const SENDABLE_BEFORE_PERSIST = new Set<Message['type']>([
@@ -396,8 +406,8 @@ export class RaftRuntime {
     for (const entry of entries) {
       this.unappliedEntries--;
       if (entry.index <= stateMachine.appliedIndex) continue; // applied before a restart
-      const command: Command = entry.type === 'noop' ? { kind: 'noop' } : decodeCommand(entry.data);
-      const result = await stateMachine.apply(entry.index, command);
+      const data = entry.type === 'noop' ? NOOP_PAYLOAD : entry.data;
+      const result = await stateMachine.applyEntry(entry.index, data);
       this.settleProposalAt(entry.index, { entry, result });
       this.settleAppliedWaiters(entry.index);
     }

@@ -29,7 +29,10 @@ export class RaftWritePath implements WritePath {
         'UNAVAILABLE',
         'the node is shutting down; the write was not accepted',
       );
-    const outcome = await this.runtime.propose(command, options.deadline);
+    // The leader's clock travels in the entry: the only clock apply may read.
+    const stamped: Command =
+      command.kind === 'noop' ? command : { ...command, leaderTimeMs: Date.now() };
+    const outcome = await this.runtime.propose(stamped, options.deadline);
     if (options.writeConcern === 'all') {
       const lagging = await this.waitUntilAppliedEverywhere(outcome.logIndex, options.deadline);
       if (lagging.length > 0) {

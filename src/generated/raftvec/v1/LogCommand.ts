@@ -9,6 +9,11 @@ import type { Long } from '@grpc/proto-loader';
 export interface LogCommand {
   'clientId'?: (string);
   'sequence'?: (number | string | Long);
+  /**
+   * The leader's wall-clock time (ms since the epoch) when it accepted the write;
+   * 0 when absent. Apply reads no clock but this one (session expiry).
+   */
+  'leaderTimeMs'?: (number | string | Long);
   'createCollection'?: (_raftvec_v1_CreateCollectionCommand | null);
   'dropCollection'?: (_raftvec_v1_DropCollectionCommand | null);
   'upsert'?: (_raftvec_v1_UpsertCommand | null);
@@ -19,6 +24,11 @@ export interface LogCommand {
 export interface LogCommand__Output {
   'clientId': (string);
   'sequence': (number);
+  /**
+   * The leader's wall-clock time (ms since the epoch) when it accepted the write;
+   * 0 when absent. Apply reads no clock but this one (session expiry).
+   */
+  'leaderTimeMs': (number);
   'createCollection'?: (_raftvec_v1_CreateCollectionCommand__Output | null);
   'dropCollection'?: (_raftvec_v1_DropCollectionCommand__Output | null);
   'upsert'?: (_raftvec_v1_UpsertCommand__Output | null);

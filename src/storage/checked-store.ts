@@ -1,0 +1,170 @@
+/**
+ * The state machine's LevelDB, with a checksum on every record: each value is
+ * stored as CRC-32(key ‖ value) followed by the value, so a flipped byte in a
+ * value, a value moved under another key, or a truncated value is caught when the
+ * record is read back (TigerBeetle's pair assertions: checked right before it
+ * goes to disk and right after it comes back). LevelDB's own block checksums
+ * catch damage to its files; this catches what they cannot see (a record that
+ * decodes as a valid but wrong record).
+ *
+ * Every read goes through here; nothing else touches the LevelDB handle.
+ */
+import { crc32 } from 'node:zlib';
+import { Level } from 'level';
+import { RaftvecError } from '../errors.js';
+
+type Bytes = Uint8Array;
+export type CheckedOp = { type: 'put'; key: Bytes; value: Bytes } | { type: 'del'; key: Bytes };
+export interface KeyRange {
+  gt?: Bytes;
+  gte?: Bytes;
+  lt?: Bytes;
+  lte?: Bytes;
+}
+
+/** A record of the state store failed its checksum: the node must not serve from it. */
+export class StateCorruptionError extends RaftvecError {
+  constructor(
+    readonly store: string,
+    readonly key: string,
+    detail: string,
+  ) {
+    super(
+      'INTERNAL',
+      `the state store at ${store} is corrupted: record ${key} ${detail}; the node stops serving from it (restart it to rebuild the state from the Raft log)`,
+    );
+    this.name = 'StateCorruptionError';
+  }
+}
+
+/** A key for messages: its ASCII tag, then printable bytes as text and the rest as hex. */
+export function describeKey(key: Bytes): string {
+  const printable = key.every((b) => b >= 0x20 && b < 0x7f);
+  const text = Buffer.from(key.buffer, key.byteOffset, key.byteLength);
+  return printable ? JSON.stringify(text.toString('latin1')) : `0x${text.toString('hex')}`;
+}
+
+function checksum(key: Bytes, value: Bytes): number {
+  return crc32(value, crc32(key));
+}
+
+export function sealRecord(key: Bytes, value: Bytes): Bytes {
+  const out = new Uint8Array(4 + value.length);
+  new DataView(out.buffer).setUint32(0, checksum(key, value), false);
+  out.set(value, 4);
+  return out;
+}
+
+/** LevelDB reports damage to its own files (block checksums, paranoid recovery) this way. */
+function isLevelCorruption(err: unknown): boolean {
+  const e = err as { code?: unknown; message?: unknown; cause?: { message?: unknown } };
+  const text = `${String(e?.message ?? '')} ${String(e?.cause?.message ?? '')}`;
+  return e?.code === 'LEVEL_CORRUPTION' || /corrupt|checksum mismatch/i.test(text);
+}
+
+export class CheckedStore {
+  private constructor(
+    private readonly db: Level<Bytes, Bytes>,
+    /** Where the store lives, for messages. */
+    readonly location: string,
+  ) {}
+
+  static async open(location: string): Promise<CheckedStore> {
+    const db = new Level<Bytes, Bytes>(location, { keyEncoding: 'view', valueEncoding: 'view' });
+    try {
+      await db.open();
+    } catch (err) {
+      if (isLevelCorruption(err))
+        throw new StateCorruptionError(location, '(LevelDB file)', `is damaged: ${causeOf(err)}`);
+      throw err;
+    }
+    return new CheckedStore(db, location);
+  }
+
+  /** The value under `key`, checked; undefined if absent. */
+  async get(key: Bytes): Promise<Bytes | undefined> {
+    const sealed = await this.guard(key, () => this.db.get(key));
+    return sealed === undefined ? undefined : this.unseal(key, sealed);
+  }
+
+  /**
+   * The raw stored bytes under `key`, seal included, unchecked: only for reading
+   * the layout version, which older layouts stored without a seal.
+   */
+  async getUnchecked(key: Bytes): Promise<Bytes | undefined> {
+    return this.guard(key, () => this.db.get(key));
+  }
+
+  async getMany(keys: Bytes[]): Promise<Array<Bytes | undefined>> {
+    const sealed = await this.guard(keys[0], () => this.db.getMany(keys));
+    return sealed.map((v, i) => (v === undefined ? undefined : this.unseal(keys[i]!, v)));
+  }
+
+  /** Every (key, value) in the range, in key order, each value checked. */
+  async *entries(range: KeyRange): AsyncGenerator<[Bytes, Bytes]> {
+    try {
+      for await (const [key, sealed] of this.db.iterator(range)) {
+        yield [key, this.unseal(key, sealed)];
+      }
+    } catch (err) {
+      if (err instanceof StateCorruptionError || !isLevelCorruption(err)) throw err;
+      throw new StateCorruptionError(this.location, '(range scan)', `is damaged: ${causeOf(err)}`);
+    }
+  }
+
+  /** Just the keys of a range (no value to check). */
+  async *keys(range: KeyRange): AsyncGenerator<Bytes> {
+    yield* this.db.keys(range);
+  }
+
+  /** One atomic batch; every put is sealed, then checked again before it is handed to LevelDB. */
+  async batch(ops: readonly CheckedOp[], sync: boolean): Promise<void> {
+    const sealed = ops.map((op) => {
+      if (op.type === 'del') return op;
+      const value = sealRecord(op.key, op.value);
+      this.unseal(op.key, value);
+      return { type: 'put' as const, key: op.key, value };
+    });
+    await this.db.batch(sealed, { sync });
+  }
+
+  async clear(range: KeyRange): Promise<void> {
+    await this.db.clear(range);
+  }
+
+  async close(): Promise<void> {
+    await this.db.close();
+  }
+
+  private unseal(key: Bytes, sealed: Bytes): Bytes {
+    if (sealed.length < 4)
+      throw new StateCorruptionError(
+        this.location,
+        describeKey(key),
+        `is truncated (${sealed.length} bytes)`,
+      );
+    const value = sealed.subarray(4);
+    const stored = new DataView(sealed.buffer, sealed.byteOffset, 4).getUint32(0, false);
+    if (stored !== checksum(key, value))
+      throw new StateCorruptionError(this.location, describeKey(key), 'fails its checksum');
+    return value;
+  }
+
+  private async guard<T>(key: Bytes | undefined, read: () => Promise<T>): Promise<T> {
+    try {
+      return await read();
+    } catch (err) {
+      if (!isLevelCorruption(err)) throw err;
+      throw new StateCorruptionError(
+        this.location,
+        key === undefined ? '(unknown)' : describeKey(key),
+        `cannot be read: ${causeOf(err)}`,
+      );
+    }
+  }
+}
+
+function causeOf(err: unknown): string {
+  const e = err as { message?: unknown; cause?: { message?: unknown } };
+  return String(e?.cause?.message ?? e?.message ?? err);
+}
