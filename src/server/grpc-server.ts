@@ -1,6 +1,7 @@
 /**
- * The gRPC server of a node: message size limits, the client API, the standard
- * health service (grpc.health.v1) and server reflection (so grpcurl works).
+ * The gRPC server of a node: message size and connection limits, the client API,
+ * the standard health service (grpc.health.v1) and server reflection (so grpcurl
+ * works).
  */
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
@@ -12,12 +13,77 @@ import { protoDir } from '../package-root.js';
 import { loadVectorProto, PROTO_LOADER_OPTIONS, VECTOR_SERVICE_NAME } from '../client/proto.js';
 import type { VectorServiceHandlers } from '../generated/raftvec/v1/VectorService.js';
 import { MalformedRequest } from './vector-service.js';
+import {
+  ConnectionGate,
+  grpcConnectionOptions,
+  resolveConnectionLimits,
+  type ConnectionLimits,
+  type ConnectionStats,
+} from './connection-limits.js';
+import { stderrLogger, type Logger } from './status.js';
 
 export const HEALTH_SERVICE_NAME = 'grpc.health.v1.Health';
 
 export interface GrpcServerParts {
-  server: grpc.Server;
+  server: RaftvecServer;
   health: HealthImplementation;
+}
+
+/**
+ * A grpc.Server that listens through ConnectionGates (see bindServer) rather than
+ * gRPC's own listeners, and whose shutdown closes them too: tryShutdown and
+ * forceShutdown keep their gRPC meaning for everything the node listens on.
+ */
+export class RaftvecServer extends grpc.Server {
+  readonly connectionLimits: ConnectionLimits;
+  readonly #log: Logger;
+  readonly #gates: ConnectionGate[] = [];
+
+  constructor(
+    options: grpc.ServerOptions = {},
+    connectionLimits: Partial<ConnectionLimits> = {},
+    log: Logger = stderrLogger,
+  ) {
+    const resolved = resolveConnectionLimits(connectionLimits);
+    super({ ...options, ...grpcConnectionOptions(resolved) });
+    this.connectionLimits = resolved;
+    this.#log = log;
+  }
+
+  /** A new gate whose admitted connections this server serves (for bindServer). */
+  createGate(): ConnectionGate {
+    const injector = this.createConnectionInjector(grpc.ServerCredentials.createInsecure());
+    const gate = new ConnectionGate(injector, this.connectionLimits, this.#log);
+    this.#gates.push(gate);
+    return gate;
+  }
+
+  /** Connection counts summed over every address this server listens on. */
+  connectionStats(): ConnectionStats {
+    const total: ConnectionStats = { open: 0, refused: 0, handshakeTimeouts: 0, badPrefaces: 0 };
+    for (const gate of this.#gates) {
+      const s = gate.stats();
+      total.open += s.open;
+      total.refused += s.refused;
+      total.handshakeTimeouts += s.handshakeTimeouts;
+      total.badPrefaces += s.badPrefaces;
+    }
+    return total;
+  }
+
+  /** Stops accepting, then gRPC's graceful shutdown; calls back once every socket is closed. */
+  override tryShutdown(callback: (error?: Error) => void): void {
+    const gatesClosed = Promise.all(this.#gates.map((gate) => gate.close()));
+    super.tryShutdown((error) => {
+      if (error) callback(error);
+      else void gatesClosed.then(() => callback());
+    });
+  }
+
+  override forceShutdown(): void {
+    for (const gate of this.#gates) gate.destroy();
+    super.forceShutdown();
+  }
 }
 
 /** Channel options that every raftvec server sets explicitly. */
@@ -36,9 +102,19 @@ export function serverChannelOptions(
  */
 export function createGrpcServer(
   handlers: VectorServiceHandlers,
-  options: { maxMessageBytes?: number } = {},
+  options: {
+    maxMessageBytes?: number;
+    /** Defaults: DEFAULT_CONNECTION_LIMITS. */
+    connectionLimits?: Partial<ConnectionLimits> | undefined;
+    /** Where refused connections are reported (rate-limited). */
+    log?: Logger;
+  } = {},
 ): GrpcServerParts {
-  const server = new grpc.Server(serverChannelOptions(options.maxMessageBytes));
+  const server = new RaftvecServer(
+    serverChannelOptions(options.maxMessageBytes),
+    options.connectionLimits,
+    options.log,
+  );
   const { proto } = loadVectorProto();
   server.addService(tolerantDeserializers(proto.raftvec.v1.VectorService.service), handlers);
 
@@ -97,19 +173,22 @@ export function parseListenAddress(listen: string): { host: string; port: number
 export const formatAddress = (host: string, port: number): string =>
   host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 
-/** Binds (insecure; TLS comes with peer authentication) and resolves the address actually bound. */
-export function bindServer(server: grpc.Server, listen: string): Promise<string> {
+/**
+ * Listens (insecure; TLS comes with peer authentication) through a ConnectionGate,
+ * which enforces the connection limit and the handshake timeout before gRPC sees a
+ * connection, and resolves the address actually bound.
+ */
+export async function bindServer(server: RaftvecServer, listen: string): Promise<string> {
   const { host, port } = parseListenAddress(listen);
-  return new Promise((resolve, reject) => {
-    server.bindAsync(
-      formatAddress(host, port),
-      grpc.ServerCredentials.createInsecure(),
-      (err, boundPort) => {
-        if (err) reject(new Error(`cannot listen on ${formatAddress(host, port)}: ${err.message}`));
-        else resolve(formatAddress(host, boundPort));
-      },
+  try {
+    const boundPort = await server.createGate().listen(host, port);
+    return formatAddress(host, boundPort);
+  } catch (err) {
+    throw new Error(
+      `cannot listen on ${formatAddress(host, port)}: ${err instanceof Error ? err.message : String(err)}`,
+      { cause: err },
     );
-  });
+  }
 }
 
 /** Waits for in-flight calls to finish, up to `graceMs`, then cancels the rest. */
