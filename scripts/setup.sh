@@ -21,6 +21,8 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   npm ci --no-audit --no-fund
 fi
 [ -f native/build/Release/raftvec_faiss.node ] || node native/build.mjs
+# classic-level rebuilt with LevelDB's own checksum checks on (skips itself when current).
+node native/leveldb-checked.mjs
 
 echo "setup: building TypeScript"
 npm run --silent build

@@ -4,13 +4,18 @@
  * `raftvec: CODE: message` with a non-zero exit code.
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import type { Filter, Condition, Metric, Scalar } from '../domain.js';
 import { RaftvecError } from '../errors.js';
 import { RaftvecClient } from '../client/client.js';
 import { RaftvecClientError } from '../client/errors.js';
 import { checkHealth } from '../client/health.js';
-import { ClusterStatusClient } from '../client/cluster-status.js';
+import {
+  ClusterStatusClient,
+  digestMismatches,
+  type DigestSample,
+  type NodeStatus,
+} from '../client/cluster-status.js';
 import { resolve as resolvePath } from 'node:path';
 import { printStatusTable } from './status-table.js';
 import { parsePeers } from './peers.js';
@@ -36,6 +41,37 @@ function positiveInt(name: string, max = Number.MAX_SAFE_INTEGER) {
       );
     return n;
   };
+}
+
+/**
+ * Reads `serve --cluster-secret-file`: the whole file is the secret, less the
+ * trailing newline an editor or `echo` adds (otherwise nodes given the secret by
+ * file and by environment would disagree). An empty secret would authenticate
+ * nothing, so it is refused. A file others can read is only warned about: Kubernetes
+ * mounts Secret volumes 0644 unless told otherwise.
+ */
+function readClusterSecretFile(path: string): string {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new UsageError(
+      `--cluster-secret-file ${path}: cannot read it (${err instanceof Error ? err.message : String(err)})`,
+    );
+  }
+  const secret = text.replace(/(\r?\n)+$/, '');
+  if (secret === '') {
+    throw new UsageError(
+      `--cluster-secret-file ${path} is empty: write the cluster secret into it (one line, mode 600)`,
+    );
+  }
+  const mode = statSync(path).mode & 0o777;
+  if ((mode & 0o077) !== 0) {
+    process.stderr.write(
+      `raftvec: warning: --cluster-secret-file ${path} is readable by others (mode ${mode.toString(8)}); chmod 600 it\n`,
+    );
+  }
+  return secret;
 }
 
 function parseVector(value: string): number[] {
@@ -164,8 +200,12 @@ function buildProgram(): Command {
       'every member as ID=HOST:PORT, comma-separated, this node included (e.g. n1=10.0.0.1:7000,n2=...)',
     )
     .option(
+      '--cluster-secret-file <path>',
+      'file holding the cluster secret (preferred: unlike --cluster-secret it is not visible in ps; chmod 600 it)',
+    )
+    .option(
       '--cluster-secret <secret>',
-      'shared secret that peers present to each other (default: env RAFTVEC_CLUSTER_SECRET)',
+      'shared secret from which peers derive their keys (default: env RAFTVEC_CLUSTER_SECRET); visible in ps, prefer --cluster-secret-file',
     )
     .option(
       '--heartbeat-ms <ms>',
@@ -178,6 +218,12 @@ function buildProgram(): Command {
       'silence after which a follower campaigns (randomized up to twice this)',
       positiveInt('--election-timeout-ms', 600_000),
       500,
+    )
+    .option(
+      '--max-connections <n>',
+      'open connections at once, clients and peers together; more are closed on arrival',
+      positiveInt('--max-connections', 1_000_000),
+      1024,
     )
     .addHelpText(
       'after',
@@ -192,15 +238,23 @@ function buildProgram(): Command {
         id: string;
         peers?: string;
         clusterSecret?: string;
+        clusterSecretFile?: string;
         heartbeatMs: number;
         electionTimeoutMs: number;
+        maxConnections: number;
       }) => {
         const { startNode } = await import('../server/node.js');
         const peers = opts.peers === undefined ? undefined : parsePeers(opts.peers, opts.id);
         if (opts.electionTimeoutMs <= opts.heartbeatMs) {
           throw new UsageError('--election-timeout-ms must be larger than --heartbeat-ms');
         }
-        const clusterSecret = opts.clusterSecret ?? process.env['RAFTVEC_CLUSTER_SECRET'];
+        if (opts.clusterSecret !== undefined && opts.clusterSecretFile !== undefined) {
+          throw new UsageError('give either --cluster-secret or --cluster-secret-file, not both');
+        }
+        const clusterSecret =
+          opts.clusterSecretFile !== undefined
+            ? readClusterSecretFile(opts.clusterSecretFile)
+            : (opts.clusterSecret ?? process.env['RAFTVEC_CLUSTER_SECRET']);
         let node: Awaited<ReturnType<typeof startNode>>;
         try {
           node = await startNode({
@@ -214,6 +268,7 @@ function buildProgram(): Command {
               heartbeatTick: 1,
               electionTick: Math.max(2, Math.round(opts.electionTimeoutMs / opts.heartbeatMs)),
             },
+            connectionLimits: { maxConnections: opts.maxConnections },
             onFatal: () => {
               process.stderr.write(
                 'raftvec: fatal error; exiting so a supervisor can restart the node\n',
@@ -286,11 +341,17 @@ function buildProgram(): Command {
         ...nodes.map((n) => ('commitIndex' in n ? n.commitIndex : 0)),
       );
       const rows = nodes.map((n) =>
-        'appliedIndex' in n ? { ...n, lag: leaderCommit - n.appliedIndex } : n,
+        'appliedIndex' in n && n.phase === 'running'
+          ? { ...n, lag: leaderCommit - n.appliedIndex }
+          : n,
       );
-      if (opts.json) printJson({ nodes: rows });
-      else printStatusTable(rows);
-      if (nodes.some((n) => n.health !== 'SERVING')) process.exitCode = 1;
+      const divergence = await compareDigests(rows, Math.min(g.timeout, 5_000));
+      if (opts.json) printJson({ nodes: rows, divergence });
+      else {
+        printStatusTable(rows);
+        for (const line of divergence) process.stderr.write(`raftvec: ERROR: ${line}\n`);
+      }
+      if (nodes.some((n) => n.health !== 'SERVING') || divergence.length > 0) process.exitCode = 1;
     });
 
   const cluster = program
@@ -606,4 +667,44 @@ export async function run(argv: readonly string[]): Promise<number> {
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
     return reportError(err);
   }
+}
+
+/**
+ * Compares the replicas' applied-entry digests: at each node's own applied index,
+ * and at the lowest applied index among them (asked again of every node, which
+ * remembers its recent digests), so that nodes applying at different speeds are
+ * still compared. Returns the divergences found.
+ */
+async function compareDigests(
+  nodes: ReadonlyArray<Partial<NodeStatus> & { address: string }>,
+  timeoutMs: number,
+): Promise<string[]> {
+  const running = nodes.filter((n) => n.phase === 'running' && n.appliedDigest);
+  const samples: DigestSample[] = running.map((n) => ({
+    id: n.id ?? n.address,
+    index: Number(n.appliedDigest!.index),
+    digest: n.appliedDigest!.digest,
+  }));
+  const lowest = Math.min(...samples.map((s) => s.index));
+  if (samples.length > 1 && samples.some((s) => s.index !== lowest) && lowest > 0) {
+    await Promise.all(
+      running.map(async (n) => {
+        const client = new ClusterStatusClient(n.address);
+        try {
+          const again = await client.status(timeoutMs, lowest);
+          if (again.digestAt)
+            samples.push({
+              id: n.id ?? n.address,
+              index: Number(again.digestAt.index),
+              digest: again.digestAt.digest,
+            });
+        } catch {
+          // Unreachable now: compared at its own applied index only.
+        } finally {
+          client.close();
+        }
+      }),
+    );
+  }
+  return digestMismatches(samples);
 }

@@ -9,23 +9,44 @@ export interface StatusRow {
   appliedIndex?: number;
   lag?: number;
   error?: string;
+  phase?: string;
+  loading?: {
+    collectionsTotal: number;
+    collectionsLoaded: number;
+    collection: string;
+    pointsLoaded: number | string;
+  } | null;
+  appliedDigest?: { digest: string } | null;
+}
+
+/** The first hex digits of a node's applied-entry digest: enough to see two replicas differ. */
+const shortDigest = (r: StatusRow): string => r.appliedDigest?.digest.slice(0, 12) ?? '';
+
+function loadingText(r: StatusRow): string {
+  const l = r.loading;
+  if (!l) return 'loading';
+  const where = l.collection ? ` ${l.collection}` : '';
+  return `loading${where} (${l.collectionsLoaded}/${l.collectionsTotal} collections, ${l.pointsLoaded} points)`;
 }
 
 export function printStatusTable(rows: readonly StatusRow[], indent = ''): void {
-  const header = ['id', 'address', 'role', 'term', 'commit', 'applied', 'lag', 'health'];
+  const header = ['id', 'address', 'role', 'term', 'commit', 'applied', 'lag', 'digest', 'health'];
   const lines = rows.map((r) =>
     r.role === undefined
-      ? ['-', r.address, 'unreachable', '', '', '', '', r.error ?? '']
-      : [
-          r.id ?? '',
-          r.address,
-          r.role,
-          String(r.term ?? ''),
-          String(r.commitIndex ?? ''),
-          String(r.appliedIndex ?? ''),
-          String(r.lag ?? ''),
-          r.health ?? '',
-        ],
+      ? ['-', r.address, 'unreachable', '', '', '', '', '', r.error ?? '']
+      : r.phase === 'loading'
+        ? [r.id ?? '', r.address, loadingText(r), '', '', '', '', '', r.health ?? '']
+        : [
+            r.id ?? '',
+            r.address,
+            r.role,
+            String(r.term ?? ''),
+            String(r.commitIndex ?? ''),
+            String(r.appliedIndex ?? ''),
+            String(r.lag ?? ''),
+            shortDigest(r),
+            r.health ?? '',
+          ],
   );
   // Leave out the health column when no row has one (the demo reads Raft status only).
   const columns = rows.some((r) => r.health !== undefined || r.error !== undefined)

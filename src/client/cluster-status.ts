@@ -30,7 +30,11 @@ export class ClusterStatusClient {
     this.client = new Client(address, grpc.credentials.createInsecure());
   }
 
-  status(deadlineMs = 2_000): Promise<NodeStatus> {
+  /**
+   * The node's status; with `digestAtIndex`, also its applied-entry digest at that
+   * index if it still remembers it (`digestAt`).
+   */
+  status(deadlineMs = 2_000, digestAtIndex = 0): Promise<NodeStatus> {
     return new Promise((resolve, reject) => {
       const method = clusterServiceDefinition()['Status'];
       if (method === undefined) throw new Error('cluster.proto defines no Status method');
@@ -38,7 +42,7 @@ export class ClusterStatusClient {
         method.path,
         method.requestSerialize,
         method.responseDeserialize as (b: Buffer) => NodeStatus,
-        {},
+        { digestAtIndex },
         { deadline: Date.now() + deadlineMs },
         (error, value) =>
           error || value === undefined
@@ -51,4 +55,34 @@ export class ClusterStatusClient {
   close(): void {
     this.client.close();
   }
+}
+
+/** A node's digest at a log index, as `raftvec status` compares them. */
+export interface DigestSample {
+  id: string;
+  index: number;
+  digest: string;
+}
+
+/**
+ * Replicas that report different digests at the same applied index have diverged:
+ * they applied different entries, or the same entries with different outcomes.
+ * Returns one message per disagreeing index (empty when all agree).
+ */
+export function digestMismatches(samples: readonly DigestSample[]): string[] {
+  const byIndex = new Map<number, DigestSample[]>();
+  for (const s of samples) {
+    if (s.index === 0 || s.digest === '') continue;
+    byIndex.set(s.index, [...(byIndex.get(s.index) ?? []), s]);
+  }
+  const out: string[] = [];
+  for (const [index, group] of byIndex) {
+    const distinct = new Set(group.map((s) => s.digest));
+    if (distinct.size > 1) {
+      out.push(
+        `replicas diverged at applied index ${index}: ${group.map((s) => `${s.id} has ${s.digest.slice(0, 16)}`).join(', ')}`,
+      );
+    }
+  }
+  return out;
 }

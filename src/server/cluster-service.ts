@@ -1,17 +1,48 @@
 /**
- * ClusterService: a node's Raft role, term, commit and applied index, and (on the
- * leader) every member's replication progress. Open to clients, like etcd's
- * endpoint status: it reveals no data.
+ * ClusterService: a node's Raft role, term, commit and applied index, (on the
+ * leader) every member's replication progress, the digest of what it applied,
+ * and while it starts, how far it has come loading its state. Open to clients,
+ * like etcd's endpoint status: it reveals no data.
  */
 import type * as grpc from '@grpc/grpc-js';
 import type { NodeStatus } from '../generated/raftvec/v1/NodeStatus.js';
+import type { StatusRequest__Output } from '../generated/raftvec/v1/StatusRequest.js';
 import type { RaftRuntime } from '../raft/runtime/raft-runtime.js';
+import type { LoadProgress, VectorStateMachine } from '../storage/state-machine.js';
 
-export function clusterStatusOf(runtime: RaftRuntime, selfAddress: string): NodeStatus {
+/** What a node's status is read from; the parts are absent until the node has loaded them. */
+export interface StatusSource {
+  id: string;
+  address: () => string;
+  runtime: () => RaftRuntime | undefined;
+  stateMachine: () => VectorStateMachine | undefined;
+  loading: () => LoadProgress;
+}
+
+export function clusterStatusOf(source: StatusSource, digestAtIndex = 0): NodeStatus {
+  const runtime = source.runtime();
+  const stateMachine = source.stateMachine();
+  const progress = source.loading();
+  const loading = {
+    collectionsTotal: progress.collectionsTotal,
+    collectionsLoaded: progress.collectionsLoaded,
+    collection: progress.collection ?? '',
+    pointsLoaded: progress.pointsLoaded,
+  };
+  if (runtime === undefined || stateMachine === undefined) {
+    return {
+      id: source.id,
+      address: source.address(),
+      role: 'follower',
+      phase: 'loading',
+      loading,
+    };
+  }
   const status = runtime.status();
+  const digestAt = digestAtIndex > 0 ? stateMachine.digestAt(digestAtIndex) : undefined;
   return {
     id: status.id,
-    address: selfAddress,
+    address: source.address(),
     role: status.role,
     term: status.term,
     leaderId: status.leaderId ?? '',
@@ -25,15 +56,17 @@ export function clusterStatusOf(runtime: RaftRuntime, selfAddress: string): Node
       nextIndex: p.next,
       state: p.state,
     })),
+    phase: 'running',
+    loading,
+    appliedDigest: stateMachine.appliedDigest,
+    ...(digestAt !== undefined && { digestAt: { index: digestAtIndex, digest: digestAt } }),
   };
 }
 
-export function clusterServiceHandlers(
-  runtime: RaftRuntime,
-  selfAddress: () => string,
-): grpc.UntypedServiceImplementation {
-  const status: grpc.handleUnaryCall<unknown, NodeStatus> = (_call, callback) => {
-    callback(null, clusterStatusOf(runtime, selfAddress()));
+export function clusterServiceHandlers(source: StatusSource): grpc.UntypedServiceImplementation {
+  const status: grpc.handleUnaryCall<StatusRequest__Output, NodeStatus> = (call, callback) => {
+    const at = Number(call.request?.digestAtIndex ?? 0);
+    callback(null, clusterStatusOf(source, Number.isSafeInteger(at) && at > 0 ? at : 0));
   };
   return { Status: status };
 }

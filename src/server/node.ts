@@ -6,11 +6,21 @@
  * same Raft log, so the single-node and clustered forms behave alike.
  */
 import { randomBytes } from 'node:crypto';
+import { rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { HealthImplementation } from 'grpc-health-check';
+import { Metadata, status as grpcStatus } from '@grpc/grpc-js';
 import type * as grpc from '@grpc/grpc-js';
-import { VectorStateMachine } from '../storage/state-machine.js';
-import { VECTOR_SERVICE_NAME } from '../client/proto.js';
+import { RaftvecError } from '../errors.js';
+import { StateCorruptionError, levelChecksumsVerified } from '../storage/checked-store.js';
+import { RaftLogStore } from '../storage/raft-log-store.js';
+import {
+  StateFormatError,
+  VectorStateMachine,
+  type LoadProgress,
+} from '../storage/state-machine.js';
+import { VECTOR_SERVICE_NAME, loadVectorProto } from '../client/proto.js';
+import type { VectorServiceHandlers } from '../generated/raftvec/v1/VectorService.js';
 import { clusterServiceDefinition } from '../client/cluster-status.js';
 import { RaftRuntime, type RaftTiming } from '../raft/runtime/raft-runtime.js';
 import { RaftWritePath } from '../raft/runtime/raft-write-path.js';
@@ -20,6 +30,7 @@ import { VectorService } from './vector-service.js';
 import { clusterServiceHandlers } from './cluster-service.js';
 import { bindServer, createGrpcServer, shutdownServer } from './grpc-server.js';
 import { stderrLogger, type Logger } from './status.js';
+import type { ConnectionLimits } from './connection-limits.js';
 
 export interface NodeOptions {
   /** HOST:PORT to listen on; port 0 picks a free port (see `address`). */
@@ -45,6 +56,13 @@ export interface NodeOptions {
   defaultWriteTimeoutMs?: number;
   /** How long stop() lets in-flight calls finish before cancelling them. Default 10 s. */
   shutdownGraceMs?: number;
+  /**
+   * Called as the node loads its state at start (it is bound and answers NOT_SERVING
+   * meanwhile); loading waits for a returned promise.
+   */
+  onLoadProgress?: (progress: LoadProgress) => void | Promise<void>;
+  /** Connection count, handshake, idle, keepalive and stream limits (DEFAULT_CONNECTION_LIMITS). */
+  connectionLimits?: Partial<ConnectionLimits>;
   log?: Logger;
   /** Called when the node can no longer be trusted (disk error, broken invariant). */
   onFatal?: (error: unknown) => void;
@@ -78,21 +96,67 @@ export async function startNode(options: NodeOptions): Promise<NodeHandle> {
     );
   }
   const clusterSecret = options.clusterSecret || randomBytes(16).toString('hex');
-  // Applied state is synced too: after a power loss LevelDB may keep a later batch and
-  // lose an earlier one, and an applied index ahead of its effects would diverge silently.
-  const stateMachine = await VectorStateMachine.open(join(options.dataDir, 'state'), {
-    sync: true,
-  });
+  if (!levelChecksumsVerified()) {
+    log(
+      'warning: LevelDB checksum checks are off (the prebuilt classic-level binding is in use); run `node native/leveldb-checked.mjs` to turn them on',
+    );
+  }
+
+  // Bind first, so that a node loading a large state answers health (NOT_SERVING) and
+  // status (its loading progress) instead of refusing connections until it is ready.
+  let stateMachine: VectorStateMachine | undefined;
   let runtime: RaftRuntime | undefined;
   let writePath: WritePath | undefined;
-  let server: grpc.Server | undefined;
+  let live: VectorServiceHandlers | undefined;
+  let progress: LoadProgress = { collectionsTotal: 0, collectionsLoaded: 0, pointsLoaded: 0 };
+  let address = options.listen;
+  const parts = createGrpcServer(
+    handlersOnceLoaded(
+      () => live,
+      () => loadingError(id, progress),
+    ),
+    { connectionLimits: options.connectionLimits, log },
+  );
+  const { health, server } = parts;
+  const peerServer = raftPeerServer({
+    selfId: id,
+    clusterSecret,
+    // Messages that arrive while the node loads are dropped; Raft re-sends them.
+    deliver: (m) => runtime?.deliver(m),
+    log: (line) => log(line),
+  });
+  server.addService(raftPeerServiceDefinition(), peerServer.handlers);
+  server.addService(
+    clusterServiceDefinition(),
+    clusterServiceHandlers({
+      id,
+      address: () => address,
+      runtime: () => runtime,
+      stateMachine: () => stateMachine,
+      loading: () => progress,
+    }),
+  );
   try {
+    address = await bindServer(server, options.listen);
+    if (options.announce ?? true) process.stdout.write(`${LISTENING_PREFIX}${address}\n`);
+    const port = Number(address.slice(address.lastIndexOf(':') + 1));
+
+    const loadStarted = Date.now();
+    const sm = await openStateMachine(options.dataDir, log, (p) => {
+      progress = p;
+      return options.onLoadProgress?.(p);
+    });
+    if (progress.collectionsTotal > 0)
+      log(
+        `${id}: loaded ${progress.pointsLoaded} points in ${progress.collectionsTotal} collections in ${Date.now() - loadStarted} ms`,
+      );
+    stateMachine = sm;
     const raft = await RaftRuntime.open({
       id,
       peers,
       dataDir: join(options.dataDir, 'raft'),
       clusterSecret,
-      stateMachine,
+      stateMachine: sm,
       log: (line) => log(line),
       ...(options.raftTiming && { timing: options.raftTiming }),
       ...(options.maxPendingWrites !== undefined && {
@@ -103,31 +167,15 @@ export async function startNode(options: NodeOptions): Promise<NodeHandle> {
     runtime = raft;
     const wp = new RaftWritePath(raft);
     writePath = wp;
-    const service = new VectorService(stateMachine, wp, {
+    const service = new VectorService(sm, wp, {
       log,
       readBarrier: (deadline) => raft.readBarrier(deadline),
       ...(options.defaultWriteTimeoutMs !== undefined && {
         defaultWriteTimeoutMs: options.defaultWriteTimeoutMs,
       }),
     });
-    const parts = createGrpcServer(service.handlers());
-    server = parts.server;
-    const { health } = parts;
-    let address = options.listen;
+    live = service.handlers();
     let stopping: Promise<void> | undefined;
-    const peerServer = raftPeerServer({
-      selfId: id,
-      clusterSecret,
-      deliver: (m) => raft.deliver(m),
-      log: (line) => log(line),
-    });
-    parts.server.addService(raftPeerServiceDefinition(), peerServer.handlers);
-    parts.server.addService(
-      clusterServiceDefinition(),
-      clusterServiceHandlers(raft, () => address),
-    );
-    address = await bindServer(parts.server, options.listen);
-    const port = Number(address.slice(address.lastIndexOf(':') + 1));
     // SERVING once the node has joined a cluster with a leader; until then it could
     // only turn every call away.
     void raft.leaderKnown().then(() => {
@@ -136,13 +184,12 @@ export async function startNode(options: NodeOptions): Promise<NodeHandle> {
       health.setStatus(VECTOR_SERVICE_NAME, 'SERVING');
     });
 
-    const grpcServer = parts.server;
-    const handle: NodeHandle = {
+    return {
       address,
       port,
-      server: grpcServer,
+      server,
       health,
-      stateMachine,
+      stateMachine: sm,
       runtime: raft,
       writePath: wp,
       stop() {
@@ -151,24 +198,93 @@ export async function startNode(options: NodeOptions): Promise<NodeHandle> {
           health.setStatus(VECTOR_SERVICE_NAME, 'NOT_SERVING');
           // New calls are refused from here; calls in progress may still need Raft
           // (a write waiting to commit), so peers keep talking until they finish.
-          const shutdown = shutdownServer(grpcServer, options.shutdownGraceMs ?? 10_000);
+          const shutdown = shutdownServer(server, options.shutdownGraceMs ?? 10_000);
           await service.drain(options.shutdownGraceMs ?? 10_000);
           await wp.close();
           await raft.close();
           peerServer.disconnectAll();
           await shutdown;
-          await stateMachine.close();
+          await sm.close();
         })();
         return stopping;
       },
     };
-    if (options.announce ?? true) process.stdout.write(`${LISTENING_PREFIX}${address}\n`);
-    return handle;
   } catch (err) {
-    server?.forceShutdown();
+    server.forceShutdown();
     await writePath?.close().catch(() => undefined);
     await runtime?.close().catch(() => undefined);
-    await stateMachine.close().catch(() => undefined);
+    await stateMachine?.close().catch(() => undefined);
     throw err;
   }
+}
+
+/**
+ * Opens the state machine in `<dataDir>/state`. A store that fails its checks
+ * (a record's checksum, LevelDB's own, or another layout version) is rebuilt from
+ * the Raft log when the log provably holds every entry from index 1 (the log is
+ * checksummed too, and only committed entries are applied from it): the damaged
+ * store is kept aside as `state.damaged-<time>` and the node says so. Otherwise
+ * the node refuses to start, naming the store and the record.
+ */
+async function openStateMachine(
+  dataDir: string,
+  log: Logger,
+  onProgress: (progress: LoadProgress) => void | Promise<void>,
+): Promise<VectorStateMachine> {
+  const stateDir = join(dataDir, 'state');
+  // Applied state is synced too: after a power loss LevelDB may keep a later batch and
+  // lose an earlier one, and an applied index ahead of its effects would diverge silently.
+  const open = () => VectorStateMachine.open(stateDir, { sync: true, onProgress });
+  try {
+    return await open();
+  } catch (err) {
+    if (!(err instanceof StateCorruptionError || err instanceof StateFormatError)) throw err;
+    const first = await RaftLogStore.firstIndex(join(dataDir, 'raft'));
+    if (first !== undefined && first > 1) {
+      throw new RaftvecError(
+        'INTERNAL',
+        `${err.message}. The Raft log starts at entry ${first}, so the state cannot be rebuilt from it: restore this node's data directory, or remove it and let the node catch up from the cluster`,
+      );
+    }
+    const aside = `${stateDir}.damaged-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+    await rename(stateDir, aside);
+    log(
+      `${err.message}\nThe damaged state store was moved to ${aside}; rebuilding the state from the Raft log (every entry from index 1 is there).`,
+    );
+    return await open();
+  }
+}
+
+function loadingError(id: string, p: LoadProgress): grpc.ServiceError {
+  const where =
+    p.collection === undefined
+      ? `${p.collectionsLoaded} of ${p.collectionsTotal} collections`
+      : `collection ${JSON.stringify(p.collection)}, ${p.collectionsLoaded + 1} of ${p.collectionsTotal}`;
+  const error = new Error(
+    `node ${id} is starting: loading its state (${where}, ${p.pointsLoaded} points so far); retry shortly or ask another node`,
+  ) as grpc.ServiceError;
+  error.code = grpcStatus.UNAVAILABLE;
+  error.details = error.message;
+  error.metadata = new Metadata();
+  return error;
+}
+
+/**
+ * The VectorService's handlers before the node has loaded: each call is answered
+ * UNAVAILABLE with the loading progress, then handed to the real handler once there.
+ */
+function handlersOnceLoaded(
+  live: () => VectorServiceHandlers | undefined,
+  notYet: () => grpc.ServiceError,
+): VectorServiceHandlers {
+  const out: Record<string, grpc.handleUnaryCall<unknown, unknown>> = {};
+  for (const name of Object.keys(loadVectorProto().proto.raftvec.v1.VectorService.service)) {
+    out[name] = (call, callback) => {
+      const handlers = live() as Record<string, grpc.handleUnaryCall<unknown, unknown>> | undefined;
+      const handler = handlers?.[name];
+      if (handler === undefined) callback(notYet());
+      else handler(call, callback);
+    };
+  }
+  return out as unknown as VectorServiceHandlers;
 }

@@ -9,6 +9,9 @@
  *
  * Every read goes through here; nothing else touches the LevelDB handle.
  */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { Level } from 'level';
 import { RaftvecError } from '../errors.js';
@@ -20,6 +23,21 @@ export interface KeyRange {
   gte?: Bytes;
   lt?: Bytes;
   lte?: Bytes;
+}
+
+/**
+ * Whether LevelDB checks its own checksums here (paranoid recovery, verified
+ * reads): true when classic-level runs the binding that
+ * native/leveldb-checked.mjs built, false with the prebuilt one (which skips a
+ * damaged log block silently). The node warns at start when it is false.
+ */
+export function levelChecksumsVerified(): boolean {
+  const packageDir = dirname(createRequire(import.meta.url).resolve('classic-level/package.json'));
+  const release = join(packageDir, 'build', 'Release');
+  return (
+    existsSync(join(release, 'classic_level.node')) &&
+    existsSync(join(release, 'raftvec-checked.json'))
+  );
 }
 
 /** A record of the state store failed its checksum: the node must not serve from it. */

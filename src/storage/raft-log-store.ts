@@ -119,6 +119,26 @@ export class RaftLogStore {
     };
   }
 
+  /**
+   * The index of the first entry stored in the log at `dir`, or undefined when it
+   * holds none (or does not exist). Cheap: reads one key.
+   */
+  static async firstIndex(dir: string): Promise<number | undefined> {
+    const db = new Level<Buffer, Buffer>(dir, { keyEncoding: 'buffer', valueEncoding: 'buffer' });
+    await db.open();
+    try {
+      for await (const key of db.keys({
+        gt: entryKey(0),
+        lte: entryKey(Number.MAX_SAFE_INTEGER),
+        limit: 1,
+      }))
+        return Number(key.readBigUInt64BE(1));
+      return undefined;
+    } finally {
+      await db.close();
+    }
+  }
+
   private static async readHardState(db: Level<Buffer, Buffer>): Promise<HardStateRecord> {
     const sealed = await db.get(HARD_STATE_KEY);
     if (sealed === undefined) return { term: 0, vote: null, commit: 0 };

@@ -209,8 +209,11 @@ export interface OpenOptions {
   sync?: boolean;
   /** Bounds of the client session table (see session-table.ts). */
   sessions?: Partial<SessionLimits>;
-  /** Called as loading goes on (every few thousand points, and per collection). */
-  onProgress?: (progress: LoadProgress) => void;
+  /**
+   * Called as loading goes on (per collection, and every few thousand points).
+   * Loading waits for a returned promise, so a caller can hold it at a known point.
+   */
+  onProgress?: (progress: LoadProgress) => void | Promise<void>;
 }
 
 /** The stored layout is not one this build reads: the state must be rebuilt (from the Raft log). */
@@ -320,14 +323,14 @@ export class VectorStateMachine {
         pointsLoaded: 0,
       };
       for (const record of collectionRecords) {
-        options.onProgress?.({ ...progress, collection: record.name });
+        await options.onProgress?.({ ...progress, collection: record.name });
         sm.collections.set(
           record.name,
           await sm.loadCollection(record, progress, options.onProgress),
         );
         progress.collectionsLoaded++;
       }
-      options.onProgress?.({ ...progress });
+      await options.onProgress?.({ ...progress });
       for await (const key of db.keys(droppedRange())) sm.scheduleCleanup(uidOfDroppedKey(key));
       return sm;
     } catch (err) {
@@ -800,7 +803,7 @@ export class VectorStateMachine {
   private async loadCollection(
     record: CollectionRecord,
     progress: LoadProgress,
-    onProgress: ((progress: LoadProgress) => void) | undefined,
+    onProgress: OpenOptions['onProgress'],
   ): Promise<CollectionState> {
     const index = CollectionIndex.create(record.dimension, record.metric, record.indexSpec);
     const idToLabel = new Map<string, number>();
@@ -815,7 +818,7 @@ export class VectorStateMachine {
       chunks.push(p.vector);
       labels.push(p.label);
       if (++progress.pointsLoaded % PROGRESS_EVERY_POINTS === 0)
-        onProgress?.({ ...progress, collection: record.name });
+        await onProgress?.({ ...progress, collection: record.name });
     }
     let labelRecords = 0;
     for await (const [key, value] of this.db.entries(labelRange(record.uid))) {

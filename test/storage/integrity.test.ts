@@ -255,7 +255,7 @@ describe('checksums on every record', () => {
     const dir = await storeWithPoints();
     // Collection uid 1 (created by entry 1); flip one bit of a vector component.
     await tamper(dir, pointKey(1, 'b'), (v) => {
-      v[4 + 8] ^= 0x01;
+      v[4 + 8] = v[4 + 8]! ^ 0x01;
     });
     const err = await VectorStateMachine.open(dir).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(StateCorruptionError);

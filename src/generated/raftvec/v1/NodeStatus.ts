@@ -1,6 +1,8 @@
 // Original file: proto/raftvec/v1/cluster.proto
 
 import type { PeerProgress as _raftvec_v1_PeerProgress, PeerProgress__Output as _raftvec_v1_PeerProgress__Output } from '../../raftvec/v1/PeerProgress.js';
+import type { LoadProgress as _raftvec_v1_LoadProgress, LoadProgress__Output as _raftvec_v1_LoadProgress__Output } from '../../raftvec/v1/LoadProgress.js';
+import type { AppliedDigest as _raftvec_v1_AppliedDigest, AppliedDigest__Output as _raftvec_v1_AppliedDigest__Output } from '../../raftvec/v1/AppliedDigest.js';
 import type { Long } from '@grpc/proto-loader';
 
 export interface NodeStatus {
@@ -23,6 +25,20 @@ export interface NodeStatus {
    * only on the leader
    */
   'progress'?: (_raftvec_v1_PeerProgress)[];
+  /**
+   * "loading" while the node reads its state (it answers health NOT_SERVING and
+   * refuses other calls), then "running".
+   */
+  'phase'?: (string);
+  'loading'?: (_raftvec_v1_LoadProgress | null);
+  /**
+   * at applied_index
+   */
+  'appliedDigest'?: (_raftvec_v1_AppliedDigest | null);
+  /**
+   * at StatusRequest.digest_at_index, when known
+   */
+  'digestAt'?: (_raftvec_v1_AppliedDigest | null);
 }
 
 export interface NodeStatus__Output {
@@ -45,4 +61,18 @@ export interface NodeStatus__Output {
    * only on the leader
    */
   'progress': (_raftvec_v1_PeerProgress__Output)[];
+  /**
+   * "loading" while the node reads its state (it answers health NOT_SERVING and
+   * refuses other calls), then "running".
+   */
+  'phase': (string);
+  'loading': (_raftvec_v1_LoadProgress__Output | null);
+  /**
+   * at applied_index
+   */
+  'appliedDigest': (_raftvec_v1_AppliedDigest__Output | null);
+  /**
+   * at StatusRequest.digest_at_index, when known
+   */
+  'digestAt': (_raftvec_v1_AppliedDigest__Output | null);
 }
