@@ -18,6 +18,7 @@ import {
   StateFormatError,
   VectorStateMachine,
   type LoadProgress,
+  type OpenOptions,
 } from '../storage/state-machine.js';
 import { VECTOR_SERVICE_NAME, loadVectorProto } from '../client/proto.js';
 import type { VectorServiceHandlers } from '../generated/raftvec/v1/VectorService.js';
@@ -142,9 +143,16 @@ export async function startNode(options: NodeOptions): Promise<NodeHandle> {
     const port = Number(address.slice(address.lastIndexOf(':') + 1));
 
     const loadStarted = Date.now();
-    const sm = await openStateMachine(options.dataDir, log, (p) => {
-      progress = p;
-      return options.onLoadProgress?.(p);
+    const sm = await openStateMachine(options.dataDir, log, {
+      onProgress: (p) => {
+        progress = p;
+        return options.onLoadProgress?.(p);
+      },
+      onCorruption: (err) => {
+        log(`${err.message}; the node answers NOT_SERVING from now on`);
+        health.setStatus('', 'NOT_SERVING');
+        health.setStatus(VECTOR_SERVICE_NAME, 'NOT_SERVING');
+      },
     });
     if (progress.collectionsTotal > 0)
       log(
@@ -229,12 +237,12 @@ export async function startNode(options: NodeOptions): Promise<NodeHandle> {
 async function openStateMachine(
   dataDir: string,
   log: Logger,
-  onProgress: (progress: LoadProgress) => void | Promise<void>,
+  hooks: Pick<OpenOptions, 'onProgress' | 'onCorruption'>,
 ): Promise<VectorStateMachine> {
   const stateDir = join(dataDir, 'state');
   // Applied state is synced too: after a power loss LevelDB may keep a later batch and
   // lose an earlier one, and an applied index ahead of its effects would diverge silently.
-  const open = () => VectorStateMachine.open(stateDir, { sync: true, onProgress });
+  const open = () => VectorStateMachine.open(stateDir, { sync: true, ...hooks });
   try {
     return await open();
   } catch (err) {

@@ -210,6 +210,11 @@ export interface OpenOptions {
   /** Bounds of the client session table (see session-table.ts). */
   sessions?: Partial<SessionLimits>;
   /**
+   * Called once if a record fails its check while the node runs: the state
+   * machine then refuses every read and apply, and the node should stop serving.
+   */
+  onCorruption?: (error: StateCorruptionError) => void;
+  /**
    * Called as loading goes on (per collection, and every few thousand points).
    * Loading waits for a returned promise, so a caller can hold it at a known point.
    */
@@ -252,6 +257,7 @@ export class VectorStateMachine {
   private closed = false;
   private broken: Error | null = null;
   private cleanup: Promise<void> = Promise.resolve();
+  private onCorruption: ((error: StateCorruptionError) => void) | undefined;
 
   private constructor(
     db: CheckedStore,
@@ -313,6 +319,7 @@ export class VectorStateMachine {
         Uint8Array.from(digest),
         sessions,
       );
+      sm.onCorruption = options.onCorruption;
       const collectionRecords: CollectionRecord[] = [];
       for await (const [, value] of db.entries(collectionRange())) {
         collectionRecords.push(parseJson<CollectionRecord>(value));
@@ -468,7 +475,8 @@ export class VectorStateMachine {
       } catch (err) {
         // FAISS may hold the entry while LevelDB does not (or training failed):
         // this node's state can no longer be trusted until it reloads.
-        this.broken = err as Error;
+        if (err instanceof StateCorruptionError) this.markCorrupted(err);
+        else this.broken = err as Error;
         throw err;
       }
       outcome.commit?.();
@@ -903,10 +911,22 @@ export class VectorStateMachine {
 
   private async read<T>(fn: () => Promise<T>): Promise<T> {
     this.checkUsable();
-    return this.lock.read(() => {
+    return this.lock.read(async () => {
       this.checkUsable();
-      return fn();
+      try {
+        return await fn();
+      } catch (err) {
+        if (err instanceof StateCorruptionError) this.markCorrupted(err);
+        throw err;
+      }
     });
+  }
+
+  /** A damaged record was read: serve nothing more from this store (a restart rebuilds it). */
+  private markCorrupted(err: StateCorruptionError): void {
+    if (this.broken !== null) return;
+    this.broken = err;
+    this.onCorruption?.(err);
   }
 
   /** Builds StoredPoints for (id, label) pairs of live points, reading vectors from LevelDB if asked. */
@@ -953,6 +973,7 @@ export class VectorStateMachine {
 
   private checkUsable(): void {
     this.checkOpen();
+    if (this.broken instanceof StateCorruptionError) throw this.broken;
     if (this.broken) {
       throw new RaftvecError(
         'INTERNAL',
