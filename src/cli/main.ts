@@ -681,7 +681,7 @@ async function compareDigests(
 ): Promise<string[]> {
   const running = nodes.filter((n) => n.phase === 'running' && n.appliedDigest);
   const samples: DigestSample[] = running.map((n) => ({
-    id: n.id ?? n.address,
+    id: `${n.id ?? '?'} at ${n.address}`,
     index: Number(n.appliedDigest!.index),
     digest: n.appliedDigest!.digest,
   }));
@@ -694,7 +694,7 @@ async function compareDigests(
           const again = await client.status(timeoutMs, lowest);
           if (again.digestAt)
             samples.push({
-              id: n.id ?? n.address,
+              id: `${n.id ?? '?'} at ${n.address}`,
               index: Number(again.digestAt.index),
               digest: again.digestAt.digest,
             });
