@@ -32,12 +32,157 @@ import type {
   RaftStatus,
   ReadState,
   Ready,
+  RejectedMessage,
   RequestVoteMessage,
   Role,
   SoftState,
 } from './types.js';
 
 const EMPTY = new Uint8Array(0);
+
+/**
+ * Rejections buffered for one Ready at most. Beyond it they are only counted (in
+ * RaftStatus): the buffer must not grow with what a peer sends between two Readies.
+ */
+const MAX_REJECTIONS_PER_READY = 64;
+
+const MESSAGE_TYPES: ReadonlySet<string> = new Set<Message['type']>([
+  'PreVote',
+  'PreVoteResponse',
+  'RequestVote',
+  'RequestVoteResponse',
+  'AppendEntries',
+  'AppendEntriesResponse',
+  'Heartbeat',
+  'HeartbeatResponse',
+  'InstallSnapshot',
+  'TimeoutNow',
+]);
+
+const isIndex = (n: unknown): n is number =>
+  typeof n === 'number' && Number.isSafeInteger(n) && n >= 0;
+
+/**
+ * Why `m` cannot have been sent by a correct Raft node, judged from the message
+ * alone (types, ranges, and the shape Raft gives it); undefined when it could have.
+ * Shared by the wire decoder (which refuses such messages before they reach the
+ * core) and `step` (which must not trust its caller either: a RaftNode may be
+ * driven by a transport other than ours). Checks needing the node's state are in
+ * `RaftNode.rejection`.
+ */
+export function messageMalformation(m: Message): string | undefined {
+  if (!MESSAGE_TYPES.has(m.type)) return `unknown message type ${JSON.stringify(m.type)}`;
+  if (typeof m.from !== 'string' || m.from === '') return '`from` must be a non-empty string';
+  if (typeof m.to !== 'string' || m.to === '') return '`to` must be a non-empty string';
+  const numbers: [string, unknown][] = [['term', m.term]];
+  const booleans: [string, unknown][] = [];
+  switch (m.type) {
+    case 'PreVote':
+    case 'RequestVote':
+      numbers.push(['lastLogIndex', m.lastLogIndex], ['lastLogTerm', m.lastLogTerm]);
+      break;
+    case 'PreVoteResponse':
+    case 'RequestVoteResponse':
+      booleans.push(['granted', m.granted]);
+      break;
+    case 'AppendEntries':
+      numbers.push(
+        ['prevLogIndex', m.prevLogIndex],
+        ['prevLogTerm', m.prevLogTerm],
+        ['leaderCommit', m.leaderCommit],
+      );
+      if (!Array.isArray(m.entries)) return 'entries must be an array';
+      break;
+    case 'AppendEntriesResponse':
+      numbers.push(
+        ['matchIndex', m.matchIndex],
+        ['rejectedIndex', m.rejectedIndex],
+        ['conflictTerm', m.conflictTerm],
+        ['hintIndex', m.hintIndex],
+      );
+      booleans.push(['success', m.success]);
+      break;
+    case 'Heartbeat':
+      numbers.push(['commit', m.commit], ['readContext', m.readContext]);
+      break;
+    case 'HeartbeatResponse':
+      numbers.push(['readContext', m.readContext]);
+      break;
+    case 'InstallSnapshot':
+      numbers.push(
+        ['lastIncludedIndex', m.lastIncludedIndex],
+        ['lastIncludedTerm', m.lastIncludedTerm],
+        ['offset', m.offset],
+      );
+      booleans.push(['done', m.done]);
+      if (!(m.data instanceof Uint8Array)) return 'snapshot data must be bytes';
+      break;
+    case 'TimeoutNow':
+      break;
+  }
+  for (const [name, value] of numbers) {
+    if (!isIndex(value)) return `${name} ${String(value)} is not an integer in [0, 2^53)`;
+  }
+  for (const [name, value] of booleans) {
+    if (typeof value !== 'boolean') return `${name} must be a boolean`;
+  }
+  switch (m.type) {
+    case 'PreVote':
+    case 'RequestVote':
+      return logPositionMalformation('last log', m.lastLogIndex, m.lastLogTerm, m.term);
+    case 'AppendEntries':
+      return (
+        logPositionMalformation('prevLog', m.prevLogIndex, m.prevLogTerm, m.term) ??
+        entriesMalformation(m)
+      );
+    case 'AppendEntriesResponse':
+      // The follower's term at the rejected index: at most its current term.
+      if (m.conflictTerm > m.term)
+        return `conflictTerm ${m.conflictTerm} above the message term ${m.term}`;
+      return undefined;
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * A log position (index, term): index 0 has term 0 and only it (every entry has a
+ * term >= 1), and no log holds an entry of a term above the sender's.
+ */
+function logPositionMalformation(
+  what: string,
+  index: number,
+  term: number,
+  messageTerm: number,
+): string | undefined {
+  if ((index === 0) !== (term === 0))
+    return `${what} index ${index} with term ${term}: only index 0 has term 0`;
+  if (term > messageTerm) return `${what} term ${term} above the message term ${messageTerm}`;
+  return undefined;
+}
+
+/**
+ * §5.3: the entries follow prevLogIndex without a gap, and (Log Matching) their
+ * terms never decrease along the log and never exceed the leader's term.
+ */
+function entriesMalformation(m: AppendEntriesMessage): string | undefined {
+  let prevTerm = m.prevLogTerm;
+  for (let k = 0; k < m.entries.length; k++) {
+    const e: unknown = m.entries[k];
+    if (typeof e !== 'object' || e === null) return `entry ${k} is not an object`;
+    const { index, term, type, data } = e as Partial<Entry>;
+    const expected = m.prevLogIndex + 1 + k;
+    if (index !== expected)
+      return `entries are not contiguous from prevLogIndex ${m.prevLogIndex}: entry ${k} has index ${String(index)}, expected ${expected}`;
+    if (!isIndex(term) || term < Math.max(prevTerm, 1) || term > m.term)
+      return `entry ${index} has term ${String(term)}, outside [${Math.max(prevTerm, 1)}, ${m.term}] (previous entry's term, message term)`;
+    if (type !== 'normal' && type !== 'noop')
+      return `entry ${index} has unknown type ${JSON.stringify(type)}`;
+    if (!(data instanceof Uint8Array)) return `entry ${index} data must be bytes`;
+    prevTerm = term;
+  }
+  return undefined;
+}
 
 // Distributive Omit, so that each member of the Message union keeps its own fields.
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
@@ -84,6 +229,13 @@ export class RaftNode {
   // Output buffers, drained by ready().
   private msgs: Message[] = [];
   private readStates: ReadState[] = [];
+  private rejected: RejectedMessage[] = [];
+  /**
+   * Rejections per sender, and the count at which the next one is reported. One
+   * shared entry (key '') for non-members, whose claimed ids are unbounded.
+   */
+  private readonly rejectedBySender = new Map<NodeId, { count: number; reportAt: number }>();
+  private rejectedTotal = 0;
   private prevHardState: HardState;
   private prevSoftState: SoftState;
   private outstanding: Ready | undefined;
@@ -120,9 +272,17 @@ export class RaftNode {
     else this.tickElection();
   }
 
-  /** Handle one message from a peer. Messages not addressed to us, or from non-members, are dropped. */
+  /**
+   * Handle one message from a peer. Never throws because of what the message says:
+   * one that no correct member could have sent (see `rejection`) is dropped without
+   * any effect on this node's state and reported in Ready.rejectedMessages.
+   */
   step(m: Message): void {
-    if (m.to !== this.id || m.from === this.id || !this.voters.includes(m.from)) return;
+    const reason = this.rejection(m);
+    if (reason !== undefined) {
+      this.reject(m, reason);
+      return;
+    }
     // Reserved for later issues (snapshots, leadership transfer).
     if (m.type === 'InstallSnapshot' || m.type === 'TimeoutNow') return;
 
@@ -185,11 +345,7 @@ export class RaftNode {
         return;
       case 'AppendEntries':
       case 'Heartbeat':
-        invariant(
-          this.role !== 'leader',
-          () =>
-            `Election Safety: ${this.id} is leader of term ${this.term} and got ${m.type} from ${m.from} in the same term`,
-        );
+        // `rejection` has dropped these if we lead this term or follow another leader in it.
         // §5.2: a candidate that hears from a leader of its term returns to follower.
         if (this.role !== 'follower') this.becomeFollower(this.term, m.from);
         this.electionElapsed = 0;
@@ -252,7 +408,8 @@ export class RaftNode {
       this.log.hasUnstable() ||
       this.msgs.length > 0 ||
       this.log.hasNextCommittedEntries() ||
-      this.readStates.length > 0
+      this.readStates.length > 0 ||
+      this.rejected.length > 0
     );
   }
 
@@ -277,6 +434,7 @@ export class RaftNode {
       messages: this.msgs,
       committedEntries: this.log.nextCommittedEntries(),
       readStates: this.readStates,
+      rejectedMessages: this.rejected,
       mustSync:
         entries.length > 0 ||
         hs.term !== this.prevHardState.term ||
@@ -284,6 +442,7 @@ export class RaftNode {
     };
     this.msgs = [];
     this.readStates = [];
+    this.rejected = [];
     this.prevHardState = hs;
     this.prevSoftState = ss;
     this.log.markHandedOut();
@@ -333,6 +492,7 @@ export class RaftNode {
       lastIndex: this.log.lastIndex(),
       lastTerm: this.log.lastTerm(),
       stableIndex: this.log.stableIndex(),
+      rejectedMessages: this.rejectedTotal,
       ...(progress !== undefined ? { progress } : {}),
     };
   }
@@ -583,13 +743,7 @@ export class RaftNode {
   // -------------------------------------------------------------------------
 
   private handleAppendEntries(m: AppendEntriesMessage): void {
-    for (let k = 0; k < m.entries.length; k++) {
-      const e = m.entries[k]!;
-      invariant(
-        e.index === m.prevLogIndex + 1 + k && e.term <= m.term,
-        () => `malformed AppendEntries from ${m.from}`,
-      );
-    }
+    // `rejection` has checked the entries' shape and that they overwrite nothing committed.
     // Consistency check (§5.3): we must hold prevLogIndex with prevLogTerm.
     const ourPrevTerm = this.log.term(m.prevLogIndex);
     if (ourPrevTerm !== m.prevLogTerm) {
@@ -634,11 +788,8 @@ export class RaftNode {
     // The leader sends min(its commit, our matchIndex): entries up to our matchIndex
     // were verified by an earlier AppendEntries of this term, are durable here, and
     // can only be truncated by a leader of a later term — whose messages would then
-    // have raised our term above this heartbeat's. So this commit is verified too.
-    invariant(
-      m.commit <= this.log.lastIndex(),
-      () => `heartbeat commit ${m.commit} beyond our last index ${this.log.lastIndex()}`,
-    );
+    // have raised our term above this heartbeat's. So this commit is verified too
+    // (`rejection` has dropped a heartbeat whose commit lies beyond our log).
     this.log.commitTo(m.commit);
     this.send({
       type: 'HeartbeatResponse',
@@ -811,6 +962,94 @@ export class RaftNode {
   // -------------------------------------------------------------------------
   // Helpers
   // -------------------------------------------------------------------------
+
+  /**
+   * Why this node must not act on `m`, or undefined. Everything here is something
+   * no correct member sends (see the simulator, which fails a run on any
+   * rejection), so dropping costs a correct cluster nothing; acting on it could
+   * break safety or trip an invariant on our own state. Checked before `step`
+   * changes anything, a higher term included: a rejected message has no effect.
+   */
+  private rejection(m: Message): string | undefined {
+    const malformed = messageMalformation(m);
+    if (malformed !== undefined) return `malformed: ${malformed}`;
+    if (m.to !== this.id) return `addressed to ${m.to}, not to this node`;
+    if (m.from === this.id) return 'claims to come from this node itself';
+    if (!this.voters.includes(m.from)) return `sender ${m.from} is not a member of the cluster`;
+    // Messages of an older term are only answered with our term (see step).
+    if (m.term < this.term) return undefined;
+    switch (m.type) {
+      case 'AppendEntries':
+      case 'Heartbeat':
+        if (m.term === this.term) {
+          // Election Safety (§5.2): one leader per term. A second one is a Byzantine or
+          // misconfigured peer (or a broken vote); keep serving the leader we know.
+          if (this.role === 'leader')
+            return `this node is the leader of term ${m.term}: a second leader in one term`;
+          if (this.leaderId !== undefined && this.leaderId !== m.from)
+            return `this node follows ${this.leaderId} in term ${m.term}: a second leader in one term`;
+        }
+        if (m.type === 'Heartbeat') {
+          // A correct leader sends at most our matchIndex (see handleHeartbeat), which
+          // our log holds; a larger commit would make us apply entries we do not have.
+          if (m.commit > this.log.lastIndex())
+            return `heartbeat commit ${m.commit} beyond this node's last index ${this.log.lastIndex()}`;
+          return undefined;
+        }
+        return this.committedConflict(m);
+      case 'AppendEntriesResponse':
+        // Our log only grows while we lead, so a follower cannot have verified more
+        // than we hold; such a match would make us send from beyond our own log.
+        if (
+          this.role === 'leader' &&
+          m.term === this.term &&
+          m.success &&
+          m.matchIndex > this.log.lastIndex()
+        )
+          return `matchIndex ${m.matchIndex} beyond the leader's last index ${this.log.lastIndex()}`;
+        return undefined;
+      default:
+        return undefined;
+    }
+  }
+
+  /**
+   * Leader Completeness (§5.4): a leader's log holds every committed entry, so a
+   * consistent AppendEntries never conflicts with one of ours at or below our
+   * commit index. One that does would make us truncate a committed entry.
+   */
+  private committedConflict(m: AppendEntriesMessage): string | undefined {
+    if (this.log.term(m.prevLogIndex) !== m.prevLogTerm) return undefined; // rejected normally
+    for (const e of m.entries) {
+      const ours = this.log.term(e.index);
+      if (ours === undefined) return undefined;
+      if (ours !== e.term) {
+        return e.index <= this.log.commitIndex()
+          ? `entry ${e.index} of term ${e.term} conflicts with this node's committed entry of term ${ours}`
+          : undefined;
+      }
+    }
+    return undefined;
+  }
+
+  private reject(m: Message, reason: string): void {
+    this.rejectedTotal++;
+    const sender = this.voters.includes(m.from) ? m.from : '';
+    const seen = this.rejectedBySender.get(sender) ?? { count: 0, reportAt: 1 };
+    seen.count++;
+    this.rejectedBySender.set(sender, seen);
+    // Report the 1st, 2nd, 4th, 8th, … of each sender: see RejectedMessage.count.
+    if (seen.count < seen.reportAt || this.rejected.length >= MAX_REJECTIONS_PER_READY) return;
+    seen.reportAt *= 2;
+    this.rejected.push({
+      from: String(m.from),
+      type: m.type,
+      // A malformed message's term may not even be a number; the log line must still print.
+      term: isIndex(m.term) ? m.term : -1,
+      reason,
+      count: seen.count,
+    });
+  }
 
   private send(m: Outgoing): void {
     this.msgs.push({ ...m, from: this.id } as Message);

@@ -188,6 +188,29 @@ export type Message =
 // ---------------------------------------------------------------------------
 
 /**
+ * A message the core dropped without acting on it because no correct member could
+ * have sent it (a malformed message, a second leader in one term, a commit index
+ * beyond our log, …): a bug or a Byzantine or misconfigured peer. Peer input must
+ * never trip an invariant — those guard this node's own state — so it is dropped
+ * here and reported as data for the runtime to log.
+ */
+export interface RejectedMessage {
+  /** The sender as the message names itself (the transport has checked it when it authenticates peers). */
+  readonly from: NodeId;
+  readonly type: MessageType;
+  /** The message's term; -1 when that is not even a valid term (a malformed message). */
+  readonly term: number;
+  /** Why, for a person reading the log. */
+  readonly reason: string;
+  /**
+   * Messages rejected from this sender so far, this one included. Only the 1st, 2nd,
+   * 4th, 8th, … rejection per sender is reported, so that a peer repeating a bad
+   * message (e.g. a heartbeat every tick) cannot flood the log; RaftStatus counts all.
+   */
+  readonly count: number;
+}
+
+/**
  * Everything the runtime must do next, in this order:
  *  1. if `entries` is non-empty: if `entries[0].index` <= the last index on disk,
  *     truncate the stored log from `entries[0].index`; then append `entries`;
@@ -208,6 +231,11 @@ export interface Ready {
   readonly messages: readonly Message[];
   readonly committedEntries: readonly Entry[];
   readonly readStates: readonly ReadState[];
+  /**
+   * Messages from the network that this node refused to act on since the previous
+   * Ready (see RejectedMessage): the runtime logs them; the core cannot.
+   */
+  readonly rejectedMessages: readonly RejectedMessage[];
   /**
    * etcd's MustSync: true when term, vote or entries changed, i.e. the write must be
    * fsynced before messages go out. A commit-only change need not be synced
@@ -280,6 +308,8 @@ export interface RaftStatus {
   readonly lastTerm: number;
   /** Last index known durable on this node's disk. */
   readonly stableIndex: number;
+  /** Messages from the network dropped as invalid since start (see RejectedMessage). */
+  readonly rejectedMessages: number;
   /** Only on the leader: every voter's replication progress, itself included. */
   readonly progress?: Readonly<Record<NodeId, PeerProgress>>;
 }

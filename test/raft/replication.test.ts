@@ -338,9 +338,21 @@ describe('commit index (§5.3, §5.4.2)', () => {
     expect(rd.mustSync).toBe(false); // a commit-only change needs no fsync
   });
 
-  it('refuses (RaftInvariantError) to truncate a committed entry', () => {
+  it('drops and reports an AppendEntries that would truncate a committed entry', () => {
+    // No correct leader sends it (Leader Completeness); a peer's message must not kill us.
     const n = newNode('b', peers, { entries: logOf(1, 1, 1), hardState: { term: 1, commit: 3 } });
-    expect(() => n.step(append('b', 2, 1, 1, [ent(2, 2)], 3))).toThrow(RaftInvariantError);
+    n.step(append('b', 2, 1, 1, [ent(2, 2)], 3));
+    expect(n.logEntries(1, 3).map((e) => e.term)).toEqual([1, 1, 1]);
+    expect(n.status()).toMatchObject({ term: 1, leaderId: undefined, rejectedMessages: 1 });
+    const rd = n.ready();
+    expect(rd.messages).toEqual([]);
+    expect(rd.rejectedMessages).toEqual([
+      expect.objectContaining({
+        type: 'AppendEntries',
+        from: 'a',
+        reason: expect.stringMatching(/committed entry/),
+      }),
+    ]);
   });
 });
 

@@ -21,6 +21,7 @@ const SAFETY: Property[] = [
   'Client Oracle',
   'Linearizable Read',
   'Core Invariant',
+  'Message Rejected',
 ];
 
 function expectCaught(

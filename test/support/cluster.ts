@@ -2,6 +2,8 @@
  * A real raftvec cluster for tests: N `raftvec serve` processes on loopback, each
  * peer link optionally through a TcpProxy so a test can partition nodes.
  */
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { RaftvecClient } from '../../src/client/client.js';
 import { ClusterStatusClient, type NodeStatus } from '../../src/client/cluster-status.js';
 import { TcpProxy } from './tcp-proxy.js';
@@ -15,6 +17,8 @@ export interface ClusterMember {
   /** The node's own listen address (clients may use it directly). */
   address: string;
   dataDir: string;
+  /** Set when the member reads the secret with --cluster-secret-file instead of the environment. */
+  secretFile?: string;
   process?: NodeProcess;
 }
 
@@ -31,15 +35,28 @@ export class TestCluster {
   static async start(
     group: ProcessGroup,
     size: number,
-    options: { proxied?: boolean } = {},
+    options: {
+      proxied?: boolean;
+      /**
+       * Members given the secret by --cluster-secret-file (mode 600, with the trailing
+       * newline an editor leaves) and not by the environment.
+       */
+      secretFileFor?: readonly string[];
+    } = {},
   ): Promise<TestCluster> {
     const members: ClusterMember[] = [];
     for (let i = 1; i <= size; i++) {
-      members.push({
-        id: `n${i}`,
+      const id = `n${i}`;
+      const member: ClusterMember = {
+        id,
         address: `127.0.0.1:${await freePort()}`,
-        dataDir: await group.tempDir(`n${i}`),
-      });
+        dataDir: await group.tempDir(id),
+      };
+      if (options.secretFileFor?.includes(id)) {
+        member.secretFile = join(await group.tempDir(`${id}-secret`), 'cluster-secret');
+        await writeFile(member.secretFile, `${TEST_CLUSTER_SECRET}\n`, { mode: 0o600 });
+      }
+      members.push(member);
     }
     const cluster = new TestCluster(group, members);
     if (options.proxied) {
@@ -79,8 +96,18 @@ export class TestCluster {
       name: member.id,
       dataDir: member.dataDir,
       listen: member.address,
-      args: ['--id', member.id, '--peers', this.peersFor(member)],
-      env: { ...process.env, RAFTVEC_CLUSTER_SECRET: TEST_CLUSTER_SECRET },
+      args: [
+        '--id',
+        member.id,
+        '--peers',
+        this.peersFor(member),
+        ...(member.secretFile === undefined ? [] : ['--cluster-secret-file', member.secretFile]),
+      ],
+      env: {
+        ...process.env,
+        // Empty with a secret file: the node must then take the secret from the file.
+        RAFTVEC_CLUSTER_SECRET: member.secretFile === undefined ? TEST_CLUSTER_SECRET : '',
+      },
     });
     return member.process;
   }

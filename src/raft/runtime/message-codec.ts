@@ -1,3 +1,5 @@
+import { limits } from '../../limits.js';
+import { messageMalformation } from '../raft-node.js';
 import type { Entry, Message } from '../types.js';
 
 /**
@@ -50,25 +52,59 @@ export interface WireRaftMessage {
   timeoutNow?: Record<string, never>;
 }
 
+/**
+ * A peer message that no correct raftvec node sends: wrong types, numbers outside
+ * [0, 2^53), not exactly one body, oversized ids or payloads, or a Raft shape that
+ * cannot be (see messageMalformation). The peer server drops and logs it; it never
+ * reaches the Raft core.
+ */
 export class MalformedMessageError extends Error {
+  readonly code = 'MALFORMED_MESSAGE' as const;
+
   constructor(message: string) {
     super(`malformed raft message: ${message}`);
     this.name = 'MalformedMessageError';
   }
 }
 
+/**
+ * Longest node id accepted from the wire. The CLI allows 64 characters; the bound
+ * only keeps a peer from making us hold and log arbitrarily long strings.
+ */
+export const MAX_NODE_ID_LENGTH = 256;
+
+/** Node ids end up in log lines: no control characters (a newline could forge a line). */
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
+
+/** Why `id` cannot be a node id, or undefined. */
+export function nodeIdProblem(id: unknown): string | undefined {
+  if (typeof id !== 'string' || id === '') return 'must be a non-empty string';
+  if (id.length > MAX_NODE_ID_LENGTH) return `is longer than ${MAX_NODE_ID_LENGTH} characters`;
+  if (CONTROL_CHARACTERS.test(id)) return 'contains control characters';
+  return undefined;
+}
+
+const BODY_FIELDS = [
+  'preVote',
+  'preVoteResponse',
+  'requestVote',
+  'requestVoteResponse',
+  'appendEntries',
+  'appendEntriesResponse',
+  'heartbeat',
+  'heartbeatResponse',
+  'installSnapshot',
+  'timeoutNow',
+] as const;
+
+type BodyField = (typeof BODY_FIELDS)[number];
+
 const entryToWire = (e: Entry): WireEntry => ({
   index: e.index,
   term: e.term,
   type: e.type === 'noop' ? 'ENTRY_TYPE_NOOP' : 'ENTRY_TYPE_NORMAL',
   data: e.data,
-});
-
-const entryFromWire = (e: WireEntry): Entry => ({
-  index: Number(e.index),
-  term: Number(e.term),
-  type: e.type === 'ENTRY_TYPE_NOOP' ? 'noop' : 'normal',
-  data: new Uint8Array(e.data),
 });
 
 export function messageToWire(m: Message): WireRaftMessage {
@@ -123,77 +159,175 @@ export function messageToWire(m: Message): WireRaftMessage {
   }
 }
 
-export function messageFromWire(w: WireRaftMessage): Message {
-  if (!w.from || !w.to) throw new MalformedMessageError('from and to are required');
-  const head = { from: w.from, to: w.to, term: Number(w.term) };
-  const n = Number;
-  if (w.preVote) {
-    return {
-      ...head,
-      type: 'PreVote',
-      lastLogIndex: n(w.preVote.lastLogIndex),
-      lastLogTerm: n(w.preVote.lastLogTerm),
-    };
+/**
+ * Reading an untrusted object field by field: every value is `unknown` until
+ * checked, whatever WireRaftMessage claims (that type describes what a correct
+ * peer sends, not what arrives).
+ */
+function objectAt(value: unknown, field: string): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new MalformedMessageError(`${field} must be a message`);
+  return value as Record<string, unknown>;
+}
+
+function indexAt(o: Record<string, unknown>, field: string, where: string): number {
+  const value = o[field];
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
+    // uint64 values of 2^53 and more arrive rounded (longs: Number) and land here too.
+    throw new MalformedMessageError(
+      `${where}${field} must be an integer in [0, 2^53), got ${describe(value)}`,
+    );
   }
-  if (w.preVoteResponse)
-    return { ...head, type: 'PreVoteResponse', granted: w.preVoteResponse.granted };
-  if (w.requestVote) {
-    return {
-      ...head,
-      type: 'RequestVote',
-      lastLogIndex: n(w.requestVote.lastLogIndex),
-      lastLogTerm: n(w.requestVote.lastLogTerm),
-    };
+  return value;
+}
+
+function booleanAt(o: Record<string, unknown>, field: string, where: string): boolean {
+  const value = o[field];
+  if (typeof value !== 'boolean')
+    throw new MalformedMessageError(`${where}${field} must be a boolean, got ${describe(value)}`);
+  return value;
+}
+
+function bytesAt(
+  o: Record<string, unknown>,
+  field: string,
+  where: string,
+  maxBytes: number,
+): Uint8Array {
+  const value = o[field];
+  if (!(value instanceof Uint8Array))
+    throw new MalformedMessageError(`${where}${field} must be bytes`);
+  if (value.byteLength > maxBytes)
+    throw new MalformedMessageError(
+      `${where}${field} is ${value.byteLength} bytes, above the limit of ${maxBytes}`,
+    );
+  // A copy: the core keeps entries, and must not pin the whole gRPC receive buffer.
+  return new Uint8Array(value);
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value.slice(0, 40));
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return value === null ? 'null' : typeof value;
+}
+
+function entryFromWire(value: unknown, k: number): Entry {
+  const where = `appendEntries.entries[${k}].`;
+  const e = objectAt(value, `appendEntries.entries[${k}]`);
+  let type: Entry['type'];
+  if (e['type'] === 'ENTRY_TYPE_NORMAL') type = 'normal';
+  else if (e['type'] === 'ENTRY_TYPE_NOOP') type = 'noop';
+  else throw new MalformedMessageError(`${where}type ${describe(e['type'])} is not an entry type`);
+  return {
+    index: indexAt(e, 'index', where),
+    term: indexAt(e, 'term', where),
+    type,
+    data: bytesAt(e, 'data', where, limits.maxLogEntryBytes),
+  };
+}
+
+/** The one body field that is set; a protobuf oneof, but the object may come from anywhere. */
+function bodyOf(w: Record<string, unknown>): BodyField {
+  const present = BODY_FIELDS.filter((f) => w[f] !== undefined && w[f] !== null);
+  if (present.length !== 1) {
+    throw new MalformedMessageError(
+      present.length === 0
+        ? 'the message has no body'
+        : `the message has ${present.length} bodies (${present.join(', ')}); exactly one is allowed`,
+    );
   }
-  if (w.requestVoteResponse) {
-    return { ...head, type: 'RequestVoteResponse', granted: w.requestVoteResponse.granted };
+  const body = present[0]!;
+  // proto-loader names the set oneof member in `body` (oneofs: true).
+  if (w['body'] !== undefined && w['body'] !== null && w['body'] !== body)
+    throw new MalformedMessageError(`body names ${describe(w['body'])} but ${body} is set`);
+  return body;
+}
+
+/**
+ * Decodes and validates a message from a peer. Throws MalformedMessageError for
+ * anything a correct node would not send, so that the Raft core only ever sees
+ * well-formed messages (it checks again, and checks what needs its state).
+ */
+export function messageFromWire(wire: WireRaftMessage): Message {
+  const w = objectAt(wire as unknown, 'the raft message');
+  for (const field of ['from', 'to'] as const) {
+    const problem = nodeIdProblem(w[field]);
+    if (problem !== undefined) throw new MalformedMessageError(`${field} ${problem}`);
   }
-  if (w.appendEntries) {
-    const a = w.appendEntries;
-    return {
-      ...head,
-      type: 'AppendEntries',
-      prevLogIndex: n(a.prevLogIndex),
-      prevLogTerm: n(a.prevLogTerm),
-      entries: (a.entries ?? []).map(entryFromWire),
-      leaderCommit: n(a.leaderCommit),
-    };
+  const head = { from: w['from'] as string, to: w['to'] as string, term: indexAt(w, 'term', '') };
+  if (head.from === head.to) throw new MalformedMessageError(`from and to are both ${head.from}`);
+  const message = decodeBody(w, head);
+  const problem = messageMalformation(message);
+  if (problem !== undefined)
+    throw new MalformedMessageError(`${message.type} from ${head.from}: ${problem}`);
+  return message;
+}
+
+function decodeBody(
+  w: Record<string, unknown>,
+  head: { from: string; to: string; term: number },
+): Message {
+  const field = bodyOf(w);
+  const b = objectAt(w[field], field);
+  const at = `${field}.`;
+  switch (field) {
+    case 'preVote':
+    case 'requestVote':
+      return {
+        ...head,
+        type: field === 'preVote' ? 'PreVote' : 'RequestVote',
+        lastLogIndex: indexAt(b, 'lastLogIndex', at),
+        lastLogTerm: indexAt(b, 'lastLogTerm', at),
+      };
+    case 'preVoteResponse':
+    case 'requestVoteResponse':
+      return {
+        ...head,
+        type: field === 'preVoteResponse' ? 'PreVoteResponse' : 'RequestVoteResponse',
+        granted: booleanAt(b, 'granted', at),
+      };
+    case 'appendEntries': {
+      const entries = b['entries'] ?? [];
+      if (!Array.isArray(entries)) throw new MalformedMessageError(`${at}entries must be a list`);
+      return {
+        ...head,
+        type: 'AppendEntries',
+        prevLogIndex: indexAt(b, 'prevLogIndex', at),
+        prevLogTerm: indexAt(b, 'prevLogTerm', at),
+        entries: entries.map((e: unknown, k) => entryFromWire(e, k)),
+        leaderCommit: indexAt(b, 'leaderCommit', at),
+      };
+    }
+    case 'appendEntriesResponse':
+      return {
+        ...head,
+        type: 'AppendEntriesResponse',
+        success: booleanAt(b, 'success', at),
+        matchIndex: indexAt(b, 'matchIndex', at),
+        rejectedIndex: indexAt(b, 'rejectedIndex', at),
+        conflictTerm: indexAt(b, 'conflictTerm', at),
+        hintIndex: indexAt(b, 'hintIndex', at),
+      };
+    case 'heartbeat':
+      return {
+        ...head,
+        type: 'Heartbeat',
+        commit: indexAt(b, 'commit', at),
+        readContext: indexAt(b, 'readContext', at),
+      };
+    case 'heartbeatResponse':
+      return { ...head, type: 'HeartbeatResponse', readContext: indexAt(b, 'readContext', at) };
+    case 'installSnapshot':
+      return {
+        ...head,
+        type: 'InstallSnapshot',
+        lastIncludedIndex: indexAt(b, 'lastIncludedIndex', at),
+        lastIncludedTerm: indexAt(b, 'lastIncludedTerm', at),
+        offset: indexAt(b, 'offset', at),
+        data: bytesAt(b, 'data', at, limits.maxMessageBytes),
+        done: booleanAt(b, 'done', at),
+      };
+    case 'timeoutNow':
+      return { ...head, type: 'TimeoutNow' };
   }
-  if (w.appendEntriesResponse) {
-    const r = w.appendEntriesResponse;
-    return {
-      ...head,
-      type: 'AppendEntriesResponse',
-      success: r.success,
-      matchIndex: n(r.matchIndex),
-      rejectedIndex: n(r.rejectedIndex),
-      conflictTerm: n(r.conflictTerm),
-      hintIndex: n(r.hintIndex),
-    };
-  }
-  if (w.heartbeat) {
-    return {
-      ...head,
-      type: 'Heartbeat',
-      commit: n(w.heartbeat.commit),
-      readContext: n(w.heartbeat.readContext),
-    };
-  }
-  if (w.heartbeatResponse) {
-    return { ...head, type: 'HeartbeatResponse', readContext: n(w.heartbeatResponse.readContext) };
-  }
-  if (w.installSnapshot) {
-    const s = w.installSnapshot;
-    return {
-      ...head,
-      type: 'InstallSnapshot',
-      lastIncludedIndex: n(s.lastIncludedIndex),
-      lastIncludedTerm: n(s.lastIncludedTerm),
-      offset: n(s.offset),
-      data: new Uint8Array(s.data),
-      done: s.done,
-    };
-  }
-  if (w.timeoutNow) return { ...head, type: 'TimeoutNow' };
-  throw new MalformedMessageError(`message from ${w.from} has no body`);
 }

@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
@@ -9,11 +9,48 @@ import {
   MalformedMessageError,
   messageFromWire,
   messageToWire,
+  nodeIdProblem,
   type WireRaftMessage,
 } from './message-codec.js';
 
-/** Metadata key carrying the cluster secret on every peer call. */
+/**
+ * Peer authentication. Each call carries the caller's node id and that node's key,
+ * HMAC-SHA256(clusterSecret, "raftvec-peer:" + id): the server recomputes the key
+ * for the claimed id, so a caller is bound to one identity and may only send
+ * messages `from` it. The cluster secret itself never travels.
+ */
+export const PEER_ID_HEADER = 'x-raftvec-peer-id';
+export const PEER_KEY_HEADER = 'x-raftvec-peer-key';
+/**
+ * Where raftvec before per-node keys sent the raw cluster secret. No longer sent
+ * nor accepted; recognized only to tell the operator why such a peer is refused.
+ */
 export const CLUSTER_SECRET_HEADER = 'x-raftvec-cluster-secret';
+
+const PEER_KEY_PREFIX = 'raftvec-peer:';
+const KEY_HEX = /^[0-9a-f]{64}$/;
+
+function peerKeyBytes(clusterSecret: string, nodeId: NodeId): Buffer {
+  return createHmac('sha256', clusterSecret)
+    .update(PEER_KEY_PREFIX + nodeId)
+    .digest();
+}
+
+/** The credential of `nodeId`, as sent in PEER_KEY_HEADER (lowercase hex). */
+export function peerKey(clusterSecret: string, nodeId: NodeId): string {
+  return peerKeyBytes(clusterSecret, nodeId).toString('hex');
+}
+
+/** Whether `presented` is `claimedId`'s key under `clusterSecret`; constant-time in the key. */
+export function peerKeyMatches(
+  clusterSecret: string,
+  claimedId: NodeId,
+  presented: grpc.MetadataValue | undefined,
+): boolean {
+  // The format says nothing about the secret, so checking it first leaks nothing.
+  if (typeof presented !== 'string' || !KEY_HEX.test(presented)) return false;
+  return timingSafeEqual(Buffer.from(presented, 'hex'), peerKeyBytes(clusterSecret, claimedId));
+}
 
 let cachedService: grpc.ServiceDefinition | undefined;
 
@@ -35,17 +72,6 @@ export function raftPeerServiceDefinition(): grpc.ServiceDefinition {
   return cachedService;
 }
 
-const digest = (secret: string): Buffer => createHash('sha256').update(secret).digest();
-
-/** Constant-time comparison of the presented secret with ours. */
-export function secretMatches(
-  presented: grpc.MetadataValue | undefined,
-  expected: string,
-): boolean {
-  if (typeof presented !== 'string') return false;
-  return timingSafeEqual(digest(presented), digest(expected));
-}
-
 export interface PeerServerOptions {
   selfId: NodeId;
   clusterSecret: string;
@@ -60,33 +86,109 @@ export interface PeerServer {
   disconnectAll(): void;
 }
 
-/** Server side of the peer API: authenticates the caller, decodes and delivers. */
+/** How often a refused peer call is logged at most (a misconfigured peer retries every second). */
+const REFUSAL_LOG_INTERVAL_MS = 10_000;
+
+/** 1, 2, 4, 8, …: when a repeated drop is worth another log line. */
+const isPowerOfTwo = (n: number): boolean => n > 0 && Number.isInteger(Math.log2(n));
+
+/**
+ * Server side of the peer API: authenticates the caller as one node, decodes,
+ * validates and delivers. Everything it drops is logged, never fatal.
+ */
 export function raftPeerServer(options: PeerServerOptions): PeerServer {
   const log = options.log ?? (() => {});
   const open = new Set<() => void>();
+  let refusalLoggedAt = -Infinity;
+  let refusalsNotLogged = 0;
+  const refuse = (
+    call: grpc.ServerReadableStream<WireRaftMessage, Record<string, never>>,
+    callback: grpc.sendUnaryData<Record<string, never>>,
+    details: string,
+    logLine: string,
+  ): void => {
+    const now = Date.now();
+    if (now - refusalLoggedAt >= REFUSAL_LOG_INTERVAL_MS) {
+      const more =
+        refusalsNotLogged > 0
+          ? ` (and ${refusalsNotLogged} more refused since the last such line)`
+          : '';
+      log(`${options.selfId}: refused a peer call from ${call.getPeer()}: ${logLine}${more}`);
+      refusalLoggedAt = now;
+      refusalsNotLogged = 0;
+    } else refusalsNotLogged++;
+    callback({ code: grpc.status.UNAUTHENTICATED, details });
+  };
   const deliver: grpc.handleClientStreamingCall<WireRaftMessage, Record<string, never>> = (
     call,
     callback,
   ) => {
-    if (!secretMatches(call.metadata.get(CLUSTER_SECRET_HEADER)[0], options.clusterSecret)) {
-      callback({
-        code: grpc.status.UNAUTHENTICATED,
-        details: 'peer calls need the cluster secret (x-raftvec-cluster-secret)',
-      });
+    const claimedId = call.metadata.get(PEER_ID_HEADER)[0];
+    const key = call.metadata.get(PEER_KEY_HEADER)[0];
+    if (
+      claimedId === undefined &&
+      key === undefined &&
+      call.metadata.get(CLUSTER_SECRET_HEADER).length > 0
+    ) {
+      refuse(
+        call,
+        callback,
+        `peer calls authenticate with ${PEER_ID_HEADER} and ${PEER_KEY_HEADER} (a per-node key derived from the cluster secret); the raw cluster secret is not accepted`,
+        'it sent the raw cluster secret (an older raftvec?); peers now present per-node keys',
+      );
       return;
     }
+    const idProblem = nodeIdProblem(claimedId);
+    if (typeof claimedId !== 'string' || idProblem !== undefined) {
+      refuse(
+        call,
+        callback,
+        `peer calls need ${PEER_ID_HEADER} (the caller's node id) and ${PEER_KEY_HEADER} (its key, derived from the cluster secret)`,
+        `no valid ${PEER_ID_HEADER}: it ${idProblem ?? 'is not text'}`,
+      );
+      return;
+    }
+    if (!peerKeyMatches(options.clusterSecret, claimedId, key)) {
+      refuse(
+        call,
+        callback,
+        `the key in ${PEER_KEY_HEADER} is not node ${claimedId}'s key under this cluster's secret`,
+        `wrong key for claimed node ${JSON.stringify(claimedId)} (a different cluster secret, or an impostor)`,
+      );
+      return;
+    }
+    const peer: NodeId = claimedId;
+    // Drops on this stream, logged at the 1st, 2nd, 4th, … so a peer cannot flood the log.
+    let dropped = 0;
+    const drop = (reason: string): void => {
+      dropped++;
+      if (isPowerOfTwo(dropped))
+        log(
+          `${options.selfId}: dropped a raft message on the stream of peer ${peer}: ${reason} (${dropped} dropped on this stream)`,
+        );
+    };
     call.on('data', (wire: WireRaftMessage) => {
+      let message: Message;
       try {
-        const message = messageFromWire(wire);
-        if (message.to !== options.selfId) {
-          log(`dropping a raft message for ${message.to} delivered to ${options.selfId}`);
+        message = messageFromWire(wire);
+      } catch (error) {
+        if (error instanceof MalformedMessageError) {
+          drop(error.message);
           return;
         }
-        options.deliver(message);
-      } catch (error) {
-        if (error instanceof MalformedMessageError) log(error.message);
-        else throw error;
+        throw error;
       }
+      if (message.from !== peer) {
+        drop(
+          `${message.type} claims to be from ${message.from}, but the stream authenticated as ${peer}; a peer may only speak for itself`,
+        );
+        return;
+      }
+      if (message.to !== options.selfId) {
+        drop(`${message.type} is addressed to ${message.to}, not to ${options.selfId}`);
+        return;
+      }
+      options.deliver(message);
     });
     let ended = false;
     const finish = (): void => {
@@ -109,6 +211,8 @@ export function raftPeerServer(options: PeerServerOptions): PeerServer {
 
 interface PeerStream {
   call: grpc.ClientWritableStream<WireRaftMessage>;
+  /** The node this stream authenticated as: the sender of every message it carries. */
+  sender: NodeId;
   broken: boolean;
   /**
    * The stream's buffer is full (write() returned false): drop messages until it
@@ -122,6 +226,10 @@ interface PeerStream {
  * Client side: one ordered stream per peer, opened lazily and reopened after it
  * breaks. Sending never blocks and never throws: a message that cannot go out is
  * dropped, which Raft's retries absorb.
+ *
+ * A stream authenticates as the `from` of the messages it carries — always this
+ * node, whose runtime hands over only its own core's messages — with that node's
+ * key derived from the cluster secret, so the transport needs no separate identity.
  */
 export class PeerTransport {
   private readonly clients = new Map<NodeId, grpc.Client>();
@@ -143,20 +251,24 @@ export class PeerTransport {
   send(messages: readonly Message[]): void {
     if (this.closed) return;
     for (const message of messages) {
-      const stream = this.streamTo(message.to);
+      const stream = this.streamTo(message.to, message.from);
       if (stream === undefined || stream.broken || stream.congested) continue;
+      // The receiver drops a message whose sender is not the stream's identity.
+      if (stream.sender !== message.from) continue;
       if (!stream.call.write(messageToWire(message))) stream.congested = true;
     }
   }
 
-  private streamTo(peer: NodeId): PeerStream | undefined {
+  private streamTo(peer: NodeId, sender: NodeId): PeerStream | undefined {
     const existing = this.streams.get(peer);
     if (existing !== undefined && !existing.broken) return existing;
     const client = this.clientFor(peer);
     if (client === undefined) return undefined;
     const metadata = new grpc.Metadata();
-    metadata.set(CLUSTER_SECRET_HEADER, this.clusterSecret);
+    metadata.set(PEER_ID_HEADER, sender);
+    metadata.set(PEER_KEY_HEADER, peerKey(this.clusterSecret, sender));
     const stream: PeerStream = {
+      sender,
       call: client.makeClientStreamRequest(
         '/raftvec.v1.RaftPeer/Deliver',
         (m: WireRaftMessage) => raftMessageSerializer(m),
@@ -204,7 +316,7 @@ export class PeerTransport {
     this.failureLoggedAt.set(peer, now);
     const hint =
       error.code === grpc.status.UNAUTHENTICATED
-        ? ' (do both nodes have the same cluster secret?)'
+        ? ' (do both nodes have the same cluster secret and this raftvec version?)'
         : '';
     this.log(
       `cannot reach peer ${peer} at ${this.peerAddresses.get(peer)}: ${error.details || error.message}${hint}`,

@@ -369,6 +369,12 @@ export class RaftRuntime {
   }
 
   private async handleReady(ready: Ready): Promise<void> {
+    // The core cannot log: it reports the peer messages it dropped as invalid (thinned out).
+    for (const r of ready.rejectedMessages) {
+      this.log(
+        `${this.id} rejected ${r.type} from ${r.from} (term ${r.term}): ${r.reason} [${r.count} rejected from ${r.from} so far]`,
+      );
+    }
     // A leader's appends and heartbeats, and heartbeat replies, promise nothing about
     // this node's disk: send them at once, so a slow fsync does not delay heartbeats
     // (thesis §10.2.1: the leader writes its log in parallel with replication; it only

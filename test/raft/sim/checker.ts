@@ -22,6 +22,8 @@ export type Property =
   | 'Linearizable Read'
   | 'Liveness'
   | 'Core Invariant'
+  /** A correct node rejected a message (Ready.rejectedMessages): every sender here is correct. */
+  | 'Message Rejected'
   | 'Crash';
 
 export class SimViolation extends Error {

@@ -362,6 +362,15 @@ export class Simulation {
       const raft = n.raft;
       if (raft === undefined || n.pendingWrite !== undefined || !raft.hasReady()) return;
       const rd = raft.ready();
+      // Every node here runs the correct core and the network only delays, loses,
+      // duplicates and reorders: a rejected message means over-strict validation or a
+      // core bug (e.g. two leaders in one term, a heartbeat commit beyond the log).
+      const rejected = rd.rejectedMessages[0];
+      if (rejected !== undefined)
+        throw new SimViolation(
+          'Message Rejected',
+          `${n.id} rejected ${rejected.type} from ${rejected.from} (term ${rejected.term}): ${rejected.reason}`,
+        );
       if (rd.softState !== undefined)
         this.trace(
           `${n.id} → ${rd.softState.role} (term ${raft.status().term}, leader ${rd.softState.leaderId ?? '-'})`,
