@@ -3,7 +3,7 @@
  * the driving contract and types.ts (Ready) for the order in which a runtime must
  * persist, send and apply.
  */
-export { RaftNode, type ProposeResult } from './raft-node.js';
+export { RaftNode, messageMalformation, type ProposeResult } from './raft-node.js';
 export {
   DEFAULT_RAFT_CONFIG,
   resolveConfig,
@@ -33,6 +33,7 @@ export type {
   RaftStatus,
   ReadState,
   Ready,
+  RejectedMessage,
   RequestVoteMessage,
   RequestVoteResponseMessage,
   Role,
