@@ -18,12 +18,12 @@ import type {
   SearchQuery,
 } from './domain.js';
 import { invalidArgument } from './errors.js';
-import { limits } from './limits.js';
+import { limits, type ParamRange } from './limits.js';
 
 const METRICS: readonly Metric[] = ['l2', 'ip', 'cosine'];
-/** Largest number accepted inside an index spec (IVF lists, HNSW M, PQ sub-quantizers, …). */
-const MAX_INDEX_SPEC_NUMBER = 1 << 20;
 const utf8 = new TextEncoder();
+/** limits.maxAbsVectorValue for messages: "1e15". */
+const MAX_ABS_TEXT = limits.maxAbsVectorValue.toExponential().replace('e+', 'e');
 
 /** A string shortened for an error message. */
 function show(value: string, max = 64): string {
@@ -87,28 +87,250 @@ export function validateCollectionSpec(spec: CollectionSpec): void {
       `collection ${show(spec.name)}: index spec ${show(indexSpec)} must not contain "IDMap": raftvec wraps every index in IDMap2 itself`,
     );
   }
-  // FAISS 1.7.3 aborts the whole process (an assert, not an exception) on some
-  // degenerate parameters — IVF0, HNSW0, PQ0, PQ8x32 — so they are refused here.
-  for (const m of indexSpec.matchAll(/\d+/g)) {
-    const n = Number(m[0]);
-    if (n === 0 || n > MAX_INDEX_SPEC_NUMBER) {
-      throw invalidArgument(
-        `collection ${show(spec.name)}: index spec ${show(indexSpec)} has the parameter ${m[0]}; numbers in a factory string must be from 1 to ${MAX_INDEX_SPEC_NUMBER}`,
-      );
-    }
-  }
-  for (const m of indexSpec.matchAll(/(?:PQ|RQ|LSQ)\d+x(\d+)/gi)) {
-    if (Number(m[1]) > 16) {
-      throw invalidArgument(
-        `collection ${show(spec.name)}: index spec ${show(indexSpec)} asks for ${m[1]} bits per code; the limit is 16 (8 is usual)`,
-      );
-    }
-  }
   if (!/^[A-Za-z0-9_,.=()+-]+$/.test(indexSpec)) {
     throw invalidArgument(
       `collection ${show(spec.name)}: index spec ${show(indexSpec)} has characters a FAISS factory string never uses (spaces, quotes, …); use letters, digits and _ , . = ( ) + -`,
     );
   }
+  validateIndexSpec(indexSpec, spec.dimension, spec.metric, `collection ${show(spec.name)}`);
+}
+
+// ---- index specs -------------------------------------------------------------------
+
+/**
+ * What validateIndexSpec accepts: a vetted subset of FAISS 1.7.3's factory
+ * grammar, `[transform,]* index[,refine]`, where every number is bounded.
+ * Anything else is refused: a factory string is code for FAISS, and FAISS
+ * allocates on creation (PQ codebooks, HNSW link tables), hangs (`HNSW1`) or
+ * aborts the process (`IVF0`, `PQ8x32`) on parameters it does not check.
+ */
+export const SUPPORTED_INDEX_SPECS =
+  'Flat; HNSW<M>[_Flat|_SQ<t>|_PQ<m>]; PQ<m>[x<bits>][np]; PQ<m>x4fs; SQ<t> (t: 4, 6, 8, fp16); LSH[r][t]; ' +
+  'IVF<nlist>[_HNSW<M>],<codec> or IMI2x<bits>,<codec> (codec: Flat, SQ<t>, PQ<m>[x<bits>][np], PQ<m>x4fs[r]); ' +
+  'optionally preceded by transforms (PCA[W][R]<d>, OPQ<m>[_<d>], RR[<d>], Pad<d>, L2norm) ' +
+  'and followed by a refinement (RFlat, Refine(Flat), Refine(SQ<t>))';
+
+const SQ_TYPES = new Set(['4', '6', '8', 'fp16']);
+
+interface SpecContext {
+  /** Names the spec in messages: `collection "c": index spec "…"`. */
+  readonly where: string;
+  /** Bytes the spec fixes so far (codebooks, matrices), against maxFixedBytes. */
+  fixedBytes: number;
+}
+
+/** A numeric parameter of a spec component, checked against `range`. */
+function specParam(
+  ctx: SpecContext,
+  component: string,
+  name: string,
+  raw: string,
+  range: ParamRange,
+): number {
+  const value = Number(raw);
+  if (!Number.isSafeInteger(value) || value < range.min || value > range.max) {
+    throw invalidArgument(
+      `${ctx.where}: in ${show(component)}, ${name} is ${raw}; the allowed range is ${range.min} to ${range.max}`,
+    );
+  }
+  return value;
+}
+
+/** Charges `bytes` of memory fixed at creation/training to the spec. */
+function specFixedBytes(ctx: SpecContext, component: string, what: string, bytes: number): void {
+  ctx.fixedBytes += bytes;
+  const max = limits.indexSpec.maxFixedBytes;
+  if (ctx.fixedBytes > max) {
+    throw invalidArgument(
+      `${ctx.where}: ${show(component)} needs ${what} of ${mib(bytes)} MiB (the spec ${mib(ctx.fixedBytes)} MiB in all) per collection; the limit is ${mib(max)} MiB: use fewer bits, a smaller output dimension or a smaller collection dimension`,
+    );
+  }
+}
+
+const mib = (bytes: number): string => (bytes / (1024 * 1024)).toFixed(1).replace(/\.0$/, '');
+
+/** PQ with `m` sub-quantizers of `bits` over vectors of dimension `d`. */
+function specPq(
+  ctx: SpecContext,
+  component: string,
+  mRaw: string,
+  bitsRaw: string | undefined,
+  bitsRange: ParamRange,
+  d: number,
+): void {
+  const m = specParam(ctx, component, 'the number of sub-quantizers m', mRaw, { min: 1, max: d });
+  if (d % m !== 0) {
+    throw invalidArgument(
+      `${ctx.where}: in ${show(component)}, the number of sub-quantizers m is ${m}, which does not divide the dimension ${d} the quantizer sees; use a divisor of ${d}`,
+    );
+  }
+  const bits =
+    bitsRaw === undefined ? 8 : specParam(ctx, component, 'bits per code', bitsRaw, bitsRange);
+  specFixedBytes(ctx, component, `a codebook of 2^${bits} × ${d} floats`, 2 ** bits * d * 4);
+}
+
+function specSq(ctx: SpecContext, component: string, type: string): void {
+  if (!SQ_TYPES.has(type)) {
+    throw invalidArgument(
+      `${ctx.where}: in ${show(component)}, the scalar quantizer type is ${show(type)}; use SQ4, SQ6, SQ8 or SQfp16`,
+    );
+  }
+}
+
+/** A vector transform; returns the dimension it outputs, or undefined if `c` is not one. */
+function specTransform(ctx: SpecContext, c: string, d: number): number | undefined {
+  const dims = { min: 1, max: d };
+  let m: RegExpExecArray | null;
+  if (/^L2[nN]orm$/.test(c)) return d;
+  if ((m = /^PCA(W?)(R?)(\d+)$/.exec(c))) {
+    const out = specParam(ctx, c, 'the output dimension', m[3]!, dims);
+    // training accumulates a d × d covariance; the result is a d × out matrix
+    specFixedBytes(ctx, c, `a ${d}² covariance and a ${d} × ${out} matrix`, 4 * d * (d + out));
+    return out;
+  }
+  if ((m = /^OPQ(\d+)(?:_(\d+))?$/.exec(c))) {
+    const out = m[2] === undefined ? d : specParam(ctx, c, 'the output dimension', m[2], dims);
+    const parts = specParam(ctx, c, 'the number of sub-quantizers m', m[1]!, { min: 1, max: out });
+    if (out % parts !== 0) {
+      throw invalidArgument(
+        `${ctx.where}: in ${show(c)}, the number of sub-quantizers m is ${parts}, which does not divide the output dimension ${out}; use a divisor of ${out}`,
+      );
+    }
+    specFixedBytes(ctx, c, `a ${d} × ${out} rotation`, 4 * d * out);
+    return out;
+  }
+  if ((m = /^RR(\d+)?$/.exec(c))) {
+    const out = m[1] === undefined ? d : specParam(ctx, c, 'the output dimension', m[1], dims);
+    specFixedBytes(ctx, c, `a ${d} × ${out} rotation`, 4 * d * out);
+    return out;
+  }
+  if ((m = /^Pad(\d+)$/.exec(c))) {
+    return specParam(ctx, c, 'the padded dimension', m[1]!, {
+      min: d,
+      max: limits.maxDimension,
+    });
+  }
+  return undefined;
+}
+
+/**
+ * Index types FAISS 1.7.3 builds for L2 only: for inner product it refuses
+ * (LSH, IMI) or, worse, silently builds an L2 index (HNSW_PQ).
+ */
+function specL2Only(ctx: SpecContext, c: string, metric: Metric, instead: string): void {
+  if (metric !== 'l2') {
+    throw invalidArgument(
+      `${ctx.where}: ${show(c)} works with the l2 metric only, not ${metric}; use ${instead}`,
+    );
+  }
+}
+
+/** A whole (non-IVF) index over dimension `d`; false if `c` is not one. */
+function specFlatIndex(ctx: SpecContext, c: string, d: number, metric: Metric): boolean {
+  const p = limits.indexSpec;
+  let m: RegExpExecArray | null;
+  if (c === 'Flat') return true;
+  if (/^LSHr?t?$/.test(c)) {
+    specL2Only(ctx, c, metric, 'Flat, HNSW<M> or SQ8');
+    return true;
+  }
+  if ((m = /^HNSW(\d+)(?:_(?:(Flat)|SQ(\w+)|PQ(\d+)))?$/.exec(c))) {
+    specParam(ctx, c, 'HNSW M (links per node)', m[1]!, p.hnswM);
+    if (m[3] !== undefined) specSq(ctx, c, m[3]);
+    if (m[4] !== undefined) {
+      specPq(ctx, c, m[4], undefined, p.pqBits, d);
+      specL2Only(ctx, c, metric, `HNSW${m[1]}_SQ8 or HNSW${m[1]}`);
+    }
+    return true;
+  }
+  if ((m = /^PQ(\d+)x4fs$/.exec(c))) {
+    specPq(ctx, c, m[1]!, '4', p.pqBits, d);
+    return true;
+  }
+  if ((m = /^PQ(\d+)(?:x(\d+))?(?:np)?$/.exec(c))) {
+    specPq(ctx, c, m[1]!, m[2], p.pqBits, d);
+    return true;
+  }
+  if ((m = /^SQ(\w+)$/.exec(c))) {
+    specSq(ctx, c, m[1]!);
+    return true;
+  }
+  return false;
+}
+
+/** The codec after an IVF/IMI coarse quantizer; false if `c` is not one. */
+function specIvfCodec(ctx: SpecContext, c: string, d: number): boolean {
+  let m: RegExpExecArray | null;
+  if (c === 'Flat') return true;
+  if ((m = /^PQ(\d+)x4fsr?$/.exec(c))) {
+    specPq(ctx, c, m[1]!, '4', limits.indexSpec.ivfPqBits, d);
+    return true;
+  }
+  if ((m = /^PQ(\d+)(?:x(\d+))?(?:np)?$/.exec(c))) {
+    specPq(ctx, c, m[1]!, m[2], limits.indexSpec.ivfPqBits, d);
+    return true;
+  }
+  if ((m = /^SQ(\w+)$/.exec(c))) {
+    specSq(ctx, c, m[1]!);
+    return true;
+  }
+  return false;
+}
+
+/**
+ * Checks an index spec (FAISS factory string) for a collection of `dimension`
+ * and `metric` against the supported grammar ({@link SUPPORTED_INDEX_SPECS})
+ * and the ranges in `limits.indexSpec`; messages name the component, the
+ * parameter, its value and the allowed range.
+ */
+export function validateIndexSpec(
+  indexSpec: string,
+  dimension: number,
+  metric: Metric,
+  where: string,
+): void {
+  const ctx: SpecContext = { where: `${where}: index spec ${show(indexSpec)}`, fixedBytes: 0 };
+  const unsupported = (c: string, expected: string): never => {
+    throw invalidArgument(
+      `${ctx.where}: ${c === '' ? 'an empty component' : show(c)} is not ${expected}; supported: ${SUPPORTED_INDEX_SPECS}`,
+    );
+  };
+  const parts = indexSpec.split(',');
+  let d = dimension;
+  let i = 0;
+  for (let out; i < parts.length && (out = specTransform(ctx, parts[i]!, d)) !== undefined; i++)
+    d = out;
+  const main = parts[i++];
+  if (main === undefined) return unsupported('', 'an index (the spec holds transforms only)');
+  let m: RegExpExecArray | null;
+  if ((m = /^IVF(\d+)(?:_HNSW(\d+)|\(HNSW(\d+)\))?$/.exec(main))) {
+    specParam(ctx, main, 'nlist (inverted lists)', m[1]!, limits.indexSpec.ivfLists);
+    const hnswM = m[2] ?? m[3];
+    if (hnswM !== undefined)
+      specParam(ctx, main, 'HNSW M (links per node)', hnswM, limits.indexSpec.hnswM);
+  } else if ((m = /^IMI2x(\d+)$/.exec(main))) {
+    specParam(ctx, main, 'bits per sub-quantizer', m[1]!, limits.indexSpec.imiBits);
+    specL2Only(ctx, main, metric, 'IVF<nlist>');
+  } else {
+    if (!specFlatIndex(ctx, main, d, metric)) unsupported(main, 'a supported index');
+    m = null;
+  }
+  if (m !== null) {
+    const codec = parts[i++];
+    if (codec === undefined) {
+      throw invalidArgument(
+        `${ctx.where}: ${show(main)} needs a codec after it, such as "${main},Flat" or "${main},PQ8"`,
+      );
+    }
+    if (!specIvfCodec(ctx, codec, d)) unsupported(codec, `a codec for ${show(main)}`);
+  }
+  const refine = parts[i++];
+  if (refine !== undefined) {
+    const r = /^(?:RFlat|Refine\((?:Flat|SQ(\w+))\))$/.exec(refine);
+    if (!r) unsupported(refine, 'a refinement');
+    else if (r[1] !== undefined) specSq(ctx, refine, r[1]);
+  }
+  if (i < parts.length) unsupported(parts[i]!, 'expected after the refinement (nothing is)');
 }
 
 /** A point id: 1..maxPointIdBytes bytes of UTF-8. `where` names it in messages. */
@@ -127,9 +349,20 @@ export function validatePointId(id: unknown, where: string): asserts id is strin
   }
 }
 
+/** A vector's length, checked before its values are converted or looked at. */
+export function validateVectorLength(dimension: number, length: number, where: string): void {
+  if (length !== dimension) {
+    throw invalidArgument(
+      `${where}: vector has ${length} values but the collection's dimension is ${dimension}`,
+    );
+  }
+}
+
 /**
- * A vector of `dimension` finite components; for cosine also not all zero.
- * `where` names the point or query in messages.
+ * A vector of `dimension` components, each finite with |x| <= maxAbsVectorValue
+ * (what the FAISS binding accepts: larger values overflow squared distances); for
+ * cosine also not all zero (-0 counts as zero). `where` names the point or query
+ * in messages.
  */
 export function validateVector(
   dimension: number,
@@ -140,17 +373,17 @@ export function validateVector(
   if (!(vector instanceof Float32Array)) {
     throw invalidArgument(`${where}: vector is missing or not a list of float32 values`);
   }
-  if (vector.length !== dimension) {
-    throw invalidArgument(
-      `${where}: vector has ${vector.length} values but the collection's dimension is ${dimension}`,
-    );
-  }
+  validateVectorLength(dimension, vector.length, where);
+  const max = limits.maxAbsVectorValue;
   let nonZero = false;
   for (let i = 0; i < vector.length; i++) {
     const x = vector[i]!;
-    if (!Number.isFinite(x)) {
+    // One comparison for the common case; NaN fails it too.
+    if (!(x <= max && x >= -max)) {
       throw invalidArgument(
-        `${where}: vector[${i}] is ${describeValue(x)}; every component must be a finite number`,
+        Number.isFinite(x)
+          ? `${where}: vector[${i}] is ${x}; components must be from -${MAX_ABS_TEXT} to ${MAX_ABS_TEXT} (larger values overflow float32 distances)`
+          : `${where}: vector[${i}] is ${describeValue(x)}; every component must be a finite number`,
       );
     }
     if (x !== 0) nonZero = true;
@@ -218,20 +451,24 @@ export function validateMetadata(metadata: unknown, where: string): void {
   }
 }
 
+/** The number of points in one upsert: 1..maxPointsPerWrite. */
+export function validatePointCount(count: number): void {
+  if (count === 0) throw invalidArgument('an upsert needs at least one point');
+  if (count > limits.maxPointsPerWrite) {
+    throw invalidArgument(
+      `an upsert may carry at most ${limits.maxPointsPerWrite} points, got ${count}; split it into smaller batches`,
+    );
+  }
+}
+
 /**
  * A batch of points for an upsert into a collection of `dimension` (and
  * `metric`, for the cosine zero-vector check). Rejects the whole batch if any
  * point is bad.
  */
 export function validatePoints(dimension: number, points: readonly Point[], metric?: Metric): void {
-  if (!Array.isArray(points) || points.length === 0) {
-    throw invalidArgument('an upsert needs at least one point');
-  }
-  if (points.length > limits.maxPointsPerWrite) {
-    throw invalidArgument(
-      `an upsert may carry at most ${limits.maxPointsPerWrite} points, got ${points.length}; split it into smaller batches`,
-    );
-  }
+  if (!Array.isArray(points)) throw invalidArgument('an upsert needs at least one point');
+  validatePointCount(points.length);
   const seen = new Map<string, number>();
   for (let i = 0; i < points.length; i++) {
     const p = points[i];
@@ -361,23 +598,68 @@ function validateOptionalRange(value: unknown, name: string, max: number): void 
   }
 }
 
-/** A search against a collection of `dimension` (and `metric`). */
+/** Estimated bytes of one point's vector in a response (see limits.maxResponseBytes). */
+export const responseVectorBytes = (dimension: number): number => 4 * dimension;
+
+/** Estimated bytes of a point in a response besides its id, vector and metadata (score, framing). */
+export const RESPONSE_POINT_OVERHEAD_BYTES = 16;
+
+/**
+ * `rows` points with vectors of `dimension` fit in one response
+ * (limits.maxResponseBytes); checked before any work, so it counts what is
+ * known then (vectors and the per-point overhead; ids and metadata are counted
+ * while the response is built). `what` names the request and `advice` says
+ * what to lower.
+ */
+export function validateVectorResponse(
+  rows: number,
+  dimension: number,
+  what: string,
+  advice: string,
+): void {
+  const bytes = rows * (responseVectorBytes(dimension) + RESPONSE_POINT_OVERHEAD_BYTES);
+  if (bytes > limits.maxResponseBytes) {
+    throw invalidArgument(
+      `${what} asks for up to ${rows} vectors of dimension ${dimension} (${bytes} bytes); one response may carry at most ${limits.maxResponseBytes} bytes of ids, vectors and metadata: ${advice}`,
+    );
+  }
+}
+
+/**
+ * A search against a collection of `dimension` (and `metric`). The size of the
+ * request and of its answer (queries × k, vectors asked for) is checked first,
+ * before any vector is looked at.
+ */
 export function validateSearch(dimension: number, query: SearchQuery, metric?: Metric): void {
   validateCollectionName(query.collection);
   if (!Array.isArray(query.vectors) || query.vectors.length === 0) {
     throw invalidArgument('search needs at least one query vector');
   }
-  if (query.vectors.length > limits.maxQueriesPerSearch) {
+  const nq = query.vectors.length;
+  if (nq > limits.maxQueriesPerSearch) {
     throw invalidArgument(
-      `search has ${query.vectors.length} query vectors; the limit is ${limits.maxQueriesPerSearch} per request`,
+      `search has ${nq} query vectors; the limit is ${limits.maxQueriesPerSearch} per request`,
     );
   }
-  query.vectors.forEach((v, i) => validateVector(dimension, v, `query vector ${i}`, metric));
   if (!isInteger(query.k) || query.k < 1 || query.k > limits.maxK) {
     throw invalidArgument(
       `k must be an integer from 1 to ${limits.maxK}, got ${describeValue(query.k)}`,
     );
   }
+  if (nq * query.k > limits.maxResultsPerSearch) {
+    throw invalidArgument(
+      `search asks for ${nq} queries × k=${query.k} = ${nq * query.k} results; the limit is ${limits.maxResultsPerSearch} per request: split the queries into several requests or lower k`,
+    );
+  }
+  if (query.withVector) {
+    validateVectorResponse(
+      nq * query.k,
+      dimension,
+      `search (${nq} ${nq === 1 ? 'query' : 'queries'} × k=${query.k}, with vectors)`,
+      'lower k, send fewer queries per request, or leave vectors out',
+    );
+  }
+  query.vectors.forEach((v, i) => validateVector(dimension, v, `query vector ${i}`, metric));
   validateOptionalRange(query.efSearch, 'efSearch', limits.maxEfSearch);
   validateOptionalRange(query.nprobe, 'nprobe', limits.maxNprobe);
   validateFilter(query.filter);

@@ -116,24 +116,158 @@ describe('collection names and specs', () => {
       () => validateCollectionSpec({ name: '../x', dimension: 3, metric: 'l2', indexSpec: 'Flat' }),
       /collection name/,
     );
-    // Degenerate parameters that make FAISS 1.7.3 abort the process.
-    for (const bad of ['IVF0,Flat', 'HNSW0', 'PQ0', 'IVF2,PQ4x0', 'IVF99999999,Flat']) {
-      rejects(
-        () => validateCollectionSpec({ name: 'c', dimension: 8, metric: 'l2', indexSpec: bad }),
-        /parameter/,
-        /from 1 to/,
-      );
-    }
+  });
+});
+
+describe('index spec parameters', () => {
+  const spec = (indexSpec: string, dimension = 64, metric: 'l2' | 'ip' | 'cosine' = 'l2'): void =>
+    validateCollectionSpec({ name: 'c', dimension, metric, indexSpec });
+  /** Rejected, with a message naming the spec, the component, the parameter, the value and the range. */
+  const bad = (indexSpec: string, dimension: number, ...patterns: RegExp[]): string =>
+    rejects(() => spec(indexSpec, dimension), /collection "c": index spec/, ...patterns);
+
+  it('accepts the supported forms at their bounds', () => {
+    for (const ok of [
+      'Flat',
+      'HNSW4',
+      'HNSW128',
+      'HNSW32_Flat',
+      'HNSW32_SQ8',
+      'HNSW16_PQ8',
+      'IVF1,Flat',
+      'IVF65536,Flat',
+      'IVF256_HNSW32,Flat',
+      'IVF256(HNSW32),SQ4',
+      'IMI2x8,Flat',
+      'PQ64x16',
+      'PQ8x1',
+      'PQ8np',
+      'PQ16x4fs',
+      'IVF16,PQ8x8np',
+      'IVF16,PQ16x4fsr',
+      'SQ4',
+      'SQ6',
+      'SQfp16',
+      'LSHrt',
+      'OPQ16_64,IVF256(HNSW32),PQ16',
+      'PCAR32,HNSW32',
+      'PCAW16,Flat',
+      'RR,Flat',
+      'Pad128,PQ16x4fs',
+      'L2norm,Flat',
+      'HNSW32,RFlat',
+      'IVF64,PQ8,Refine(SQfp16)',
+    ])
+      spec(ok);
+    // the codebook of PQ8 (2^8 · 65536 floats, 64 MiB) fits at the largest dimension
+    spec('IVF100,PQ8x8', 65_536, 'cosine');
+  });
+
+  it('HNSW M: 4 to 128 (HNSW65536 took 87 MB for 200 points)', () => {
+    bad('HNSW65536', 4, /"HNSW65536"/, /HNSW M/, /is 65536/, /4 to 128/);
+    bad('HNSW2', 4, /HNSW M/, /is 2/, /4 to 128/);
+    bad('HNSW0', 4, /HNSW M/, /is 0/);
+    bad('IVF16_HNSW256,Flat', 4, /"IVF16_HNSW256"/, /HNSW M/, /is 256/, /4 to 128/);
+    bad('IVF16(HNSW1),Flat', 4, /HNSW M/, /is 1/);
+  });
+
+  it('IVF nlist: 1 to 65536', () => {
+    bad('IVF0,Flat', 8, /"IVF0"/, /nlist/, /is 0/, /1 to 65536/);
+    bad('IVF65537,Flat', 8, /nlist/, /is 65537/, /1 to 65536/);
+    bad('IVF99999999,Flat', 8, /nlist/, /is 99999999/);
+    bad('IVF1048576_HNSW32,PQ8x16', 8, /nlist/, /1048576/);
+  });
+
+  it('IMI bits: 1 to 8 (2^16 lists), and the l2 metric only', () => {
+    bad('IMI2x9,Flat', 8, /"IMI2x9"/, /bits per sub-quantizer/, /is 9/, /1 to 8/);
+    bad('IMI2x0,Flat', 8, /is 0/);
+    rejects(() => spec('IMI2x4,Flat', 8, 'ip'), /"IMI2x4" works with the l2 metric only/, /not ip/);
+  });
+
+  it('types FAISS builds for l2 only are refused for ip and cosine', () => {
+    // HNSW_PQ: FAISS 1.7.3 would silently build an L2 index for an ip collection
     rejects(
-      () => validateCollectionSpec({ name: 'c', dimension: 8, metric: 'l2', indexSpec: 'PQ8x32' }),
-      /32 bits per code/,
+      () => spec('HNSW32_PQ8', 64, 'ip'),
+      /"HNSW32_PQ8" works with the l2 metric only/,
+      /HNSW32_SQ8/,
     );
-    validateCollectionSpec({
-      name: 'c',
-      dimension: 8,
-      metric: 'l2',
-      indexSpec: 'IVF1048576_HNSW32,PQ8x16',
-    });
+    rejects(() => spec('HNSW32_PQ8', 64, 'cosine'), /not cosine/);
+    rejects(() => spec('LSHrt', 64, 'ip'), /"LSHrt" works with the l2 metric only/);
+    spec('HNSW32_PQ8', 64, 'l2');
+    spec('HNSW32_SQ8', 64, 'ip');
+  });
+
+  it('an IVF needs a supported codec after it', () => {
+    bad('IVF16', 8, /"IVF16" needs a codec/);
+    bad('IVF16,HNSW32', 8, /"HNSW32" is not a codec for "IVF16"/, /supported: Flat;/);
+  });
+
+  it('PQ: m divides the dimension the quantizer sees; bits 1 to 16 (1 to 8 in an IVF)', () => {
+    bad('PQ5', 8, /"PQ5"/, /sub-quantizers m is 5/, /does not divide the dimension 8/);
+    bad('PQ0', 8, /sub-quantizers m is 0/, /1 to 8/);
+    bad('PQ16', 8, /sub-quantizers m is 16/, /1 to 8/);
+    bad('PQ8x32', 8, /bits per code is 32/, /1 to 16/);
+    bad('PQ8x0', 8, /bits per code is 0/);
+    bad('IVF2,PQ4x0', 8, /"PQ4x0"/, /bits per code is 0/, /1 to 8/);
+    bad('IVF16,PQ8x12', 8, /bits per code is 12/, /1 to 8/);
+    bad('HNSW32_PQ3', 8, /"HNSW32_PQ3"/, /does not divide the dimension 8/);
+    bad('PQ6x4fs', 64, /"PQ6x4fs"/, /does not divide the dimension 64/);
+    // after a transform, m must divide the transform's output dimension
+    bad('PCA30,PQ8', 64, /"PQ8"/, /does not divide the dimension 30/);
+    spec('PCA32,PQ8', 64);
+  });
+
+  it('PQ codebooks: 2^bits · dimension floats, at most 256 MiB', () => {
+    // 2^16 · 1024 · 4 bytes = 256 MiB: the largest allowed
+    spec('PQ8x16', 1024);
+    bad(
+      'PQ8x16',
+      2048,
+      /"PQ8x16"/,
+      /codebook of 2\^16 × 2048 floats/,
+      /512 MiB/,
+      /limit is 256 MiB/,
+    );
+    bad('PQ8x11', 65_536, /codebook of 2\^11 × 65536 floats/);
+  });
+
+  it('SQ types: 4, 6, 8, fp16', () => {
+    bad('SQ8_direct', 8, /scalar quantizer type is "8_direct"/, /SQ4, SQ6, SQ8 or SQfp16/);
+    bad('SQ16', 8, /scalar quantizer type is "16"/);
+    bad('IVF16,SQbf16', 8, /"bf16"/);
+    bad('HNSW32_SQ7', 8, /"7"/);
+    bad('IVF16,PQ8,Refine(SQ3)', 8, /"3"/);
+  });
+
+  it('transforms: output dimensions within the input, OPQ m divides its output, matrices bounded', () => {
+    bad('PCA65,Flat', 64, /"PCA65"/, /output dimension is 65/, /1 to 64/);
+    bad('PCA0,Flat', 64, /output dimension is 0/);
+    bad('OPQ16_128,Flat', 64, /"OPQ16_128"/, /output dimension is 128/, /1 to 64/);
+    bad(
+      'OPQ7,Flat',
+      64,
+      /"OPQ7"/,
+      /sub-quantizers m is 7/,
+      /does not divide the output dimension 64/,
+    );
+    bad('RR65,Flat', 64, /"RR65"/, /output dimension is 65/);
+    bad('Pad32,Flat', 64, /"Pad32"/, /padded dimension is 32/, /64 to 65536/);
+    // PCA trains a d² covariance: 65536² floats is 16 GiB
+    bad('PCA64,Flat', 65_536, /"PCA64"/, /covariance/, /limit is 256 MiB/);
+    bad('OPQ16,Flat', 65_536, /"OPQ16"/, /65536 × 65536 rotation/);
+  });
+
+  it('refuses what is not in the supported grammar, saying what is', () => {
+    bad('NotAFaissIndex42', 8, /"NotAFaissIndex42" is not a supported index/, /supported: Flat;/);
+    bad('NSG32,Flat', 8, /"NSG32" is not a supported index/);
+    bad('IVF16_NSG32,Flat', 8, /"IVF16_NSG32" is not a supported index/);
+    bad('RQ4x8', 8, /"RQ4x8" is not a supported index/);
+    bad('IVF1k,Flat', 8, /"IVF1k"/);
+    bad('PCA32', 64, /an index \(the spec holds transforms only\)/);
+    bad('Flat,Flat', 8, /"Flat" is not a refinement/);
+    bad('HNSW32,RFlat,RFlat', 8, /"RFlat" is not expected after the refinement/);
+    bad('Flat,', 8, /an empty component/);
+    bad('hnsw32', 8, /"hnsw32" is not a supported index/);
   });
 });
 
@@ -222,6 +356,19 @@ describe('validatePoints', () => {
     let deep: unknown = 1;
     for (let i = 0; i < 40; i++) deep = { d: deep };
     rejects(() => validatePoints(1, [pt('a', [1], deep)]), /nested deeper/);
+  });
+  it('rejects components beyond ±1e15 (the FAISS binding refuses them), naming the point and position', () => {
+    validatePoints(2, [pt('a', [1e15, -1e15])]); // the bound itself is allowed
+    rejects(
+      () => validatePoints(2, [pt('ok', [1, 1]), pt('poison', [1, 1e16])]),
+      /point 1/,
+      /"poison"/,
+      /vector\[1\] is 10000000272564224/, // 1e16 as float32
+      /from -1e15 to 1e15/,
+    );
+    rejects(() => validatePoints(1, [pt('a', [-3e38])]), /vector\[0\] is -3\.\d+e\+38/, /1e15/);
+    // denormals and -0 are ordinary finite values
+    validatePoints(2, [pt('a', [1e-45, -0])]);
   });
   it('rejects a zero vector for cosine only', () => {
     validatePoints(2, [pt('a', [0, 0])], 'l2');
@@ -319,6 +466,12 @@ describe('validateIds, validateFilter, validateSearch, validateScroll', () => {
       () => validateSearch(3, q({ vectors: [new Float32Array(3)] }), 'cosine'),
       /zero vector/,
     );
+    rejects(
+      () => validateSearch(3, q({ vectors: [new Float32Array([1, 3.4e38, 1])] })),
+      /query vector 0/,
+      /vector\[1\] is 3\.\d+e\+38/,
+      /from -1e15 to 1e15/,
+    );
     rejects(() => validateSearch(3, q({ efSearch: 0 })), /efSearch/);
     rejects(() => validateSearch(3, q({ nprobe: 1e9 })), /nprobe/);
     rejects(() => validateSearch(3, q({ collection: '../x' })), /collection name/);
@@ -326,6 +479,36 @@ describe('validateIds, validateFilter, validateSearch, validateScroll', () => {
       () => validateSearch(3, q({ filter: { must: [{ key: '', equals: 1 }] } })),
       /filter condition 0/,
     );
+  });
+  it('bounds queries × k, and the vectors a search may return, before looking at any vector', () => {
+    const many = (n: number, v = new Float32Array(3)): Float32Array[] =>
+      Array.from({ length: n }, () => v);
+    validateSearch(3, q({ vectors: many(1024), k: 16 })); // 16384 results: the limit
+    validateSearch(3, q({ vectors: many(1), k: 10_000 }));
+    rejects(
+      () => validateSearch(3, q({ vectors: many(1024), k: 17 })),
+      /1024 queries × k=17 = 17408 results/,
+      /limit is 16384/,
+      /split the queries/,
+    );
+    // checked before the vectors: a poisoned query in an oversized request is not even read
+    rejects(
+      () => validateSearch(3, q({ vectors: many(1024, new Float32Array([NaN, 0, 0])), k: 100 })),
+      /results; the limit is 16384/,
+    );
+    // with vectors: results × (dimension × 4 + 16) bytes at most maxResponseBytes (2 MiB)
+    validateSearch(128, q({ vectors: many(1, new Float32Array(128)), k: 3971, withVector: true }));
+    rejects(
+      () =>
+        validateSearch(
+          128,
+          q({ vectors: many(1, new Float32Array(128)), k: 3972, withVector: true }),
+        ),
+      /up to 3972 vectors of dimension 128 \(2097216 bytes\)/,
+      /at most 2097152 bytes/,
+      /leave vectors out/,
+    );
+    validateSearch(128, q({ vectors: many(1, new Float32Array(128)), k: 10_000 })); // without vectors
   });
   it('validates scrolls', () => {
     validateScroll({ collection: 'c', limit: 10, withVector: false, withMetadata: true });

@@ -24,6 +24,9 @@ namespace {
 
 using rv::ErrorCode;
 
+// Per-call bounds of the binding; exported with the core's input limits (see
+// Limits below), so src/index/faiss.ts can check at load that validation is
+// at least as strict.
 constexpr size_t kMaxK = 100000;
 constexpr size_t kMaxResultEntries = size_t(1) << 27;  // n*k per call
 constexpr int64_t kMaxSearchKnob = 1 << 20;
@@ -532,6 +535,20 @@ Napi::Value SetThreadConfig(const Napi::CallbackInfo& info) {
   return GetThreadConfig(info);
 }
 
+// Everything the binding refuses that validation (src/validation.ts) must
+// refuse first. Plain numbers: all are exact in a double (kMaxAbsValue is the
+// float 1e15f, i.e. 999999986991104).
+Napi::Object Limits(Napi::Env env) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("maxAbsValue", Napi::Number::New(env, static_cast<double>(rv::kMaxAbsValue)));
+  o.Set("maxDimension", Napi::Number::New(env, rv::kMaxDimension));
+  o.Set("maxK", Napi::Number::New(env, static_cast<double>(kMaxK)));
+  o.Set("maxResultEntries", Napi::Number::New(env, static_cast<double>(kMaxResultEntries)));
+  o.Set("maxSearchKnob", Napi::Number::New(env, static_cast<double>(kMaxSearchKnob)));
+  o.Freeze();
+  return o;
+}
+
 int envInt(const char* name, int fallback) {
   const char* v = std::getenv(name);
   if (!v || !*v) return fallback;
@@ -560,6 +577,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("deserializeAsync", Napi::Function::New<DeserializeAsync>(env, "deserializeAsync"));
   exports.Set("getThreadConfig", Napi::Function::New<GetThreadConfig>(env, "getThreadConfig"));
   exports.Set("setThreadConfig", Napi::Function::New<SetThreadConfig>(env, "setThreadConfig"));
+  exports.Set("limits", Limits(env));
   exports.Set("faissVersion",
               Napi::String::New(env, std::to_string(FAISS_VERSION_MAJOR) + "." +
                                          std::to_string(FAISS_VERSION_MINOR) + "." +

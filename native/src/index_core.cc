@@ -35,7 +35,6 @@ namespace rv {
 
 namespace {
 
-constexpr int kMaxDimension = 65536;
 constexpr uint32_t kSnapshotVersion = 1;
 constexpr char kMagic[4] = {'R', 'V', 'F', 'X'};
 // Post-filtering never materialises more than this many (distance, id)
@@ -178,12 +177,7 @@ void enableDirectMap(faiss::Index* inner) {
   }
 }
 
-// NaN/Infinity (and values so large that squared norms overflow float) must
-// never reach FAISS: IVF then reads an uninitialised coarse assignment and
-// throws from inside an OpenMP region (std::terminate), fast-scan asserts.
-// 1e15 keeps d * 4 * x^2 below FLT_MAX for every d <= 65536.
-constexpr float kMaxAbsValue = 1e15f;
-
+// Rejects NaN, Infinity and |x| > kMaxAbsValue (see index_core.h).
 void checkFinite(const float* x, size_t n, size_t d, const char* what) {
   const size_t total = n * d;
   bool bad = false;

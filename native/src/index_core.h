@@ -38,6 +38,18 @@ namespace rv {
 using idx_t = faiss::Index::idx_t;
 using IDMap2 = faiss::IndexIDMap2;
 
+// Input limits of the core. The addon exports them (`limits`), and
+// src/index/faiss.ts refuses to load an addon whose limits differ from
+// src/limits.ts: validation must reject everything the binding would, or a
+// value that passed validation and was committed would fail to apply on every
+// replica.
+constexpr int kMaxDimension = 65536;
+// NaN/Infinity (and values so large that squared norms overflow float) must
+// never reach FAISS: IVF then reads an uninitialised coarse assignment and
+// throws from inside an OpenMP region (std::terminate), fast-scan asserts.
+// 1e15 keeps d * 4 * x^2 below FLT_MAX for every d <= kMaxDimension.
+constexpr float kMaxAbsValue = 1e15f;
+
 // Error with a machine-readable code; the N-API layer maps the code to the
 // JS error class (RangeError for INVALID_ARGUMENT) and sets error.code.
 enum class ErrorCode {

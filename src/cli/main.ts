@@ -496,8 +496,16 @@ function buildProgram(): Command {
             const first = batch[0]!.line;
             const last = batch[batch.length - 1]!.line;
             progress.finish(done);
+            // gRPC's own size error says nothing of the batch; say which knob to turn.
+            const tooLarge =
+              err instanceof RaftvecClientError &&
+              err.code === 'RESOURCE_EXHAUSTED' &&
+              /message.*larger than/i.test(err.message);
             process.stderr.write(
-              `raftvec: the batch of lines ${first}-${last} failed; ${done} points before it were written\n`,
+              `raftvec: the batch of lines ${first}-${last} failed; ${done} points before it were written` +
+                (tooLarge
+                  ? `; the batch of ${batch.length} points is larger than a message may be: lower --batch\n`
+                  : '\n'),
             );
             throw err;
           }

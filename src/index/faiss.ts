@@ -28,16 +28,19 @@
  * small nprobe) may return fewer than k labels.
  *
  * Input: every vector/query component must be finite with |x| <= 1e15
- * (otherwise `INVALID_ARGUMENT`; FAISS's IVF would abort the process).
+ * (otherwise `INVALID_ARGUMENT`; FAISS's IVF would abort the process). These
+ * limits are exported by the addon (`nativeLimits`), and loading fails when
+ * src/limits.ts would let through anything they refuse.
  * Factory strings FAISS 1.7.3 accepts but then hangs or crashes on are
  * rejected (NSG, HNSW with M < 2, zero parameters); even so, a factory string
  * is code for FAISS: let users pick from a vetted list, never pass them
- * through raw.
+ * through raw (raftvec's list is `validateIndexSpec` in src/validation.ts).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { limits } from '../limits.js';
 
 export type FaissMetric = 'l2' | 'ip';
 
@@ -153,12 +156,50 @@ interface NativeIndex {
   readonly removeStrategy: RemoveStrategy;
 }
 
+/** The binding's input limits (native/src: index_core.h and addon.cc). */
+export interface NativeLimits {
+  /** Largest |component| accepted (the float32 1e15f). */
+  readonly maxAbsValue: number;
+  readonly maxDimension: number;
+  readonly maxK: number;
+  /** queries × k of one search call. */
+  readonly maxResultEntries: number;
+  /** efSearch and nprobe. */
+  readonly maxSearchKnob: number;
+}
+
+/**
+ * Where src/limits.ts would let through something the binding refuses (one
+ * line per disagreement; empty when they agree). Magnitude and dimension must
+ * be equal (validation accepts exactly what FAISS can take); the per-call
+ * bounds of TS may be stricter.
+ */
+export function nativeLimitMismatches(n: NativeLimits): string[] {
+  const out: string[] = [];
+  const equal = (name: string, ts: number, native: number): void => {
+    if (ts !== native) out.push(`${name}: TypeScript ${ts}, native ${native}`);
+  };
+  const atMost = (name: string, ts: number, native: number): void => {
+    if (!(ts <= native)) out.push(`${name}: TypeScript ${ts} exceeds native ${native}`);
+  };
+  // Validation compares float32 components with the double 1e15; the binding
+  // compares with the float 1e15f. Both accept exactly the float32 values <= 1e15f.
+  equal('maxAbsVectorValue (as float32)', Math.fround(limits.maxAbsVectorValue), n.maxAbsValue);
+  equal('maxDimension', limits.maxDimension, n.maxDimension);
+  atMost('maxK', limits.maxK, n.maxK);
+  atMost('maxResultsPerSearch', limits.maxResultsPerSearch, n.maxResultEntries);
+  atMost('maxEfSearch', limits.maxEfSearch, n.maxSearchKnob);
+  atMost('maxNprobe', limits.maxNprobe, n.maxSearchKnob);
+  return out;
+}
+
 interface NativeModule {
   NativeFaissIndex: new (dimension: number, factory: string, metric: string) => NativeIndex;
   deserialize(buf: Uint8Array): NativeIndex;
   deserializeAsync(buf: Uint8Array): Promise<NativeIndex>;
   getThreadConfig(): FaissThreadConfig;
   setThreadConfig(config: Partial<FaissThreadConfig>): FaissThreadConfig;
+  readonly limits: NativeLimits;
   readonly faissVersion: string;
 }
 
@@ -211,9 +252,10 @@ function native(): NativeModule {
         '(needs `apt-get install -y libfaiss-dev libopenblas-dev`)',
     );
   }
+  let mod: NativeModule;
   try {
     const require = createRequire(import.meta.url);
-    loaded = require(file) as NativeModule;
+    mod = require(file) as NativeModule;
   } catch (err) {
     throw new FaissError(
       'NATIVE_MODULE',
@@ -221,6 +263,19 @@ function native(): NativeModule {
       { cause: err },
     );
   }
+  // A stale addon (or edited limits on one side only) would let validated,
+  // committed writes fail to apply on every replica: refuse to run with it.
+  const mismatches =
+    typeof mod.limits === 'object' && mod.limits !== null
+      ? nativeLimitMismatches(mod.limits)
+      : ['the addon exports no limits (built from an older native/src)'];
+  if (mismatches.length > 0) {
+    throw new FaissError(
+      'NATIVE_MODULE',
+      `the FAISS addon ${file} disagrees with src/limits.ts (${mismatches.join('; ')}): rebuild it with \`node native/build.mjs\``,
+    );
+  }
+  loaded = mod;
   return loaded;
 }
 
@@ -238,6 +293,11 @@ async function wrapAsync<T>(fn: () => Promise<T>): Promise<T> {
   } catch (err) {
     throw toFaissError(err);
   }
+}
+
+/** The binding's own input limits (validation is checked against them at load). */
+export function nativeLimits(): NativeLimits {
+  return wrapSync(() => native().limits);
 }
 
 /** The FAISS version the addon was built against (e.g. "1.7.3"). */

@@ -19,14 +19,20 @@ import type {
 } from '../domain.js';
 import { RaftvecError, invalidArgument } from '../errors.js';
 import {
+  RESPONSE_POINT_OVERHEAD_BYTES,
+  responseVectorBytes,
   validateCollectionName,
   validateCollectionSpec,
   validateFilter,
   validateIds,
+  validatePointCount,
   validatePoints,
   validateScroll,
   validateSearch,
+  validateVectorLength,
+  validateVectorResponse,
 } from '../validation.js';
+import { limits } from '../limits.js';
 import {
   filterFromProto,
   metadataToStruct,
@@ -63,6 +69,8 @@ export interface VectorServiceOptions {
   defaultWriteTimeoutMs?: number;
   /** Page size for Scroll when `limit` is 0. Default 100. */
   defaultScrollLimit?: number;
+  /** Upsert payload bytes handled at once (default limits.maxInFlightWriteBytes). */
+  maxInFlightWriteBytes?: number;
   /** Awaited before every read; Raft nodes pass ReadIndex here (linearizable reads). */
   readBarrier?: (deadline: Date) => Promise<void>;
   log?: Logger;
@@ -117,6 +125,74 @@ function hitToProto(h: SearchHit): ScoredPoint {
   };
 }
 
+/**
+ * Estimated bytes of a point in a response (see limits.maxResponseBytes): the
+ * id, score and framing, 4 bytes per vector component, metadata as JSON.
+ */
+function responsePointBytes(p: StoredPoint): number {
+  let bytes = p.id.length + RESPONSE_POINT_OVERHEAD_BYTES;
+  if (p.vector) bytes += responseVectorBytes(p.vector.length);
+  if (p.metadata) bytes += JSON.stringify(p.metadata).length;
+  return bytes;
+}
+
+/** Points converted between two yields to the event loop while a response is built. */
+const RESPONSE_CHUNK_POINTS = 256;
+
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/**
+ * Builds the points of one response as protobuf objects in chunks, yielding to
+ * the event loop between chunks (so heartbeats and other calls are served while
+ * a large response is built), and stops at the first point that would take
+ * the estimated size past limits.maxResponseBytes.
+ */
+class BoundedResponse {
+  /** Estimated bytes so far. */
+  bytes = 0;
+  #sinceYield = 0;
+
+  /**
+   * Converts `points` into `out`; returns how many fit (all of them, or the
+   * count before the first that did not: nothing more should be added then).
+   */
+  async add<P extends StoredPoint, R>(
+    points: readonly P[],
+    convert: (p: P) => R,
+    out: R[],
+  ): Promise<number> {
+    for (let i = 0; i < points.length; i++) {
+      if (++this.#sinceYield >= RESPONSE_CHUNK_POINTS) {
+        this.#sinceYield = 0;
+        await yieldToEventLoop();
+      }
+      const p = points[i]!;
+      const bytes = responsePointBytes(p);
+      if (this.bytes + bytes > limits.maxResponseBytes) {
+        this.bytes += bytes;
+        return i;
+      }
+      this.bytes += bytes;
+      out.push(convert(p));
+    }
+    return points.length;
+  }
+
+  /** RESOURCE_EXHAUSTED for a response that did not fit. */
+  tooLarge(what: string, advice: string): RaftvecError {
+    return new RaftvecError(
+      'RESOURCE_EXHAUSTED',
+      `the ${what} response would exceed ${limits.maxResponseBytes} bytes (${this.bytes} bytes of ids, vectors and metadata so far): ${advice}`,
+    );
+  }
+}
+
+/** The end of a RESOURCE_EXHAUSTED advice: what the caller could leave out. */
+function leaveOut(req: { withVector: boolean; withMetadata: boolean }): string {
+  const parts = [req.withVector && 'vectors', req.withMetadata && 'metadata'].filter(Boolean);
+  return parts.length === 0 ? '' : `, or leave ${parts.join(' or ')} out`;
+}
+
 const idForMessage = (id: string): string =>
   id.length > 64
     ? `${JSON.stringify(id.slice(0, 64))}... (${id.length} characters)`
@@ -143,6 +219,9 @@ export class VectorService {
   readonly #defaultScrollLimit: number;
   readonly #readBarrier: (deadline: Date) => Promise<void>;
   #inFlight = 0;
+  /** Upsert payload bytes between decoding and the end of the write (see #reserveWrite). */
+  #inFlightWriteBytes = 0;
+  readonly #maxInFlightWriteBytes: number;
   readonly #idleWaiters: (() => void)[] = [];
 
   constructor(reader: VectorReader, writes: WritePath, options: VectorServiceOptions = {}) {
@@ -152,6 +231,7 @@ export class VectorService {
     this.#defaultWriteTimeoutMs = options.defaultWriteTimeoutMs ?? 30_000;
     this.#defaultScrollLimit = options.defaultScrollLimit ?? 100;
     this.#readBarrier = options.readBarrier ?? (() => Promise.resolve());
+    this.#maxInFlightWriteBytes = options.maxInFlightWriteBytes ?? limits.maxInFlightWriteBytes;
   }
 
   /**
@@ -235,6 +315,28 @@ export class VectorService {
     }
   }
 
+  /**
+   * Counts `bytes` of a write's payload against maxInFlightWriteBytes until
+   * the returned release is called; RESOURCE_EXHAUSTED when the node already holds
+   * that much (one write is always let through, so any size can make progress).
+   */
+  #reserveWrite(bytes: number): () => void {
+    const held = this.#inFlightWriteBytes;
+    if (held > 0 && held + bytes > this.#maxInFlightWriteBytes) {
+      throw new RaftvecError(
+        'RESOURCE_EXHAUSTED',
+        `this node is already handling ${held} bytes of upserts (the limit is ${this.#maxInFlightWriteBytes}); this one (${bytes} bytes) was not accepted: retry with backoff`,
+      );
+    }
+    this.#inFlightWriteBytes += bytes;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.#inFlightWriteBytes -= bytes;
+    };
+  }
+
   #collection(name: string): CollectionInfo {
     validateCollectionName(name);
     return this.#reader.describeCollection(name);
@@ -305,20 +407,37 @@ export class VectorService {
         const info = await this.#collectionForWrite(req.collection, call);
         const session = sessionFromProto(req.options);
         const writeConcern = writeConcernFromProto(req.options?.writeConcern);
-        const points: Point[] = req.points.map((p, i) => ({
-          id: p.id,
-          vector: Float32Array.from(p.vector),
-          metadata: structToMetadata(
-            p.metadata,
-            `metadata of point ${i} (id ${idForMessage(p.id)})`,
-          ),
-        }));
-        validatePoints(info.dimension, points, info.metric);
-        const { result, logIndex } = await this.#propose(
-          { kind: 'upsert', collection: req.collection, points, ...(session && { session }) },
-          { writeConcern, deadline: this.#deadline(call) },
-        );
-        return { upserted: result.upserted ?? 0, deleted: 0, logIndex };
+        // Shape first, on the decoded arrays: a batch with too many points or a
+        // wrong dimension is refused before anything is copied or converted.
+        validatePointCount(req.points.length);
+        let payloadBytes = 0;
+        req.points.forEach((p, i) => {
+          validateVectorLength(
+            info.dimension,
+            p.vector.length,
+            `point ${i} (id ${idForMessage(p.id)})`,
+          );
+          payloadBytes += 4 * p.vector.length + p.id.length; // as float32, as stored
+        });
+        const release = this.#reserveWrite(payloadBytes);
+        try {
+          const points: Point[] = req.points.map((p, i) => ({
+            id: p.id,
+            vector: Float32Array.from(p.vector),
+            metadata: structToMetadata(
+              p.metadata,
+              `metadata of point ${i} (id ${idForMessage(p.id)})`,
+            ),
+          }));
+          validatePoints(info.dimension, points, info.metric);
+          const { result, logIndex } = await this.#propose(
+            { kind: 'upsert', collection: req.collection, points, ...(session && { session }) },
+            { writeConcern, deadline: this.#deadline(call) },
+          );
+          return { upserted: result.upserted ?? 0, deleted: 0, logIndex };
+        } finally {
+          release();
+        }
       }),
 
       Delete: this.#unary('Delete', async (req, call) => {
@@ -334,13 +453,25 @@ export class VectorService {
       }),
 
       Get: this.#read('Get', async (req) => {
-        this.#collection(req.collection);
+        const info = this.#collection(req.collection);
         validateIds(req.ids);
+        if (req.withVector) {
+          validateVectorResponse(
+            req.ids.length,
+            info.dimension,
+            `get (${req.ids.length} ids, with vectors)`,
+            'ask for fewer ids per request, or leave vectors out',
+          );
+        }
         const points = await this.#reader.get(req.collection, req.ids, {
           withVector: req.withVector,
           withMetadata: req.withMetadata,
         });
-        return { points: points.map(storedPointToProto) };
+        const response = new BoundedResponse();
+        const out: ProtoPoint[] = [];
+        if ((await response.add(points, storedPointToProto, out)) < points.length)
+          throw response.tooLarge('get', `ask for fewer ids per request${leaveOut(req)}`);
+        return { points: out };
       }),
 
       Search: this.#read('Search', async (req) => {
@@ -358,7 +489,19 @@ export class VectorService {
         };
         validateSearch(info.dimension, query, info.metric);
         const results = await this.#reader.search(query);
-        return { results: results.map((hits) => ({ hits: hits.map(hitToProto) })) };
+        const response = new BoundedResponse();
+        const out: Array<{ hits: ScoredPoint[] }> = [];
+        for (const hits of results) {
+          const row: ScoredPoint[] = [];
+          if ((await response.add(hits, hitToProto, row)) < hits.length) {
+            throw response.tooLarge(
+              'search',
+              `lower k, send fewer queries per request${leaveOut(req)}`,
+            );
+          }
+          out.push({ hits: row });
+        }
+        return { results: out };
       }),
 
       Count: this.#read('Count', async (req) => {
@@ -369,11 +512,18 @@ export class VectorService {
       }),
 
       Scroll: this.#read('Scroll', async (req) => {
-        this.#collection(req.collection);
+        const info = this.#collection(req.collection);
         const filter = filterFromProto(req.filter);
+        let limit = req.limit === 0 ? this.#defaultScrollLimit : req.limit;
+        // A page with vectors holds at most what fits in one response; a scroll
+        // may return fewer points than `limit` (the next page starts after the last).
+        if (req.withVector && limit <= limits.maxScrollLimit) {
+          const perPoint = responseVectorBytes(info.dimension) + RESPONSE_POINT_OVERHEAD_BYTES;
+          limit = Math.max(1, Math.min(limit, Math.floor(limits.maxResponseBytes / perPoint)));
+        }
         const query: ScrollQuery = {
           collection: req.collection,
-          limit: req.limit === 0 ? this.#defaultScrollLimit : req.limit,
+          limit,
           withVector: req.withVector,
           withMetadata: req.withMetadata,
           ...(req.afterId !== '' && { afterId: req.afterId }),
@@ -381,7 +531,15 @@ export class VectorService {
         };
         validateScroll(query);
         const page = await this.#reader.scroll(query);
-        return { points: page.points.map(storedPointToProto), nextAfterId: page.nextAfterId ?? '' };
+        const out: ProtoPoint[] = [];
+        const sent = await new BoundedResponse().add(page.points, storedPointToProto, out);
+        if (sent === page.points.length)
+          return { points: out, nextAfterId: page.nextAfterId ?? '' };
+        // Metadata made the page too large: cut it short, and the next page starts
+        // after the last point sent. One point always fits (its vector and
+        // metadata are far below the limit), so a scroll always progresses.
+        if (sent === 0) out.push(storedPointToProto(page.points[0]!));
+        return { points: out, nextAfterId: page.points[Math.max(sent, 1) - 1]!.id };
       }),
     };
   }

@@ -217,7 +217,9 @@ describe('raftvec CLI', () => {
     });
     const table = await cli('status');
     expect(table.code).toBe(0);
-    expect(table.stdout).toMatch(/^id\s+address\s+role\s+term\s+commit\s+applied\s+lag\s+health/);
+    expect(table.stdout).toMatch(
+      /^id\s+address\s+role\s+term\s+commit\s+applied\s+lag\s+digest\s+health/,
+    );
     expect(table.stdout).toContain(`n1  ${node.address}  leader`);
   });
 

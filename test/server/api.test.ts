@@ -350,8 +350,11 @@ describe('write deduplication (client id + sequence)', () => {
     });
     expect(del.deleted).toBe(1);
 
-    // a late retry of the first upsert: acknowledged, not applied again
-    await send<WriteResponse__Output>('Upsert', upsert1);
+    // a late retry of the first upsert: refused with the reason, not applied again
+    await expect(send<WriteResponse__Output>('Upsert', upsert1)).rejects.toMatchObject({
+      code: grpc.status.FAILED_PRECONDITION,
+      details: expect.stringMatching(/sequence 1, but its last applied write was sequence 2/),
+    });
     expect(await client.get(C, ['a'])).toEqual([]);
     expect(await client.count(C)).toBe(0);
 

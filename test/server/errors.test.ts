@@ -81,6 +81,36 @@ describe('vectors', () => {
     );
   });
 
+  it('a component beyond ±1e15 (the poison value 1e16) → INVALID_ARGUMENT, nothing written, and the node still applies writes', async () => {
+    await expectStatus(
+      client.upsert(C, [
+        { id: 'fine', vector: [1, 2, 3] },
+        { id: 'poison', vector: [1e16, 0, 0] },
+      ]),
+      'INVALID_ARGUMENT',
+      /point 1/,
+      '"poison"',
+      /vector\[0\] is 10000000272564224/,
+      /from -1e15 to 1e15/,
+    );
+    expect(await client.get(C, ['fine', 'poison'])).toEqual([]);
+    // the bound itself is a valid value, stored and searched like any other
+    await client.upsert(C, [{ id: 'at-max', vector: [1e15, -1e15, 0] }]);
+    const hits = await client.search(C, [1e15, -1e15, 0], { k: 1 });
+    expect(hits.map((h) => h.id)).toEqual(['at-max']);
+    await client.delete(C, ['at-max']);
+  });
+
+  it('a query component near float32 max → INVALID_ARGUMENT (it used to be INTERNAL)', async () => {
+    await expectStatus(
+      client.search(C, [3.4e38, 0, 0]),
+      'INVALID_ARGUMENT',
+      /query vector 0/,
+      /vector\[0\] is 3\.\d+e\+38/,
+      /1e15/,
+    );
+  });
+
   it('a query vector with NaN or the wrong dimension → INVALID_ARGUMENT', async () => {
     await expectStatus(client.search(C, [NaN, 0, 0]), 'INVALID_ARGUMENT', /query vector 0/, /NaN/);
     await expectStatus(
@@ -235,6 +265,17 @@ describe('search parameters', () => {
     );
   });
 
+  it('queries × k above maxResultsPerSearch → INVALID_ARGUMENT naming both', async () => {
+    const queries = Array.from({ length: 1024 }, () => [1, 2, 3]);
+    await client.search(C, queries, { k: 16 }); // 16384: the limit
+    await expectStatus(
+      client.search(C, queries, { k: 17 }),
+      'INVALID_ARGUMENT',
+      /1024 queries × k=17 = 17408 results/,
+      new RegExp(`limit is ${limits.maxResultsPerSearch}`),
+    );
+  });
+
   it('scroll limit above the maximum → INVALID_ARGUMENT', async () => {
     await expectStatus(
       client.scroll(C, { limit: limits.maxScrollLimit + 1 }),
@@ -327,6 +368,18 @@ describe('collections', () => {
       'INVALID_ARGUMENT',
       /index spec/,
     );
+    await expectStatus(
+      client.createCollection('hnswhuge', { dimension: 4, indexSpec: 'HNSW65536' }),
+      'INVALID_ARGUMENT',
+      /"HNSW65536"/,
+      /HNSW M \(links per node\) is 65536; the allowed range is 4 to 128/,
+    );
+    await expectStatus(
+      client.createCollection('pqbad', { dimension: 8, indexSpec: 'IVF16,PQ3' }),
+      'INVALID_ARGUMENT',
+      /sub-quantizers m is 3, which does not divide the dimension 8/,
+    );
+    await expectStatus(client.describeCollection('hnswhuge'), 'NOT_FOUND');
     const err = await rawCall('CreateCollection', {
       name: 'badmetric',
       dimension: 3,
