@@ -10,6 +10,7 @@ import {
   validateScroll,
   validateSearch,
 } from '../src/validation.js';
+import { ACCEPTED_INDEX_SPECS } from './support/index-specs.js';
 
 /** Asserts fn throws INVALID_ARGUMENT whose message matches every pattern. */
 function rejects(fn: () => unknown, ...patterns: RegExp[]): string {
@@ -127,38 +128,7 @@ describe('index spec parameters', () => {
     rejects(() => spec(indexSpec, dimension), /collection "c": index spec/, ...patterns);
 
   it('accepts the supported forms at their bounds', () => {
-    for (const ok of [
-      'Flat',
-      'HNSW4',
-      'HNSW128',
-      'HNSW32_Flat',
-      'HNSW32_SQ8',
-      'HNSW16_PQ8',
-      'IVF1,Flat',
-      'IVF65536,Flat',
-      'IVF256_HNSW32,Flat',
-      'IVF256(HNSW32),SQ4',
-      'IMI2x8,Flat',
-      'PQ64x16',
-      'PQ8x1',
-      'PQ8np',
-      'PQ16x4fs',
-      'IVF16,PQ8x8np',
-      'IVF16,PQ16x4fsr',
-      'SQ4',
-      'SQ6',
-      'SQfp16',
-      'LSHrt',
-      'OPQ16_64,IVF256(HNSW32),PQ16',
-      'PCAR32,HNSW32',
-      'PCAW16,Flat',
-      'RR,Flat',
-      'Pad128,PQ16x4fs',
-      'L2norm,Flat',
-      'HNSW32,RFlat',
-      'IVF64,PQ8,Refine(SQfp16)',
-    ])
-      spec(ok);
+    for (const ok of ACCEPTED_INDEX_SPECS) spec(ok, 64);
     // the codebook of PQ8 (2^8 · 65536 floats, 64 MiB) fits at the largest dimension
     spec('IVF100,PQ8x8', 65_536, 'cosine');
   });

@@ -20,12 +20,12 @@ import {
   PEER_ID_HEADER,
   PEER_KEY_HEADER,
   peerKey,
-  raftPeerServiceDefinition,
 } from '../../src/raft/runtime/peer-transport.js';
 import { encodeCommand } from '../../src/storage/command-codec.js';
 import { VectorStateMachine } from '../../src/storage/state-machine.js';
 import { TEST_CLUSTER_SECRET, TestCluster } from '../support/cluster.js';
 import { ProcessGroup, runCli, waitFor } from '../support/processes.js';
+import { deliverAsPeer } from '../support/peer-stream.js';
 
 const group = new ProcessGroup();
 const clusters: TestCluster[] = [];
@@ -34,32 +34,7 @@ afterAll(async () => {
   await group.cleanup();
 });
 
-/** Opens a Deliver stream to `address` with `headers`, writes `messages`, ends it; resolves its status. */
-function deliver(
-  address: string,
-  headers: Record<string, string>,
-  messages: WireRaftMessage[],
-): Promise<grpc.ServiceError | null> {
-  const Client = grpc.makeGenericClientConstructor(raftPeerServiceDefinition(), 'RaftPeer');
-  const client = new Client(address, grpc.credentials.createInsecure());
-  const metadata = new grpc.Metadata();
-  for (const [k, v] of Object.entries(headers)) metadata.set(k, v);
-  return new Promise((resolve) => {
-    const call = client.makeClientStreamRequest(
-      '/raftvec.v1.RaftPeer/Deliver',
-      (m: WireRaftMessage) => raftPeerServiceDefinition()['Deliver']!.requestSerialize(m),
-      () => ({}),
-      metadata,
-      { deadline: Date.now() + 10_000 },
-      (error) => {
-        client.close();
-        resolve(error);
-      },
-    );
-    for (const m of messages) call.write(m);
-    call.end();
-  });
-}
+const deliver = deliverAsPeer;
 
 const credentialsOf = (id: string, secret = TEST_CLUSTER_SECRET): Record<string, string> => ({
   [PEER_ID_HEADER]: id,

@@ -23,6 +23,7 @@ import {
   validateVector,
 } from '../../src/validation.js';
 import { mulberry32 } from '../support/random.js';
+import { ACCEPTED_INDEX_SPECS } from '../support/index-specs.js';
 
 /** The float32 right after `x` (towards +Infinity for x > 0, towards -Infinity for x < 0). */
 function nextFloat32Away(x: number): number {
@@ -202,51 +203,10 @@ describe('boundary components: validation accepts exactly what FAISS accepts', (
 });
 
 describe('index specs validation accepts, FAISS builds', () => {
-  // Every form of the supported grammar, parameters at their bounds (dimension 64).
-  const ACCEPTED = [
-    'Flat',
-    'HNSW4',
-    'HNSW128',
-    'HNSW32_Flat',
-    'HNSW32_SQ8',
-    'HNSW16_PQ8',
-    'IVF1,Flat',
-    'IVF65536,Flat',
-    'IVF256_HNSW32,Flat',
-    'IVF256(HNSW128),SQ4',
-    'IMI2x8,Flat',
-    'IMI2x1,PQ8',
-    'PQ64x16',
-    'PQ1x1',
-    'PQ8np',
-    'PQ16x4fs',
-    'IVF16,PQ64x8np',
-    'IVF16,PQ16x4fsr',
-    'IVF16,SQfp16',
-    'SQ4',
-    'SQ6',
-    'SQ8',
-    'SQfp16',
-    'LSH',
-    'LSHrt',
-    'OPQ16_64,IVF256(HNSW32),PQ16',
-    'OPQ64,Flat',
-    'PCAR32,HNSW32',
-    'PCAWR1,Flat',
-    'RR,Flat',
-    'RR1,Flat',
-    'Pad65536,Flat',
-    'L2norm,Flat',
-    'L2Norm,HNSW32',
-    'HNSW32,RFlat',
-    'IVF64,PQ8,Refine(SQfp16)',
-    'PQ8,Refine(Flat)',
-  ];
-
   it('FAISS 1.7.3 builds every supported form, with the collection metric', async () => {
     const problems: string[] = [];
     let accepted = 0;
-    for (const spec of ACCEPTED) {
+    for (const spec of ACCEPTED_INDEX_SPECS) {
       for (const metric of ['l2', 'ip'] as const) {
         // some forms are l2-only: validation refuses them for ip, which is fine
         const valid = await accepts(() =>
@@ -264,7 +224,7 @@ describe('index specs validation accepts, FAISS builds', () => {
       }
     }
     expect(problems).toEqual([]);
-    expect(accepted).toBeGreaterThan(ACCEPTED.length + 30); // most forms work for ip too
+    expect(accepted).toBeGreaterThan(ACCEPTED_INDEX_SPECS.length + 30); // most forms work for ip too
   });
 });
 

@@ -18,6 +18,7 @@ import {
 } from '../../../src/raft/runtime/peer-transport.js';
 import type { Message } from '../../../src/raft/types.js';
 import { waitFor } from '../../support/processes.js';
+import { deliverAsPeer } from '../../support/peer-stream.js';
 
 const SECRET = 'peer-transport-test-secret';
 
@@ -52,30 +53,8 @@ const heartbeat = (from: string, term: number): WireRaftMessage => ({
   heartbeat: { commit: 0, readContext: 0 },
 });
 
-/** Opens one Deliver stream with `headers`, writes `messages`, ends it; resolves its status. */
-function deliver(
-  headers: Record<string, string>,
-  messages: WireRaftMessage[],
-): Promise<grpc.ServiceError | null> {
-  const Client = grpc.makeGenericClientConstructor(raftPeerServiceDefinition(), 'RaftPeer');
-  const client = new Client(address, grpc.credentials.createInsecure());
-  const metadata = new grpc.Metadata();
-  for (const [k, v] of Object.entries(headers)) metadata.set(k, v);
-  return new Promise((resolve) => {
-    const call = client.makeClientStreamRequest(
-      '/raftvec.v1.RaftPeer/Deliver',
-      (m: WireRaftMessage) => raftPeerServiceDefinition()['Deliver']!.requestSerialize(m),
-      () => ({}),
-      metadata,
-      (error) => {
-        client.close();
-        resolve(error);
-      },
-    );
-    for (const m of messages) call.write(m);
-    call.end();
-  });
-}
+const deliver = (headers: Record<string, string>, messages: WireRaftMessage[]) =>
+  deliverAsPeer(address, headers, messages);
 
 const as = (id: string, key = peerKey(SECRET, id)): Record<string, string> => ({
   [PEER_ID_HEADER]: id,
