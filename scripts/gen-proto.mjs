@@ -6,7 +6,7 @@
 //   node scripts/gen-proto.mjs --check   exit 1 if src/generated/ is not what the
 //                                        generator produces from proto/ (for CI)
 //
-// The options here MUST match the runtime loader options in src/client/proto.ts
+// The options here MUST match the runtime loader options in src/api/proto.ts
 // (PROTO_LOADER_OPTIONS): keepCase false, longs Number, enums String, defaults,
 // oneofs. 64-bit integers (log indices, counts, sequences) are JS numbers: they
 // stay below 2^53 in practice.

@@ -35,7 +35,7 @@ import {
   vectorToProto,
   writeConcernToProto,
   type WriteConcern,
-} from './wire.js';
+} from '../api/conversions.js';
 import type { CollectionInfo__Output } from '../generated/raftvec/v1/CollectionInfo.js';
 import type { Point__Output } from '../generated/raftvec/v1/Point.js';
 import type { ScoredPoint__Output } from '../generated/raftvec/v1/ScoredPoint.js';

@@ -1,25 +1,12 @@
 /** Reads a node's Raft status through raftvec.v1.ClusterService (for `raftvec status` and write concern `all`). */
-import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
-import { protoDir } from '../package-root.js';
+import { clusterServiceDefinition } from '../api/proto.js';
 import type { NodeStatus__Output } from '../generated/raftvec/v1/NodeStatus.js';
-import { PROTO_LOADER_OPTIONS } from './proto.js';
+
+// Re-exported only for src/server/node.ts (being refactored separately); remove once
+// it imports from src/api/proto.ts.
 
 export type NodeStatus = NodeStatus__Output;
-
-let definition: grpc.ServiceDefinition | undefined;
-
-export function clusterServiceDefinition(): grpc.ServiceDefinition {
-  if (!definition) {
-    const packageDefinition = protoLoader.loadSync(join('raftvec', 'v1', 'cluster.proto'), {
-      ...PROTO_LOADER_OPTIONS,
-      includeDirs: [protoDir()],
-    });
-    definition = packageDefinition['raftvec.v1.ClusterService'] as grpc.ServiceDefinition;
-  }
-  return definition;
-}
 
 /** A reusable client for one node's ClusterService. */
 export class ClusterStatusClient {

@@ -2,8 +2,7 @@
  * A small grpc.health.v1 client: is a node up and serving?
  */
 import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
-import { protoPath as healthProtoPath } from 'grpc-health-check';
+import { healthServiceDefinition } from '../api/proto.js';
 import { RaftvecClientError } from './errors.js';
 
 export type ServingStatus = 'UNKNOWN' | 'SERVING' | 'NOT_SERVING' | 'SERVICE_UNKNOWN';
@@ -19,17 +18,11 @@ type HealthClientCtor = new (address: string, creds: grpc.ChannelCredentials) =>
 
 let ctor: HealthClientCtor | undefined;
 function healthClientCtor(): HealthClientCtor {
-  if (!ctor) {
-    const def = protoLoader.loadSync(healthProtoPath, {
-      keepCase: true,
-      enums: String,
-      defaults: true,
-    });
-    const pkg = grpc.loadPackageDefinition(def) as unknown as {
-      grpc: { health: { v1: { Health: HealthClientCtor } } };
-    };
-    ctor = pkg.grpc.health.v1.Health;
-  }
+  // The same constructor grpc.loadPackageDefinition would build for the service.
+  ctor ??= grpc.makeGenericClientConstructor(
+    healthServiceDefinition(),
+    'Health',
+  ) as unknown as HealthClientCtor;
   return ctor;
 }
 

@@ -15,12 +15,12 @@ export { RaftvecClientError, statusName, type StatusName } from './errors.js';
 export {
   Transport,
   DEFAULT_RETRY_POLICY,
-  LEADER_ADDRESS_KEY,
   type RetryPolicy,
   type TransportOptions,
 } from './transport.js';
+export { LEADER_ADDRESS_KEY } from '../api/metadata-keys.js';
 export { checkHealth, type ServingStatus } from './health.js';
-export type { WriteConcern } from './wire.js';
+export type { WriteConcern } from '../api/conversions.js';
 export type {
   CollectionInfo,
   Filter,

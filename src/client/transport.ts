@@ -9,7 +9,8 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { limits } from '../limits.js';
-import { loadVectorProto } from './proto.js';
+import { loadVectorProto } from '../api/proto.js';
+import { LEADER_ADDRESS_KEY } from '../api/metadata-keys.js';
 import { RaftvecClientError, type StatusName } from './errors.js';
 import type { VectorServiceClient } from '../generated/raftvec/v1/VectorService.js';
 import type { CreateCollectionRequest } from '../generated/raftvec/v1/CreateCollectionRequest.js';
@@ -71,8 +72,6 @@ export interface TransportOptions {
   channelOptions?: grpc.ChannelOptions;
   credentials?: grpc.ChannelCredentials;
 }
-
-export const LEADER_ADDRESS_KEY = 'leader-address';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 

@@ -4,13 +4,10 @@
  * works).
  */
 import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
-import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-check';
+import { HealthImplementation } from 'grpc-health-check';
 import { ReflectionService } from '@grpc/reflection';
-import { join } from 'node:path';
 import { limits } from '../limits.js';
-import { protoDir } from '../package-root.js';
-import { loadVectorProto, PROTO_LOADER_OPTIONS, VECTOR_SERVICE_NAME } from '../client/proto.js';
+import { loadVectorProto, reflectionPackageDefinition, VECTOR_SERVICE_NAME } from '../api/proto.js';
 import type { VectorServiceHandlers } from '../generated/raftvec/v1/VectorService.js';
 import { MalformedRequest } from './vector-service.js';
 import {
@@ -21,8 +18,6 @@ import {
   type ConnectionStats,
 } from './connection-limits.js';
 import { stderrLogger, type Logger } from './status.js';
-
-export const HEALTH_SERVICE_NAME = 'grpc.health.v1.Health';
 
 export interface GrpcServerParts {
   server: RaftvecServer;
@@ -124,14 +119,7 @@ export function createGrpcServer(
   });
   health.addToServer(server);
 
-  const healthDefinition = protoLoader.loadSync(healthProtoPath, PROTO_LOADER_OPTIONS);
-  // One load for every raftvec service: proto-loader names its descriptors by package,
-  // so separately loaded files of raftvec.v1 would hide each other from reflection.
-  const raftvecDefinition = protoLoader.loadSync(
-    [join('raftvec', 'v1', 'vector.proto'), join('raftvec', 'v1', 'cluster.proto')],
-    { ...PROTO_LOADER_OPTIONS, includeDirs: [protoDir()] },
-  );
-  new ReflectionService({ ...raftvecDefinition, ...healthDefinition }).addToServer(server);
+  new ReflectionService(reflectionPackageDefinition()).addToServer(server);
   return { server, health };
 }
 

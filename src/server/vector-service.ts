@@ -40,7 +40,7 @@ import {
   metricToProto,
   structToMetadata,
   writeConcernFromProto,
-} from '../client/wire.js';
+} from '../api/conversions.js';
 import type { VectorServiceHandlers } from '../generated/raftvec/v1/VectorService.js';
 import type { CollectionInfo as ProtoCollectionInfo } from '../generated/raftvec/v1/CollectionInfo.js';
 import type { Point as ProtoPoint } from '../generated/raftvec/v1/Point.js';

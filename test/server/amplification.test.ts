@@ -6,10 +6,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
-import { protoPath as healthProtoPath } from 'grpc-health-check';
 import { RaftvecClient } from '../../src/client/client.js';
-import { loadVectorProto } from '../../src/client/proto.js';
+import { healthServiceDefinition, loadVectorProto } from '../../src/api/proto.js';
 import type {
   ApplyResult,
   CollectionInfo,
@@ -74,15 +72,16 @@ afterAll(async () => {
 describe('the largest allowed search', () => {
   it('is answered, and the node answers a health check while it builds the response', async () => {
     // A persistent health channel, connected before the search starts.
-    const def = protoLoader.loadSync(healthProtoPath, { keepCase: true, enums: String });
-    const Health = (
-      grpc.loadPackageDefinition(def) as unknown as {
-        grpc: { health: { v1: { Health: typeof grpc.Client } } };
-      }
-    ).grpc.health.v1.Health;
-    const health = new Health(t.address, grpc.credentials.createInsecure()) as grpc.Client & {
+    const Health = grpc.makeGenericClientConstructor(
+      healthServiceDefinition(),
+      'Health',
+    ) as unknown as new (
+      address: string,
+      credentials: grpc.ChannelCredentials,
+    ) => grpc.Client & {
       check(req: { service: string }, cb: (err: grpc.ServiceError | null) => void): void;
     };
+    const health = new Health(t.address, grpc.credentials.createInsecure());
     const check = (): Promise<void> =>
       new Promise((resolve, reject) =>
         health.check({ service: '' }, (err) => (err ? reject(err) : resolve())),

@@ -10,7 +10,7 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { RaftvecClient } from '../../src/client/client.js';
 import { checkHealth } from '../../src/client/health.js';
-import { loadVectorProto } from '../../src/client/proto.js';
+import { loadVectorProto } from '../../src/api/proto.js';
 import type { VectorServiceClient } from '../../src/generated/raftvec/v1/VectorService.js';
 import type { WriteResponse__Output } from '../../src/generated/raftvec/v1/WriteResponse.js';
 import { expectStatus } from '../support/expect-error.js';

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as grpc from '@grpc/grpc-js';
 import { RaftvecClient } from '../../src/client/client.js';
 import { checkHealth } from '../../src/client/health.js';
-import { loadVectorProto } from '../../src/client/proto.js';
+import { loadVectorProto } from '../../src/api/proto.js';
 import type { VectorServiceClient } from '../../src/generated/raftvec/v1/VectorService.js';
 import { limits } from '../../src/limits.js';
 import { expectStatus } from '../support/expect-error.js';

@@ -1,9 +1,10 @@
 /**
  * Conversions between the wire (generated proto types) and the domain
  * (src/domain.ts): JSON metadata <-> google.protobuf.Struct, filters, metrics,
- * write concerns. Used by the client SDK (domain -> wire) and by the server
- * (wire -> domain). Decoding functions reject what cannot be represented in the
- * domain with RaftvecError INVALID_ARGUMENT, naming the offending thing.
+ * write concerns. One owner for both directions, so the client SDK (domain -> wire)
+ * and the server (wire -> domain) cannot drift apart. Decoding functions reject what
+ * cannot be represented in the domain with RaftvecError INVALID_ARGUMENT, naming the
+ * offending thing.
  */
 import type {
   Condition as DomainCondition,

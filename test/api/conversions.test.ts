@@ -8,8 +8,8 @@ import {
   metricToProto,
   structToMetadata,
   writeConcernFromProto,
-} from '../../src/client/wire.js';
-import { loadVectorProto, PROTO_LOADER_OPTIONS } from '../../src/client/proto.js';
+} from '../../src/api/conversions.js';
+import { loadVectorProto, PROTO_LOADER_OPTIONS } from '../../src/api/proto.js';
 import * as protoLoader from '@grpc/proto-loader';
 
 /** Encodes and decodes through protobuf, exactly as gRPC does. */
