@@ -25,6 +25,7 @@ import type {
   HeartbeatResponseMessage,
   InitialState,
   Message,
+  MessageType,
   NodeId,
   PeerProgress,
   PreVoteMessage,
@@ -57,6 +58,24 @@ const MESSAGE_TYPES: ReadonlySet<string> = new Set<Message['type']>([
   'HeartbeatResponse',
   'InstallSnapshot',
   'TimeoutNow',
+]);
+
+/**
+ * The message types that go to Ready.messages: they may leave before the Ready's
+ * entries and hard state are durable, because they promise nothing about this
+ * node's disk (see Ready.messages for why each is safe). Every other type goes to
+ * Ready.messagesAfterAppend. Deliberately an allow-list: a new message type waits
+ * for the disk until someone shows it may not.
+ *
+ * Not here, although etcd sends them early: RequestVote and PreVote. Our candidate
+ * counts its own (still volatile) vote the moment it campaigns, so its RequestVotes
+ * must wait until that vote and the new term are durable — else it could win with
+ * a vote it forgets in a crash and then vote again in that term (§5.2, Figure 2).
+ */
+const SENDABLE_BEFORE_PERSIST: ReadonlySet<MessageType> = new Set<MessageType>([
+  'AppendEntries',
+  'Heartbeat',
+  'HeartbeatResponse',
 ]);
 
 const isIndex = (n: unknown): n is number =>
@@ -226,8 +245,9 @@ export class RaftNode {
   private readContextSeq = 0;
   private pendingReadHeartbeat = false;
 
-  // Output buffers, drained by ready().
+  // Output buffers, drained by ready(). `send` sorts messages into the first two.
   private msgs: Message[] = [];
+  private msgsAfterAppend: Message[] = [];
   private readStates: ReadState[] = [];
   private rejected: RejectedMessage[] = [];
   /**
@@ -407,6 +427,7 @@ export class RaftNode {
       this.hardStateChanged() ||
       this.log.hasUnstable() ||
       this.msgs.length > 0 ||
+      this.msgsAfterAppend.length > 0 ||
       this.log.hasNextCommittedEntries() ||
       this.readStates.length > 0 ||
       this.rejected.length > 0
@@ -432,6 +453,7 @@ export class RaftNode {
       ...(hardChanged ? { hardState: hs } : {}),
       entries,
       messages: this.msgs,
+      messagesAfterAppend: this.msgsAfterAppend,
       committedEntries: this.log.nextCommittedEntries(),
       readStates: this.readStates,
       rejectedMessages: this.rejected,
@@ -441,6 +463,7 @@ export class RaftNode {
         hs.vote !== this.prevHardState.vote,
     };
     this.msgs = [];
+    this.msgsAfterAppend = [];
     this.readStates = [];
     this.rejected = [];
     this.prevHardState = hs;
@@ -728,8 +751,9 @@ export class RaftNode {
       // and the pre-candidate would drop the answer as stale.
       this.send({ type: responseType, to: m.from, term: m.term, granted: true });
       if (!isPreVote) {
-        // The vote reaches the candidate only after Ready.hardState (holding it)
-        // was persisted: one vote per term survives crashes (§5.2, Figure 2).
+        // The grant goes to Ready.messagesAfterAppend: it reaches the candidate only
+        // after Ready.hardState (holding the vote) was persisted, so one vote per
+        // term survives crashes (§5.2, Figure 2).
         this.electionElapsed = 0;
         this.vote = m.from;
       }
@@ -771,7 +795,8 @@ export class RaftNode {
     // even if leaderCommit is larger (Figure 2, receiver step 5). commitTo never lowers.
     const lastVerified = m.prevLogIndex + m.entries.length;
     this.log.commitTo(Math.min(m.leaderCommit, lastVerified));
-    // Sent after the Ready holding these entries is persisted: a success means durable.
+    // Goes to Ready.messagesAfterAppend, sent once the Ready holding these entries
+    // is persisted: a success means durable (§5.3; the leader counts it to commit).
     this.send({
       type: 'AppendEntriesResponse',
       to: m.from,
@@ -791,6 +816,8 @@ export class RaftNode {
     // have raised our term above this heartbeat's. So this commit is verified too
     // (`rejection` has dropped a heartbeat whose commit lies beyond our log).
     this.log.commitTo(m.commit);
+    // Goes to Ready.messages, ahead of the disk write: it only confirms our term for
+    // a ReadIndex round (thesis §6.4) and says nothing about our log.
     this.send({
       type: 'HeartbeatResponse',
       to: m.from,
@@ -1051,8 +1078,15 @@ export class RaftNode {
     });
   }
 
+  /**
+   * Queues `m` for the next Ready, in the list that says when it may leave (see
+   * SENDABLE_BEFORE_PERSIST): the send-before-persist rule is decided here, once,
+   * rather than by each runtime.
+   */
   private send(m: Outgoing): void {
-    this.msgs.push({ ...m, from: this.id } as Message);
+    const msg = { ...m, from: this.id } as Message;
+    if (SENDABLE_BEFORE_PERSIST.has(msg.type)) this.msgs.push(msg);
+    else this.msgsAfterAppend.push(msg);
   }
 
   private hardState(): HardState {

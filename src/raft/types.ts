@@ -212,15 +212,21 @@ export interface RejectedMessage {
 
 /**
  * Everything the runtime must do next, in this order:
- *  1. if `entries` is non-empty: if `entries[0].index` <= the last index on disk,
+ *  1. send `messages` — at once, even while step 2 is still writing;
+ *  2. if `entries` is non-empty: if `entries[0].index` <= the last index on disk,
  *     truncate the stored log from `entries[0].index`; then append `entries`;
  *     store `hardState` if present — all in one batch, synced when `mustSync`;
- *  2. send `messages` (only now: they may promise the state written in step 1);
- *  3. apply `committedEntries` in order (they are already durable locally);
- *  4. hand `readStates` to the waiting readers (serve once applied >= index);
- *  5. call `advance(ready)`.
+ *  3. once step 2 is durable: send `messagesAfterAppend` (they may promise it);
+ *  4. apply `committedEntries` in order (they are already durable locally);
+ *  5. hand `readStates` to the waiting readers (serve once applied >= index);
+ *  6. call `advance(ready)`.
  * No new Ready is offered until `advance` is called; `tick`, `step`, `propose`
  * and `readIndex` may be called in between.
+ *
+ * The core decides which list a message goes to when it creates it (as etcd raft
+ * does with msgs / msgsAfterAppend), so "persist before you promise" (Figure 2:
+ * persistent state is "updated on stable storage before responding to RPCs") is
+ * the core's data, not a runtime convention, and the simulator checks it.
  */
 export interface Ready {
   /** Present only when role or leader changed since the previous Ready. */
@@ -228,7 +234,29 @@ export interface Ready {
   /** Present only when term, vote or commit changed since the previous Ready. */
   readonly hardState?: HardState;
   readonly entries: readonly Entry[];
+  /**
+   * May be sent right away, before this Ready's `entries` and `hardState` are
+   * durable: they promise nothing about this node's disk. Only these types:
+   *  - a leader's AppendEntries and Heartbeats: the leader writes its log in
+   *    parallel with replicating it (thesis §10.2.1) and counts its own copy
+   *    towards a commit only once durable (in `advance`); its term and self-vote
+   *    became durable before it could win (its RequestVotes are in
+   *    `messagesAfterAppend`);
+   *  - HeartbeatResponses: they confirm the sender's term for a ReadIndex round
+   *    and say nothing about its log.
+   */
   readonly messages: readonly Message[];
+  /**
+   * Must be sent only after this Ready's `entries` and `hardState` are durable
+   * (synced when `mustSync`): everything not in `messages`. Among them the
+   * messages that promise durable state — a granted RequestVoteResponse (the vote
+   * is recorded: one vote per term across crashes, §5.2), a successful
+   * AppendEntriesResponse (its matchIndex is on disk, so "committed" means
+   * "durable on a majority", §5.3) — and the RequestVotes of a candidate, which
+   * counts its own vote at once. If the process dies before the write completes,
+   * these are dropped, never sent.
+   */
+  readonly messagesAfterAppend: readonly Message[];
   readonly committedEntries: readonly Entry[];
   readonly readStates: readonly ReadState[];
   /**
@@ -238,7 +266,7 @@ export interface Ready {
   readonly rejectedMessages: readonly RejectedMessage[];
   /**
    * etcd's MustSync: true when term, vote or entries changed, i.e. the write must be
-   * fsynced before messages go out. A commit-only change need not be synced
+   * fsynced before `messagesAfterAppend` go out. A commit-only change need not be synced
    * (a lost commit index is re-learned from the leader), though it must never be
    * written "backwards".
    */

@@ -22,7 +22,7 @@ function drainMessages(n: ReturnType<typeof newNode>): Message[] {
   const out: Message[] = [];
   while (n.hasReady()) {
     const rd = n.ready();
-    out.push(...rd.messages);
+    out.push(...rd.messages, ...rd.messagesAfterAppend);
     n.advance(rd);
   }
   return out;
@@ -139,7 +139,8 @@ describe('vote granting (§5.2, §5.4.1)', () => {
     const rd = n.ready();
     expect(rd.hardState).toEqual({ term: 1, vote: 'a', commit: 0 });
     expect(rd.mustSync).toBe(true);
-    expect(rd.messages).toHaveLength(1);
+    expect(rd.messages).toEqual([]);
+    expect(rd.messagesAfterAppend).toHaveLength(1); // sent only once the vote is on disk
   });
 
   it('the vote survives a restart from the persisted hard state', () => {

@@ -1,8 +1,9 @@
 /**
  * A tiny synchronous test network for rule-by-rule tests (in the style of etcd's
  * raft_test.go `network`): every node's Ready is persisted to an in-memory disk,
- * its messages queued, its committed entries applied, then advanced — exactly the
- * runtime contract, but with explicit control over which messages get delivered.
+ * its messages queued (Ready.messages before the write, messagesAfterAppend after
+ * it), its committed entries applied, then advanced — exactly the runtime
+ * contract, but with explicit control over which messages get delivered.
  */
 import {
   RaftNode,
@@ -117,13 +118,16 @@ export class TestCluster {
   processReady(id: string, rd: Ready): void {
     const n = this.node(id);
     const disk = this.disks.get(id)!;
+    // Ready.messages may leave before the write; messagesAfterAppend only after it
+    // (the "disk" here is written synchronously, so only the queue order shows it).
+    this.inbox.push(...rd.messages);
     const first = rd.entries[0];
     if (first !== undefined) {
       disk.entries.length = first.index - 1;
       disk.entries.push(...rd.entries);
     }
     if (rd.hardState !== undefined) disk.hardState = rd.hardState;
-    this.inbox.push(...rd.messages);
+    this.inbox.push(...rd.messagesAfterAppend);
     this.applied.get(id)!.push(...rd.committedEntries);
     this.readStates.get(id)!.push(...rd.readStates);
     this.readies.get(id)!.push(rd);

@@ -39,7 +39,7 @@ function drain(n: ReturnType<typeof newNode>): Message[] {
   const out: Message[] = [];
   while (n.hasReady()) {
     const rd = n.ready();
-    out.push(...rd.messages);
+    out.push(...rd.messages, ...rd.messagesAfterAppend);
     n.advance(rd);
   }
   return out;
@@ -346,6 +346,7 @@ describe('commit index (§5.3, §5.4.2)', () => {
     expect(n.status()).toMatchObject({ term: 1, leaderId: undefined, rejectedMessages: 1 });
     const rd = n.ready();
     expect(rd.messages).toEqual([]);
+    expect(rd.messagesAfterAppend).toEqual([]);
     expect(rd.rejectedMessages).toEqual([
       expect.objectContaining({
         type: 'AppendEntries',
@@ -363,7 +364,9 @@ describe('Ready contract', () => {
     const rd1 = n.ready();
     expect(rd1.entries).toHaveLength(2);
     expect(rd1.hardState).toEqual({ term: 1, vote: undefined, commit: 2 });
-    expect(rd1.messages).toHaveLength(1);
+    // The acknowledgement promises the entries are durable: it waits for the write.
+    expect(rd1.messages).toEqual([]);
+    expect(rd1.messagesAfterAppend).toHaveLength(1);
     expect(rd1.committedEntries).toEqual([]); // not on disk yet
     expect(rd1.mustSync).toBe(true);
     expect(n.hasReady()).toBe(false); // nothing more until advance

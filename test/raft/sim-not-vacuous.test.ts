@@ -11,6 +11,7 @@ import type { Property } from './sim/checker.js';
 import { doubleVotingFactory, figure8Factory } from './sim/broken.js';
 import type { SimOptions, SimProfile } from './sim/options.js';
 import { describeFailure, firstViolation, runSeeds } from './sim/seeds.js';
+import type { SimResult } from './sim/simulator.js';
 
 const SAFETY: Property[] = [
   'Election Safety',
@@ -28,7 +29,7 @@ function expectCaught(
   broken: Omit<SimOptions, 'seed'>,
   maxSeeds: number,
   properties: Property[],
-): void {
+): SimResult {
   const found = firstViolation(1, maxSeeds, broken);
   expect(found, `no violation in seeds 1..${maxSeeds}`).toBeDefined();
   expect(properties, describeFailure(found!, broken.nodes)).toContain(found!.violation!.property);
@@ -39,6 +40,7 @@ function expectCaught(
     ...(broken.profile ? { profile: broken.profile } : {}),
   };
   expect(runSeeds(1, found!.seed, control)).toEqual([]);
+  return found!;
 }
 
 /** Elections collide often, messages are reordered a lot, and nodes crash right after writing. */
@@ -124,7 +126,37 @@ describe('the simulator catches deliberately broken Raft', () => {
     );
   }, 180_000);
 
-  it('a runtime that sends messages before persisting the Ready → a safety violation', () => {
-    expectCaught({ nodes: 3, steps: 10_000, faults: { sendBeforePersist: true } }, 100, SAFETY);
+  it('a runtime that sends messagesAfterAppend before persisting the Ready → a safety violation', () => {
+    expectCaught(
+      // The direct check at send time is switched off to show that the consequences
+      // (a lost vote, an acknowledged entry that is not durable) are caught too.
+      {
+        nodes: 3,
+        steps: 10_000,
+        faults: { sendBeforePersist: true },
+        checkPromisesDurableAtSend: false,
+      },
+      100,
+      SAFETY,
+    );
+  }, 120_000);
+
+  it('a runtime that sends messagesAfterAppend before persisting the Ready → Promises Durable at Send (the direct check)', () => {
+    const found = expectCaught(
+      { nodes: 3, steps: 10_000, faults: { sendBeforePersist: true } },
+      5,
+      ['Promises Durable at Send'],
+    );
+    // The first promise to leave early is a vote (elections come before replication).
+    expect(found.violation!.message).toMatch(/grants its term-\d+ vote/);
+  }, 120_000);
+
+  it('a runtime that sends only AppendEntriesResponses before persisting → Promises Durable at Send on an acknowledgement', () => {
+    const found = expectCaught(
+      { nodes: 3, steps: 10_000, faults: { sendBeforePersist: ['AppendEntriesResponse'] } },
+      20,
+      ['Promises Durable at Send'],
+    );
+    expect(found.violation!.message).toMatch(/acknowledges index \d+/);
   }, 120_000);
 });

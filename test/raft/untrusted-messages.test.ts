@@ -207,6 +207,7 @@ describe('reporting', () => {
     const rd = b.ready();
     expect(rd.rejectedMessages).toHaveLength(1);
     expect(rd.messages).toEqual([]);
+    expect(rd.messagesAfterAppend).toEqual([]);
     b.advance(rd);
     expect(b.hasReady()).toBe(false);
   });

@@ -5,7 +5,7 @@
  * The checks are incremental (each step only re-examines what the step changed)
  * so that they can run after every single event.
  */
-import type { Entry, HardState, NodeId } from '../../../src/raft/index.js';
+import type { Entry, HardState, Message, NodeId } from '../../../src/raft/index.js';
 import { majority } from '../../../src/raft/index.js';
 
 export type Property =
@@ -18,6 +18,14 @@ export type Property =
   | 'Applied Monotonic'
   | 'Term Monotonic'
   | 'Vote Durability'
+  /**
+   * A message that promises durable state — a granted RequestVoteResponse, a
+   * successful AppendEntriesResponse — leaves its sender only when the sender's
+   * disk already holds what it promises (Figure 2: persistent state is "updated on
+   * stable storage before responding to RPCs"). Ready.messagesAfterAppend exists
+   * for this; a runtime that sends them early is caught here, at the send.
+   */
+  | 'Promises Durable at Send'
   | 'Client Oracle'
   | 'Linearizable Read'
   | 'Liveness'
@@ -80,8 +88,22 @@ interface NodeWatch {
   diskCommit: number;
 }
 
+export interface CheckerOptions {
+  /** 'Vote Durability': a persisted vote never changes within a term. */
+  readonly voteDurability: boolean;
+  /** 'Promises Durable at Send' (see Property). */
+  readonly promisesDurableAtSend: boolean;
+}
+
 export class SafetyChecker {
+  private readonly byId = new Map<NodeId, CheckedNode>();
   private readonly leaderOfTerm = new Map<number, NodeId>();
+  /**
+   * `${term}/${index}` → the term of the entry at `index` in the log of term's
+   * leader, for every index an AppendEntries of that term verified (its last one):
+   * what an acknowledgement of that index in that term promises to hold.
+   */
+  private readonly leaderLogTerm = new Map<string, number>();
   /** committedTerm[i]: term of the entry known committed at index i. */
   private readonly committedTerm: number[] = [0];
   /** commitSeenAtTerm[i]: lowest node term at which index i was seen committed. */
@@ -97,10 +119,11 @@ export class SafetyChecker {
 
   constructor(
     private readonly nodes: readonly CheckedNode[],
-    private readonly checkVoteDurability: boolean,
+    private readonly options: CheckerOptions,
   ) {
     this.quorum = majority(nodes.length);
     for (const n of nodes) {
+      this.byId.set(n.id, n);
       this.watch.set(n.id, {
         commit: 0,
         term: 0,
@@ -134,7 +157,7 @@ export class SafetyChecker {
     if (hs.commit < w.diskCommit)
       fail('Commit Monotonic', `${node.id} persisted commit ${hs.commit} after ${w.diskCommit}`);
     if (
-      this.checkVoteDurability &&
+      this.options.voteDurability &&
       hs.term === w.diskTerm &&
       w.diskVote !== undefined &&
       hs.vote !== w.diskVote
@@ -171,6 +194,49 @@ export class SafetyChecker {
           `${node.id} has entry ${key} = ${fp} after term ${prevTerm}; another log has ${seen.fp} after term ${seen.prevTerm}`,
         );
       }
+    }
+  }
+
+  /**
+   * `m` leaves its sender now (the network may still lose it). Records what a
+   * leader's AppendEntries verifies, and checks 'Promises Durable at Send'.
+   */
+  onSend(m: Message): void {
+    if (m.type === 'AppendEntries') {
+      // A leader never rewrites its own log within its term, so one AppendEntries
+      // per (term, last index) is enough to know the entry there.
+      const last = m.entries[m.entries.length - 1];
+      const key = `${m.term}/${m.prevLogIndex + m.entries.length}`;
+      if (!this.leaderLogTerm.has(key)) this.leaderLogTerm.set(key, last?.term ?? m.prevLogTerm);
+      return;
+    }
+    if (!this.options.promisesDurableAtSend) return;
+    const sender = this.byId.get(m.from);
+    if (sender === undefined) return;
+    const hs = sender.disk.hardState;
+    if (m.type === 'RequestVoteResponse' && m.granted) {
+      // §5.2: one vote per term, across crashes. A disk already in a later term
+      // can never vote in m.term again, so that also keeps the promise.
+      if (hs.term > m.term || (hs.term === m.term && hs.vote === m.to)) return;
+      fail(
+        'Promises Durable at Send',
+        `${m.from} grants its term-${m.term} vote to ${m.to}, but its disk holds term ${hs.term}, vote ${hs.vote ?? 'none'}`,
+      );
+    }
+    if (m.type === 'AppendEntriesResponse' && m.success && m.matchIndex > 0) {
+      // §5.3: the leader counts this towards a commit, so entries 1..matchIndex must
+      // be on the follower's disk, as the leader of m.term has them (by Log Matching
+      // the entry at matchIndex stands for the prefix), in a durable term m.term.
+      // Once the disk is in a later term, a later leader may have rightly
+      // overwritten them since: nothing left to check.
+      if (hs.term > m.term) return;
+      const expected = this.leaderLogTerm.get(`${m.term}/${m.matchIndex}`);
+      const onDisk = sender.disk.entries[m.matchIndex - 1]?.term;
+      if (hs.term === m.term && expected !== undefined && onDisk === expected) return;
+      fail(
+        'Promises Durable at Send',
+        `${m.from} acknowledges index ${m.matchIndex} to ${m.to} in term ${m.term} (leader's entry: ${expected === undefined ? 'never sent' : `term ${expected}`}), but its disk holds term ${hs.term} and ${onDisk === undefined ? 'no entry' : `an entry of term ${onDisk}`} there`,
+      );
     }
   }
 

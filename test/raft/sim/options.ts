@@ -3,7 +3,12 @@
  * configuration (see `drawProfile`), so a batch of seeds covers calm and hostile
  * networks, tiny and large batches, pre-vote and check-quorum on and off.
  */
-import type { InitialState, RaftConfigInput, RaftNode } from '../../../src/raft/index.js';
+import type {
+  InitialState,
+  MessageType,
+  RaftConfigInput,
+  RaftNode,
+} from '../../../src/raft/index.js';
 import type { Prng } from './prng.js';
 
 export interface SimProfile {
@@ -32,7 +37,7 @@ export interface SimProfile {
   crashRate: number;
   /**
    * Crash point: after a Ready is persisted, probability of crashing right there —
-   * half the time before its messages are sent, half the time just after.
+   * half the time before its messagesAfterAppend are sent, half the time just after.
    */
   crashAfterPersistRate: number;
   restartMin: number;
@@ -50,8 +55,12 @@ export interface SimProfile {
 export interface SimFaults {
   /** The disk loses the vote of the current term on crash (as if hard state were not synced). */
   forgetVoteOnCrash?: boolean;
-  /** The runtime sends a Ready's messages before the Ready is persisted. */
-  sendBeforePersist?: boolean;
+  /**
+   * The runtime sends a Ready's messagesAfterAppend (votes, acknowledgements, …)
+   * before the Ready is persisted, as it may its `messages`: all of them, or only
+   * those of the listed types.
+   */
+  sendBeforePersist?: true | readonly MessageType[];
 }
 
 export type NodeFactory = (config: RaftConfigInput, initial: InitialState) => RaftNode;
@@ -70,6 +79,11 @@ export interface SimOptions {
   profile?: Partial<SimProfile>;
   /** Check that a persisted vote never changes within a term (default true). */
   checkVoteDurability?: boolean;
+  /**
+   * Check, as each message leaves, that a granted vote or a successful
+   * AppendEntriesResponse is covered by the sender's disk (default true).
+   */
+  checkPromisesDurableAtSend?: boolean;
   /** Sim time allowed for the fault-free phase to converge. */
   convergeTimeout?: number;
 }

@@ -7,8 +7,10 @@
  *    partitions (isolate one node, split in two, or cut one direction) that heal;
  *  - disk: each node's persisted hard state + log + durable state machine. A Ready
  *    takes simulated time to persist; a crash loses the write in progress and all
- *    memory, and the node restarts from its disk. Messages leave only after the
- *    Ready holding their state is persisted (unless a fault says otherwise);
+ *    memory, and the node restarts from its disk. A Ready's `messages` leave when
+ *    it is taken, its `messagesAfterAppend` only once it is persisted (unless a
+ *    fault says otherwise), and the checker verifies at send time that what a
+ *    message promises is on the sender's disk;
  *  - clients: proposals to whoever they think is the leader, and ReadIndex reads.
  *
  * After every event the SafetyChecker runs. The run ends with a fault-free phase
@@ -157,7 +159,10 @@ export class Simulation {
       this.nodes.push(node);
       this.byId.set(node.id, node);
     }
-    this.checker = new SafetyChecker(this.nodes, opts.checkVoteDurability ?? true);
+    this.checker = new SafetyChecker(this.nodes, {
+      voteDurability: opts.checkVoteDurability ?? true,
+      promisesDurableAtSend: opts.checkPromisesDurableAtSend ?? true,
+    });
   }
 
   run(): SimResult {
@@ -375,7 +380,11 @@ export class Simulation {
         this.trace(
           `${n.id} → ${rd.softState.role} (term ${raft.status().term}, leader ${rd.softState.leaderId ?? '-'})`,
         );
-      if (this.opts.faults?.sendBeforePersist) this.sendAll(rd.messages);
+      // The runtime contract: these promise nothing about the disk, so they go now,
+      // while the write below is in progress (thesis §10.2.1).
+      this.sendAll(rd.messages);
+      // Broken on purpose: the promises (votes, acknowledgements) go before the write.
+      this.sendAll(rd.messagesAfterAppend.filter((m) => this.sentBeforePersist(m)));
       if (rd.entries.length > 0 || rd.hardState !== undefined) {
         n.pendingWrite = rd;
         this.queue.push(this.time + this.rng.int(1, this.profile.diskLatencyMax), {
@@ -405,9 +414,9 @@ export class Simulation {
     this.checker.onPersist(n, from);
   }
 
-  /** After persisting: send, apply, hand out reads, advance. */
+  /** After persisting: send what may depend on the write, apply, hand out reads, advance. */
   private complete(n: SimNode, rd: Ready): void {
-    if (!this.opts.faults?.sendBeforePersist) this.sendAll(rd.messages);
+    this.sendAll(rd.messagesAfterAppend.filter((m) => !this.sentBeforePersist(m)));
     for (const e of rd.committedEntries) this.apply(n, e);
     for (const rs of rd.readStates) this.readServed(n, rs);
     n.raft!.advance(rd);
@@ -469,6 +478,12 @@ export class Simulation {
   // Network
   // -------------------------------------------------------------------------
 
+  /** Whether the `sendBeforePersist` fault sends this message of messagesAfterAppend early. */
+  private sentBeforePersist(m: Message): boolean {
+    const fault = this.opts.faults?.sendBeforePersist;
+    return fault === true || (fault !== undefined && fault.includes(m.type));
+  }
+
   private sendAll(msgs: readonly Message[]): void {
     for (const m of msgs) this.send(m);
   }
@@ -479,6 +494,8 @@ export class Simulation {
    * delay and may overtake or be overtaken by anything.
    */
   private send(m: Message): void {
+    // Checked as the message leaves its sender, whether or not the network delivers it.
+    this.checker.onSend(m);
     this.stats.messagesSent++;
     const p = this.profile;
     const link = `${m.from}>${m.to}`;
