@@ -139,6 +139,45 @@ export class CollectionIndex {
     return new CollectionIndex(dimension, metric, indexSpec, main);
   }
 
+  /**
+   * An index from its checkpoint (`serializeAsync` output of a trained index), made
+   * to hold exactly the live points: `remove` are labels the checkpoint has but the
+   * collection no longer does, `add` the points it has that the checkpoint lacks.
+   * Labels are never reused and a label's vector never changes, so the result holds
+   * what a rebuild from every stored vector would. Throws if the bytes are not an
+   * index of this dimension and metric.
+   */
+  static async restore(
+    dimension: number,
+    metric: Metric,
+    indexSpec: string,
+    bytes: Buffer,
+    reconcile: { remove: BigInt64Array; addVectors: Float32Array; addLabels: BigInt64Array },
+  ): Promise<CollectionIndex> {
+    const main = await FaissIndex.deserializeAsync(bytes);
+    if (main.dimension !== dimension || main.metric !== faissMetric(metric) || !main.isTrained) {
+      throw new RaftvecError(
+        'INTERNAL',
+        `checkpointed index is ${main.dimension}-d ${main.metric}${main.isTrained ? '' : ', untrained'}; the collection is ${dimension}-d ${metric}`,
+      );
+    }
+    const index = new CollectionIndex(dimension, metric, indexSpec, main);
+    index.live = main.ntotal;
+    await index.remove(reconcile.remove);
+    await index.add(reconcile.addVectors, reconcile.addLabels);
+    return index;
+  }
+
+  /**
+   * The trained index serialized for a checkpoint, off the event loop; undefined
+   * while the points are held in the untrained staging index (a rebuild of that
+   * exact index is cheap).
+   */
+  async checkpoint(): Promise<Buffer | undefined> {
+    if (this.staging !== null) return undefined;
+    return this.main.serializeAsync();
+  }
+
   /** Live points (added and not removed). */
   get size(): number {
     return this.live;

@@ -7,14 +7,21 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { NodeStatus } from '../generated/raftvec/v1/NodeStatus.js';
 import type { StatusRequest__Output } from '../generated/raftvec/v1/StatusRequest.js';
-import type { RaftRuntime } from '../raft/runtime/raft-runtime.js';
+import type { RaftStatus } from '../raft/types.js';
 import type { LoadProgress, VectorStateMachine } from '../storage/state-machine.js';
+
+/** What the status reads from the Raft runtime. */
+export interface RaftStatusView {
+  status(): RaftStatus;
+  leaderAddress(): string | undefined;
+  readonly appliedIndex: number;
+}
 
 /** What a node's status is read from; the parts are absent until the node has loaded them. */
 export interface StatusSource {
   id: string;
   address: () => string;
-  runtime: () => RaftRuntime | undefined;
+  runtime: () => RaftStatusView | undefined;
   stateMachine: () => VectorStateMachine | undefined;
   loading: () => LoadProgress;
 }

@@ -13,19 +13,26 @@ import { Metadata, status as grpcStatus } from '@grpc/grpc-js';
 import type * as grpc from '@grpc/grpc-js';
 import { RaftvecError } from '../errors.js';
 import { StateCorruptionError, levelChecksumsVerified } from '../storage/checked-store.js';
-import { RaftLogStore } from '../storage/raft-log-store.js';
+import { RaftLogStore } from '../raft/storage/raft-log-store.js';
 import {
   StateFormatError,
   VectorStateMachine,
   type LoadProgress,
   type OpenOptions,
 } from '../storage/state-machine.js';
-import { VECTOR_SERVICE_NAME, loadVectorProto } from '../client/proto.js';
+import { VECTOR_SERVICE_NAME, clusterServiceDefinition, loadVectorProto } from '../api/proto.js';
 import type { VectorServiceHandlers } from '../generated/raftvec/v1/VectorService.js';
-import { clusterServiceDefinition } from '../client/cluster-status.js';
 import { RaftRuntime, type RaftTiming } from '../raft/runtime/raft-runtime.js';
-import { RaftWritePath } from '../raft/runtime/raft-write-path.js';
-import { raftPeerServer, raftPeerServiceDefinition } from '../raft/runtime/peer-transport.js';
+import { systemClock } from '../raft/runtime/ports.js';
+import {
+  PeerTransport,
+  raftPeerServer,
+  raftPeerServiceDefinition,
+} from '../raft/runtime/peer-transport.js';
+import type { ApplyResult } from '../domain.js';
+import { limits } from '../limits.js';
+import { fromRaftError } from './raft-errors.js';
+import { RaftWritePath } from './raft-write-path.js';
 import type { WritePath } from './write-path.js';
 import { VectorService } from './vector-service.js';
 import { clusterServiceHandlers } from './cluster-service.js';
@@ -76,7 +83,7 @@ export interface NodeHandle {
   readonly server: grpc.Server;
   readonly health: HealthImplementation;
   readonly stateMachine: VectorStateMachine;
-  readonly runtime: RaftRuntime;
+  readonly runtime: RaftRuntime<ApplyResult>;
   readonly writePath: WritePath;
   /**
    * Graceful stop: NOT_SERVING, finish in-flight calls (bounded by the grace
@@ -106,10 +113,15 @@ export async function startNode(options: NodeOptions): Promise<NodeHandle> {
   // Bind first, so that a node loading a large state answers health (NOT_SERVING) and
   // status (its loading progress) instead of refusing connections until it is ready.
   let stateMachine: VectorStateMachine | undefined;
-  let runtime: RaftRuntime | undefined;
+  let runtime: RaftRuntime<ApplyResult> | undefined;
   let writePath: WritePath | undefined;
   let live: VectorServiceHandlers | undefined;
-  let progress: LoadProgress = { collectionsTotal: 0, collectionsLoaded: 0, pointsLoaded: 0 };
+  let progress: LoadProgress = {
+    collectionsTotal: 0,
+    collectionsLoaded: 0,
+    pointsLoaded: 0,
+    indexesRestored: 0,
+  };
   let address = options.listen;
   const parts = createGrpcServer(
     handlersOnceLoaded(
@@ -156,28 +168,43 @@ export async function startNode(options: NodeOptions): Promise<NodeHandle> {
     });
     if (progress.collectionsTotal > 0)
       log(
-        `${id}: loaded ${progress.pointsLoaded} points in ${progress.collectionsTotal} collections in ${Date.now() - loadStarted} ms`,
+        `${id}: loaded ${progress.pointsLoaded} points in ${progress.collectionsTotal} collections in ${Date.now() - loadStarted} ms (${progress.indexesRestored} indexes from a checkpoint, the others rebuilt)`,
       );
     stateMachine = sm;
-    const raft = await RaftRuntime.open({
-      id,
-      peers,
-      dataDir: join(options.dataDir, 'raft'),
-      clusterSecret,
-      stateMachine: sm,
-      log: (line) => log(line),
-      ...(options.raftTiming && { timing: options.raftTiming }),
-      ...(options.maxPendingWrites !== undefined && {
-        maxPendingProposals: options.maxPendingWrites,
-      }),
-      ...(options.onFatal && { onFatal: options.onFatal }),
-    });
+    const raft = await RaftRuntime.open<ApplyResult>(
+      {
+        id,
+        peers,
+        maxEntryBytes: limits.maxLogEntryBytes,
+        log: (line) => log(line),
+        ...(options.raftTiming && { timing: options.raftTiming }),
+        ...(options.maxPendingWrites !== undefined && {
+          maxPendingProposals: options.maxPendingWrites,
+        }),
+        ...(options.onFatal && { onFatal: options.onFatal }),
+      },
+      {
+        log: await RaftLogStore.open(join(options.dataDir, 'raft')),
+        stateMachine: {
+          get appliedIndex() {
+            return sm.appliedIndex;
+          },
+          apply: (index, data) => sm.applyEntry(index, data),
+        },
+        transport: new PeerTransport(peers, clusterSecret, (line) => log(line)),
+        clock: systemClock,
+        random: Math.random,
+      },
+    );
     runtime = raft;
     const wp = new RaftWritePath(raft);
     writePath = wp;
     const service = new VectorService(sm, wp, {
       log,
-      readBarrier: (deadline) => raft.readBarrier(deadline),
+      readBarrier: (deadline) =>
+        raft.readBarrier(deadline.getTime() - Date.now()).catch((err: unknown) => {
+          throw fromRaftError(err);
+        }),
       ...(options.defaultWriteTimeoutMs !== undefined && {
         defaultWriteTimeoutMs: options.defaultWriteTimeoutMs,
       }),
@@ -242,7 +269,12 @@ async function openStateMachine(
   const stateDir = join(dataDir, 'state');
   // Applied state is synced too: after a power loss LevelDB may keep a later batch and
   // lose an earlier one, and an applied index ahead of its effects would diverge silently.
-  const open = () => VectorStateMachine.open(stateDir, { sync: true, ...hooks });
+  const open = () =>
+    VectorStateMachine.open(stateDir, {
+      sync: true,
+      checkpoints: { dir: join(dataDir, 'index-checkpoints') },
+      ...hooks,
+    });
   try {
     return await open();
   } catch (err) {

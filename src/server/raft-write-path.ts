@@ -1,26 +1,33 @@
-import type { Command } from '../../domain.js';
-import { RaftvecError } from '../../errors.js';
-import { ClusterStatusClient } from '../../client/cluster-status.js';
-import type { ProposeOptions, ProposeOutcome, WritePath } from '../../server/write-path.js';
-import type { RaftRuntime } from './raft-runtime.js';
+/**
+ * Writes through Raft: a command is encoded into a log entry, stamped with the
+ * leader's clock, and acknowledged once committed by a majority and applied on
+ * this node (`majority`), or once every voting member has applied it (`all`). A
+ * deadline turns into DEADLINE_EXCEEDED whose message says what is known about
+ * the write's fate.
+ */
+import type { ApplyResult, Command } from '../domain.js';
+import { RaftvecError } from '../errors.js';
+import { ClusterStatusClient } from '../client/cluster-status.js';
+import type { RaftRuntime } from '../raft/runtime/raft-runtime.js';
+import { encodeCommand } from '../storage/command-codec.js';
+import { fromRaftError } from './raft-errors.js';
+import type { ProposeOptions, ProposeOutcome, WritePath } from './write-path.js';
 
 /** How often a leader asks the other members how far they have applied, for write concern `all`. */
 const ALL_POLL_INTERVAL_MS = 20;
 
-/**
- * Writes through Raft: a command is acknowledged once committed by a majority and
- * applied on this node (`majority`), or once every voting member has applied it
- * (`all`). A deadline turns into DEADLINE_EXCEEDED whose message says what is known
- * about the write's fate.
- */
 export class RaftWritePath implements WritePath {
   private readonly statusClients = new Map<string, ClusterStatusClient>();
   private closed = false;
 
-  constructor(private readonly runtime: RaftRuntime) {}
+  constructor(private readonly runtime: RaftRuntime<ApplyResult>) {}
 
   ensureWritable(): void {
-    this.runtime.ensureLeader();
+    try {
+      this.runtime.ensureLeader();
+    } catch (err) {
+      throw fromRaftError(err);
+    }
   }
 
   async propose(command: Command, options: ProposeOptions): Promise<ProposeOutcome> {
@@ -32,7 +39,11 @@ export class RaftWritePath implements WritePath {
     // The leader's clock travels in the entry: the only clock apply may read.
     const stamped: Command =
       command.kind === 'noop' ? command : { ...command, leaderTimeMs: Date.now() };
-    const outcome = await this.runtime.propose(stamped, options.deadline);
+    const outcome = await this.runtime
+      .propose(encodeCommand(stamped), options.deadline.getTime() - Date.now())
+      .catch((err: unknown) => {
+        throw fromRaftError(err);
+      });
     if (options.writeConcern === 'all') {
       const lagging = await this.waitUntilAppliedEverywhere(outcome.logIndex, options.deadline);
       if (lagging.length > 0) {

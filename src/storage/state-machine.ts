@@ -71,6 +71,7 @@ import {
   type CheckedOp,
 } from './checked-store.js';
 import { CommandDecodeError, decodeCommand, encodeCommand } from './command-codec.js';
+import { IndexCheckpoints, type CollectionSnapshot, type LoadedIndex } from './index-checkpoint.js';
 import { compileFilter, type MetadataPredicate } from './filter.js';
 import {
   DEFAULT_SESSION_LIMITS,
@@ -164,6 +165,8 @@ export interface LoadProgress {
   /** The collection being loaded now, if any. */
   collection?: string;
   pointsLoaded: number;
+  /** Collections whose index came from a checkpoint instead of a rebuild. */
+  indexesRestored: number;
 }
 
 /** One (applied index, digest) pair: what the node had applied, and its fingerprint. */
@@ -207,6 +210,13 @@ export interface OpenOptions {
    * index are replayed on restart.
    */
   sync?: boolean;
+  /**
+   * Where to keep index checkpoints (index-checkpoint.ts), and how often: once the
+   * points changed since the last one reach `minChangedPoints` and `changedFraction`
+   * of all points (serializing costs the whole index, so it is amortized over a
+   * share of it), and when the state machine closes. Absent: no checkpoints.
+   */
+  checkpoints?: { dir: string; minChangedPoints?: number; changedFraction?: number };
   /** Bounds of the client session table (see session-table.ts). */
   sessions?: Partial<SessionLimits>;
   /**
@@ -258,6 +268,12 @@ export class VectorStateMachine {
   private broken: Error | null = null;
   private cleanup: Promise<void> = Promise.resolve();
   private onCorruption: ((error: StateCorruptionError) => void) | undefined;
+  private checkpoints: IndexCheckpoints | undefined;
+  private checkpointPolicy = { minChangedPoints: 10_000, changedFraction: 0.1 };
+  /** Points upserted or deleted since the last checkpoint. */
+  private changedSinceCheckpoint = 0;
+  private lastCheckpointIndex = 0;
+  private checkpointing: Promise<void> | undefined;
 
   private constructor(
     db: CheckedStore,
@@ -320,6 +336,13 @@ export class VectorStateMachine {
         sessions,
       );
       sm.onCorruption = options.onCorruption;
+      if (options.checkpoints) {
+        sm.checkpoints = new IndexCheckpoints(options.checkpoints.dir);
+        sm.checkpointPolicy = {
+          minChangedPoints: options.checkpoints.minChangedPoints ?? 10_000,
+          changedFraction: options.checkpoints.changedFraction ?? 0.1,
+        };
+      }
       const collectionRecords: CollectionRecord[] = [];
       for await (const [, value] of db.entries(collectionRange())) {
         collectionRecords.push(parseJson<CollectionRecord>(value));
@@ -328,15 +351,27 @@ export class VectorStateMachine {
         collectionsTotal: collectionRecords.length,
         collectionsLoaded: 0,
         pointsLoaded: 0,
+        indexesRestored: 0,
       };
+      const manifest = await sm.checkpoints?.newest();
       for (const record of collectionRecords) {
         await options.onProgress?.({ ...progress, collection: record.name });
+        const entry = manifest?.indexes.find(
+          (e) =>
+            e.uid === record.uid &&
+            e.name === record.name &&
+            e.dimension === record.dimension &&
+            e.metric === record.metric &&
+            e.indexSpec === record.indexSpec,
+        );
+        const checkpoint = entry && manifest && (await sm.checkpoints!.load(manifest, entry));
         sm.collections.set(
           record.name,
-          await sm.loadCollection(record, progress, options.onProgress),
+          await sm.loadCollection(record, progress, options.onProgress, checkpoint),
         );
         progress.collectionsLoaded++;
       }
+      sm.lastCheckpointIndex = manifest?.appliedIndex ?? 0;
       await options.onProgress?.({ ...progress });
       for await (const key of db.keys(droppedRange())) sm.scheduleCleanup(uidOfDroppedKey(key));
       return sm;
@@ -486,7 +521,58 @@ export class VectorStateMachine {
       this.rememberDigest();
     });
     if (outcome.droppedUid !== undefined) this.scheduleCleanup(outcome.droppedUid);
+    if (outcome.result.ok) {
+      this.changedSinceCheckpoint += (outcome.result.upserted ?? 0) + (outcome.result.deleted ?? 0);
+      this.maybeCheckpoint();
+    }
     return outcome.result;
+  }
+
+  /** Starts a checkpoint in the background when enough has changed since the last one. */
+  private maybeCheckpoint(): void {
+    if (this.checkpoints === undefined || this.checkpointing !== undefined) return;
+    let points = 0;
+    for (const col of this.collections.values()) points += col.idToLabel.size;
+    const { minChangedPoints, changedFraction } = this.checkpointPolicy;
+    const due = Math.max(minChangedPoints, changedFraction * points);
+    if (this.changedSinceCheckpoint < due) return;
+    this.checkpointing = this.checkpointNow()
+      .catch(() => undefined) // Node-local and retried at the next threshold; nothing is lost.
+      .finally(() => {
+        this.checkpointing = undefined;
+      });
+  }
+
+  /**
+   * Writes a checkpoint of every collection's index at the current applied index.
+   * Applies wait while the indexes are serialized (reads go on); the files are
+   * written after. Returns once it is on disk.
+   */
+  async checkpointNow(): Promise<void> {
+    if (this.checkpoints === undefined) return;
+    this.checkUsable();
+    const captured = await this.lock.write(async () => {
+      const collections: CollectionSnapshot[] = [];
+      for (const col of this.collections.values()) {
+        const bytes = await col.index.checkpoint();
+        if (bytes === undefined) continue;
+        const { uid, name, dimension, metric, indexSpec } = col.record;
+        collections.push({
+          uid,
+          name,
+          dimension,
+          metric,
+          indexSpec,
+          bytes,
+          labels: toBigLabels(col.points.keys()),
+        });
+      }
+      const at = this.applied;
+      this.changedSinceCheckpoint = 0;
+      return { at, collections };
+    });
+    await this.checkpoints.write(captured.at, captured.collections);
+    this.lastCheckpointIndex = captured.at;
   }
 
   private rememberDigest(): void {
@@ -604,7 +690,12 @@ export class VectorStateMachine {
   /** Waits for running reads and background clean-up, then closes LevelDB. */
   async close(): Promise<void> {
     if (this.closed) return;
+    // A graceful stop leaves a checkpoint, so the next start loads instead of rebuilding.
+    if (this.broken === null && this.applied > this.lastCheckpointIndex) {
+      await this.checkpointNow().catch(() => undefined);
+    }
     this.closed = true;
+    await this.checkpointing?.catch(() => undefined);
     await this.lock.write(() => undefined);
     await this.cleanup;
     await this.db.close();
@@ -812,8 +903,8 @@ export class VectorStateMachine {
     record: CollectionRecord,
     progress: LoadProgress,
     onProgress: OpenOptions['onProgress'],
+    checkpoint?: LoadedIndex,
   ): Promise<CollectionState> {
-    const index = CollectionIndex.create(record.dimension, record.metric, record.indexSpec);
     const idToLabel = new Map<string, number>();
     const points = new Map<number, LivePoint>();
     const chunks: Float32Array[] = [];
@@ -848,10 +939,59 @@ export class VectorStateMachine {
         `has ${idToLabel.size} point records but ${labelRecords} label records`,
       );
     }
+    const restored = checkpoint && (await this.restoreIndex(record, checkpoint, chunks, labels));
+    if (restored) {
+      progress.indexesRestored++;
+      return { record, idToLabel, points, index: restored };
+    }
+    const index = CollectionIndex.create(record.dimension, record.metric, record.indexSpec);
     const vectors = new Float32Array(labels.length * record.dimension);
     chunks.forEach((v, i) => vectors.set(v, i * record.dimension));
     await index.load(vectors, toBigLabels(labels));
     return { record, idToLabel, points, index };
+  }
+
+  /**
+   * The collection's index from its checkpoint, reconciled with the stored points
+   * (`chunks[i]` is the vector of `labels[i]`); undefined when the checkpoint cannot
+   * be used, and the index is then rebuilt.
+   */
+  private async restoreIndex(
+    record: CollectionRecord,
+    checkpoint: LoadedIndex,
+    chunks: readonly Float32Array[],
+    labels: readonly number[],
+  ): Promise<CollectionIndex | undefined> {
+    const stored = new Set(labels);
+    const inCheckpoint = new Set<number>();
+    const remove: number[] = [];
+    for (const label of checkpoint.labels) {
+      const n = Number(label);
+      inCheckpoint.add(n);
+      if (!stored.has(n)) remove.push(n);
+    }
+    const add: number[] = [];
+    const addVectors: Float32Array[] = [];
+    labels.forEach((label, i) => {
+      if (!inCheckpoint.has(label)) {
+        add.push(label);
+        addVectors.push(chunks[i]!);
+      }
+    });
+    const flat = new Float32Array(add.length * record.dimension);
+    addVectors.forEach((v, i) => flat.set(v, i * record.dimension));
+    try {
+      return await CollectionIndex.restore(
+        record.dimension,
+        record.metric,
+        record.indexSpec,
+        checkpoint.bytes,
+        { remove: toBigLabels(remove), addVectors: flat, addLabels: toBigLabels(add) },
+      );
+    } catch {
+      // A checkpoint that does not deserialize (or disagrees) costs a rebuild, nothing more.
+      return undefined;
+    }
   }
 
   /** A point record, decoded; a record of the wrong shape is corruption, named by its key. */

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ClusterStatusClient } from '../../src/client/cluster-status.js';
 import { encodeCommand } from '../../src/storage/command-codec.js';
-import { RaftLogStore } from '../../src/storage/raft-log-store.js';
+import { RaftLogStore } from '../../src/raft/storage/raft-log-store.js';
 import { TestCluster } from '../support/cluster.js';
 import { ProcessGroup, assertBuilt, waitFor } from '../support/processes.js';
 
@@ -18,8 +18,9 @@ afterAll(() => procs.cleanup());
 
 /** Appends entries after the last one of the log at `dir`, in the log's last term. */
 async function appendRaw(dir: string, payloads: Uint8Array[]): Promise<number> {
-  const { store, state } = await RaftLogStore.open(dir);
+  const store = await RaftLogStore.open(dir);
   try {
+    const state = await store.load();
     const last = state.entries.at(-1)!;
     await store.persist(
       payloads.map((data, i) => ({

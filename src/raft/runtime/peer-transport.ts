@@ -1,10 +1,9 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
 import { limits } from '../../limits.js';
-import { protoDir } from '../../package-root.js';
+import { raftPeerServiceDefinition } from '../../api/proto.js';
 import type { Message, NodeId } from '../types.js';
+import type { Transport } from './ports.js';
 import {
   MalformedMessageError,
   messageFromWire,
@@ -52,25 +51,7 @@ export function peerKeyMatches(
   return timingSafeEqual(Buffer.from(presented, 'hex'), peerKeyBytes(clusterSecret, claimedId));
 }
 
-let cachedService: grpc.ServiceDefinition | undefined;
-
-/** The `raftvec.v1.RaftPeer` service definition, loaded with longs as numbers. */
-export function raftPeerServiceDefinition(): grpc.ServiceDefinition {
-  if (cachedService) return cachedService;
-  const definition = protoLoader.loadSync(join(protoDir(), 'raftvec/v1/raft.proto'), {
-    includeDirs: [protoDir()],
-    longs: Number,
-    enums: String,
-    defaults: true,
-    oneofs: true,
-  });
-  const service = definition['raftvec.v1.RaftPeer'];
-  if (service === undefined || !('Deliver' in service)) {
-    throw new Error('raft.proto does not define raftvec.v1.RaftPeer');
-  }
-  cachedService = service as grpc.ServiceDefinition;
-  return cachedService;
-}
+export { raftPeerServiceDefinition };
 
 export interface PeerServerOptions {
   selfId: NodeId;
@@ -231,7 +212,7 @@ interface PeerStream {
  * node, whose runtime hands over only its own core's messages — with that node's
  * key derived from the cluster secret, so the transport needs no separate identity.
  */
-export class PeerTransport {
+export class PeerTransport implements Transport {
   private readonly clients = new Map<NodeId, grpc.Client>();
   private readonly streams = new Map<NodeId, PeerStream>();
   private readonly ServiceClient: grpc.ServiceClientConstructor;

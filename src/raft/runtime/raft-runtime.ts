@@ -1,25 +1,28 @@
-import type { ApplyResult, Command } from '../../domain.js';
-import { RaftvecError } from '../../errors.js';
-import { limits } from '../../limits.js';
-import { encodeCommand } from '../../storage/command-codec.js';
-import { RaftLogStore } from '../../storage/raft-log-store.js';
+/**
+ * RaftRuntime: drives the I/O-free Raft core through its ports (ports.ts). It ticks
+ * the core on the clock, feeds it peer messages and proposals, and carries out each
+ * Ready in the order the core requires: send what may leave at once, persist (one
+ * atomic write for everything the Ready holds: group commit), send what had to wait
+ * for the disk, then apply committed entries in log order. Every core call happens
+ * synchronously, so no message is handled in the middle of another (pitfall 8).
+ *
+ * Only bytes cross it: proposals are payloads, the state machine's results are
+ * handed back to the proposer unread (`Result`), and its errors (errors.ts) say
+ * what is known of an operation's fate without any wire format.
+ */
 import { NotLeaderError, RaftInvariantError } from '../errors.js';
 import { RaftNode } from '../raft-node.js';
 import type { Entry, Message, NodeId, RaftStatus, Ready, SoftState } from '../types.js';
-import { PeerTransport } from './peer-transport.js';
-
-/** What the runtime needs from the state machine. */
-export interface ReplicatedStateMachine {
-  /** The index of the last entry applied; entries up to it are never handed over again. */
-  readonly appliedIndex: number;
-  /**
-   * Applies the committed entry at `index` (always appliedIndex + 1), given as its
-   * payload (empty for a no-op). Total: whatever the payload holds, it resolves
-   * with the entry's result (a refusal included), the same on every replica.
-   * Rejects only for a local fault (disk, broken invariant): the node then stops.
-   */
-  applyEntry(index: number, data: Uint8Array): Promise<ApplyResult>;
-}
+import {
+  EntryTooLarge,
+  NodeStopped,
+  NotLeader,
+  ProposalLost,
+  ProposalQueueFull,
+  ProposalTimedOut,
+  ReadTimedOut,
+} from './errors.js';
+import type { PersistedLog, RaftPorts, TimerHandle } from './ports.js';
 
 export interface RaftTiming {
   /** Milliseconds per Raft tick. */
@@ -45,32 +48,33 @@ export const DEFAULT_RAFT_TIMING: RaftTiming = { tickMs: 50, electionTick: 10, h
  */
 const MAX_UNAPPLIED_ENTRIES = 1024;
 
-export interface RaftRuntimeOptions {
+/** A no-op entry's payload: empty. */
+const NOOP_PAYLOAD = new Uint8Array(0);
+
+export interface RaftRuntimeConfig {
   id: NodeId;
-  /** Every voter's peer address, this node included. */
+  /** Every voter's id and peer address, this node included (addresses are for leader hints). */
   peers: ReadonlyMap<NodeId, string>;
-  /** Folder for the Raft log (a LevelDB of its own). */
-  dataDir: string;
-  clusterSecret: string;
-  stateMachine: ReplicatedStateMachine;
   timing?: Partial<RaftTiming>;
-  /** Accepted but not yet applied proposals beyond which writes get RESOURCE_EXHAUSTED. */
+  /** Proposals accepted but not yet applied beyond which new ones get ProposalQueueFull. Default 4096. */
   maxPendingProposals?: number;
+  /** The largest payload one entry may carry (EntryTooLarge above it). */
+  maxEntryBytes: number;
   log?: (line: string) => void;
   /** Called when the node must stop: its disk or its invariants can no longer be trusted. */
   onFatal?: (error: unknown) => void;
 }
 
-export interface ProposeOutcome {
-  result: ApplyResult;
+export interface ProposeOutcome<Result> {
+  result: Result;
   logIndex: number;
 }
 
-interface PendingProposal {
+interface PendingProposal<Result> {
   term: number;
-  resolve: (outcome: ProposeOutcome) => void;
+  resolve: (outcome: ProposeOutcome<Result>) => void;
   reject: (error: unknown) => void;
-  timer: NodeJS.Timeout;
+  timer: TimerHandle;
 }
 
 interface PendingRead {
@@ -78,40 +82,20 @@ interface PendingRead {
   term: number;
   resolve: () => void;
   reject: (error: unknown) => void;
-  timer: NodeJS.Timeout;
+  timer: TimerHandle;
   /** Set once the leader confirmed the read index; waiting for apply to reach it. */
   index?: number;
 }
 
-/** A no-op entry's payload: the empty command. */
-const NOOP_PAYLOAD = new Uint8Array(0);
-
-/** Messages that promise nothing about this node's disk (only a leader sends the first two). */
-const SENDABLE_BEFORE_PERSIST = new Set<Message['type']>([
-  'AppendEntries',
-  'Heartbeat',
-  'HeartbeatResponse',
-]);
-
-/**
- * Drives the I/O-free Raft core: ticks it on a timer, feeds it peer messages and
- * proposals, and carries out each Ready in the order the core requires — persist
- * (one synced LevelDB batch for everything the Ready holds: group commit), then
- * send, then apply in log order. Every core call happens synchronously on the
- * event loop, so no message is handled in the middle of another (pitfall 8).
- */
-export class RaftRuntime {
+export class RaftRuntime<Result> {
   readonly id: NodeId;
-  private readonly node: RaftNode;
-  private readonly transport: PeerTransport;
   private readonly timing: RaftTiming;
-  private readonly proposals = new Map<number, PendingProposal>();
+  private readonly proposals = new Map<number, PendingProposal<Result>>();
   private readonly reads = new Map<string, PendingRead>();
-  private readonly appliedWaiters: { index: number; resolve: () => void }[] = [];
   private readonly maxPendingProposals: number;
   private readonly log: (line: string) => void;
   private softState: SoftState = { role: 'follower', leaderId: undefined };
-  private ticker: NodeJS.Timeout | undefined;
+  private ticker: TimerHandle | undefined;
   private cycle: Promise<void> | undefined;
   private cycleRequested = false;
   private applyChain: Promise<void> = Promise.resolve();
@@ -122,35 +106,40 @@ export class RaftRuntime {
   private fatal: unknown;
 
   private constructor(
-    private readonly options: RaftRuntimeOptions,
-    private readonly store: RaftLogStore,
-    node: RaftNode,
+    private readonly config: RaftRuntimeConfig,
+    private readonly ports: RaftPorts<Result>,
+    private readonly node: RaftNode,
   ) {
-    this.id = options.id;
-    this.node = node;
-    this.timing = { ...DEFAULT_RAFT_TIMING, ...options.timing };
-    this.transport = new PeerTransport(options.peers, options.clusterSecret, (line) =>
-      this.log(line),
-    );
-    this.maxPendingProposals = options.maxPendingProposals ?? 4096;
-    this.log = options.log ?? ((line) => process.stderr.write(`${line}\n`));
+    this.id = config.id;
+    this.timing = { ...DEFAULT_RAFT_TIMING, ...config.timing };
+    this.maxPendingProposals = config.maxPendingProposals ?? 4096;
+    this.log = config.log ?? (() => {});
   }
 
-  static async open(options: RaftRuntimeOptions): Promise<RaftRuntime> {
-    if (!options.peers.has(options.id)) {
-      throw new RaftvecError(
-        'INVALID_ARGUMENT',
-        `--peers must include this node's own id ${options.id}`,
-      );
+  /**
+   * Loads the log from `ports.log`, checks it against the state machine, and starts
+   * ticking. Everything the node depends on is in `ports`.
+   */
+  static async open<Result>(
+    config: RaftRuntimeConfig,
+    ports: RaftPorts<Result>,
+  ): Promise<RaftRuntime<Result>> {
+    if (!config.peers.has(config.id)) {
+      throw new Error(`the peer list must include this node's own id ${config.id}`);
     }
-    const timing = { ...DEFAULT_RAFT_TIMING, ...options.timing };
-    const { store, state } = await RaftLogStore.open(options.dataDir);
-    const applied = options.stateMachine.appliedIndex;
+    const timing = { ...DEFAULT_RAFT_TIMING, ...config.timing };
+    let state: PersistedLog;
+    try {
+      state = await ports.log.load();
+    } catch (error) {
+      await ports.log.close().catch(() => undefined);
+      throw error;
+    }
+    const applied = ports.stateMachine.appliedIndex;
     const lastIndex = state.entries.at(-1)?.index ?? 0;
     if (applied > lastIndex) {
-      await store.close();
-      throw new RaftvecError(
-        'INTERNAL',
+      await ports.log.close().catch(() => undefined);
+      throw new Error(
         `the state machine has applied entry ${applied} but the Raft log ends at ${lastIndex}: the data directory is inconsistent`,
       );
     }
@@ -159,30 +148,29 @@ export class RaftRuntime {
     const commit = Math.max(state.hardState.commit, applied);
     const node = new RaftNode(
       {
-        id: options.id,
-        peers: [...options.peers.keys()],
+        id: config.id,
+        peers: [...config.peers.keys()],
         electionTick: timing.electionTick,
         heartbeatTick: timing.heartbeatTick,
-        random: Math.random,
+        random: ports.random,
       },
-      {
-        hardState: { term: state.hardState.term, vote: state.hardState.vote ?? undefined, commit },
-        entries: state.entries,
-        applied,
-      },
+      { hardState: { ...state.hardState, commit }, entries: state.entries, applied },
     );
-    const runtime = new RaftRuntime(options, store, node);
+    const runtime = new RaftRuntime(config, ports, node);
     runtime.start();
     return runtime;
   }
 
   private start(): void {
-    if (this.options.peers.size === 1) {
+    if (this.config.peers.size === 1) {
       // A lone voter has nobody to wait for: run out its election timeout at once
       // (randomized below 2·electionTick) instead of idling for it after a restart.
       for (let i = 0; i < 2 * this.timing.electionTick; i++) this.node.tick();
     }
-    this.ticker = setInterval(() => this.guarded(() => this.node.tick()), this.timing.tickMs);
+    this.ticker = this.ports.clock.setInterval(
+      () => this.guarded(() => this.node.tick()),
+      this.timing.tickMs,
+    );
     this.kick();
   }
 
@@ -198,12 +186,12 @@ export class RaftRuntime {
     this.kick();
   }
 
-  /** A message from a peer (already authenticated by the transport). */
+  /** A message from a peer (its sender authenticated by whoever received it). */
   deliver(message: Message): void {
     this.guarded(() => this.node.step(message));
   }
 
-  /** The node's role and leader as the core sees them right now. */
+  /** The node's role as the core sees it right now. */
   get role(): SoftState['role'] {
     return this.node.basicStatus().role;
   }
@@ -214,7 +202,7 @@ export class RaftRuntime {
 
   leaderAddress(): string | undefined {
     const leader = this.leaderId;
-    return leader === undefined ? undefined : this.options.peers.get(leader);
+    return leader === undefined ? undefined : this.config.peers.get(leader);
   }
 
   status(): RaftStatus {
@@ -223,47 +211,36 @@ export class RaftRuntime {
 
   /** The index of the last entry the local state machine applied. */
   get appliedIndex(): number {
-    return this.options.stateMachine.appliedIndex;
+    return this.ports.stateMachine.appliedIndex;
   }
 
   /** Every voter's id and peer address, this node included. */
   get members(): ReadonlyMap<NodeId, string> {
-    return this.options.peers;
+    return this.config.peers;
   }
 
-  /** Throws UNAVAILABLE (with the leader's address when known) unless this node leads. */
+  /** Throws NotLeader (naming the leader when known) unless this node leads; NodeStopped when stopped. */
   ensureLeader(): void {
     this.assertRunning();
     if (this.role !== 'leader') throw this.notLeader();
   }
 
   /**
-   * Appends `command` to the log (leader only) and resolves once it is committed and
-   * applied here. Rejects with UNAVAILABLE carrying the leader's address on a follower,
-   * and with DEADLINE_EXCEEDED (saying what is known of its fate) at `deadline`.
+   * Appends `data` to the log (leader only) and resolves with the state machine's
+   * result once the entry is committed and applied here. Rejects with NotLeader,
+   * ProposalQueueFull or EntryTooLarge (not appended), ProposalLost (overwritten by
+   * another leader's entry: never committed), ProposalTimedOut after `timeoutMs`
+   * (saying whether it committed), NodeStopped.
    */
-  propose(command: Command, deadline: Date): Promise<ProposeOutcome> {
+  propose(data: Uint8Array, timeoutMs: number): Promise<ProposeOutcome<Result>> {
     try {
       this.ensureLeader();
+      if (this.proposals.size >= this.maxPendingProposals)
+        throw new ProposalQueueFull(this.proposals.size);
+      if (data.byteLength > this.config.maxEntryBytes)
+        throw new EntryTooLarge(data.byteLength, this.config.maxEntryBytes);
     } catch (error) {
       return Promise.reject(error);
-    }
-    if (this.proposals.size >= this.maxPendingProposals) {
-      return Promise.reject(
-        new RaftvecError(
-          'RESOURCE_EXHAUSTED',
-          `${this.proposals.size} writes are waiting to commit; the write was not accepted, retry with backoff`,
-        ),
-      );
-    }
-    const data = encodeCommand(command);
-    if (data.byteLength > limits.maxLogEntryBytes) {
-      return Promise.reject(
-        new RaftvecError(
-          'RESOURCE_EXHAUSTED',
-          `the write encodes to ${data.byteLength} bytes, above the ${limits.maxLogEntryBytes}-byte limit of one log entry; split it into smaller batches`,
-        ),
-      );
     }
     let position: { index: number; term: number };
     try {
@@ -271,13 +248,13 @@ export class RaftRuntime {
     } catch (error) {
       return Promise.reject(this.translate(error));
     }
-    const outcome = new Promise<ProposeOutcome>((resolve, reject) => {
+    const outcome = new Promise<ProposeOutcome<Result>>((resolve, reject) => {
       // A leader re-elected after losing this index may hand it out again: the older
       // proposal's entry was overwritten, so its outcome is settled now.
       this.settleProposalAt(position.index, undefined);
-      const timer = setTimeout(
+      const timer = this.ports.clock.setTimeout(
         () => this.expireProposal(position.index),
-        Math.max(0, deadline.getTime() - Date.now()),
+        Math.max(0, timeoutMs),
       );
       this.proposals.set(position.index, { term: position.term, resolve, reject, timer });
     });
@@ -289,23 +266,16 @@ export class RaftRuntime {
     const pending = this.proposals.get(index);
     if (pending === undefined) return;
     this.proposals.delete(index);
-    const committed = this.node.status().commitIndex >= index;
-    pending.reject(
-      new RaftvecError(
-        'DEADLINE_EXCEEDED',
-        committed
-          ? `the write at log index ${index} is committed on a majority and will be applied, but was not applied here before the deadline`
-          : `the write was appended at log index ${index} but not committed before the deadline; it may still commit (retry with the same client id and sequence to apply it at most once)`,
-      ),
-    );
+    pending.reject(new ProposalTimedOut(index, this.node.status().commitIndex >= index));
   }
 
   /**
    * Resolves when a read served from the local state machine is linearizable: the
    * leader confirmed its leadership with a majority after the read arrived, and has
-   * applied everything committed before it (ReadIndex, Raft thesis §6.4).
+   * applied everything committed before it (ReadIndex, Raft thesis §6.4). Rejects
+   * with NotLeader, ReadTimedOut after `timeoutMs`, NodeStopped.
    */
-  readBarrier(deadline: Date): Promise<void> {
+  readBarrier(timeoutMs: number): Promise<void> {
     try {
       this.ensureLeader();
     } catch (error) {
@@ -318,17 +288,11 @@ export class RaftRuntime {
       return Promise.reject(this.translate(error));
     }
     const done = new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(
+      const timer = this.ports.clock.setTimeout(
         () => {
-          if (!this.reads.delete(requestId)) return;
-          reject(
-            new RaftvecError(
-              'DEADLINE_EXCEEDED',
-              `node ${this.id} could not confirm its leadership with a majority before the deadline; the read was not served`,
-            ),
-          );
+          if (this.reads.delete(requestId)) reject(new ReadTimedOut(this.id));
         },
-        Math.max(0, deadline.getTime() - Date.now()),
+        Math.max(0, timeoutMs),
       );
       this.reads.set(requestId, { term: this.node.basicStatus().term, resolve, reject, timer });
     });
@@ -375,23 +339,13 @@ export class RaftRuntime {
         `${this.id} rejected ${r.type} from ${r.from} (term ${r.term}): ${r.reason} [${r.count} rejected from ${r.from} so far]`,
       );
     }
-    // A leader's appends and heartbeats, and heartbeat replies, promise nothing about
-    // this node's disk: send them at once, so a slow fsync does not delay heartbeats
-    // (thesis §10.2.1: the leader writes its log in parallel with replication; it only
-    // counts itself once advance() says the write is durable).
-    const early = ready.messages.filter((m) => SENDABLE_BEFORE_PERSIST.has(m.type));
-    const late = ready.messages.filter((m) => !SENDABLE_BEFORE_PERSIST.has(m.type));
-    this.transport.send(early);
-    // Persist before send: a vote or an acknowledgement promises what is on disk.
+    // The core says which messages may leave before this Ready is durable (a leader's
+    // appends and heartbeats: thesis §10.2.1) and which promise what is being written.
+    this.ports.transport.send(ready.messages);
     if (ready.entries.length > 0 || ready.hardState !== undefined) {
-      const hardState = ready.hardState && {
-        term: ready.hardState.term,
-        vote: ready.hardState.vote ?? null,
-        commit: ready.hardState.commit,
-      };
-      await this.store.persist(ready.entries, hardState, ready.mustSync);
+      await this.ports.log.persist(ready.entries, ready.hardState, ready.mustSync);
     }
-    this.transport.send(late);
+    this.ports.transport.send(ready.messagesAfterAppend);
     for (const readState of ready.readStates) {
       this.onReadState(readState.requestId, readState.index);
     }
@@ -408,51 +362,39 @@ export class RaftRuntime {
   }
 
   private async applyEntries(entries: readonly Entry[]): Promise<void> {
-    const stateMachine = this.options.stateMachine;
+    const stateMachine = this.ports.stateMachine;
     for (const entry of entries) {
       this.unappliedEntries--;
       if (entry.index <= stateMachine.appliedIndex) continue; // applied before a restart
       const data = entry.type === 'noop' ? NOOP_PAYLOAD : entry.data;
-      const result = await stateMachine.applyEntry(entry.index, data);
+      const result = await stateMachine.apply(entry.index, data);
       this.settleProposalAt(entry.index, { entry, result });
-      this.settleAppliedWaiters(entry.index);
+      this.settleReads(entry.index);
     }
   }
 
   /** Settles the proposal waiting at `index`: by the entry applied there, or as overwritten. */
   private settleProposalAt(
     index: number,
-    applied: { entry: Entry; result: ApplyResult } | undefined,
+    applied: { entry: Entry; result: Result } | undefined,
   ): void {
     const pending = this.proposals.get(index);
     if (pending === undefined) return;
     this.proposals.delete(index);
-    clearTimeout(pending.timer);
+    pending.timer.cancel();
     if (applied !== undefined && pending.term === applied.entry.term) {
       pending.resolve({ result: applied.result, logIndex: index });
     } else {
       // Another leader's entry took this index: ours was truncated and can never commit.
-      pending.reject(
-        new RaftvecError(
-          'UNAVAILABLE',
-          'leadership changed before the write committed; it was not committed, retrying is safe',
-        ),
-      );
+      pending.reject(new ProposalLost(index));
     }
   }
 
-  private settleAppliedWaiters(applied: number): void {
-    for (let i = this.appliedWaiters.length - 1; i >= 0; i--) {
-      const waiter = this.appliedWaiters[i]!;
-      if (waiter.index <= applied) {
-        this.appliedWaiters.splice(i, 1);
-        waiter.resolve();
-      }
-    }
+  private settleReads(applied: number): void {
     for (const [id, read] of this.reads) {
       if (read.index !== undefined && read.index <= applied) {
         this.reads.delete(id);
-        clearTimeout(read.timer);
+        read.timer.cancel();
         read.resolve();
       }
     }
@@ -461,9 +403,9 @@ export class RaftRuntime {
   private onReadState(requestId: string, index: number): void {
     const read = this.reads.get(requestId);
     if (read === undefined) return;
-    if (this.options.stateMachine.appliedIndex >= index) {
+    if (this.ports.stateMachine.appliedIndex >= index) {
       this.reads.delete(requestId);
-      clearTimeout(read.timer);
+      read.timer.cancel();
       read.resolve();
     } else read.index = index;
   }
@@ -476,7 +418,7 @@ export class RaftRuntime {
     for (const [id, read] of this.reads) {
       if (read.index === undefined && read.term < term) {
         this.reads.delete(id);
-        clearTimeout(read.timer);
+        read.timer.cancel();
         read.reject(this.notLeader());
       }
     }
@@ -498,46 +440,33 @@ export class RaftRuntime {
       for (const [id, read] of this.reads) {
         if (read.index === undefined) {
           this.reads.delete(id);
-          clearTimeout(read.timer);
+          read.timer.cancel();
           read.reject(this.notLeader());
         }
       }
     }
   }
 
-  private notLeader(): RaftvecError {
+  private notLeader(): NotLeader {
     const status = this.node.basicStatus();
     const leader = status.leaderId === this.id ? undefined : status.leaderId;
-    const address = leader === undefined ? undefined : this.options.peers.get(leader);
-    return new RaftvecError(
-      'UNAVAILABLE',
-      address === undefined
-        ? `node ${this.id} is not the leader and knows no leader yet (an election is under way); retry shortly`
-        : `node ${this.id} is not the leader; send writes and reads to the leader ${leader} at ${address}`,
-      address === undefined ? {} : { 'leader-address': address, 'leader-id': leader ?? '' },
-    );
+    const address = leader === undefined ? undefined : this.config.peers.get(leader);
+    return new NotLeader(this.id, address === undefined ? undefined : leader, address);
   }
 
   private translate(error: unknown): unknown {
     if (error instanceof NotLeaderError) return this.notLeader();
     if (error instanceof RaftInvariantError) {
       this.fail(error);
-      return new RaftvecError(
-        'UNAVAILABLE',
-        `node ${this.id} stopped: a Raft invariant was violated`,
-      );
+      return new NodeStopped(this.id, 'stopped: a Raft invariant was violated');
     }
     return error;
   }
 
   private assertRunning(): void {
-    if (this.fatal !== undefined) {
-      throw new RaftvecError(
-        'UNAVAILABLE',
-        `node ${this.id} stopped after a fatal error: ${String(this.fatal)}`,
-      );
-    }
-    if (this.stopped) throw new RaftvecError('UNAVAILABLE', `node ${this.id} is shutting down`);
+    if (this.fatal !== undefined)
+      throw new NodeStopped(this.id, `stopped after a fatal error: ${String(this.fatal)}`);
+    if (this.stopped) throw new NodeStopped(this.id, 'is shutting down');
   }
 
   private fail(error: unknown): void {
@@ -551,23 +480,18 @@ export class RaftRuntime {
       `FATAL on ${this.id}: ${kind}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
     );
     this.stopTimers();
-    this.transport.close();
-    this.rejectAllPending(
-      new RaftvecError(
-        'UNAVAILABLE',
-        `node ${this.id} stopped: ${kind}; the write may still commit`,
-      ),
-    );
-    this.options.onFatal?.(error);
+    this.ports.transport.close();
+    this.rejectAllPending(new NodeStopped(this.id, `stopped: ${kind}; the write may still commit`));
+    this.config.onFatal?.(error);
   }
 
-  private rejectAllPending(error: RaftvecError): void {
+  private rejectAllPending(error: Error): void {
     for (const pending of this.proposals.values()) {
-      clearTimeout(pending.timer);
+      pending.timer.cancel();
       pending.reject(error);
     }
     for (const read of this.reads.values()) {
-      clearTimeout(read.timer);
+      read.timer.cancel();
       read.reject(error);
     }
     this.proposals.clear();
@@ -576,7 +500,7 @@ export class RaftRuntime {
 
   private stopTimers(): void {
     this.stopped = true;
-    if (this.ticker) clearInterval(this.ticker);
+    this.ticker?.cancel();
     this.ticker = undefined;
   }
 
@@ -585,13 +509,8 @@ export class RaftRuntime {
     this.stopTimers();
     await this.cycle?.catch(() => undefined);
     await this.applyChain.catch(() => undefined);
-    this.transport.close();
-    this.rejectAllPending(
-      new RaftvecError(
-        'UNAVAILABLE',
-        `node ${this.id} is shutting down; the write may still commit`,
-      ),
-    );
-    await this.store.close().catch(() => undefined);
+    this.ports.transport.close();
+    this.rejectAllPending(new NodeStopped(this.id, 'is shutting down; the write may still commit'));
+    await this.ports.log.close().catch(() => undefined);
   }
 }

@@ -2,28 +2,12 @@ import { crc32 } from 'node:zlib';
 import { join } from 'node:path';
 import { Level } from 'level';
 import protobuf from 'protobufjs';
-import { RaftvecError } from '../errors.js';
-import { protoDir } from '../package-root.js';
+import { protoDir } from '../../package-root.js';
+import type { Entry, HardState } from '../types.js';
+import type { LogStorage, PersistedLog } from '../runtime/ports.js';
 
 /** A Raft log entry as the store sees it: opaque data at (index, term). */
-export interface LogEntryRecord {
-  index: number;
-  term: number;
-  type: 'normal' | 'noop';
-  data: Uint8Array;
-}
-
-export interface HardStateRecord {
-  term: number;
-  /** The candidate voted for in `term`, or null. */
-  vote: string | null;
-  commit: number;
-}
-
-export interface PersistedRaftState {
-  hardState: HardStateRecord;
-  entries: LogEntryRecord[];
-}
+export type LogEntryRecord = Entry;
 
 const HARD_STATE_KEY = Buffer.from('h');
 const ENTRY_PREFIX = 0x65; // 'e', followed by the index as a big-endian uint64 so keys sort by index
@@ -56,8 +40,15 @@ function unseal(sealed: Uint8Array, what: string): Uint8Array {
   return payload;
 }
 
-const corrupt = (message: string): RaftvecError =>
-  new RaftvecError('INTERNAL', `raft log corrupted on disk: ${message}`);
+/** The log on disk fails a check: the node must not start from it. */
+export class RaftLogCorruption extends Error {
+  constructor(message: string) {
+    super(`raft log corrupted on disk: ${message}`);
+    this.name = 'RaftLogCorruption';
+  }
+}
+
+const corrupt = (message: string): RaftLogCorruption => new RaftLogCorruption(message);
 
 export function encodeEntry(entry: LogEntryRecord): Buffer {
   const message = LogEntryMessage.create({
@@ -83,22 +74,28 @@ export function decodeEntry(sealed: Uint8Array): LogEntryRecord {
 }
 
 /**
- * The durable Raft log and hard state of one node, in LevelDB. Every write is one
- * synced batch: the entries of a whole Ready plus its hard state go to disk
- * together (group commit), before the runtime sends a message or acknowledges.
+ * The durable Raft log and hard state of one node, in LevelDB (the LogStorage port,
+ * see runtime/ports.ts for each method's contract). Every write is one batch: the
+ * entries of a whole Ready plus its hard state go to disk together (group commit),
+ * synced before the runtime sends a message that promises them or acknowledges.
+ * Every value carries a CRC-32, checked when it is read back.
  */
-export class RaftLogStore {
-  private constructor(
-    private readonly db: Level<Buffer, Buffer>,
-    private lastIndex: number,
-  ) {}
+export class RaftLogStore implements LogStorage {
+  private lastIndex = 0;
 
-  static async open(dir: string): Promise<{ store: RaftLogStore; state: PersistedRaftState }> {
+  private constructor(private readonly db: Level<Buffer, Buffer>) {}
+
+  /** Opens (or creates) the log in `dir`; `load` reads it. */
+  static async open(dir: string): Promise<RaftLogStore> {
     const db = new Level<Buffer, Buffer>(dir, { keyEncoding: 'buffer', valueEncoding: 'buffer' });
     await db.open();
-    const hardState = await RaftLogStore.readHardState(db);
-    const entries: LogEntryRecord[] = [];
-    for await (const [key, value] of db.iterator({
+    return new RaftLogStore(db);
+  }
+
+  async load(): Promise<PersistedLog> {
+    const hardState = await RaftLogStore.readHardState(this.db);
+    const entries: Entry[] = [];
+    for await (const [key, value] of this.db.iterator({
       gt: entryKey(0),
       lte: entryKey(Number.MAX_SAFE_INTEGER),
     })) {
@@ -106,17 +103,14 @@ export class RaftLogStore {
       const keyIndex = Number(key.readBigUInt64BE(1));
       const expected = (entries.at(-1)?.index ?? entry.index - 1) + 1;
       if (entry.index !== keyIndex || entry.index !== expected) {
-        await db.close();
         throw corrupt(
           `entry stored under index ${keyIndex} claims index ${entry.index}, expected ${expected}`,
         );
       }
       entries.push(entry);
     }
-    return {
-      store: new RaftLogStore(db, entries.at(-1)?.index ?? 0),
-      state: { hardState, entries },
-    };
+    this.lastIndex = entries.at(-1)?.index ?? 0;
+    return { hardState, entries };
   }
 
   /**
@@ -139,9 +133,9 @@ export class RaftLogStore {
     }
   }
 
-  private static async readHardState(db: Level<Buffer, Buffer>): Promise<HardStateRecord> {
+  private static async readHardState(db: Level<Buffer, Buffer>): Promise<HardState> {
     const sealed = await db.get(HARD_STATE_KEY);
-    if (sealed === undefined) return { term: 0, vote: null, commit: 0 };
+    if (sealed === undefined) return { term: 0, vote: undefined, commit: 0 };
     const decoded = HardStateMessage.toObject(
       HardStateMessage.decode(unseal(sealed, 'the hard state')),
       {
@@ -151,7 +145,7 @@ export class RaftLogStore {
     ) as { term: number; vote: string; commit: number };
     return {
       term: decoded.term,
-      vote: decoded.vote === '' ? null : decoded.vote,
+      vote: decoded.vote === '' ? undefined : decoded.vote,
       commit: decoded.commit,
     };
   }
@@ -162,11 +156,7 @@ export class RaftLogStore {
    * synced unless `sync` is false (the core allows that for a commit-only change: a lost
    * commit index is learned again from the leader).
    */
-  async persist(
-    entries: readonly LogEntryRecord[],
-    hardState?: HardStateRecord,
-    sync = true,
-  ): Promise<void> {
+  async persist(entries: readonly Entry[], hardState?: HardState, sync = true): Promise<void> {
     if (entries.length === 0 && hardState === undefined) return;
     const batch = this.db.batch();
     const first = entries[0];

@@ -3,7 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Level } from 'level';
 import { afterEach, describe, expect, it } from 'vitest';
-import { RaftLogStore, type LogEntryRecord } from '../../src/storage/raft-log-store.js';
+import { RaftLogStore, type LogEntryRecord } from '../../../src/raft/storage/raft-log-store.js';
+
+/** Opens the log at `dir` and reads it, as a node does at start. */
+async function openLog(dir: string) {
+  const store = await RaftLogStore.open(dir);
+  return { store, state: await store.load() };
+}
 
 const dirs: string[] = [];
 async function freshDir(): Promise<string> {
@@ -24,15 +30,15 @@ const entry = (index: number, term: number, text = `e${index}`): LogEntryRecord 
 
 describe('RaftLogStore', () => {
   it('starts empty with a zero hard state', async () => {
-    const { store, state } = await RaftLogStore.open(await freshDir());
-    expect(state.hardState).toEqual({ term: 0, vote: null, commit: 0 });
+    const { store, state } = await openLog(await freshDir());
+    expect(state.hardState).toEqual({ term: 0, vote: undefined, commit: 0 });
     expect(state.entries).toEqual([]);
     await store.close();
   });
 
   it('returns entries and hard state after reopening', async () => {
     const dir = await freshDir();
-    const first = await RaftLogStore.open(dir);
+    const first = await openLog(dir);
     await first.store.persist([entry(1, 1), { ...entry(2, 1), type: 'noop' }, entry(3, 2)], {
       term: 2,
       vote: 'n2',
@@ -40,7 +46,7 @@ describe('RaftLogStore', () => {
     });
     await first.store.close();
 
-    const { store, state } = await RaftLogStore.open(dir);
+    const { store, state } = await openLog(dir);
     expect(state.hardState).toEqual({ term: 2, vote: 'n2', commit: 2 });
     expect(state.entries.map((e) => [e.index, e.term, e.type])).toEqual([
       [1, 1, 'normal'],
@@ -53,12 +59,12 @@ describe('RaftLogStore', () => {
 
   it('truncates the stored suffix when a conflicting entry is written', async () => {
     const dir = await freshDir();
-    const first = await RaftLogStore.open(dir);
+    const first = await openLog(dir);
     await first.store.persist([entry(1, 1), entry(2, 1), entry(3, 1), entry(4, 1)]);
     await first.store.persist([entry(3, 2, 'replacement')]);
     await first.store.close();
 
-    const { store, state } = await RaftLogStore.open(dir);
+    const { store, state } = await openLog(dir);
     expect(state.entries.map((e) => [e.index, e.term])).toEqual([
       [1, 1],
       [2, 1],
@@ -70,7 +76,7 @@ describe('RaftLogStore', () => {
 
   it('refuses to open a log whose entry fails its checksum', async () => {
     const dir = await freshDir();
-    const first = await RaftLogStore.open(dir);
+    const first = await openLog(dir);
     await first.store.persist([entry(1, 1), entry(2, 1)]);
     await first.store.close();
 
@@ -83,6 +89,8 @@ describe('RaftLogStore', () => {
     await raw.put(key, flipped);
     await raw.close();
 
-    await expect(RaftLogStore.open(dir)).rejects.toThrow(/checksum/);
+    const reopened = await RaftLogStore.open(dir);
+    await expect(reopened.load()).rejects.toThrow(/checksum/);
+    await reopened.close();
   });
 });

@@ -1,0 +1,89 @@
+/**
+ * Why the runtime refused or gave up on a proposal or a read. Each says what is
+ * known of the operation's fate; the server maps them onto gRPC statuses (see
+ * src/server/raft-errors.ts), so the runtime stays free of the wire.
+ */
+import type { NodeId } from '../types.js';
+
+/** This node does not lead; `leaderId`/`leaderAddress` name the leader when known. */
+export class NotLeader extends Error {
+  constructor(
+    readonly nodeId: NodeId,
+    readonly leaderId: NodeId | undefined,
+    readonly leaderAddress: string | undefined,
+  ) {
+    super(
+      leaderAddress === undefined
+        ? `node ${nodeId} is not the leader and knows no leader yet (an election is under way); retry shortly`
+        : `node ${nodeId} is not the leader; send writes and reads to the leader ${leaderId} at ${leaderAddress}`,
+    );
+    this.name = 'NotLeader';
+  }
+}
+
+/** Too many proposals are waiting to commit; this one was not appended. */
+export class ProposalQueueFull extends Error {
+  constructor(readonly waiting: number) {
+    super(
+      `${waiting} writes are waiting to commit; the write was not accepted, retry with backoff`,
+    );
+    this.name = 'ProposalQueueFull';
+  }
+}
+
+/** The payload is larger than one log entry may be; it was not appended. */
+export class EntryTooLarge extends Error {
+  constructor(
+    readonly bytes: number,
+    readonly maxBytes: number,
+  ) {
+    super(
+      `the write encodes to ${bytes} bytes, above the ${maxBytes}-byte limit of one log entry; split it into smaller batches`,
+    );
+    this.name = 'EntryTooLarge';
+  }
+}
+
+/** Another leader's entry took the proposal's index: it was not committed and never will be. */
+export class ProposalLost extends Error {
+  constructor(readonly index: number) {
+    super('leadership changed before the write committed; it was not committed, retrying is safe');
+    this.name = 'ProposalLost';
+  }
+}
+
+/** The deadline passed before the proposal was applied here; `committed` says how far it got. */
+export class ProposalTimedOut extends Error {
+  constructor(
+    readonly index: number,
+    readonly committed: boolean,
+  ) {
+    super(
+      committed
+        ? `the write at log index ${index} is committed on a majority and will be applied, but was not applied here before the deadline`
+        : `the write was appended at log index ${index} but not committed before the deadline; it may still commit (retry with the same client id and sequence to apply it at most once)`,
+    );
+    this.name = 'ProposalTimedOut';
+  }
+}
+
+/** The leader could not confirm its leadership with a majority before the deadline. */
+export class ReadTimedOut extends Error {
+  constructor(readonly nodeId: NodeId) {
+    super(
+      `node ${nodeId} could not confirm its leadership with a majority before the deadline; the read was not served`,
+    );
+    this.name = 'ReadTimedOut';
+  }
+}
+
+/** The node is stopping or stopped (after a fatal error, `cause` says which). */
+export class NodeStopped extends Error {
+  constructor(
+    readonly nodeId: NodeId,
+    reason: string,
+  ) {
+    super(`node ${nodeId} ${reason}`);
+    this.name = 'NodeStopped';
+  }
+}

@@ -1,0 +1,122 @@
+/**
+ * The ports of the Raft runtime: everything it needs from the world, each a small
+ * interface whose methods say what they promise (in the manner of etcd-io/raft's
+ * `Storage` and hashicorp/raft's `LogStore`, `FSM` and `Transport`). The node's
+ * whole dependency list fits in one constructor call:
+ *
+ *   new RaftRuntime(config, { log, stateMachine, transport, clock, random })
+ *
+ * Production passes LevelDB, the vector state machine, gRPC streams and the
+ * system clock; the simulator passes simulated ones and drives the very same
+ * runtime. Only bytes cross these ports: the runtime knows nothing of vectors.
+ */
+import type { Entry, HardState, Message } from '../types.js';
+
+/** What a node finds on its disk when it starts. */
+export interface PersistedLog {
+  hardState: HardState;
+  /** Every stored entry, in index order, contiguous. */
+  entries: Entry[];
+}
+
+/**
+ * The durable Raft log and hard state of one node.
+ *
+ * Failure contract: a rejected promise means the disk can no longer be trusted;
+ * the runtime stops the node (it never retries a failed write: what reached the
+ * disk is unknown).
+ */
+export interface LogStorage {
+  /**
+   * Reads the hard state and every stored entry. Called once, before any other
+   * method. Entries are checked (checksums, contiguity) as they are read; a damaged
+   * log rejects.
+   */
+  load(): Promise<PersistedLog>;
+  /**
+   * Stores `entries` and `hardState` in one atomic write: after a crash either all
+   * of it is on disk or none. Stored entries at or after `entries[0].index` are
+   * replaced (the core asks for that only at a real conflict, §5.3). With `sync`
+   * the write is durable when the promise resolves; without it (a commit-index-only
+   * change, which a node can learn again from its leader) it may be lost on a crash.
+   * Calls never overlap: the runtime awaits each before the next.
+   */
+  persist(
+    entries: readonly Entry[],
+    hardState: HardState | undefined,
+    sync: boolean,
+  ): Promise<void>;
+  /** Releases the store; no call follows. */
+  close(): Promise<void>;
+}
+
+/**
+ * The replicated state machine, as the runtime sees it: opaque payloads in, opaque
+ * results out (`Result` is passed back to whoever proposed the entry, unread).
+ */
+export interface StateMachine<Result> {
+  /** The index of the last applied entry; entries up to it are never handed over again. */
+  readonly appliedIndex: number;
+  /**
+   * Applies the committed entry at `index` (always appliedIndex + 1), given as its
+   * payload (empty for a no-op). Deterministic and total: whatever the payload holds,
+   * it resolves with the entry's result, the same on every replica. Rejects only for
+   * a local fault (disk, broken invariant): the runtime then stops the node.
+   */
+  apply(index: number, data: Uint8Array): Promise<Result>;
+}
+
+/**
+ * Outgoing peer messages. Incoming ones reach the runtime through
+ * `RaftRuntime.deliver`, from whatever receives them (and authenticates the sender).
+ */
+export interface Transport {
+  /**
+   * Sends messages, in order per destination. Never blocks and never throws: a
+   * message that cannot go out (peer down, link congested) is dropped, which Raft's
+   * retries absorb.
+   */
+  send(messages: readonly Message[]): void;
+  /** Stops sending; later sends are dropped. */
+  close(): void;
+}
+
+/** A timer the clock can cancel. */
+export interface TimerHandle {
+  cancel(): void;
+}
+
+/** Time, as the runtime reads it: for ticks and for deadlines. */
+export interface Clock {
+  /** Milliseconds on a monotonic clock (never goes backwards). */
+  now(): number;
+  /** Calls `fn` once after `ms` (0 or more). */
+  setTimeout(fn: () => void, ms: number): TimerHandle;
+  /** Calls `fn` every `ms` until cancelled. */
+  setInterval(fn: () => void, ms: number): TimerHandle;
+}
+
+/** Uniform random numbers in [0, 1): the only randomness the core uses (election timeouts). */
+export type RandomSource = () => number;
+
+/** Every port of one node. */
+export interface RaftPorts<Result> {
+  log: LogStorage;
+  stateMachine: StateMachine<Result>;
+  transport: Transport;
+  clock: Clock;
+  random: RandomSource;
+}
+
+/** The clock of the process: `performance.now()` and Node's timers. */
+export const systemClock: Clock = {
+  now: () => performance.now(),
+  setTimeout(fn, ms) {
+    const timer = setTimeout(fn, ms);
+    return { cancel: () => clearTimeout(timer) };
+  },
+  setInterval(fn, ms) {
+    const timer = setInterval(fn, ms);
+    return { cancel: () => clearInterval(timer) };
+  },
+};

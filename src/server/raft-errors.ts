@@ -1,0 +1,36 @@
+/**
+ * The Raft runtime's errors (src/raft/runtime/errors.ts) as the errors a client
+ * gets: each onto the status that tells it what to do next, with the leader's
+ * address in the trailing metadata where that is known.
+ */
+import { LEADER_ADDRESS_KEY, LEADER_ID_KEY } from '../api/metadata-keys.js';
+import { RaftvecError } from '../errors.js';
+import {
+  EntryTooLarge,
+  NodeStopped,
+  NotLeader,
+  ProposalLost,
+  ProposalQueueFull,
+  ProposalTimedOut,
+  ReadTimedOut,
+} from '../raft/runtime/errors.js';
+
+/** `err` as a RaftvecError if it is one of the runtime's; anything else unchanged. */
+export function fromRaftError(err: unknown): unknown {
+  if (err instanceof NotLeader) {
+    return new RaftvecError(
+      'UNAVAILABLE',
+      err.message,
+      err.leaderAddress === undefined
+        ? {}
+        : { [LEADER_ADDRESS_KEY]: err.leaderAddress, [LEADER_ID_KEY]: err.leaderId ?? '' },
+    );
+  }
+  if (err instanceof ProposalQueueFull || err instanceof EntryTooLarge)
+    return new RaftvecError('RESOURCE_EXHAUSTED', err.message);
+  if (err instanceof ProposalLost || err instanceof NodeStopped)
+    return new RaftvecError('UNAVAILABLE', err.message);
+  if (err instanceof ProposalTimedOut || err instanceof ReadTimedOut)
+    return new RaftvecError('DEADLINE_EXCEEDED', err.message);
+  return err;
+}
