@@ -543,6 +543,11 @@ export class VectorStateMachine {
       });
   }
 
+  /** Resolves once no background checkpoint is being written. */
+  async checkpointsSettled(): Promise<void> {
+    await this.checkpointing;
+  }
+
   /**
    * Writes a checkpoint of every collection's index at the current applied index.
    * Applies wait while the indexes are serialized (reads go on); the files are
