@@ -543,6 +543,46 @@ export class VectorStateMachine {
       });
   }
 
+  /**
+   * Captures the state for a snapshot at the current applied index, with applies
+   * held off only while the point is marked and the indexes serialized: every
+   * record (from a LevelDB snapshot taken at that point, read afterwards) and every
+   * trained index. The caller writes them out (StateSnapshots.write).
+   */
+  async captureSnapshot(): Promise<{
+    index: number;
+    digest: string;
+    records: AsyncIterable<[Uint8Array, Uint8Array]>;
+    collections: CollectionSnapshot[];
+  }> {
+    this.checkUsable();
+    return this.lock.write(async () => {
+      const records = this.db.sealedRecords();
+      const collections = await this.captureIndexes();
+      return { index: this.applied, digest: toHex(this.digest), records, collections };
+    });
+  }
+
+  /** Every trained index serialized, with its live labels (call under the write lock). */
+  private async captureIndexes(): Promise<CollectionSnapshot[]> {
+    const collections: CollectionSnapshot[] = [];
+    for (const col of this.collections.values()) {
+      const bytes = await col.index.checkpoint();
+      if (bytes === undefined) continue;
+      const { uid, name, dimension, metric, indexSpec } = col.record;
+      collections.push({
+        uid,
+        name,
+        dimension,
+        metric,
+        indexSpec,
+        bytes,
+        labels: toBigLabels(col.points.keys()),
+      });
+    }
+    return collections;
+  }
+
   /** Resolves once no background checkpoint is being written. */
   async checkpointsSettled(): Promise<void> {
     await this.checkpointing;
@@ -557,21 +597,7 @@ export class VectorStateMachine {
     if (this.checkpoints === undefined) return;
     this.checkUsable();
     const captured = await this.lock.write(async () => {
-      const collections: CollectionSnapshot[] = [];
-      for (const col of this.collections.values()) {
-        const bytes = await col.index.checkpoint();
-        if (bytes === undefined) continue;
-        const { uid, name, dimension, metric, indexSpec } = col.record;
-        collections.push({
-          uid,
-          name,
-          dimension,
-          metric,
-          indexSpec,
-          bytes,
-          labels: toBigLabels(col.points.keys()),
-        });
-      }
+      const collections = await this.captureIndexes();
       const at = this.applied;
       this.changedSinceCheckpoint = 0;
       return { at, collections };

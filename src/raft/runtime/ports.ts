@@ -12,10 +12,18 @@
  */
 import type { Entry, HardState, Message } from '../types.js';
 
+/** The last entry a snapshot covers: the log holds only what comes after it. */
+export interface SnapshotPoint {
+  index: number;
+  term: number;
+}
+
 /** What a node finds on its disk when it starts. */
 export interface PersistedLog {
   hardState: HardState;
-  /** Every stored entry, in index order, contiguous. */
+  /** Where the log starts, if it was compacted or reset to a snapshot. */
+  snapshot?: SnapshotPoint;
+  /** Every stored entry, in index order, contiguous, starting after `snapshot` (or at 1). */
   entries: Entry[];
 }
 
@@ -46,6 +54,17 @@ export interface LogStorage {
     hardState: HardState | undefined,
     sync: boolean,
   ): Promise<void>;
+  /**
+   * Drops every entry up to `point.index` (their state is in a durable snapshot) and
+   * records `point` as where the log starts, in one atomic write. Entries after it
+   * stay. Need not be synced: entries that come back after a crash are still valid.
+   */
+  compact(point: SnapshotPoint): Promise<void>;
+  /**
+   * Drops every entry and records `point` as where the log starts: the node has
+   * installed a snapshot that replaces its log. Durable when the promise resolves.
+   */
+  resetTo(point: SnapshotPoint): Promise<void>;
   /** Releases the store; no call follows. */
   close(): Promise<void>;
 }

@@ -4,12 +4,13 @@ import { Level } from 'level';
 import protobuf from 'protobufjs';
 import { protoDir } from '../../package-root.js';
 import type { Entry, HardState } from '../types.js';
-import type { LogStorage, PersistedLog } from '../runtime/ports.js';
+import type { LogStorage, PersistedLog, SnapshotPoint } from '../runtime/ports.js';
 
 /** A Raft log entry as the store sees it: opaque data at (index, term). */
 export type LogEntryRecord = Entry;
 
 const HARD_STATE_KEY = Buffer.from('h');
+const SNAPSHOT_POINT_KEY = Buffer.from('s');
 const ENTRY_PREFIX = 0x65; // 'e', followed by the index as a big-endian uint64 so keys sort by index
 
 function entryKey(index: number): Buffer {
@@ -22,6 +23,7 @@ function entryKey(index: number): Buffer {
 const schema = protobuf.loadSync(join(protoDir(), 'raftvec/v1/raft_storage.proto'));
 const LogEntryMessage = schema.lookupType('raftvec.v1.LogEntry');
 const HardStateMessage = schema.lookupType('raftvec.v1.HardState');
+const SnapshotPointMessage = schema.lookupType('raftvec.v1.SnapshotPoint');
 const ENTRY_TYPE_NOOP = 1;
 
 /** CRC-32 of the payload, then the payload: a torn or flipped byte is caught on read. */
@@ -49,6 +51,10 @@ export class RaftLogCorruption extends Error {
 }
 
 const corrupt = (message: string): RaftLogCorruption => new RaftLogCorruption(message);
+
+function encodeSnapshotPoint(point: SnapshotPoint): Buffer {
+  return seal(SnapshotPointMessage.encode(SnapshotPointMessage.create(point)).finish());
+}
 
 export function encodeEntry(entry: LogEntryRecord): Buffer {
   const message = LogEntryMessage.create({
@@ -82,6 +88,8 @@ export function decodeEntry(sealed: Uint8Array): LogEntryRecord {
  */
 export class RaftLogStore implements LogStorage {
   private lastIndex = 0;
+  /** The first stored entry's index (lastIndex + 1 when none is stored). */
+  private firstStored = 1;
 
   private constructor(private readonly db: Level<Buffer, Buffer>) {}
 
@@ -94,6 +102,7 @@ export class RaftLogStore implements LogStorage {
 
   async load(): Promise<PersistedLog> {
     const hardState = await RaftLogStore.readHardState(this.db);
+    const snapshot = await RaftLogStore.readSnapshotPoint(this.db);
     const entries: Entry[] = [];
     for await (const [key, value] of this.db.iterator({
       gt: entryKey(0),
@@ -101,7 +110,8 @@ export class RaftLogStore implements LogStorage {
     })) {
       const entry = decodeEntry(value);
       const keyIndex = Number(key.readBigUInt64BE(1));
-      const expected = (entries.at(-1)?.index ?? entry.index - 1) + 1;
+      // The first entry follows the snapshot point (or is entry 1); then no gaps.
+      const expected = (entries.at(-1)?.index ?? snapshot?.index ?? 0) + 1;
       if (entry.index !== keyIndex || entry.index !== expected) {
         throw corrupt(
           `entry stored under index ${keyIndex} claims index ${entry.index}, expected ${expected}`,
@@ -109,8 +119,41 @@ export class RaftLogStore implements LogStorage {
       }
       entries.push(entry);
     }
-    this.lastIndex = entries.at(-1)?.index ?? 0;
-    return { hardState, entries };
+    this.lastIndex = entries.at(-1)?.index ?? snapshot?.index ?? 0;
+    this.firstStored = entries[0]?.index ?? this.lastIndex + 1;
+    return { hardState, entries, ...(snapshot && { snapshot }) };
+  }
+
+  async compact(point: SnapshotPoint): Promise<void> {
+    const batch = this.db.batch();
+    const upTo = Math.min(point.index, this.lastIndex);
+    for (let index = this.firstStored; index <= upTo; index++) batch.del(entryKey(index));
+    batch.put(SNAPSHOT_POINT_KEY, encodeSnapshotPoint(point));
+    await batch.write({ sync: false });
+    this.firstStored = Math.max(this.firstStored, upTo + 1);
+  }
+
+  async resetTo(point: SnapshotPoint): Promise<void> {
+    const batch = this.db.batch();
+    for (let index = this.firstStored; index <= this.lastIndex; index++) batch.del(entryKey(index));
+    batch.put(SNAPSHOT_POINT_KEY, encodeSnapshotPoint(point));
+    await batch.write({ sync: true });
+    this.lastIndex = point.index;
+    this.firstStored = point.index + 1;
+  }
+
+  private static async readSnapshotPoint(
+    db: Level<Buffer, Buffer>,
+  ): Promise<SnapshotPoint | undefined> {
+    const sealed = await db.get(SNAPSHOT_POINT_KEY);
+    if (sealed === undefined) return undefined;
+    const decoded = SnapshotPointMessage.toObject(
+      SnapshotPointMessage.decode(unseal(sealed, 'the snapshot point')),
+      { longs: Number, defaults: true },
+    ) as SnapshotPoint;
+    if (!Number.isSafeInteger(decoded.index) || decoded.index < 1 || decoded.term < 1)
+      throw corrupt(`snapshot point ${JSON.stringify(decoded)} is not a log position`);
+    return { index: decoded.index, term: decoded.term };
   }
 
   /**
@@ -174,7 +217,10 @@ export class RaftLogStore implements LogStorage {
     }
     await batch.write({ sync });
     const last = entries.at(-1);
-    if (last !== undefined) this.lastIndex = last.index;
+    if (last !== undefined) {
+      this.lastIndex = last.index;
+      this.firstStored = Math.min(this.firstStored, first!.index);
+    }
   }
 
   async close(): Promise<void> {

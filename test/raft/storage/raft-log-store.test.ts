@@ -93,4 +93,50 @@ describe('RaftLogStore', () => {
     await expect(reopened.load()).rejects.toThrow(/checksum/);
     await reopened.close();
   });
+
+  it('compacts a prefix: the log starts after the snapshot point, also after reopening', async () => {
+    const dir = await freshDir();
+    const first = await openLog(dir);
+    await first.store.persist([1, 2, 3, 4, 5].map((i) => entry(i, i < 4 ? 1 : 2)));
+    await first.store.compact({ index: 3, term: 1 });
+    await first.store.persist([entry(6, 2)]);
+    await first.store.close();
+
+    const { store, state } = await openLog(dir);
+    expect(state.snapshot).toEqual({ index: 3, term: 1 });
+    expect(state.entries.map((e) => e.index)).toEqual([4, 5, 6]);
+    // Compacting again past the stored entries moves the start only.
+    await store.compact({ index: 5, term: 2 });
+    await store.close();
+    const again = await openLog(dir);
+    expect(again.state.snapshot).toEqual({ index: 5, term: 2 });
+    expect(again.state.entries.map((e) => e.index)).toEqual([6]);
+    await again.store.close();
+  });
+
+  it('resets to a snapshot point: no entries, then appends continue after it', async () => {
+    const dir = await freshDir();
+    const first = await openLog(dir);
+    await first.store.persist([entry(1, 1), entry(2, 1)]);
+    await first.store.resetTo({ index: 40, term: 3 });
+    await first.store.persist([entry(41, 3)]);
+    await first.store.close();
+    const { store, state } = await openLog(dir);
+    expect(state.snapshot).toEqual({ index: 40, term: 3 });
+    expect(state.entries.map((e) => [e.index, e.term])).toEqual([[41, 3]]);
+    await store.close();
+  });
+
+  it('refuses a log whose first entry does not follow its snapshot point', async () => {
+    const dir = await freshDir();
+    const first = await openLog(dir);
+    await first.store.persist([entry(1, 1), entry(2, 1), entry(3, 1)]);
+    await first.store.close();
+    const raw = new Level<Buffer, Buffer>(dir, { keyEncoding: 'buffer', valueEncoding: 'buffer' });
+    await raw.del(Buffer.from([0x65, 0, 0, 0, 0, 0, 0, 0, 2]));
+    await raw.close();
+    const reopened = await RaftLogStore.open(dir);
+    await expect(reopened.load()).rejects.toThrow(/expected 2/);
+    await reopened.close();
+  });
 });

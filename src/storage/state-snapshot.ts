@@ -1,0 +1,237 @@
+/**
+ * A snapshot of the whole replicated state at one applied index: every record of the
+ * state store, read from a LevelDB snapshot, and every collection's FAISS index,
+ * serialized (so a node that installs it loads the indexes instead of rebuilding
+ * them). It is what a lagging or new follower receives (InstallSnapshot), and what
+ * lets a node discard its Raft log up to that index.
+ *
+ * Layout: a folder `<root>/<index>/` holding
+ * - `state.records`: every record as stored, in key order: u32 BE key length, key,
+ *   u32 BE value length, value (sealed: CRC-32 of key and value, then the value, as
+ *   checked-store.ts stores it, so each record is checked as it is read back);
+ * - `index/`: an index checkpoint (index-checkpoint.ts) at the same applied index;
+ * - `meta.json`: the applied index, the applied-entry digest, and every file's path,
+ *   size and SHA-256 (checked before a snapshot is used or sent).
+ *
+ * Written atomically (a temporary folder, each file fsynced, renamed into place, the
+ * parent fsynced); the newest two are kept.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { IndexCheckpoints, type CollectionSnapshot } from './index-checkpoint.js';
+
+type Bytes = Uint8Array;
+
+export interface SnapshotFile {
+  /** Path inside the snapshot folder, with forward slashes. */
+  path: string;
+  bytes: number;
+  sha256: string;
+}
+
+export interface SnapshotMeta {
+  format: 1;
+  /** The applied index the snapshot holds the state at. */
+  index: number;
+  /** The applied-entry digest at `index` (hex). */
+  digest: string;
+  files: SnapshotFile[];
+}
+
+const META = 'meta.json';
+const RECORDS = 'state.records';
+const KEEP = 2;
+/** Bytes buffered before a write to the records file. */
+const WRITE_CHUNK_BYTES = 1 << 20;
+
+async function syncDir(path: string): Promise<void> {
+  const dir = await open(path, 'r');
+  try {
+    await dir.sync();
+  } finally {
+    await dir.close();
+  }
+}
+
+async function hashFile(path: string): Promise<{ bytes: number; sha256: string }> {
+  const hash = createHash('sha256');
+  let bytes = 0;
+  for await (const chunk of createReadStream(path)) {
+    hash.update(chunk as Buffer);
+    bytes += (chunk as Buffer).byteLength;
+  }
+  return { bytes, sha256: hash.digest('hex') };
+}
+
+async function listFiles(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile()) out.push(join(entry.parentPath, entry.name));
+  }
+  return out.sort();
+}
+
+/** Snapshots under one folder. */
+export class StateSnapshots {
+  constructor(readonly root: string) {}
+
+  /** The folder of the snapshot at `index`. */
+  folder(index: number): string {
+    return join(this.root, String(index));
+  }
+
+  /**
+   * Writes a snapshot at `index`: `records` (sealed, in key order, from a LevelDB
+   * snapshot taken at that index) and the indexes in `collections`. Atomic; keeps the
+   * newest two. Resolves with its meta.
+   */
+  async write(
+    index: number,
+    digest: string,
+    records: AsyncIterable<[Bytes, Bytes]>,
+    collections: readonly CollectionSnapshot[],
+  ): Promise<SnapshotMeta> {
+    await mkdir(this.root, { recursive: true });
+    const temp = join(this.root, `.tmp-${index}-${process.pid}`);
+    await rm(temp, { recursive: true, force: true });
+    await mkdir(temp);
+    const file = await open(join(temp, RECORDS), 'w');
+    try {
+      let pending: Buffer[] = [];
+      let pendingBytes = 0;
+      for await (const [key, value] of records) {
+        const head = Buffer.alloc(4);
+        head.writeUInt32BE(key.byteLength);
+        const mid = Buffer.alloc(4);
+        mid.writeUInt32BE(value.byteLength);
+        pending.push(head, Buffer.from(key), mid, Buffer.from(value));
+        pendingBytes += 8 + key.byteLength + value.byteLength;
+        if (pendingBytes >= WRITE_CHUNK_BYTES) {
+          await file.write(Buffer.concat(pending));
+          pending = [];
+          pendingBytes = 0;
+        }
+      }
+      if (pending.length > 0) await file.write(Buffer.concat(pending));
+      await file.sync();
+    } finally {
+      await file.close();
+    }
+    await new IndexCheckpoints(join(temp, 'index')).write(index, collections);
+    const files: SnapshotFile[] = [];
+    for (const path of await listFiles(temp)) {
+      files.push({ path: relative(temp, path).split('\\').join('/'), ...(await hashFile(path)) });
+    }
+    const meta: SnapshotMeta = { format: 1, index, digest, files };
+    const metaFile = await open(join(temp, META), 'w');
+    try {
+      await metaFile.writeFile(JSON.stringify(meta));
+      await metaFile.sync();
+    } finally {
+      await metaFile.close();
+    }
+    await syncDir(temp);
+    await rm(this.folder(index), { recursive: true, force: true });
+    await rename(temp, this.folder(index));
+    await syncDir(this.root);
+    await this.prune();
+    return meta;
+  }
+
+  /** The newest snapshot whose meta reads back (its files are checked by `verify`). */
+  async newest(): Promise<SnapshotMeta | undefined> {
+    for (const index of await this.indexes()) {
+      const meta = await readMeta(this.folder(index)).catch(() => undefined);
+      if (meta !== undefined && meta.index === index) return meta;
+    }
+    return undefined;
+  }
+
+  /** Removes every snapshot but the newest two, and leftovers of interrupted writes. */
+  async prune(): Promise<void> {
+    for (const old of (await this.indexes()).slice(KEEP)) {
+      await rm(this.folder(old), { recursive: true, force: true });
+    }
+    for (const name of await readdir(this.root).catch(() => [] as string[])) {
+      if (name.startsWith('.tmp-'))
+        await rm(join(this.root, name), { recursive: true, force: true });
+    }
+  }
+
+  private async indexes(): Promise<number[]> {
+    const names = await readdir(this.root).catch(() => [] as string[]);
+    return names
+      .filter((n) => /^\d+$/.test(n))
+      .map(Number)
+      .sort((a, b) => b - a);
+  }
+}
+
+export async function readMeta(folder: string): Promise<SnapshotMeta> {
+  const meta = JSON.parse(await readFile(join(folder, META), 'utf8')) as SnapshotMeta;
+  if (meta.format !== 1 || !Number.isSafeInteger(meta.index) || !Array.isArray(meta.files))
+    throw new Error(`${folder}/${META} is not a raftvec snapshot description`);
+  for (const f of meta.files) {
+    if (typeof f.path !== 'string' || f.path.includes('..') || f.path.startsWith('/'))
+      throw new Error(`${folder}/${META} names a file outside the snapshot: ${String(f.path)}`);
+  }
+  return meta;
+}
+
+/** Checks every file of the snapshot in `folder` against its meta; throws naming the first bad one. */
+export async function verifySnapshot(folder: string): Promise<SnapshotMeta> {
+  const meta = await readMeta(folder);
+  for (const f of meta.files) {
+    const actual = await hashFile(join(folder, f.path)).catch(() => undefined);
+    if (actual === undefined || actual.bytes !== f.bytes || actual.sha256 !== f.sha256)
+      throw new Error(`snapshot ${meta.index}: ${f.path} is missing or damaged`);
+  }
+  const size = (await stat(join(folder, RECORDS))).size;
+  if (!meta.files.some((f) => f.path === RECORDS && f.bytes === size))
+    throw new Error(`snapshot ${meta.index}: ${RECORDS} is not described`);
+  return meta;
+}
+
+/** The records of a snapshot, in batches of about `batchBytes`, as they were stored (sealed). */
+export async function* snapshotRecords(
+  folder: string,
+  batchBytes = 4 << 20,
+): AsyncGenerator<Array<[Bytes, Bytes]>> {
+  let carry = Buffer.alloc(0);
+  let batch: Array<[Bytes, Bytes]> = [];
+  let size = 0;
+  for await (const chunk of createReadStream(join(folder, RECORDS), {
+    highWaterMark: 1 << 20,
+  })) {
+    let buf = carry.byteLength > 0 ? Buffer.concat([carry, chunk as Buffer]) : (chunk as Buffer);
+    let at = 0;
+    for (;;) {
+      if (buf.byteLength - at < 4) break;
+      const keyLength = buf.readUInt32BE(at);
+      if (buf.byteLength - at < 8 + keyLength) break;
+      const valueLength = buf.readUInt32BE(at + 4 + keyLength);
+      const end = at + 8 + keyLength + valueLength;
+      if (buf.byteLength < end) break;
+      const key = Uint8Array.from(buf.subarray(at + 4, at + 4 + keyLength));
+      const value = Uint8Array.from(buf.subarray(at + 8 + keyLength, end));
+      batch.push([key, value]);
+      size += end - at;
+      at = end;
+      if (size >= batchBytes) {
+        yield batch;
+        batch = [];
+        size = 0;
+      }
+    }
+    carry = Buffer.from(buf.subarray(at));
+    buf = Buffer.alloc(0);
+  }
+  if (carry.byteLength > 0) throw new Error(`${folder}/${RECORDS} ends inside a record`);
+  if (batch.length > 0) yield batch;
+}
+
+/** The index checkpoints inside a snapshot folder. */
+export const snapshotIndexes = (folder: string): IndexCheckpoints =>
+  new IndexCheckpoints(join(folder, 'index'));
