@@ -8,7 +8,13 @@ import type * as grpc from '@grpc/grpc-js';
 import type { NodeStatus } from '../generated/raftvec/v1/NodeStatus.js';
 import type { StatusRequest__Output } from '../generated/raftvec/v1/StatusRequest.js';
 import type { RaftStatus } from '../raft/types.js';
-import type { LoadProgress, VectorStateMachine } from '../storage/state-machine.js';
+import type { AppliedDigest, LoadProgress } from '../storage/state-machine.js';
+
+/** What the status reads from the state machine: its applied-entry digests. */
+export interface AppliedDigestView {
+  readonly appliedDigest: AppliedDigest;
+  digestAt(index: number): string | undefined;
+}
 
 /** What the status reads from the Raft runtime. */
 export interface RaftStatusView {
@@ -22,7 +28,7 @@ export interface StatusSource {
   id: string;
   address: () => string;
   runtime: () => RaftStatusView | undefined;
-  stateMachine: () => VectorStateMachine | undefined;
+  stateMachine: () => AppliedDigestView | undefined;
   loading: () => LoadProgress;
 }
 

@@ -14,12 +14,9 @@ import type * as grpc from '@grpc/grpc-js';
 import { RaftvecError } from '../errors.js';
 import { StateCorruptionError, levelChecksumsVerified } from '../storage/checked-store.js';
 import { RaftLogStore } from '../raft/storage/raft-log-store.js';
-import {
-  StateFormatError,
-  VectorStateMachine,
-  type LoadProgress,
-  type OpenOptions,
-} from '../storage/state-machine.js';
+import { StateFormatError, type LoadProgress, type OpenOptions } from '../storage/state-machine.js';
+import { ReplicaState, replicaPaths } from '../storage/replica-state.js';
+import { StateSnapshots } from '../storage/state-snapshot.js';
 import { VECTOR_SERVICE_NAME, clusterServiceDefinition, loadVectorProto } from '../api/proto.js';
 import type { VectorServiceHandlers } from '../generated/raftvec/v1/VectorService.js';
 import { RaftRuntime, type RaftTiming } from '../raft/runtime/raft-runtime.js';
@@ -82,7 +79,7 @@ export interface NodeHandle {
   readonly port: number;
   readonly server: grpc.Server;
   readonly health: HealthImplementation;
-  readonly stateMachine: VectorStateMachine;
+  readonly stateMachine: ReplicaState;
   readonly runtime: RaftRuntime<ApplyResult>;
   readonly writePath: WritePath;
   /**
@@ -112,7 +109,7 @@ export async function startNode(options: NodeOptions): Promise<NodeHandle> {
 
   // Bind first, so that a node loading a large state answers health (NOT_SERVING) and
   // status (its loading progress) instead of refusing connections until it is ready.
-  let stateMachine: VectorStateMachine | undefined;
+  let stateMachine: ReplicaState | undefined;
   let runtime: RaftRuntime<ApplyResult> | undefined;
   let writePath: WritePath | undefined;
   let live: VectorServiceHandlers | undefined;
@@ -155,7 +152,7 @@ export async function startNode(options: NodeOptions): Promise<NodeHandle> {
     const port = Number(address.slice(address.lastIndexOf(':') + 1));
 
     const loadStarted = Date.now();
-    const sm = await openStateMachine(options.dataDir, log, {
+    const sm = await openReplica(options.dataDir, log, {
       onProgress: (p) => {
         progress = p;
         return options.onLoadProgress?.(p);
@@ -254,44 +251,53 @@ export async function startNode(options: NodeOptions): Promise<NodeHandle> {
 }
 
 /**
- * Opens the state machine in `<dataDir>/state`. A store that fails its checks
- * (a record's checksum, LevelDB's own, or another layout version) is rebuilt from
- * the Raft log when the log provably holds every entry from index 1 (the log is
- * checksummed too, and only committed entries are applied from it): the damaged
- * store is kept aside as `state.damaged-<time>` and the node says so. Otherwise
- * the node refuses to start, naming the store and the record.
+ * Opens the replica's state (`<dataDir>/state`, its index checkpoints and
+ * snapshots). A state store that fails its checks (a record's checksum, LevelDB's
+ * own, or another layout version) is rebuilt from sources it can prove correct:
+ * the Raft log alone when it still holds every entry from index 1 (the log is
+ * checksummed, and only committed entries are applied from it), or the newest
+ * verified local snapshot plus the log after it. The damaged store is kept aside as
+ * `state.damaged-<time>` and the node says so. Otherwise the node refuses to start,
+ * naming the store and the record.
  */
-async function openStateMachine(
+async function openReplica(
   dataDir: string,
   log: Logger,
   hooks: Pick<OpenOptions, 'onProgress' | 'onCorruption'>,
-): Promise<VectorStateMachine> {
-  const stateDir = join(dataDir, 'state');
+): Promise<ReplicaState> {
+  const paths = replicaPaths(dataDir);
   // Applied state is synced too: after a power loss LevelDB may keep a later batch and
   // lose an earlier one, and an applied index ahead of its effects would diverge silently.
   const open = () =>
-    VectorStateMachine.open(stateDir, {
-      sync: true,
-      checkpoints: { dir: join(dataDir, 'index-checkpoints') },
-      ...hooks,
-    });
+    ReplicaState.open(paths, { sync: true, checkpoints: { dir: paths.checkpoints }, ...hooks });
   try {
     return await open();
   } catch (err) {
     if (!(err instanceof StateCorruptionError || err instanceof StateFormatError)) throw err;
-    const first = await RaftLogStore.firstIndex(join(dataDir, 'raft'));
-    if (first !== undefined && first > 1) {
+    const raftDir = join(dataDir, 'raft');
+    const point = await RaftLogStore.snapshotPoint(raftDir);
+    const first = await RaftLogStore.firstIndex(raftDir);
+    const wholeLog = point === undefined && (first === undefined || first === 1);
+    const snapshot = wholeLog ? undefined : await new StateSnapshots(paths.snapshots).newest();
+    const usable = snapshot !== undefined && snapshot.index >= (point?.index ?? 0);
+    if (!wholeLog && !usable) {
       throw new RaftvecError(
         'INTERNAL',
-        `${err.message}. The Raft log starts at entry ${first}, so the state cannot be rebuilt from it: restore this node's data directory, or remove it and let the node catch up from the cluster`,
+        `${err.message}. The Raft log starts after entry ${point?.index ?? (first ?? 1) - 1} and no local snapshot covers it, so the state cannot be rebuilt here: restore this node's data directory, or remove it and let the node catch up from the cluster`,
       );
     }
-    const aside = `${stateDir}.damaged-${new Date().toISOString().replace(/[:.]/g, '-')}`;
-    await rename(stateDir, aside);
+    const aside = `${paths.state}.damaged-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+    await rename(paths.state, aside);
+    const source = wholeLog
+      ? 'the Raft log (every entry from index 1 is there)'
+      : `snapshot ${snapshot!.index} and the Raft log after it`;
     log(
-      `${err.message}\nThe damaged state store was moved to ${aside}; rebuilding the state from the Raft log (every entry from index 1 is there).`,
+      `${err.message}\nThe damaged state store was moved to ${aside}; rebuilding the state from ${source}.`,
     );
-    return await open();
+    const replica = await open();
+    if (!wholeLog)
+      await replica.installSnapshot(new StateSnapshots(paths.snapshots).folder(snapshot!.index));
+    return replica;
   }
 }
 

@@ -205,7 +205,7 @@ export async function* snapshotRecords(
   for await (const chunk of createReadStream(join(folder, RECORDS), {
     highWaterMark: 1 << 20,
   })) {
-    let buf = carry.byteLength > 0 ? Buffer.concat([carry, chunk as Buffer]) : (chunk as Buffer);
+    const buf = carry.byteLength > 0 ? Buffer.concat([carry, chunk as Buffer]) : (chunk as Buffer);
     let at = 0;
     for (;;) {
       if (buf.byteLength - at < 4) break;
@@ -226,7 +226,6 @@ export async function* snapshotRecords(
       }
     }
     carry = Buffer.from(buf.subarray(at));
-    buf = Buffer.alloc(0);
   }
   if (carry.byteLength > 0) throw new Error(`${folder}/${RECORDS} ends inside a record`);
   if (batch.length > 0) yield batch;

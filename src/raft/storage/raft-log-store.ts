@@ -176,6 +176,17 @@ export class RaftLogStore implements LogStorage {
     }
   }
 
+  /** Where the log at `dir` starts, if it was compacted or reset to a snapshot. */
+  static async snapshotPoint(dir: string): Promise<SnapshotPoint | undefined> {
+    const db = new Level<Buffer, Buffer>(dir, { keyEncoding: 'buffer', valueEncoding: 'buffer' });
+    await db.open();
+    try {
+      return await RaftLogStore.readSnapshotPoint(db);
+    } finally {
+      await db.close();
+    }
+  }
+
   private static async readHardState(db: Level<Buffer, Buffer>): Promise<HardState> {
     const sealed = await db.get(HARD_STATE_KEY);
     if (sealed === undefined) return { term: 0, vote: undefined, commit: 0 };
