@@ -11,6 +11,10 @@ import type { InstallSnapshot as _raftvec_v1_InstallSnapshot, InstallSnapshot__O
 import type { LogEntry as _raftvec_v1_LogEntry, LogEntry__Output as _raftvec_v1_LogEntry__Output } from './raftvec/v1/LogEntry.js';
 import type { RaftMessage as _raftvec_v1_RaftMessage, RaftMessage__Output as _raftvec_v1_RaftMessage__Output } from './raftvec/v1/RaftMessage.js';
 import type { RaftPeerClient as _raftvec_v1_RaftPeerClient, RaftPeerDefinition as _raftvec_v1_RaftPeerDefinition } from './raftvec/v1/RaftPeer.js';
+import type { SnapshotAck as _raftvec_v1_SnapshotAck, SnapshotAck__Output as _raftvec_v1_SnapshotAck__Output } from './raftvec/v1/SnapshotAck.js';
+import type { SnapshotChunk as _raftvec_v1_SnapshotChunk, SnapshotChunk__Output as _raftvec_v1_SnapshotChunk__Output } from './raftvec/v1/SnapshotChunk.js';
+import type { SnapshotFileChunk as _raftvec_v1_SnapshotFileChunk, SnapshotFileChunk__Output as _raftvec_v1_SnapshotFileChunk__Output } from './raftvec/v1/SnapshotFileChunk.js';
+import type { SnapshotHeader as _raftvec_v1_SnapshotHeader, SnapshotHeader__Output as _raftvec_v1_SnapshotHeader__Output } from './raftvec/v1/SnapshotHeader.js';
 import type { SnapshotPoint as _raftvec_v1_SnapshotPoint, SnapshotPoint__Output as _raftvec_v1_SnapshotPoint__Output } from './raftvec/v1/SnapshotPoint.js';
 import type { TimeoutNow as _raftvec_v1_TimeoutNow, TimeoutNow__Output as _raftvec_v1_TimeoutNow__Output } from './raftvec/v1/TimeoutNow.js';
 import type { VoteRequest as _raftvec_v1_VoteRequest, VoteRequest__Output as _raftvec_v1_VoteRequest__Output } from './raftvec/v1/VoteRequest.js';
@@ -34,6 +38,10 @@ export interface ProtoGrpcType {
       LogEntry: MessageTypeDefinition<_raftvec_v1_LogEntry, _raftvec_v1_LogEntry__Output>
       RaftMessage: MessageTypeDefinition<_raftvec_v1_RaftMessage, _raftvec_v1_RaftMessage__Output>
       RaftPeer: SubtypeConstructor<typeof grpc.Client, _raftvec_v1_RaftPeerClient> & { service: _raftvec_v1_RaftPeerDefinition }
+      SnapshotAck: MessageTypeDefinition<_raftvec_v1_SnapshotAck, _raftvec_v1_SnapshotAck__Output>
+      SnapshotChunk: MessageTypeDefinition<_raftvec_v1_SnapshotChunk, _raftvec_v1_SnapshotChunk__Output>
+      SnapshotFileChunk: MessageTypeDefinition<_raftvec_v1_SnapshotFileChunk, _raftvec_v1_SnapshotFileChunk__Output>
+      SnapshotHeader: MessageTypeDefinition<_raftvec_v1_SnapshotHeader, _raftvec_v1_SnapshotHeader__Output>
       SnapshotPoint: MessageTypeDefinition<_raftvec_v1_SnapshotPoint, _raftvec_v1_SnapshotPoint__Output>
       TimeoutNow: MessageTypeDefinition<_raftvec_v1_TimeoutNow, _raftvec_v1_TimeoutNow__Output>
       VoteRequest: MessageTypeDefinition<_raftvec_v1_VoteRequest, _raftvec_v1_VoteRequest__Output>

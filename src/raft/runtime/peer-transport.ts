@@ -4,6 +4,7 @@ import { limits } from '../../limits.js';
 import { raftPeerServiceDefinition } from '../../api/proto.js';
 import type { Message, NodeId } from '../types.js';
 import type { Transport } from './ports.js';
+import { streamSnapshot, type SnapshotAck, type SnapshotHeader } from './snapshot-transfer.js';
 import {
   MalformedMessageError,
   messageFromWire,
@@ -53,11 +54,65 @@ export function peerKeyMatches(
 
 export { raftPeerServiceDefinition };
 
+/**
+ * Who is calling: the node id a peer call authenticates as, or why it is refused
+ * (`refusal` for the caller, `logLine` for this node's log).
+ */
+export function authenticatePeer(
+  metadata: grpc.Metadata,
+  clusterSecret: string,
+): { peer: NodeId } | { refusal: string; logLine: string } {
+  const claimedId = metadata.get(PEER_ID_HEADER)[0];
+  const key = metadata.get(PEER_KEY_HEADER)[0];
+  if (
+    claimedId === undefined &&
+    key === undefined &&
+    metadata.get(CLUSTER_SECRET_HEADER).length > 0
+  ) {
+    return {
+      refusal: `peer calls authenticate with ${PEER_ID_HEADER} and ${PEER_KEY_HEADER} (a per-node key derived from the cluster secret); the raw cluster secret is not accepted`,
+      logLine:
+        'it sent the raw cluster secret (an older raftvec?); peers now present per-node keys',
+    };
+  }
+  const idProblem = nodeIdProblem(claimedId);
+  if (typeof claimedId !== 'string' || idProblem !== undefined) {
+    return {
+      refusal: `peer calls need ${PEER_ID_HEADER} (the caller's node id) and ${PEER_KEY_HEADER} (its key, derived from the cluster secret)`,
+      logLine: `no valid ${PEER_ID_HEADER}: it ${idProblem ?? 'is not text'}`,
+    };
+  }
+  if (!peerKeyMatches(clusterSecret, claimedId, key)) {
+    return {
+      refusal: `the key in ${PEER_KEY_HEADER} is not node ${claimedId}'s key under this cluster's secret`,
+      logLine: `wrong key for claimed node ${JSON.stringify(claimedId)} (a different cluster secret, or an impostor)`,
+    };
+  }
+  return { peer: claimedId };
+}
+
+/** The call metadata that authenticates this node as `self` to its peers. */
+export function peerCredentials(clusterSecret: string, self: NodeId): grpc.Metadata {
+  const metadata = new grpc.Metadata();
+  metadata.set(PEER_ID_HEADER, self);
+  metadata.set(PEER_KEY_HEADER, peerKey(clusterSecret, self));
+  return metadata;
+}
+
 export interface PeerServerOptions {
   selfId: NodeId;
   clusterSecret: string;
   /** Hands a message from a peer to the local Raft node. */
   deliver: (message: Message) => void;
+  /**
+   * Receives a snapshot a leader streams (RaftPeer.InstallSnapshot), from the
+   * authenticated `peer`; absent: such calls are refused.
+   */
+  receiveSnapshot?: (
+    peer: NodeId,
+    call: grpc.ServerReadableStream<unknown, unknown>,
+    callback: grpc.sendUnaryData<unknown>,
+  ) => void;
   log?: (line: string) => void;
 }
 
@@ -82,9 +137,9 @@ export function raftPeerServer(options: PeerServerOptions): PeerServer {
   const open = new Set<() => void>();
   let refusalLoggedAt = -Infinity;
   let refusalsNotLogged = 0;
-  const refuse = (
-    call: grpc.ServerReadableStream<WireRaftMessage, Record<string, never>>,
-    callback: grpc.sendUnaryData<Record<string, never>>,
+  const refuse = <Req, Res>(
+    call: grpc.ServerReadableStream<Req, Res>,
+    callback: grpc.sendUnaryData<Res>,
     details: string,
     logLine: string,
   ): void => {
@@ -104,41 +159,12 @@ export function raftPeerServer(options: PeerServerOptions): PeerServer {
     call,
     callback,
   ) => {
-    const claimedId = call.metadata.get(PEER_ID_HEADER)[0];
-    const key = call.metadata.get(PEER_KEY_HEADER)[0];
-    if (
-      claimedId === undefined &&
-      key === undefined &&
-      call.metadata.get(CLUSTER_SECRET_HEADER).length > 0
-    ) {
-      refuse(
-        call,
-        callback,
-        `peer calls authenticate with ${PEER_ID_HEADER} and ${PEER_KEY_HEADER} (a per-node key derived from the cluster secret); the raw cluster secret is not accepted`,
-        'it sent the raw cluster secret (an older raftvec?); peers now present per-node keys',
-      );
+    const auth = authenticatePeer(call.metadata, options.clusterSecret);
+    if ('refusal' in auth) {
+      refuse(call, callback, auth.refusal, auth.logLine);
       return;
     }
-    const idProblem = nodeIdProblem(claimedId);
-    if (typeof claimedId !== 'string' || idProblem !== undefined) {
-      refuse(
-        call,
-        callback,
-        `peer calls need ${PEER_ID_HEADER} (the caller's node id) and ${PEER_KEY_HEADER} (its key, derived from the cluster secret)`,
-        `no valid ${PEER_ID_HEADER}: it ${idProblem ?? 'is not text'}`,
-      );
-      return;
-    }
-    if (!peerKeyMatches(options.clusterSecret, claimedId, key)) {
-      refuse(
-        call,
-        callback,
-        `the key in ${PEER_KEY_HEADER} is not node ${claimedId}'s key under this cluster's secret`,
-        `wrong key for claimed node ${JSON.stringify(claimedId)} (a different cluster secret, or an impostor)`,
-      );
-      return;
-    }
-    const peer: NodeId = claimedId;
+    const peer: NodeId = auth.peer;
     // Drops on this stream, logged at the 1st, 2nd, 4th, … so a peer cannot flood the log.
     let dropped = 0;
     const drop = (reason: string): void => {
@@ -182,8 +208,20 @@ export function raftPeerServer(options: PeerServerOptions): PeerServer {
     call.on('end', finish);
     call.on('error', () => open.delete(finish));
   };
+  const installSnapshot: grpc.handleClientStreamingCall<unknown, unknown> = (call, callback) => {
+    const auth = authenticatePeer(call.metadata, options.clusterSecret);
+    if ('refusal' in auth) {
+      refuse(call, callback, auth.refusal, auth.logLine);
+      return;
+    }
+    if (options.receiveSnapshot === undefined) {
+      callback({ code: grpc.status.UNIMPLEMENTED, details: 'this node takes no snapshots' });
+      return;
+    }
+    options.receiveSnapshot(auth.peer, call, callback);
+  };
   return {
-    handlers: { Deliver: deliver },
+    handlers: { Deliver: deliver, InstallSnapshot: installSnapshot },
     disconnectAll: () => {
       for (const finish of [...open]) finish();
     },
@@ -245,9 +283,7 @@ export class PeerTransport implements Transport {
     if (existing !== undefined && !existing.broken) return existing;
     const client = this.clientFor(peer);
     if (client === undefined) return undefined;
-    const metadata = new grpc.Metadata();
-    metadata.set(PEER_ID_HEADER, sender);
-    metadata.set(PEER_KEY_HEADER, peerKey(this.clusterSecret, sender));
+    const metadata = peerCredentials(this.clusterSecret, sender);
     const stream: PeerStream = {
       sender,
       call: client.makeClientStreamRequest(
@@ -271,6 +307,45 @@ export class PeerTransport implements Transport {
     });
     this.streams.set(peer, stream);
     return stream;
+  }
+
+  /**
+   * Streams the snapshot in `folder` (described by `meta`) to `header.to` and
+   * resolves with its answer once the follower installed it or refused it; a
+   * transport failure resolves as not installed. Bounded by `timeoutMs`.
+   */
+  sendSnapshot(
+    header: SnapshotHeader,
+    folder: string,
+    meta: Uint8Array,
+    timeoutMs: number,
+  ): Promise<SnapshotAck> {
+    const client = this.closed ? undefined : this.clientFor(header.to);
+    if (client === undefined)
+      return Promise.resolve({ installed: false, reason: `no address for ${header.to}` });
+    const method = raftPeerServiceDefinition()['InstallSnapshot'];
+    if (method === undefined) throw new Error('raft.proto defines no InstallSnapshot');
+    return new Promise((resolve) => {
+      const call = client.makeClientStreamRequest(
+        method.path,
+        method.requestSerialize,
+        method.responseDeserialize as (b: Buffer) => SnapshotAck,
+        peerCredentials(this.clusterSecret, header.from),
+        { deadline: Date.now() + timeoutMs },
+        (error, ack) => {
+          if (error || ack === undefined)
+            resolve({ installed: false, reason: error?.details ?? 'no answer' });
+          else resolve(ack);
+        },
+      );
+      streamSnapshot(call, header, folder, meta).catch((error: unknown) => {
+        call.cancel();
+        resolve({
+          installed: false,
+          reason: error instanceof Error ? error.message : String(error),
+        });
+      });
+    });
   }
 
   private clientFor(peer: NodeId): grpc.Client | undefined {

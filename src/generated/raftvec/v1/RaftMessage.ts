@@ -23,7 +23,7 @@ export interface RaftMessage {
   'heartbeat'?: (_raftvec_v1_Heartbeat | null);
   'heartbeatResponse'?: (_raftvec_v1_HeartbeatResponse | null);
   /**
-   * reserved for the snapshot issue
+   * unused: snapshots travel by RaftPeer.InstallSnapshot
    */
   'installSnapshot'?: (_raftvec_v1_InstallSnapshot | null);
   /**
@@ -46,7 +46,7 @@ export interface RaftMessage__Output {
   'heartbeat'?: (_raftvec_v1_Heartbeat__Output | null);
   'heartbeatResponse'?: (_raftvec_v1_HeartbeatResponse__Output | null);
   /**
-   * reserved for the snapshot issue
+   * unused: snapshots travel by RaftPeer.InstallSnapshot
    */
   'installSnapshot'?: (_raftvec_v1_InstallSnapshot__Output | null);
   /**
