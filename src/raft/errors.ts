@@ -38,7 +38,12 @@ export class RaftInvariantError extends Error {
   }
 }
 
-/** Bad configuration or initial state passed to `new RaftNode`. */
+/**
+ * Bad configuration or initial state passed to `new RaftNode`, or a bad argument
+ * from the runtime to a method that states it throws this (`compact` beyond the
+ * applied index): the runtime's bug. Thrown before anything changes, so the node
+ * stays consistent. Never raised by what a peer sends.
+ */
 export class RaftConfigError extends Error {
   readonly code = 'RAFT_CONFIG' as const;
 

@@ -21,6 +21,7 @@ export type {
   HeartbeatMessage,
   HeartbeatResponseMessage,
   InitialState,
+  InstalledSnapshot,
   InstallSnapshotMessage,
   Message,
   MessageType,
@@ -37,6 +38,9 @@ export type {
   RequestVoteMessage,
   RequestVoteResponseMessage,
   Role,
+  SnapshotOffer,
+  SnapshotPoint,
+  SnapshotRequest,
   SoftState,
   TimeoutNowMessage,
 } from './types.js';

@@ -8,6 +8,10 @@
  *  - replicate: the follower is known to match up to `match`; the leader streams
  *    entries optimistically (`next` moves ahead as soon as a message is sent),
  *    bounded by the inflight window (pipelining).
+ *  - snapshot: the follower needs entries the leader has compacted (§7); the runtime
+ *    sends it a state-machine snapshot out of band. No AppendEntries meanwhile (they
+ *    could only be rejected), heartbeats still go. It ends with the follower's
+ *    acknowledgement of the install or the runtime's report (`RaftNode.reportSnapshot`).
  */
 import { Inflights } from './inflights.js';
 import type { PeerProgress, ProgressState } from './types.js';
@@ -22,6 +26,8 @@ export class Progress {
   probeSent = false;
   /** Heard from since the last check-quorum round (§6.2 / etcd RecentActive). */
   recentActive = false;
+  /** In the snapshot state: the snapshot index requested for the follower (etcd's PendingSnapshot); 0 otherwise. */
+  pendingSnapshot = 0;
   /** The follower must receive an AppendEntries even if it carries no entries (e.g. a new commit index). */
   pendingEmptyAppend = false;
   readonly inflights: Inflights;
@@ -33,20 +39,44 @@ export class Progress {
 
   /** Whether the leader must hold off sending more entries. */
   isPaused(): boolean {
-    return this.state === 'probe' ? this.probeSent : this.inflights.full();
+    switch (this.state) {
+      case 'probe':
+        return this.probeSent;
+      case 'replicate':
+        return this.inflights.full();
+      case 'snapshot':
+        return true;
+    }
   }
 
+  /**
+   * Probe from match+1 — or, leaving the snapshot state, from just after the
+   * snapshot if that is further (etcd's BecomeProbe): a finished snapshot means the
+   * follower holds everything up to it. A failed one is reported with
+   * `pendingSnapshot` cleared first, so that probing restarts from match+1.
+   */
   becomeProbe(): void {
+    const after = this.state === 'snapshot' ? this.pendingSnapshot + 1 : 0;
     this.state = 'probe';
     this.probeSent = false;
-    this.next = this.match + 1;
+    this.pendingSnapshot = 0;
+    this.next = Math.max(this.match + 1, after);
     this.inflights.reset();
   }
 
   becomeReplicate(): void {
     this.state = 'replicate';
     this.probeSent = false;
+    this.pendingSnapshot = 0;
     this.next = this.match + 1;
+    this.inflights.reset();
+  }
+
+  /** The follower needs a snapshot covering at least `index`. */
+  becomeSnapshot(index: number): void {
+    this.state = 'snapshot';
+    this.probeSent = false;
+    this.pendingSnapshot = index;
     this.inflights.reset();
   }
 
@@ -83,6 +113,9 @@ export class Progress {
    * rejection is stale and was ignored.
    */
   maybeDecrTo(rejected: number, hintNext: number): boolean {
+    // Sending a snapshot: a rejection can only answer an AppendEntries sent before,
+    // and the snapshot's outcome decides where to go on from.
+    if (this.state === 'snapshot') return false;
     if (this.state === 'replicate') {
       // Everything up to match is known to be there, so a rejection at or below
       // match is an old message. Otherwise something between match and next went
@@ -105,6 +138,7 @@ export class Progress {
       state: this.state,
       inflight: this.inflights.count(),
       recentActive: this.recentActive,
+      pendingSnapshot: this.pendingSnapshot,
     };
   }
 }

@@ -24,6 +24,7 @@ import type {
   HeartbeatMessage,
   HeartbeatResponseMessage,
   InitialState,
+  InstalledSnapshot,
   Message,
   MessageType,
   NodeId,
@@ -36,6 +37,9 @@ import type {
   RejectedMessage,
   RequestVoteMessage,
   Role,
+  SnapshotOffer,
+  SnapshotPoint,
+  SnapshotRequest,
   SoftState,
 } from './types.js';
 
@@ -203,6 +207,37 @@ function entriesMalformation(m: AppendEntriesMessage): string | undefined {
   return undefined;
 }
 
+/**
+ * InitialState.snapshot against the rest of the initial state: the runtime's own
+ * data, so a mismatch is its bug (RaftConfigError), not a peer's. A snapshot holds
+ * only applied (hence committed) entries, and the stored log continues right after it.
+ */
+function validateSnapshotStart(
+  snapshot: SnapshotPoint,
+  hs: HardState,
+  applied: number,
+  entries: readonly Entry[],
+): void {
+  const { index, term } = snapshot;
+  if (!isIndex(index) || !isIndex(term))
+    throw new RaftConfigError('snapshot index and term must be non-negative integers');
+  if ((index === 0) !== (term === 0))
+    throw new RaftConfigError(`snapshot (${index}, ${term}): only index 0 has term 0`);
+  if (term > hs.term)
+    throw new RaftConfigError(`snapshot term ${term} above hardState.term ${hs.term}`);
+  if (hs.commit < index)
+    throw new RaftConfigError(
+      `hardState.commit ${hs.commit} below the snapshot index ${index} (a snapshot holds only committed entries)`,
+    );
+  if (!isIndex(applied) || applied < index)
+    throw new RaftConfigError(`applied ${String(applied)} below the snapshot index ${index}`);
+  const first = entries[0];
+  if (first !== undefined && (first.index !== index + 1 || first.term < term))
+    throw new RaftConfigError(
+      `the stored log must continue the snapshot (${index}, ${term}): its first entry is (${first.index}, ${first.term})`,
+    );
+}
+
 // Distributive Omit, so that each member of the Message union keeps its own fields.
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 type Outgoing = DistributiveOmit<Message, 'from'>;
@@ -250,6 +285,10 @@ export class RaftNode {
   private msgsAfterAppend: Message[] = [];
   private readStates: ReadState[] = [];
   private rejected: RejectedMessage[] = [];
+  /** Leader only: snapshots to ask the runtime for (Ready.snapshotsToSend). */
+  private snapshotsToSend: SnapshotRequest[] = [];
+  /** Follower: the snapshot installed since the last Ready (Ready.snapshotInstalled). */
+  private snapshotInstalled: InstalledSnapshot | undefined;
   /**
    * Rejections per sender, and the count at which the next one is reported. One
    * shared entry (key '') for non-members, whose claimed ids are unbounded.
@@ -269,7 +308,10 @@ export class RaftNode {
       throw new RaftConfigError('hardState.term must be a non-negative integer');
     if (!Number.isSafeInteger(hs.commit) || hs.commit < 0)
       throw new RaftConfigError('hardState.commit must be a non-negative integer');
-    this.log = new RaftLog(initialState.entries, hs.commit, initialState.applied ?? 0);
+    const snapshot = initialState.snapshot ?? { index: 0, term: 0 };
+    const applied = initialState.applied ?? snapshot.index;
+    validateSnapshotStart(snapshot, hs, applied, initialState.entries);
+    this.log = new RaftLog(initialState.entries, snapshot, hs.commit, applied);
     // A node only ever stores entries from leaders of terms it has seen.
     invariant(
       this.log.lastTerm() <= hs.term,
@@ -300,10 +342,12 @@ export class RaftNode {
   step(m: Message): void {
     const reason = this.rejection(m);
     if (reason !== undefined) {
-      this.reject(m, reason);
+      this.reject(m, m.type, reason);
       return;
     }
-    // Reserved for later issues (snapshots, leadership transfer).
+    // InstallSnapshot: snapshots travel out of band (installSnapshot below), so no
+    // member of this version sends one; a valid-looking one is ignored, as before.
+    // TimeoutNow: reserved for leadership transfer.
     if (m.type === 'InstallSnapshot' || m.type === 'TimeoutNow') return;
 
     if (m.term > this.term) {
@@ -416,6 +460,139 @@ export class RaftNode {
   }
 
   // -------------------------------------------------------------------------
+  // Snapshots and log compaction (§7, thesis §5)
+  // -------------------------------------------------------------------------
+
+  /**
+   * Log compaction (§7, thesis §5.1): the runtime has a durable state-machine
+   * snapshot covering `index` and lets the core drop its in-memory entries up to it;
+   * term(index) is kept as the snapshot term. Call it only after `advance` of the
+   * Ready that handed out entry `index` to apply. The runtime deletes its stored
+   * entries up to `index` itself and records (index, term) as where the stored log
+   * starts (InitialState.snapshot after a restart).
+   *
+   * Returns false, changing nothing, when `index` is at or below the current snapshot
+   * index (a stale or repeated call). Throws RaftConfigError, changing nothing, when
+   * `index` is not an integer or beyond the applied index (a runtime bug: the state
+   * machine cannot have a snapshot of entries the core has not handed it). A leader
+   * may compact entries a follower still needs; that follower then gets a snapshot
+   * (Ready.snapshotsToSend).
+   */
+  compact(index: number): boolean {
+    if (!isIndex(index))
+      throw new RaftConfigError(`compact(${String(index)}): not a non-negative integer`);
+    if (index <= this.log.snapshotIndex()) return false;
+    // applied <= stable holds (only durable entries are handed out to be applied, and
+    // truncation never reaches below commit); both are checked, as dropping an entry
+    // that is not on disk yet would lose it.
+    const bound = Math.min(this.log.appliedIndex(), this.log.stableIndex());
+    if (index > bound)
+      throw new RaftConfigError(
+        `compact(${index}) beyond the applied index ${this.log.appliedIndex()} (stable ${this.log.stableIndex()}): only applied entries can be in a snapshot`,
+      );
+    this.log.compact(index);
+    return true;
+  }
+
+  /**
+   * Leader: the runtime's outcome of sending a snapshot to `to` (Ready.snapshotsToSend).
+   * `finished` means the follower has installed it (its `installSnapshot` accepted
+   * it), not merely that the bytes left; `failed`, anything else. Either way the
+   * follower goes back to probing — from just after the requested snapshot index when
+   * finished (etcd's BecomeProbe), from its match index when failed, which asks for a
+   * snapshot again if it still needs one. The probe waits to hear from the follower
+   * (its acknowledgement of the install, or a heartbeat response), as etcd does: so
+   * a failed transfer is retried at most once per heartbeat round, not in a loop.
+   *
+   * Returns false, changing nothing, when this node is not the leader or `to` is not
+   * in the snapshot state (a report from an earlier term, or the follower's
+   * acknowledgement came first).
+   */
+  reportSnapshot(to: NodeId, outcome: 'finished' | 'failed'): boolean {
+    if (outcome !== 'finished' && outcome !== 'failed')
+      throw new RaftConfigError(`reportSnapshot: unknown outcome ${JSON.stringify(outcome)}`);
+    if (this.role !== 'leader' || to === this.id) return false;
+    const pr = this.progress.get(to);
+    if (pr === undefined || pr.state !== 'snapshot') return false;
+    if (outcome === 'failed') pr.pendingSnapshot = 0;
+    pr.becomeProbe();
+    pr.probeSent = true;
+    return true;
+  }
+
+  /**
+   * Follower: whether to restore a snapshot that leader `from` of term `term` offers,
+   * ending at `index`. The runtime asks BEFORE it overwrites the state machine, and
+   * must then call `installSnapshot` with no `tick`, `step`, `propose` or `readIndex`
+   * in between (queue them), so that the answer still holds: restoring a snapshot the
+   * core then refuses would leave the state machine where the log is not.
+   *
+   * False for a snapshot of an older term, one at or below this node's commit index
+   * (it has those entries: a stale snapshot must never move the state machine
+   * backwards, §7 receiver step 5), and one no correct leader could send (reported in
+   * Ready.rejectedMessages as type 'InstallSnapshot'; see `snapshotRejection`).
+   */
+  wantsSnapshot(from: NodeId, term: number, index: number): boolean {
+    const offer = { from, term, index };
+    const reason = this.snapshotRejection(offer, false);
+    if (reason !== undefined) {
+      this.reject(offer, 'InstallSnapshot', reason);
+      return false;
+    }
+    return !this.snapshotStale(offer);
+  }
+
+  /**
+   * Follower: the runtime has restored the snapshot `offer` into the state machine
+   * (after `wantsSnapshot` said yes; all of `offer` comes from the network and is
+   * checked again here). Like an AppendEntries from the leader, it adopts its term and
+   * leader and resets the election timer. The log then starts after (index,
+   * snapshotTerm): entries after it are kept when the log holds that entry (§7,
+   * receiver steps 6-7), else the whole log is discarded; commit and applied become
+   * `index`, so no Ready hands out committed entries up to it again.
+   *
+   * The next Ready carries `snapshotInstalled` (the runtime drops its stored entries
+   * up to `index`, or all of them, before that Ready's write) and, in
+   * `messagesAfterAppend`, an AppendEntriesResponse with matchIndex = index: it
+   * promises the snapshot is durable, which holds once the state machine is restored
+   * and the stored log's new start written. Returns false, changing nothing (but
+   * Ready.rejectedMessages), when the offer is refused: see `wantsSnapshot`.
+   */
+  installSnapshot(offer: SnapshotOffer): boolean {
+    const reason = this.snapshotRejection(offer, true);
+    if (reason !== undefined) {
+      this.reject(offer, 'InstallSnapshot', reason);
+      return false;
+    }
+    if (this.snapshotStale(offer)) return false;
+    // As `step` does for an AppendEntries: a newer term makes us its follower; a
+    // (pre-)candidate of this term returns to follower (§5.2).
+    if (offer.term > this.term || this.role !== 'follower')
+      this.becomeFollower(offer.term, offer.from);
+    this.electionElapsed = 0;
+    this.leaderId = offer.from;
+    const logRetained = this.log.restore(offer.index, offer.snapshotTerm);
+    // A second install before the next Ready: its reset must also drop what the
+    // first one kept, if the first kept entries and this one does not.
+    this.snapshotInstalled = {
+      index: offer.index,
+      term: offer.snapshotTerm,
+      logRetained: logRetained && (this.snapshotInstalled?.logRetained ?? true),
+    };
+    this.send({
+      type: 'AppendEntriesResponse',
+      to: offer.from,
+      term: this.term,
+      success: true,
+      matchIndex: offer.index,
+      rejectedIndex: 0,
+      conflictTerm: 0,
+      hintIndex: 0,
+    });
+    return true;
+  }
+
+  // -------------------------------------------------------------------------
   // Outputs
   // -------------------------------------------------------------------------
 
@@ -430,7 +607,9 @@ export class RaftNode {
       this.msgsAfterAppend.length > 0 ||
       this.log.hasNextCommittedEntries() ||
       this.readStates.length > 0 ||
-      this.rejected.length > 0
+      this.rejected.length > 0 ||
+      this.snapshotsToSend.length > 0 ||
+      this.snapshotInstalled !== undefined
     );
   }
 
@@ -460,12 +639,19 @@ export class RaftNode {
       mustSync:
         entries.length > 0 ||
         hs.term !== this.prevHardState.term ||
-        hs.vote !== this.prevHardState.vote,
+        hs.vote !== this.prevHardState.vote ||
+        this.snapshotInstalled !== undefined,
+      snapshotsToSend: this.snapshotsToSend,
+      ...(this.snapshotInstalled !== undefined
+        ? { snapshotInstalled: this.snapshotInstalled }
+        : {}),
     };
     this.msgs = [];
     this.msgsAfterAppend = [];
     this.readStates = [];
     this.rejected = [];
+    this.snapshotsToSend = [];
+    this.snapshotInstalled = undefined;
     this.prevHardState = hs;
     this.prevSoftState = ss;
     this.log.markHandedOut();
@@ -514,13 +700,19 @@ export class RaftNode {
       appliedIndex: this.log.appliedIndex(),
       lastIndex: this.log.lastIndex(),
       lastTerm: this.log.lastTerm(),
+      firstIndex: this.log.firstIndex(),
+      snapshotIndex: this.log.snapshotIndex(),
       stableIndex: this.log.stableIndex(),
       rejectedMessages: this.rejectedTotal,
       ...(progress !== undefined ? { progress } : {}),
     };
   }
 
-  /** Term of the in-memory log entry at `index` (0 for index 0; undefined beyond the log). For diagnostics and tests. */
+  /**
+   * Term of the log entry at `index`: the snapshot term at the snapshot index (0 for
+   * index 0 without a snapshot); undefined below it (compacted) and beyond the log.
+   * For diagnostics and tests.
+   */
   logTerm(index: number): number | undefined {
     return this.log.term(index);
   }
@@ -623,6 +815,8 @@ export class RaftNode {
     this.readOnly.reset();
     this.readsAwaitingCommit = [];
     this.pendingReadHeartbeat = false;
+    // Requests of a leadership that is over: the runtime must not act on them.
+    this.snapshotsToSend = [];
   }
 
   /** §5.2: a fresh random timeout in [electionTick, 2*electionTick) avoids repeated split votes. */
@@ -766,7 +960,23 @@ export class RaftNode {
   // Log replication: follower side (§5.3)
   // -------------------------------------------------------------------------
 
-  private handleAppendEntries(m: AppendEntriesMessage): void {
+  private handleAppendEntries(msg: AppendEntriesMessage): void {
+    let m = msg;
+    const snapshotIndex = this.log.snapshotIndex();
+    if (m.prevLogIndex < snapshotIndex) {
+      // It starts inside our snapshot (a leader probing from an old guess, or a
+      // message sent before we installed it). Entries up to the snapshot index are
+      // committed, so the leader holds the same ones (Leader Completeness, §5.4;
+      // `rejection` has checked the one at the snapshot index): skip them and check
+      // the rest from the snapshot point, whose term we still know. (etcd answers such
+      // a message with its commit index.)
+      m = {
+        ...m,
+        prevLogIndex: snapshotIndex,
+        prevLogTerm: this.log.snapshotTerm(),
+        entries: m.entries.filter((e) => e.index > snapshotIndex),
+      };
+    }
     // `rejection` has checked the entries' shape and that they overwrite nothing committed.
     // Consistency check (§5.3): we must hold prevLogIndex with prevLogTerm.
     const ourPrevTerm = this.log.term(m.prevLogIndex);
@@ -843,7 +1053,10 @@ export class RaftNode {
       return;
     }
     if (pr.maybeUpdate(m.matchIndex)) {
-      if (pr.state === 'probe') pr.becomeReplicate();
+      // In the snapshot state, the follower acknowledging the snapshot (or anything
+      // beyond it) ends it: `match` is now a known match point, as after a probe.
+      if (pr.state === 'probe' || (pr.state === 'snapshot' && pr.match >= pr.pendingSnapshot))
+        pr.becomeReplicate();
       this.maybeCommit();
     }
     if (pr.state === 'replicate') pr.inflights.freeLE(m.matchIndex);
@@ -910,6 +1123,12 @@ export class RaftNode {
   private sendAppend(to: NodeId, pr: Progress, allowEmpty: boolean): boolean {
     if (pr.isPaused()) return false;
     const prevLogIndex = pr.next - 1;
+    if (prevLogIndex < this.log.snapshotIndex()) {
+      // The follower needs entries we compacted (their terms too, so not even the
+      // consistency check could be made): it must get a snapshot (§7).
+      this.requestSnapshot(to, pr);
+      return false;
+    }
     const prevLogTerm = this.log.term(prevLogIndex);
     invariant(
       prevLogTerm !== undefined,
@@ -958,6 +1177,17 @@ export class RaftNode {
       this.pendingReadHeartbeat = false;
       this.bcastHeartbeat();
     }
+  }
+
+  /**
+   * Puts `to` in the snapshot state (no AppendEntries until it ends) and asks the
+   * runtime, once per transition, for a snapshot covering our snapshot index — the
+   * lowest from which our log can go on.
+   */
+  private requestSnapshot(to: NodeId, pr: Progress): void {
+    const index = this.log.snapshotIndex();
+    pr.becomeSnapshot(index);
+    this.snapshotsToSend.push({ to, term: this.term, index });
   }
 
   private bcastHeartbeat(): void {
@@ -1046,8 +1276,13 @@ export class RaftNode {
    * commit index. One that does would make us truncate a committed entry.
    */
   private committedConflict(m: AppendEntriesMessage): string | undefined {
-    if (this.log.term(m.prevLogIndex) !== m.prevLogTerm) return undefined; // rejected normally
+    const snapshotIndex = this.log.snapshotIndex();
+    // Below the snapshot index our terms are gone, but those entries are committed:
+    // the message is checked from the snapshot point on (see handleAppendEntries).
+    if (m.prevLogIndex >= snapshotIndex && this.log.term(m.prevLogIndex) !== m.prevLogTerm)
+      return undefined; // rejected normally
     for (const e of m.entries) {
+      if (e.index < snapshotIndex) continue;
       const ours = this.log.term(e.index);
       if (ours === undefined) return undefined;
       if (ours !== e.term) {
@@ -1059,7 +1294,54 @@ export class RaftNode {
     return undefined;
   }
 
-  private reject(m: Message, reason: string): void {
+  /**
+   * Why this node must not install a snapshot that `offer.from` offers, or
+   * undefined: the checks `rejection` makes for an AppendEntries, as the snapshot
+   * stands for one (§7). Every field comes from the network; `snapshotTerm` is
+   * checked only with `withTerm` (wantsSnapshot is not given it).
+   */
+  private snapshotRejection(
+    offer: Omit<SnapshotOffer, 'snapshotTerm'> & { readonly snapshotTerm?: number },
+    withTerm: boolean,
+  ): string | undefined {
+    const { from, term, index, snapshotTerm } = offer;
+    if (typeof from !== 'string' || from === '') return '`from` must be a non-empty string';
+    if (from === this.id) return 'claims to come from this node itself';
+    if (!this.voters.includes(from)) return `sender ${from} is not a member of the cluster`;
+    if (!isIndex(term) || !isIndex(index) || index === 0)
+      return `malformed: term ${String(term)} and index ${String(index)} must be integers (index >= 1)`;
+    if (withTerm && (!isIndex(snapshotTerm) || snapshotTerm === 0 || snapshotTerm > term))
+      return `malformed: snapshotTerm ${String(snapshotTerm)} outside [1, ${term}] (the message term)`;
+    if (term < this.term) return undefined; // stale, see snapshotStale
+    if (term === this.term) {
+      // Election Safety (§5.2), as for AppendEntries.
+      if (this.role === 'leader')
+        return `this node is the leader of term ${term}: a second leader in one term`;
+      if (this.leaderId !== undefined && this.leaderId !== from)
+        return `this node follows ${this.leaderId} in term ${term}: a second leader in one term`;
+    }
+    if (!withTerm || snapshotTerm === undefined) return undefined;
+    // A snapshot holds only committed entries, ours included (Leader Completeness).
+    const commit = this.log.commitIndex();
+    const ours = this.log.term(index);
+    if (index <= commit && ours !== undefined && ours !== snapshotTerm)
+      return `snapshot ends at (${index}, ${snapshotTerm}) but this node's committed entry ${index} has term ${ours}`;
+    const committedTerm = this.log.term(commit)!;
+    if (index > commit && snapshotTerm < committedTerm)
+      return `snapshot ends at (${index}, ${snapshotTerm}), before this node's committed entry ${commit} of term ${committedTerm}`;
+    return undefined;
+  }
+
+  /**
+   * A snapshot from a correct leader that is of no use any more: of an older term
+   * (§7 receiver step 1), or at or below our commit index — we hold those entries,
+   * and restoring it could move the state machine backwards.
+   */
+  private snapshotStale(offer: { term: number; index: number }): boolean {
+    return offer.term < this.term || offer.index <= this.log.commitIndex();
+  }
+
+  private reject(m: { from: NodeId; term: unknown }, type: MessageType, reason: string): void {
     this.rejectedTotal++;
     const sender = this.voters.includes(m.from) ? m.from : '';
     const seen = this.rejectedBySender.get(sender) ?? { count: 0, reportAt: 1 };
@@ -1070,7 +1352,7 @@ export class RaftNode {
     seen.reportAt *= 2;
     this.rejected.push({
       from: String(m.from),
-      type: m.type,
+      type,
       // A malformed message's term may not even be a number; the log line must still print.
       term: isIndex(m.term) ? m.term : -1,
       reason,

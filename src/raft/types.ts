@@ -151,8 +151,12 @@ export interface HeartbeatResponseMessage extends MessageBase {
 }
 
 /**
- * Reserved for snapshots (§7) — not implemented yet; the core ignores it.
- * Fields follow the paper (chunked by `offset`/`done`).
+ * Not used by the core: a snapshot travels out of band (the runtime streams the
+ * state machine's files itself; see Ready.snapshotsToSend and
+ * RaftNode.installSnapshot), because it is far larger than any Raft message and must
+ * not hold up heartbeats. The type stays in the union, and on the wire, so that
+ * peers of this version can decode it; `step` validates it and then ignores it.
+ * Fields follow the paper (§7, chunked by `offset`/`done`).
  */
 export interface InstallSnapshotMessage extends MessageBase {
   readonly type: 'InstallSnapshot';
@@ -212,10 +216,13 @@ export interface RejectedMessage {
 
 /**
  * Everything the runtime must do next, in this order:
- *  1. send `messages` — at once, even while step 2 is still writing;
- *  2. if `entries` is non-empty: if `entries[0].index` <= the last index on disk,
- *     truncate the stored log from `entries[0].index`; then append `entries`;
- *     store `hardState` if present — all in one batch, synced when `mustSync`;
+ *  1. send `messages` — at once, even while step 2 is still writing; start sending
+ *     the snapshots of `snapshotsToSend` (out of band);
+ *  2. if `snapshotInstalled` is present, first make the stored log start after it
+ *     (see there); then, if `entries` is non-empty: if `entries[0].index` <= the
+ *     last index on disk, truncate the stored log from `entries[0].index`; then
+ *     append `entries`; store `hardState` if present — in one batch, synced when
+ *     `mustSync`;
  *  3. once step 2 is durable: send `messagesAfterAppend` (they may promise it);
  *  4. apply `committedEntries` in order (they are already durable locally);
  *  5. hand `readStates` to the waiting readers (serve once applied >= index);
@@ -268,9 +275,74 @@ export interface Ready {
    * etcd's MustSync: true when term, vote or entries changed, i.e. the write must be
    * fsynced before `messagesAfterAppend` go out. A commit-only change need not be synced
    * (a lost commit index is re-learned from the leader), though it must never be
-   * written "backwards".
+   * written "backwards". Also true with `snapshotInstalled`.
    */
   readonly mustSync: boolean;
+  /**
+   * Leader only: followers that need entries this node has compacted away (their
+   * next index is at or below `RaftStatus.snapshotIndex`). For each, the runtime
+   * sends a state-machine snapshot covering at least `index` out of band (any newer
+   * durable snapshot will do) and then calls `reportSnapshot(to, …)`. Emitted once
+   * per follower each time it enters the `snapshot` progress state; until the report
+   * (or the follower's acknowledgement of the install) no AppendEntries go to it, only
+   * heartbeats. `term` is this leader's term, to be sent with the snapshot: the
+   * follower checks it (`RaftNode.wantsSnapshot`). May be acted on at once: it
+   * promises nothing about this Ready's writes (a compacted snapshot is durable).
+   */
+  readonly snapshotsToSend: readonly SnapshotRequest[];
+  /**
+   * Follower only: `installSnapshot` made this node's log start after a snapshot's
+   * last included entry (index, term) since the previous Ready. Before the rest of
+   * step 2 the runtime records (index, term) as where its stored log starts and
+   * drops stored entries:
+   *  - `logRetained`: those up to `index` only (like a compaction); the ones after
+   *    it match the leader's log and stay (§7 receiver step 6);
+   *  - otherwise: all of them (§7 step 7); none of them was or can be committed.
+   * `hardState` then holds a commit index >= `index`. Only once all of it is durable
+   * (`mustSync` is true) may `messagesAfterAppend` go out: they hold the
+   * acknowledgement of the snapshot (an AppendEntriesResponse with matchIndex =
+   * index), which the leader counts as durable. If the new start is written apart
+   * from (before) the hard state, a crash in between leaves the stored commit below
+   * the snapshot index: at restart pass max(commit, snapshot index) — a snapshot
+   * holds only committed entries — or `new RaftNode` refuses the initial state.
+   */
+  readonly snapshotInstalled?: InstalledSnapshot;
+}
+
+/** See Ready.snapshotInstalled. */
+export interface InstalledSnapshot extends SnapshotPoint {
+  /** Whether the stored entries after `index` stay (true) or are dropped too (false). */
+  readonly logRetained: boolean;
+}
+
+/** A snapshot's last included entry: the log starts after it (§7). */
+export interface SnapshotPoint {
+  readonly index: number;
+  readonly term: number;
+}
+
+/** See Ready.snapshotsToSend. */
+export interface SnapshotRequest {
+  readonly to: NodeId;
+  /** The leader's term when it asked. */
+  readonly term: number;
+  /** The lowest snapshot index the follower can catch up from (the leader's snapshotIndex). */
+  readonly index: number;
+}
+
+/**
+ * A snapshot the runtime received out of band, as offered to `wantsSnapshot` and
+ * `installSnapshot`. All of it comes from the network and is checked like a message.
+ */
+export interface SnapshotOffer {
+  /** The leader that sent it … */
+  readonly from: NodeId;
+  /** … and its term when it sent it (SnapshotRequest.term). */
+  readonly term: number;
+  /** The snapshot's last included entry: its index … */
+  readonly index: number;
+  /** … and term. */
+  readonly snapshotTerm: number;
 }
 
 // ---------------------------------------------------------------------------
@@ -305,16 +377,30 @@ export interface RaftConfig {
 
 export interface InitialState {
   readonly hardState: HardState;
-  /** The persisted log, in index order, starting at index 1 (no compaction yet). */
+  /**
+   * The persisted log, in index order, starting at `snapshot.index + 1` (at 1 without
+   * a snapshot).
+   */
   readonly entries: readonly Entry[];
   /**
+   * Where the persisted log starts: the last entry covered by the state machine's
+   * durable snapshot (compacted with `compact`, or received with `installSnapshot`).
+   * Requires applied >= index and hardState.commit >= index. Default: none (0, 0).
+   */
+  readonly snapshot?: SnapshotPoint;
+  /**
    * Index of the last entry the state machine has durably applied (etcd's
-   * Config.Applied). Committed entries after it are handed out again. Default 0.
+   * Config.Applied). Committed entries after it are handed out again. Default
+   * `snapshot.index`, or 0.
    */
   readonly applied?: number;
 }
 
-export type ProgressState = 'probe' | 'replicate';
+/**
+ * `snapshot`: the follower needs entries the leader has compacted; it gets a
+ * snapshot out of band (Ready.snapshotsToSend) and no AppendEntries meanwhile.
+ */
+export type ProgressState = 'probe' | 'replicate' | 'snapshot';
 
 export interface PeerProgress {
   readonly match: number;
@@ -322,6 +408,8 @@ export interface PeerProgress {
   readonly state: ProgressState;
   readonly inflight: number;
   readonly recentActive: boolean;
+  /** In the `snapshot` state: the snapshot index requested for it; 0 otherwise. */
+  readonly pendingSnapshot: number;
 }
 
 export interface RaftStatus {
@@ -334,6 +422,10 @@ export interface RaftStatus {
   readonly appliedIndex: number;
   readonly lastIndex: number;
   readonly lastTerm: number;
+  /** First index held in memory: snapshotIndex + 1. */
+  readonly firstIndex: number;
+  /** Last index covered by the snapshot the log starts after (0 without one). */
+  readonly snapshotIndex: number;
   /** Last index known durable on this node's disk. */
   readonly stableIndex: number;
   /** Messages from the network dropped as invalid since start (see RejectedMessage). */

@@ -13,6 +13,8 @@ import {
   type RaftConfigInput,
   type ReadState,
   type Ready,
+  type SnapshotPoint,
+  type SnapshotRequest,
 } from '../../src/raft/index.js';
 
 const enc = new TextEncoder();
@@ -33,7 +35,9 @@ export function logOf(...terms: number[]): Entry[] {
 
 export interface NodeSetup {
   hardState?: Partial<HardState>;
+  /** The stored log: from `snapshot.index + 1` (from 1 without a snapshot). */
   entries?: Entry[];
+  snapshot?: SnapshotPoint;
   applied?: number;
   config?: Partial<RaftConfigInput>;
 }
@@ -53,6 +57,7 @@ export function newNode(id: string, peers: string[], setup: NodeSetup = {}): Raf
     {
       hardState: { term: 0, vote: undefined, commit: 0, ...setup.hardState },
       entries: setup.entries ?? [],
+      ...(setup.snapshot !== undefined ? { snapshot: setup.snapshot } : {}),
       ...(setup.applied !== undefined ? { applied: setup.applied } : {}),
     },
   );
@@ -60,8 +65,14 @@ export function newNode(id: string, peers: string[], setup: NodeSetup = {}): Raf
 
 interface Disk {
   hardState: HardState;
+  /** Where the stored log starts ((0, 0): at index 1). */
+  snapshot: SnapshotPoint;
+  /** Entries from snapshot.index + 1. */
   entries: Entry[];
 }
+
+/** A Ready.snapshotsToSend request, with the leader that made it. */
+export type SentSnapshotRequest = SnapshotRequest & { from: string };
 
 export class TestCluster {
   readonly nodes = new Map<string, RaftNode>();
@@ -69,6 +80,12 @@ export class TestCluster {
   readonly applied = new Map<string, Entry[]>();
   readonly readStates = new Map<string, ReadState[]>();
   readonly readies = new Map<string, Ready[]>();
+  /**
+   * Every snapshot request the leaders made (Ready.snapshotsToSend), in order. Each
+   * node's state machine is its `applied` list; a snapshot of it at index i is that
+   * list's first i entries (see sendSnapshot).
+   */
+  snapshotRequests: SentSnapshotRequest[] = [];
   /** Messages sent and not yet delivered, in send order. */
   inbox: Message[] = [];
   /** Messages matching this are dropped at delivery. */
@@ -87,6 +104,7 @@ export class TestCluster {
       this.nodes.set(id, newNode(id, ids, setup));
       this.disks.set(id, {
         hardState: { term: 0, vote: undefined, commit: 0, ...setup.hardState },
+        snapshot: setup.snapshot ?? { index: 0, term: 0 },
         entries: [...(setup.entries ?? [])],
       });
       this.applied.set(id, []);
@@ -121,9 +139,20 @@ export class TestCluster {
     // Ready.messages may leave before the write; messagesAfterAppend only after it
     // (the "disk" here is written synchronously, so only the queue order shows it).
     this.inbox.push(...rd.messages);
+    this.snapshotRequests.push(...rd.snapshotsToSend.map((r) => ({ ...r, from: id })));
+    // A snapshot install moves the stored log's start first.
+    const installed = rd.snapshotInstalled;
+    if (installed !== undefined) {
+      disk.snapshot = { index: installed.index, term: installed.term };
+      disk.entries = installed.logRetained
+        ? disk.entries.filter((e) => e.index > installed.index)
+        : [];
+    }
     const first = rd.entries[0];
     if (first !== undefined) {
-      disk.entries.length = first.index - 1;
+      if (first.index <= disk.snapshot.index)
+        throw new Error(`${id}: Ready entries from ${first.index}, inside the stored snapshot`);
+      disk.entries.length = first.index - disk.snapshot.index - 1;
       disk.entries.push(...rd.entries);
     }
     if (rd.hardState !== undefined) disk.hardState = rd.hardState;
@@ -201,6 +230,7 @@ export class TestCluster {
       ...setup,
       hardState: disk.hardState,
       entries: [...disk.entries],
+      snapshot: disk.snapshot,
       applied: this.applied.get(id)!.length,
     });
     this.nodes.set(id, n);
@@ -208,8 +238,48 @@ export class TestCluster {
     return n;
   }
 
+  /** Terms of the entries `id` holds in memory (from its first index). */
   logTerms(id: string): number[] {
     const n = this.node(id);
     return n.logEntries(1, n.status().lastIndex).map((e) => e.term);
+  }
+
+  /**
+   * What a runtime does once `id`'s state machine has a durable snapshot at `index`
+   * (here the applied list always is one): compact the core and the stored log.
+   */
+  compact(id: string, index: number): boolean {
+    const n = this.node(id);
+    const term = n.logTerm(index);
+    const done = n.compact(index);
+    if (done) {
+      const disk = this.disks.get(id)!;
+      disk.entries = disk.entries.filter((e) => e.index > index);
+      disk.snapshot = { index, term: term! };
+    }
+    this.settle();
+    return done;
+  }
+
+  /**
+   * The runtime's out-of-band transfer of leader `from`'s snapshot (the one its log
+   * starts after) to `to`, as leader of `term`: `to` checks it (wantsSnapshot),
+   * restores it (its applied list becomes `from`'s prefix) and installs it. Returns
+   * installSnapshot's answer, or false if `to` did not want it. Does not report to
+   * the leader: see `reportSnapshot`.
+   */
+  sendSnapshot(from: string, to: string, term: number): boolean {
+    const leader = this.node(from);
+    const { snapshotIndex: index } = leader.status();
+    const snapshotTerm = leader.logTerm(index)!;
+    const follower = this.node(to);
+    if (!follower.wantsSnapshot(from, term, index)) {
+      this.settle();
+      return false;
+    }
+    this.applied.set(to, this.applied.get(from)!.slice(0, index));
+    const installed = follower.installSnapshot({ from, term, index, snapshotTerm });
+    this.settle();
+    return installed;
   }
 }
