@@ -10,7 +10,7 @@
  * system clock; the simulator passes simulated ones and drives the very same
  * runtime. Only bytes cross these ports: the runtime knows nothing of vectors.
  */
-import type { Entry, HardState, Message } from '../types.js';
+import type { Entry, HardState, Message, NodeId } from '../types.js';
 
 /** The last entry a snapshot covers: the log holds only what comes after it. */
 export interface SnapshotPoint {
@@ -100,6 +100,54 @@ export interface Transport {
   close(): void;
 }
 
+/** A snapshot of the state machine on disk: a folder the runtime never looks into. */
+export interface SnapshotRef {
+  /** The last entry it covers. */
+  index: number;
+  folder: string;
+  /** Its description (the folder's meta.json): what is sent first, and checked on arrival. */
+  meta: Uint8Array;
+}
+
+/**
+ * The state machine's snapshots. The runtime calls `take` and `install` with no
+ * apply running (it queues them), so the state does not move underneath.
+ */
+export interface SnapshotStore {
+  /** Writes a durable snapshot at the state machine's applied index. */
+  take(): Promise<SnapshotRef>;
+  /** The newest durable snapshot, if any. */
+  newest(): Promise<SnapshotRef | undefined>;
+  /**
+   * Replaces the state machine's whole state with the snapshot in `folder` (checked
+   * first). Durable when it resolves; a crash in the middle leaves the old state or
+   * the new one, never a mix.
+   */
+  install(folder: string): Promise<void>;
+}
+
+/** What a leader sends with a snapshot, and the follower checks. */
+export interface SnapshotHeader {
+  from: NodeId;
+  to: NodeId;
+  /** The leader's term. */
+  term: number;
+  /** The snapshot's last included entry and its term. */
+  index: number;
+  snapshotTerm: number;
+}
+
+/** Sends snapshots to followers (out of band of the Raft messages). */
+export interface SnapshotSender {
+  /** Streams `ref` to `header.to`; resolves with whether the follower installed it. Never rejects. */
+  sendSnapshot(
+    header: SnapshotHeader,
+    folder: string,
+    meta: Uint8Array,
+    timeoutMs: number,
+  ): Promise<{ installed: boolean; reason: string }>;
+}
+
 /** A timer the clock can cancel. */
 export interface TimerHandle {
   cancel(): void;
@@ -125,6 +173,8 @@ export interface RaftPorts<Result> {
   transport: Transport;
   clock: Clock;
   random: RandomSource;
+  /** Snapshots and their transfer; absent: the log is never compacted. */
+  snapshots?: { store: SnapshotStore; sender: SnapshotSender };
 }
 
 /** The clock of the process: `performance.now()` and Node's timers. */

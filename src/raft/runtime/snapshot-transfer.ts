@@ -17,17 +17,9 @@ import { dirname, join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import type * as grpc from '@grpc/grpc-js';
 import type { NodeId } from '../types.js';
+import type { SnapshotHeader } from './ports.js';
 
-/** What a snapshot stream starts with. */
-export interface SnapshotHeader {
-  from: NodeId;
-  to: NodeId;
-  /** The sending leader's term. */
-  term: number;
-  /** The last entry the snapshot covers, and its term. */
-  index: number;
-  snapshotTerm: number;
-}
+export type { SnapshotHeader };
 
 interface WireChunk {
   header?: {

@@ -1,0 +1,167 @@
+/**
+ * The runtime's snapshot work, around the core's snapshot API (RaftNode.compact,
+ * Ready.snapshotsToSend, reportSnapshot, wantsSnapshot, installSnapshot):
+ *
+ * - take: once `thresholdEntries` entries were applied since the last snapshot, a
+ *   snapshot of the state machine is written, then the log is compacted up to
+ *   `trailingEntries` before it (on disk, then in the core): those trailing entries
+ *   let a follower that is only a little behind catch up by AppendEntries.
+ * - send (leader): for each follower the core says needs one, the newest snapshot
+ *   (or a fresh one) is streamed, and the outcome reported to the core.
+ * - receive (follower): a snapshot that arrived whole is installed if the core
+ *   wants it: the stored log first starts after it (so that a crash from here on
+ *   restarts from the snapshot), then the state machine is replaced, then the core
+ *   is told. Peer messages and ticks are dropped meanwhile (Raft re-sends), so the
+ *   core's yes still holds when it is told.
+ *
+ * Every step that reads or replaces the state machine runs in the apply queue, so
+ * no entry is applied while the state is captured or replaced.
+ */
+import type { RaftNode } from '../raft-node.js';
+import type { NodeId, SnapshotRequest } from '../types.js';
+import type { LogStorage, SnapshotHeader, SnapshotRef, SnapshotSender, SnapshotStore } from './ports.js';
+
+export interface SnapshotPolicy {
+  /** Entries applied since the last snapshot that trigger the next one. */
+  thresholdEntries: number;
+  /** Entries kept in the log before the snapshot point, for followers a little behind. */
+  trailingEntries: number;
+  /** How long one transfer may take before it counts as failed. */
+  sendTimeoutMs: number;
+}
+
+export const DEFAULT_SNAPSHOT_POLICY: SnapshotPolicy = {
+  thresholdEntries: 10_000,
+  trailingEntries: 1_000,
+  sendTimeoutMs: 10 * 60_000,
+};
+
+export interface SnapshottingHooks {
+  id: NodeId;
+  node: RaftNode;
+  log: LogStorage;
+  store: SnapshotStore;
+  sender: SnapshotSender;
+  policy: SnapshotPolicy;
+  /** Runs `work` in the apply queue: after the entries queued before it, before any after. */
+  exclusive: <T>(work: () => Promise<T>) => Promise<T>;
+  /** Runs a core input (and then lets the runtime handle the Ready it makes). */
+  guarded: (input: () => void) => void;
+  /** While true, the runtime drops peer messages and ticks. */
+  holdInputs: (held: boolean) => void;
+  appliedIndex: () => number;
+  say: (line: string) => void;
+}
+
+export class Snapshotting {
+  private lastSnapshotIndex = 0;
+  private taking: Promise<void> | undefined;
+  private readonly sending = new Set<NodeId>();
+
+  constructor(private readonly h: SnapshottingHooks) {}
+
+  /** Learns where the newest snapshot on disk stands (at start). */
+  async init(): Promise<void> {
+    this.lastSnapshotIndex = (await this.h.store.newest())?.index ?? 0;
+  }
+
+  /** After entries were applied: takes a snapshot (and compacts) when enough accumulated. */
+  maybeTake(): void {
+    if (this.taking !== undefined) return;
+    if (this.h.appliedIndex() - this.lastSnapshotIndex < this.h.policy.thresholdEntries) return;
+    this.taking = this.takeAndCompact()
+      .catch((error: unknown) => this.h.say(`${this.h.id}: snapshot failed: ${String(error)}`))
+      .finally(() => {
+        this.taking = undefined;
+      });
+  }
+
+  /** Takes a snapshot now (on demand) and compacts the log behind it. */
+  async takeAndCompact(): Promise<SnapshotRef> {
+    const ref = await this.h.exclusive(() => this.h.store.take());
+    this.lastSnapshotIndex = Math.max(this.lastSnapshotIndex, ref.index);
+    const upTo = ref.index - this.h.policy.trailingEntries;
+    if (upTo > this.h.node.status().snapshotIndex) {
+      const term = this.h.node.logTerm(upTo);
+      if (term !== undefined) {
+        // Disk first: if the core forgot entries the disk still has, a restart would
+        // simply load them again; the other way round would lose them.
+        await this.h.log.compact({ index: upTo, term });
+        this.h.guarded(() => this.h.node.compact(upTo));
+      }
+    }
+    return ref;
+  }
+
+  /** Leader: streams a snapshot to each follower the core asked for. */
+  send(requests: readonly SnapshotRequest[]): void {
+    for (const request of requests) {
+      if (this.sending.has(request.to)) continue;
+      this.sending.add(request.to);
+      void this.sendOne(request).finally(() => this.sending.delete(request.to));
+    }
+  }
+
+  private async sendOne(request: SnapshotRequest): Promise<void> {
+    let installed = false;
+    try {
+      let ref = await this.h.store.newest();
+      if (ref === undefined || ref.index < request.index) ref = await this.takeAndCompact();
+      const snapshotTerm = this.h.node.logTerm(ref.index);
+      if (snapshotTerm === undefined) throw new Error(`the term of entry ${ref.index} is unknown`);
+      const header: SnapshotHeader = {
+        from: this.h.id,
+        to: request.to,
+        term: request.term,
+        index: ref.index,
+        snapshotTerm,
+      };
+      this.h.say(`${this.h.id}: sending snapshot ${ref.index} to ${request.to}`);
+      const ack = await this.h.sender.sendSnapshot(
+        header,
+        ref.folder,
+        ref.meta,
+        this.h.policy.sendTimeoutMs,
+      );
+      installed = ack.installed;
+      if (!installed) this.h.say(`${this.h.id}: ${request.to} did not install snapshot ${ref.index}: ${ack.reason}`);
+    } catch (error) {
+      this.h.say(`${this.h.id}: could not send a snapshot to ${request.to}: ${String(error)}`);
+    }
+    this.h.guarded(() => this.h.node.reportSnapshot(request.to, installed ? 'finished' : 'failed'));
+  }
+
+  /** Follower: installs a snapshot that arrived whole in `folder`, if the core wants it. */
+  receive(header: SnapshotHeader, folder: string): Promise<{ installed: boolean; reason: string }> {
+    return this.h.exclusive(async () => {
+      const { node } = this.h;
+      if (!node.wantsSnapshot(header.from, header.term, header.index)) {
+        return {
+          installed: false,
+          reason: `node ${this.h.id} does not need snapshot ${header.index} of term ${header.term} (it is stale, or not from its leader)`,
+        };
+      }
+      this.h.holdInputs(true);
+      try {
+        // From here a crash restarts from this snapshot: the stored log starts after it.
+        await this.h.log.compact({ index: header.index, term: header.snapshotTerm });
+        await this.h.store.install(folder);
+        let accepted = false;
+        this.h.guarded(() => {
+          accepted = node.installSnapshot({
+            from: header.from,
+            term: header.term,
+            index: header.index,
+            snapshotTerm: header.snapshotTerm,
+          });
+        });
+        if (!accepted) throw new Error('the core refused a snapshot it had asked for');
+        this.lastSnapshotIndex = Math.max(this.lastSnapshotIndex, header.index);
+        this.h.say(`${this.h.id}: installed snapshot ${header.index} from ${header.from}`);
+        return { installed: true, reason: '' };
+      } finally {
+        this.h.holdInputs(false);
+      }
+    });
+  }
+}
