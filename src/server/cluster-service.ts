@@ -63,6 +63,8 @@ export function clusterStatusOf(source: StatusSource, digestAtIndex = 0): NodeSt
     commitIndex: status.commitIndex,
     appliedIndex: runtime.appliedIndex,
     lastIndex: status.lastIndex,
+    firstIndex: status.firstIndex,
+    snapshotIndex: status.snapshotIndex,
     progress: Object.entries(status.progress ?? {}).map(([id, p]) => ({
       id,
       matchIndex: p.match,

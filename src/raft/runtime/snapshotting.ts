@@ -19,7 +19,13 @@
  */
 import type { RaftNode } from '../raft-node.js';
 import type { NodeId, SnapshotRequest } from '../types.js';
-import type { LogStorage, SnapshotHeader, SnapshotRef, SnapshotSender, SnapshotStore } from './ports.js';
+import type {
+  LogStorage,
+  SnapshotHeader,
+  SnapshotRef,
+  SnapshotSender,
+  SnapshotStore,
+} from './ports.js';
 
 export interface SnapshotPolicy {
   /** Entries applied since the last snapshot that trigger the next one. */
@@ -70,6 +76,7 @@ export class Snapshotting {
     if (this.taking !== undefined) return;
     if (this.h.appliedIndex() - this.lastSnapshotIndex < this.h.policy.thresholdEntries) return;
     this.taking = this.takeAndCompact()
+      .then(() => undefined)
       .catch((error: unknown) => this.h.say(`${this.h.id}: snapshot failed: ${String(error)}`))
       .finally(() => {
         this.taking = undefined;
@@ -124,7 +131,10 @@ export class Snapshotting {
         this.h.policy.sendTimeoutMs,
       );
       installed = ack.installed;
-      if (!installed) this.h.say(`${this.h.id}: ${request.to} did not install snapshot ${ref.index}: ${ack.reason}`);
+      if (!installed)
+        this.h.say(
+          `${this.h.id}: ${request.to} did not install snapshot ${ref.index}: ${ack.reason}`,
+        );
     } catch (error) {
       this.h.say(`${this.h.id}: could not send a snapshot to ${request.to}: ${String(error)}`);
     }

@@ -39,6 +39,12 @@ export interface NodeStatus {
    * at StatusRequest.digest_at_index, when known
    */
   'digestAt'?: (_raftvec_v1_AppliedDigest | null);
+  /**
+   * The log holds entries from first_index to last_index; everything up to
+   * snapshot_index is in a snapshot of the state (0: the log was never compacted).
+   */
+  'firstIndex'?: (number | string | Long);
+  'snapshotIndex'?: (number | string | Long);
 }
 
 export interface NodeStatus__Output {
@@ -75,4 +81,10 @@ export interface NodeStatus__Output {
    * at StatusRequest.digest_at_index, when known
    */
   'digestAt': (_raftvec_v1_AppliedDigest__Output | null);
+  /**
+   * The log holds entries from first_index to last_index; everything up to
+   * snapshot_index is in a snapshot of the state (0: the log was never compacted).
+   */
+  'firstIndex': (number);
+  'snapshotIndex': (number);
 }
