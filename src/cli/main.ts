@@ -43,6 +43,15 @@ function positiveInt(name: string, max = Number.MAX_SAFE_INTEGER) {
   };
 }
 
+function nonNegativeInt(name: string, value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n))
+    throw new InvalidArgumentError(
+      `${name} must be a non-negative integer, got ${JSON.stringify(value)}`,
+    );
+  return n;
+}
+
 /**
  * Reads `serve --cluster-secret-file`: the whole file is the secret, less the
  * trailing newline an editor or `echo` adds (otherwise nodes given the secret by
@@ -225,10 +234,23 @@ function buildProgram(): Command {
       positiveInt('--max-connections', 1_000_000),
       1024,
     )
+    .option(
+      '--snapshot-threshold-entries <n>',
+      'entries applied between two snapshots of the state; the log is compacted behind each',
+      positiveInt('--snapshot-threshold-entries', 100_000_000),
+      10_000,
+    )
+    .option(
+      '--snapshot-trailing-entries <n>',
+      'entries kept in the log before the snapshot point, for followers a little behind',
+      (v: string) => nonNegativeInt('--snapshot-trailing-entries', v),
+      1_000,
+    )
     .addHelpText(
       'after',
       '\nPrints "raftvec listening on HOST:PORT" on stdout once bound; health turns SERVING once the node\n' +
-        'knows a leader. Data lives in DIR/raft (the Raft log) and DIR/state (vectors, metadata).\n' +
+        'knows a leader. Data lives in DIR/raft (the Raft log), DIR/state (vectors, metadata),\n' +
+        'DIR/snapshots and DIR/index-checkpoints.\n' +
         'SIGTERM/SIGINT stop it gracefully (in-flight calls finish, LevelDB is closed).',
     )
     .action(
@@ -242,6 +264,8 @@ function buildProgram(): Command {
         heartbeatMs: number;
         electionTimeoutMs: number;
         maxConnections: number;
+        snapshotThresholdEntries: number;
+        snapshotTrailingEntries: number;
       }) => {
         const { startNode } = await import('../server/node.js');
         const peers = opts.peers === undefined ? undefined : parsePeers(opts.peers, opts.id);
@@ -269,6 +293,10 @@ function buildProgram(): Command {
               electionTick: Math.max(2, Math.round(opts.electionTimeoutMs / opts.heartbeatMs)),
             },
             connectionLimits: { maxConnections: opts.maxConnections },
+            snapshots: {
+              thresholdEntries: opts.snapshotThresholdEntries,
+              trailingEntries: opts.snapshotTrailingEntries,
+            },
             onFatal: () => {
               process.stderr.write(
                 'raftvec: fatal error; exiting so a supervisor can restart the node\n',

@@ -6,7 +6,7 @@
  * same Raft log, so the single-node and clustered forms behave alike.
  */
 import { randomBytes } from 'node:crypto';
-import { rename } from 'node:fs/promises';
+import { readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { HealthImplementation } from 'grpc-health-check';
 import { Metadata, status as grpcStatus } from '@grpc/grpc-js';
@@ -16,11 +16,13 @@ import { StateCorruptionError, levelChecksumsVerified } from '../storage/checked
 import { RaftLogStore } from '../raft/storage/raft-log-store.js';
 import { StateFormatError, type LoadProgress, type OpenOptions } from '../storage/state-machine.js';
 import { ReplicaState, replicaPaths } from '../storage/replica-state.js';
-import { StateSnapshots } from '../storage/state-snapshot.js';
+import { StateSnapshots, type SnapshotMeta } from '../storage/state-snapshot.js';
 import { VECTOR_SERVICE_NAME, clusterServiceDefinition, loadVectorProto } from '../api/proto.js';
 import type { VectorServiceHandlers } from '../generated/raftvec/v1/VectorService.js';
 import { RaftRuntime, type RaftTiming } from '../raft/runtime/raft-runtime.js';
-import { systemClock } from '../raft/runtime/ports.js';
+import { systemClock, type SnapshotRef, type SnapshotStore } from '../raft/runtime/ports.js';
+import { SNAPSHOT_META_FILE, snapshotReceiver } from '../raft/runtime/snapshot-transfer.js';
+import type { SnapshotPolicy } from '../raft/runtime/snapshotting.js';
 import {
   PeerTransport,
   raftPeerServer,
@@ -66,6 +68,8 @@ export interface NodeOptions {
    * meanwhile); loading waits for a returned promise.
    */
   onLoadProgress?: (progress: LoadProgress) => void | Promise<void>;
+  /** When to snapshot the state and compact the log (see DEFAULT_SNAPSHOT_POLICY). */
+  snapshots?: Partial<SnapshotPolicy>;
   /** Connection count, handshake, idle, keepalive and stream limits (DEFAULT_CONNECTION_LIMITS). */
   connectionLimits?: Partial<ConnectionLimits>;
   log?: Logger;
@@ -133,6 +137,15 @@ export async function startNode(options: NodeOptions): Promise<NodeHandle> {
     clusterSecret,
     // Messages that arrive while the node loads are dropped; Raft re-sends them.
     deliver: (m) => runtime?.deliver(m),
+    receiveSnapshot: snapshotReceiver({
+      selfId: id,
+      root: replicaPaths(options.dataDir).snapshots,
+      install: (header, folder) =>
+        runtime === undefined
+          ? Promise.resolve({ installed: false, reason: `node ${id} is still starting` })
+          : runtime.receiveSnapshot(header, folder),
+      log: (line) => log(line),
+    }),
     log: (line) => log(line),
   });
   server.addService(raftPeerServiceDefinition(), peerServer.handlers);
@@ -168,6 +181,7 @@ export async function startNode(options: NodeOptions): Promise<NodeHandle> {
         `${id}: loaded ${progress.pointsLoaded} points in ${progress.collectionsTotal} collections in ${Date.now() - loadStarted} ms (${progress.indexesRestored} indexes from a checkpoint, the others rebuilt)`,
       );
     stateMachine = sm;
+    const transport = new PeerTransport(peers, clusterSecret, (line) => log(line));
     const raft = await RaftRuntime.open<ApplyResult>(
       {
         id,
@@ -179,6 +193,7 @@ export async function startNode(options: NodeOptions): Promise<NodeHandle> {
           maxPendingProposals: options.maxPendingWrites,
         }),
         ...(options.onFatal && { onFatal: options.onFatal }),
+        ...(options.snapshots && { snapshots: options.snapshots }),
       },
       {
         log: await RaftLogStore.open(join(options.dataDir, 'raft')),
@@ -188,9 +203,10 @@ export async function startNode(options: NodeOptions): Promise<NodeHandle> {
           },
           apply: (index, data) => sm.applyEntry(index, data),
         },
-        transport: new PeerTransport(peers, clusterSecret, (line) => log(line)),
+        transport,
         clock: systemClock,
         random: Math.random,
+        snapshots: { store: snapshotStoreOf(sm), sender: transport },
       },
     );
     runtime = raft;
@@ -299,6 +315,24 @@ async function openReplica(
       await replica.installSnapshot(new StateSnapshots(paths.snapshots).folder(snapshot!.index));
     return replica;
   }
+}
+
+/** The replica's snapshots as the Raft runtime's SnapshotStore port. */
+function snapshotStoreOf(replica: ReplicaState): SnapshotStore {
+  const refOf = async (meta: SnapshotMeta): Promise<SnapshotRef> => {
+    const folder = replica.snapshots.folder(meta.index);
+    return { index: meta.index, folder, meta: await readFile(join(folder, SNAPSHOT_META_FILE)) };
+  };
+  return {
+    take: async () => refOf(await replica.takeSnapshot()),
+    newest: async () => {
+      const meta = await replica.snapshots.newest();
+      return meta === undefined ? undefined : refOf(meta);
+    },
+    install: async (folder) => {
+      await replica.installSnapshot(folder);
+    },
+  };
 }
 
 function loadingError(id: string, p: LoadProgress): grpc.ServiceError {

@@ -29,6 +29,7 @@ export class TestCluster {
   private constructor(
     private readonly group: ProcessGroup,
     readonly members: ClusterMember[],
+    private readonly serveArgs: readonly string[] = [],
   ) {}
 
   /** Starts `size` nodes and waits until every one serves. */
@@ -42,6 +43,8 @@ export class TestCluster {
        * newline an editor leaves) and not by the environment.
        */
       secretFileFor?: readonly string[];
+      /** More `raftvec serve` flags for every member. */
+      serveArgs?: readonly string[];
     } = {},
   ): Promise<TestCluster> {
     const members: ClusterMember[] = [];
@@ -58,7 +61,7 @@ export class TestCluster {
       }
       members.push(member);
     }
-    const cluster = new TestCluster(group, members);
+    const cluster = new TestCluster(group, members, options.serveArgs ?? []);
     if (options.proxied) {
       for (const from of members) {
         for (const to of members) {
@@ -102,6 +105,7 @@ export class TestCluster {
         '--peers',
         this.peersFor(member),
         ...(member.secretFile === undefined ? [] : ['--cluster-secret-file', member.secretFile]),
+        ...this.serveArgs,
       ],
       env: {
         ...process.env,

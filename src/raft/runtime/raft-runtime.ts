@@ -10,9 +10,18 @@
  * handed back to the proposer unread (`Result`), and its errors (errors.ts) say
  * what is known of an operation's fate without any wire format.
  */
+import type { RaftConfigInput } from '../config.js';
 import { NotLeaderError, RaftInvariantError } from '../errors.js';
 import { RaftNode } from '../raft-node.js';
-import type { Entry, Message, NodeId, RaftStatus, Ready, SoftState } from '../types.js';
+import type {
+  Entry,
+  InitialState,
+  Message,
+  NodeId,
+  RaftStatus,
+  Ready,
+  SoftState,
+} from '../types.js';
 import {
   EntryTooLarge,
   NodeStopped,
@@ -22,7 +31,8 @@ import {
   ProposalTimedOut,
   ReadTimedOut,
 } from './errors.js';
-import type { PersistedLog, RaftPorts, TimerHandle } from './ports.js';
+import type { PersistedLog, RaftPorts, SnapshotHeader, TimerHandle } from './ports.js';
+import { DEFAULT_SNAPSHOT_POLICY, Snapshotting, type SnapshotPolicy } from './snapshotting.js';
 
 export interface RaftTiming {
   /** Milliseconds per Raft tick. */
@@ -63,6 +73,15 @@ export interface RaftRuntimeConfig {
   log?: (line: string) => void;
   /** Called when the node must stop: its disk or its invariants can no longer be trusted. */
   onFatal?: (error: unknown) => void;
+  /** When to snapshot and compact, and how long a transfer may take (with `ports.snapshots`). */
+  snapshots?: Partial<SnapshotPolicy>;
+  /**
+   * Builds the core from the config and initial state the runtime derived (default:
+   * `new RaftNode(config, initial)`). For the simulator and tests only: core options
+   * the runtime leaves at their defaults (pre-vote, flow control) and deliberately
+   * broken cores. Production leaves it unset.
+   */
+  createNode?: (config: RaftConfigInput, initial: InitialState) => RaftNode;
 }
 
 export interface ProposeOutcome<Result> {
@@ -71,6 +90,7 @@ export interface ProposeOutcome<Result> {
 }
 
 interface PendingProposal<Result> {
+  index: number;
   term: number;
   resolve: (outcome: ProposeOutcome<Result>) => void;
   reject: (error: unknown) => void;
@@ -90,7 +110,13 @@ interface PendingRead {
 export class RaftRuntime<Result> {
   readonly id: NodeId;
   private readonly timing: RaftTiming;
-  private readonly proposals = new Map<number, PendingProposal<Result>>();
+  /**
+   * Proposals waiting for their entry to be applied, by log index. Usually one per
+   * index; more when a leader re-elected after losing entries hands an index out
+   * again: whichever entry commits there settles them all.
+   */
+  private readonly proposals = new Map<number, PendingProposal<Result>[]>();
+  private pendingProposals = 0;
   private readonly reads = new Map<string, PendingRead>();
   private readonly maxPendingProposals: number;
   private readonly log: (line: string) => void;
@@ -104,6 +130,9 @@ export class RaftRuntime<Result> {
   private leaderKnownWaiters: (() => void)[] = [];
   private stopped = false;
   private fatal: unknown;
+  /** While a snapshot is installed: ticks and peer messages are dropped. */
+  private inputsHeld = false;
+  private readonly snapshotting: Snapshotting | undefined;
 
   private constructor(
     private readonly config: RaftRuntimeConfig,
@@ -114,6 +143,56 @@ export class RaftRuntime<Result> {
     this.timing = { ...DEFAULT_RAFT_TIMING, ...config.timing };
     this.maxPendingProposals = config.maxPendingProposals ?? 4096;
     this.log = config.log ?? (() => {});
+    const snapshots = ports.snapshots;
+    this.snapshotting =
+      snapshots === undefined
+        ? undefined
+        : new Snapshotting({
+            id: config.id,
+            node,
+            log: ports.log,
+            store: snapshots.store,
+            sender: snapshots.sender,
+            policy: { ...DEFAULT_SNAPSHOT_POLICY, ...config.snapshots },
+            exclusive: (work) => this.exclusive(work),
+            guarded: (input) => this.guarded(input),
+            holdInputs: (held) => {
+              this.inputsHeld = held;
+            },
+            appliedIndex: () => ports.stateMachine.appliedIndex,
+            say: (line) => this.log(line),
+          });
+  }
+
+  /** Runs `work` in the apply queue: after the entries queued before it, before any after. */
+  private exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const result = this.applyChain.then(work);
+    this.applyChain = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    return result;
+  }
+
+  /**
+   * Follower: a snapshot the leader streamed arrived whole in `folder`; installs it if
+   * the core wants it. Resolves with the answer for the leader.
+   */
+  receiveSnapshot(
+    header: SnapshotHeader,
+    folder: string,
+  ): Promise<{ installed: boolean; reason: string }> {
+    if (this.snapshotting === undefined || this.stopped)
+      return Promise.resolve({ installed: false, reason: `node ${this.id} takes no snapshots` });
+    return this.snapshotting.receive(header, folder);
+  }
+
+  /** Takes a snapshot now and compacts the log behind it (`raftvec snapshot`). */
+  async snapshotNow(): Promise<{ index: number }> {
+    this.assertRunning();
+    if (this.snapshotting === undefined) throw new Error(`node ${this.id} takes no snapshots`);
+    const ref = await this.snapshotting.takeAndCompact();
+    return { index: ref.index };
   }
 
   /**
@@ -135,18 +214,34 @@ export class RaftRuntime<Result> {
       await ports.log.close().catch(() => undefined);
       throw error;
     }
+    // A crash after the log was made to start after a received snapshot, before the
+    // state machine was replaced by it: finish the install from the snapshot on disk.
+    if (state.snapshot !== undefined && ports.stateMachine.appliedIndex < state.snapshot.index) {
+      const local = await ports.snapshots?.store.newest();
+      if (local === undefined || local.index < state.snapshot.index) {
+        await ports.log.close().catch(() => undefined);
+        throw new Error(
+          `the Raft log starts after entry ${state.snapshot.index} but the state machine has applied only ${ports.stateMachine.appliedIndex} and no local snapshot covers the gap: the data directory is inconsistent`,
+        );
+      }
+      await ports.snapshots!.store.install(local.folder);
+    }
     const applied = ports.stateMachine.appliedIndex;
-    const lastIndex = state.entries.at(-1)?.index ?? 0;
+    const lastIndex = state.entries.at(-1)?.index ?? state.snapshot?.index ?? 0;
     if (applied > lastIndex) {
       await ports.log.close().catch(() => undefined);
       throw new Error(
         `the state machine has applied entry ${applied} but the Raft log ends at ${lastIndex}: the data directory is inconsistent`,
       );
     }
-    // Only committed entries are ever applied, so the applied index is a commit index
-    // this node knows of even if the (unsynced) commit in the hard state was lost.
-    const commit = Math.max(state.hardState.commit, applied);
-    const node = new RaftNode(
+    // Only committed entries are ever applied, and a snapshot holds only committed
+    // entries, so both are commit indexes this node knows of even if the (unsynced)
+    // commit in the hard state was lost.
+    const commit = Math.max(state.hardState.commit, applied, state.snapshot?.index ?? 0);
+    const createNode =
+      config.createNode ??
+      ((c: RaftConfigInput, initial: InitialState) => new RaftNode(c, initial));
+    const node = createNode(
       {
         id: config.id,
         peers: [...config.peers.keys()],
@@ -154,9 +249,15 @@ export class RaftRuntime<Result> {
         heartbeatTick: timing.heartbeatTick,
         random: ports.random,
       },
-      { hardState: { ...state.hardState, commit }, entries: state.entries, applied },
+      {
+        hardState: { ...state.hardState, commit },
+        entries: state.entries,
+        applied,
+        ...(state.snapshot && { snapshot: state.snapshot }),
+      },
     );
     const runtime = new RaftRuntime(config, ports, node);
+    await runtime.snapshotting?.init();
     runtime.start();
     return runtime;
   }
@@ -167,10 +268,9 @@ export class RaftRuntime<Result> {
       // (randomized below 2·electionTick) instead of idling for it after a restart.
       for (let i = 0; i < 2 * this.timing.electionTick; i++) this.node.tick();
     }
-    this.ticker = this.ports.clock.setInterval(
-      () => this.guarded(() => this.node.tick()),
-      this.timing.tickMs,
-    );
+    this.ticker = this.ports.clock.setInterval(() => {
+      if (!this.inputsHeld) this.guarded(() => this.node.tick());
+    }, this.timing.tickMs);
     this.kick();
   }
 
@@ -188,6 +288,9 @@ export class RaftRuntime<Result> {
 
   /** A message from a peer (its sender authenticated by whoever received it). */
   deliver(message: Message): void {
+    // Dropped while a snapshot is installed: the core's yes to it must still hold when
+    // it is told (Raft re-sends whatever is lost).
+    if (this.inputsHeld) return;
     this.guarded(() => this.node.step(message));
   }
 
@@ -209,6 +312,16 @@ export class RaftRuntime<Result> {
     return this.node.status();
   }
 
+  /** Term of the core's in-memory log entry at `index` (read-only; for tests and diagnostics). */
+  logTerm(index: number): number | undefined {
+    return this.node.logTerm(index);
+  }
+
+  /** The core's in-memory log entries [lo, hi], clipped (a new array; for tests and diagnostics). */
+  logEntries(lo: number, hi: number): Entry[] {
+    return this.node.logEntries(lo, hi);
+  }
+
   /** The index of the last entry the local state machine applied. */
   get appliedIndex(): number {
     return this.ports.stateMachine.appliedIndex;
@@ -228,15 +341,15 @@ export class RaftRuntime<Result> {
   /**
    * Appends `data` to the log (leader only) and resolves with the state machine's
    * result once the entry is committed and applied here. Rejects with NotLeader,
-   * ProposalQueueFull or EntryTooLarge (not appended), ProposalLost (overwritten by
-   * another leader's entry: never committed), ProposalTimedOut after `timeoutMs`
+   * ProposalQueueFull or EntryTooLarge (not appended), ProposalLost (another leader's
+   * entry committed at its index: it never will), ProposalTimedOut after `timeoutMs`
    * (saying whether it committed), NodeStopped.
    */
   propose(data: Uint8Array, timeoutMs: number): Promise<ProposeOutcome<Result>> {
     try {
       this.ensureLeader();
-      if (this.proposals.size >= this.maxPendingProposals)
-        throw new ProposalQueueFull(this.proposals.size);
+      if (this.pendingProposals >= this.maxPendingProposals)
+        throw new ProposalQueueFull(this.pendingProposals);
       if (data.byteLength > this.config.maxEntryBytes)
         throw new EntryTooLarge(data.byteLength, this.config.maxEntryBytes);
     } catch (error) {
@@ -249,24 +362,44 @@ export class RaftRuntime<Result> {
       return Promise.reject(this.translate(error));
     }
     const outcome = new Promise<ProposeOutcome<Result>>((resolve, reject) => {
-      // A leader re-elected after losing this index may hand it out again: the older
-      // proposal's entry was overwritten, so its outcome is settled now.
-      this.settleProposalAt(position.index, undefined);
-      const timer = this.ports.clock.setTimeout(
-        () => this.expireProposal(position.index),
-        Math.max(0, timeoutMs),
-      );
-      this.proposals.set(position.index, { term: position.term, resolve, reject, timer });
+      const pending: PendingProposal<Result> = {
+        ...position,
+        resolve,
+        reject,
+        timer: this.ports.clock.setTimeout(
+          () => this.expireProposal(pending),
+          Math.max(0, timeoutMs),
+        ),
+      };
+      // A leader re-elected after losing this index may hand it out again. The older
+      // proposal keeps waiting: its entry is gone from this log, but another node may
+      // still hold it and win an election with it, so it may yet commit (Figure 8).
+      const atIndex = this.proposals.get(position.index);
+      if (atIndex === undefined) this.proposals.set(position.index, [pending]);
+      else atIndex.push(pending);
+      this.pendingProposals++;
     });
     this.kick();
     return outcome;
   }
 
-  private expireProposal(index: number): void {
-    const pending = this.proposals.get(index);
-    if (pending === undefined) return;
-    this.proposals.delete(index);
-    pending.reject(new ProposalTimedOut(index, this.node.status().commitIndex >= index));
+  private expireProposal(pending: PendingProposal<Result>): void {
+    const index = pending.index;
+    const atIndex = this.proposals.get(index);
+    const k = atIndex?.indexOf(pending) ?? -1;
+    if (atIndex === undefined || k < 0) return;
+    atIndex.splice(k, 1);
+    if (atIndex.length === 0) this.proposals.delete(index);
+    this.pendingProposals--;
+    const committed = this.node.status().commitIndex >= index;
+    // A committed index holds our entry only if it still has our term there: a deposed
+    // leader's entry may have been replaced by the next leader's, which then committed.
+    const term = this.node.logTerm(index);
+    if (committed && term !== undefined && term !== pending.term) {
+      pending.reject(new ProposalLost(index));
+      return;
+    }
+    pending.reject(new ProposalTimedOut(index, committed));
   }
 
   /**
@@ -342,6 +475,14 @@ export class RaftRuntime<Result> {
     // The core says which messages may leave before this Ready is durable (a leader's
     // appends and heartbeats: thesis §10.2.1) and which promise what is being written.
     this.ports.transport.send(ready.messages);
+    if (ready.snapshotsToSend.length > 0) this.snapshotting?.send(ready.snapshotsToSend);
+    if (ready.snapshotInstalled !== undefined) {
+      // The stored log starts after the installed snapshot (before this Ready's own
+      // writes): only up to it if the entries after it stay, else none stays.
+      const { index, term, logRetained } = ready.snapshotInstalled;
+      if (logRetained) await this.ports.log.compact({ index, term });
+      else await this.ports.log.resetTo({ index, term });
+    }
     if (ready.entries.length > 0 || ready.hardState !== undefined) {
       await this.ports.log.persist(ready.entries, ready.hardState, ready.mustSync);
     }
@@ -355,7 +496,10 @@ export class RaftRuntime<Result> {
       const entries = ready.committedEntries;
       this.unappliedEntries += entries.length;
       // Applying runs behind the next persist: the log keeps growing while FAISS works.
-      this.applyChain = this.applyChain.then(() => this.applyEntries(entries));
+      this.applyChain = this.applyChain.then(async () => {
+        await this.applyEntries(entries);
+        this.snapshotting?.maybeTake();
+      });
       this.applyChain.catch((error: unknown) => this.fail(error));
     }
     this.node.advance(ready);
@@ -373,20 +517,20 @@ export class RaftRuntime<Result> {
     }
   }
 
-  /** Settles the proposal waiting at `index`: by the entry applied there, or as overwritten. */
-  private settleProposalAt(
-    index: number,
-    applied: { entry: Entry; result: Result } | undefined,
-  ): void {
-    const pending = this.proposals.get(index);
-    if (pending === undefined) return;
+  /** Settles the proposals waiting at `index` by the (committed) entry applied there. */
+  private settleProposalAt(index: number, applied: { entry: Entry; result: Result }): void {
+    const atIndex = this.proposals.get(index);
+    if (atIndex === undefined) return;
     this.proposals.delete(index);
-    pending.timer.cancel();
-    if (applied !== undefined && pending.term === applied.entry.term) {
-      pending.resolve({ result: applied.result, logIndex: index });
-    } else {
-      // Another leader's entry took this index: ours was truncated and can never commit.
-      pending.reject(new ProposalLost(index));
+    this.pendingProposals -= atIndex.length;
+    for (const pending of atIndex) {
+      pending.timer.cancel();
+      if (pending.term === applied.entry.term) {
+        pending.resolve({ result: applied.result, logIndex: index });
+      } else {
+        // Another leader's entry committed at this index: ours never will.
+        pending.reject(new ProposalLost(index));
+      }
     }
   }
 
@@ -486,7 +630,7 @@ export class RaftRuntime<Result> {
   }
 
   private rejectAllPending(error: Error): void {
-    for (const pending of this.proposals.values()) {
+    for (const pending of [...this.proposals.values()].flat()) {
       pending.timer.cancel();
       pending.reject(error);
     }
@@ -495,6 +639,7 @@ export class RaftRuntime<Result> {
       read.reject(error);
     }
     this.proposals.clear();
+    this.pendingProposals = 0;
     this.reads.clear();
   }
 
