@@ -5,16 +5,19 @@
  *   npm run bench -- search   # binding in-process vs gRPC, Flat and HNSW32, recall@10, upserts
  *   npm run bench -- raft     # 3 nodes vs 1: write throughput, commit latency; failover; elections under load
  *   npm run bench -- lifecycle  # restart: index rebuilt vs loaded from a checkpoint vs reading the bytes
+ *   npm run bench -- state-sync # state store fsync per applied entry, on vs off
  */
 import { runSearchBench } from './search.js';
 import { runRaftBench } from './raft.js';
 import { runLifecycleBench } from './lifecycle.js';
+import { runStateSyncBench } from './state-sync.js';
 
 const [which, ...rest] = process.argv.slice(2);
 const benches: Record<string, (argv: readonly string[]) => Promise<void>> = {
   search: runSearchBench,
   raft: runRaftBench,
   lifecycle: runLifecycleBench,
+  'state-sync': runStateSyncBench,
 };
 
 async function main(): Promise<void> {

@@ -235,6 +235,11 @@ function buildProgram(): Command {
       1024,
     )
     .option(
+      '--sync-state-writes',
+      'fsync the state store after every applied entry too (off: the Raft log is the durable record)',
+      false,
+    )
+    .option(
       '--snapshot-threshold-entries <n>',
       'entries applied between two snapshots of the state; the log is compacted behind each',
       positiveInt('--snapshot-threshold-entries', 100_000_000),
@@ -264,6 +269,7 @@ function buildProgram(): Command {
         heartbeatMs: number;
         electionTimeoutMs: number;
         maxConnections: number;
+        syncStateWrites: boolean;
         snapshotThresholdEntries: number;
         snapshotTrailingEntries: number;
       }) => {
@@ -293,6 +299,7 @@ function buildProgram(): Command {
               electionTick: Math.max(2, Math.round(opts.electionTimeoutMs / opts.heartbeatMs)),
             },
             connectionLimits: { maxConnections: opts.maxConnections },
+            syncStateWrites: opts.syncStateWrites,
             snapshots: {
               thresholdEntries: opts.snapshotThresholdEntries,
               trailingEntries: opts.snapshotTrailingEntries,

@@ -149,6 +149,9 @@ export class ReplicaState {
    * running meanwhile, or accepts a snapshot at whatever index it captured).
    */
   async takeSnapshot(): Promise<SnapshotMeta> {
+    // The log may be compacted behind this snapshot: what the state store applied must
+    // be on disk first, or a crash could leave it behind the log's new start.
+    await this.stateMachine.syncToDisk();
     const captured = await this.stateMachine.captureSnapshot();
     return this.snapshots.write(
       captured.index,

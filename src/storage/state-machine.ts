@@ -583,6 +583,17 @@ export class VectorStateMachine {
     return collections;
   }
 
+  /**
+   * Makes every batch applied so far durable (one synced write: LevelDB's log is
+   * ordered, so syncing it syncs everything before).
+   */
+  async syncToDisk(): Promise<void> {
+    this.checkUsable();
+    await this.lock.write(() =>
+      this.db.batch([{ type: 'put', key: appliedIndexKey(), value: u64be(this.applied) }], true),
+    );
+  }
+
   /** Resolves once no background checkpoint is being written. */
   async checkpointsSettled(): Promise<void> {
     await this.checkpointing;
