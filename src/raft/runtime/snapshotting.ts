@@ -87,6 +87,7 @@ export class Snapshotting {
   async takeAndCompact(): Promise<SnapshotRef> {
     const ref = await this.h.exclusive(() => this.h.store.take());
     this.lastSnapshotIndex = Math.max(this.lastSnapshotIndex, ref.index);
+    this.h.say(`${this.h.id}: took snapshot ${ref.index}`);
     const upTo = ref.index - this.h.policy.trailingEntries;
     if (upTo > this.h.node.status().snapshotIndex) {
       const term = this.h.node.logTerm(upTo);
