@@ -10,8 +10,8 @@ import { runSeeds, seedChunks, seedCount } from './sim/seeds.js';
 describe('simulation: 3 nodes', () => {
   it.each(seedChunks(seedCount(1500)))(
     'seeds %i..%i hold every safety property and converge',
-    (first, last) => {
-      expect(runSeeds(first, last, { nodes: 3, steps: DEFAULT_STEPS })).toEqual([]);
+    async (first, last) => {
+      expect(await runSeeds(first, last, { nodes: 3, steps: DEFAULT_STEPS })).toEqual([]);
     },
     120_000,
   );

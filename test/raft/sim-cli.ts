@@ -194,7 +194,7 @@ async function workerMain(args: CliArgs, offset: number, stride: number): Promis
       process.send!(m, () => resolve());
     });
   for (let seed = args.start + offset; seed < args.start + args.seeds; seed += stride) {
-    await send(report(runSimulation(optionsFor(args, seed))));
+    await send(report(await runSimulation(optionsFor(args, seed))));
   }
   process.disconnect();
 }
@@ -241,7 +241,7 @@ async function main(): Promise<void> {
 
   if (args.verbose || args.seeds === 1 || args.jobs === 1) {
     for (let seed = args.start; seed < args.start + args.seeds; seed++) {
-      const r = runSimulation(optionsFor(args, seed));
+      const r = await runSimulation(optionsFor(args, seed));
       onResult(report(r));
       if (!r.ok && args.failFast) break;
       if (args.verbose)

@@ -25,12 +25,12 @@ const SAFETY: Property[] = [
   'Message Rejected',
 ];
 
-function expectCaught(
+async function expectCaught(
   broken: Omit<SimOptions, 'seed'>,
   maxSeeds: number,
   properties: Property[],
-): SimResult {
-  const found = firstViolation(1, maxSeeds, broken);
+): Promise<SimResult> {
+  const found = await firstViolation(1, maxSeeds, broken);
   expect(found, `no violation in seeds 1..${maxSeeds}`).toBeDefined();
   expect(properties, describeFailure(found!, broken.nodes)).toContain(found!.violation!.property);
   // Control: the correct core, same seeds and profile, passes.
@@ -39,7 +39,7 @@ function expectCaught(
     steps: broken.steps,
     ...(broken.profile ? { profile: broken.profile } : {}),
   };
-  expect(runSeeds(1, found!.seed, control)).toEqual([]);
+  expect(await runSeeds(1, found!.seed, control)).toEqual([]);
   return found!;
 }
 
@@ -80,8 +80,8 @@ const leaderChurn: Partial<SimProfile> = {
 };
 
 describe('the simulator catches deliberately broken Raft', () => {
-  it('a disk that forgets the vote on crash → Election Safety', () => {
-    expectCaught(
+  it('a disk that forgets the vote on crash → Election Safety', async () => {
+    await expectCaught(
       // The direct "vote changed within a term" check is switched off to show that
       // the consequence, two leaders in one term, is caught by Election Safety.
       {
@@ -96,16 +96,16 @@ describe('the simulator catches deliberately broken Raft', () => {
     );
   }, 120_000);
 
-  it('a disk that forgets the vote on crash → Vote Durability (the direct check)', () => {
-    expectCaught(
+  it('a disk that forgets the vote on crash → Vote Durability (the direct check)', async () => {
+    await expectCaught(
       { nodes: 3, steps: 10_000, profile: electionChaos, faults: { forgetVoteOnCrash: true } },
       300,
       ['Vote Durability', 'Election Safety'],
     );
   }, 120_000);
 
-  it('a node that grants two votes in one term → Election Safety', () => {
-    expectCaught(
+  it('a node that grants two votes in one term → Election Safety', async () => {
+    await expectCaught(
       {
         nodes: 3,
         steps: 10_000,
@@ -118,16 +118,16 @@ describe('the simulator catches deliberately broken Raft', () => {
     );
   }, 120_000);
 
-  it('a leader that commits a previous-term entry by counting (Figure 8) → a safety violation', () => {
-    expectCaught(
+  it('a leader that commits a previous-term entry by counting (Figure 8) → a safety violation', async () => {
+    await expectCaught(
       { nodes: 5, steps: 10_000, nodeFactory: figure8Factory, profile: leaderChurn },
       600,
       SAFETY,
     );
   }, 180_000);
 
-  it('a runtime that sends messagesAfterAppend before persisting the Ready → a safety violation', () => {
-    expectCaught(
+  it('a runtime that sends messagesAfterAppend before persisting the Ready → a safety violation', async () => {
+    await expectCaught(
       // The direct check at send time is switched off to show that the consequences
       // (a lost vote, an acknowledged entry that is not durable) are caught too.
       {
@@ -141,8 +141,8 @@ describe('the simulator catches deliberately broken Raft', () => {
     );
   }, 120_000);
 
-  it('a runtime that sends messagesAfterAppend before persisting the Ready → Promises Durable at Send (the direct check)', () => {
-    const found = expectCaught(
+  it('a runtime that sends messagesAfterAppend before persisting the Ready → Promises Durable at Send (the direct check)', async () => {
+    const found = await expectCaught(
       { nodes: 3, steps: 10_000, faults: { sendBeforePersist: true } },
       5,
       ['Promises Durable at Send'],
@@ -151,8 +151,8 @@ describe('the simulator catches deliberately broken Raft', () => {
     expect(found.violation!.message).toMatch(/grants its term-\d+ vote/);
   }, 120_000);
 
-  it('a runtime that sends only AppendEntriesResponses before persisting → Promises Durable at Send on an acknowledgement', () => {
-    const found = expectCaught(
+  it('a runtime that sends only AppendEntriesResponses before persisting → Promises Durable at Send on an acknowledgement', async () => {
+    const found = await expectCaught(
       { nodes: 3, steps: 10_000, faults: { sendBeforePersist: ['AppendEntriesResponse'] } },
       20,
       ['Promises Durable at Send'],

@@ -1,10 +1,11 @@
 /**
  * Deliberately broken Raft variants, used only to prove that the simulator's
  * checkers are not vacuous: each must be caught within a bounded number of seeds.
- * They override the core's documented fault-injection hooks; production code
- * never does.
+ * They override the core's documented fault-injection hooks, or re-sort what the
+ * core hands out; production code never does. The simulator installs them through
+ * the runtime's `createNode` hook, so the real runtime drives them.
  */
-import { RaftNode } from '../../../src/raft/index.js';
+import { RaftNode, type MessageType, type Ready } from '../../../src/raft/index.js';
 import type { NodeFactory } from './options.js';
 
 /** Grants every RequestVote from a candidate with an up-to-date log: two votes in one term. */
@@ -27,3 +28,34 @@ export class Figure8Node extends RaftNode {
 export const doubleVotingFactory: NodeFactory = (config, initial) =>
   new DoubleVotingNode(config, initial);
 export const figure8Factory: NodeFactory = (config, initial) => new Figure8Node(config, initial);
+
+/**
+ * The `sendBeforePersist` fault: a runtime that sends a Ready's messagesAfterAppend
+ * (all, or those of `types`) before the Ready is durable. The real runtime sends
+ * exactly `Ready.messages` before its write and `messagesAfterAppend` after it, so
+ * moving the messages from one list to the other makes the runtime commit the fault,
+ * in its own order; `advance` gets the core's own Ready back. Wraps any core (also a
+ * broken one), in place.
+ */
+export function sendingPromisesEarly(
+  node: RaftNode,
+  types: true | readonly MessageType[],
+): RaftNode {
+  const early = (m: { type: MessageType }): boolean => types === true || types.includes(m.type);
+  const ready = node.ready.bind(node);
+  const advance = node.advance.bind(node);
+  const originals = new WeakMap<Ready, Ready>();
+  node.ready = (): Ready => {
+    const rd = ready();
+    if (!rd.messagesAfterAppend.some(early)) return rd;
+    const resorted: Ready = {
+      ...rd,
+      messages: [...rd.messages, ...rd.messagesAfterAppend.filter(early)],
+      messagesAfterAppend: rd.messagesAfterAppend.filter((m) => !early(m)),
+    };
+    originals.set(resorted, rd);
+    return resorted;
+  };
+  node.advance = (rd: Ready): void => advance(originals.get(rd) ?? rd);
+  return node;
+}

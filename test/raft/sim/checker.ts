@@ -28,6 +28,8 @@ export type Property =
   | 'Promises Durable at Send'
   | 'Client Oracle'
   | 'Linearizable Read'
+  /** The runtime broke a port's contract (overlapping writes, entries applied out of order). */
+  | 'Port Contract'
   | 'Liveness'
   | 'Core Invariant'
   /** A correct node rejected a message (Ready.rejectedMessages): every sender here is correct. */
@@ -59,17 +61,22 @@ export interface CheckedNode {
   /** Undefined while crashed. */
   readonly raft:
     | {
-        status(): {
-          role: string;
-          term: number;
-          commitIndex: number;
-          appliedIndex: number;
-          leaderId: NodeId | undefined;
-        };
+        status(): CheckedStatus;
         logTerm(index: number): number | undefined;
         logEntries(lo: number, hi: number): Entry[];
       }
     | undefined;
+}
+
+/** What the checker reads of a node's status (RaftStatus has it all). */
+export interface CheckedStatus {
+  readonly role: string;
+  readonly term: number;
+  readonly commitIndex: number;
+  readonly appliedIndex: number;
+  readonly leaderId: NodeId | undefined;
+  /** Messages the node dropped as impossible from a correct peer (RejectedMessage). */
+  readonly rejectedMessages: number;
 }
 
 const decoder = new TextDecoder();
@@ -256,10 +263,10 @@ export class SafetyChecker {
       );
   }
 
-  /** After every step that touched `node`. */
-  afterStep(node: CheckedNode): void {
+  /** After every step that touched `node`; returns the status it checked (undefined while down). */
+  afterStep(node: CheckedNode): CheckedStatus | undefined {
     const raft = node.raft;
-    if (raft === undefined) return;
+    if (raft === undefined) return undefined;
     const st = raft.status();
     const w = this.watch.get(node.id)!;
     if (st.term < w.term) fail('Term Monotonic', `${node.id} term ${w.term} → ${st.term}`);
@@ -330,6 +337,7 @@ export class SafetyChecker {
           `index ${c} (term ${t}) is committed but on ${holders} disks only`,
         );
     }
+    return st;
   }
 
   /** Leader Completeness (§5.4): `leader` of `term` holds every entry committed in an earlier term. */

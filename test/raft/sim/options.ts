@@ -45,6 +45,13 @@ export interface SimProfile {
   chaosInterval: number;
   /** Disk write latency (persisting one Ready), uniform in [1, diskLatencyMax]. */
   diskLatencyMax: number;
+  /**
+   * State machine latency per entry, uniform in [1, applyLatencyMax]; 0 = an entry is
+   * applied (durably) within the runtime's `apply()` call.
+   */
+  applyLatencyMax: number;
+  /** Deadline the clients give `propose` and `readBarrier` (sim time). */
+  requestTimeout: number;
   /** Sim time between client proposals, uniform in [1, 2*proposalInterval]. */
   proposalInterval: number;
   /** Sim time between client ReadIndex requests; 0 = no reads. */
@@ -58,7 +65,9 @@ export interface SimFaults {
   /**
    * The runtime sends a Ready's messagesAfterAppend (votes, acknowledgements, …)
    * before the Ready is persisted, as it may its `messages`: all of them, or only
-   * those of the listed types.
+   * those of the listed types. Injected through the runtime's `createNode` hook: the
+   * core hands them out in `Ready.messages`, which the real runtime sends before its
+   * write (see `sendingPromisesEarly` in broken.ts).
    */
   sendBeforePersist?: true | readonly MessageType[];
 }
@@ -73,7 +82,10 @@ export interface SimOptions {
   verbose?: boolean;
   log?: (line: string) => void;
   faults?: SimFaults;
-  /** Builds each node; tests pass subclasses with deliberately broken rules. */
+  /**
+   * Builds each node's core (through the runtime's `createNode` hook); tests pass
+   * subclasses with deliberately broken rules.
+   */
   nodeFactory?: NodeFactory;
   /** Overrides of the per-seed random profile. */
   profile?: Partial<SimProfile>;
@@ -118,5 +130,8 @@ export function drawProfile(rng: Prng): SimProfile {
     diskLatencyMax: rng.pick([1, 4, 15]),
     proposalInterval: rng.pick([3, 15, 60]),
     readInterval: rng.pick([0, 10, 40]),
+    // Drawn last, so that the fields above keep their values for a given seed.
+    applyLatencyMax: rng.pick([0, 0, 3, 10]),
+    requestTimeout: rng.pick([60, 250, 1500]),
   };
 }

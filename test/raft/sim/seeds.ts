@@ -23,10 +23,14 @@ export function seedChunks(count: number): [number, number][] {
 }
 
 /** Runs seeds first..last; returns the failures, each with its reproduction command. */
-export function runSeeds(first: number, last: number, opts: Omit<SimOptions, 'seed'>): string[] {
+export async function runSeeds(
+  first: number,
+  last: number,
+  opts: Omit<SimOptions, 'seed'>,
+): Promise<string[]> {
   const failures: string[] = [];
   for (let seed = first; seed <= last; seed++) {
-    const r = runSimulation({ ...opts, seed });
+    const r = await runSimulation({ ...opts, seed });
     if (!r.ok) failures.push(describeFailure(r, opts.nodes));
   }
   return failures;
@@ -37,13 +41,13 @@ export function describeFailure(r: SimResult, nodes: number): string {
 }
 
 /** First seed in first..last whose run reports a violation, or undefined. */
-export function firstViolation(
+export async function firstViolation(
   first: number,
   last: number,
   opts: Omit<SimOptions, 'seed'>,
-): SimResult | undefined {
+): Promise<SimResult | undefined> {
   for (let seed = first; seed <= last; seed++) {
-    const r = runSimulation({ ...opts, seed });
+    const r = await runSimulation({ ...opts, seed });
     if (!r.ok) return r;
   }
   return undefined;

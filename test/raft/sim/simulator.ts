@@ -1,32 +1,52 @@
 /**
  * Deterministic cluster simulator (in the spirit of TigerBeetle's VOPR and
- * openraft's fuzzer): N real RaftNode cores in one process, all I/O simulated
- * and driven by one seeded PRNG.
+ * openraft's fuzzer): N real RaftRuntime instances — the runtime production runs,
+ * driving the real RaftNode core — in one process, with every port simulated
+ * (sim-ports.ts) and everything driven by one seeded PRNG.
  *
  *  - network: per-message delay, loss, duplication, reordering (long delays) and
  *    partitions (isolate one node, split in two, or cut one direction) that heal;
- *  - disk: each node's persisted hard state + log + durable state machine. A Ready
- *    takes simulated time to persist; a crash loses the write in progress and all
- *    memory, and the node restarts from its disk. A Ready's `messages` leave when
- *    it is taken, its `messagesAfterAppend` only once it is persisted (unless a
- *    fault says otherwise), and the checker verifies at send time that what a
- *    message promises is on the sender's disk;
- *  - clients: proposals to whoever they think is the leader, and ReadIndex reads.
+ *  - disk: each node's persisted hard state + log + durable state machine. A write
+ *    takes simulated time and the runtime waits for it; a crash loses the write in
+ *    progress and all memory (the runtime object is abandoned), and the node restarts
+ *    with `RaftRuntime.open` on its disk. The runtime's own order decides what leaves
+ *    before and after a write; the checker verifies at send time that what a message
+ *    promises is on the sender's disk;
+ *  - clock: virtual; the runtime's ticks and request deadlines are queued events;
+ *  - clients: `propose` and `readBarrier` on whoever they think leads, with deadlines;
+ *    every answer is checked against what the cluster did (acknowledged writes are
+ *    applied everywhere, refused or lost ones nowhere, reads see every write
+ *    acknowledged before they began).
  *
- * After every event the SafetyChecker runs. The run ends with a fault-free phase
- * that must converge (liveness). The same seed always replays the same run.
+ * The run loop is async: after each event it lets every promise the event set off
+ * settle (the runtime's Ready cycle, proposals, reads) before the next one. No real
+ * timer or I/O exists in a run, so that order is deterministic too. After every event
+ * the SafetyChecker runs. The run ends with a fault-free phase that must converge
+ * (liveness). The same seed always replays the same run.
  */
 import {
-  NotLeaderError,
   RaftInvariantError,
   RaftNode,
   type Entry,
-  type HardState,
+  type InitialState,
   type Message,
   type RaftConfigInput,
-  type ReadState,
-  type Ready,
 } from '../../../src/raft/index.js';
+import {
+  EntryTooLarge,
+  NodeStopped,
+  NotLeader,
+  ProposalLost,
+  ProposalQueueFull,
+  ProposalTimedOut,
+  ReadTimedOut,
+} from '../../../src/raft/runtime/errors.js';
+import {
+  RaftRuntime,
+  type ProposeOutcome,
+  type RaftRuntimeConfig,
+} from '../../../src/raft/runtime/raft-runtime.js';
+import { sendingPromisesEarly } from './broken.js';
 import {
   SafetyChecker,
   SimViolation,
@@ -37,43 +57,59 @@ import {
 import { EventQueue } from './event-queue.js';
 import { DEFAULT_STEPS, drawProfile, type SimOptions, type SimProfile } from './options.js';
 import { Prng } from './prng.js';
+import {
+  Incarnation,
+  type Applied,
+  type PortEvent,
+  type SimDisk,
+  type SimHost,
+} from './sim-ports.js';
 
 type SimEvent =
-  | { kind: 'tick'; node: number; inc: number }
+  | PortEvent
   | { kind: 'deliver'; msg: Message }
-  | { kind: 'disk'; node: number; inc: number }
   | { kind: 'chaos' }
   | { kind: 'heal'; epoch: number }
   | { kind: 'restart'; node: number }
   | { kind: 'propose' }
   | { kind: 'read' };
 
-interface SimDisk {
-  hardState: HardState;
-  entries: Entry[];
-  /** The durable state machine: every entry applied, in order (applied index = length). */
-  applied: Entry[];
+class SimNode implements CheckedNode {
+  readonly disk: SimDisk = {
+    hardState: { term: 0, vote: undefined, commit: 0 },
+    entries: [],
+    applied: [],
+  };
+  /** The living process; undefined while down. */
+  life: Incarnation | undefined;
+  /** Role last seen (for the trace). */
+  role = 'follower';
+  /** The runtime's last log line about a rejected message. */
+  lastRejection: string | undefined;
+
+  constructor(
+    readonly id: string,
+    readonly index: number,
+    readonly tickInterval: number,
+    readonly rng: Prng,
+  ) {}
+
+  get raft(): RaftRuntime<Applied> | undefined {
+    return this.life?.runtime;
+  }
 }
 
-interface SimNode extends CheckedNode {
-  readonly id: string;
-  readonly index: number;
-  readonly disk: SimDisk;
-  raft: RaftNode | undefined;
-  /** Incarnation: bumped on crash, so events of a dead incarnation are ignored. */
-  inc: number;
-  pendingWrite: Ready | undefined;
-  readonly tickInterval: number;
-  readonly rng: Prng;
-}
+/** What a client was told about its write. */
+type Outcome = 'pending' | 'acked' | 'refused' | 'lost' | 'timed out' | 'stopped';
 
 interface Proposal {
   readonly id: string;
-  readonly node: string;
-  readonly inc: number;
-  readonly index: number;
-  readonly term: number;
-  acked: boolean;
+  outcome: Outcome;
+  /** Acknowledged: where the state machine applied it, and its term. */
+  index?: number;
+  term?: number;
+  /** ProposalTimedOut said it is committed at this index (so it will be applied). */
+  committedAt?: number;
 }
 
 export interface SimStats {
@@ -84,6 +120,10 @@ export interface SimStats {
   committed: number;
   proposals: number;
   acked: number;
+  /** Proposals the runtime reported lost (ProposalLost). */
+  lost: number;
+  /** Proposals and reads past their deadline. */
+  timedOut: number;
   reads: number;
   readsServed: number;
   messagesSent: number;
@@ -102,13 +142,30 @@ export interface SimResult {
 
 const encoder = new TextEncoder();
 
+/**
+ * Lets every promise settle: resolves once the microtask queue is empty. Node runs
+ * `process.nextTick` callbacks only when the microtask queue has drained, so called
+ * from a promise continuation (the run loop always is, after its first `await`) this
+ * waits for every promise the current event set off, and for the promises those set
+ * off, without an event-loop turn. No real timer or I/O exists in a run, so the order
+ * is deterministic.
+ */
+function settle(): Promise<void> {
+  return new Promise((resolve) => process.nextTick(resolve));
+}
+
+/** The payload limit the simulated nodes accept (client payloads are a few bytes). */
+const MAX_ENTRY_BYTES = 1 << 20;
+
 export class Simulation {
   private readonly rng: Prng;
   readonly profile: SimProfile;
   private readonly queue = new EventQueue<SimEvent>();
   private readonly nodes: SimNode[] = [];
   private readonly byId = new Map<string, SimNode>();
+  private readonly peers: ReadonlyMap<string, string>;
   private readonly checker: SafetyChecker;
+  private readonly host: SimHost;
   private time = 0;
   private calm = false;
   private blocked = new Set<string>();
@@ -121,11 +178,11 @@ export class Simulation {
   private readSeq = 0;
   private readonly proposals = new Map<string, Proposal>();
   private readonly appliedIndexOf = new Map<string, number>();
-  private readonly pendingReads = new Map<
-    string,
-    { node: string; inc: number; minIndex: number }
-  >();
   private maxAckedIndex = 0;
+  /** The first violation found where it cannot be thrown (a port, a promise callback). */
+  private failure: unknown;
+  /** Crash this node once the current event has settled (a crash point after a write). */
+  private crashAfterSettling: SimNode | undefined;
   private readonly stats: SimStats = {
     events: 0,
     time: 0,
@@ -134,6 +191,8 @@ export class Simulation {
     committed: 0,
     proposals: 0,
     acked: 0,
+    lost: 0,
+    timedOut: 0,
     reads: 0,
     readsServed: 0,
     messagesSent: 0,
@@ -146,28 +205,40 @@ export class Simulation {
     this.rng = new Prng(opts.seed);
     this.profile = { ...drawProfile(this.rng.fork()), ...opts.profile };
     for (let i = 0; i < opts.nodes; i++) {
-      const node: SimNode = {
-        id: `n${i + 1}`,
-        index: i,
-        disk: { hardState: { term: 0, vote: undefined, commit: 0 }, entries: [], applied: [] },
-        raft: undefined,
-        inc: 0,
-        pendingWrite: undefined,
-        tickInterval: this.profile.tickInterval + this.rng.int(-1, 1),
-        rng: this.rng.fork(),
-      };
+      const node = new SimNode(
+        `n${i + 1}`,
+        i,
+        this.profile.tickInterval + this.rng.int(-1, 1),
+        this.rng.fork(),
+      );
       this.nodes.push(node);
       this.byId.set(node.id, node);
     }
+    this.peers = new Map(this.nodes.map((n) => [n.id, `sim://${n.id}`]));
     this.checker = new SafetyChecker(this.nodes, {
       voteDurability: opts.checkVoteDurability ?? true,
       promisesDurableAtSend: opts.checkPromisesDurableAtSend ?? true,
     });
+    this.host = {
+      now: () => this.time,
+      schedule: (delay, event) => this.queue.push(this.time + delay, event),
+      diskLatency: () => this.rng.int(1, this.profile.diskLatencyMax),
+      applyLatency: () =>
+        this.profile.applyLatencyMax > 0 ? this.rng.int(1, this.profile.applyLatencyMax) : 0,
+      send: (m) => this.send(m),
+      persisted: (life, from) => this.checker.onPersist(this.nodeOf(life), from),
+      applied: (life, entry, before) => this.onApplied(this.nodeOf(life), entry, before),
+      fault: (error) => this.fault(error),
+    };
   }
 
-  run(): SimResult {
+  async run(): Promise<SimResult> {
     try {
-      for (const n of this.nodes) this.start(n);
+      // From here on the loop runs in promise continuations (see settle()).
+      await new Promise((resolve) => setImmediate(resolve));
+      // Nodes start at random points within their first tick.
+      for (const n of this.nodes)
+        this.queue.push(this.rng.int(0, n.tickInterval), { kind: 'restart', node: n.index });
       this.queue.push(this.profile.chaosInterval, { kind: 'chaos' });
       this.queue.push(this.rng.int(1, this.profile.proposalInterval), { kind: 'propose' });
       if (this.profile.readInterval > 0)
@@ -175,26 +246,27 @@ export class Simulation {
 
       // Phase 1: chaos.
       while (this.stats.events < this.opts.steps) {
-        if (!this.processNext()) break;
+        if (!(await this.processNext())) break;
       }
       // Phase 2: no more faults; everything must converge.
-      this.beginCalm();
+      await this.beginCalm();
       // Liveness: fail if nothing gets applied anywhere for a whole window (a slow
       // but progressing catch-up of a big backlog is fine), or past a hard cap.
       const window = this.opts.convergeTimeout ?? this.defaultConvergeTimeout();
       const hardCap = this.time + 40 * window;
       let stallDeadline = this.time + window;
-      let progress = this.appliedTotal();
+      let progress = this.progress();
       let nextCheck = this.time;
       for (;;) {
         if (this.time >= nextCheck) {
           if (this.converged()) break;
           nextCheck = this.time + 20;
-          const p = this.appliedTotal();
-          if (p > progress) {
-            progress = p;
+          const p = this.progress();
+          // Entries applied (durable, so never fewer in this phase), or a leader's
+          // replication progress since the last check (a new leader starts lower).
+          if (p.applied > progress.applied || p.replicated > progress.replicated)
             stallDeadline = this.time + window;
-          }
+          progress = p;
         }
         if (this.time > stallDeadline || this.time > hardCap) {
           throw new SimViolation(
@@ -202,7 +274,7 @@ export class Simulation {
             `no convergence ${this.time > hardCap ? 'before the hard cap' : `and no progress for ${window} time units`} after faults stopped: ${this.describeCluster()}`,
           );
         }
-        if (!this.processNext()) throw new SimViolation('Liveness', 'event queue ran dry');
+        if (!(await this.processNext())) throw new SimViolation('Liveness', 'event queue ran dry');
       }
       this.finalChecks();
       return this.result(undefined);
@@ -211,15 +283,16 @@ export class Simulation {
     }
   }
 
-  /** Progress score: entries applied everywhere, plus the leaders' replication progress. */
-  private appliedTotal(): number {
-    let sum = 0;
+  /** Progress: entries applied on all nodes, and the leaders' replication progress. */
+  private progress(): { applied: number; replicated: number } {
+    let applied = 0;
+    let replicated = 0;
     for (const n of this.nodes) {
-      sum += n.disk.applied.length;
+      applied += n.disk.applied.length;
       const progress = n.raft?.status().progress;
-      if (progress !== undefined) for (const pr of Object.values(progress)) sum += pr.match;
+      if (progress !== undefined) for (const pr of Object.values(progress)) replicated += pr.match;
     }
-    return sum;
+    return { applied, replicated };
   }
 
   private defaultConvergeTimeout(): number {
@@ -262,169 +335,158 @@ export class Simulation {
     };
   }
 
+  private fault(error: unknown): void {
+    if (this.failure === undefined) this.failure = error;
+  }
+
+  private nodeOf(life: Incarnation): SimNode {
+    return this.byId.get(life.nodeId)!;
+  }
+
   // -------------------------------------------------------------------------
   // Event loop
   // -------------------------------------------------------------------------
 
-  private processNext(): boolean {
+  /**
+   * Runs the next event, lets everything it set off settle, then checks. Events of
+   * dead incarnations and cancelled timers are dropped without counting.
+   */
+  private async processNext(): Promise<boolean> {
     const item = this.queue.pop();
     if (item === undefined) return false;
     this.time = item.time;
+    const touched = this.handle(item.event);
+    if (touched === null) return true;
     this.stats.events++;
-    const ev = item.event;
-    let touched: SimNode | undefined;
+    await settle();
+    if (this.failure !== undefined) throw this.failure;
+    if (touched !== undefined) this.afterStep(touched);
+    const dying = this.crashAfterSettling;
+    if (dying !== undefined) {
+      this.crashAfterSettling = undefined;
+      this.crashAndScheduleRestart(dying); // persisted and told the runtime, then died
+    }
+    if (this.stats.events % 1000 === 0) this.checker.fullLogMatching();
+    return true;
+  }
+
+  /** Starts the event; returns the node it touched, or null if the event was dropped. */
+  private handle(ev: SimEvent): SimNode | undefined | null {
     switch (ev.kind) {
-      case 'tick': {
-        const n = this.nodes[ev.node]!;
-        if (n.inc !== ev.inc || n.raft === undefined) break;
-        n.raft.tick();
-        this.pump(n);
-        this.queue.push(this.time + n.tickInterval, { kind: 'tick', node: n.index, inc: n.inc });
-        touched = n;
-        break;
-      }
-      case 'deliver':
-        touched = this.deliver(ev.msg);
-        break;
+      case 'timer':
+        return ev.life.clock.fire(ev.timer) ? this.nodeOf(ev.life) : null;
       case 'disk': {
-        const n = this.nodes[ev.node]!;
-        if (n.inc !== ev.inc || n.pendingWrite === undefined) break;
-        const rd = n.pendingWrite;
-        this.persist(n, rd);
-        n.pendingWrite = undefined;
+        if (!ev.life.alive) return null;
+        const n = this.nodeOf(ev.life);
+        const resume = ev.life.log.land();
         const crashPoint = !this.calm && this.rng.chance(this.profile.crashAfterPersistRate);
         if (crashPoint && this.rng.chance(0.5)) {
-          this.checker.afterStep(n);
-          this.crashAndScheduleRestart(n); // persisted, nothing sent
-          break;
+          this.afterStep(n);
+          this.crashAndScheduleRestart(n); // persisted, but the runtime never learns it
+          return undefined;
         }
-        this.complete(n, rd);
-        if (crashPoint) {
-          this.checker.afterStep(n);
-          this.crashAndScheduleRestart(n); // persisted and sent, then died
-          break;
-        }
-        this.pump(n);
-        touched = n;
-        break;
+        resume();
+        if (crashPoint) this.crashAfterSettling = n;
+        return n;
       }
+      case 'apply':
+        if (!ev.life.alive) return null;
+        ev.life.stateMachine.land()();
+        return this.nodeOf(ev.life);
+      case 'deliver':
+        return this.deliver(ev.msg);
       case 'chaos':
         this.chaos();
-        break;
+        return undefined;
       case 'heal':
         if (ev.epoch === this.partitionEpoch && this.blocked.size > 0) {
           this.blocked = new Set();
           this.trace('heal partition');
         }
-        break;
+        return undefined;
       case 'restart':
-        touched = this.restart(this.nodes[ev.node]!);
-        break;
+        return this.restart(this.nodes[ev.node]!);
       case 'propose':
-        touched = this.clientPropose();
-        break;
+        return this.clientPropose();
       case 'read':
-        touched = this.clientRead();
-        break;
+        return this.clientRead();
     }
-    if (touched !== undefined) this.checker.afterStep(touched);
-    if (this.stats.events % 1000 === 0) this.checker.fullLogMatching();
-    return true;
   }
 
-  private start(n: SimNode): void {
-    const config: RaftConfigInput = {
+  private afterStep(n: SimNode): void {
+    const status = this.checker.afterStep(n);
+    if (status === undefined) return;
+    // Every node here runs the correct core and the network only delays, loses,
+    // duplicates and reorders: a rejected message means over-strict validation or a
+    // core bug (e.g. two leaders in one term, a heartbeat commit beyond the log).
+    if (status.rejectedMessages > 0)
+      throw new SimViolation(
+        'Message Rejected',
+        n.lastRejection ?? `${n.id} rejected ${status.rejectedMessages} messages`,
+      );
+    if (status.role !== n.role) {
+      n.role = status.role;
+      this.trace(
+        `${n.id} → ${status.role} (term ${status.term}, leader ${status.leaderId ?? '-'})`,
+      );
+    }
+  }
+
+  private runtimeConfig(n: SimNode): RaftRuntimeConfig {
+    return {
       id: n.id,
-      peers: this.nodes.map((x) => x.id),
-      electionTick: this.profile.electionTick,
-      heartbeatTick: this.profile.heartbeatTick,
-      maxInflightMessages: this.profile.maxInflightMessages,
-      maxEntriesPerMessage: this.profile.maxEntriesPerMessage,
-      maxBytesPerMessage: this.profile.maxBytesPerMessage,
-      preVote: this.profile.preVote,
-      checkQuorum: this.profile.checkQuorum,
-      random: () => n.rng.next(),
+      peers: this.peers,
+      timing: {
+        tickMs: n.tickInterval,
+        electionTick: this.profile.electionTick,
+        heartbeatTick: this.profile.heartbeatTick,
+      },
+      maxEntryBytes: MAX_ENTRY_BYTES,
+      log: (line) => {
+        if (line.startsWith(`${n.id} rejected `)) n.lastRejection = line;
+        this.trace(line);
+      },
+      onFatal: (error) => this.fault(error),
+      createNode: (config, initial) => this.createNode(config, initial),
     };
-    const initial = {
-      hardState: n.disk.hardState,
-      entries: n.disk.entries.slice(),
-      applied: n.disk.applied.length,
+  }
+
+  /** The runtime's core, with this seed's options (and the deliberate breakage, if any). */
+  private createNode(config: RaftConfigInput, initial: InitialState): RaftNode {
+    const p = this.profile;
+    const full: RaftConfigInput = {
+      ...config,
+      maxInflightMessages: p.maxInflightMessages,
+      maxEntriesPerMessage: p.maxEntriesPerMessage,
+      maxBytesPerMessage: p.maxBytesPerMessage,
+      preVote: p.preVote,
+      checkQuorum: p.checkQuorum,
     };
-    n.raft = this.opts.nodeFactory
-      ? this.opts.nodeFactory(config, initial)
-      : new RaftNode(config, initial);
-    this.checker.onRestart(n);
-    this.queue.push(this.time + this.rng.int(1, n.tickInterval), {
-      kind: 'tick',
-      node: n.index,
-      inc: n.inc,
-    });
+    const node = this.opts.nodeFactory?.(full, initial) ?? new RaftNode(full, initial);
+    const early = this.opts.faults?.sendBeforePersist;
+    return early === undefined ? node : sendingPromisesEarly(node, early);
   }
 
-  /** Drain Readies until one needs the disk (which takes time) or none is left. */
-  private pump(n: SimNode): void {
-    for (;;) {
-      const raft = n.raft;
-      if (raft === undefined || n.pendingWrite !== undefined || !raft.hasReady()) return;
-      const rd = raft.ready();
-      // Every node here runs the correct core and the network only delays, loses,
-      // duplicates and reorders: a rejected message means over-strict validation or a
-      // core bug (e.g. two leaders in one term, a heartbeat commit beyond the log).
-      const rejected = rd.rejectedMessages[0];
-      if (rejected !== undefined)
-        throw new SimViolation(
-          'Message Rejected',
-          `${n.id} rejected ${rejected.type} from ${rejected.from} (term ${rejected.term}): ${rejected.reason}`,
-        );
-      if (rd.softState !== undefined)
-        this.trace(
-          `${n.id} → ${rd.softState.role} (term ${raft.status().term}, leader ${rd.softState.leaderId ?? '-'})`,
-        );
-      // The runtime contract: these promise nothing about the disk, so they go now,
-      // while the write below is in progress (thesis §10.2.1).
-      this.sendAll(rd.messages);
-      // Broken on purpose: the promises (votes, acknowledgements) go before the write.
-      this.sendAll(rd.messagesAfterAppend.filter((m) => this.sentBeforePersist(m)));
-      if (rd.entries.length > 0 || rd.hardState !== undefined) {
-        n.pendingWrite = rd;
-        this.queue.push(this.time + this.rng.int(1, this.profile.diskLatencyMax), {
-          kind: 'disk',
-          node: n.index,
-          inc: n.inc,
-        });
-        return;
-      }
-      this.complete(n, rd);
-    }
+  /** Opens a runtime on the node's disk (the open settles with the event). */
+  private restart(n: SimNode): SimNode | undefined {
+    if (n.life !== undefined) return undefined;
+    this.trace(
+      `start ${n.id} (term ${n.disk.hardState.term}, vote ${n.disk.hardState.vote ?? '-'}, commit ${n.disk.hardState.commit}, last ${n.disk.entries.length}, applied ${n.disk.applied.length})`,
+    );
+    const life = new Incarnation(n.id, n.disk, this.host, () => n.rng.next());
+    n.life = life;
+    RaftRuntime.open(this.runtimeConfig(n), life.ports)
+      .then((runtime) => {
+        if (!life.alive) return;
+        life.runtime = runtime;
+        this.checker.onRestart(n);
+      })
+      .catch((error: unknown) => this.fault(error));
+    return n;
   }
 
-  private persist(n: SimNode, rd: Ready): void {
-    let from: number | undefined;
-    const first = rd.entries[0];
-    if (first !== undefined) {
-      from = first.index;
-      if (from > n.disk.entries.length + 1)
-        throw new Error(
-          `${n.id}: Ready entries start at ${from}, disk ends at ${n.disk.entries.length}`,
-        );
-      n.disk.entries.length = from - 1; // the contract: truncate from entries[0].index, then append
-      for (const e of rd.entries) n.disk.entries.push(e);
-    }
-    if (rd.hardState !== undefined) n.disk.hardState = rd.hardState;
-    this.checker.onPersist(n, from);
-  }
-
-  /** After persisting: send what may depend on the write, apply, hand out reads, advance. */
-  private complete(n: SimNode, rd: Ready): void {
-    this.sendAll(rd.messagesAfterAppend.filter((m) => !this.sentBeforePersist(m)));
-    for (const e of rd.committedEntries) this.apply(n, e);
-    for (const rs of rd.readStates) this.readServed(n, rs);
-    n.raft!.advance(rd);
-  }
-
-  private apply(n: SimNode, e: Entry): void {
-    const before = n.disk.applied.length;
-    n.disk.applied.push(e);
+  /** The durable state machine applied `e` (a port callback). */
+  private onApplied(n: SimNode, e: Entry, before: number): void {
     this.checker.onApply(n, e, before);
     if (e.type !== 'normal') return;
     const id = fingerprint(e);
@@ -434,6 +496,11 @@ export class Simulation {
         'Client Oracle',
         `${n.id} applied ${id} at ${e.index}, which no client proposed`,
       );
+    if (p.outcome === 'refused' || p.outcome === 'lost')
+      throw new SimViolation(
+        'Client Oracle',
+        `${n.id} applied ${id} at ${e.index}, which the runtime ${p.outcome === 'lost' ? 'reported lost (ProposalLost: never committed)' : 'refused (not appended)'}`,
+      );
     const at = this.appliedIndexOf.get(id);
     if (at === undefined) this.appliedIndexOf.set(id, e.index);
     else if (at !== e.index)
@@ -441,52 +508,11 @@ export class Simulation {
         'Client Oracle',
         `${id} applied at index ${at} and at index ${e.index}`,
       );
-    // The runtime acknowledges a write when the proposing leader applies it.
-    if (
-      !p.acked &&
-      p.node === n.id &&
-      p.inc === n.inc &&
-      p.index === e.index &&
-      p.term === e.term
-    ) {
-      p.acked = true;
-      this.stats.acked++;
-      this.maxAckedIndex = Math.max(this.maxAckedIndex, e.index);
-    }
-  }
-
-  private readServed(n: SimNode, rs: ReadState): void {
-    const r = this.pendingReads.get(rs.requestId);
-    if (r === undefined || r.node !== n.id || r.inc !== n.inc) {
-      throw new SimViolation(
-        'Linearizable Read',
-        `${n.id} answered read ${rs.requestId} it was not asked (in this incarnation)`,
-      );
-    }
-    this.pendingReads.delete(rs.requestId);
-    // Every write acknowledged before the read started must be visible to it.
-    if (rs.index < r.minIndex) {
-      throw new SimViolation(
-        'Linearizable Read',
-        `${n.id} served read ${rs.requestId} at index ${rs.index}, but a write at ${r.minIndex} was acknowledged before the read began`,
-      );
-    }
-    this.stats.readsServed++;
   }
 
   // -------------------------------------------------------------------------
   // Network
   // -------------------------------------------------------------------------
-
-  /** Whether the `sendBeforePersist` fault sends this message of messagesAfterAppend early. */
-  private sentBeforePersist(m: Message): boolean {
-    const fault = this.opts.faults?.sendBeforePersist;
-    return fault === true || (fault !== undefined && fault.includes(m.type));
-  }
-
-  private sendAll(msgs: readonly Message[]): void {
-    for (const m of msgs) this.send(m);
-  }
 
   /**
    * Links are FIFO (like one HTTP/2 connection per peer) except for the messages
@@ -524,14 +550,15 @@ export class Simulation {
     this.queue.push(at, { kind: 'deliver', msg: m });
   }
 
+  /** Delivers to whatever incarnation of the target is alive now. */
   private deliver(m: Message): SimNode | undefined {
     const to = this.byId.get(m.to);
-    if (to?.raft === undefined) return undefined;
+    const raft = to?.raft;
+    if (raft === undefined) return undefined;
     if (this.blocked.has(`${m.from}>${m.to}`)) return undefined;
     this.stats.messagesDelivered++;
     if (this.opts.verbose) this.trace(`deliver ${describeMessage(m)}`);
-    to.raft.step(m);
-    this.pump(to);
+    raft.deliver(m);
     return to;
   }
 
@@ -545,7 +572,7 @@ export class Simulation {
     this.queue.push(this.time + p.chaosInterval, { kind: 'chaos' });
     if (this.blocked.size === 0 && this.rng.chance(p.partitionRate)) this.partition();
     if (this.rng.chance(p.crashRate)) {
-      const live = this.nodes.filter((n) => n.raft !== undefined);
+      const live = this.nodes.filter((n) => n.life !== undefined);
       if (live.length > 0) this.crashAndScheduleRestart(this.rng.pick(live));
     }
   }
@@ -556,7 +583,7 @@ export class Simulation {
     const blocked = new Set<string>();
     if (kind === 'isolate') {
       // Half the time the victim is a leader (Jepsen's favourite nemesis).
-      const leaders = this.nodes.filter((n) => n.raft?.status().role === 'leader').map((n) => n.id);
+      const leaders = this.nodes.filter((n) => n.raft?.role === 'leader').map((n) => n.id);
       const x =
         leaders.length > 0 && this.rng.chance(0.5) ? this.rng.pick(leaders) : this.rng.pick(ids);
       for (const y of ids) if (y !== x) blocked.add(`${x}>${y}`).add(`${y}>${x}`);
@@ -589,32 +616,26 @@ export class Simulation {
     });
   }
 
+  /** The process dies: its runtime is abandoned as it stands (timers, pending write and apply). */
   private crash(n: SimNode): void {
     this.stats.crashes++;
-    n.raft = undefined;
-    n.pendingWrite = undefined; // the write in progress never reached the disk
-    n.inc++;
+    n.life?.kill();
+    n.life = undefined;
+    n.role = 'down';
     if (this.opts.faults?.forgetVoteOnCrash) {
       n.disk.hardState = { ...n.disk.hardState, vote: undefined };
     }
     this.trace(`crash ${n.id}`);
   }
 
-  private restart(n: SimNode): SimNode | undefined {
-    if (n.raft !== undefined) return undefined;
-    this.trace(
-      `restart ${n.id} (term ${n.disk.hardState.term}, vote ${n.disk.hardState.vote ?? '-'}, commit ${n.disk.hardState.commit}, last ${n.disk.entries.length})`,
-    );
-    this.start(n);
-    this.pump(n);
-    return n;
-  }
-
-  private beginCalm(): void {
+  private async beginCalm(): Promise<void> {
     this.calm = true;
     this.blocked = new Set();
     this.trace('--- faults stop; the cluster must converge ---');
-    for (const n of this.nodes) if (n.raft === undefined) this.restart(n);
+    const restarted = this.nodes.filter((n) => this.restart(n) !== undefined);
+    await settle();
+    if (this.failure !== undefined) throw this.failure;
+    for (const n of restarted) this.afterStep(n);
   }
 
   // -------------------------------------------------------------------------
@@ -639,21 +660,70 @@ export class Simulation {
     });
     const client = this.rng.int(0, this.leaderGuess.length - 1);
     const n = this.target(client);
-    if (n === undefined) return undefined;
+    const raft = n?.raft;
+    if (n === undefined || raft === undefined) return undefined;
     const id = `p${++this.proposalSeq}`;
-    try {
-      const { index, term } = n.raft!.propose(encoder.encode(id));
-      this.proposals.set(id, { id, node: n.id, inc: n.inc, index, term, acked: false });
-      this.stats.proposals++;
-      this.leaderGuess[client] = n.id;
-      if (this.opts.verbose) this.trace(`propose ${id} at ${n.id} → index ${index} term ${term}`);
-    } catch (err) {
-      if (!(err instanceof NotLeaderError)) throw err;
-      this.leaderGuess[client] = err.leaderId;
-      return undefined;
-    }
-    this.pump(n);
+    const p: Proposal = { id, outcome: 'pending' };
+    this.proposals.set(id, p);
+    this.stats.proposals++;
+    this.leaderGuess[client] = n.id; // until it says otherwise
+    if (this.opts.verbose) this.trace(`propose ${id} at ${n.id}`);
+    raft
+      .propose(encoder.encode(id), this.profile.requestTimeout)
+      .then(
+        (outcome) => this.proposalAcknowledged(p, n, outcome),
+        (error: unknown) => this.proposalFailed(p, client, error),
+      )
+      .catch((error: unknown) => this.fault(error));
     return n;
+  }
+
+  private proposalAcknowledged(p: Proposal, n: SimNode, o: ProposeOutcome<Applied>): void {
+    if (o.result.fp !== p.id || o.result.index !== o.logIndex)
+      throw new SimViolation(
+        'Client Oracle',
+        `${n.id} acknowledged ${p.id} at index ${o.logIndex} with the result of ${o.result.fp} at ${o.result.index}`,
+      );
+    if (p.outcome !== 'pending')
+      throw new SimViolation('Client Oracle', `${p.id} acknowledged after ${p.outcome}`);
+    p.outcome = 'acked';
+    p.index = o.logIndex;
+    p.term = o.result.term;
+    this.stats.acked++;
+    this.maxAckedIndex = Math.max(this.maxAckedIndex, o.logIndex);
+    if (this.opts.verbose) this.trace(`ack ${p.id} at ${o.logIndex} (term ${o.result.term})`);
+  }
+
+  private proposalFailed(p: Proposal, client: number, error: unknown): void {
+    if (p.outcome !== 'pending')
+      throw new SimViolation('Client Oracle', `${p.id} failed after ${p.outcome}`);
+    if (
+      error instanceof NotLeader ||
+      error instanceof ProposalQueueFull ||
+      error instanceof EntryTooLarge
+    ) {
+      if (error instanceof NotLeader) this.leaderGuess[client] = error.leaderId;
+      p.outcome = 'refused';
+    } else if (error instanceof ProposalLost) {
+      p.outcome = 'lost';
+      this.stats.lost++;
+    } else if (error instanceof ProposalTimedOut) {
+      p.outcome = 'timed out';
+      if (error.committed) p.committedAt = error.index;
+      this.stats.timedOut++;
+    } else if (error instanceof NodeStopped) {
+      p.outcome = 'stopped'; // only after a fatal error, which fails the run
+      return;
+    } else throw error;
+    if (this.opts.verbose)
+      this.trace(`${p.outcome} ${p.id}${p.committedAt !== undefined ? ' (committed)' : ''}`);
+    // Refused (never appended) and lost (never committed) writes are never applied.
+    const at = this.appliedIndexOf.get(p.id);
+    if ((p.outcome === 'refused' || p.outcome === 'lost') && at !== undefined)
+      throw new SimViolation(
+        'Client Oracle',
+        `${p.id} was reported ${p.outcome} (${error instanceof Error ? error.name : ''}) but is applied at index ${at}`,
+      );
   }
 
   private clientRead(): SimNode | undefined {
@@ -661,19 +731,43 @@ export class Simulation {
     this.queue.push(this.time + this.rng.int(1, 2 * this.profile.readInterval), { kind: 'read' });
     const client = this.rng.int(0, this.leaderGuess.length - 1);
     const n = this.target(client);
-    if (n === undefined) return undefined;
+    const life = n?.life;
+    const raft = life?.runtime;
+    if (n === undefined || life === undefined || raft === undefined) return undefined;
     const id = `r${++this.readSeq}`;
-    try {
-      n.raft!.readIndex(id);
-      this.pendingReads.set(id, { node: n.id, inc: n.inc, minIndex: this.maxAckedIndex });
-      this.stats.reads++;
-    } catch (err) {
-      if (!(err instanceof NotLeaderError)) throw err;
-      this.leaderGuess[client] = err.leaderId;
-      return undefined;
-    }
-    this.pump(n);
+    // Every write acknowledged before the read begins must be visible to it.
+    const minIndex = this.maxAckedIndex;
+    this.stats.reads++;
+    raft
+      .readBarrier(this.profile.requestTimeout)
+      .then(
+        () => this.readServed(n, life, id, minIndex),
+        (error: unknown) => this.readFailed(client, error),
+      )
+      .catch((error: unknown) => this.fault(error));
     return n;
+  }
+
+  private readServed(n: SimNode, life: Incarnation, id: string, minIndex: number): void {
+    if (n.life !== life)
+      throw new SimViolation(
+        'Linearizable Read',
+        `a dead incarnation of ${n.id} answered read ${id}`,
+      );
+    // The read is served from the local state machine, as it stands now.
+    const applied = n.disk.applied.length;
+    if (applied < minIndex)
+      throw new SimViolation(
+        'Linearizable Read',
+        `${n.id} served read ${id} with its state machine at index ${applied}, but a write at ${minIndex} was acknowledged before the read began`,
+      );
+    this.stats.readsServed++;
+  }
+
+  private readFailed(client: number, error: unknown): void {
+    if (error instanceof NotLeader) this.leaderGuess[client] = error.leaderId;
+    else if (error instanceof ReadTimedOut) this.stats.timedOut++;
+    else if (!(error instanceof NodeStopped)) throw error;
   }
 
   // -------------------------------------------------------------------------
@@ -683,8 +777,11 @@ export class Simulation {
   private converged(): boolean {
     const statuses = [];
     for (const n of this.nodes) {
-      if (n.raft === undefined || n.pendingWrite !== undefined) return false;
-      statuses.push(n.raft.status());
+      const raft = n.raft;
+      if (raft === undefined || !n.life!.idle) return false;
+      const s = raft.status();
+      if (n.disk.applied.length !== s.commitIndex) return false;
+      statuses.push(s);
     }
     const leaders = statuses.filter((s) => s.role === 'leader');
     if (leaders.length !== 1) return false;
@@ -715,15 +812,23 @@ export class Simulation {
           `${this.nodes[k]!.id} applied ${other.length} entries, ${this.nodes[0]!.id} ${ref.length}`,
         );
     }
-    // Client oracle: every acknowledged write is applied everywhere, where it was acknowledged.
     for (const p of this.proposals.values()) {
-      if (!p.acked) continue;
+      // Client oracle: every acknowledged write is applied everywhere, where it was
+      // acknowledged; a write whose deadline passed "committed" is applied everywhere too.
+      const index = p.outcome === 'acked' ? p.index! : p.committedAt;
+      if (index === undefined) continue;
       for (const n of this.nodes) {
-        const e = n.disk.applied[p.index - 1];
-        if (e === undefined || e.term !== p.term || fingerprint(e) !== p.id) {
+        const e = n.disk.applied[index - 1];
+        if (
+          e === undefined ||
+          fingerprint(e) !== p.id ||
+          (p.outcome === 'acked' && e.term !== p.term)
+        ) {
           throw new SimViolation(
             'Client Oracle',
-            `acknowledged write ${p.id} (index ${p.index}, term ${p.term}) is not applied on ${n.id}`,
+            p.outcome === 'acked'
+              ? `acknowledged write ${p.id} (index ${index}, term ${p.term}) is not applied on ${n.id}`
+              : `write ${p.id} timed out as committed at index ${index}, but ${n.id} applied ${e === undefined ? 'nothing' : fingerprint(e)} there`,
           );
         }
       }
@@ -733,9 +838,10 @@ export class Simulation {
   private describeCluster(): string {
     return this.nodes
       .map((n) => {
-        if (n.raft === undefined) return `${n.id}: down`;
-        const s = n.raft.status();
-        return `${n.id}: ${s.role} t${s.term} leader=${s.leaderId ?? '-'} last=${s.lastIndex}/${s.lastTerm} commit=${s.commitIndex} applied=${s.appliedIndex}${n.pendingWrite ? ' (writing)' : ''}`;
+        const raft = n.raft;
+        if (raft === undefined) return `${n.id}: down`;
+        const s = raft.status();
+        return `${n.id}: ${s.role} t${s.term} leader=${s.leaderId ?? '-'} last=${s.lastIndex}/${s.lastTerm} commit=${s.commitIndex} applied=${n.disk.applied.length}${n.life!.log.busy ? ' (writing)' : ''}${n.life!.stateMachine.busy ? ' (applying)' : ''}`;
       })
       .join('; ');
   }
@@ -770,6 +876,6 @@ export function describeMessage(m: Message): string {
   }
 }
 
-export function runSimulation(opts: Partial<SimOptions> & { seed: number }): SimResult {
+export function runSimulation(opts: Partial<SimOptions> & { seed: number }): Promise<SimResult> {
   return new Simulation({ nodes: 3, steps: DEFAULT_STEPS, ...opts }).run();
 }
