@@ -18,6 +18,7 @@ import {
 } from '../client/cluster-status.js';
 import { resolve as resolvePath } from 'node:path';
 import { printStatusTable } from './status-table.js';
+import { peerCredentials } from '../raft/runtime/peer-transport.js';
 import { parsePeers } from './peers.js';
 import { batches, checkJsonlFile, JsonlError, readJsonlPoints } from './jsonl.js';
 import { collectionJson, hitJson, pointJson, printJson } from './output.js';
@@ -340,6 +341,40 @@ function buildProgram(): Command {
         process.stderr.write('raftvec: stopped\n');
       },
     );
+
+  program
+    .command('snapshot')
+    .description(
+      "snapshot each node's state now and compact its log behind it (needs the cluster secret)",
+    )
+    .option('--cluster-secret-file <path>', 'file holding the cluster secret (chmod 600)')
+    .action(async function (this: Command, opts: { clusterSecretFile?: string }) {
+      const g = this.optsWithGlobals<GlobalOptions>();
+      const secret =
+        opts.clusterSecretFile !== undefined
+          ? readClusterSecretFile(opts.clusterSecretFile)
+          : process.env['RAFTVEC_CLUSTER_SECRET'];
+      if (secret === undefined || secret === '')
+        throw new UsageError(
+          'snapshot needs the cluster secret: --cluster-secret-file PATH or RAFTVEC_CLUSTER_SECRET',
+        );
+      const addresses = g.address
+        .split(',')
+        .map((a) => a.trim())
+        .filter((a) => a !== '');
+      const results = await Promise.all(
+        addresses.map(async (address) => {
+          const client = new ClusterStatusClient(address);
+          try {
+            const taken = await client.takeSnapshot(peerCredentials(secret, 'raftvec-cli'));
+            return { address, ...taken };
+          } finally {
+            client.close();
+          }
+        }),
+      );
+      printJson(results);
+    });
 
   program
     .command('status')

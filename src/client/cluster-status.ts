@@ -39,6 +39,30 @@ export class ClusterStatusClient {
     });
   }
 
+  /**
+   * Asks the node to snapshot its state and compact its log now. `credentials` is the
+   * cluster credential (peer id and key headers); the snapshot may take a while.
+   */
+  takeSnapshot(
+    credentials: grpc.Metadata,
+    deadlineMs = 600_000,
+  ): Promise<{ index: number; firstIndex: number }> {
+    const method = clusterServiceDefinition()['TakeSnapshot'];
+    if (method === undefined) throw new Error('cluster.proto defines no TakeSnapshot method');
+    return new Promise((resolve, reject) => {
+      this.client.makeUnaryRequest(
+        method.path,
+        method.requestSerialize,
+        method.responseDeserialize as (b: Buffer) => { index: number; firstIndex: number },
+        {},
+        credentials,
+        { deadline: Date.now() + deadlineMs },
+        (error, value) =>
+          error || value === undefined ? reject(error ?? new Error('empty reply')) : resolve(value),
+      );
+    });
+  }
+
   close(): void {
     this.client.close();
   }

@@ -7,6 +7,8 @@ import type { LoadProgress as _raftvec_v1_LoadProgress, LoadProgress__Output as 
 import type { NodeStatus as _raftvec_v1_NodeStatus, NodeStatus__Output as _raftvec_v1_NodeStatus__Output } from './raftvec/v1/NodeStatus.js';
 import type { PeerProgress as _raftvec_v1_PeerProgress, PeerProgress__Output as _raftvec_v1_PeerProgress__Output } from './raftvec/v1/PeerProgress.js';
 import type { StatusRequest as _raftvec_v1_StatusRequest, StatusRequest__Output as _raftvec_v1_StatusRequest__Output } from './raftvec/v1/StatusRequest.js';
+import type { TakeSnapshotReply as _raftvec_v1_TakeSnapshotReply, TakeSnapshotReply__Output as _raftvec_v1_TakeSnapshotReply__Output } from './raftvec/v1/TakeSnapshotReply.js';
+import type { TakeSnapshotRequest as _raftvec_v1_TakeSnapshotRequest, TakeSnapshotRequest__Output as _raftvec_v1_TakeSnapshotRequest__Output } from './raftvec/v1/TakeSnapshotRequest.js';
 
 type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
   new(...args: ConstructorParameters<Constructor>): Subtype;
@@ -21,6 +23,8 @@ export interface ProtoGrpcType {
       NodeStatus: MessageTypeDefinition<_raftvec_v1_NodeStatus, _raftvec_v1_NodeStatus__Output>
       PeerProgress: MessageTypeDefinition<_raftvec_v1_PeerProgress, _raftvec_v1_PeerProgress__Output>
       StatusRequest: MessageTypeDefinition<_raftvec_v1_StatusRequest, _raftvec_v1_StatusRequest__Output>
+      TakeSnapshotReply: MessageTypeDefinition<_raftvec_v1_TakeSnapshotReply, _raftvec_v1_TakeSnapshotReply__Output>
+      TakeSnapshotRequest: MessageTypeDefinition<_raftvec_v1_TakeSnapshotRequest, _raftvec_v1_TakeSnapshotRequest__Output>
     }
   }
 }

@@ -5,6 +5,9 @@
  * like etcd's endpoint status: it reveals no data.
  */
 import type * as grpc from '@grpc/grpc-js';
+import { status as grpcStatus } from '@grpc/grpc-js';
+import type { TakeSnapshotReply } from '../generated/raftvec/v1/TakeSnapshotReply.js';
+import { authenticatePeer } from '../raft/runtime/peer-transport.js';
 import type { NodeStatus } from '../generated/raftvec/v1/NodeStatus.js';
 import type { StatusRequest__Output } from '../generated/raftvec/v1/StatusRequest.js';
 import type { RaftStatus } from '../raft/types.js';
@@ -78,10 +81,38 @@ export function clusterStatusOf(source: StatusSource, digestAtIndex = 0): NodeSt
   };
 }
 
-export function clusterServiceHandlers(source: StatusSource): grpc.UntypedServiceImplementation {
+/** What `raftvec snapshot` needs from the node: the cluster secret and a snapshot now. */
+export interface SnapshotControl {
+  clusterSecret: string;
+  takeSnapshot: () => Promise<{ index: number; firstIndex: number }>;
+}
+
+export function clusterServiceHandlers(
+  source: StatusSource,
+  control?: SnapshotControl,
+): grpc.UntypedServiceImplementation {
   const status: grpc.handleUnaryCall<StatusRequest__Output, NodeStatus> = (call, callback) => {
     const at = Number(call.request?.digestAtIndex ?? 0);
     callback(null, clusterStatusOf(source, Number.isSafeInteger(at) && at > 0 ? at : 0));
   };
-  return { Status: status };
+  const takeSnapshot: grpc.handleUnaryCall<unknown, TakeSnapshotReply> = (call, callback) => {
+    if (control === undefined) {
+      callback({ code: grpcStatus.UNAVAILABLE, details: 'this node is still starting' });
+      return;
+    }
+    const auth = authenticatePeer(call.metadata, control.clusterSecret);
+    if ('refusal' in auth) {
+      callback({ code: grpcStatus.UNAUTHENTICATED, details: auth.refusal });
+      return;
+    }
+    control.takeSnapshot().then(
+      (taken) => callback(null, taken),
+      (error: unknown) =>
+        callback({
+          code: grpcStatus.UNAVAILABLE,
+          details: `the snapshot failed: ${error instanceof Error ? error.message : String(error)}`,
+        }),
+    );
+  };
+  return { Status: status, TakeSnapshot: takeSnapshot };
 }

@@ -156,13 +156,23 @@ export async function startNode(options: NodeOptions): Promise<NodeHandle> {
   server.addService(raftPeerServiceDefinition(), peerServer.handlers);
   server.addService(
     clusterServiceDefinition(),
-    clusterServiceHandlers({
-      id,
-      address: () => address,
-      runtime: () => runtime,
-      stateMachine: () => stateMachine,
-      loading: () => progress,
-    }),
+    clusterServiceHandlers(
+      {
+        id,
+        address: () => address,
+        runtime: () => runtime,
+        stateMachine: () => stateMachine,
+        loading: () => progress,
+      },
+      {
+        clusterSecret,
+        takeSnapshot: async () => {
+          if (runtime === undefined) throw new Error(`node ${id} is still starting`);
+          const { index } = await runtime.snapshotNow();
+          return { index, firstIndex: runtime.status().firstIndex };
+        },
+      },
+    ),
   );
   try {
     address = await bindServer(server, options.listen);

@@ -6,8 +6,8 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { ClusterStatusClient } from '../../src/client/cluster-status.js';
-import { TestCluster } from '../support/cluster.js';
-import { ProcessGroup, assertBuilt, waitFor } from '../support/processes.js';
+import { TEST_CLUSTER_SECRET, TestCluster } from '../support/cluster.js';
+import { ProcessGroup, assertBuilt, runCli, waitFor } from '../support/processes.js';
 
 const procs = new ProcessGroup();
 afterAll(() => procs.cleanup());
@@ -66,6 +66,20 @@ describe('snapshots and log compaction', () => {
       expect(new Set(digests).size).toBe(1);
       expect(digests[0]).toBeDefined();
       expect(await client.count('docs')).toBe(165);
+
+      // On demand: `raftvec snapshot` needs the cluster secret, then compacts at once.
+      const refused = await runCli(['--address', leader.address, 'snapshot'], {
+        env: { RAFTVEC_CLUSTER_SECRET: 'not the secret' },
+      });
+      expect(refused.code).not.toBe(0);
+      expect(refused.stderr).toMatch(/UNAUTHENTICATED/);
+      const taken = await runCli(['--address', leader.address, 'snapshot'], {
+        env: { RAFTVEC_CLUSTER_SECRET: TEST_CLUSTER_SECRET },
+      });
+      expect(taken.code, taken.stderr).toBe(0);
+      const [reply] = JSON.parse(taken.stdout) as Array<{ index: number; firstIndex: number }>;
+      expect(reply!.index).toBeGreaterThanOrEqual(final);
+      expect((await cluster.status(leader.id))!.snapshotIndex).toBe(reply!.firstIndex - 1);
       client.close();
     } finally {
       await cluster.close();

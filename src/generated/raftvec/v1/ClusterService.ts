@@ -4,6 +4,8 @@ import type * as grpc from '@grpc/grpc-js'
 import type { MethodDefinition } from '@grpc/proto-loader'
 import type { NodeStatus as _raftvec_v1_NodeStatus, NodeStatus__Output as _raftvec_v1_NodeStatus__Output } from '../../raftvec/v1/NodeStatus.js';
 import type { StatusRequest as _raftvec_v1_StatusRequest, StatusRequest__Output as _raftvec_v1_StatusRequest__Output } from '../../raftvec/v1/StatusRequest.js';
+import type { TakeSnapshotReply as _raftvec_v1_TakeSnapshotReply, TakeSnapshotReply__Output as _raftvec_v1_TakeSnapshotReply__Output } from '../../raftvec/v1/TakeSnapshotReply.js';
+import type { TakeSnapshotRequest as _raftvec_v1_TakeSnapshotRequest, TakeSnapshotRequest__Output as _raftvec_v1_TakeSnapshotRequest__Output } from '../../raftvec/v1/TakeSnapshotRequest.js';
 
 export interface ClusterServiceClient extends grpc.Client {
   Status(argument: _raftvec_v1_StatusRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_raftvec_v1_NodeStatus__Output>): grpc.ClientUnaryCall;
@@ -15,13 +17,43 @@ export interface ClusterServiceClient extends grpc.Client {
   status(argument: _raftvec_v1_StatusRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_raftvec_v1_NodeStatus__Output>): grpc.ClientUnaryCall;
   status(argument: _raftvec_v1_StatusRequest, callback: grpc.requestCallback<_raftvec_v1_NodeStatus__Output>): grpc.ClientUnaryCall;
   
+  /**
+   * Takes a snapshot of this node's state now and compacts its log behind it
+   * (`raftvec snapshot`). Needs the cluster credential: call metadata
+   * x-raftvec-peer-id and x-raftvec-peer-key, as peers send (any id, with the key
+   * the cluster secret gives it), else UNAUTHENTICATED.
+   */
+  TakeSnapshot(argument: _raftvec_v1_TakeSnapshotRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_raftvec_v1_TakeSnapshotReply__Output>): grpc.ClientUnaryCall;
+  TakeSnapshot(argument: _raftvec_v1_TakeSnapshotRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_raftvec_v1_TakeSnapshotReply__Output>): grpc.ClientUnaryCall;
+  TakeSnapshot(argument: _raftvec_v1_TakeSnapshotRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_raftvec_v1_TakeSnapshotReply__Output>): grpc.ClientUnaryCall;
+  TakeSnapshot(argument: _raftvec_v1_TakeSnapshotRequest, callback: grpc.requestCallback<_raftvec_v1_TakeSnapshotReply__Output>): grpc.ClientUnaryCall;
+  /**
+   * Takes a snapshot of this node's state now and compacts its log behind it
+   * (`raftvec snapshot`). Needs the cluster credential: call metadata
+   * x-raftvec-peer-id and x-raftvec-peer-key, as peers send (any id, with the key
+   * the cluster secret gives it), else UNAUTHENTICATED.
+   */
+  takeSnapshot(argument: _raftvec_v1_TakeSnapshotRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_raftvec_v1_TakeSnapshotReply__Output>): grpc.ClientUnaryCall;
+  takeSnapshot(argument: _raftvec_v1_TakeSnapshotRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_raftvec_v1_TakeSnapshotReply__Output>): grpc.ClientUnaryCall;
+  takeSnapshot(argument: _raftvec_v1_TakeSnapshotRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_raftvec_v1_TakeSnapshotReply__Output>): grpc.ClientUnaryCall;
+  takeSnapshot(argument: _raftvec_v1_TakeSnapshotRequest, callback: grpc.requestCallback<_raftvec_v1_TakeSnapshotReply__Output>): grpc.ClientUnaryCall;
+  
 }
 
 export interface ClusterServiceHandlers extends grpc.UntypedServiceImplementation {
   Status: grpc.handleUnaryCall<_raftvec_v1_StatusRequest__Output, _raftvec_v1_NodeStatus>;
   
+  /**
+   * Takes a snapshot of this node's state now and compacts its log behind it
+   * (`raftvec snapshot`). Needs the cluster credential: call metadata
+   * x-raftvec-peer-id and x-raftvec-peer-key, as peers send (any id, with the key
+   * the cluster secret gives it), else UNAUTHENTICATED.
+   */
+  TakeSnapshot: grpc.handleUnaryCall<_raftvec_v1_TakeSnapshotRequest__Output, _raftvec_v1_TakeSnapshotReply>;
+  
 }
 
 export interface ClusterServiceDefinition extends grpc.ServiceDefinition {
   Status: MethodDefinition<_raftvec_v1_StatusRequest, _raftvec_v1_NodeStatus, _raftvec_v1_StatusRequest__Output, _raftvec_v1_NodeStatus__Output>
+  TakeSnapshot: MethodDefinition<_raftvec_v1_TakeSnapshotRequest, _raftvec_v1_TakeSnapshotReply, _raftvec_v1_TakeSnapshotRequest__Output, _raftvec_v1_TakeSnapshotReply__Output>
 }
