@@ -498,7 +498,7 @@ export class RaftRuntime<Result> {
       // Applying runs behind the next persist: the log keeps growing while FAISS works.
       this.applyChain = this.applyChain.then(async () => {
         await this.applyEntries(entries);
-        this.snapshotting?.maybeTake();
+        this.snapshotting?.maybeTake(entries.reduce((sum, e) => sum + e.data.byteLength, 0));
       });
       this.applyChain.catch((error: unknown) => this.fail(error));
     }

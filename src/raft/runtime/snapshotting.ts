@@ -30,15 +30,23 @@ import type {
 export interface SnapshotPolicy {
   /** Entries applied since the last snapshot that trigger the next one. */
   thresholdEntries: number;
-  /** Entries kept in the log before the snapshot point, for followers a little behind. */
+  /** Payload bytes applied since the last snapshot that trigger the next one. */
+  thresholdBytes: number;
+  /**
+   * Entries kept in the log before the snapshot point, for followers a little behind,
+   * and at most `trailingBytes` of them: the log in memory stays bounded in bytes.
+   */
   trailingEntries: number;
+  trailingBytes: number;
   /** How long one transfer may take before it counts as failed. */
   sendTimeoutMs: number;
 }
 
 export const DEFAULT_SNAPSHOT_POLICY: SnapshotPolicy = {
   thresholdEntries: 10_000,
+  thresholdBytes: 64 * 1024 * 1024,
   trailingEntries: 1_000,
+  trailingBytes: 16 * 1024 * 1024,
   sendTimeoutMs: 10 * 60_000,
 };
 
@@ -61,6 +69,7 @@ export interface SnapshottingHooks {
 
 export class Snapshotting {
   private lastSnapshotIndex = 0;
+  private bytesSinceSnapshot = 0;
   private taking: Promise<void> | undefined;
   private readonly sending = new Set<NodeId>();
 
@@ -71,10 +80,17 @@ export class Snapshotting {
     this.lastSnapshotIndex = (await this.h.store.newest())?.index ?? 0;
   }
 
-  /** After entries were applied: takes a snapshot (and compacts) when enough accumulated. */
-  maybeTake(): void {
+  /**
+   * After entries of `bytes` payload were applied: takes a snapshot (and compacts)
+   * when enough entries or bytes accumulated since the last one.
+   */
+  maybeTake(bytes: number): void {
+    this.bytesSinceSnapshot += bytes;
     if (this.taking !== undefined) return;
-    if (this.h.appliedIndex() - this.lastSnapshotIndex < this.h.policy.thresholdEntries) return;
+    const { thresholdEntries, thresholdBytes } = this.h.policy;
+    const entries = this.h.appliedIndex() - this.lastSnapshotIndex;
+    if (entries < thresholdEntries && this.bytesSinceSnapshot < thresholdBytes) return;
+    this.bytesSinceSnapshot = 0;
     this.taking = this.takeAndCompact()
       .then(() => undefined)
       .catch((error: unknown) => this.h.say(`${this.h.id}: snapshot failed: ${String(error)}`))
@@ -88,7 +104,7 @@ export class Snapshotting {
     const ref = await this.h.exclusive(() => this.h.store.take());
     this.lastSnapshotIndex = Math.max(this.lastSnapshotIndex, ref.index);
     this.h.say(`${this.h.id}: took snapshot ${ref.index}`);
-    const upTo = ref.index - this.h.policy.trailingEntries;
+    const upTo = this.compactionPoint(ref.index);
     if (upTo > this.h.node.status().snapshotIndex) {
       const term = this.h.node.logTerm(upTo);
       if (term !== undefined) {
@@ -99,6 +115,25 @@ export class Snapshotting {
       }
     }
     return ref;
+  }
+
+  /**
+   * Where to compact to after a snapshot at `index`: keep at most trailingEntries
+   * entries, and at most trailingBytes of payload, before it.
+   */
+  private compactionPoint(index: number): number {
+    const { trailingEntries, trailingBytes } = this.h.policy;
+    const first = Math.max(this.h.node.status().snapshotIndex + 1, index - trailingEntries + 1);
+    if (first > index) return index - trailingEntries;
+    const tail = this.h.node.logEntries(first, index);
+    let kept = 0;
+    let bytes = 0;
+    for (let i = tail.length - 1; i >= 0; i--) {
+      bytes += tail[i]!.data.byteLength;
+      if (bytes > trailingBytes) break;
+      kept++;
+    }
+    return index - kept;
   }
 
   /** Leader: streams a snapshot to each follower the core asked for. */
