@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { packageRoot } from '../src/package-root.js';
 import { checkHealth } from '../src/client/health.js';
 import { freePort } from '../src/cli/local-cluster.js';
@@ -35,18 +36,34 @@ export interface ServerProcess {
   dataDir: string;
   child: ChildProcess;
   args: string[];
+  /** The node's output lines (stdout and stderr) with the time each arrived, when captured. */
+  log?: LogLine[];
+}
+
+export interface LogLine {
+  /** performance.now() when the line arrived. */
+  at: number;
+  line: string;
+}
+
+export interface StartOptions {
+  /** More `raftvec serve` flags for every node (e.g. --snapshot-threshold-entries 10). */
+  serveArgs?: readonly string[];
+  /** Keep each node's output lines in ServerProcess.log (with arrival times). */
+  captureLog?: boolean;
 }
 
 /** Starts `raftvec serve` processes (one node, or a cluster when size > 1) and waits until they serve. */
 export async function startServers(
   size: number,
   label: string,
+  options: StartOptions = {},
 ): Promise<{ nodes: ServerProcess[]; stop: () => Promise<void> }> {
   const root = mkdtempSync(join(tmpdir(), `raftvec-bench-${label}-`));
   const ids = Array.from({ length: size }, (_, i) => `n${i + 1}`);
   const addresses = await Promise.all(ids.map(async () => `127.0.0.1:${await freePort()}`));
   const peers = ids.map((id, i) => `${id}=${addresses[i]}`).join(',');
-  const nodes = ids.map((id, i) => {
+  const nodes = ids.map((id, i): ServerProcess => {
     const args = [
       'serve',
       '--id',
@@ -57,24 +74,58 @@ export async function startServers(
       peers,
       '--data',
       join(root, id),
+      ...(options.serveArgs ?? []),
     ];
-    return { id, address: addresses[i]!, dataDir: join(root, id), args, child: spawnServer(args) };
+    const log = options.captureLog ? [] : undefined;
+    return {
+      id,
+      address: addresses[i]!,
+      dataDir: join(root, id),
+      args,
+      child: spawnServer(args, log),
+      ...(log && { log }),
+    };
   });
-  await Promise.all(nodes.map((n) => waitServing(n.address)));
-  return {
-    nodes,
-    stop: async () => {
-      await Promise.all(nodes.map((n) => killAndWait(n.child, 'SIGKILL')));
-      rmSync(root, { recursive: true, force: true });
-    },
+  const stop = async (): Promise<void> => {
+    await Promise.all(nodes.map((n) => killAndWait(n.child, 'SIGKILL')));
+    rmSync(root, { recursive: true, force: true });
   };
+  try {
+    await Promise.all(nodes.map((n) => waitServing(n.address)));
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { nodes, stop };
 }
 
-export function spawnServer(args: readonly string[]): ChildProcess {
-  return spawn(process.execPath, [join(packageRoot(), 'bin', 'raftvec.js'), ...args], {
-    stdio: ['ignore', 'ignore', 'ignore'],
-    env: { ...process.env, RAFTVEC_CLUSTER_SECRET: 'bench' },
+/** The cluster secret every benchmark server gets. */
+export const BENCH_CLUSTER_SECRET = 'bench';
+
+/** Every server process started and not yet exited: killed if the benchmark exits early. */
+const live = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of live) child.kill('SIGKILL');
+});
+
+/** Spawns `raftvec serve`; with `log`, its output lines are appended there as they arrive. */
+export function spawnServer(args: readonly string[], log?: LogLine[]): ChildProcess {
+  const child = spawn(process.execPath, [join(packageRoot(), 'bin', 'raftvec.js'), ...args], {
+    stdio: ['ignore', log ? 'pipe' : 'ignore', log ? 'pipe' : 'ignore'],
+    env: { ...process.env, RAFTVEC_CLUSTER_SECRET: BENCH_CLUSTER_SECRET },
   });
+  live.add(child);
+  child.once('exit', () => live.delete(child));
+  if (log) {
+    for (const stream of [child.stdout, child.stderr]) {
+      if (stream === null) continue;
+      createInterface({ input: stream }).on('line', (line) => {
+        log.push({ at: performance.now(), line });
+        if (log.length > 10_000) log.splice(0, 5_000);
+      });
+    }
+  }
+  return child;
 }
 
 export async function waitServing(address: string, timeoutMs = 60_000): Promise<void> {

@@ -4,7 +4,7 @@
  *
  *   npm run bench -- search   # binding in-process vs gRPC, Flat and HNSW32, recall@10, upserts
  *   npm run bench -- raft     # 3 nodes vs 1: write throughput, commit latency; failover; elections under load
- *   npm run bench -- lifecycle  # restart: index rebuilt vs loaded from a checkpoint vs reading the bytes
+ *   npm run bench -- lifecycle  # restart: index rebuilt vs checkpoint vs reading the bytes; 3 nodes: catch-up by snapshot vs fs.cp, RSS
  *   npm run bench -- state-sync # state store fsync per applied entry, on vs off
  */
 import { runSearchBench } from './search.js';
