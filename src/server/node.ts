@@ -16,7 +16,7 @@ import { StateCorruptionError, levelChecksumsVerified } from '../storage/checked
 import { RaftLogStore } from '../raft/storage/raft-log-store.js';
 import { StateFormatError, type LoadProgress, type OpenOptions } from '../storage/state-machine.js';
 import { ReplicaState, replicaPaths } from '../storage/replica-state.js';
-import { StateSnapshots, type SnapshotMeta } from '../storage/state-snapshot.js';
+import { StateSnapshots, readMeta, type SnapshotMeta } from '../storage/state-snapshot.js';
 import { VECTOR_SERVICE_NAME, clusterServiceDefinition, loadVectorProto } from '../api/proto.js';
 import type { VectorServiceHandlers } from '../generated/raftvec/v1/VectorService.js';
 import { RaftRuntime, type RaftTiming } from '../raft/runtime/raft-runtime.js';
@@ -349,6 +349,10 @@ function snapshotStoreOf(replica: ReplicaState): SnapshotStore {
     newest: async () => {
       const meta = await replica.snapshots.newest();
       return meta === undefined ? undefined : refOf(meta);
+    },
+    find: async (index) => {
+      const meta = await readMeta(replica.snapshots.folder(index)).catch(() => undefined);
+      return meta?.index === index ? refOf(meta) : undefined;
     },
     install: async (folder) => {
       await replica.installSnapshot(folder);

@@ -6,8 +6,9 @@
  *
  * Without --nodes, odd seeds run 3 nodes and even seeds 5. Deliberately broken
  * variants (to see the checkers fire): --variant double-vote|figure8,
- * --fault forget-vote|send-before-persist; --profile '<json>' overrides the random
- * fault profile (e.g. '{"preVote":false,"lossRate":0.3}').
+ * --fault forget-vote|send-before-persist|install-drops-last-entry|compact-beyond-snapshot;
+ * --profile '<json>' overrides the random fault profile (e.g.
+ * '{"preVote":false,"lossRate":0.3}', or '{"snapshotThreshold":0}' for no snapshots).
  *
  * Exit code 1 if any seed violates a property; each failure is printed with the
  * seed, the property, and a one-line reproduction command.
@@ -19,6 +20,14 @@ import { doubleVotingFactory, figure8Factory } from './sim/broken.js';
 import { DEFAULT_STEPS, type SimOptions, type SimProfile } from './sim/options.js';
 import { runSimulation, type SimResult } from './sim/simulator.js';
 
+const FAULTS = [
+  'forget-vote',
+  'send-before-persist',
+  'install-drops-last-entry',
+  'compact-beyond-snapshot',
+] as const;
+type Fault = (typeof FAULTS)[number];
+
 interface CliArgs {
   seeds: number;
   start: number;
@@ -28,7 +37,7 @@ interface CliArgs {
   verbose: boolean;
   failFast: boolean;
   variant: 'double-vote' | 'figure8' | undefined;
-  fault: 'forget-vote' | 'send-before-persist' | undefined;
+  fault: Fault | undefined;
   /** JSON overrides of the per-seed random profile (see SimProfile). */
   profile: string | undefined;
 }
@@ -37,7 +46,7 @@ function usage(message?: string): never {
   if (message !== undefined) console.error(`error: ${message}`);
   console.error(
     'usage: npm run sim -- [--seeds N] [--start S] [--seed S] [--nodes 3|5] [--steps N] [--jobs J] [--verbose] [--fail-fast]\n' +
-      "                      [--variant double-vote|figure8] [--fault forget-vote|send-before-persist] [--profile '<json>']",
+      `                      [--variant double-vote|figure8] [--fault ${FAULTS.join('|')}] [--profile '<json>']`,
   );
   process.exit(2);
 }
@@ -106,9 +115,8 @@ function parseArgs(argv: string[]): CliArgs {
         i++;
         break;
       case '--fault':
-        if (v !== 'forget-vote' && v !== 'send-before-persist')
-          usage('--fault must be forget-vote or send-before-persist');
-        args.fault = v;
+        if (!FAULTS.includes(v as Fault)) usage(`--fault must be one of ${FAULTS.join(', ')}`);
+        args.fault = v as Fault;
         i++;
         break;
       case '--profile':
@@ -144,6 +152,10 @@ function optionsFor(args: CliArgs, seed: number): SimOptions {
     ...(args.variant === 'figure8' ? { nodeFactory: figure8Factory } : {}),
     ...(args.fault === 'forget-vote' ? { faults: { forgetVoteOnCrash: true } } : {}),
     ...(args.fault === 'send-before-persist' ? { faults: { sendBeforePersist: true } } : {}),
+    ...(args.fault === 'install-drops-last-entry'
+      ? { faults: { installDropsLastEntry: true } }
+      : {}),
+    ...(args.fault === 'compact-beyond-snapshot' ? { faults: { compactBeyondSnapshot: 3 } } : {}),
     ...(args.profile !== undefined
       ? { profile: JSON.parse(args.profile) as Partial<SimProfile> }
       : {}),
@@ -169,6 +181,13 @@ interface WorkerReport {
   events: number;
   acked: number;
   elections: number;
+  crashes: number;
+  snapshotsTaken: number;
+  compactions: number;
+  snapshotsSent: number;
+  snapshotsInstalled: number;
+  snapshotCrashes: number;
+  unfinishedInstalls: number;
 }
 
 function report(r: SimResult): WorkerReport {
@@ -181,6 +200,13 @@ function report(r: SimResult): WorkerReport {
     events: r.stats.events,
     acked: r.stats.acked,
     elections: r.stats.elections,
+    crashes: r.stats.crashes,
+    snapshotsTaken: r.stats.snapshotsTaken,
+    compactions: r.stats.compactions,
+    snapshotsSent: r.stats.snapshotsSent,
+    snapshotsInstalled: r.stats.snapshotsInstalled,
+    snapshotCrashes: r.stats.snapshotCrashes,
+    unfinishedInstalls: r.stats.unfinishedInstalls,
   };
 }
 
@@ -219,11 +245,21 @@ async function main(): Promise<void> {
   let events = 0;
   let acked = 0;
   let elections = 0;
+  const totals = {
+    crashes: 0,
+    snapshotCrashes: 0,
+    snapshotsTaken: 0,
+    compactions: 0,
+    snapshotsSent: 0,
+    snapshotsInstalled: 0,
+    unfinishedInstalls: 0,
+  };
   const onResult = (r: WorkerReport): void => {
     done++;
     events += r.events;
     acked += r.acked;
     elections += r.elections;
+    for (const k of Object.keys(totals) as (keyof typeof totals)[]) totals[k] += r[k];
     if (!r.ok) {
       failures.push(r);
       console.log(
@@ -286,7 +322,8 @@ async function main(): Promise<void> {
   console.log(
     `\n${done} seeds in ${secs.toFixed(1)} s (${((secs * 1000) / Math.max(done, 1)).toFixed(1)} ms/seed): ` +
       `${done - failures.length} passed, ${failures.length} failed` +
-      ` — ${events} events, ${elections} leader elections, ${acked} acknowledged writes checked`,
+      ` — ${events} events, ${elections} leader elections, ${acked} acknowledged writes checked` +
+      `\n  ${totals.crashes} crashes (${totals.snapshotCrashes} at snapshot crash points), ${totals.snapshotsTaken} snapshots taken, ${totals.compactions} log compactions/resets, ${totals.snapshotsSent} snapshots sent, ${totals.snapshotsInstalled} installed, ${totals.unfinishedInstalls} restarts finishing an install`,
   );
   if (failures.length > 0) {
     console.log('\nFailures:');

@@ -159,4 +159,28 @@ describe('the simulator catches deliberately broken Raft', () => {
     );
     expect(found.violation!.message).toMatch(/acknowledges index \d+/);
   }, 120_000);
+
+  it('a snapshot store whose install leaves out the last entry → State Machine Safety', async () => {
+    const found = await expectCaught(
+      { nodes: 3, steps: 10_000, faults: { installDropsLastEntry: true } },
+      20,
+      ['State Machine Safety'],
+    );
+    expect(found.violation!.message).toMatch(
+      /installed snapshot \d+, but its state machine holds \d+ entries/,
+    );
+  }, 120_000);
+
+  it('a runtime that compacts its log beyond the snapshot it took → Log Compaction Safety', async () => {
+    const found = await expectCaught(
+      // The runtime's own snapshot policy with negative trailing entries: it compacts
+      // three entries beyond each snapshot it takes.
+      { nodes: 3, steps: 10_000, faults: { compactBeyondSnapshot: 3 } },
+      20,
+      ['Log Compaction Safety'],
+    );
+    expect(found.violation!.message).toMatch(
+      /compacted its stored log up to (\d+), but its newest durable snapshot covers up to \d+/,
+    );
+  }, 120_000);
 });

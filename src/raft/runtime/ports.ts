@@ -119,6 +119,14 @@ export interface SnapshotStore {
   /** The newest durable snapshot, if any. */
   newest(): Promise<SnapshotRef | undefined>;
   /**
+   * The durable snapshot whose last entry is `index`, if there is one. A restart after a
+   * crash in the middle of an install needs the very snapshot the log was reset to,
+   * which need not be the newest (a snapshot received earlier and never installed, of a
+   * later index, may lie next to it). Optional for compatibility: without it the
+   * restart falls back to `newest()`.
+   */
+  find?(index: number): Promise<SnapshotRef | undefined>;
+  /**
    * Replaces the state machine's whole state with the snapshot in `folder` (checked
    * first). Durable when it resolves; a crash in the middle leaves the old state or
    * the new one, never a mix.

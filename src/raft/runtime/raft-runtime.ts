@@ -132,6 +132,8 @@ export class RaftRuntime<Result> {
   private fatal: unknown;
   /** While a snapshot is installed: ticks and peer messages are dropped. */
   private inputsHeld = false;
+  /** While above 0, no Ready is handled (pauseReadies). */
+  private readiesPaused = 0;
   private readonly snapshotting: Snapshotting | undefined;
 
   private constructor(
@@ -159,6 +161,7 @@ export class RaftRuntime<Result> {
             holdInputs: (held) => {
               this.inputsHeld = held;
             },
+            pauseReadies: () => this.pauseReadies(),
             appliedIndex: () => ports.stateMachine.appliedIndex,
             say: (line) => this.log(line),
           });
@@ -215,16 +218,23 @@ export class RaftRuntime<Result> {
       throw error;
     }
     // A crash after the log was made to start after a received snapshot, before the
-    // state machine was replaced by it: finish the install from the snapshot on disk.
+    // state machine was replaced by it: finish the install from the snapshot on disk —
+    // the one the log starts at. Not merely the newest: a later snapshot received
+    // before and never installed may lie next to it, and the log does not reach it
+    // (nor are the entries after the log start known to be the committed ones).
     if (state.snapshot !== undefined && ports.stateMachine.appliedIndex < state.snapshot.index) {
-      const local = await ports.snapshots?.store.newest();
-      if (local === undefined || local.index < state.snapshot.index) {
+      const start = state.snapshot.index;
+      const lastStored = state.entries.at(-1)?.index ?? start;
+      const store = ports.snapshots?.store;
+      const local =
+        store === undefined ? undefined : ((await store.find?.(start)) ?? (await store.newest()));
+      if (local === undefined || local.index < start || local.index > lastStored) {
         await ports.log.close().catch(() => undefined);
         throw new Error(
-          `the Raft log starts after entry ${state.snapshot.index} but the state machine has applied only ${ports.stateMachine.appliedIndex} and no local snapshot covers the gap: the data directory is inconsistent`,
+          `the Raft log starts after entry ${start} but the state machine has applied only ${ports.stateMachine.appliedIndex} and no local snapshot covers the gap${local === undefined ? '' : ` (the local snapshot found ends at ${local.index}, the log at ${lastStored})`}: the data directory is inconsistent`,
         );
       }
-      await ports.snapshots!.store.install(local.folder);
+      await store!.install(local.folder);
     }
     const applied = ports.stateMachine.appliedIndex;
     const lastIndex = state.entries.at(-1)?.index ?? state.snapshot?.index ?? 0;
@@ -391,11 +401,14 @@ export class RaftRuntime<Result> {
     atIndex.splice(k, 1);
     if (atIndex.length === 0) this.proposals.delete(index);
     this.pendingProposals--;
-    const committed = this.node.status().commitIndex >= index;
     // A committed index holds our entry only if it still has our term there: a deposed
     // leader's entry may have been replaced by the next leader's, which then committed.
+    // Below the snapshot point the term is gone (a snapshot installed here covers the
+    // index, and nothing says whose entry it holds): then the fate is unknown, and the
+    // write is not reported committed.
     const term = this.node.logTerm(index);
-    if (committed && term !== undefined && term !== pending.term) {
+    const committed = this.node.status().commitIndex >= index && term !== undefined;
+    if (committed && term !== pending.term) {
       pending.reject(new ProposalLost(index));
       return;
     }
@@ -439,10 +452,26 @@ export class RaftRuntime<Result> {
     return new Promise((resolve) => this.leaderKnownWaiters.push(resolve));
   }
 
-  /** Asks the core for a Ready and handles it, unless a cycle is already running. */
+  /**
+   * Stops handling Readies: resolves once the Ready in progress (if any) is handled,
+   * with the function that resumes.
+   */
+  private async pauseReadies(): Promise<() => void> {
+    this.readiesPaused++;
+    while (this.cycle !== undefined) await this.cycle;
+    let resumed = false;
+    return () => {
+      if (resumed) return;
+      resumed = true;
+      this.readiesPaused--;
+      this.kick();
+    };
+  }
+
+  /** Asks the core for a Ready and handles it, unless a cycle is already running (or paused). */
   private kick(): void {
     if (this.stopped) return;
-    if (this.cycle !== undefined) {
+    if (this.cycle !== undefined || this.readiesPaused > 0) {
       this.cycleRequested = true;
       return;
     }
@@ -458,11 +487,12 @@ export class RaftRuntime<Result> {
   private async runCycles(): Promise<void> {
     do {
       this.cycleRequested = false;
-      while (!this.stopped && this.node.hasReady()) {
+      while (!this.stopped && this.readiesPaused === 0 && this.node.hasReady()) {
         if (this.unappliedEntries > MAX_UNAPPLIED_ENTRIES) await this.applyChain;
+        if (this.readiesPaused > 0) break;
         await this.handleReady(this.node.ready());
       }
-    } while (this.cycleRequested && !this.stopped);
+    } while (this.cycleRequested && !this.stopped && this.readiesPaused === 0);
   }
 
   private async handleReady(ready: Ready): Promise<void> {

@@ -63,6 +63,12 @@ export interface SnapshottingHooks {
   guarded: (input: () => void) => void;
   /** While true, the runtime drops peer messages and ticks. */
   holdInputs: (held: boolean) => void;
+  /**
+   * Stops the Ready cycle: resolves once the Ready being handled (if any) is done, with
+   * the function that lets the cycle run again. Until then no Ready is handled, so
+   * nothing is written to the log behind the caller's back.
+   */
+  pauseReadies: () => Promise<() => void>;
   appliedIndex: () => number;
   say: (line: string) => void;
 }
@@ -72,6 +78,7 @@ export class Snapshotting {
   private bytesSinceSnapshot = 0;
   private taking: Promise<void> | undefined;
   private readonly sending = new Set<NodeId>();
+  private receiving = false;
 
   constructor(private readonly h: SnapshottingHooks) {}
 
@@ -177,20 +184,54 @@ export class Snapshotting {
     this.h.guarded(() => this.h.node.reportSnapshot(request.to, installed ? 'finished' : 'failed'));
   }
 
-  /** Follower: installs a snapshot that arrived whole in `folder`, if the core wants it. */
-  receive(header: SnapshotHeader, folder: string): Promise<{ installed: boolean; reason: string }> {
-    return this.h.exclusive(async () => {
-      const { node } = this.h;
-      if (!node.wantsSnapshot(header.from, header.term, header.index)) {
+  /**
+   * Follower: installs a snapshot that arrived whole in `folder`, if the core wants it.
+   * One at a time (a second one meanwhile is refused; the leader sends it again).
+   */
+  async receive(
+    header: SnapshotHeader,
+    folder: string,
+  ): Promise<{ installed: boolean; reason: string }> {
+    const { node } = this.h;
+    const notWanted = {
+      installed: false,
+      reason: `node ${this.h.id} does not need snapshot ${header.index} of term ${header.term} (it is stale, or not from its leader)`,
+    };
+    if (this.receiving)
+      return { installed: false, reason: `node ${this.h.id} is installing another snapshot` };
+    if (!node.wantsSnapshot(header.from, header.term, header.index)) {
+      // Already committed here (e.g. a snapshot of its own finished at a restart): for
+      // its leader that is as good as installed. Its 'finished' makes the leader probe
+      // after the snapshot, and the answer tells it how far this log goes; a 'failed'
+      // would make it probe from the match it knows, below its log start, and ask
+      // for this snapshot again, and again.
+      const status = node.status();
+      if (header.term === status.term && header.index <= status.commitIndex)
         return {
-          installed: false,
-          reason: `node ${this.h.id} does not need snapshot ${header.index} of term ${header.term} (it is stale, or not from its leader)`,
+          installed: true,
+          reason: `node ${this.h.id} already holds the entries up to ${status.commitIndex}`,
         };
-      }
-      this.h.holdInputs(true);
-      try {
+      return notWanted;
+    }
+    // From the core's yes to installSnapshot, nothing may reach the core (its yes must
+    // still hold), and no Ready may be written: one handed out before the install may
+    // hold entries the snapshot covers, which must not land on a log that already
+    // starts after the snapshot (nor entries of another history after its point). So
+    // inputs are held, and the Ready being written finishes before the log is touched.
+    this.receiving = true;
+    this.h.holdInputs(true);
+    const resumeReadies = await this.h.pauseReadies();
+    try {
+      return await this.h.exclusive(async () => {
+        // Inputs were held since the core's yes, which therefore still holds.
         // From here a crash restarts from this snapshot: the stored log starts after it.
-        await this.h.log.compact({ index: header.index, term: header.snapshotTerm });
+        // Entries after it stay only if the log holds the snapshot's last entry (same
+        // index and term); otherwise the whole log goes (§7 receiver steps 6-7, as the
+        // core decides in installSnapshot): entries of another history kept after the
+        // snapshot point would not continue it (a restart refuses such a log, or worse).
+        const point = { index: header.index, term: header.snapshotTerm };
+        if (node.logTerm(header.index) === header.snapshotTerm) await this.h.log.compact(point);
+        else await this.h.log.resetTo(point);
         await this.h.store.install(folder);
         let accepted = false;
         this.h.guarded(() => {
@@ -205,9 +246,11 @@ export class Snapshotting {
         this.lastSnapshotIndex = Math.max(this.lastSnapshotIndex, header.index);
         this.h.say(`${this.h.id}: installed snapshot ${header.index} from ${header.from}`);
         return { installed: true, reason: '' };
-      } finally {
-        this.h.holdInputs(false);
-      }
-    });
+      });
+    } finally {
+      this.h.holdInputs(false);
+      this.receiving = false;
+      resumeReadies();
+    }
   }
 }

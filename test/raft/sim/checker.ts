@@ -2,6 +2,15 @@
  * Safety properties checked by the simulator after every step (Raft paper
  * Figure 3, plus openraft-style monotonicity and durability checks).
  *
+ * With snapshots (§7): a snapshot holds exactly the state at its point, and an
+ * install leaves the state machine holding exactly the prefix every node applied
+ * (State Machine Safety across installs), moving forward only (Applied Monotonic);
+ * a stored log starts at or before a durable snapshot on its node (Log Compaction
+ * Safety), at a committed entry, and what it keeps after its start continues it (Log
+ * Matching); a node restarts consistent from whatever a crash left (Restart
+ * Consistency). Entries below a node's snapshot point are checked through its state,
+ * not its log.
+ *
  * The checks are incremental (each step only re-examines what the step changed)
  * so that they can run after every single event.
  */
@@ -28,6 +37,18 @@ export type Property =
   | 'Promises Durable at Send'
   | 'Client Oracle'
   | 'Linearizable Read'
+  /**
+   * A node's stored log starts at or before its newest durable snapshot: compaction
+   * (or a reset to a received snapshot) never drops an entry that no durable
+   * snapshot on that node holds.
+   */
+  | 'Log Compaction Safety'
+  /**
+   * A node restarts from whatever its disk holds after a crash at any point (also in
+   * the middle of taking, receiving or installing a snapshot, or of compacting):
+   * `RaftRuntime.open` succeeds, with a state machine that continues its log.
+   */
+  | 'Restart Consistency'
   /** The runtime broke a port's contract (overlapping writes, entries applied out of order). */
   | 'Port Contract'
   | 'Liveness'
@@ -50,14 +71,59 @@ function fail(property: Property, message: string): never {
   throw new SimViolation(property, message);
 }
 
+/** A durable state-machine snapshot on a node's disk. */
+export interface CheckedSnapshot {
+  /** The last entry it covers, and that entry's term. */
+  readonly index: number;
+  readonly term: number;
+  /** The state: every entry applied up to `index`, in order. Never mutated. */
+  readonly state: readonly Entry[];
+}
+
+/** What the checker may look at on a simulated disk. */
+export interface CheckedDisk {
+  readonly hardState: HardState;
+  /** The stored log starts after this point ({0, 0}: not compacted). */
+  readonly logStart: { readonly index: number; readonly term: number };
+  /** The stored entries after `logStart`. */
+  readonly entries: readonly Entry[];
+  /** The durable state machine: every entry applied, in order. */
+  readonly applied: readonly Entry[];
+  readonly snapshots: ReadonlyMap<number, CheckedSnapshot>;
+}
+
+/** The stored entry at `index`, if the disk holds it (not compacted, not beyond the end). */
+export function diskEntry(disk: CheckedDisk, index: number): Entry | undefined {
+  return index > disk.logStart.index ? disk.entries[index - disk.logStart.index - 1] : undefined;
+}
+
+/** The last index of the stored log (its start when it holds no entry). */
+export function diskLastIndex(disk: CheckedDisk): number {
+  return disk.logStart.index + disk.entries.length;
+}
+
+/**
+ * The term the stored log has at `index`: the log start's at its start, undefined
+ * beyond the end, and 'compacted' before the start.
+ */
+export function diskTerm(disk: CheckedDisk, index: number): number | 'compacted' | undefined {
+  if (index < disk.logStart.index) return 'compacted';
+  if (index === disk.logStart.index) return disk.logStart.term;
+  return diskEntry(disk, index)?.term;
+}
+
+/** The durable snapshot with the highest index (what SnapshotStore.newest finds). */
+export function newestSnapshot(disk: CheckedDisk): CheckedSnapshot | undefined {
+  let newest: CheckedSnapshot | undefined;
+  for (const s of disk.snapshots.values())
+    if (newest === undefined || s.index > newest.index) newest = s;
+  return newest;
+}
+
 /** What the checker may look at in a simulated node. */
 export interface CheckedNode {
   readonly id: NodeId;
-  readonly disk: {
-    readonly hardState: HardState;
-    readonly entries: readonly Entry[];
-    readonly applied: readonly Entry[];
-  };
+  readonly disk: CheckedDisk;
   /** Undefined while crashed. */
   readonly raft:
     | {
@@ -75,6 +141,8 @@ export interface CheckedStatus {
   readonly commitIndex: number;
   readonly appliedIndex: number;
   readonly leaderId: NodeId | undefined;
+  /** The snapshot index its in-memory log starts after (entries up to it are compacted). */
+  readonly snapshotIndex: number;
   /** Messages the node dropped as impossible from a correct peer (RejectedMessage). */
   readonly rejectedMessages: number;
 }
@@ -151,6 +219,17 @@ export class SafetyChecker {
         'Commit Monotonic',
         `${node.id} restarted with commit ${st.commitIndex} < persisted ${w.diskCommit}`,
       );
+    // The state machine continues the stored log: no entry between them is missing
+    // (a crash in the middle of an install is finished by the restart), and none of
+    // the state is beyond the log.
+    const disk = node.disk;
+    const applied = disk.applied.length;
+    if (applied < disk.logStart.index || applied > diskLastIndex(disk))
+      fail(
+        'Restart Consistency',
+        `${node.id} restarted with its state machine at ${applied}, its stored log after ${disk.logStart.index} up to ${diskLastIndex(disk)}`,
+      );
+    w.applied = applied;
     w.commit = st.commitIndex;
     w.term = st.term;
   }
@@ -177,19 +256,30 @@ export class SafetyChecker {
     if (hs.term > w.diskTerm || hs.vote !== undefined) w.diskVote = hs.vote;
     w.diskTerm = hs.term;
     w.diskCommit = hs.commit;
-    const entries = node.disk.entries;
-    if (hs.commit > entries.length)
+    const disk = node.disk;
+    const last = diskLastIndex(disk);
+    if (hs.commit > last)
       fail(
         'Commit Monotonic',
-        `${node.id} persisted commit ${hs.commit} beyond its persisted log ${entries.length}`,
+        `${node.id} persisted commit ${hs.commit} beyond its persisted log ${last}`,
       );
     if (fromIndex === undefined) return;
-    // Log Matching (§5.3): two entries with the same index and term hold the same
-    // content and follow the same previous term — by induction the logs agree on
-    // the whole prefix.
-    for (let i = fromIndex; i <= entries.length; i++) {
-      const e = entries[i - 1]!;
-      const prevTerm = i === 1 ? 0 : entries[i - 2]!.term;
+    this.checkStoredEntries(node, Math.max(fromIndex, disk.logStart.index + 1));
+  }
+
+  /**
+   * Log Matching (§5.3) over the stored entries from `from` on: two entries with the
+   * same index and term hold the same content and follow the same previous term — by
+   * induction the logs agree on the whole prefix. The first stored entry follows the
+   * log start.
+   */
+  private checkStoredEntries(node: CheckedNode, from: number): void {
+    const disk = node.disk;
+    const last = diskLastIndex(disk);
+    for (let i = from; i <= last; i++) {
+      const e = diskEntry(disk, i)!;
+      if (e.index !== i) fail('Log Matching', `${node.id} stores entry ${e.index} at index ${i}`);
+      const prevTerm = diskTerm(disk, i - 1) as number;
       if (e.term < prevTerm) fail('Log Matching', `${node.id} log terms decrease at index ${i}`);
       const key = `${i}/${e.term}`;
       const fp = fingerprint(e);
@@ -198,9 +288,102 @@ export class SafetyChecker {
       else if (seen.fp !== fp || seen.prevTerm !== prevTerm) {
         fail(
           'Log Matching',
-          `${node.id} has entry ${key} = ${fp} after term ${prevTerm}; another log has ${seen.fp} after term ${seen.prevTerm}`,
+          `${node.id} has entry ${key} = ${fp} after term ${prevTerm}${i - 1 === disk.logStart.index ? ' (its log start)' : ''}; another log has ${seen.fp} after term ${seen.prevTerm}`,
         );
       }
+    }
+  }
+
+  /**
+   * A compaction or reset landed: the stored log starts after `disk.logStart`. The
+   * point is a committed entry, a durable snapshot on this node covers it, and the
+   * entries kept after it continue it (Log Matching).
+   */
+  onLogStart(node: CheckedNode): void {
+    const disk = node.disk;
+    const start = disk.logStart;
+    const newest = newestSnapshot(disk);
+    if (start.index > (newest?.index ?? 0))
+      fail(
+        'Log Compaction Safety',
+        `${node.id} compacted its stored log up to ${start.index}, but its newest durable snapshot covers ${newest === undefined ? 'nothing' : `up to ${newest.index}`}`,
+      );
+    const committed = this.committedTerm[start.index];
+    if (committed !== undefined && committed !== start.term)
+      fail(
+        'State Machine Safety',
+        `${node.id}'s stored log starts after (${start.index}, ${start.term}), but index ${start.index} committed with term ${committed}`,
+      );
+    this.checkStoredEntries(node, start.index + 1);
+  }
+
+  /** A snapshot `node` took landed on its disk: it holds exactly the state at its index. */
+  onSnapshotTaken(node: CheckedNode, snapshot: CheckedSnapshot): void {
+    this.checkSnapshot(node, snapshot, `took snapshot ${snapshot.index}`);
+  }
+
+  /**
+   * `node` installed `snapshot` (from its disk): its state machine now holds exactly the
+   * snapshot's state, which is the prefix every node applied (State Machine Safety
+   * across installs), and it moved forward (nothing below the point is applied twice).
+   */
+  onInstall(node: CheckedNode, snapshot: CheckedSnapshot, appliedBefore: number): void {
+    const w = this.watch.get(node.id)!;
+    if (snapshot.index <= appliedBefore)
+      fail(
+        'Applied Monotonic',
+        `${node.id} installed snapshot ${snapshot.index} over a state machine at ${appliedBefore}: entries up to ${appliedBefore} would be applied twice`,
+      );
+    this.checkSnapshot(node, snapshot, `installed snapshot ${snapshot.index}`);
+    const state = node.disk.applied;
+    if (state.length !== snapshot.index)
+      fail(
+        'State Machine Safety',
+        `${node.id} installed snapshot ${snapshot.index}, but its state machine holds ${state.length} entries`,
+      );
+    this.checkAppliedPrefix(node, state, `after installing snapshot ${snapshot.index}`);
+    w.applied = state.length;
+  }
+
+  /**
+   * A leader streams `snapshot` with `header`: the header names the snapshot's own
+   * point. What it says is what the follower's acknowledgement (matchIndex = index in
+   * term header.term) promises to hold.
+   */
+  onSnapshotSend(
+    header: { from: NodeId; to: NodeId; term: number; index: number; snapshotTerm: number },
+    snapshot: CheckedSnapshot,
+  ): void {
+    if (header.index !== snapshot.index || header.snapshotTerm !== snapshot.term)
+      fail(
+        'State Machine Safety',
+        `${header.from} sends ${header.to} a snapshot as (${header.index}, ${header.snapshotTerm}), but it holds the state at (${snapshot.index}, ${snapshot.term})`,
+      );
+    const key = `${header.term}/${header.index}`;
+    if (!this.leaderLogTerm.has(key)) this.leaderLogTerm.set(key, header.snapshotTerm);
+  }
+
+  /** The snapshot is the state at its point: `index` entries, the last of term `term`. */
+  private checkSnapshot(node: CheckedNode, snapshot: CheckedSnapshot, what: string): void {
+    const last = snapshot.state[snapshot.state.length - 1];
+    if (snapshot.state.length !== snapshot.index || (last?.term ?? 0) !== snapshot.term)
+      fail(
+        'State Machine Safety',
+        `${node.id} ${what} of term ${snapshot.term}, which holds ${snapshot.state.length} entries ending with term ${last?.term ?? 0}`,
+      );
+  }
+
+  /** `state` (a node's state machine) is what was applied at each of its indexes, everywhere. */
+  private checkAppliedPrefix(node: CheckedNode, state: readonly Entry[], when: string): void {
+    for (let i = 1; i <= state.length; i++) {
+      const e = state[i - 1]!;
+      const key = `${e.term}:${fingerprint(e)}`;
+      const applied = this.appliedAt[i];
+      if (e.index !== i || applied === undefined || applied !== key)
+        fail(
+          'State Machine Safety',
+          `${node.id} ${when} holds ${key} at index ${i}${e.index !== i ? ` (as entry ${e.index})` : ''}, ${applied === undefined ? 'which no node applied there' : `where ${applied} was applied`}`,
+        );
     }
   }
 
@@ -238,11 +421,21 @@ export class SafetyChecker {
       // overwritten them since: nothing left to check.
       if (hs.term > m.term) return;
       const expected = this.leaderLogTerm.get(`${m.term}/${m.matchIndex}`);
-      const onDisk = sender.disk.entries[m.matchIndex - 1]?.term;
+      const onDisk = diskTerm(sender.disk, m.matchIndex);
       if (hs.term === m.term && expected !== undefined && onDisk === expected) return;
+      // At or before the log start: a durable snapshot on the sender holds the entry
+      // (Log Compaction Safety), and a snapshot holds only committed entries (checked
+      // at install), which every leader of a later term holds too.
+      if (
+        hs.term === m.term &&
+        m.matchIndex <= sender.disk.logStart.index &&
+        (expected === undefined ||
+          expected === (this.committedTerm[m.matchIndex] ?? sender.disk.logStart.term))
+      )
+        return;
       fail(
         'Promises Durable at Send',
-        `${m.from} acknowledges index ${m.matchIndex} to ${m.to} in term ${m.term} (leader's entry: ${expected === undefined ? 'never sent' : `term ${expected}`}), but its disk holds term ${hs.term} and ${onDisk === undefined ? 'no entry' : `an entry of term ${onDisk}`} there`,
+        `${m.from} acknowledges index ${m.matchIndex} to ${m.to} in term ${m.term} (leader's entry: ${expected === undefined ? 'never sent' : `term ${expected}`}), but its disk holds term ${hs.term} and ${onDisk === undefined ? 'no entry' : onDisk === 'compacted' ? 'a compacted entry' : `an entry of term ${onDisk}`} there`,
       );
     }
   }
@@ -294,6 +487,9 @@ export class SafetyChecker {
     if (st.commitIndex > w.commit) {
       const from = w.commit + 1;
       for (let i = from; i <= st.commitIndex; i++) {
+        // Below its snapshot point the node holds no entries: an installed snapshot
+        // (checked against what was applied) moved its commit there.
+        if (i < st.snapshotIndex) continue;
         const t = raft.logTerm(i);
         if (t === undefined)
           fail('Commit Monotonic', `${node.id} commit ${st.commitIndex} beyond its log`);
@@ -330,7 +526,11 @@ export class SafetyChecker {
     if (c > 0) {
       const t = this.committedTerm[c]!;
       let holders = 0;
-      for (const n of this.nodes) if (n.disk.entries[c - 1]?.term === t) holders++;
+      for (const n of this.nodes) {
+        // Compacted: in a durable snapshot (Log Compaction Safety).
+        const held = diskTerm(n.disk, c);
+        if (held === t || held === 'compacted') holders++;
+      }
       if (holders < this.quorum)
         fail(
           'Committed Entries Durable on a Majority',
@@ -343,7 +543,9 @@ export class SafetyChecker {
   /** Leader Completeness (§5.4): `leader` of `term` holds every entry committed in an earlier term. */
   private checkLeaderCompleteness(leader: CheckedNode, term: number, from: number): void {
     const raft = leader.raft!;
-    for (let i = from; i <= this.maxCommitted; i++) {
+    // Below its snapshot point a leader holds the committed state, not entries.
+    const compacted = raft.status().snapshotIndex;
+    for (let i = Math.max(from, compacted); i <= this.maxCommitted; i++) {
       if (this.commitSeenAtTerm[i]! >= term) continue;
       const t = raft.logTerm(i);
       if (t !== this.committedTerm[i]) {
@@ -355,22 +557,31 @@ export class SafetyChecker {
     }
   }
 
-  /** Full pairwise Log Matching over the in-memory logs of all live nodes (expensive; run sparingly). */
+  /**
+   * Full pairwise Log Matching over the in-memory logs of all live nodes (expensive;
+   * run sparingly): over the indexes both hold, from the last one where they agree on
+   * the term down to the first, they agree on every entry.
+   */
   fullLogMatching(): void {
     const live = this.nodes.filter((n) => n.raft !== undefined);
+    const logs = live.map((n) => n.raft!.logEntries(0, Number.MAX_SAFE_INTEGER));
     for (let a = 0; a < live.length; a++) {
       for (let b = a + 1; b < live.length; b++) {
-        const la = live[a]!.raft!.logEntries(1, Number.MAX_SAFE_INTEGER);
-        const lb = live[b]!.raft!.logEntries(1, Number.MAX_SAFE_INTEGER);
-        let hi = Math.min(la.length, lb.length);
-        while (hi > 0 && la[hi - 1]!.term !== lb[hi - 1]!.term) hi--;
-        for (let i = 0; i < hi; i++) {
-          const x = la[i]!;
-          const y = lb[i]!;
+        const la = logs[a]!;
+        const lb = logs[b]!;
+        if (la.length === 0 || lb.length === 0) continue;
+        const fa = la[0]!.index;
+        const fb = lb[0]!.index;
+        const lo = Math.max(fa, fb);
+        let hi = Math.min(fa + la.length, fb + lb.length) - 1;
+        while (hi >= lo && la[hi - fa]!.term !== lb[hi - fb]!.term) hi--;
+        for (let i = lo; i <= hi; i++) {
+          const x = la[i - fa]!;
+          const y = lb[i - fb]!;
           if (x.term !== y.term || fingerprint(x) !== fingerprint(y)) {
             fail(
               'Log Matching',
-              `${live[a]!.id} and ${live[b]!.id} agree at index ${hi} but differ at index ${i + 1}`,
+              `${live[a]!.id} and ${live[b]!.id} agree at index ${hi} but differ at index ${i}`,
             );
           }
         }

@@ -56,6 +56,33 @@ export interface SimProfile {
   proposalInterval: number;
   /** Sim time between client ReadIndex requests; 0 = no reads. */
   readInterval: number;
+  /**
+   * Snapshots: every `snapshotThreshold` applied entries a node snapshots its state
+   * and compacts its log, keeping `snapshotTrailing` entries before the snapshot
+   * point; a follower behind a leader's log start gets a snapshot. 0 = no snapshot
+   * ports at all (the log is never compacted).
+   */
+  snapshotThreshold: number;
+  snapshotTrailing: number;
+  /**
+   * The byte bounds of the same policy (payloads here are a few bytes, e.g. 'p123'):
+   * a snapshot every `snapshotThresholdBytes` of applied payload, and at most
+   * `snapshotTrailingBytes` of payload kept before the snapshot point.
+   */
+  snapshotThresholdBytes: number;
+  snapshotTrailingBytes: number;
+  /** Taking or installing a snapshot, uniform in [1, snapshotLatencyMax]. */
+  snapshotLatencyMax: number;
+  /** Streaming a snapshot takes a network delay plus this much per entry of state. */
+  snapshotTransferPerEntry: number;
+  /** How long a leader waits for a snapshot to be installed (the runtime's sendTimeoutMs). */
+  snapshotSendTimeout: number;
+  /**
+   * Crash point around snapshot work: when a snapshot is taken or installed, or the
+   * log is compacted or reset, probability of crashing there — before it lands (it is
+   * lost), after it lands but before the runtime learns it, or just after.
+   */
+  snapshotCrashRate: number;
 }
 
 /** Deliberate breakage, to prove that the checkers catch real bugs. */
@@ -70,6 +97,13 @@ export interface SimFaults {
    * write (see `sendingPromisesEarly` in broken.ts).
    */
   sendBeforePersist?: true | readonly MessageType[];
+  /** The snapshot store's install leaves out the snapshot's last entry. */
+  installDropsLastEntry?: boolean;
+  /**
+   * The runtime compacts its log this many entries beyond the snapshot it just took
+   * (its snapshot policy's trailing entries made negative).
+   */
+  compactBeyondSnapshot?: number;
 }
 
 export type NodeFactory = (config: RaftConfigInput, initial: InitialState) => RaftNode;
@@ -133,5 +167,15 @@ export function drawProfile(rng: Prng): SimProfile {
     // Drawn last, so that the fields above keep their values for a given seed.
     applyLatencyMax: rng.pick([0, 0, 3, 10]),
     requestTimeout: rng.pick([60, 250, 1500]),
+    // Snapshots, drawn after everything else for the same reason. One profile in four
+    // runs without them; the others snapshot often (every 5–30 applied entries).
+    snapshotThreshold: rng.chance(0.25) ? 0 : rng.int(5, 30),
+    snapshotTrailing: rng.int(0, 5),
+    snapshotLatencyMax: rng.pick([1, 5, 20]),
+    snapshotTransferPerEntry: rng.pick([0.01, 0.1]),
+    snapshotSendTimeout: rng.pick([500, 3000]),
+    snapshotCrashRate: rng.pick([0, 0.01, 0.05]),
+    snapshotThresholdBytes: rng.pick([1 << 30, 1 << 30, 100]),
+    snapshotTrailingBytes: rng.pick([1 << 30, 1 << 30, 10]),
   };
 }

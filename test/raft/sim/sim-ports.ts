@@ -9,17 +9,28 @@
  *
  *  - SimClock: virtual time. `now()` is the simulator's clock; `setTimeout` and
  *    `setInterval` are queued events. A crash cancels every timer of the incarnation.
- *  - SimLogStorage: the node's simulated disk. `persist()` returns a promise that the
- *    simulator resolves at a 'disk' event after a seeded latency, so the runtime really
- *    waits for the disk; the write lands atomically at that event (`sync` or not: every
- *    write that lands is durable). A crash before it lands loses it: its promise never
- *    settles and the disk keeps only completed writes.
+ *  - SimLogStorage: the node's simulated disk. `persist()`, `compact()` and `resetTo()`
+ *    return promises that the simulator resolves at a 'disk' event after a seeded
+ *    latency, so the runtime really waits for the disk; each write lands atomically at
+ *    its event (`sync` or not: every write that lands is durable), in the order the
+ *    writes were issued (one queue, as LevelDB's batches). A crash before it lands
+ *    loses it: its promise never settles and the disk keeps only completed writes.
+ *    The stored log starts after `logStart`, the snapshot point it was compacted or
+ *    reset to.
  *  - SimStateMachine: applying an entry appends it to the disk's durable applied list
  *    (what the checker calls "applied"), atomically with its result, like a state
  *    machine that stores its applied index with its data. With `applyLatency() === 0`
  *    that happens within `apply()`; otherwise at an 'apply' event after that latency,
  *    and a crash before it loses the apply (the entry is applied again from the log
  *    after the restart).
+ *  - SimSnapshotStore: the node's snapshot folders, on the same disk. `take()` copies
+ *    the state machine's applied list (its state) at its applied index and lands, as a
+ *    new durable snapshot, at a 'store' event; `install(folder)` replaces the applied
+ *    list by the snapshot's at a 'store' event (atomic: a crash before it lands keeps
+ *    the old state). A folder is an opaque id, `<node>/<index>`, like the production
+ *    store's `<root>/<index>` (a snapshot received from a leader lands there too).
+ *  - SimSnapshotSender: hands a snapshot to the simulator, which streams it over the
+ *    simulated network and calls the follower's `receiveSnapshot` on arrival.
  *  - SimTransport: `send` hands each message to the simulated network (delay, loss,
  *    duplication, reordering, partitions), which delivers it to whatever incarnation
  *    of the target is alive then.
@@ -35,21 +46,53 @@ import type {
   PersistedLog,
   RaftPorts,
   RandomSource,
+  SnapshotHeader,
   SnapshotPoint,
+  SnapshotRef,
+  SnapshotSender,
+  SnapshotStore,
   StateMachine,
   TimerHandle,
   Transport,
 } from '../../../src/raft/runtime/ports.js';
 import type { RaftRuntime } from '../../../src/raft/runtime/raft-runtime.js';
-import { SimViolation, fingerprint } from './checker.js';
+import {
+  SimViolation,
+  diskEntry,
+  diskLastIndex,
+  newestSnapshot,
+  fingerprint,
+  type CheckedSnapshot,
+} from './checker.js';
+
+/** A durable snapshot (a "folder") on a node's simulated disk. */
+export interface SimSnapshot extends CheckedSnapshot {
+  /** Its opaque id: `<node>/<index>`. */
+  readonly folder: string;
+}
 
 /** What one node keeps across crashes. */
 export interface SimDisk {
   hardState: HardState;
-  /** The durable Raft log: entries[i] has index i + 1. */
+  /** Where the stored log starts: the snapshot point it was compacted or reset to ({0, 0}: none). */
+  logStart: SnapshotPoint;
+  /** The durable Raft log after `logStart`: entries[i] has index logStart.index + 1 + i. */
   entries: Entry[];
   /** The durable state machine: every entry applied, in order (applied index = length). */
   applied: Entry[];
+  /** The durable snapshots, by index (the newest two that were taken, and any received). */
+  snapshots: Map<number, SimSnapshot>;
+}
+
+/** A fresh node's disk. */
+export function emptyDisk(): SimDisk {
+  return {
+    hardState: { term: 0, vote: undefined, commit: 0 },
+    logStart: { index: 0, term: 0 },
+    entries: [],
+    applied: [],
+    snapshots: new Map(),
+  };
 }
 
 /** The simulated state machine's result for an entry, handed back to its proposer. */
@@ -71,7 +114,14 @@ export interface SimTimer {
 export type PortEvent =
   | { readonly kind: 'timer'; readonly life: Incarnation; readonly timer: SimTimer }
   | { readonly kind: 'disk'; readonly life: Incarnation }
-  | { readonly kind: 'apply'; readonly life: Incarnation };
+  | { readonly kind: 'apply'; readonly life: Incarnation }
+  | { readonly kind: 'store'; readonly life: Incarnation };
+
+/** Deliberate breakage of the simulated ports (see SimFaults). */
+export interface PortFaults {
+  /** SnapshotStore.install leaves out the snapshot's last entry. */
+  readonly installDropsLastEntry?: boolean;
+}
 
 /** What the ports need from the simulator. */
 export interface SimHost {
@@ -83,12 +133,27 @@ export interface SimHost {
   diskLatency(): number;
   /** A seeded apply latency; 0 means the entry is applied within `apply()`. */
   applyLatency(): number;
+  /** A seeded latency of taking or installing a snapshot (at least 1). */
+  snapshotLatency(): number;
   /** Hands a message to the simulated network (checked as it leaves: may throw a SimViolation). */
   send(m: Message): void;
   /** A write landed on `life`'s disk; `fromIndex` is the first log index it (re)wrote. */
   persisted(life: Incarnation, fromIndex: number | undefined): void;
   /** `life`'s state machine applied `entry` durably; its applied index was `appliedBefore`. */
   applied(life: Incarnation, entry: Entry, appliedBefore: number): void;
+  /** A compaction or reset landed: `life`'s stored log now starts after `disk.logStart`. */
+  logStartMoved(life: Incarnation): void;
+  /** A snapshot `life` took landed on its disk. */
+  snapshotTaken(life: Incarnation, snapshot: SimSnapshot): void;
+  /** `life` installed `snapshot`: its applied list was `appliedBefore` entries long. */
+  snapshotInstalled(life: Incarnation, snapshot: SimSnapshot, appliedBefore: number): void;
+  /** Streams a snapshot of `life` to a follower (SnapshotSender.sendSnapshot). */
+  sendSnapshot(
+    life: Incarnation,
+    header: SnapshotHeader,
+    folder: string,
+    timeoutMs: number,
+  ): Promise<{ installed: boolean; reason: string }>;
   /** Records a violation found inside a port, which the runtime would only see as a failed call. */
   fault(error: unknown): void;
 }
@@ -137,14 +202,28 @@ export class SimClock implements Clock {
   }
 }
 
-interface Write {
-  readonly entries: readonly Entry[];
-  readonly hardState: HardState | undefined;
-  readonly done: () => void;
-}
+/** A log write issued and not landed yet. */
+type Write =
+  | {
+      readonly kind: 'persist';
+      readonly entries: readonly Entry[];
+      readonly hardState: HardState | undefined;
+      readonly done: () => void;
+    }
+  | {
+      readonly kind: 'compact' | 'reset';
+      readonly point: SnapshotPoint;
+      readonly done: () => void;
+    };
+
+/** What a landed log write was, for the simulator's crash points. */
+export type WriteKind = Write['kind'];
 
 export class SimLogStorage implements LogStorage {
-  private writing: Write | undefined;
+  /** Writes issued and not landed yet, in the order they land. */
+  private readonly writes: Write[] = [];
+  /** When the last write issued lands (writes land in order). */
+  private lastLanding = 0;
 
   constructor(
     private readonly host: SimHost,
@@ -153,12 +232,21 @@ export class SimLogStorage implements LogStorage {
 
   /** A write is in progress. */
   get busy(): boolean {
-    return this.writing !== undefined;
+    return this.writes.length > 0;
+  }
+
+  /** What the next write to land is, if any. */
+  get next(): WriteKind | undefined {
+    return this.writes[0]?.kind;
   }
 
   load(): Promise<PersistedLog> {
     const disk = this.life.disk;
-    return Promise.resolve({ hardState: { ...disk.hardState }, entries: disk.entries.slice() });
+    return Promise.resolve({
+      hardState: { ...disk.hardState },
+      entries: disk.entries.slice(),
+      ...(disk.logStart.index > 0 ? { snapshot: { ...disk.logStart } } : {}),
+    });
   }
 
   persist(
@@ -168,48 +256,82 @@ export class SimLogStorage implements LogStorage {
     _sync: boolean,
   ): Promise<void> {
     if (!this.life.alive) return never();
-    if (this.writing !== undefined)
+    if (this.writes.some((w) => w.kind === 'persist'))
       return this.life.broken('persist() called while the previous write is in progress');
-    const first = entries[0];
-    if (first !== undefined && first.index > this.life.disk.entries.length + 1)
-      return this.life.broken(
-        `persist() of entries from ${first.index}, but the disk ends at ${this.life.disk.entries.length}`,
-      );
+    // The write takes its bytes now, as a real one would.
+    return this.issue((done) => ({ kind: 'persist', entries: entries.slice(), hardState, done }));
+  }
+
+  /** Drops the entries up to `point.index`; the log starts after it. Lands like a persist. */
+  compact(point: SnapshotPoint): Promise<void> {
+    if (!this.life.alive) return never();
+    return this.issue((done) => ({ kind: 'compact', point: { ...point }, done }));
+  }
+
+  /** Drops every entry; the log starts after `point`. Lands like a persist. */
+  resetTo(point: SnapshotPoint): Promise<void> {
+    if (!this.life.alive) return never();
+    return this.issue((done) => ({ kind: 'reset', point: { ...point }, done }));
+  }
+
+  private issue(write: (done: () => void) => Write): Promise<void> {
     return new Promise<void>((resolve) => {
-      // The write takes its bytes now, as a real one would.
-      this.writing = { entries: entries.slice(), hardState, done: resolve };
-      this.host.schedule(this.host.diskLatency(), { kind: 'disk', life: this.life });
+      this.writes.push(write(resolve));
+      // Writes land in the order they were issued (the event queue keeps the order of
+      // equal times), each after its own seeded latency.
+      const at = Math.max(this.host.now() + this.host.diskLatency(), this.lastLanding);
+      this.lastLanding = at;
+      this.host.schedule(at - this.host.now(), { kind: 'disk', life: this.life });
     });
   }
 
   /**
-   * The disk event: the write in progress lands, atomically. Returns what tells the
-   * runtime (resolves its `persist()`): the simulator may crash the node in between.
+   * The disk event: the oldest write in progress lands, atomically. Returns what tells
+   * the runtime (resolves its promise) and what the write was: the simulator may crash
+   * the node in between.
    */
-  land(): () => void {
-    const w = this.writing;
+  land(): { resume: () => void; kind: WriteKind } {
+    const w = this.writes.shift();
     if (w === undefined) throw new Error(`${this.life.nodeId}: a disk event without a write`);
-    this.writing = undefined;
     const disk = this.life.disk;
-    const first = w.entries[0];
-    if (first !== undefined) {
-      // The contract: replace stored entries from entries[0].index on.
-      disk.entries.length = first.index - 1;
-      for (const e of w.entries) disk.entries.push(e);
+    const start = disk.logStart.index;
+    if (w.kind === 'persist') {
+      const first = w.entries[0];
+      if (first !== undefined) {
+        // The stored log holds no entry at or before its start (the production log
+        // store refuses to load one): such a write is the runtime's mistake.
+        if (first.index <= start)
+          this.life.violation(
+            `persist() of entries from ${first.index} landed on a log that starts after ${start}: the disk would hold entries inside its snapshot`,
+          );
+        else if (first.index > diskLastIndex(disk) + 1)
+          this.life.violation(
+            `persist() of entries from ${first.index}, but the disk ends at ${diskLastIndex(disk)}`,
+          );
+        else {
+          // The contract: replace stored entries from entries[0].index on.
+          disk.entries.length = first.index - start - 1;
+          for (const e of w.entries) disk.entries.push(e);
+        }
+      }
+      if (w.hardState !== undefined) disk.hardState = w.hardState;
+      this.host.persisted(this.life, first?.index);
+      return { resume: w.done, kind: w.kind };
     }
-    if (w.hardState !== undefined) disk.hardState = w.hardState;
-    this.host.persisted(this.life, first?.index);
-    return w.done;
-  }
-
-  /** Not simulated yet: the simulated disk holds the whole log (the runtime does not compact). */
-  compact(point: SnapshotPoint): Promise<void> {
-    return this.life.broken(`compact(${point.index}) is not simulated yet`);
-  }
-
-  /** Not simulated yet (no snapshots are installed in the simulation). */
-  resetTo(point: SnapshotPoint): Promise<void> {
-    return this.life.broken(`resetTo(${point.index}) is not simulated yet`);
+    const { point } = w;
+    const call = `${w.kind === 'compact' ? 'compact' : 'resetTo'}(${point.index}/${point.term})`;
+    if (point.index < start || (point.index === start && point.term !== disk.logStart.term)) {
+      this.life.violation(
+        `${call} landed on a log that starts after ${start}/${disk.logStart.term}: its start would move backwards or change`,
+      );
+      return { resume: w.done, kind: w.kind };
+    }
+    // compact: the entries after the point stay (none when the point is beyond the
+    // stored log: the log then continues after the point); resetTo: none stays.
+    disk.entries = w.kind === 'compact' ? disk.entries.slice(point.index - start) : [];
+    disk.logStart = point;
+    this.host.logStartMoved(this.life);
+    return { resume: w.done, kind: w.kind };
   }
 
   close(): Promise<void> {
@@ -244,6 +366,10 @@ export class SimStateMachine implements StateMachine<Applied> {
     if (!this.life.alive) return never();
     if (this.applying !== undefined)
       return this.life.broken(`apply(${index}) while apply(${this.applying.index}) is in progress`);
+    if (this.life.snapshots.busy)
+      return this.life.broken(
+        `apply(${index}) while a snapshot is ${this.life.snapshots.busy} (the state would move underneath)`,
+      );
     if (index !== this.appliedIndex + 1)
       return this.life.broken(`apply(${index}) after applying ${this.appliedIndex}`);
     const latency = this.host.applyLatency();
@@ -274,7 +400,7 @@ export class SimStateMachine implements StateMachine<Applied> {
     const disk = this.life.disk;
     // Committed entries are handed out only once durable here (log.ts), so the
     // entry is on this node's disk; the runtime passes its payload only.
-    const entry = disk.entries[index - 1];
+    const entry = diskEntry(disk, index);
     if (entry === undefined || !samePayload(entry, data))
       throw new SimViolation(
         'State Machine Safety',
@@ -284,6 +410,136 @@ export class SimStateMachine implements StateMachine<Applied> {
     disk.applied.push(entry);
     this.host.applied(this.life, entry, before);
     return { index, term: entry.term, fp: fingerprint(entry) };
+  }
+}
+
+interface StoreOp {
+  readonly kind: 'taken' | 'installed';
+  readonly snapshot: SimSnapshot;
+  readonly done: () => void;
+}
+
+/** The snapshot folders on a node's simulated disk (SnapshotStore). */
+export class SimSnapshotStore implements SnapshotStore {
+  private op: StoreOp | undefined;
+
+  constructor(
+    private readonly host: SimHost,
+    private readonly life: Incarnation,
+    private readonly faults: PortFaults,
+  ) {}
+
+  /** What is in progress: 'taken' or 'installed'; undefined when idle. */
+  get busy(): 'taken' | 'installed' | undefined {
+    return this.op?.kind;
+  }
+
+  take(): Promise<SnapshotRef> {
+    if (!this.life.alive) return never();
+    const refused = this.refusal('take()');
+    if (refused !== undefined) return this.life.broken(refused);
+    const disk = this.life.disk;
+    // The state is captured now: the runtime keeps applies away until it resolves.
+    const state: readonly Entry[] = disk.applied.slice();
+    const index = state.length;
+    const snapshot: SimSnapshot = {
+      folder: `${this.life.nodeId}/${index}`,
+      index,
+      term: state[index - 1]?.term ?? 0,
+      state,
+    };
+    return new Promise<SnapshotRef>((resolve) => {
+      this.op = { kind: 'taken', snapshot, done: () => resolve(refOf(snapshot)) };
+      this.host.schedule(this.host.snapshotLatency(), { kind: 'store', life: this.life });
+    });
+  }
+
+  newest(): Promise<SnapshotRef | undefined> {
+    if (!this.life.alive) return never();
+    const newest = newestSnapshot(this.life.disk);
+    return Promise.resolve(newest === undefined ? undefined : refOf(newest as SimSnapshot));
+  }
+
+  find(index: number): Promise<SnapshotRef | undefined> {
+    if (!this.life.alive) return never();
+    const found = this.life.disk.snapshots.get(index);
+    return Promise.resolve(found === undefined ? undefined : refOf(found));
+  }
+
+  install(folder: string): Promise<void> {
+    if (!this.life.alive) return never();
+    const refused = this.refusal(`install(${folder})`);
+    if (refused !== undefined) return this.life.broken(refused);
+    const snapshot = [...this.life.disk.snapshots.values()].find((s) => s.folder === folder);
+    if (snapshot === undefined)
+      return this.life.broken(`install(${folder}): no such snapshot on this node's disk`);
+    return new Promise<void>((resolve) => {
+      this.op = { kind: 'installed', snapshot, done: resolve };
+      this.host.schedule(this.host.snapshotLatency(), { kind: 'store', life: this.life });
+    });
+  }
+
+  private refusal(call: string): string | undefined {
+    if (this.op !== undefined) return `${call} while a snapshot is ${this.op.kind}`;
+    if (this.life.stateMachine.busy) return `${call} while an entry is being applied`;
+    return undefined;
+  }
+
+  /**
+   * The store event: the snapshot being taken lands on the disk as a new folder (the
+   * newest two taken are kept, as the production store does), or the one being
+   * installed replaces the state, atomically. Returns what tells the runtime.
+   */
+  land(): { resume: () => void; kind: 'taken' | 'installed' } {
+    const op = this.op;
+    if (op === undefined) throw new Error(`${this.life.nodeId}: a store event without a snapshot`);
+    this.op = undefined;
+    const disk = this.life.disk;
+    const { snapshot } = op;
+    if (op.kind === 'taken') {
+      disk.snapshots.set(snapshot.index, snapshot);
+      const indexes = [...disk.snapshots.keys()].sort((a, b) => b - a);
+      for (const old of indexes.slice(KEEP_SNAPSHOTS)) disk.snapshots.delete(old);
+      this.host.snapshotTaken(this.life, snapshot);
+    } else {
+      const before = disk.applied.length;
+      disk.applied = this.faults.installDropsLastEntry
+        ? snapshot.state.slice(0, -1)
+        : snapshot.state.slice();
+      this.host.snapshotInstalled(this.life, snapshot, before);
+    }
+    return { resume: op.done, kind: op.kind };
+  }
+}
+
+/** Snapshots a node keeps of those it took (the production store keeps two). */
+const KEEP_SNAPSHOTS = 2;
+
+const encoder = new TextEncoder();
+
+function refOf(s: SimSnapshot): SnapshotRef {
+  return {
+    index: s.index,
+    folder: s.folder,
+    meta: encoder.encode(JSON.stringify({ index: s.index, term: s.term })),
+  };
+}
+
+/** Streams snapshots through the simulated network (SnapshotSender). */
+export class SimSnapshotSender implements SnapshotSender {
+  constructor(
+    private readonly host: SimHost,
+    private readonly life: Incarnation,
+  ) {}
+
+  sendSnapshot(
+    header: SnapshotHeader,
+    folder: string,
+    _meta: Uint8Array,
+    timeoutMs: number,
+  ): Promise<{ installed: boolean; reason: string }> {
+    if (!this.life.alive) return never();
+    return this.host.sendSnapshot(this.life, header, folder, timeoutMs);
   }
 }
 
@@ -327,17 +583,26 @@ export class Incarnation {
   readonly log: SimLogStorage;
   readonly stateMachine: SimStateMachine;
   readonly transport: SimTransport;
+  readonly snapshots: SimSnapshotStore;
+  readonly sender: SimSnapshotSender;
+  /** Called once when the process dies (e.g. a snapshot stream it received breaks). */
+  private readonly onKill: (() => void)[] = [];
 
   constructor(
     readonly nodeId: NodeId,
     readonly disk: SimDisk,
     private readonly host: SimHost,
     private readonly random: RandomSource,
+    /** Whether the runtime gets the snapshot ports (else it never compacts). */
+    private readonly withSnapshots: boolean,
+    faults: PortFaults = {},
   ) {
     this.clock = new SimClock(host, this);
     this.log = new SimLogStorage(host, this);
     this.stateMachine = new SimStateMachine(host, this);
     this.transport = new SimTransport(host, this);
+    this.snapshots = new SimSnapshotStore(host, this, faults);
+    this.sender = new SimSnapshotSender(host, this);
   }
 
   get ports(): RaftPorts<Applied> {
@@ -347,28 +612,41 @@ export class Incarnation {
       transport: this.transport,
       clock: this.clock,
       random: this.random,
+      ...(this.withSnapshots ? { snapshots: { store: this.snapshots, sender: this.sender } } : {}),
     };
   }
 
-  /** No disk write or apply in progress. */
+  /** No disk write, apply or snapshot in progress. */
   get idle(): boolean {
-    return !this.log.busy && !this.stateMachine.busy;
+    return !this.log.busy && !this.stateMachine.busy && this.snapshots.busy === undefined;
+  }
+
+  /** Runs `fn` when the process dies (at once if it is dead). */
+  whenKilled(fn: () => void): void {
+    if (this.alive) this.onKill.push(fn);
+    else fn();
   }
 
   /**
    * The process dies. Its timers never fire again, it sends nothing more, and the
-   * disk write or apply in progress never completes (their promises never settle):
-   * the runtime object is abandoned as it stands.
+   * disk write, apply or snapshot in progress never completes (their promises never
+   * settle): the runtime object is abandoned as it stands.
    */
   kill(): void {
     this.alive = false;
     this.transport.close();
+    for (const fn of this.onKill.splice(0)) fn();
   }
 
-  /** The runtime broke a port's contract. */
+  /** The runtime broke a port's contract: the call fails. */
   broken<T>(what: string): Promise<T> {
+    return Promise.reject(this.violation(what));
+  }
+
+  /** The runtime broke a port's contract: recorded (the run fails after this event). */
+  violation(what: string): SimViolation {
     const error = new SimViolation('Port Contract', `${this.nodeId}: ${what}`);
     this.host.fault(error);
-    return Promise.reject(error);
+    return error;
   }
 }

@@ -6,12 +6,17 @@
  *
  *  - network: per-message delay, loss, duplication, reordering (long delays) and
  *    partitions (isolate one node, split in two, or cut one direction) that heal;
- *  - disk: each node's persisted hard state + log + durable state machine. A write
- *    takes simulated time and the runtime waits for it; a crash loses the write in
- *    progress and all memory (the runtime object is abandoned), and the node restarts
- *    with `RaftRuntime.open` on its disk. The runtime's own order decides what leaves
- *    before and after a write; the checker verifies at send time that what a message
- *    promises is on the sender's disk;
+ *  - disk: each node's persisted hard state + log + durable state machine + snapshot
+ *    folders. A write takes simulated time and the runtime waits for it; a crash loses
+ *    the writes in progress and all memory (the runtime object is abandoned), and the
+ *    node restarts with `RaftRuntime.open` on its disk. The runtime's own order decides
+ *    what leaves before and after a write; the checker verifies at send time that what
+ *    a message promises is on the sender's disk;
+ *  - snapshots (most profiles): the runtime's own snapshot coordinator takes snapshots
+ *    of the simulated state machine and compacts the log behind them, a leader streams
+ *    one to a follower behind its log start over the simulated network (delay, loss,
+ *    partitions, the follower crashing), and the follower installs it; crash points
+ *    before, at and after each snapshot, install, compaction and reset;
  *  - clock: virtual; the runtime's ticks and request deadlines are queued events;
  *  - clients: `propose` and `readBarrier` on whoever they think leads, with deadlines;
  *    every answer is checked against what the cluster did (acknowledged writes are
@@ -41,6 +46,7 @@ import {
   ProposalTimedOut,
   ReadTimedOut,
 } from '../../../src/raft/runtime/errors.js';
+import type { SnapshotHeader } from '../../../src/raft/runtime/ports.js';
 import {
   RaftRuntime,
   type ProposeOutcome,
@@ -50,24 +56,42 @@ import { sendingPromisesEarly } from './broken.js';
 import {
   SafetyChecker,
   SimViolation,
+  diskLastIndex,
   fingerprint,
   type CheckedNode,
   type Property,
 } from './checker.js';
+import { checkingSnapshotContract } from './core-contract.js';
 import { EventQueue } from './event-queue.js';
 import { DEFAULT_STEPS, drawProfile, type SimOptions, type SimProfile } from './options.js';
 import { Prng } from './prng.js';
 import {
   Incarnation,
+  emptyDisk,
   type Applied,
   type PortEvent,
   type SimDisk,
   type SimHost,
+  type SimSnapshot,
 } from './sim-ports.js';
+
+/** A follower's answer to a snapshot, as the leader's SnapshotSender resolves it. */
+interface SnapshotAck {
+  installed: boolean;
+  reason: string;
+}
 
 type SimEvent =
   | PortEvent
   | { kind: 'deliver'; msg: Message }
+  /** A snapshot stream reaches its follower whole. */
+  | {
+      kind: 'transfer';
+      header: SnapshotHeader;
+      snapshot: SimSnapshot;
+      /** Sends the follower's answer back to the leader, after `delay`. */
+      reply: (ack: SnapshotAck, delay: number) => void;
+    }
   | { kind: 'chaos' }
   | { kind: 'heal'; epoch: number }
   | { kind: 'restart'; node: number }
@@ -75,11 +99,7 @@ type SimEvent =
   | { kind: 'read' };
 
 class SimNode implements CheckedNode {
-  readonly disk: SimDisk = {
-    hardState: { term: 0, vote: undefined, commit: 0 },
-    entries: [],
-    applied: [],
-  };
+  readonly disk: SimDisk = emptyDisk();
   /** The living process; undefined while down. */
   life: Incarnation | undefined;
   /** Role last seen (for the trace). */
@@ -130,6 +150,15 @@ export interface SimStats {
   messagesDelivered: number;
   crashes: number;
   partitions: number;
+  snapshotsTaken: number;
+  /** Log compactions and resets that landed. */
+  compactions: number;
+  snapshotsSent: number;
+  snapshotsInstalled: number;
+  /** Crashes at a crash point of snapshot work (taking, installing, compacting, resetting). */
+  snapshotCrashes: number;
+  /** Restarts whose state machine was behind the log start (an install cut by a crash). */
+  unfinishedInstalls: number;
 }
 
 export interface SimResult {
@@ -199,6 +228,12 @@ export class Simulation {
     messagesDelivered: 0,
     crashes: 0,
     partitions: 0,
+    snapshotsTaken: 0,
+    compactions: 0,
+    snapshotsSent: 0,
+    snapshotsInstalled: 0,
+    snapshotCrashes: 0,
+    unfinishedInstalls: 0,
   };
 
   constructor(private readonly opts: SimOptions) {
@@ -225,9 +260,28 @@ export class Simulation {
       diskLatency: () => this.rng.int(1, this.profile.diskLatencyMax),
       applyLatency: () =>
         this.profile.applyLatencyMax > 0 ? this.rng.int(1, this.profile.applyLatencyMax) : 0,
+      snapshotLatency: () => this.rng.int(1, this.profile.snapshotLatencyMax),
       send: (m) => this.send(m),
       persisted: (life, from) => this.checker.onPersist(this.nodeOf(life), from),
       applied: (life, entry, before) => this.onApplied(this.nodeOf(life), entry, before),
+      logStartMoved: (life) => {
+        this.stats.compactions++;
+        const n = this.nodeOf(life);
+        this.trace(`${n.id} log starts after ${n.disk.logStart.index}/${n.disk.logStart.term}`);
+        this.checker.onLogStart(n);
+      },
+      snapshotTaken: (life, snapshot) => {
+        this.stats.snapshotsTaken++;
+        this.checker.onSnapshotTaken(this.nodeOf(life), snapshot);
+      },
+      snapshotInstalled: (life, snapshot, before) => {
+        this.stats.snapshotsInstalled++;
+        const n = this.nodeOf(life);
+        this.trace(`${n.id} state machine installed snapshot ${snapshot.index} (was at ${before})`);
+        this.checker.onInstall(n, snapshot, before);
+      },
+      sendSnapshot: (life, header, folder, timeoutMs) =>
+        this.sendSnapshot(life, header, folder, timeoutMs),
       fault: (error) => this.fault(error),
     };
   }
@@ -378,16 +432,24 @@ export class Simulation {
       case 'disk': {
         if (!ev.life.alive) return null;
         const n = this.nodeOf(ev.life);
-        const resume = ev.life.log.land();
-        const crashPoint = !this.calm && this.rng.chance(this.profile.crashAfterPersistRate);
-        if (crashPoint && this.rng.chance(0.5)) {
-          this.afterStep(n);
-          this.crashAndScheduleRestart(n); // persisted, but the runtime never learns it
+        const point = this.crashPoint(ev.life.log.next === 'persist');
+        if (point === 'before') {
+          this.crashAndScheduleRestart(n); // the write is lost
           return undefined;
         }
-        resume();
-        if (crashPoint) this.crashAfterSettling = n;
-        return n;
+        const { resume } = ev.life.log.land();
+        return this.landed(n, resume, point);
+      }
+      case 'store': {
+        if (!ev.life.alive) return null;
+        const n = this.nodeOf(ev.life);
+        const point = this.crashPoint(false);
+        if (point === 'before') {
+          this.crashAndScheduleRestart(n); // the snapshot (or the install) is lost
+          return undefined;
+        }
+        const { resume } = ev.life.snapshots.land();
+        return this.landed(n, resume, point);
       }
       case 'apply':
         if (!ev.life.alive) return null;
@@ -395,6 +457,8 @@ export class Simulation {
         return this.nodeOf(ev.life);
       case 'deliver':
         return this.deliver(ev.msg);
+      case 'transfer':
+        return this.snapshotArrives(ev.header, ev.snapshot, ev.reply);
       case 'chaos':
         this.chaos();
         return undefined;
@@ -411,6 +475,39 @@ export class Simulation {
       case 'read':
         return this.clientRead();
     }
+  }
+
+  /**
+   * Whether to crash at a write's landing, and where: 'before' it lands (lost), 'after'
+   * it lands but before the runtime learns it, or once the runtime 'settled' on it. A
+   * Ready's persist crashes only after landing (crashAfterPersistRate; a crash before
+   * it is any chaos crash); snapshot work at all three (snapshotCrashRate).
+   */
+  private crashPoint(persist: boolean): 'before' | 'after' | 'settled' | undefined {
+    if (this.calm) return undefined;
+    if (persist) {
+      if (!this.rng.chance(this.profile.crashAfterPersistRate)) return undefined;
+      return this.rng.chance(0.5) ? 'after' : 'settled';
+    }
+    if (!this.rng.chance(this.profile.snapshotCrashRate)) return undefined;
+    this.stats.snapshotCrashes++;
+    return this.rng.pick(['before', 'after', 'settled'] as const);
+  }
+
+  /** A write landed on `n`'s disk: tells the runtime (`resume`), unless it crashes first. */
+  private landed(
+    n: SimNode,
+    resume: () => void,
+    point: 'after' | 'settled' | undefined,
+  ): SimNode | undefined {
+    if (point === 'after') {
+      this.afterStep(n);
+      this.crashAndScheduleRestart(n); // landed, but the runtime never learns it
+      return undefined;
+    }
+    resume();
+    if (point === 'settled') this.crashAfterSettling = n;
+    return n;
   }
 
   private afterStep(n: SimNode): void {
@@ -448,6 +545,19 @@ export class Simulation {
       },
       onFatal: (error) => this.fault(error),
       createNode: (config, initial) => this.createNode(config, initial),
+      ...(this.profile.snapshotThreshold > 0
+        ? {
+            snapshots: {
+              thresholdEntries: this.profile.snapshotThreshold,
+              // A negative count: the broken runtime compacts beyond its snapshot.
+              trailingEntries:
+                this.profile.snapshotTrailing - (this.opts.faults?.compactBeyondSnapshot ?? 0),
+              thresholdBytes: this.profile.snapshotThresholdBytes,
+              trailingBytes: this.profile.snapshotTrailingBytes,
+              sendTimeoutMs: this.profile.snapshotSendTimeout,
+            },
+          }
+        : {}),
     };
   }
 
@@ -462,7 +572,10 @@ export class Simulation {
       preVote: p.preVote,
       checkQuorum: p.checkQuorum,
     };
-    const node = this.opts.nodeFactory?.(full, initial) ?? new RaftNode(full, initial);
+    const node = checkingSnapshotContract(
+      this.opts.nodeFactory?.(full, initial) ?? new RaftNode(full, initial),
+      (what) => this.fault(new SimViolation('Port Contract', `${config.id}: ${what}`)),
+    );
     const early = this.opts.faults?.sendBeforePersist;
     return early === undefined ? node : sendingPromisesEarly(node, early);
   }
@@ -471,9 +584,17 @@ export class Simulation {
   private restart(n: SimNode): SimNode | undefined {
     if (n.life !== undefined) return undefined;
     this.trace(
-      `start ${n.id} (term ${n.disk.hardState.term}, vote ${n.disk.hardState.vote ?? '-'}, commit ${n.disk.hardState.commit}, last ${n.disk.entries.length}, applied ${n.disk.applied.length})`,
+      `start ${n.id} (term ${n.disk.hardState.term}, vote ${n.disk.hardState.vote ?? '-'}, commit ${n.disk.hardState.commit}, log ${n.disk.logStart.index}..${diskLastIndex(n.disk)}, applied ${n.disk.applied.length}, snapshots [${[...n.disk.snapshots.keys()].join(',')}])`,
     );
-    const life = new Incarnation(n.id, n.disk, this.host, () => n.rng.next());
+    if (n.disk.applied.length < n.disk.logStart.index) this.stats.unfinishedInstalls++;
+    const life = new Incarnation(
+      n.id,
+      n.disk,
+      this.host,
+      () => n.rng.next(),
+      this.profile.snapshotThreshold > 0,
+      { installDropsLastEntry: this.opts.faults?.installDropsLastEntry ?? false },
+    );
     n.life = life;
     RaftRuntime.open(this.runtimeConfig(n), life.ports)
       .then((runtime) => {
@@ -481,7 +602,17 @@ export class Simulation {
         life.runtime = runtime;
         this.checker.onRestart(n);
       })
-      .catch((error: unknown) => this.fault(error));
+      .catch((error: unknown) =>
+        // Whatever a crash left on the disk, the runtime wrote it: it must restart from it.
+        this.fault(
+          error instanceof SimViolation
+            ? error
+            : new SimViolation(
+                'Restart Consistency',
+                `RaftRuntime.open on ${n.id} failed: ${error instanceof Error ? error.message : String(error)}`,
+              ),
+        ),
+      );
     return n;
   }
 
@@ -559,6 +690,123 @@ export class Simulation {
     this.stats.messagesDelivered++;
     if (this.opts.verbose) this.trace(`deliver ${describeMessage(m)}`);
     raft.deliver(m);
+    return to;
+  }
+
+  // -------------------------------------------------------------------------
+  // Snapshot transfers
+  // -------------------------------------------------------------------------
+
+  /**
+   * A leader's SnapshotSender: streams its snapshot `folder` to `header.to`. The stream
+   * takes a network delay plus time per entry of state; it breaks (a failure, after a
+   * while) when the link is cut or, like a message, is lost; on arrival the follower's
+   * current incarnation gets it (see snapshotArrives). The answer travels back like a
+   * message. The leader's own deadline fails it after `timeoutMs`. Every answer reaches
+   * the leader through its clock, so a leader that crashed meanwhile hears nothing.
+   */
+  private sendSnapshot(
+    life: Incarnation,
+    header: SnapshotHeader,
+    folder: string,
+    timeoutMs: number,
+  ): Promise<SnapshotAck> {
+    return new Promise<SnapshotAck>((resolve) => {
+      let settled = false;
+      const answer = (ack: SnapshotAck): void => {
+        if (settled) return;
+        settled = true;
+        resolve(ack);
+      };
+      const reply = (ack: SnapshotAck, delay: number): void => {
+        life.clock.setTimeout(() => answer(ack), delay);
+      };
+      reply({ installed: false, reason: `no answer within ${timeoutMs}` }, timeoutMs);
+      const from = this.nodeOf(life);
+      const snapshot = [...from.disk.snapshots.values()].find((s) => s.folder === folder);
+      if (snapshot === undefined) {
+        // Pruned since the runtime found it: the stream cannot even start.
+        reply({ installed: false, reason: `${folder} is not on ${from.id}'s disk` }, 0);
+        return;
+      }
+      try {
+        this.checker.onSnapshotSend(header, snapshot);
+      } catch (error) {
+        this.fault(error);
+        return;
+      }
+      this.stats.snapshotsSent++;
+      this.trace(
+        `${from.id} streams snapshot ${snapshot.index} to ${header.to} (term ${header.term})`,
+      );
+      const p = this.profile;
+      const transfer =
+        this.rng.int(p.minDelay, p.maxDelay) +
+        Math.ceil(snapshot.index * p.snapshotTransferPerEntry);
+      const cut =
+        !this.calm &&
+        (this.blocked.has(`${header.from}>${header.to}`) ||
+          this.rng.chance(Math.min(0.5, 3 * p.lossRate)));
+      if (cut) {
+        reply({ installed: false, reason: 'the stream broke' }, this.rng.int(p.minDelay, transfer));
+        return;
+      }
+      this.queue.push(this.time + transfer, { kind: 'transfer', header, snapshot, reply });
+    });
+  }
+
+  /**
+   * A snapshot stream arrived whole at `header.to`: as the production receiver does, it
+   * lands in the follower's snapshot folder (durable), and the follower's runtime is
+   * asked to install it. Its answer goes back to the leader; a follower that is down,
+   * cut off, or crashes before answering makes the stream fail.
+   */
+  private snapshotArrives(
+    header: SnapshotHeader,
+    snapshot: SimSnapshot,
+    reply: (ack: SnapshotAck, delay: number) => void,
+  ): SimNode | undefined {
+    const p = this.profile;
+    const back = (): number => this.rng.int(p.minDelay, p.maxDelay);
+    const to = this.byId.get(header.to)!;
+    const life = to.life;
+    const raft = life?.runtime;
+    if (
+      life === undefined ||
+      raft === undefined ||
+      (!this.calm && this.blocked.has(`${header.from}>${header.to}`))
+    ) {
+      reply({ installed: false, reason: `${header.to} is down or cut off` }, back());
+      return undefined;
+    }
+    const received: SimSnapshot = { ...snapshot, folder: `${to.id}/${snapshot.index}` };
+    to.disk.snapshots.set(received.index, received);
+    this.trace(`${to.id} received snapshot ${snapshot.index} from ${header.from}`);
+    let answered = false;
+    life.whenKilled(() => {
+      if (answered) return;
+      answered = true;
+      reply({ installed: false, reason: `${to.id} crashed` }, back());
+    });
+    raft.receiveSnapshot(header, received.folder).then(
+      (ack) => {
+        if (answered || !life.alive) return;
+        answered = true;
+        const lost =
+          !this.calm &&
+          (this.blocked.has(`${header.to}>${header.from}`) || this.rng.chance(p.lossRate));
+        reply(lost ? { installed: false, reason: 'the answer was lost' } : ack, back());
+      },
+      (error: unknown) =>
+        this.fault(
+          error instanceof SimViolation
+            ? error
+            : new SimViolation(
+                'Crash',
+                `${to.id}: receiveSnapshot(${header.index}) failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+              ),
+        ),
+    );
     return to;
   }
 
@@ -841,7 +1089,7 @@ export class Simulation {
         const raft = n.raft;
         if (raft === undefined) return `${n.id}: down`;
         const s = raft.status();
-        return `${n.id}: ${s.role} t${s.term} leader=${s.leaderId ?? '-'} last=${s.lastIndex}/${s.lastTerm} commit=${s.commitIndex} applied=${n.disk.applied.length}${n.life!.log.busy ? ' (writing)' : ''}${n.life!.stateMachine.busy ? ' (applying)' : ''}`;
+        return `${n.id}: ${s.role} t${s.term} leader=${s.leaderId ?? '-'} first=${s.firstIndex} last=${s.lastIndex}/${s.lastTerm} commit=${s.commitIndex} applied=${n.disk.applied.length}${n.life!.log.busy ? ' (writing)' : ''}${n.life!.stateMachine.busy ? ' (applying)' : ''}${n.life!.snapshots.busy !== undefined ? ` (snapshot ${n.life!.snapshots.busy})` : ''}`;
       })
       .join('; ');
   }
