@@ -75,7 +75,8 @@ async function writeSynced(path: string, bytes: Uint8Array | string): Promise<vo
   }
 }
 
-async function syncDir(path: string): Promise<void> {
+/** fsyncs a folder, so that a rename or a new file in it survives a crash. */
+export async function syncDir(path: string): Promise<void> {
   const dir = await open(path, 'r');
   try {
     await dir.sync();

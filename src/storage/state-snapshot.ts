@@ -20,7 +20,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { IndexCheckpoints, type CollectionSnapshot } from './index-checkpoint.js';
+import { IndexCheckpoints, syncDir, type CollectionSnapshot } from './index-checkpoint.js';
 
 type Bytes = Uint8Array;
 
@@ -45,15 +45,6 @@ const RECORDS = 'state.records';
 const KEEP = 2;
 /** Bytes buffered before a write to the records file. */
 const WRITE_CHUNK_BYTES = 1 << 20;
-
-async function syncDir(path: string): Promise<void> {
-  const dir = await open(path, 'r');
-  try {
-    await dir.sync();
-  } finally {
-    await dir.close();
-  }
-}
 
 async function hashFile(path: string): Promise<{ bytes: number; sha256: string }> {
   const hash = createHash('sha256');

@@ -7,6 +7,7 @@
  */
 import {
   RaftNode,
+  type AppendEntriesMessage,
   type Entry,
   type HardState,
   type Message,
@@ -282,4 +283,25 @@ export class TestCluster {
     this.settle();
     return installed;
   }
+}
+
+/** An AppendEntries from leader `a` (the tests' usual leader). */
+export function appendEntries(
+  to: string,
+  term: number,
+  prevLogIndex: number,
+  prevLogTerm: number,
+  entries: Entry[],
+  leaderCommit = 0,
+): AppendEntriesMessage {
+  return {
+    type: 'AppendEntries',
+    from: 'a',
+    to,
+    term,
+    prevLogIndex,
+    prevLogTerm,
+    entries,
+    leaderCommit,
+  };
 }

@@ -12,30 +12,11 @@ import type {
   Ready,
   RequestVoteMessage,
 } from '../../src/raft/index.js';
-import { bytes, logOf, newNode, TestCluster } from './helpers.js';
+import { appendEntries as append, bytes, logOf, newNode, TestCluster } from './helpers.js';
 
 const peers = ['a', 'b', 'c'];
 
 const types = (msgs: readonly Message[]): MessageType[] => msgs.map((m) => m.type);
-
-function append(
-  to: string,
-  term: number,
-  prevLogIndex: number,
-  prevLogTerm: number,
-  entries: AppendEntriesMessage['entries'],
-): AppendEntriesMessage {
-  return {
-    type: 'AppendEntries',
-    from: 'a',
-    to,
-    term,
-    prevLogIndex,
-    prevLogTerm,
-    entries,
-    leaderCommit: 0,
-  };
-}
 
 const voteRequest = (from: string, to: string, term: number): RequestVoteMessage => ({
   type: 'RequestVote',

@@ -5,35 +5,13 @@
 import { describe, expect, it } from 'vitest';
 import {
   RaftInvariantError,
-  type AppendEntriesMessage,
   type AppendEntriesResponseMessage,
-  type Entry,
   type Message,
 } from '../../src/raft/index.js';
 import { Figure8Node } from './sim/broken.js';
-import { bytes, ent, logOf, newNode, TestCluster } from './helpers.js';
+import { appendEntries as append, bytes, ent, logOf, newNode, TestCluster } from './helpers.js';
 
 const peers = ['a', 'b', 'c'];
-
-function append(
-  to: string,
-  term: number,
-  prevLogIndex: number,
-  prevLogTerm: number,
-  entries: Entry[],
-  leaderCommit: number,
-): AppendEntriesMessage {
-  return {
-    type: 'AppendEntries',
-    from: 'a',
-    to,
-    term,
-    prevLogIndex,
-    prevLogTerm,
-    entries,
-    leaderCommit,
-  };
-}
 
 function drain(n: ReturnType<typeof newNode>): Message[] {
   const out: Message[] = [];

@@ -10,15 +10,13 @@
 import { describe, expect, it } from 'vitest';
 import {
   RaftConfigError,
-  type AppendEntriesMessage,
   type AppendEntriesResponseMessage,
-  type Entry,
   type HeartbeatMessage,
   type Message,
   type RaftNode,
   type Ready,
 } from '../../src/raft/index.js';
-import { bytes, ent, logOf, newNode, TestCluster } from './helpers.js';
+import { appendEntries, bytes, ent, logOf, newNode, TestCluster } from './helpers.js';
 
 const peers = ['a', 'b', 'c'];
 
@@ -40,26 +38,6 @@ const isAck = (m: Message): m is AppendEntriesResponseMessage => m.type === 'App
 
 function heartbeat(from: string, to: string, term: number, commit = 0): HeartbeatMessage {
   return { type: 'Heartbeat', from, to, term, commit, readContext: 0 };
-}
-
-function appendEntries(
-  to: string,
-  term: number,
-  prevLogIndex: number,
-  prevLogTerm: number,
-  entries: Entry[],
-  leaderCommit: number,
-): AppendEntriesMessage {
-  return {
-    type: 'AppendEntries',
-    from: 'a',
-    to,
-    term,
-    prevLogIndex,
-    prevLogTerm,
-    entries,
-    leaderCommit,
-  };
 }
 
 /**
