@@ -235,12 +235,18 @@ export function snapshotReceiver(options: SnapshotReceiverOptions) {
         .catch(fail)
         .finally(() => call.resume());
     });
-    call.on('error', () => {
+    // A transfer cut halfway (the leader cancelled, timed out or died) ends in 'close'
+    // without 'end', and sometimes without 'error': drop what arrived and take the
+    // next transfer, which starts again from the beginning.
+    let ended = false;
+    call.on('close', () => {
+      if (ended) return;
       chain = chain.then(cleanup).finally(() => {
         busy = false;
       });
     });
     call.on('end', () => {
+      ended = true;
       chain = chain
         .then(async () => {
           if (failed !== undefined) throw new Error(failed);

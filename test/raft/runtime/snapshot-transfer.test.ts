@@ -9,8 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '../../support/processes.js';
 import {
   PeerTransport,
+  peerCredentials,
   raftPeerServer,
   raftPeerServiceDefinition,
 } from '../../../src/raft/runtime/peer-transport.js';
@@ -140,5 +142,34 @@ describe('InstallSnapshot transfer', () => {
     transport.close();
     expect(ack.installed).toBe(false);
     expect(ack.reason).toMatch(/outside the snapshot/);
+  });
+
+  it('after a transfer cut halfway, the next one is taken and installed', async () => {
+    const { folder, meta } = await makeSnapshot('cut');
+    const Client = grpc.makeGenericClientConstructor(raftPeerServiceDefinition(), 'RaftPeer');
+    const client = new Client(address, grpc.credentials.createInsecure());
+    const method = raftPeerServiceDefinition()['InstallSnapshot']!;
+    const cut = client.makeClientStreamRequest(
+      method.path,
+      method.requestSerialize,
+      method.responseDeserialize,
+      peerCredentials(SECRET, 'n1'),
+      () => {},
+    );
+    cut.write({ header: { ...header, index: 12, meta } });
+    const received = join(root, 'received');
+    await waitFor('the follower to start receiving', async () =>
+      (await readdir(received)).some((n) => n.startsWith('.incoming-12')),
+    );
+    cut.cancel();
+    client.close();
+    await waitFor('the cut transfer to be dropped', async () =>
+      (await readdir(received)).every((n) => !n.startsWith('.incoming-12')),
+    );
+
+    const transport = new PeerTransport(new Map([['n2', address]]), SECRET);
+    const ack = await transport.sendSnapshot({ ...header, index: 13 }, folder, meta, 30_000);
+    transport.close();
+    expect(ack).toEqual({ installed: true, reason: '' });
   });
 });
