@@ -37,7 +37,7 @@ import type { Command } from '../src/domain.js';
 import { VectorStateMachine, type LoadProgress } from '../src/storage/state-machine.js';
 import { encodeCommand } from '../src/storage/command-codec.js';
 import { RaftvecClient } from '../src/client/client.js';
-import { ClusterStatusClient, type NodeStatus } from '../src/client/cluster-status.js';
+import { ClusterStatusClient, nodeStatus, type NodeStatus } from '../src/client/cluster-status.js';
 import { peerCredentials } from '../src/raft/runtime/peer-transport.js';
 import {
   BENCH_CLUSTER_SECRET,
@@ -275,16 +275,7 @@ function beforeAndPeak(samples: readonly { at: number; rss: number }[], at: numb
   };
 }
 
-async function statusOf(address: string): Promise<NodeStatus | undefined> {
-  const client = new ClusterStatusClient(address);
-  try {
-    return await client.status(1_000);
-  } catch {
-    return undefined;
-  } finally {
-    client.close();
-  }
-}
+const statusOf = (address: string): Promise<NodeStatus | undefined> => nodeStatus(address);
 
 async function until<T>(
   what: string,

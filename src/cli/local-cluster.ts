@@ -10,7 +10,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { packageRoot } from '../package-root.js';
 import { checkHealth } from '../client/health.js';
-import { ClusterStatusClient, type NodeStatus } from '../client/cluster-status.js';
+import { nodeStatus, type NodeStatus } from '../client/cluster-status.js';
 
 export interface LocalNode {
   id: string;
@@ -158,18 +158,7 @@ async function waitForServing(node: LocalNode): Promise<void> {
 
 /** Every reachable node's status (unreachable nodes are left out). */
 export async function clusterStatus(addresses: readonly string[]): Promise<NodeStatus[]> {
-  const statuses = await Promise.all(
-    addresses.map(async (address) => {
-      const client = new ClusterStatusClient(address);
-      try {
-        return await client.status(1_000);
-      } catch {
-        return undefined;
-      } finally {
-        client.close();
-      }
-    }),
-  );
+  const statuses = await Promise.all(addresses.map((address) => nodeStatus(address)));
   return statuses.filter((s): s is NodeStatus => s !== undefined);
 }
 

@@ -97,3 +97,23 @@ export function digestMismatches(samples: readonly DigestSample[]): string[] {
   }
   return out;
 }
+
+/**
+ * One node's status, asked on a connection of its own, or undefined when it does
+ * not answer within `deadlineMs`. With `digestAtIndex`, `digestAt` holds its
+ * applied-entry digest at that index if it remembers it.
+ */
+export async function nodeStatus(
+  address: string,
+  deadlineMs = 1_000,
+  digestAtIndex = 0,
+): Promise<NodeStatus | undefined> {
+  const client = new ClusterStatusClient(address);
+  try {
+    return await client.status(deadlineMs, digestAtIndex);
+  } catch {
+    return undefined;
+  } finally {
+    client.close();
+  }
+}

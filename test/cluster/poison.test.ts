@@ -7,7 +7,7 @@
  */
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ClusterStatusClient } from '../../src/client/cluster-status.js';
+import { nodeStatus } from '../../src/client/cluster-status.js';
 import { encodeCommand } from '../../src/storage/command-codec.js';
 import { RaftLogStore } from '../../src/raft/storage/raft-log-store.js';
 import { TestCluster } from '../support/cluster.js';
@@ -101,14 +101,9 @@ describe('poison entries in a three-node cluster', () => {
       // Compare at the lowest applied index, which every node remembers a digest for.
       const lowest = Math.min(...finalStatuses.map((s) => s!.appliedIndex));
       const samples = await Promise.all(
-        cluster.members.map(async (m) => {
-          const c = new ClusterStatusClient(m.address);
-          try {
-            return (await c.status(2_000, lowest)).digestAt?.digest;
-          } finally {
-            c.close();
-          }
-        }),
+        cluster.members.map(
+          async (m) => (await nodeStatus(m.address, 2_000, lowest))?.digestAt?.digest,
+        ),
       );
       expect(samples.every((d) => d !== undefined && d === samples[0])).toBe(true);
     } finally {

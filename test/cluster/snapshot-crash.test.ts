@@ -5,7 +5,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import type { RaftvecClient } from '../../src/client/client.js';
-import { ClusterStatusClient } from '../../src/client/cluster-status.js';
+import { nodeStatus } from '../../src/client/cluster-status.js';
 import { TestCluster } from '../support/cluster.js';
 import { ProcessGroup, assertBuilt, waitFor } from '../support/processes.js';
 
@@ -48,14 +48,9 @@ async function sameState(cluster: TestCluster): Promise<void> {
   const leader = await cluster.waitForLeader(undefined, 60_000);
   for (const m of cluster.members) await cluster.waitForApplied(m.id, leader.commitIndex, 60_000);
   const digests = await Promise.all(
-    cluster.members.map(async (m) => {
-      const c = new ClusterStatusClient(m.address);
-      try {
-        return (await c.status(2_000, leader.commitIndex)).digestAt?.digest;
-      } finally {
-        c.close();
-      }
-    }),
+    cluster.members.map(
+      async (m) => (await nodeStatus(m.address, 2_000, leader.commitIndex))?.digestAt?.digest,
+    ),
   );
   expect(digests[0]).toBeDefined();
   expect(new Set(digests).size).toBe(1);

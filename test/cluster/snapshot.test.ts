@@ -5,21 +5,15 @@
  * ends with the same state (same applied-entry digest) as the others.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { ClusterStatusClient } from '../../src/client/cluster-status.js';
+import { nodeStatus } from '../../src/client/cluster-status.js';
 import { TEST_CLUSTER_SECRET, TestCluster } from '../support/cluster.js';
 import { ProcessGroup, assertBuilt, runCli, waitFor } from '../support/processes.js';
 
 const procs = new ProcessGroup();
 afterAll(() => procs.cleanup());
 
-async function digestAt(address: string, index: number): Promise<string | undefined> {
-  const client = new ClusterStatusClient(address);
-  try {
-    return (await client.status(2_000, index)).digestAt?.digest;
-  } finally {
-    client.close();
-  }
-}
+const digestAt = async (address: string, index: number): Promise<string | undefined> =>
+  (await nodeStatus(address, 2_000, index))?.digestAt?.digest;
 
 describe('snapshots and log compaction', () => {
   it('a follower behind the compacted log catches up by snapshot, with the same state', async () => {

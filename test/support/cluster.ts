@@ -5,7 +5,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RaftvecClient } from '../../src/client/client.js';
-import { ClusterStatusClient, type NodeStatus } from '../../src/client/cluster-status.js';
+import { nodeStatus, type NodeStatus } from '../../src/client/cluster-status.js';
 import { TcpProxy } from './tcp-proxy.js';
 import { waitFor, type NodeProcess, type ProcessGroup } from './processes.js';
 import { freePort } from '../../src/cli/local-cluster.js';
@@ -137,14 +137,7 @@ export class TestCluster {
   }
 
   async status(id: string): Promise<NodeStatus | undefined> {
-    const client = new ClusterStatusClient(this.member(id).address);
-    try {
-      return await client.status(1_000);
-    } catch {
-      return undefined;
-    } finally {
-      client.close();
-    }
+    return nodeStatus(this.member(id).address);
   }
 
   /** Waits for a leader among `among` (default: running members) that they all agree on. */
