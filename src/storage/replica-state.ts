@@ -202,6 +202,8 @@ export class ReplicaState {
     } finally {
       this.installing = false;
     }
+    // Received snapshots count against the newest two kept, like taken ones.
+    await this.snapshots.prune();
     if (
       this.current.appliedIndex !== meta.index ||
       this.current.appliedDigest.digest !== meta.digest
