@@ -15,6 +15,10 @@
 #include <string>
 #include <vector>
 
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
 #include <faiss/Index.h>
 #include <faiss/impl/FaissException.h>
 
@@ -241,6 +245,7 @@ class FaissIndexWrap : public Napi::ObjectWrap<FaissIndexWrap> {
             InstanceMethod<&FaissIndexWrap::Train>("train"),
             InstanceMethod<&FaissIndexWrap::Serialize>("serialize"),
             InstanceMethod<&FaissIndexWrap::SerializeAsync>("serializeAsync"),
+            InstanceMethod<&FaissIndexWrap::SerializeToFileAsync>("serializeToFileAsync"),
             InstanceMethod<&FaissIndexWrap::Reconstruct>("reconstruct"),
             InstanceAccessor<&FaissIndexWrap::Dimension>("dimension"),
             InstanceAccessor<&FaissIndexWrap::Ntotal>("ntotal"),
@@ -430,6 +435,21 @@ class FaissIndexWrap : public Napi::ObjectWrap<FaissIndexWrap> {
     return job->start();
   }
 
+  // Writes the envelope to a file off the event loop; resolves with its size.
+  Napi::Value SerializeToFileAsync(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (info.Length() < 1 || !info[0].IsString()) throwType(env, "path must be a string");
+    auto core = core_;
+    std::string path = info[0].As<Napi::String>().Utf8Value();
+    auto written = std::make_shared<uint64_t>(0);
+    Job* job = newJob(
+        env, [core, path, written] { *written = core->serializeToFile(path); },
+        [written](Napi::Env e, std::vector<Napi::ObjectReference>&) -> Napi::Value {
+          return Napi::Number::New(e, static_cast<double>(*written));
+        });
+    return job->start();
+  }
+
   Napi::Value Reconstruct(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     if (info.Length() < 1 || !info[0].IsBigInt()) throwType(env, "id must be a bigint");
@@ -509,6 +529,34 @@ Napi::Value DeserializeAsync(const Napi::CallbackInfo& info) {
   return job->start();
 }
 
+// Reads an index from a file written by serializeToFileAsync, off the event loop.
+Napi::Value DeserializeFileAsync(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsString()) throwType(env, "path must be a string");
+  std::string path = info[0].As<Napi::String>().Utf8Value();
+  auto result = std::make_shared<std::shared_ptr<rv::IndexCore>>();
+  auto* job = new Job(
+      env, [path, result] { *result = std::shared_ptr<rv::IndexCore>(rv::IndexCore::deserializeFile(path)); },
+      [result](Napi::Env e, std::vector<Napi::ObjectReference>&) -> Napi::Value {
+        return wrapCore(e, std::move(*result));
+      });
+  return job->start();
+}
+
+// Hands memory that malloc holds free back to the OS. glibc only returns the top
+// of a heap on free; after a load or a snapshot install has freed hundreds of
+// thousands of small buffers, most of that memory sits in the middle of its arenas
+// and stays in RSS. malloc_trim(0) releases those free pages too (madvise).
+// True when the call ran; false where the C library has no such call.
+Napi::Value ReleaseFreeMemory(const Napi::CallbackInfo& info) {
+#if defined(__GLIBC__)
+  malloc_trim(0);
+  return Napi::Boolean::New(info.Env(), true);
+#else
+  return Napi::Boolean::New(info.Env(), false);
+#endif
+}
+
 Napi::Value GetThreadConfig(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   rv::ThreadConfig c = rv::getThreadConfig();
@@ -575,8 +623,12 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("NativeFaissIndex", ctor);
   exports.Set("deserialize", Napi::Function::New<Deserialize>(env, "deserialize"));
   exports.Set("deserializeAsync", Napi::Function::New<DeserializeAsync>(env, "deserializeAsync"));
+  exports.Set("deserializeFileAsync",
+              Napi::Function::New<DeserializeFileAsync>(env, "deserializeFileAsync"));
   exports.Set("getThreadConfig", Napi::Function::New<GetThreadConfig>(env, "getThreadConfig"));
   exports.Set("setThreadConfig", Napi::Function::New<SetThreadConfig>(env, "setThreadConfig"));
+  exports.Set("releaseFreeMemory",
+              Napi::Function::New<ReleaseFreeMemory>(env, "releaseFreeMemory"));
   exports.Set("limits", Limits(env));
   exports.Set("faissVersion",
               Napi::String::New(env, std::to_string(FAISS_VERSION_MAJOR) + "." +

@@ -150,6 +150,10 @@ class IndexCore {
   // Parses our "RVFX" envelope. Throws rv::Error(Corrupt) on any problem.
   static std::unique_ptr<IndexCore> deserialize(const uint8_t* data,
                                                 size_t len);
+  // The same envelope read from a file: its CRC is checked in a first pass, then
+  // FAISS reads it in a second, so no buffer of the whole index is ever held.
+  // Throws rv::Error(Corrupt) on any problem, rv::Error(Internal) when it cannot be read.
+  static std::unique_ptr<IndexCore> deserializeFile(const std::string& path);
 
   ~IndexCore();
 
@@ -163,6 +167,9 @@ class IndexCore {
                    size_t nids, float* D, int64_t* L) const;
   void reconstruct(int64_t label, float* out) const;
   std::vector<uint8_t> serialize() const;
+  // Writes the same envelope to `path` (created or truncated; not fsynced) and
+  // returns its size in bytes. Throws rv::Error(Internal) when the file cannot be written.
+  uint64_t serializeToFile(const std::string& path) const;
 
   int dimension() const { return d_; }
   faiss::MetricType metric() const { return metric_; }
@@ -173,6 +180,9 @@ class IndexCore {
 
  private:
   explicit IndexCore(std::unique_ptr<IDMap2> idmap);
+  // Checks a freshly read IDMap2 and applies the tombstones that came with it.
+  static std::unique_ptr<IndexCore> fromRead(std::unique_ptr<faiss::Index> raw,
+                                             std::vector<idx_t> deadPos);
   void classify();
   void refreshCounters();
 

@@ -1,3 +1,6 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 import {
@@ -501,6 +504,71 @@ describe('FaissIndex (native FAISS binding)', () => {
     expect(back.ntotal).toBe(297);
     const q = base.subarray(0, 10 * d);
     expect([...(await back.search(q, 5)).labels]).toEqual([...(await ix.search(q, 5)).labels]);
+  });
+
+  it('serializeToFile / deserializeFile: the same envelope, written and read without a whole-index buffer', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'raftvec-faiss-file-'));
+    try {
+      const d = 8;
+      const rand = prng(11);
+      const base = randomVectors(300, d, rand);
+      for (const spec of ['HNSW16', 'Flat']) {
+        const ix = FaissIndex.create(d, spec, 'l2');
+        await ix.add(base, labelRange(300));
+        await ix.remove(labelRange(5)); // tombstones (HNSW) or compaction (Flat) travel too
+        const file = join(dir, `${spec}.faiss`);
+        const written = await ix.serializeToFile(file);
+        const bytes = readFileSync(file);
+        expect(written).toBe(bytes.length);
+        expect(bytes.equals(ix.serialize())).toBe(true);
+        const back = await FaissIndex.deserializeFile(file);
+        expect(back.ntotal).toBe(295);
+        expect(back.tombstoneCount).toBe(ix.tombstoneCount);
+        const q = base.subarray(0, 10 * d);
+        expect([...(await back.search(q, 5)).labels]).toEqual([...(await ix.search(q, 5)).labels]);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('deserializeFile refuses a damaged, truncated or missing file with CORRUPT or INTERNAL, never crashes', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'raftvec-faiss-file-'));
+    try {
+      const ix = FaissIndex.create(4, 'Flat', 'l2');
+      await ix.add(randomVectors(95, 4, prng(5)), labelRange(95));
+      const good = join(dir, 'good.faiss');
+      await ix.serializeToFile(good);
+      const bytes = readFileSync(good);
+      const bad = join(dir, 'bad.faiss');
+      for (const at of [
+        2,
+        6,
+        13,
+        30,
+        Math.floor(bytes.length / 2),
+        bytes.length - 12,
+        bytes.length - 2,
+      ]) {
+        const flipped = Buffer.from(bytes);
+        flipped[at] = flipped[at]! ^ 0x5a;
+        writeFileSync(bad, flipped);
+        await expectFaissError(FaissIndex.deserializeFile(bad), 'CORRUPT');
+      }
+      for (const length of [0, 10, 31, bytes.length - 1]) {
+        writeFileSync(bad, bytes.subarray(0, length));
+        await expectFaissError(FaissIndex.deserializeFile(bad), 'CORRUPT');
+      }
+      const missing = await expectFaissError(
+        FaissIndex.deserializeFile(join(dir, 'none')),
+        'INTERNAL',
+      );
+      expect(missing.message).toMatch(/cannot open .*none/);
+      await expectFaissError(ix.serializeToFile(join(dir, 'no-such-dir', 'x.faiss')), 'INTERNAL');
+      expect((await FaissIndex.deserializeFile(good)).ntotal).toBe(95);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   describe('errors become FaissError, never crashes', () => {
