@@ -140,21 +140,21 @@ export class CollectionIndex {
   }
 
   /**
-   * An index from its checkpoint (`serializeAsync` output of a trained index), made
+   * An index from its checkpoint file (`checkpointTo` output of a trained index), made
    * to hold exactly the live points: `remove` are labels the checkpoint has but the
    * collection no longer does, `add` the points it has that the checkpoint lacks.
    * Labels are never reused and a label's vector never changes, so the result holds
-   * what a rebuild from every stored vector would. Throws if the bytes are not an
-   * index of this dimension and metric.
+   * what a rebuild from every stored vector would. Throws if the file is damaged or
+   * not an index of this dimension and metric.
    */
   static async restore(
     dimension: number,
     metric: Metric,
     indexSpec: string,
-    bytes: Buffer,
+    file: string,
     reconcile: { remove: BigInt64Array; addVectors: Float32Array; addLabels: BigInt64Array },
   ): Promise<CollectionIndex> {
-    const main = await FaissIndex.deserializeAsync(bytes);
+    const main = await FaissIndex.deserializeFile(file);
     if (main.dimension !== dimension || main.metric !== faissMetric(metric) || !main.isTrained) {
       throw new RaftvecError(
         'INTERNAL',
@@ -169,13 +169,14 @@ export class CollectionIndex {
   }
 
   /**
-   * The trained index serialized for a checkpoint, off the event loop; undefined
-   * while the points are held in the untrained staging index (a rebuild of that
-   * exact index is cheap).
+   * Serializes the trained index into `file` for a checkpoint, off the event loop;
+   * false (nothing written) while the points are held in the untrained staging index
+   * (a rebuild of that exact index is cheap).
    */
-  async checkpoint(): Promise<Buffer | undefined> {
-    if (this.staging !== null) return undefined;
-    return this.main.serializeAsync();
+  async checkpointTo(file: string): Promise<boolean> {
+    if (this.staging !== null) return false;
+    await this.main.serializeToFile(file);
+    return true;
   }
 
   /** Live points (added and not removed). */

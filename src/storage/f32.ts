@@ -20,17 +20,36 @@ export function f32ToLE(vector: Float32Array): Uint8Array {
 
 /** Reads `count` little-endian float32 values from `bytes` at `offset` into a new array. */
 export function readF32LE(bytes: Uint8Array, offset: number, count: number): Float32Array {
+  const out = new Float32Array(count);
+  readF32LEInto(bytes, offset, out, 0, count);
+  return out;
+}
+
+/**
+ * Reads `count` little-endian float32 values from `bytes` at `offset` into `out` at
+ * `outOffset` (in floats): loading a collection decodes every vector into one array
+ * this way, instead of allocating a small one per point.
+ */
+export function readF32LEInto(
+  bytes: Uint8Array,
+  offset: number,
+  out: Float32Array,
+  outOffset: number,
+  count: number,
+): void {
   if (offset + count * 4 > bytes.length) {
     throw new RangeError(
       `need ${count * 4} bytes at offset ${offset}, have ${bytes.length - offset}`,
     );
   }
-  const out = new Float32Array(count);
+  if (outOffset + count > out.length)
+    throw new RangeError(`no room for ${count} floats at ${outOffset} of ${out.length}`);
   if (HOST_IS_LITTLE_ENDIAN) {
-    new Uint8Array(out.buffer).set(bytes.subarray(offset, offset + count * 4));
-    return out;
+    new Uint8Array(out.buffer, out.byteOffset + outOffset * 4, count * 4).set(
+      bytes.subarray(offset, offset + count * 4),
+    );
+    return;
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  for (let i = 0; i < count; i++) out[i] = view.getFloat32(offset + i * 4, true);
-  return out;
+  for (let i = 0; i < count; i++) out[outOffset + i] = view.getFloat32(offset + i * 4, true);
 }

@@ -5,11 +5,13 @@
  *
  * A checkpoint is a folder `DIR/index-checkpoints/<applied index>/` holding, per
  * collection (by uid), the serialized index (`<uid>.faiss`, the binding's
- * envelope, which carries its own CRC-32) and its live labels (`<uid>.labels`,
- * int64 little-endian), and a `manifest.json` naming each file with its size and
- * SHA-256, checked on load. It is written atomically: files into a temporary
- * folder, each fsynced, the folder renamed into place, the parent fsynced. The
- * newest two are kept.
+ * envelope, which carries its own CRC-32 over every byte, checked when the binding
+ * reads it) and its live labels (`<uid>.labels`, int64 little-endian), and a
+ * `manifest.json` naming each file with its size (and the labels' SHA-256),
+ * checked on load. The indexes go straight from FAISS to their files (no buffer of a
+ * whole index in memory): a checkpoint starts as a draft folder that the indexes
+ * are serialized into, then it is completed atomically: each file fsynced, the
+ * folder renamed into place, the parent fsynced. The newest two are kept.
  *
  * A checkpoint need not match the state store exactly: at load, the state machine
  * reconciles each index with the points it read (labels are never reused and a
@@ -17,7 +19,7 @@
  * adding the ones the checkpoint lacks gives the same index content).
  */
 import { createHash } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /** One collection's entry in a checkpoint manifest. */
@@ -30,7 +32,8 @@ export interface CheckpointedIndex {
   indexSpec: string;
   indexFile: string;
   indexBytes: number;
-  indexSha256: string;
+  /** Written by older versions; the envelope's own CRC-32 is what is checked. */
+  indexSha256?: string;
   labelsFile: string;
   labelsSha256: string;
   labelCount: number;
@@ -42,10 +45,11 @@ export interface CheckpointManifest {
   indexes: CheckpointedIndex[];
 }
 
-/** A collection's index as loaded from a checkpoint. */
+/** A collection's checkpointed index, checked as far as can be without reading it whole. */
 export interface LoadedIndex {
   entry: CheckpointedIndex;
-  bytes: Buffer;
+  /** The serialized index (FaissIndex.deserializeFile checks its CRC-32 as it reads it). */
+  file: string;
   labels: BigInt64Array;
 }
 
@@ -55,8 +59,8 @@ export interface CollectionSnapshot {
   dimension: number;
   metric: string;
   indexSpec: string;
-  /** The serialized index (FaissIndex.serializeAsync). */
-  bytes: Buffer;
+  /** The serialized index (FaissIndex.serializeToFile), in the draft's folder. */
+  file: string;
   labels: BigInt64Array;
 }
 
@@ -64,6 +68,15 @@ const MANIFEST = 'manifest.json';
 const KEEP = 2;
 
 const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
+
+async function syncFile(path: string): Promise<void> {
+  const file = await open(path, 'r+');
+  try {
+    await file.sync();
+  } finally {
+    await file.close();
+  }
+}
 
 async function writeSynced(path: string, bytes: Uint8Array | string): Promise<void> {
   const file = await open(path, 'w');
@@ -98,39 +111,69 @@ function bytesToLabels(bytes: Buffer): BigInt64Array {
 export class IndexCheckpoints {
   constructor(readonly root: string) {}
 
-  /** Writes a checkpoint of `collections` at `appliedIndex`, atomically; keeps the newest two. */
-  async write(appliedIndex: number, collections: readonly CollectionSnapshot[]): Promise<void> {
+  /** Drafts being written by this process (prune leaves them alone). */
+  private readonly drafts = new Set<string>();
+  private draftCount = 0;
+
+  /**
+   * A new draft folder to serialize indexes into (`CollectionSnapshot.file`); complete
+   * it with {@link complete}, or drop it with {@link discard}.
+   */
+  async draft(): Promise<string> {
     await mkdir(this.root, { recursive: true });
-    const final = join(this.root, String(appliedIndex));
-    const temp = join(this.root, `.tmp-${appliedIndex}-${process.pid}`);
-    await rm(temp, { recursive: true, force: true });
-    await mkdir(temp);
-    const indexes: CheckpointedIndex[] = [];
-    for (const c of collections) {
-      const labelBytes = labelsToBytes(c.labels);
-      const entry: CheckpointedIndex = {
-        uid: c.uid,
-        name: c.name,
-        dimension: c.dimension,
-        metric: c.metric,
-        indexSpec: c.indexSpec,
-        indexFile: `${c.uid}.faiss`,
-        indexBytes: c.bytes.byteLength,
-        indexSha256: sha256(c.bytes),
-        labelsFile: `${c.uid}.labels`,
-        labelsSha256: sha256(labelBytes),
-        labelCount: c.labels.length,
-      };
-      await writeSynced(join(temp, entry.indexFile), c.bytes);
-      await writeSynced(join(temp, entry.labelsFile), labelBytes);
-      indexes.push(entry);
+    const dir = join(this.root, `.tmp-${process.pid}-${++this.draftCount}`);
+    await rm(dir, { recursive: true, force: true });
+    await mkdir(dir);
+    this.drafts.add(dir);
+    return dir;
+  }
+
+  async discard(draft: string): Promise<void> {
+    this.drafts.delete(draft);
+    await rm(draft, { recursive: true, force: true });
+  }
+
+  /**
+   * Completes `draft` as the checkpoint of `collections` (whose index files it holds)
+   * at `appliedIndex`, atomically; keeps the newest two.
+   */
+  async complete(
+    draft: string,
+    appliedIndex: number,
+    collections: readonly CollectionSnapshot[],
+  ): Promise<void> {
+    try {
+      const final = join(this.root, String(appliedIndex));
+      const indexes: CheckpointedIndex[] = [];
+      for (const c of collections) {
+        const labelBytes = labelsToBytes(c.labels);
+        const entry: CheckpointedIndex = {
+          uid: c.uid,
+          name: c.name,
+          dimension: c.dimension,
+          metric: c.metric,
+          indexSpec: c.indexSpec,
+          indexFile: `${c.uid}.faiss`,
+          indexBytes: (await stat(c.file)).size,
+          labelsFile: `${c.uid}.labels`,
+          labelsSha256: sha256(labelBytes),
+          labelCount: c.labels.length,
+        };
+        if (c.file !== join(draft, entry.indexFile))
+          throw new Error(`${c.file} is not in the draft ${draft}`);
+        await syncFile(c.file);
+        await writeSynced(join(draft, entry.labelsFile), labelBytes);
+        indexes.push(entry);
+      }
+      const manifest: CheckpointManifest = { format: 1, appliedIndex, indexes };
+      await writeSynced(join(draft, MANIFEST), JSON.stringify(manifest));
+      await syncDir(draft);
+      await rm(final, { recursive: true, force: true });
+      await rename(draft, final);
+      await syncDir(this.root);
+    } finally {
+      await this.discard(draft);
     }
-    const manifest: CheckpointManifest = { format: 1, appliedIndex, indexes };
-    await writeSynced(join(temp, MANIFEST), JSON.stringify(manifest));
-    await syncDir(temp);
-    await rm(final, { recursive: true, force: true });
-    await rename(temp, final);
-    await syncDir(this.root);
     await this.prune();
   }
 
@@ -158,16 +201,15 @@ export class IndexCheckpoints {
   ): Promise<LoadedIndex | undefined> {
     const dir = join(this.root, String(manifest.appliedIndex));
     try {
-      const bytes = await readFile(join(dir, entry.indexFile));
+      const file = join(dir, entry.indexFile);
       const labelBytes = await readFile(join(dir, entry.labelsFile));
       if (
-        bytes.byteLength !== entry.indexBytes ||
-        sha256(bytes) !== entry.indexSha256 ||
+        (await stat(file)).size !== entry.indexBytes ||
         labelBytes.byteLength !== entry.labelCount * 8 ||
         sha256(labelBytes) !== entry.labelsSha256
       )
         return undefined;
-      return { entry, bytes, labels: bytesToLabels(labelBytes) };
+      return { entry, file, labels: bytesToLabels(labelBytes) };
     } catch {
       return undefined;
     }
@@ -187,14 +229,15 @@ export class IndexCheckpoints {
       .sort((a, b) => b - a);
   }
 
-  private async prune(): Promise<void> {
+  async prune(): Promise<void> {
     const all = await this.appliedIndexes();
     for (const old of all.slice(KEEP)) {
       await rm(join(this.root, String(old)), { recursive: true, force: true });
     }
     for (const name of await readdir(this.root)) {
-      if (name.startsWith('.tmp-'))
-        await rm(join(this.root, name), { recursive: true, force: true });
+      const path = join(this.root, name);
+      if (name.startsWith('.tmp-') && !this.drafts.has(path))
+        await rm(path, { recursive: true, force: true });
     }
   }
 }

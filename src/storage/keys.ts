@@ -26,7 +26,7 @@
  * the order of `scroll`.
  */
 
-import { readF32LE, writeF32LE } from './f32.js';
+import { readF32LEInto, writeF32LE } from './f32.js';
 
 /**
  * Version 2: every value carries a checksum (see checked-store.ts), and the
@@ -58,12 +58,17 @@ export function u64be(value: number): Uint8Array {
 }
 
 export function readU64be(bytes: Uint8Array, offset = 0): number {
-  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getBigUint64(
-    offset,
-    false,
-  );
-  if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw new RangeError(`uint64 ${v} exceeds 2^53`);
-  return Number(v);
+  if (offset + 8 > bytes.length)
+    throw new RangeError(`need 8 bytes at offset ${offset}, have ${bytes.length - offset}`);
+  // Two 32-bit halves: no BigInt on this path (every point record's label is read with it).
+  const high =
+    bytes[offset]! * 0x1000000 +
+    ((bytes[offset + 1]! << 16) | (bytes[offset + 2]! << 8) | bytes[offset + 3]!);
+  const low =
+    bytes[offset + 4]! * 0x1000000 +
+    ((bytes[offset + 5]! << 16) | (bytes[offset + 6]! << 8) | bytes[offset + 7]!);
+  if (high > 0x1fffff) throw new RangeError(`uint64 at offset ${offset} exceeds 2^53`);
+  return high * 0x100000000 + low;
 }
 
 export const appliedIndexKey = (): Uint8Array => tagged(TAG_META, utf8.encode('appliedIndex'));
@@ -129,13 +134,7 @@ export const labelRange = (uid: number): { gte: Uint8Array; lt: Uint8Array } => 
   lt: uidPrefix(TAG_LABEL, uid + 1),
 });
 
-/** What a `P` key holds: the point's current label, its vector and its metadata. */
-export interface PointRecordValue {
-  label: number;
-  vector: Float32Array;
-  metadataJson: string;
-}
-
+/** A `P` key holds the point's current label, its vector and its metadata (JSON). */
 export function encodePointValue(
   label: number,
   vector: Float32Array,
@@ -149,16 +148,26 @@ export function encodePointValue(
   return out;
 }
 
-export function decodePointValue(bytes: Uint8Array, dimension: number): PointRecordValue {
+/**
+ * A point record's label and metadata; its vector is copied into `vectors` at
+ * `vectorAt` (in floats) when `vectors` is given, else not decoded at all.
+ */
+export function decodePointValueInto(
+  bytes: Uint8Array,
+  dimension: number,
+  vectors?: Float32Array,
+  vectorAt = 0,
+): { label: number; metadataJson: string } {
   if (bytes.length < 8 + dimension * 4) {
     throw new RangeError(
       `point record of ${bytes.length} bytes is shorter than a ${dimension}-d vector`,
     );
   }
-  const label = readU64be(bytes, 0);
-  const vector = readF32LE(bytes, 8, dimension);
-  const metadataJson = utf8Decoder.decode(bytes.subarray(8 + dimension * 4));
-  return { label, vector, metadataJson };
+  if (vectors !== undefined) readF32LEInto(bytes, 8, vectors, vectorAt, dimension);
+  return {
+    label: readU64be(bytes, 0),
+    metadataJson: utf8Decoder.decode(bytes.subarray(8 + dimension * 4)),
+  };
 }
 
 /** Just the label of a point record, without decoding the rest. */

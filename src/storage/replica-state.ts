@@ -22,6 +22,7 @@ import type {
   StoredPoint,
 } from '../domain.js';
 import { RaftvecError } from '../errors.js';
+import { releaseFreeMemory } from '../index/faiss.js';
 import { CheckedStore } from './checked-store.js';
 import {
   StateSnapshots,
@@ -87,6 +88,8 @@ export class ReplicaState {
     await recoverInterruptedInstall(paths);
     const full = { ...options, checkpoints: { ...options.checkpoints, dir: paths.checkpoints } };
     const sm = await VectorStateMachine.open(paths.state, full);
+    // Loading frees every buffer it read the records into: give that memory back.
+    releaseFreeMemory();
     return new ReplicaState(sm, paths, full, new StateSnapshots(paths.snapshots));
   }
 
@@ -152,13 +155,23 @@ export class ReplicaState {
     // The log may be compacted behind this snapshot: what the state store applied must
     // be on disk first, or a crash could leave it behind the log's new start.
     await this.stateMachine.syncToDisk();
-    const captured = await this.stateMachine.captureSnapshot();
-    return this.snapshots.write(
+    const draft = await this.snapshots.draft();
+    let captured: Awaited<ReturnType<VectorStateMachine['captureSnapshot']>>;
+    try {
+      captured = await this.stateMachine.captureSnapshot(draft.indexDraft);
+    } catch (err) {
+      await this.snapshots.discard(draft);
+      throw err;
+    }
+    const meta = await this.snapshots.write(
+      draft,
       captured.index,
       captured.digest,
       captured.records,
       captured.collections,
     );
+    releaseFreeMemory();
+    return meta;
   }
 
   /**
@@ -204,6 +217,7 @@ export class ReplicaState {
     }
     // Received snapshots count against the newest two kept, like taken ones.
     await this.snapshots.prune();
+    releaseFreeMemory();
     if (
       this.current.appliedIndex !== meta.index ||
       this.current.appliedDigest.digest !== meta.digest

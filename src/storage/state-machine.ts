@@ -71,6 +71,7 @@ import {
   type CheckedOp,
 } from './checked-store.js';
 import { CommandDecodeError, decodeCommand, encodeCommand } from './command-codec.js';
+import { join } from 'node:path';
 import { IndexCheckpoints, type CollectionSnapshot, type LoadedIndex } from './index-checkpoint.js';
 import { compileFilter, type MetadataPredicate } from './filter.js';
 import {
@@ -89,7 +90,7 @@ import {
   sessionRange,
   collectionKey,
   collectionRange,
-  decodePointValue,
+  decodePointValueInto,
   droppedKey,
   droppedRange,
   encodePointValue,
@@ -185,6 +186,37 @@ function deepFreeze<T>(value: T): T {
     for (const v of Object.values(value as object)) deepFreeze(v);
   }
   return value;
+}
+
+/** One shared object for every point without metadata (most of them, in many collections). */
+const NO_METADATA: Metadata = Object.freeze({});
+
+const frozenMetadata = (metadataJson: string): Metadata =>
+  metadataJson === '{}' ? NO_METADATA : deepFreeze(JSON.parse(metadataJson) as Metadata);
+
+/** The labels of a checkpointed index, sorted, for {@link hasLabel}. */
+const sortedLabels = (labels: BigInt64Array): Float64Array =>
+  Float64Array.from(labels, Number).sort();
+
+/** A copy of `array` in a new one of `length` elements. */
+function grown<T extends Float32Array | BigInt64Array>(array: T, length: number): T {
+  const out = new (array.constructor as new (n: number) => T)(length);
+  out.set(array as never);
+  return out;
+}
+
+/** Binary search in {@link sortedLabels}' result. */
+function hasLabel(sorted: Float64Array, label: number): boolean {
+  let lo = 0;
+  let hi = sorted.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const v = sorted[mid]!;
+    if (v === label) return true;
+    if (v < label) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return false;
 }
 
 const failure = (code: ApplyErrorCode, message: string): ApplyResult => ({
@@ -547,9 +579,10 @@ export class VectorStateMachine {
    * Captures the state for a snapshot at the current applied index, with applies
    * held off only while the point is marked and the indexes serialized: every
    * record (from a LevelDB snapshot taken at that point, read afterwards) and every
-   * trained index. The caller writes them out (StateSnapshots.write).
+   * trained index, serialized into `indexDraft` (IndexCheckpoints.draft). The caller
+   * writes them out (StateSnapshots.write).
    */
-  async captureSnapshot(): Promise<{
+  async captureSnapshot(indexDraft: string): Promise<{
     index: number;
     digest: string;
     records: AsyncIterable<[Uint8Array, Uint8Array]>;
@@ -558,25 +591,28 @@ export class VectorStateMachine {
     this.checkUsable();
     return this.lock.write(async () => {
       const records = this.db.sealedRecords();
-      const collections = await this.captureIndexes();
+      const collections = await this.captureIndexes(indexDraft);
       return { index: this.applied, digest: toHex(this.digest), records, collections };
     });
   }
 
-  /** Every trained index serialized, with its live labels (call under the write lock). */
-  private async captureIndexes(): Promise<CollectionSnapshot[]> {
+  /**
+   * Every trained index serialized into a file `<uid>.faiss` in `draft`, with its live
+   * labels (call under the write lock).
+   */
+  private async captureIndexes(draft: string): Promise<CollectionSnapshot[]> {
     const collections: CollectionSnapshot[] = [];
     for (const col of this.collections.values()) {
-      const bytes = await col.index.checkpoint();
-      if (bytes === undefined) continue;
       const { uid, name, dimension, metric, indexSpec } = col.record;
+      const file = join(draft, `${uid}.faiss`);
+      if (!(await col.index.checkpointTo(file))) continue;
       collections.push({
         uid,
         name,
         dimension,
         metric,
         indexSpec,
-        bytes,
+        file,
         labels: toBigLabels(col.points.keys()),
       });
     }
@@ -607,13 +643,21 @@ export class VectorStateMachine {
   async checkpointNow(): Promise<void> {
     if (this.checkpoints === undefined) return;
     this.checkUsable();
-    const captured = await this.lock.write(async () => {
-      const collections = await this.captureIndexes();
-      const at = this.applied;
-      this.changedSinceCheckpoint = 0;
-      return { at, collections };
-    });
-    await this.checkpoints.write(captured.at, captured.collections);
+    const checkpoints = this.checkpoints;
+    const draft = await checkpoints.draft();
+    let captured: { at: number; collections: CollectionSnapshot[] };
+    try {
+      captured = await this.lock.write(async () => {
+        const collections = await this.captureIndexes(draft);
+        const at = this.applied;
+        this.changedSinceCheckpoint = 0;
+        return { at, collections };
+      });
+    } catch (err) {
+      await checkpoints.discard(draft);
+      throw err;
+    }
+    await checkpoints.complete(draft, captured.at, captured.collections);
     this.lastCheckpointIndex = captured.at;
   }
 
@@ -888,7 +932,7 @@ export class VectorStateMachine {
           col.idToLabel.set(f.id, f.label);
           col.points.set(f.label, {
             id: f.id,
-            metadata: deepFreeze(JSON.parse(f.metadataJson) as Metadata),
+            metadata: frozenMetadata(f.metadataJson),
           });
         }
         col.record = record;
@@ -947,17 +991,32 @@ export class VectorStateMachine {
     onProgress: OpenOptions['onProgress'],
     checkpoint?: LoadedIndex,
   ): Promise<CollectionState> {
+    const dimension = record.dimension;
+    const checkpointed = checkpoint && sortedLabels(checkpoint.labels);
+    // A rebuild decodes every vector straight into one array (grown by doubling, a few
+    // large allocations): a small array per point would leave hundreds of MB of
+    // allocator fragments behind in RSS. With a checkpoint, only the points it lacks
+    // need their vectors.
+    let vectors = checkpointed ? undefined : new Float32Array(1024 * dimension);
+    let labels = checkpointed ? undefined : new BigInt64Array(1024);
+    const missing: { label: number; vector: Float32Array }[] = [];
     const idToLabel = new Map<string, number>();
     const points = new Map<number, LivePoint>();
-    const chunks: Float32Array[] = [];
-    const labels: number[] = [];
     for await (const [key, value] of this.db.entries(pointRange(record.uid))) {
+      const at = points.size;
+      if (labels && at === labels.length) {
+        [vectors, labels] = [grown(vectors!, 2 * at * dimension), grown(labels, 2 * at)];
+      }
       const id = idOfPointKey(key);
-      const p = this.decodePoint(key, value, record.dimension);
+      const p = this.decodePoint(key, value, dimension, vectors, at * dimension);
       idToLabel.set(id, p.label);
-      points.set(p.label, { id, metadata: deepFreeze(JSON.parse(p.metadataJson) as Metadata) });
-      chunks.push(p.vector);
-      labels.push(p.label);
+      points.set(p.label, { id, metadata: frozenMetadata(p.metadataJson) });
+      if (labels) labels[at] = BigInt(p.label);
+      else if (!hasLabel(checkpointed!, p.label)) {
+        const vector = new Float32Array(dimension);
+        this.decodePoint(key, value, dimension, vector, 0);
+        missing.push({ label: p.label, vector });
+      }
       if (++progress.pointsLoaded % PROGRESS_EVERY_POINTS === 0)
         await onProgress?.({ ...progress, collection: record.name });
     }
@@ -974,61 +1033,64 @@ export class VectorStateMachine {
         );
       }
     }
-    if (labelRecords !== idToLabel.size) {
-      throw new StateCorruptionError(
-        this.db.location,
-        `(collection ${JSON.stringify(record.name)})`,
-        `has ${idToLabel.size} point records but ${labelRecords} label records`,
-      );
+    if (labelRecords !== idToLabel.size)
+      throw this.countMismatch(record, idToLabel.size, labelRecords);
+    if (checkpoint) {
+      const restored = await this.restoreIndex(record, checkpoint, points, missing);
+      if (restored) {
+        progress.indexesRestored++;
+        return { record, idToLabel, points, index: restored };
+      }
+      // The checkpoint is unusable: read the vectors again, for a rebuild.
+      const all = await this.readVectors(record, points.size);
+      const index = CollectionIndex.create(dimension, record.metric, record.indexSpec);
+      await index.load(all.vectors, all.labels);
+      return { record, idToLabel, points, index };
     }
-    const restored = checkpoint && (await this.restoreIndex(record, checkpoint, chunks, labels));
-    if (restored) {
-      progress.indexesRestored++;
-      return { record, idToLabel, points, index: restored };
-    }
-    const index = CollectionIndex.create(record.dimension, record.metric, record.indexSpec);
-    const vectors = new Float32Array(labels.length * record.dimension);
-    chunks.forEach((v, i) => vectors.set(v, i * record.dimension));
-    await index.load(vectors, toBigLabels(labels));
+    const index = CollectionIndex.create(dimension, record.metric, record.indexSpec);
+    await index.load(
+      vectors!.subarray(0, points.size * dimension),
+      labels!.subarray(0, points.size),
+    );
     return { record, idToLabel, points, index };
   }
 
+  private countMismatch(record: CollectionRecord, points: number, labels: number) {
+    return new StateCorruptionError(
+      this.db.location,
+      `(collection ${JSON.stringify(record.name)})`,
+      `has ${points} point records but ${labels} label records`,
+    );
+  }
+
   /**
-   * The collection's index from its checkpoint, reconciled with the stored points
-   * (`chunks[i]` is the vector of `labels[i]`); undefined when the checkpoint cannot
-   * be used, and the index is then rebuilt.
+   * The collection's index from its checkpoint, reconciled with the stored points:
+   * labels the checkpoint holds but no point has are removed, and `missing` (points
+   * it lacks) are added. Undefined when the checkpoint cannot be used.
    */
   private async restoreIndex(
     record: CollectionRecord,
     checkpoint: LoadedIndex,
-    chunks: readonly Float32Array[],
-    labels: readonly number[],
+    points: ReadonlyMap<number, LivePoint>,
+    missing: readonly { label: number; vector: Float32Array }[],
   ): Promise<CollectionIndex | undefined> {
-    const stored = new Set(labels);
-    const inCheckpoint = new Set<number>();
     const remove: number[] = [];
     for (const label of checkpoint.labels) {
-      const n = Number(label);
-      inCheckpoint.add(n);
-      if (!stored.has(n)) remove.push(n);
+      if (!points.has(Number(label))) remove.push(Number(label));
     }
-    const add: number[] = [];
-    const addVectors: Float32Array[] = [];
-    labels.forEach((label, i) => {
-      if (!inCheckpoint.has(label)) {
-        add.push(label);
-        addVectors.push(chunks[i]!);
-      }
-    });
-    const flat = new Float32Array(add.length * record.dimension);
-    addVectors.forEach((v, i) => flat.set(v, i * record.dimension));
+    const addVectors = new Float32Array(missing.length * record.dimension);
+    missing.forEach((m, i) => addVectors.set(m.vector, i * record.dimension));
     try {
       return await CollectionIndex.restore(
         record.dimension,
         record.metric,
         record.indexSpec,
-        checkpoint.bytes,
-        { remove: toBigLabels(remove), addVectors: flat, addLabels: toBigLabels(add) },
+        checkpoint.file,
+        {
+          remove: toBigLabels(remove),
+          addVectors,
+          addLabels: toBigLabels(missing.map((m) => m.label)),
+        },
       );
     } catch {
       // A checkpoint that does not deserialize (or disagrees) costs a rebuild, nothing more.
@@ -1037,9 +1099,15 @@ export class VectorStateMachine {
   }
 
   /** A point record, decoded; a record of the wrong shape is corruption, named by its key. */
-  private decodePoint(key: Uint8Array, value: Uint8Array, dimension: number) {
+  private decodePoint(
+    key: Uint8Array,
+    value: Uint8Array,
+    dimension: number,
+    vectors?: Float32Array,
+    vectorAt = 0,
+  ) {
     try {
-      return decodePointValue(value, dimension);
+      return decodePointValueInto(value, dimension, vectors, vectorAt);
     } catch (err) {
       throw new StateCorruptionError(
         this.db.location,
@@ -1056,24 +1124,36 @@ export class VectorStateMachine {
    */
   private async maybeReload(col: CollectionState, record: CollectionRecord): Promise<void> {
     if (!col.index.wantsTraining && !col.index.wantsRebuild) return;
-    const all = await this.readVectors(record);
+    // The entry's FAISS work is done and its batch written, but the maps are updated
+    // only at commit: the index knows how many points the store now holds.
+    const all = await this.readVectors(record, col.index.size);
     await col.index.load(all.vectors, all.labels);
   }
 
-  /** Every stored vector of a collection with its label (for training and rebuilds). */
+  /**
+   * Every stored vector of a collection with its label (for training and rebuilds);
+   * `count` is how many points it holds (the in-memory maps know).
+   */
   private async readVectors(
     record: CollectionRecord,
+    count: number,
   ): Promise<{ vectors: Float32Array; labels: BigInt64Array }> {
-    const chunks: Float32Array[] = [];
-    const labels: number[] = [];
+    const vectors = new Float32Array(count * record.dimension);
+    const labels = new BigInt64Array(count);
+    let at = 0;
+    let found = 0;
     for await (const [key, value] of this.db.entries(pointRange(record.uid))) {
-      const p = this.decodePoint(key, value, record.dimension);
-      chunks.push(p.vector);
-      labels.push(p.label);
+      if (found++ >= count) continue;
+      const p = this.decodePoint(key, value, record.dimension, vectors, at * record.dimension);
+      labels[at++] = BigInt(p.label);
     }
-    const vectors = new Float32Array(labels.length * record.dimension);
-    chunks.forEach((v, i) => vectors.set(v, i * record.dimension));
-    return { vectors, labels: toBigLabels(labels) };
+    if (found !== count)
+      throw new StateCorruptionError(
+        this.db.location,
+        `(collection ${JSON.stringify(record.name)})`,
+        `holds ${found} point records where ${count} points are loaded`,
+      );
+    return { vectors, labels };
   }
 
   /** Clears a dropped collection's keys in the background; idempotent, resumed on open. */
@@ -1120,11 +1200,12 @@ export class VectorStateMachine {
     let vectors: Array<Float32Array | undefined> = [];
     if (opts.withVector && refs.length > 0) {
       const values = await this.db.getMany(refs.map((r) => pointKey(col.record.uid, r.id)));
-      vectors = values.map((v, i) =>
-        v === undefined
-          ? undefined
-          : this.decodePoint(pointKey(col.record.uid, refs[i]!.id), v, col.record.dimension).vector,
-      );
+      vectors = values.map((v, i) => {
+        if (v === undefined) return undefined;
+        const vector = new Float32Array(col.record.dimension);
+        this.decodePoint(pointKey(col.record.uid, refs[i]!.id), v, col.record.dimension, vector);
+        return vector;
+      });
     }
     return refs.map((r, i) => {
       const out: StoredPoint = { id: r.id };

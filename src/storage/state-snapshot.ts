@@ -64,6 +64,16 @@ async function listFiles(dir: string): Promise<string[]> {
   return out.sort();
 }
 
+/** Writes one record's frame into `into` at `at`; returns where the next one goes. */
+function frame(into: Buffer, at: number, key: Bytes, value: Bytes): number {
+  into.writeUInt32BE(key.byteLength, at);
+  into.set(key, at + 4);
+  at += 4 + key.byteLength;
+  into.writeUInt32BE(value.byteLength, at);
+  into.set(value, at + 4);
+  return at + 4 + value.byteLength;
+}
+
 /** Snapshots under one folder. */
 export class StateSnapshots {
   constructor(readonly root: string) {}
@@ -73,44 +83,79 @@ export class StateSnapshots {
     return join(this.root, String(index));
   }
 
+  /** Drafts being written by this process (prune leaves them alone). */
+  private readonly drafts = new Set<string>();
+  private draftCount = 0;
+
   /**
-   * Writes a snapshot at `index`: `records` (sealed, in key order, from a LevelDB
-   * snapshot taken at that index) and the indexes in `collections`. Atomic; keeps the
-   * newest two. Resolves with its meta.
+   * A new snapshot draft: a temporary folder, and the draft folder its indexes are to
+   * be serialized into (state-machine captureSnapshot) before {@link write} completes
+   * it. Drop it with {@link discard} if it is not completed.
+   */
+  async draft(): Promise<{ folder: string; indexDraft: string }> {
+    await mkdir(this.root, { recursive: true });
+    const folder = join(this.root, `.tmp-${process.pid}-${++this.draftCount}`);
+    await rm(folder, { recursive: true, force: true });
+    await mkdir(folder);
+    this.drafts.add(folder);
+    return { folder, indexDraft: await snapshotIndexes(folder).draft() };
+  }
+
+  async discard(draft: { folder: string }): Promise<void> {
+    this.drafts.delete(draft.folder);
+    await rm(draft.folder, { recursive: true, force: true });
+  }
+
+  /**
+   * Completes `draft` as the snapshot at `index`: `records` (sealed, in key order, from
+   * a LevelDB snapshot taken at that index) and the indexes in `collections` (already
+   * in the draft's index draft). Atomic; keeps the newest two. Resolves with its meta.
    */
   async write(
+    draft: { folder: string; indexDraft: string },
     index: number,
     digest: string,
     records: AsyncIterable<[Bytes, Bytes]>,
     collections: readonly CollectionSnapshot[],
   ): Promise<SnapshotMeta> {
-    await mkdir(this.root, { recursive: true });
-    const temp = join(this.root, `.tmp-${index}-${process.pid}`);
-    await rm(temp, { recursive: true, force: true });
-    await mkdir(temp);
+    try {
+      return await this.complete(draft, index, digest, records, collections);
+    } finally {
+      await this.discard(draft);
+    }
+  }
+
+  private async complete(
+    draft: { folder: string; indexDraft: string },
+    index: number,
+    digest: string,
+    records: AsyncIterable<[Bytes, Bytes]>,
+    collections: readonly CollectionSnapshot[],
+  ): Promise<SnapshotMeta> {
+    const temp = draft.folder;
     const file = await open(join(temp, RECORDS), 'w');
     try {
-      let pending: Buffer[] = [];
-      let pendingBytes = 0;
+      // Records are framed into one reused buffer, written out whenever it is full.
+      const chunk = Buffer.allocUnsafe(WRITE_CHUNK_BYTES);
+      let used = 0;
       for await (const [key, value] of records) {
-        const head = Buffer.alloc(4);
-        head.writeUInt32BE(key.byteLength);
-        const mid = Buffer.alloc(4);
-        mid.writeUInt32BE(value.byteLength);
-        pending.push(head, Buffer.from(key), mid, Buffer.from(value));
-        pendingBytes += 8 + key.byteLength + value.byteLength;
-        if (pendingBytes >= WRITE_CHUNK_BYTES) {
-          await file.write(Buffer.concat(pending));
-          pending = [];
-          pendingBytes = 0;
+        const need = 8 + key.byteLength + value.byteLength;
+        if (used + need > chunk.byteLength) {
+          await file.write(chunk, 0, used);
+          used = 0;
         }
+        if (need > chunk.byteLength) {
+          const alone = Buffer.allocUnsafe(need);
+          frame(alone, 0, key, value);
+          await file.write(alone);
+        } else used = frame(chunk, used, key, value);
       }
-      if (pending.length > 0) await file.write(Buffer.concat(pending));
+      if (used > 0) await file.write(chunk, 0, used);
       await file.sync();
     } finally {
       await file.close();
     }
-    await new IndexCheckpoints(join(temp, 'index')).write(index, collections);
+    await snapshotIndexes(temp).complete(draft.indexDraft, index, collections);
     const files: SnapshotFile[] = [];
     for (const path of await listFiles(temp)) {
       files.push({ path: relative(temp, path).split('\\').join('/'), ...(await hashFile(path)) });
@@ -146,8 +191,9 @@ export class StateSnapshots {
       await rm(this.folder(old), { recursive: true, force: true });
     }
     for (const name of await readdir(this.root).catch(() => [] as string[])) {
-      if (name.startsWith('.tmp-'))
-        await rm(join(this.root, name), { recursive: true, force: true });
+      const path = join(this.root, name);
+      if (name.startsWith('.tmp-') && !this.drafts.has(path))
+        await rm(path, { recursive: true, force: true });
     }
   }
 
@@ -205,8 +251,10 @@ export async function* snapshotRecords(
       const valueLength = buf.readUInt32BE(at + 4 + keyLength);
       const end = at + 8 + keyLength + valueLength;
       if (buf.byteLength < end) break;
-      const key = Uint8Array.from(buf.subarray(at + 4, at + 4 + keyLength));
-      const value = Uint8Array.from(buf.subarray(at + 8 + keyLength, end));
+      // Views into the chunk read (no copy per record): a batch keeps at most its few
+      // MiB of chunks alive, and LevelDB copies what it writes.
+      const key = buf.subarray(at + 4, at + 4 + keyLength);
+      const value = buf.subarray(at + 8 + keyLength, end);
       batch.push([key, value]);
       size += end - at;
       at = end;
