@@ -616,9 +616,12 @@ async function benchCatchUp(args: Args): Promise<void> {
     const logTail = Math.min(logEntries, batches) * entryBytes;
     const faiss = checkpoint?.faiss ?? NaN;
     const labels = checkpoint?.labels ?? NaN;
-    const rest = leaderRss - emptyMean - faiss - labels - logTail;
+    const heap = leaderStatus.memory;
+    const heapTotal = Number(heap?.heapTotal ?? NaN);
+    const external = Number(heap?.external ?? NaN);
+    const rest = leaderRss - emptyMean - faiss - labels - heapTotal - external;
     console.log(
-      `    parts of the leader's ${mb(leaderRss)}: the process with no data ${mb(emptyMean)}; FAISS index ${mb(faiss)} (serialized size, from the checkpoint ${restarted.id}'s graceful stop wrote) + its labels ${mb(labels)}; Raft log held in memory ≈ ${logEntries} entries × ${mb(entryBytes)} = ${mb(logTail)}; LevelDB, 2 stores (state, log): block cache ≤ 8 MiB and write buffer ≤ 4 MiB each (library defaults, not measured); the rest, ${mb(rest)} (${fmt(rest / rawBytes, 2)}× raw): JS heap (id → label map, metadata objects, sessions), allocator slack, garbage not yet collected (status reports no heap figure, so not split further)`,
+      `    parts of the leader's ${mb(leaderRss)}: the process with no data ${mb(emptyMean)}; FAISS index ${mb(faiss)} (serialized size, from the checkpoint ${restarted.id}'s graceful stop wrote) + its labels ${mb(labels)}; JavaScript heap ${mb(heapTotal)} reserved, ${mb(Number(heap?.heapUsed ?? NaN))} in use (${fmt(Number(heap?.heapUsed ?? NaN) / args.n, 0)} B per point: id → label map, label → id and metadata, sessions, garbage not yet collected); buffers outside the heap ${mb(external)} (Raft log held in memory ≈ ${logEntries} entries × ${mb(entryBytes)} = ${mb(logTail)}, LevelDB values in flight); the rest, ${mb(rest)} (${fmt(rest / rawBytes, 2)}× raw): LevelDB's two block caches (≤ 8 MiB each) and write buffers (≤ 4 MiB each), allocator slack, thread stacks`,
     );
     console.log(
       `  RSS during the catch-up (VmRSS sampled every 50 ms, "before" = the last sample before the leader starts sending; VmHWM${hwmReset ? ', reset on the sender at the restart' : ' of the sender since its start (could not reset it)'}):`,

@@ -17,10 +17,15 @@ export interface StatusRow {
     pointsLoaded: number | string;
   } | null;
   appliedDigest?: { digest: string } | null;
+  memory?: { rss: number | string } | null;
 }
 
 /** The first hex digits of a node's applied-entry digest: enough to see two replicas differ. */
 const shortDigest = (r: StatusRow): string => r.appliedDigest?.digest.slice(0, 12) ?? '';
+
+/** Resident memory in MB (the node's VmRSS). */
+const rssText = (r: StatusRow): string =>
+  r.memory ? `${Math.round(Number(r.memory.rss) / 1e6)} MB` : '';
 
 function loadingText(r: StatusRow): string {
   const l = r.loading;
@@ -30,12 +35,23 @@ function loadingText(r: StatusRow): string {
 }
 
 export function printStatusTable(rows: readonly StatusRow[], indent = ''): void {
-  const header = ['id', 'address', 'role', 'term', 'commit', 'applied', 'lag', 'digest', 'health'];
+  const header = [
+    'id',
+    'address',
+    'role',
+    'term',
+    'commit',
+    'applied',
+    'lag',
+    'digest',
+    'rss',
+    'health',
+  ];
   const lines = rows.map((r) =>
     r.role === undefined
-      ? ['-', r.address, 'unreachable', '', '', '', '', '', r.error ?? '']
+      ? ['-', r.address, 'unreachable', '', '', '', '', '', '', r.error ?? '']
       : r.phase === 'loading'
-        ? [r.id ?? '', r.address, loadingText(r), '', '', '', '', '', r.health ?? '']
+        ? [r.id ?? '', r.address, loadingText(r), '', '', '', '', '', rssText(r), r.health ?? '']
         : [
             r.id ?? '',
             r.address,
@@ -45,6 +61,7 @@ export function printStatusTable(rows: readonly StatusRow[], indent = ''): void 
             String(r.appliedIndex ?? ''),
             String(r.lag ?? ''),
             shortDigest(r),
+            rssText(r),
             r.health ?? '',
           ],
   );

@@ -4,6 +4,7 @@ import type { MessageTypeDefinition } from '@grpc/proto-loader';
 import type { AppliedDigest as _raftvec_v1_AppliedDigest, AppliedDigest__Output as _raftvec_v1_AppliedDigest__Output } from './raftvec/v1/AppliedDigest.js';
 import type { ClusterServiceClient as _raftvec_v1_ClusterServiceClient, ClusterServiceDefinition as _raftvec_v1_ClusterServiceDefinition } from './raftvec/v1/ClusterService.js';
 import type { LoadProgress as _raftvec_v1_LoadProgress, LoadProgress__Output as _raftvec_v1_LoadProgress__Output } from './raftvec/v1/LoadProgress.js';
+import type { MemoryUsage as _raftvec_v1_MemoryUsage, MemoryUsage__Output as _raftvec_v1_MemoryUsage__Output } from './raftvec/v1/MemoryUsage.js';
 import type { NodeStatus as _raftvec_v1_NodeStatus, NodeStatus__Output as _raftvec_v1_NodeStatus__Output } from './raftvec/v1/NodeStatus.js';
 import type { PeerProgress as _raftvec_v1_PeerProgress, PeerProgress__Output as _raftvec_v1_PeerProgress__Output } from './raftvec/v1/PeerProgress.js';
 import type { StatusRequest as _raftvec_v1_StatusRequest, StatusRequest__Output as _raftvec_v1_StatusRequest__Output } from './raftvec/v1/StatusRequest.js';
@@ -20,6 +21,7 @@ export interface ProtoGrpcType {
       AppliedDigest: MessageTypeDefinition<_raftvec_v1_AppliedDigest, _raftvec_v1_AppliedDigest__Output>
       ClusterService: SubtypeConstructor<typeof grpc.Client, _raftvec_v1_ClusterServiceClient> & { service: _raftvec_v1_ClusterServiceDefinition }
       LoadProgress: MessageTypeDefinition<_raftvec_v1_LoadProgress, _raftvec_v1_LoadProgress__Output>
+      MemoryUsage: MessageTypeDefinition<_raftvec_v1_MemoryUsage, _raftvec_v1_MemoryUsage__Output>
       NodeStatus: MessageTypeDefinition<_raftvec_v1_NodeStatus, _raftvec_v1_NodeStatus__Output>
       PeerProgress: MessageTypeDefinition<_raftvec_v1_PeerProgress, _raftvec_v1_PeerProgress__Output>
       StatusRequest: MessageTypeDefinition<_raftvec_v1_StatusRequest, _raftvec_v1_StatusRequest__Output>

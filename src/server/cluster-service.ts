@@ -35,6 +35,11 @@ export interface StatusSource {
   loading: () => LoadProgress;
 }
 
+function memoryUsage(): NodeStatus['memory'] {
+  const m = process.memoryUsage();
+  return { rss: m.rss, heapTotal: m.heapTotal, heapUsed: m.heapUsed, external: m.external };
+}
+
 export function clusterStatusOf(source: StatusSource, digestAtIndex = 0): NodeStatus {
   const runtime = source.runtime();
   const stateMachine = source.stateMachine();
@@ -52,6 +57,7 @@ export function clusterStatusOf(source: StatusSource, digestAtIndex = 0): NodeSt
       role: 'follower',
       phase: 'loading',
       loading,
+      memory: memoryUsage(),
     };
   }
   const status = runtime.status();
@@ -76,6 +82,7 @@ export function clusterStatusOf(source: StatusSource, digestAtIndex = 0): NodeSt
     })),
     phase: 'running',
     loading,
+    memory: memoryUsage(),
     appliedDigest: stateMachine.appliedDigest,
     ...(digestAt !== undefined && { digestAt: { index: digestAtIndex, digest: digestAt } }),
   };

@@ -30,6 +30,7 @@ import {
 } from '../raft/runtime/peer-transport.js';
 import type { ApplyResult } from '../domain.js';
 import { limits } from '../limits.js';
+import { releaseFreeMemory } from '../index/faiss.js';
 import { fromRaftError } from './raft-errors.js';
 import { RaftWritePath } from './raft-write-path.js';
 import type { WritePath } from './write-path.js';
@@ -99,6 +100,9 @@ export interface NodeHandle {
 }
 
 export const LISTENING_PREFIX = 'raftvec listening on ';
+
+/** How often a node hands the memory its allocator holds free back to the OS. */
+const MEMORY_RELEASE_INTERVAL_MS = 10_000;
 
 export async function startNode(options: NodeOptions): Promise<NodeHandle> {
   const log = options.log ?? stderrLogger;
@@ -225,6 +229,11 @@ export async function startNode(options: NodeOptions): Promise<NodeHandle> {
       },
     );
     runtime = raft;
+    // Writes allocate and free many small buffers (requests, entries, batches); glibc
+    // keeps freed memory in its arenas, so RSS would only grow. Trimming is cheap
+    // (milliseconds) and runs on a timer rather than on the write path.
+    const trim = setInterval(releaseFreeMemory, MEMORY_RELEASE_INTERVAL_MS);
+    trim.unref();
     const wp = new RaftWritePath(raft);
     writePath = wp;
     const service = new VectorService(sm, wp, {
@@ -267,6 +276,7 @@ export async function startNode(options: NodeOptions): Promise<NodeHandle> {
           await raft.close();
           peerServer.disconnectAll();
           await shutdown;
+          clearInterval(trim);
           await sm.close();
         })();
         return stopping;

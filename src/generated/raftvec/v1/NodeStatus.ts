@@ -3,6 +3,7 @@
 import type { PeerProgress as _raftvec_v1_PeerProgress, PeerProgress__Output as _raftvec_v1_PeerProgress__Output } from '../../raftvec/v1/PeerProgress.js';
 import type { LoadProgress as _raftvec_v1_LoadProgress, LoadProgress__Output as _raftvec_v1_LoadProgress__Output } from '../../raftvec/v1/LoadProgress.js';
 import type { AppliedDigest as _raftvec_v1_AppliedDigest, AppliedDigest__Output as _raftvec_v1_AppliedDigest__Output } from '../../raftvec/v1/AppliedDigest.js';
+import type { MemoryUsage as _raftvec_v1_MemoryUsage, MemoryUsage__Output as _raftvec_v1_MemoryUsage__Output } from '../../raftvec/v1/MemoryUsage.js';
 import type { Long } from '@grpc/proto-loader';
 
 export interface NodeStatus {
@@ -45,6 +46,7 @@ export interface NodeStatus {
    */
   'firstIndex'?: (number | string | Long);
   'snapshotIndex'?: (number | string | Long);
+  'memory'?: (_raftvec_v1_MemoryUsage | null);
 }
 
 export interface NodeStatus__Output {
@@ -87,4 +89,5 @@ export interface NodeStatus__Output {
    */
   'firstIndex': (number);
   'snapshotIndex': (number);
+  'memory': (_raftvec_v1_MemoryUsage__Output | null);
 }
