@@ -4,7 +4,7 @@
  * with deterministic eviction), checksums on every record, and the applied-entry
  * digest that makes divergence visible.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Level } from 'level';
@@ -294,6 +294,44 @@ describe('checksums on every record', () => {
     const err = await VectorStateMachine.open(dir).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(StateFormatError);
     expect((err as StateFormatError).found).toBe(1);
+  });
+});
+
+describe('LevelDB tables are read, not memory-mapped', () => {
+  // Mapped tables would count in the node's RSS: a node that read its whole store once
+  // would show the store's size on top of its memory (native/leveldb-checked.mjs).
+  it('after a full scan of a store with table files, no table is mapped into the process', async () => {
+    const dir = await tempDir();
+    const db = new Level<Uint8Array, Uint8Array>(dir, {
+      keyEncoding: 'view',
+      valueEncoding: 'view',
+    });
+    const value = new Uint8Array(4096).fill(7);
+    // 12 MiB through a 4 MiB write buffer: several tables on disk.
+    for (let b = 0; b < 24; b++) {
+      await db.batch(
+        Array.from({ length: 128 }, (_, i) => ({
+          type: 'put' as const,
+          key: new TextEncoder().encode(`k${String(b * 128 + i).padStart(6, '0')}`),
+          value,
+        })),
+      );
+    }
+    await db.close();
+    const reopened = new Level<Uint8Array, Uint8Array>(dir, {
+      keyEncoding: 'view',
+      valueEncoding: 'view',
+    });
+    let records = 0;
+    for await (const entry of reopened.iterator()) records += entry.length > 0 ? 1 : 0;
+    const tables = (await readdir(dir)).filter((f) => f.endsWith('.ldb'));
+    const mapped = (await readFile('/proc/self/maps', 'utf8'))
+      .split('\n')
+      .filter((line) => line.includes(dir));
+    await reopened.close();
+    expect(records).toBe(24 * 128);
+    expect(tables.length).toBeGreaterThan(0);
+    expect(mapped).toEqual([]);
   });
 });
 
