@@ -24,7 +24,7 @@
  *
  *   npm run bench -- lifecycle [--n 50000] [--specs Flat,HNSW32] [--parts restart,catchup]
  *     [--cluster-spec Flat] [--batch 1000] [--snapshot-threshold-entries N]
- *     [--snapshot-trailing-entries 2] [--follower behind|wiped] [--timeout-s 600]
+ *     [--snapshot-trailing-entries 2] [--follower behind|wiped] [--timeout-s 600] [--idle-s 30]
  *
  * --snapshot-threshold-entries defaults to a quarter of the load's entries (at least 2),
  * so the leader takes about four snapshots while loading.
@@ -65,6 +65,8 @@ interface Args {
   timeoutS: number;
   /** behind: down during the whole load, restarted on its data; wiped: data dir deleted after the load. */
   follower: 'behind' | 'wiped';
+  /** Seconds the cluster is left without load after it, before RSS is read again. */
+  idleS: number;
 }
 
 const PARTS = ['restart', 'catchup'];
@@ -80,6 +82,7 @@ function parseArgs(argv: readonly string[]): Args {
     snapshotTrailing: 2,
     timeoutS: 600,
     follower: 'behind',
+    idleS: 30,
   };
   const count = (flag: string, value: string, min: number): number => {
     const n = Number(value);
@@ -99,6 +102,7 @@ function parseArgs(argv: readonly string[]): Args {
       args.snapshotThreshold = count(flag, value, 1);
     else if (flag === '--snapshot-trailing-entries') args.snapshotTrailing = count(flag, value, 0);
     else if (flag === '--timeout-s') args.timeoutS = count(flag, value, 1);
+    else if (flag === '--idle-s') args.idleS = count(flag, value, 0);
     else if (flag === '--follower' && (value === 'behind' || value === 'wiped'))
       args.follower = value;
     else throw new Error(`unknown argument ${flag}`);
@@ -506,6 +510,11 @@ async function benchCatchUp(args: Args): Promise<void> {
         'the leader never compacted its log: lower --snapshot-threshold-entries (or raise --n)',
       );
     const afterLoad = new Map(running.map((n) => [n, procMem(n.child.pid)!]));
+    // Right after a load a node still holds garbage its runtime has not collected; left
+    // idle, V8 collects it and shrinks its heap, and the node trims its allocator.
+    await sleep(args.idleS * 1000);
+    const afterIdle = new Map(running.map((n) => [n, procMem(n.child.pid)!]));
+    const idleStatus = (await statusOf(leader.address))!;
 
     // Baseline: copy the leader's data directory.
     const dirBytes = await sizeOf(leader.dataDir);
@@ -607,22 +616,29 @@ async function benchCatchUp(args: Args): Promise<void> {
     console.log(
       `    after the load: ${[...afterLoad].map(([n, m]) => `${n.id}${n === leader ? ' (leader)' : ''} ${ratio(m.rss)}`).join(', ')}`,
     );
+    console.log(
+      `    after ${args.idleS} s without load: ${[...afterIdle].map(([n, m]) => `${n.id}${n === leader ? ' (leader)' : ''} ${ratio(m.rss)}`).join(', ')}; goal ≤ 1.6 × raw + 150 MB = ${mb(1.6 * rawBytes + 150e6)}`,
+    );
     console.log(`    ${lagging.id} after its catch-up by snapshot: ${ratio(receiver.rss)}`);
     console.log(
       `    ${restarted.id} after a restart on its own data (${fmt((back.doneAt - again.spawnedAt) / 1000, 2)} s to applied ${up.target}): ${ratio(afterRestart.rss)}; before it ${ratio(restartedBefore.rss)}`,
     );
-    const leaderRss = afterLoad.get(leader)!.rss;
     const logEntries = leaderStatus.lastIndex - leaderStatus.firstIndex + 1;
     const logTail = Math.min(logEntries, batches) * entryBytes;
     const faiss = checkpoint?.faiss ?? NaN;
     const labels = checkpoint?.labels ?? NaN;
-    const heap = leaderStatus.memory;
-    const heapTotal = Number(heap?.heapTotal ?? NaN);
-    const external = Number(heap?.external ?? NaN);
-    const rest = leaderRss - emptyMean - faiss - labels - heapTotal - external;
-    console.log(
-      `    parts of the leader's ${mb(leaderRss)}: the process with no data ${mb(emptyMean)}; FAISS index ${mb(faiss)} (serialized size, from the checkpoint ${restarted.id}'s graceful stop wrote) + its labels ${mb(labels)}; JavaScript heap ${mb(heapTotal)} reserved, ${mb(Number(heap?.heapUsed ?? NaN))} in use (${fmt(Number(heap?.heapUsed ?? NaN) / args.n, 0)} B per point: id → label map, label → id and metadata, sessions, garbage not yet collected); buffers outside the heap ${mb(external)} (Raft log held in memory ≈ ${logEntries} entries × ${mb(entryBytes)} = ${mb(logTail)}, LevelDB values in flight); the rest, ${mb(rest)} (${fmt(rest / rawBytes, 2)}× raw): LevelDB's two block caches (≤ 8 MiB each) and write buffers (≤ 4 MiB each), allocator slack, thread stacks`,
-    );
+    const parts = (when: string, rss: number, status: NodeStatus): void => {
+      const heap = status.memory;
+      const heapTotal = Number(heap?.heapTotal ?? NaN);
+      const heapUsed = Number(heap?.heapUsed ?? NaN);
+      const external = Number(heap?.external ?? NaN);
+      const rest = rss - emptyMean - faiss - labels - heapTotal - external;
+      console.log(
+        `    parts of the leader's ${mb(rss)} ${when}: the process with no data ${mb(emptyMean)}; FAISS index ${mb(faiss)} (serialized size) + its labels ${mb(labels)}; JavaScript heap ${mb(heapTotal)} reserved, ${mb(heapUsed)} in use (${fmt(heapUsed / args.n, 0)} B per point: id → label and label → point maps, metadata, sessions, garbage not yet collected); buffers outside the heap ${mb(external)} (Raft log held ≈ ${logEntries} entries × ${mb(entryBytes)} = ${mb(logTail)}, request and batch buffers not yet collected); the rest ${mb(rest)} (${fmt(rest / rawBytes, 2)}× raw): FAISS's label map (IDMap2), LevelDB's block caches (≤ 8 MiB each) and write buffers (≤ 4 MiB each) for 2 stores, allocator slack, thread stacks`,
+      );
+    };
+    parts('after the load', afterLoad.get(leader)!.rss, leaderStatus);
+    parts(`after ${args.idleS} s idle`, afterIdle.get(leader)!.rss, idleStatus);
     console.log(
       `  RSS during the catch-up (VmRSS sampled every 50 ms, "before" = the last sample before the leader starts sending; VmHWM${hwmReset ? ', reset on the sender at the restart' : ' of the sender since its start (could not reset it)'}):`,
     );

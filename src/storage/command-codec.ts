@@ -18,7 +18,7 @@ import protobuf from 'protobufjs';
 import type { ClientSession, Command, Metadata, Metric, Point, WriteStamp } from '../domain.js';
 import { RaftvecError } from '../errors.js';
 import { protoDir } from '../package-root.js';
-import { f32ToLE, readF32LE } from './f32.js';
+import { f32ToLE, readF32LEInto } from './f32.js';
 
 const root = protobuf.loadSync(join(protoDir(), 'raftvec/v1/command.proto'));
 const LogCommandType = root.lookupType('raftvec.v1.LogCommand');
@@ -160,16 +160,29 @@ function decodeMetadata(json: string | undefined, pointIndex: number): Metadata 
   return parsed as Metadata;
 }
 
-function decodePoint(p: DecodedPointRecord, index: number): Point {
-  const bytes = p.vectorF32 ?? new Uint8Array(0);
-  if (bytes.length % 4 !== 0) {
-    throw corrupt(`point ${index}: vector has ${bytes.length} bytes, not a multiple of 4`);
-  }
-  return {
-    id: p.id ?? '',
-    vector: readF32LE(bytes, 0, bytes.length / 4),
-    metadata: decodeMetadata(p.metadataJson, index),
-  };
+/**
+ * An upsert's points. Their vectors are views into one array decoded for the whole
+ * entry: one allocation per entry rather than one per point (a thousand small
+ * buffers per batch would leave the allocator fragmented).
+ */
+function decodePoints(records: readonly DecodedPointRecord[]): Point[] {
+  let floats = 0;
+  records.forEach((p, index) => {
+    const length = p.vectorF32?.length ?? 0;
+    if (length % 4 !== 0)
+      throw corrupt(`point ${index}: vector has ${length} bytes, not a multiple of 4`);
+    floats += length / 4;
+  });
+  const all = new Float32Array(floats);
+  let at = 0;
+  return records.map((p, index) => {
+    const bytes = p.vectorF32 ?? new Uint8Array(0);
+    const count = bytes.length / 4;
+    readF32LEInto(bytes, 0, all, at, count);
+    const vector = all.subarray(at, at + count);
+    at += count;
+    return { id: p.id ?? '', vector, metadata: decodeMetadata(p.metadataJson, index) };
+  });
 }
 
 /** Decodes a Raft log-entry payload written by {@link encodeCommand}. */
@@ -218,7 +231,7 @@ export function decodeCommand(bytes: Uint8Array): Command {
       return withSession({
         kind: 'upsert' as const,
         collection: u.collection ?? '',
-        points: (u.points ?? []).map(decodePoint),
+        points: decodePoints(u.points ?? []),
       });
     }
     case 'delete':

@@ -18,13 +18,6 @@ export function f32ToLE(vector: Float32Array): Uint8Array {
   return out;
 }
 
-/** Reads `count` little-endian float32 values from `bytes` at `offset` into a new array. */
-export function readF32LE(bytes: Uint8Array, offset: number, count: number): Float32Array {
-  const out = new Float32Array(count);
-  readF32LEInto(bytes, offset, out, 0, count);
-  return out;
-}
-
 /**
  * Reads `count` little-endian float32 values from `bytes` at `offset` into `out` at
  * `outOffset` (in floats): loading a collection decodes every vector into one array

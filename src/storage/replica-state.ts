@@ -175,12 +175,14 @@ export class ReplicaState {
   }
 
   /**
-   * Replaces the whole state with the snapshot in `folder` (already verified or not:
-   * it is verified again here). Reads are refused with UNAVAILABLE while it runs;
-   * the caller must not apply entries meanwhile.
+   * Replaces the whole state with the snapshot in `folder`. Its contents are checked as
+   * they are read, once: each record's checksum as it is imported, the index files'
+   * CRC-32 as they load (a damaged one costs a rebuild), and the applied digest at the
+   * end. Reads are refused with UNAVAILABLE while it runs; the caller must not apply
+   * entries meanwhile.
    */
   async installSnapshot(folder: string): Promise<SnapshotMeta> {
-    const meta = await verifySnapshot(folder);
+    const meta = await verifySnapshot(folder, 'sizes');
     const incoming = `${this.paths.state}.incoming`;
     await rm(incoming, { recursive: true, force: true });
     const store = await CheckedStore.open(incoming);
@@ -192,6 +194,13 @@ export class ReplicaState {
       }
       // The last batch is synced, and with it every earlier one (LevelDB's log is ordered).
       await store.importSealed(previous ?? [], true);
+    } catch (err) {
+      await store.close();
+      await rm(incoming, { recursive: true, force: true });
+      throw new RaftvecError(
+        'INTERNAL',
+        `snapshot ${meta.index}: state.records is missing or damaged: ${(err as Error).message}`,
+      );
     } finally {
       await store.close();
     }

@@ -4,7 +4,7 @@
  * rebuilt), goes on applying alike, and an install cut by a crash is finished or
  * discarded at the next open.
  */
-import { cp, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -138,6 +138,36 @@ describe('state snapshots', () => {
       /state.records is missing or damaged/,
     );
     expect(b.state.listCollections().map((c) => c.name)).toEqual(['kept']);
+  });
+
+  it('installs a snapshot whose index file is damaged by rebuilding that index: same state, same answers', async () => {
+    const a = await replica();
+    await applyAll(a.state, [
+      {
+        kind: 'createCollection',
+        spec: { name: 'docs', dimension: DIM, metric: 'l2', indexSpec: 'Flat' },
+      },
+      ...commands(0, 100),
+    ]);
+    const meta = await a.state.takeSnapshot();
+    const folder = a.state.snapshots.folder(meta.index);
+    const indexDir = join(folder, 'index', String(meta.index));
+    const faissFile = (await readdir(indexDir)).find((f) => f.endsWith('.faiss'))!;
+    const bytes = await readFile(join(indexDir, faissFile));
+    bytes[Math.floor(bytes.length / 2)]! ^= 0x01;
+    await writeFile(join(indexDir, faissFile), bytes);
+
+    const b = await replica();
+    await b.state.installSnapshot(folder);
+    expect(b.state.appliedDigest).toEqual(a.state.appliedDigest);
+    const query = {
+      collection: 'docs',
+      vectors: [new Float32Array(DIM).fill(0.5)],
+      k: 5,
+      withVector: false,
+      withMetadata: true,
+    };
+    expect(await b.state.search(query)).toEqual(await a.state.search(query));
   });
 
   it('finishes an install that a crash cut after the old state was moved aside', async () => {
