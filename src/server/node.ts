@@ -131,6 +131,7 @@ export async function startNode(options: NodeOptions): Promise<NodeHandle> {
     collectionsLoaded: 0,
     pointsLoaded: 0,
     indexesRestored: 0,
+    pointTablesRead: 0,
   };
   let address = options.listen;
   const parts = createGrpcServer(
@@ -197,7 +198,7 @@ export async function startNode(options: NodeOptions): Promise<NodeHandle> {
     });
     if (progress.collectionsTotal > 0)
       log(
-        `${id}: loaded ${progress.pointsLoaded} points in ${progress.collectionsTotal} collections in ${Date.now() - loadStarted} ms (${progress.indexesRestored} indexes from a checkpoint, the others rebuilt)`,
+        `${id}: loaded ${progress.pointsLoaded} points in ${progress.collectionsTotal} collections in ${Date.now() - loadStarted} ms (${progress.indexesRestored} indexes from a checkpoint, ${progress.pointTablesRead} of them with their point table and no scan of the store; the others rebuilt)`,
       );
     stateMachine = sm;
     const transport = new PeerTransport(peers, clusterSecret, (line) => log(line));

@@ -8,7 +8,8 @@
  * envelope, which carries its own CRC-32 over every byte, checked when the binding
  * reads it) and its live labels (`<uid>.labels`, int64 little-endian), and a
  * `manifest.json` naming each file with its size (and the labels' SHA-256),
- * checked on load. The indexes go straight from FAISS to their files (no buffer of a
+ * checked on load; and its point table (`<uid>.points`, point-table.ts), from which a
+ * node whose store stands exactly at the checkpoint builds its maps without a scan. The indexes go straight from FAISS to their files (no buffer of a
  * whole index in memory): a checkpoint starts as a draft folder that the indexes
  * are serialized into, then it is completed atomically: each file fsynced, the
  * folder renamed into place, the parent fsynced. The newest two are kept.
@@ -21,6 +22,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writePointTable } from './point-table.js';
 
 /** One collection's entry in a checkpoint manifest. */
 export interface CheckpointedIndex {
@@ -37,6 +39,9 @@ export interface CheckpointedIndex {
   labelsFile: string;
   labelsSha256: string;
   labelCount: number;
+  /** The point table (absent in checkpoints of older versions). */
+  pointsFile?: string;
+  pointsSha256?: string;
 }
 
 export interface CheckpointManifest {
@@ -48,9 +53,13 @@ export interface CheckpointManifest {
 /** A collection's checkpointed index, checked as far as can be without reading it whole. */
 export interface LoadedIndex {
   entry: CheckpointedIndex;
+  /** The applied index the checkpoint was taken at. */
+  appliedIndex: number;
   /** The serialized index (FaissIndex.deserializeFile checks its CRC-32 as it reads it). */
   file: string;
   labels: BigInt64Array;
+  /** Its point table, one row per label (read with readPointTable, which checks it). */
+  points?: { file: string; sha256: string };
 }
 
 export interface CollectionSnapshot {
@@ -62,6 +71,8 @@ export interface CollectionSnapshot {
   /** The serialized index (FaissIndex.serializeToFile), in the draft's folder. */
   file: string;
   labels: BigInt64Array;
+  /** The point of each label, in the same order (immutable: ids and frozen metadata). */
+  points: ReadonlyArray<{ id: string; metadata: unknown }>;
 }
 
 const MANIFEST = 'manifest.json';
@@ -158,10 +169,18 @@ export class IndexCheckpoints {
           labelsFile: `${c.uid}.labels`,
           labelsSha256: sha256(labelBytes),
           labelCount: c.labels.length,
+          pointsFile: `${c.uid}.points`,
+          pointsSha256: await writePointTable(
+            join(draft, `${c.uid}.points`),
+            c.labels,
+            c.points,
+            (p) => JSON.stringify(p.metadata),
+          ),
         };
         if (c.file !== join(draft, entry.indexFile))
           throw new Error(`${c.file} is not in the draft ${draft}`);
         await syncFile(c.file);
+        await syncFile(join(draft, entry.pointsFile!));
         await writeSynced(join(draft, entry.labelsFile), labelBytes);
         indexes.push(entry);
       }
@@ -209,7 +228,16 @@ export class IndexCheckpoints {
         sha256(labelBytes) !== entry.labelsSha256
       )
         return undefined;
-      return { entry, file, labels: bytesToLabels(labelBytes) };
+      return {
+        entry,
+        appliedIndex: manifest.appliedIndex,
+        file,
+        labels: bytesToLabels(labelBytes),
+        ...(entry.pointsFile !== undefined &&
+          entry.pointsSha256 !== undefined && {
+            points: { file: join(dir, entry.pointsFile), sha256: entry.pointsSha256 },
+          }),
+      };
     } catch {
       return undefined;
     }

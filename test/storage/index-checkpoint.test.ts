@@ -107,6 +107,8 @@ describe('index checkpoints', () => {
 
     const { sm: again, progress } = await openSm(dir);
     expect(progress.indexesRestored).toBe(2);
+    // The store stands exactly at the checkpoint: no scan, the point tables give the maps.
+    expect(progress.pointTablesRead).toBe(2);
     expect(await again.count('hnsw')).toBe(2_000);
     expect(await answers(again, 'flat')).toEqual(before.flat);
     // The same HNSW graph came back, so even approximate answers are identical.
@@ -135,6 +137,7 @@ describe('index checkpoints', () => {
 
     const { sm: again, progress } = await openSm(dir);
     expect(progress.indexesRestored).toBe(1);
+    expect(progress.pointTablesRead).toBe(0); // the store is past the checkpoint: scanned
     expect(await again.count('flat')).toBe(count);
     expect(await answers(again, 'flat')).toEqual(expected);
     const [gone] = await again.get('flat', ['p3'], { withVector: false, withMetadata: false });
@@ -156,6 +159,56 @@ describe('index checkpoints', () => {
     const { sm: again, progress } = await openSm(dir);
     expect(progress.indexesRestored).toBe(0);
     expect(await answers(again, 'flat')).toEqual(expected);
+  });
+
+  it('a point table gives the same ids, metadata and answers as a scan; a damaged one costs a scan', async () => {
+    const dir = await tempDir();
+    const { sm } = await openSm(dir);
+    await apply(sm, create('flat', 'Flat'), upsert('flat', 0, 600), {
+      kind: 'delete',
+      collection: 'flat',
+      ids: ['p1', 'p2', 'p3'],
+    });
+    await apply(sm, {
+      kind: 'upsert',
+      collection: 'flat',
+      points: [
+        { id: 'bare', vector: new Float32Array(vector()), metadata: {} },
+        {
+          id: 'ünïcödé ✓',
+          vector: new Float32Array(vector()),
+          metadata: { tags: ['a', 'b'], x: { y: null } },
+        },
+      ],
+    });
+    const ids = ['p0', 'p1', 'p599', 'bare', 'ünïcödé ✓'];
+    const opts = { withVector: true, withMetadata: true };
+    const expected = {
+      points: await sm.get('flat', ids, opts),
+      answers: await answers(sm, 'flat'),
+      filtered: await sm.count('flat', { must: [{ key: 'n', range: { gte: 100, lt: 200 } }] }),
+    };
+    await closeSm(sm);
+
+    const fromTable = await openSm(dir);
+    expect(fromTable.progress.pointTablesRead).toBe(1);
+    expect(await fromTable.sm.get('flat', ids, opts)).toEqual(expected.points);
+    expect(await answers(fromTable.sm, 'flat')).toEqual(expected.answers);
+    expect(
+      await fromTable.sm.count('flat', { must: [{ key: 'n', range: { gte: 100, lt: 200 } }] }),
+    ).toBe(expected.filtered);
+    await closeSm(fromTable.sm);
+
+    const folder = join(dir, 'checkpoints', String(sm.appliedIndex));
+    const table = (await readdir(folder)).find((f) => f.endsWith('.points'))!;
+    const bytes = await readFile(join(folder, table));
+    bytes[Math.floor(bytes.length / 2)]! ^= 0x04;
+    await writeFile(join(folder, table), bytes);
+    const scanned = await openSm(dir);
+    expect(scanned.progress.pointTablesRead).toBe(0);
+    expect(scanned.progress.indexesRestored).toBe(1);
+    expect(await scanned.sm.get('flat', ids, opts)).toEqual(expected.points);
+    expect(await answers(scanned.sm, 'flat')).toEqual(expected.answers);
   });
 
   it('takes one in the background once enough points changed, and keeps the newest two', async () => {
