@@ -119,18 +119,14 @@ export class StateSnapshots {
     collections: readonly CollectionSnapshot[],
   ): Promise<SnapshotMeta> {
     try {
-      return await this.complete(draft, index, digest, records, collections);
+      return await this.completeDraft(draft, index, digest, records, collections);
     } finally {
       await this.discard(draft);
     }
   }
 
-  private async complete(
-    draft: { folder: string; indexDraft: string },
-    index: number,
-    digest: string,
-    records: AsyncIterable<[Bytes, Bytes]>,
-    collections: readonly CollectionSnapshot[],
+  private async completeDraft(
+    ...[draft, index, digest, records, collections]: Parameters<StateSnapshots['write']>
   ): Promise<SnapshotMeta> {
     const temp = draft.folder;
     const file = await open(join(temp, RECORDS), 'w');

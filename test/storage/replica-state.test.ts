@@ -64,6 +64,20 @@ async function answers(state: ReplicaState): Promise<string[][]> {
   return hits.map((row) => row.map((h) => `${h.id}:${JSON.stringify(h.metadata)}`));
 }
 
+/** A replica holding 100 points in "docs", and a snapshot it took of them. */
+async function snapshotOf100Points() {
+  const a = await replica();
+  await applyAll(a.state, [
+    {
+      kind: 'createCollection',
+      spec: { name: 'docs', dimension: DIM, metric: 'l2', indexSpec: 'Flat' },
+    },
+    ...commands(0, 100),
+  ]);
+  const meta = await a.state.takeSnapshot();
+  return { a, meta, folder: a.state.snapshots.folder(meta.index) };
+}
+
 describe('state snapshots', () => {
   it('installed on another replica, give the same state, which then evolves alike', async () => {
     const a = await replica();
@@ -112,16 +126,7 @@ describe('state snapshots', () => {
   });
 
   it('refuses a damaged snapshot and keeps the state it had', async () => {
-    const a = await replica();
-    await applyAll(a.state, [
-      {
-        kind: 'createCollection',
-        spec: { name: 'docs', dimension: DIM, metric: 'l2', indexSpec: 'Flat' },
-      },
-      ...commands(0, 100),
-    ]);
-    const meta = await a.state.takeSnapshot();
-    const folder = a.state.snapshots.folder(meta.index);
+    const { folder } = await snapshotOf100Points();
     const records = join(folder, 'state.records');
     const bytes = await readFile(records);
     bytes[Math.floor(bytes.length / 2)]! ^= 0x01;
@@ -141,16 +146,7 @@ describe('state snapshots', () => {
   });
 
   it('installs a snapshot whose index file is damaged by rebuilding that index: same state, same answers', async () => {
-    const a = await replica();
-    await applyAll(a.state, [
-      {
-        kind: 'createCollection',
-        spec: { name: 'docs', dimension: DIM, metric: 'l2', indexSpec: 'Flat' },
-      },
-      ...commands(0, 100),
-    ]);
-    const meta = await a.state.takeSnapshot();
-    const folder = a.state.snapshots.folder(meta.index);
+    const { a, meta, folder } = await snapshotOf100Points();
     const indexDir = join(folder, 'index', String(meta.index));
     const faissFile = (await readdir(indexDir)).find((f) => f.endsWith('.faiss'))!;
     const bytes = await readFile(join(indexDir, faissFile));
