@@ -180,6 +180,17 @@ struct LimitedFileReader : faiss::IOReader {
   }
 };
 
+// FAISS's section of an envelope; whatever FAISS refuses is a corrupt snapshot.
+std::unique_ptr<faiss::Index> readFaissSection(faiss::IOReader& reader) {
+  try {
+    return std::unique_ptr<faiss::Index>(faiss::read_index(&reader));
+  } catch (const faiss::FaissException& e) {
+    throw Error(ErrorCode::Corrupt, std::string("FAISS could not read the snapshot: ") + e.what());
+  } catch (const std::bad_alloc&) {
+    throw Error(ErrorCode::Corrupt, "FAISS could not read the snapshot: allocation failed");
+  }
+}
+
 template <typename T>
 void putPod(std::vector<uint8_t>& out, T v) {
   const uint8_t* p = reinterpret_cast<const uint8_t*>(&v);
@@ -977,14 +988,7 @@ std::unique_ptr<IndexCore> IndexCore::deserializeFile(const std::string& path) {
   // Pass 2: FAISS reads its section, then the tombstones follow.
   if (std::fseek(file.f, static_cast<long>(kHeader), SEEK_SET) != 0) file.fail("cannot read");
   LimitedFileReader reader(file, faissLen);
-  std::unique_ptr<faiss::Index> raw;
-  try {
-    raw.reset(faiss::read_index(&reader));
-  } catch (const faiss::FaissException& e) {
-    throw Error(ErrorCode::Corrupt, std::string("FAISS could not read the snapshot: ") + e.what());
-  } catch (const std::bad_alloc&) {
-    throw Error(ErrorCode::Corrupt, "FAISS could not read the snapshot: allocation failed");
-  }
+  std::unique_ptr<faiss::Index> raw = readFaissSection(reader);
   if (reader.left != 0) {
     throw Error(ErrorCode::Corrupt, "snapshot FAISS section has trailing bytes");
   }
@@ -1026,14 +1030,7 @@ std::unique_ptr<IndexCore> IndexCore::deserialize(const uint8_t* data, size_t le
     throw Error(ErrorCode::Corrupt, "snapshot FAISS section length is out of bounds");
   }
   SpanReader reader(data + kHeader, static_cast<size_t>(faissLen));
-  std::unique_ptr<faiss::Index> raw;
-  try {
-    raw.reset(faiss::read_index(&reader));
-  } catch (const faiss::FaissException& e) {
-    throw Error(ErrorCode::Corrupt, std::string("FAISS could not read the snapshot: ") + e.what());
-  } catch (const std::bad_alloc&) {
-    throw Error(ErrorCode::Corrupt, "FAISS could not read the snapshot: allocation failed");
-  }
+  std::unique_ptr<faiss::Index> raw = readFaissSection(reader);
   if (reader.pos != faissLen) {
     throw Error(ErrorCode::Corrupt, "snapshot FAISS section has trailing bytes");
   }
