@@ -133,7 +133,9 @@ const nodeDir = [
 if (!nodeDir) fail('cannot find Node.js headers (include/node) next to the node binary');
 
 const started = Date.now();
-log(`building classic-level ${version} with LevelDB checksum checks on and table mmap off (about 30 s)`);
+log(
+  `building classic-level ${version} with LevelDB checksum checks on and table mmap off (about 30 s)`,
+);
 const gyp = spawnSync(
   process.execPath,
   [nodeGyp, 'rebuild', '--release', `--nodedir=${nodeDir}`, '--jobs=max'],
