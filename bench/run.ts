@@ -6,11 +6,13 @@
  *   npm run bench -- raft     # 3 nodes vs 1: write throughput, commit latency; failover; elections under load
  *   npm run bench -- lifecycle  # restart: index rebuilt vs checkpoint vs reading the bytes; 3 nodes: catch-up by snapshot vs fs.cp, RSS
  *   npm run bench -- state-sync # state store fsync per applied entry, on vs off
+ *   npm run bench -- writes     # 1/16/64 concurrent single writes, 3 nodes vs etcd (or one node)
  */
 import { runSearchBench } from './search.js';
 import { runRaftBench } from './raft.js';
 import { runLifecycleBench } from './lifecycle.js';
 import { runStateSyncBench } from './state-sync.js';
+import { runWritesBench } from './writes.js';
 
 const [which, ...rest] = process.argv.slice(2);
 const benches: Record<string, (argv: readonly string[]) => Promise<void>> = {
@@ -18,6 +20,7 @@ const benches: Record<string, (argv: readonly string[]) => Promise<void>> = {
   raft: runRaftBench,
   lifecycle: runLifecycleBench,
   'state-sync': runStateSyncBench,
+  writes: runWritesBench,
 };
 
 async function main(): Promise<void> {

@@ -185,12 +185,14 @@ export async function startNode(options: NodeOptions): Promise<NodeHandle> {
     const port = Number(address.slice(address.lastIndexOf(':') + 1));
 
     const loadStarted = Date.now();
+    let corrupted = false;
     const sm = await openReplica(options.dataDir, options.syncStateWrites ?? false, log, {
       onProgress: (p) => {
         progress = p;
         return options.onLoadProgress?.(p);
       },
       onCorruption: (err) => {
+        corrupted = true;
         log(`${err.message}; the node answers NOT_SERVING from now on`);
         health.setStatus('', 'NOT_SERVING');
         health.setStatus(VECTOR_SERVICE_NAME, 'NOT_SERVING');
@@ -252,7 +254,8 @@ export async function startNode(options: NodeOptions): Promise<NodeHandle> {
     // SERVING once the node has joined a cluster with a leader; until then it could
     // only turn every call away.
     void raft.leaderKnown().then(() => {
-      if (stopping !== undefined) return;
+      // Damage found meanwhile (the background scrub may find it before a leader is known).
+      if (stopping !== undefined || corrupted) return;
       health.setStatus('', 'SERVING');
       health.setStatus(VECTOR_SERVICE_NAME, 'SERVING');
     });

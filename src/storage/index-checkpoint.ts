@@ -243,6 +243,18 @@ export class IndexCheckpoints {
     }
   }
 
+  /**
+   * Removes every checkpoint's point tables: the store they stood for turned out
+   * damaged, so the next start must scan it (and meet the damage) instead.
+   */
+  async discardPointTables(): Promise<void> {
+    for (const applied of await this.appliedIndexes()) {
+      const dir = join(this.root, String(applied));
+      for (const name of await readdir(dir).catch(() => [] as string[]))
+        if (name.endsWith('.points')) await rm(join(dir, name), { force: true });
+    }
+  }
+
   /** Applied indexes of the checkpoints present, newest first. */
   private async appliedIndexes(): Promise<number[]> {
     let names: string[];

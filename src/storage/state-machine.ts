@@ -194,6 +194,9 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
+/** Records the background scrub reads between two yields to the event loop. */
+const SCRUB_YIELD_EVERY = 2_000;
+
 /** One shared object for every point without metadata (most of them, in many collections). */
 const NO_METADATA: Metadata = Object.freeze({});
 
@@ -312,6 +315,9 @@ export class VectorStateMachine {
   private changedSinceCheckpoint = 0;
   private lastCheckpointIndex = 0;
   private checkpointing: Promise<void> | undefined;
+  /** Collections (uids) loaded from a point table, whose records the load did not read. */
+  private readonly loadedFromTables: number[] = [];
+  private scrubbing: Promise<void> | undefined;
 
   private constructor(
     db: CheckedStore,
@@ -411,6 +417,7 @@ export class VectorStateMachine {
         progress.collectionsLoaded++;
       }
       sm.lastCheckpointIndex = manifest?.appliedIndex ?? 0;
+      if (sm.loadedFromTables.length > 0) sm.scrubbing = sm.scrub(sm.loadedFromTables);
       await options.onProgress?.({ ...progress });
       for await (const key of db.keys(droppedRange())) sm.scheduleCleanup(uidOfDroppedKey(key));
       return sm;
@@ -640,6 +647,40 @@ export class VectorStateMachine {
     );
   }
 
+  /** Resolves once the background check of the records a fast load skipped is done. */
+  async scrubbed(): Promise<void> {
+    await this.scrubbing;
+  }
+
+  /**
+   * Reads, in the background, every record a load from point tables skipped (the point
+   * and label records of those collections), each checked against its checksum as
+   * LevelDB and the store read it: damage that happened while the node was down is
+   * found as a scan at start would have found it, only later, and no damaged record is
+   * ever served meanwhile (every read checks). On damage the node stops serving
+   * (onCorruption) and the point tables are discarded, so that the next start scans,
+   * meets the damage and rebuilds the store from the Raft log or a snapshot.
+   */
+  private async scrub(uids: readonly number[]): Promise<void> {
+    try {
+      for (const uid of uids) {
+        for (const range of [pointRange(uid), labelRange(uid)]) {
+          let read = 0;
+          for await (const record of this.db.entries(range)) {
+            void record;
+            if (this.closed) return;
+            // Serving goes on meanwhile: yield to it now and then.
+            if (++read % SCRUB_YIELD_EVERY === 0) await new Promise(setImmediate);
+          }
+        }
+      }
+    } catch (err) {
+      if (!(err instanceof StateCorruptionError) || this.closed) return;
+      await this.checkpoints?.discardPointTables().catch(() => undefined);
+      this.markCorrupted(err);
+    }
+  }
+
   /** Resolves once no background checkpoint is being written. */
   async checkpointsSettled(): Promise<void> {
     await this.checkpointing;
@@ -791,6 +832,7 @@ export class VectorStateMachine {
       await this.checkpointNow().catch(() => undefined);
     }
     this.closed = true;
+    await this.scrubbing;
     await this.checkpointing?.catch(() => undefined);
     await this.lock.write(() => undefined);
     await this.cleanup;
@@ -1115,6 +1157,7 @@ export class VectorStateMachine {
       );
       progress.indexesRestored++;
       progress.pointTablesRead++;
+      this.loadedFromTables.push(record.uid);
       return { record, idToLabel, points, index };
     } catch {
       // Read the store instead: slower, never wrong.

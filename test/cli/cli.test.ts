@@ -205,9 +205,12 @@ describe('raftvec CLI', () => {
         role: string;
         lag: number;
         appliedIndex: number;
+        memory: { rss: string; heapUsed: string };
       }[];
     };
     expect(nodes).toHaveLength(1);
+    // The process's memory as Node reports it (uint64 fields travel as decimal strings).
+    expect(Number(nodes[0]!.memory.rss)).toBeGreaterThan(Number(nodes[0]!.memory.heapUsed));
     expect(nodes[0]).toMatchObject({
       address: node.address,
       health: 'SERVING',
@@ -218,9 +221,11 @@ describe('raftvec CLI', () => {
     const table = await cli('status');
     expect(table.code).toBe(0);
     expect(table.stdout).toMatch(
-      /^id\s+address\s+role\s+term\s+commit\s+applied\s+lag\s+digest\s+health/,
+      /^id\s+address\s+role\s+term\s+commit\s+applied\s+lag\s+digest\s+rss\s+health/,
     );
     expect(table.stdout).toContain(`n1  ${node.address}  leader`);
+    // The node's resident memory, in MB.
+    expect(table.stdout).toMatch(/\s\d+ MB\s+SERVING/);
   });
 
   it('drop-collection', async () => {

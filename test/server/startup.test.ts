@@ -2,7 +2,8 @@
  * Start-up: a node binds its port before it loads its state, answers health
  * NOT_SERVING and shows its loading progress in the cluster status meanwhile,
  * refuses other calls with UNAVAILABLE and a message saying why, and turns
- * SERVING once loaded. A damaged state store is rebuilt from the Raft log.
+ * SERVING once loaded. A damaged state store is rebuilt from the Raft log (found at
+ * once by a scan, or by the background scrub after a start from point tables).
  */
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -14,7 +15,7 @@ import { checkHealth } from '../../src/client/health.js';
 import { freePort } from '../../src/cli/local-cluster.js';
 import { startNode, type NodeHandle } from '../../src/server/node.js';
 import type { LoadProgress } from '../../src/storage/state-machine.js';
-import { waitForServing } from '../support/processes.js';
+import { waitFor, waitForServing } from '../support/processes.js';
 
 const dirs: string[] = [];
 const nodes: NodeHandle[] = [];
@@ -105,7 +106,7 @@ describe('start-up', () => {
     client.close();
   });
 
-  it('rebuilds a damaged state store from the Raft log, keeps the damaged copy and says so', async () => {
+  it('finds a state store damaged while down (in the background after a fast start), stops serving, and rebuilds it from the Raft log at the next start', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'raftvec-startup-'));
     dirs.push(dataDir);
     const port = await freePort();
@@ -119,30 +120,45 @@ describe('start-up', () => {
       return digest;
     })();
 
-    // Flip bytes inside the state store's LevelDB files.
+    // Flip bytes inside the state store's table files (where the points are).
     const stateDir = join(dataDir, 'state');
-    for (const file of (await readdir(stateDir)).filter((f) => /\.(log|ldb)$/.test(f))) {
+    let damaged = 0;
+    for (const file of (await readdir(stateDir)).filter((f) => f.endsWith('.ldb'))) {
       const bytes = await readFile(join(stateDir, file));
       if (bytes.length < 1_000) continue;
       for (const at of [0.25, 0.5, 0.75]) bytes[Math.floor(bytes.length * at)]! ^= 0x10;
       await writeFile(join(stateDir, file), bytes);
+      damaged++;
     }
+    expect(damaged).toBeGreaterThan(0);
+
+    // The graceful stop left point tables: the node starts without reading the points,
+    // and its background scrub meets the damage.
+    const first: string[] = [];
+    const node = await start(dataDir, port, first);
+    await waitFor('the scrub to report the damage', () =>
+      /state store at .*state is corrupted.*NOT_SERVING/s.test(first.join('\n')),
+    );
+    expect(first.join('\n')).toMatch(/1 of them with their point table/);
+    expect(await checkHealth(node.address, '', 1_000)).toBe('NOT_SERVING');
+    await node.stop();
+    nodes.splice(nodes.indexOf(node), 1);
 
     const logs: string[] = [];
-    const node = await start(dataDir, port, logs);
-    await waitForServing(node.address);
+    const again = await start(dataDir, port, logs);
+    await waitForServing(again.address);
     expect(logs.join('\n')).toMatch(/state store at .*state is corrupted/);
     expect(logs.join('\n')).toMatch(
       /moved to .*state\.damaged-.*rebuilding the state from the Raft log/,
     );
     expect((await readdir(dataDir)).some((f) => f.startsWith('state.damaged-'))).toBe(true);
-    const client = new RaftvecClient(node.address);
+    const client = new RaftvecClient(again.address);
     expect(await client.count('docs')).toBe(2_000);
     const [p] = await client.get('docs', ['p1999']);
     expect(p?.metadata).toEqual({ n: 1999 });
     client.close();
     // The rebuilt state is the same state: same digest at the same index.
-    const after = await new ClusterStatusClient(node.address).status(2_000, before!.index);
+    const after = await new ClusterStatusClient(again.address).status(2_000, before!.index);
     expect(after.digestAt).toEqual(before);
   });
 });

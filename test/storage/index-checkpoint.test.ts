@@ -211,6 +211,43 @@ describe('index checkpoints', () => {
     expect(await answers(scanned.sm, 'flat')).toEqual(expected.answers);
   });
 
+  it('after a fast start, a background scrub reads the skipped records: damage stops the store and discards the point tables', async () => {
+    const dir = await tempDir();
+    const { sm } = await openSm(dir);
+    await apply(sm, create('flat', 'Flat'), upsert('flat', 0, 1_500));
+    await closeSm(sm);
+
+    // An intact store: the scrub reads everything and reports nothing.
+    const reports: string[] = [];
+    const intact = await openSm(dir, { onCorruption: (err) => reports.push(err.message) });
+    expect(intact.progress.pointTablesRead).toBe(1);
+    await intact.sm.scrubbed();
+    expect(reports).toEqual([]);
+    expect(await intact.sm.count('flat')).toBe(1_500);
+    await closeSm(intact.sm);
+
+    const stateDir = join(dir, 'state');
+    for (const file of (await readdir(stateDir)).filter((f) => f.endsWith('.ldb'))) {
+      const bytes = await readFile(join(stateDir, file));
+      bytes[Math.floor(bytes.length / 2)]! ^= 0x10;
+      await writeFile(join(stateDir, file), bytes);
+    }
+    const damaged = await openSm(dir, { onCorruption: (err) => reports.push(err.message) });
+    expect(damaged.progress.pointTablesRead).toBe(1);
+    await damaged.sm.scrubbed();
+    expect(reports).toHaveLength(1);
+    expect(reports[0]).toMatch(/state store at .* is corrupted/);
+    await expect(damaged.sm.count('flat')).rejects.toThrow(/corrupted/);
+    const tables = async () =>
+      (await readdir(join(dir, 'checkpoints'), { recursive: true })).filter((f) =>
+        f.endsWith('.points'),
+      );
+    expect(await tables()).toEqual([]);
+    await closeSm(damaged.sm);
+    // The next start scans, and meets the damage at once.
+    await expect(openSm(dir)).rejects.toThrow(/corrupted/);
+  });
+
   it('takes one in the background once enough points changed, and keeps the newest two', async () => {
     const dir = await tempDir();
     const { sm } = await openSm(dir, {

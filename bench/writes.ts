@@ -1,0 +1,288 @@
+/**
+ * Concurrent single writes, the load shape of issue 8: W writers, each upserting one
+ * 128-d vector (512 bytes) per call and waiting for its acknowledgement (write
+ * concern majority) before the next, over C connections, for a fixed time per shape.
+ * Throughput and p50/p99 latency, for a 3-node cluster next to a baseline measured in
+ * the same run: etcd (three members on loopback, 512-byte puts over its gRPC KV API)
+ * when `etcd` is installed (Debian: `apt-get install etcd-server`), else raftvec with
+ * one node.
+ *
+ *   npm run bench -- writes [--seconds 10] [--shapes 1/1,16/16,64/16] [--baseline etcd|one-node]
+ *
+ * A shape is writers/connections. Writers never share a client session (a session's
+ * writes are ordered); writers on one connection share one HTTP/2 connection.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import { RaftvecClient } from '../src/client/client.js';
+import { freePort } from '../src/cli/local-cluster.js';
+import { fmt, killAndWait, percentile, startServers } from './common.js';
+
+const DIM = 128;
+
+interface Shape {
+  writers: number;
+  connections: number;
+}
+
+interface Args {
+  seconds: number;
+  shapes: Shape[];
+  baseline: 'etcd' | 'one-node' | 'auto';
+}
+
+function parseArgs(argv: readonly string[]): Args {
+  const args: Args = {
+    seconds: 10,
+    shapes: [
+      { writers: 1, connections: 1 },
+      { writers: 16, connections: 16 },
+      { writers: 64, connections: 16 },
+    ],
+    baseline: 'auto',
+  };
+  for (let i = 0; i < argv.length; i += 2) {
+    const flag = argv[i]!;
+    const value = argv[i + 1];
+    if (value === undefined) throw new Error(`${flag} needs a value`);
+    if (flag === '--seconds') {
+      args.seconds = Number(value);
+      if (!(args.seconds > 0)) throw new Error('--seconds must be a positive number');
+    } else if (flag === '--shapes') {
+      args.shapes = value.split(',').map((s) => {
+        const [w, c] = s.split('/').map(Number);
+        if (!Number.isInteger(w) || !Number.isInteger(c) || w! < 1 || c! < 1 || c! > w!)
+          throw new Error(`a shape is writers/connections with 1 ≤ connections ≤ writers: ${s}`);
+        return { writers: w!, connections: c! };
+      });
+    } else if (flag === '--baseline' && (value === 'etcd' || value === 'one-node'))
+      args.baseline = value;
+    else throw new Error(`unknown argument ${flag}`);
+  }
+  return args;
+}
+
+/** What one shape measured. */
+interface Run {
+  writes: number;
+  seconds: number;
+  latenciesMs: number[];
+}
+
+/** Runs `writers` loops of `write` for `seconds`; each loop waits for its write before the next. */
+async function drive(
+  writers: number,
+  seconds: number,
+  write: (writer: number, n: number) => Promise<void>,
+): Promise<Run> {
+  const latenciesMs: number[] = [];
+  const started = performance.now();
+  const end = started + seconds * 1000;
+  await Promise.all(
+    Array.from({ length: writers }, async (_, writer) => {
+      for (let n = 0; performance.now() < end; n++) {
+        const t = performance.now();
+        await write(writer, n);
+        latenciesMs.push(performance.now() - t);
+      }
+    }),
+  );
+  return { writes: latenciesMs.length, seconds: (performance.now() - started) / 1000, latenciesMs };
+}
+
+const describe = (r: Run): string => {
+  const sorted = [...r.latenciesMs].sort((a, b) => a - b);
+  return `${fmt(r.writes / r.seconds, 0)}/s, p50 ${fmt(percentile(sorted, 0.5), 2)} ms, p99 ${fmt(percentile(sorted, 0.99), 2)} ms`;
+};
+
+// ---- raftvec -------------------------------------------------------------------------
+
+async function raftvecShape(addresses: readonly string[], shape: Shape, seconds: number) {
+  // grpc-js shares one connection among clients with equal options: a distinct option
+  // per connection group gives `connections` connections.
+  const clients = Array.from(
+    { length: shape.writers },
+    (_, w) =>
+      new RaftvecClient(addresses, {
+        deadlineMs: 30_000,
+        channelOptions: { 'raftvec.bench.connection': w % shape.connections },
+      }),
+  );
+  try {
+    await clients[0]!
+      .createCollection('w', { dimension: DIM, indexSpec: 'Flat' })
+      .catch((err: unknown) => {
+        if (!/exists/i.test(String(err))) throw err;
+      });
+    const vector = new Float32Array(DIM).fill(0.25);
+    return await drive(shape.writers, seconds, async (writer, n) => {
+      await clients[writer]!.upsert('w', [{ id: `w${writer}-${n}`, vector }]);
+    });
+  } finally {
+    for (const c of clients) c.close();
+  }
+}
+
+// ---- etcd ----------------------------------------------------------------------------
+
+const ETCD_PROTO = fileURLToPath(new URL('./etcd-kv.proto', import.meta.url));
+
+interface EtcdKv extends grpc.Client {
+  Put(
+    request: { key: Buffer; value: Buffer },
+    callback: (error: grpc.ServiceError | null) => void,
+  ): grpc.ClientUnaryCall;
+}
+
+/** Three etcd members on loopback, in a temporary folder; resolves with their client URLs. */
+async function startEtcd(): Promise<{ endpoints: string[]; stop: () => Promise<void> }> {
+  const root = mkdtempSync(join(tmpdir(), 'raftvec-bench-etcd-'));
+  const ports = await Promise.all(Array.from({ length: 6 }, () => freePort()));
+  const names = ['e1', 'e2', 'e3'];
+  const peerUrl = (i: number) => `http://127.0.0.1:${ports[2 * i]}`;
+  const clientUrl = (i: number) => `http://127.0.0.1:${ports[2 * i + 1]}`;
+  const cluster = names.map((n, i) => `${n}=${peerUrl(i)}`).join(',');
+  const children: ChildProcess[] = names.map((name, i) =>
+    spawn(
+      'etcd',
+      [
+        '--name',
+        name,
+        '--data-dir',
+        join(root, name),
+        '--listen-peer-urls',
+        peerUrl(i),
+        '--initial-advertise-peer-urls',
+        peerUrl(i),
+        '--listen-client-urls',
+        clientUrl(i),
+        '--advertise-client-urls',
+        clientUrl(i),
+        '--initial-cluster',
+        cluster,
+        '--initial-cluster-state',
+        'new',
+        '--log-level',
+        'error',
+      ],
+      { stdio: 'ignore' },
+    ),
+  );
+  const stop = async (): Promise<void> => {
+    await Promise.all(children.map((c) => killAndWait(c, 'SIGKILL')));
+    rmSync(root, { recursive: true, force: true });
+  };
+  const endpoints = names.map((_, i) => clientUrl(i).replace('http://', ''));
+  // Ready once a put is acknowledged (a leader is elected and the cluster formed).
+  const kv = etcdClient(endpoints[0]!, 0);
+  const until = Date.now() + 30_000;
+  for (;;) {
+    const ok = await new Promise<boolean>((resolve) =>
+      kv.Put({ key: Buffer.from('ready'), value: Buffer.from('1') }, (error) => resolve(!error)),
+    );
+    if (ok) break;
+    if (Date.now() > until) {
+      kv.close();
+      await stop();
+      throw new Error('etcd did not accept a put within 30 s');
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  kv.close();
+  return { endpoints, stop };
+}
+
+function etcdClient(endpoint: string, connection: number): EtcdKv {
+  const definition = protoLoader.loadSync(ETCD_PROTO, { keepCase: true });
+  const proto = grpc.loadPackageDefinition(definition) as unknown as {
+    etcdserverpb: {
+      KV: new (address: string, creds: grpc.ChannelCredentials, options: object) => EtcdKv;
+    };
+  };
+  return new proto.etcdserverpb.KV(endpoint, grpc.credentials.createInsecure(), {
+    'raftvec.bench.connection': connection,
+  });
+}
+
+async function etcdShape(endpoints: readonly string[], shape: Shape, seconds: number) {
+  // Writers go to the members in turn, as etcd's own benchmark spreads its clients.
+  const clients = Array.from({ length: shape.connections }, (_, c) =>
+    etcdClient(endpoints[c % endpoints.length]!, c),
+  );
+  const value = Buffer.alloc(512, 7);
+  try {
+    return await drive(shape.writers, seconds, (writer, n) => {
+      const client = clients[writer % shape.connections]!;
+      return new Promise<void>((resolve, reject) =>
+        client.Put({ key: Buffer.from(`w${writer}-${n}`), value }, (error) =>
+          error ? reject(error) : resolve(),
+        ),
+      );
+    });
+  } finally {
+    for (const c of clients) c.close();
+  }
+}
+
+// ---- the run -------------------------------------------------------------------------
+
+export async function runWritesBench(argv: readonly string[]): Promise<void> {
+  const args = parseArgs(argv);
+  const etcdInstalled = spawnSync('etcd', ['--version'], { stdio: 'ignore' }).status === 0;
+  const baseline = args.baseline === 'auto' ? (etcdInstalled ? 'etcd' : 'one-node') : args.baseline;
+  if (baseline === 'etcd' && !etcdInstalled)
+    throw new Error('etcd is not installed (Debian: apt-get install etcd-server)');
+  console.log(
+    `writes: single ${DIM}-d upserts (512 bytes), each writer waits for its acknowledgement; ${args.seconds} s per shape; baseline: ${baseline === 'etcd' ? 'etcd, 3 members, 512-byte puts' : 'raftvec with one node (etcd is not installed)'}`,
+  );
+  const results: { shape: Shape; raftvec: Run; base: Run }[] = [];
+  for (const shape of args.shapes) {
+    const cluster = await startServers(3, 'writes');
+    let raftvec: Run;
+    try {
+      raftvec = await raftvecShape(
+        cluster.nodes.map((n) => n.address),
+        shape,
+        args.seconds,
+      );
+    } finally {
+      await cluster.stop();
+    }
+    let base: Run;
+    if (baseline === 'etcd') {
+      const etcd = await startEtcd();
+      try {
+        base = await etcdShape(etcd.endpoints, shape, args.seconds);
+      } finally {
+        await etcd.stop();
+      }
+    } else {
+      const one = await startServers(1, 'writes-one');
+      try {
+        base = await raftvecShape([one.nodes[0]!.address], shape, args.seconds);
+      } finally {
+        await one.stop();
+      }
+    }
+    results.push({ shape, raftvec, base });
+    console.log(
+      `  ${shape.writers} writers / ${shape.connections} connections: raftvec 3 nodes ${describe(raftvec)}; ${baseline} ${describe(base)}; throughput ratio ${fmt(raftvec.writes / raftvec.seconds / (base.writes / base.seconds), 2)}`,
+    );
+  }
+  const first = results[0];
+  if (first !== undefined) {
+    const p50 = (r: Run) =>
+      percentile(
+        [...r.latenciesMs].sort((a, b) => a - b),
+        0.5,
+      );
+    console.log(
+      `  ${first.shape.writers}-writer p50 latency: raftvec / ${baseline} = ${fmt(p50(first.raftvec) / p50(first.base), 2)}×`,
+    );
+  }
+}
