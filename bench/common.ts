@@ -108,9 +108,17 @@ process.once('exit', () => {
   for (const child of live) child.kill('SIGKILL');
 });
 
+/**
+ * Node flags for every server a benchmark starts, from RAFTVEC_BENCH_NODE_ARGS (e.g.
+ * "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile them; a profile is written when a
+ * server exits on SIGTERM).
+ */
+const serverNodeArgs = (process.env.RAFTVEC_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+
 /** Spawns `raftvec serve`; with `log`, its output lines are appended there as they arrive. */
 export function spawnServer(args: readonly string[], log?: LogLine[]): ChildProcess {
-  const child = spawn(process.execPath, [join(packageRoot(), 'bin', 'raftvec.js'), ...args], {
+  const script = join(packageRoot(), 'bin', 'raftvec.js');
+  const child = spawn(process.execPath, [...serverNodeArgs, script, ...args], {
     stdio: ['ignore', log ? 'pipe' : 'ignore', log ? 'pipe' : 'ignore'],
     env: { ...process.env, RAFTVEC_CLUSTER_SECRET: BENCH_CLUSTER_SECRET },
   });
