@@ -125,6 +125,9 @@ size_t rowsOf(Napi::Env env, size_t length, int d, const char* name) {
 
 // ---- async job ----------------------------------------------------------------
 
+// Adds of at most this many vectors to a Flat-family index run on the calling thread.
+constexpr size_t kInlineAddMax = 64;
+
 class Job : public Napi::AsyncWorker {
  public:
   using Exec = std::function<void()>;
@@ -297,6 +300,26 @@ class FaissIndexWrap : public Napi::ObjectWrap<FaissIndexWrap> {
     if (ids.length != n) {
       throwRange(env, "ids.length (" + std::to_string(ids.length) +
                           ") must equal the number of vectors (" + std::to_string(n) + ")");
+    }
+    // A few vectors into a Flat-family index is a copy: done here when the index is
+    // free, since the trip to a worker thread and back costs more than the add.
+    if (n <= kInlineAddMax && core_->removeStrategy() == rv::RemoveStrategy::Compact) {
+      auto deferred = Napi::Promise::Deferred::New(env);
+      try {
+        if (core_->tryAddNow(n, x.data, ids.data)) {
+          deferred.Resolve(env.Undefined());
+          return deferred.Promise();
+        }
+      } catch (const rv::Error& e) {
+        deferred.Reject(makeError(env, e.code(), e.what()).Value());
+        return deferred.Promise();
+      } catch (const std::bad_alloc&) {
+        deferred.Reject(makeError(env, ErrorCode::Internal, "out of memory").Value());
+        return deferred.Promise();
+      } catch (const std::exception& e) {
+        deferred.Reject(makeError(env, ErrorCode::Faiss, e.what()).Value());
+        return deferred.Promise();
+      }
     }
     auto core = core_;
     Job* job = newJob(

@@ -488,6 +488,21 @@ std::unique_ptr<IndexCore> IndexCore::create(int dimension, const std::string& s
 void IndexCore::add(size_t n, const float* x, const int64_t* ids) {
   checkFinite(x, n, static_cast<size_t>(d_), "vectors");
   ExclusiveGuard g(lock_);
+  addLocked(n, x, ids);
+}
+
+bool IndexCore::tryAddNow(size_t n, const float* x, const int64_t* ids) {
+  checkFinite(x, n, static_cast<size_t>(d_), "vectors");
+  if (!lock_.tryLockExclusive()) return false;
+  struct Unlock {
+    RwLock& l;
+    ~Unlock() { l.unlockExclusive(); }
+  } unlock{lock_};
+  addLocked(n, x, ids);
+  return true;
+}
+
+void IndexCore::addLocked(size_t n, const float* x, const int64_t* ids) {
   if (!idmap_->is_trained) {
     throw Error(ErrorCode::FailedPrecondition,
                 "index is not trained: call train() with representative vectors before add()");

@@ -83,6 +83,11 @@ class RwLock {
     std::lock_guard<std::mutex> turn(turnstile_);
     m_.lock();
   }
+  // The exclusive lock if it is free right now (no reader, no writer, none queued).
+  bool tryLockExclusive() {
+    std::unique_lock<std::mutex> turn(turnstile_, std::try_to_lock);
+    return turn.owns_lock() && m_.try_lock();
+  }
   void unlockExclusive() { m_.unlock(); }
   void lockShared() {
     { std::lock_guard<std::mutex> turn(turnstile_); }
@@ -158,6 +163,9 @@ class IndexCore {
   ~IndexCore();
 
   void add(size_t n, const float* x, const int64_t* ids);
+  // add() on the calling thread if the index lock is free right now; false (nothing
+  // done) if it is not. For small adds, a trip to a worker thread costs more than them.
+  bool tryAddNow(size_t n, const float* x, const int64_t* ids);
   size_t remove(size_t n, const int64_t* ids);
   void train(size_t n, const float* x);
   // D/L must hold n*k entries.
@@ -180,6 +188,8 @@ class IndexCore {
 
  private:
   explicit IndexCore(std::unique_ptr<IDMap2> idmap);
+  // add()'s work, with the exclusive lock held.
+  void addLocked(size_t n, const float* x, const int64_t* ids);
   // Checks a freshly read IDMap2 and applies the tombstones that came with it.
   static std::unique_ptr<IndexCore> fromRead(std::unique_ptr<faiss::Index> raw,
                                              std::vector<idx_t> deadPos);

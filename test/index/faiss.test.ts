@@ -792,6 +792,43 @@ describe('FaissIndex (native FAISS binding)', () => {
       expect(res.labels.every((l) => l >= 0n)).toBe(true);
       expect(ticks).toBeGreaterThanOrEqual(3);
     }, 120_000);
+
+    it('a small add to a Flat index runs inline when the index is free, and stays correct against concurrent searches', async () => {
+      const d = 64;
+      const rand = prng(16);
+      const ix = FaissIndex.create(d, 'Flat', 'l2');
+      await ix.add(randomVectors(100_000, d, rand), labelRange(100_000, 0));
+
+      // Microtasks only: a job on a worker thread can only settle in a later turn of the
+      // event loop, so a promise settled after them was settled by the call itself.
+      const microtasks = async () => {
+        for (let i = 0; i < 20; i++) await Promise.resolve();
+      };
+      // Free: done by the time the call returns.
+      let inline = false;
+      const quick = ix.add(randomVectors(1, d, rand), new BigInt64Array([500_000n])).then(() => {
+        inline = true;
+      });
+      await microtasks();
+      expect(inline).toBe(true);
+      await quick;
+
+      // Against searches holding the index on worker threads, each add runs inline or
+      // waits its turn in the pool (whichever the lock allows when it is called).
+      const searches = Array.from({ length: 4 }, () => ix.search(randomVectors(50, d, rand), 5));
+      const adds = Array.from({ length: 50 }, (_, i) =>
+        ix.add(randomVectors(1, d, rand), new BigInt64Array([600_000n + BigInt(i)])),
+      );
+      const results = await Promise.all(searches);
+      await Promise.all(adds);
+      expect(results.every((r) => r.labels.every((l) => l >= 0n))).toBe(true);
+      expect(ix.ntotal).toBe(100_051);
+      // An inline add reports its errors like a queued one.
+      await expectFaissError(
+        ix.add(randomVectors(1, d, rand), new BigInt64Array([500_000n])),
+        'ALREADY_EXISTS',
+      );
+    }, 120_000);
   });
 
   it('thread configuration can be read and changed', () => {
