@@ -201,15 +201,18 @@ export class CheckedStore {
   }
 
   /**
-   * abstract-level merges a batch's options into every operation (`{...options, ...op}`);
-   * with an options object that makes each operation a differently shaped object, and
-   * a large batch about three times slower. So options are passed only to sync.
+   * One atomic LevelDB write, as a chained batch: the array form costs a property
+   * lookup per field of every operation in native code, and abstract-level merges
+   * its options into every operation; for a batch of a thousand points the chained
+   * form spends about half the main-thread time.
    */
-  private write(
-    ops: Array<{ type: 'put'; key: Bytes; value: Bytes } | { type: 'del'; key: Bytes }>,
-    sync: boolean,
-  ): Promise<void> {
-    return sync ? this.db.batch(ops, { sync: true }) : this.db.batch(ops);
+  private async write(ops: ReadonlyArray<CheckedOp>, sync: boolean): Promise<void> {
+    const batch = this.db.batch();
+    for (const op of ops) {
+      if (op.type === 'put') batch.put(op.key, op.value);
+      else batch.del(op.key);
+    }
+    await (sync ? batch.write({ sync: true }) : batch.write());
   }
 
   async clear(range: KeyRange): Promise<void> {

@@ -52,8 +52,20 @@ function tagged(tag: number, rest: Uint8Array): Uint8Array {
 }
 
 export function u64be(value: number): Uint8Array {
+  if (!Number.isSafeInteger(value) || value < 0)
+    throw new RangeError(`${value} is not an unsigned integer below 2^53`);
   const out = new Uint8Array(8);
-  new DataView(out.buffer).setBigUint64(0, BigInt(value), false);
+  // Two 32-bit halves: no BigInt on this path (every record key and label uses it).
+  const high = Math.floor(value / 0x100000000);
+  const low = value - high * 0x100000000;
+  out[0] = high >>> 24;
+  out[1] = (high >>> 16) & 0xff;
+  out[2] = (high >>> 8) & 0xff;
+  out[3] = high & 0xff;
+  out[4] = low >>> 24;
+  out[5] = (low >>> 16) & 0xff;
+  out[6] = (low >>> 8) & 0xff;
+  out[7] = low & 0xff;
   return out;
 }
 
