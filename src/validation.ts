@@ -21,7 +21,6 @@ import { invalidArgument } from './errors.js';
 import { limits, type ParamRange } from './limits.js';
 
 const METRICS: readonly Metric[] = ['l2', 'ip', 'cosine'];
-const utf8 = new TextEncoder();
 /** limits.maxAbsVectorValue for messages: "1e15". */
 const MAX_ABS_TEXT = limits.maxAbsVectorValue.toExponential().replace('e+', 'e');
 
@@ -341,7 +340,7 @@ export function validatePointId(id: unknown, where: string): asserts id is strin
     throw invalidArgument(
       `${where}: id is empty; ids must be 1-${limits.maxPointIdBytes} bytes of UTF-8`,
     );
-  const bytes = utf8.encode(id).length;
+  const bytes = Buffer.byteLength(id, 'utf8');
   if (bytes > limits.maxPointIdBytes) {
     throw invalidArgument(
       `${where} (id ${show(id, 32)}): id is ${bytes} bytes of UTF-8; the limit is ${limits.maxPointIdBytes}`,
@@ -443,7 +442,7 @@ export function validateMetadata(metadata: unknown, where: string): void {
     );
   }
   for (const [k, v] of Object.entries(metadata)) validateJsonValue(v, k, 2, where);
-  const bytes = utf8.encode(JSON.stringify(metadata)).length;
+  const bytes = Buffer.byteLength(JSON.stringify(metadata), 'utf8');
   if (bytes > limits.maxMetadataBytes) {
     throw invalidArgument(
       `${where}: metadata is ${bytes} bytes as JSON; the limit is ${limits.maxMetadataBytes}`,

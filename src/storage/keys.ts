@@ -117,11 +117,11 @@ function uidPrefix(tag: number, uid: number): Uint8Array {
 }
 
 export function pointKey(uid: number, id: string): Uint8Array {
-  const idBytes = utf8.encode(id);
-  const key = new Uint8Array(9 + idBytes.length);
+  // Written in place: one allocation per key (an encoder would add one per id).
+  const key = Buffer.allocUnsafe(9 + Buffer.byteLength(id, 'utf8'));
   key[0] = TAG_POINT;
   key.set(u64be(uid), 1);
-  key.set(idBytes, 9);
+  key.write(id, 9, 'utf8');
   return key;
 }
 
@@ -152,11 +152,10 @@ export function encodePointValue(
   vector: Float32Array,
   metadataJson: string,
 ): Uint8Array {
-  const meta = utf8.encode(metadataJson);
-  const out = new Uint8Array(8 + vector.length * 4 + meta.length);
-  new DataView(out.buffer).setBigUint64(0, BigInt(label), false);
+  const out = Buffer.allocUnsafe(8 + vector.length * 4 + Buffer.byteLength(metadataJson, 'utf8'));
+  out.set(u64be(label), 0);
   writeF32LE(vector, out, 8);
-  out.set(meta, 8 + vector.length * 4);
+  out.write(metadataJson, 8 + vector.length * 4, 'utf8');
   return out;
 }
 

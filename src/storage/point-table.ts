@@ -23,7 +23,6 @@ export interface PointRow {
 }
 
 const CHUNK_BYTES = 1 << 20;
-const utf8 = new TextEncoder();
 
 /**
  * Writes the table of `labels[i]` → `points[i]` to `path` (created; not fsynced) and
@@ -48,19 +47,21 @@ export async function writePointTable<P extends { id: string }>(
       used = 0;
     };
     for (let i = 0; i < points.length; i++) {
-      const id = utf8.encode(points[i]!.id);
-      const metadata = utf8.encode(metadataJson(points[i]!));
-      const need = 16 + id.byteLength + metadata.byteLength;
+      const id = points[i]!.id;
+      const metadata = metadataJson(points[i]!);
+      const idBytes = Buffer.byteLength(id, 'utf8');
+      const metadataBytes = Buffer.byteLength(metadata, 'utf8');
+      const need = 16 + idBytes + metadataBytes;
       if (used + need > chunk.byteLength) await flush();
       const row = need > chunk.byteLength ? Buffer.allocUnsafe(need) : chunk;
       let at = row === chunk ? used : 0;
       row.writeBigUInt64BE(labels[i]!, at);
-      row.writeUInt32BE(id.byteLength, at + 8);
-      row.set(id, at + 12);
-      at += 12 + id.byteLength;
-      row.writeUInt32BE(metadata.byteLength, at);
-      row.set(metadata, at + 4);
-      if (row === chunk) used = at + 4 + metadata.byteLength;
+      row.writeUInt32BE(idBytes, at + 8);
+      row.write(id, at + 12, 'utf8');
+      at += 12 + idBytes;
+      row.writeUInt32BE(metadataBytes, at);
+      row.write(metadata, at + 4, 'utf8');
+      if (row === chunk) used = at + 4 + metadataBytes;
       else {
         hash.update(row);
         await file.write(row);
