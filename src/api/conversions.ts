@@ -15,6 +15,7 @@ import type {
   Scalar,
 } from '../domain.js';
 import { invalidArgument } from '../errors.js';
+import { f32ToLE, readF32LEInto } from '../f32.js';
 import type { Value, Value__Output } from '../generated/google/protobuf/Value.js';
 import type { Struct, Struct__Output } from '../generated/google/protobuf/Struct.js';
 import type { ListValue__Output } from '../generated/google/protobuf/ListValue.js';
@@ -322,4 +323,43 @@ export function filterFromProto(f: Filter__Output | null | undefined): Filter | 
 /** Float32Array or number[] as the number[] that protobufjs encodes (values exact for float32). */
 export function vectorToProto(v: Float32Array | ArrayLike<number>): number[] {
   return Array.from(v as ArrayLike<number>);
+}
+
+/** A point's vector as it comes off the wire: a list of floats, or float32 bytes. */
+export interface WireVector {
+  vector?: readonly number[];
+  vectorF32?: Uint8Array;
+}
+
+/** A vector as `Point.vector_f32`: little-endian float32 bytes. */
+export function vectorToF32Bytes(v: Float32Array | ArrayLike<number>): Uint8Array {
+  return f32ToLE(v instanceof Float32Array ? v : Float32Array.from(v));
+}
+
+/**
+ * The number of components of a wire point's vector, from whichever form it came in;
+ * throws INVALID_ARGUMENT if both are set or the bytes are not whole
+ * float32 values.
+ */
+export function wireVectorLength(p: WireVector, where: string): number {
+  const bytes = p.vectorF32?.byteLength ?? 0;
+  if (bytes === 0) return p.vector?.length ?? 0;
+  if ((p.vector?.length ?? 0) > 0)
+    throw invalidArgument(
+      `${where}: both vector and vector_f32 are set; send the vector once, in one of them`,
+    );
+  if (bytes % 4 !== 0)
+    throw invalidArgument(
+      `${where}: vector_f32 has ${bytes} bytes, not a whole number of float32 values (4 bytes each)`,
+    );
+  return bytes / 4;
+}
+
+/** A wire point's vector (after {@link wireVectorLength} accepted it), as a new array. */
+export function wireVector(p: WireVector): Float32Array {
+  if (p.vectorF32 === undefined || p.vectorF32.byteLength === 0)
+    return Float32Array.from(p.vector ?? []);
+  const out = new Float32Array(p.vectorF32.byteLength / 4);
+  readF32LEInto(p.vectorF32, 0, out, 0, out.length);
+  return out;
 }

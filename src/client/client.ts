@@ -32,6 +32,7 @@ import {
   metricFromProto,
   metricToProto,
   structToMetadata,
+  vectorToF32Bytes,
   vectorToProto,
   writeConcernToProto,
   type WriteConcern,
@@ -279,7 +280,7 @@ export class RaftvecClient {
     const wirePoints = this.#encode('Upsert', () =>
       points.map((p) => ({
         id: p.id,
-        vector: vectorToProto(p.vector),
+        vectorF32: vectorToF32Bytes(p.vector),
         metadata: metadataToStruct(p.metadata ?? {}),
       })),
     );

@@ -39,6 +39,8 @@ import {
   metricFromProto,
   metricToProto,
   structToMetadata,
+  wireVector,
+  wireVectorLength,
   writeConcernFromProto,
 } from '../api/conversions.js';
 import type { VectorServiceHandlers } from '../generated/raftvec/v1/VectorService.js';
@@ -412,18 +414,16 @@ export class VectorService {
         validatePointCount(req.points.length);
         let payloadBytes = 0;
         req.points.forEach((p, i) => {
-          validateVectorLength(
-            info.dimension,
-            p.vector.length,
-            `point ${i} (id ${idForMessage(p.id)})`,
-          );
-          payloadBytes += 4 * p.vector.length + p.id.length; // as float32, as stored
+          const where = `point ${i} (id ${idForMessage(p.id)})`;
+          const length = wireVectorLength(p, where);
+          validateVectorLength(info.dimension, length, where);
+          payloadBytes += 4 * length + p.id.length; // as float32, as stored
         });
         const release = this.#reserveWrite(payloadBytes);
         try {
           const points: Point[] = req.points.map((p, i) => ({
             id: p.id,
-            vector: Float32Array.from(p.vector),
+            vector: wireVector(p),
             metadata: structToMetadata(
               p.metadata,
               `metadata of point ${i} (id ${idForMessage(p.id)})`,

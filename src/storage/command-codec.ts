@@ -18,7 +18,7 @@ import protobuf from 'protobufjs';
 import type { ClientSession, Command, Metadata, Metric, Point, WriteStamp } from '../domain.js';
 import { RaftvecError } from '../errors.js';
 import { protoDir } from '../package-root.js';
-import { f32ToLE, readF32LEInto } from './f32.js';
+import { f32ToLE, readF32LEInto } from '../f32.js';
 
 const root = protobuf.loadSync(join(protoDir(), 'raftvec/v1/command.proto'));
 const LogCommandType = root.lookupType('raftvec.v1.LogCommand');

@@ -26,7 +26,7 @@
  * the order of `scroll`.
  */
 
-import { readF32LEInto, writeF32LE } from './f32.js';
+import { readF32LEInto, writeF32LE } from '../f32.js';
 
 /**
  * Version 2: every value carries a checksum (see checked-store.ts), and the

@@ -8,6 +8,7 @@ import * as grpc from '@grpc/grpc-js';
 import { RaftvecClient } from '../../src/client/client.js';
 import { checkHealth } from '../../src/client/health.js';
 import { loadVectorProto } from '../../src/api/proto.js';
+import { RaftvecClientError } from '../../src/client/errors.js';
 import type { VectorServiceClient } from '../../src/generated/raftvec/v1/VectorService.js';
 import { limits } from '../../src/limits.js';
 import { expectStatus } from '../support/expect-error.js';
@@ -57,6 +58,58 @@ describe('vectors', () => {
       /2 values/,
       /dimension is 3/,
     );
+  });
+
+  it('a vector as float list or as float32 bytes is the same point; both, or bytes that are not whole floats → INVALID_ARGUMENT', async () => {
+    const bytes = (values: number[]) => Buffer.from(new Float32Array(values).buffer);
+    const upsert = (req: unknown): Promise<unknown> =>
+      rawCall('Upsert', req).catch((err: unknown) => {
+        throw RaftvecClientError.fromServiceError('Upsert', err);
+      });
+    await upsert({
+      collection: C,
+      points: [
+        { id: 'as-list', vector: [0.5, -1.25, 3] },
+        { id: 'as-bytes', vectorF32: bytes([0.5, -1.25, 3]) },
+      ],
+    });
+    const [asList, asBytes] = await client.get(C, ['as-list', 'as-bytes'], { withVector: true });
+    expect([...asBytes!.vector!]).toEqual([0.5, -1.25, 3]);
+    expect([...asBytes!.vector!]).toEqual([...asList!.vector!]);
+    await expectStatus(
+      upsert({
+        collection: C,
+        points: [{ id: 'twice', vector: [1, 2, 3], vectorF32: bytes([1, 2, 3]) }],
+      }),
+      'INVALID_ARGUMENT',
+      '"twice"',
+      /both vector and vector_f32/,
+    );
+    await expectStatus(
+      upsert({ collection: C, points: [{ id: 'ragged', vectorF32: Buffer.alloc(10) }] }),
+      'INVALID_ARGUMENT',
+      '"ragged"',
+      /10 bytes, not a whole number of float32/,
+    );
+    await expectStatus(
+      upsert({
+        collection: C,
+        points: [{ id: 'short-bytes', vectorF32: bytes([1, 2]) }],
+      }),
+      'INVALID_ARGUMENT',
+      /dimension is 3/,
+    );
+    await expectStatus(
+      upsert({
+        collection: C,
+        points: [{ id: 'nan-bytes', vectorF32: bytes([1, NaN, 3]) }],
+      }),
+      'INVALID_ARGUMENT',
+      /vector\[1\] is NaN/,
+    );
+    const [twice, ragged] = await client.get(C, ['twice', 'ragged']);
+    expect(twice).toBeUndefined();
+    expect(ragged).toBeUndefined();
   });
 
   it('NaN → INVALID_ARGUMENT naming the component (NaN travels in a proto float)', async () => {
