@@ -6,6 +6,7 @@
  *  - elections during a write-and-search load with no faults (should be zero).
  *
  *   npm run bench -- raft [--trials 20] [--load-seconds 60] [--batches 300]
+ *     [--parts throughput,failover,load] [--election-timeout-ms N] [--heartbeat-ms N]
  */
 import { RaftvecClient } from '../src/client/client.js';
 import { ClusterStatusClient, type NodeStatus } from '../src/client/cluster-status.js';
@@ -28,7 +29,12 @@ interface Args {
   loadSeconds: number;
   batches: number;
   latencyWrites: number;
+  /** `raftvec serve` timing flags for every node (--election-timeout-ms, --heartbeat-ms). */
+  serveArgs: string[];
+  parts: string[];
 }
+
+const PARTS = ['throughput', 'failover', 'load'];
 
 async function statuses(nodes: readonly ServerProcess[]): Promise<(NodeStatus | undefined)[]> {
   return Promise.all(
@@ -57,7 +63,7 @@ async function writeThroughput(
   size: number,
   args: Args,
 ): Promise<{ vectorsPerSecond: number; p50: number; p99: number }> {
-  const servers = await startServers(size, `w${size}`);
+  const servers = await startServers(size, `w${size}`, { serveArgs: args.serveArgs });
   const addresses = servers.nodes.map((n) => n.address);
   try {
     await waitForLeader(servers.nodes);
@@ -103,7 +109,7 @@ async function writeThroughput(
 }
 
 async function failover(args: Args): Promise<number[]> {
-  const servers = await startServers(3, 'failover');
+  const servers = await startServers(3, 'failover', { serveArgs: args.serveArgs });
   const addresses = servers.nodes.map((n) => n.address);
   const client = new RaftvecClient(addresses, {
     deadlineMs: 30_000,
@@ -144,7 +150,7 @@ async function failover(args: Args): Promise<number[]> {
 async function electionsUnderLoad(
   args: Args,
 ): Promise<{ elections: number; writes: number; searches: number }> {
-  const servers = await startServers(3, 'load');
+  const servers = await startServers(3, 'load', { serveArgs: args.serveArgs });
   const addresses = servers.nodes.map((n) => n.address);
   const client = new RaftvecClient(addresses, { deadlineMs: 30_000 });
   try {
@@ -183,17 +189,51 @@ async function electionsUnderLoad(
 }
 
 export async function runRaftBench(argv: readonly string[]): Promise<void> {
-  const args: Args = { trials: 20, loadSeconds: 60, batches: 300, latencyWrites: 300 };
+  const args: Args = {
+    trials: 20,
+    loadSeconds: 60,
+    batches: 300,
+    latencyWrites: 300,
+    serveArgs: [],
+    parts: PARTS,
+  };
   for (let i = 0; i < argv.length; i += 2) {
-    const value = Number(argv[i + 1]);
-    if (argv[i] === '--trials') args.trials = value;
-    else if (argv[i] === '--load-seconds') args.loadSeconds = value;
-    else if (argv[i] === '--batches') args.batches = value;
-    else if (argv[i] === '--latency-writes') args.latencyWrites = value;
+    const flag = argv[i]!;
+    const raw = argv[i + 1];
+    if (raw === undefined) throw new Error(`${flag} needs a value`);
+    const value = Number(raw);
+    if (flag === '--trials') args.trials = value;
+    else if (flag === '--load-seconds') args.loadSeconds = value;
+    else if (flag === '--batches') args.batches = value;
+    else if (flag === '--latency-writes') args.latencyWrites = value;
+    else if (flag === '--election-timeout-ms' || flag === '--heartbeat-ms')
+      args.serveArgs.push(flag, String(value));
+    else if (flag === '--parts') {
+      args.parts = raw.split(',');
+      const unknown = args.parts.filter((p) => !PARTS.includes(p));
+      if (unknown.length > 0)
+        throw new Error(`unknown part ${unknown.join(', ')}; choose from ${PARTS.join(', ')}`);
+    } else throw new Error(`unknown argument ${flag}`);
   }
   console.log(
-    `raft bench: ${args.batches} batches of 100 × ${DIM}-d from 8 clients; ${args.latencyWrites} single writes; ${args.trials} failover trials; ${args.loadSeconds} s load`,
+    `raft bench: ${args.batches} batches of 100 × ${DIM}-d from 8 clients; ${args.latencyWrites} single writes; ${args.trials} failover trials; ${args.loadSeconds} s load${args.serveArgs.length > 0 ? `; serve ${args.serveArgs.join(' ')}` : ''}`,
   );
+  if (args.parts.includes('throughput')) await throughputPart(args);
+  if (args.parts.includes('failover')) {
+    const times = (await failover(args)).sort((a, b) => a - b);
+    console.log(
+      `failover (leader kill -9 → first acknowledged write) over ${times.length} trials: min ${fmt(times[0]!, 0)} ms, median ${fmt(percentile(times, 50), 0)} ms, max ${fmt(times.at(-1)!, 0)} ms`,
+    );
+  }
+  if (args.parts.includes('load')) {
+    const load = await electionsUnderLoad(args);
+    console.log(
+      `elections during ${args.loadSeconds} s of writes and searches with no faults: ${load.elections} (${load.writes} batches written, ${load.searches} searches)`,
+    );
+  }
+}
+
+async function throughputPart(args: Args): Promise<void> {
   const one = await writeThroughput(1, args);
   const three = await writeThroughput(3, args);
   console.log(
@@ -204,15 +244,5 @@ export async function runRaftBench(argv: readonly string[]): Promise<void> {
   );
   console.log(
     `commit latency p99: 1 node ${fmt(one.p99, 2)} ms, 3 nodes ${fmt(three.p99, 2)} ms, ratio 3/1 = ${fmt(three.p99 / one.p99, 2)}`,
-  );
-
-  const times = (await failover(args)).sort((a, b) => a - b);
-  console.log(
-    `failover (leader kill -9 → first acknowledged write) over ${times.length} trials: min ${fmt(times[0]!, 0)} ms, median ${fmt(percentile(times, 50), 0)} ms, max ${fmt(times.at(-1)!, 0)} ms`,
-  );
-
-  const load = await electionsUnderLoad(args);
-  console.log(
-    `elections during ${args.loadSeconds} s of writes and searches with no faults: ${load.elections} (${load.writes} batches written, ${load.searches} searches)`,
   );
 }
