@@ -3,12 +3,12 @@
  * peer link optionally through a TcpProxy so a test can partition nodes.
  */
 import { writeFile } from 'node:fs/promises';
+import { createServer, type AddressInfo, type Server } from 'node:net';
 import { join } from 'node:path';
 import { RaftvecClient } from '../../src/client/client.js';
 import { nodeStatus, type NodeStatus } from '../../src/client/cluster-status.js';
 import { TcpProxy } from './tcp-proxy.js';
 import { waitFor, type NodeProcess, type ProcessGroup } from './processes.js';
-import { freePort } from '../../src/cli/local-cluster.js';
 
 export const TEST_CLUSTER_SECRET = 'test-cluster-secret';
 
@@ -20,6 +20,15 @@ export interface ClusterMember {
   /** Set when the member reads the secret with --cluster-secret-file instead of the environment. */
   secretFile?: string;
   process?: NodeProcess;
+}
+
+/** A loopback port the kernel chose, listened on until the returned server closes. */
+function holdPort(): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve(server));
+  });
 }
 
 export class TestCluster {
@@ -48,11 +57,16 @@ export class TestCluster {
     } = {},
   ): Promise<TestCluster> {
     const members: ClusterMember[] = [];
+    // Each member's port stays held (listened on) until the members start: a port only
+    // looked up and let go could be handed by the kernel to a proxy created meanwhile.
+    const held: Server[] = [];
     for (let i = 1; i <= size; i++) {
       const id = `n${i}`;
+      const hold = await holdPort();
+      held.push(hold);
       const member: ClusterMember = {
         id,
-        address: `127.0.0.1:${await freePort()}`,
+        address: `127.0.0.1:${(hold.address() as AddressInfo).port}`,
         dataDir: await group.tempDir(id),
       };
       if (options.secretFileFor?.includes(id)) {
@@ -70,6 +84,7 @@ export class TestCluster {
         }
       }
     }
+    await Promise.all(held.map((server) => new Promise((resolve) => server.close(resolve))));
     await Promise.all(members.map((m) => cluster.startMember(m)));
     return cluster;
   }
