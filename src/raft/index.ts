@@ -3,7 +3,12 @@
  * the driving contract and types.ts (Ready) for the order in which a runtime must
  * persist, send and apply.
  */
-export { RaftNode, messageMalformation, type ProposeResult } from './raft-node.js';
+export {
+  RaftNode,
+  messageMalformation,
+  type ProposeResult,
+  type ReadyLimits,
+} from './raft-node.js';
 export {
   DEFAULT_RAFT_CONFIG,
   resolveConfig,

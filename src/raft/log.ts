@@ -280,15 +280,16 @@ export class RaftLog {
    * entry is applied only once it is on this node's disk, so a crash cannot leave
    * the state machine ahead of the log.
    */
-  nextCommittedEntries(): Entry[] {
-    const hi = Math.min(this.committed, this.stable);
+  /** Committed, durable entries not handed out yet: at most `max` of them. */
+  nextCommittedEntries(max = Number.POSITIVE_INFINITY): Entry[] {
+    const hi = Math.min(this.committed, this.stable, this.applied + max);
     return hi > this.applied
       ? this.entries.slice(this.applied - this.snapIndex, hi - this.snapIndex)
       : [];
   }
 
-  hasNextCommittedEntries(): boolean {
-    return Math.min(this.committed, this.stable) > this.applied;
+  hasNextCommittedEntries(max = Number.POSITIVE_INFINITY): boolean {
+    return max > 0 && Math.min(this.committed, this.stable) > this.applied;
   }
 
   appliedTo(index: number): void {

@@ -248,6 +248,12 @@ export interface ProposeResult {
   readonly term: number;
 }
 
+/** Bounds on one Ready (see RaftNode.hasReady). */
+export interface ReadyLimits {
+  /** At most this many committed entries (none: no bound). */
+  maxCommittedEntries?: number;
+}
+
 export class RaftNode {
   readonly id: NodeId;
   private readonly config: RaftConfig;
@@ -596,7 +602,13 @@ export class RaftNode {
   // Outputs
   // -------------------------------------------------------------------------
 
-  hasReady(): boolean {
+  /**
+   * Whether a Ready is waiting. `limits.maxCommittedEntries` caps the committed entries
+   * a Ready hands out (the runtime's room for entries not yet applied); with no room,
+   * committed entries alone make no Ready, and messages, appends and the hard state
+   * keep flowing (a follower whose state machine lags still answers its leader).
+   */
+  hasReady(limits: ReadyLimits = {}): boolean {
     if (this.outstanding !== undefined) return false;
     this.flush();
     return (
@@ -605,7 +617,7 @@ export class RaftNode {
       this.log.hasUnstable() ||
       this.msgs.length > 0 ||
       this.msgsAfterAppend.length > 0 ||
-      this.log.hasNextCommittedEntries() ||
+      this.log.hasNextCommittedEntries(limits.maxCommittedEntries) ||
       this.readStates.length > 0 ||
       this.rejected.length > 0 ||
       this.snapshotsToSend.length > 0 ||
@@ -613,7 +625,7 @@ export class RaftNode {
     );
   }
 
-  ready(): Ready {
+  ready(limits: ReadyLimits = {}): Ready {
     invariant(this.outstanding === undefined, 'ready() called again before advance()');
     this.flush();
     const hs = this.hardState();
@@ -633,7 +645,7 @@ export class RaftNode {
       entries,
       messages: this.msgs,
       messagesAfterAppend: this.msgsAfterAppend,
-      committedEntries: this.log.nextCommittedEntries(),
+      committedEntries: this.log.nextCommittedEntries(limits.maxCommittedEntries),
       readStates: this.readStates,
       rejectedMessages: this.rejected,
       mustSync:

@@ -12,7 +12,7 @@
  */
 import type { RaftConfigInput } from '../config.js';
 import { NotLeaderError, RaftInvariantError } from '../errors.js';
-import { RaftNode } from '../raft-node.js';
+import { RaftNode, type ReadyLimits } from '../raft-node.js';
 import type {
   Entry,
   InitialState,
@@ -52,11 +52,19 @@ export interface RaftTiming {
 export const DEFAULT_RAFT_TIMING: RaftTiming = { tickMs: 50, electionTick: 10, heartbeatTick: 1 };
 
 /**
- * Committed entries waiting to be applied beyond which the runtime stops taking new
- * Readies until apply catches up: a follower must not acknowledge far more than it
- * can apply, or it would be a slow leader after a failover.
+ * Committed entries handed out to the state machine and not yet applied: a Ready
+ * hands out no more than this leaves room for (see readyLimits).
  */
 const MAX_UNAPPLIED_ENTRIES = 1024;
+
+/**
+ * Committed entries not yet applied beyond which the runtime takes no new Ready until
+ * apply catches up: the log cannot be compacted past the applied index, so a state
+ * machine slower than the writes for good must not let the log grow without bound,
+ * nor a follower acknowledge far more than it can apply (it would be a slow leader
+ * after a failover). Below it, Readies keep flowing while apply lags.
+ */
+const MAX_APPLY_BACKLOG = 16 * MAX_UNAPPLIED_ENTRIES;
 
 /** A no-op entry's payload: empty. */
 const NOOP_PAYLOAD = new Uint8Array(0);
@@ -487,12 +495,22 @@ export class RaftRuntime<Result> {
   private async runCycles(): Promise<void> {
     do {
       this.cycleRequested = false;
-      while (!this.stopped && this.readiesPaused === 0 && this.node.hasReady()) {
-        if (this.unappliedEntries > MAX_UNAPPLIED_ENTRIES) await this.applyChain;
+      while (!this.stopped && this.readiesPaused === 0 && this.node.hasReady(this.readyLimits())) {
+        const backlog = this.node.status().commitIndex - this.ports.stateMachine.appliedIndex;
+        if (backlog > MAX_APPLY_BACKLOG) await this.applyChain;
         if (this.readiesPaused > 0) break;
-        await this.handleReady(this.node.ready());
+        await this.handleReady(this.node.ready(this.readyLimits()));
       }
     } while (this.cycleRequested && !this.stopped && this.readiesPaused === 0);
+  }
+
+  /**
+   * A Ready hands out no more committed entries than there is room for behind the
+   * apply queue: memory stays bounded while the state machine lags, and Readies
+   * (appends, answers to the leader, heartbeats) keep flowing meanwhile.
+   */
+  private readyLimits(): ReadyLimits {
+    return { maxCommittedEntries: Math.max(0, MAX_UNAPPLIED_ENTRIES - this.unappliedEntries) };
   }
 
   private async handleReady(ready: Ready): Promise<void> {
@@ -529,6 +547,8 @@ export class RaftRuntime<Result> {
       this.applyChain = this.applyChain.then(async () => {
         await this.applyEntries(entries);
         this.snapshotting?.maybeTake(entries.reduce((sum, e) => sum + e.data.byteLength, 0));
+        // Room behind the apply queue again: committed entries held back may go out.
+        this.kick();
       });
       this.applyChain.catch((error: unknown) => this.fail(error));
     }

@@ -220,3 +220,63 @@ describe('RaftRuntime: what a proposer is told', () => {
     expect(p.error).not.toBeInstanceOf(ProposalTimedOut);
   });
 });
+
+describe('RaftRuntime: a state machine that lags', () => {
+  it('a follower whose apply lags more than 1,024 entries behind still answers its leader, then applies every entry in order', async () => {
+    const clock = new ManualClock();
+    let release = (): void => {};
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const applied: number[] = [];
+    const sent: Message[] = [];
+    const stateMachine: StateMachine<number> = {
+      get appliedIndex() {
+        return applied.length;
+      },
+      async apply(index: number): Promise<number> {
+        await gate;
+        applied.push(index);
+        return index;
+      },
+    };
+    const raft = await RaftRuntime.open<number>(
+      {
+        id: 'a',
+        peers: new Map(['a', 'b', 'c'].map((id) => [id, `${id}:1`])),
+        timing: { tickMs: TICK, electionTick: ELECTION_TICK, heartbeatTick: 1 },
+        maxEntryBytes: 1024,
+        createNode: (config, initial) =>
+          new RaftNode({ ...config, preVote: false, checkQuorum: false }, initial),
+      },
+      {
+        log: new MemoryLog(),
+        stateMachine,
+        transport: { send: (messages) => void sent.push(...messages), close: () => {} },
+        clock,
+        random: () => 0,
+      },
+    );
+    const n = 1_500;
+    raft.deliver({
+      type: 'AppendEntries',
+      from: 'b',
+      to: 'a',
+      term: 1,
+      prevLogIndex: 0,
+      prevLogTerm: 0,
+      entries: Array.from({ length: n }, (_, i) => normal(i + 1, 1, `e${i + 1}`)),
+      leaderCommit: n,
+    });
+    await settle();
+    // Apply is held at the first entry: 1,500 committed entries wait to be applied.
+    expect(applied).toEqual([]);
+    sent.length = 0;
+    raft.deliver({ type: 'Heartbeat', from: 'b', to: 'a', term: 1, commit: n, readContext: 0 });
+    await settle();
+    expect(sent.filter((m) => m.type === 'HeartbeatResponse' && m.to === 'b')).toHaveLength(1);
+
+    release();
+    for (let i = 0; i < 100 && applied.length < n; i++) await settle();
+    expect(applied).toEqual(Array.from({ length: n }, (_, i) => i + 1));
+    await raft.close();
+  });
+});
