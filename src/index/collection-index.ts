@@ -353,11 +353,6 @@ export class CollectionIndex {
     });
     return out;
   }
-
-  /** Serialized FAISS index (the trained one, or the staging one while untrained). */
-  serialize(): Buffer {
-    return this.target.serialize();
-  }
 }
 
 function toHits(

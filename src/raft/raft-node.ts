@@ -691,9 +691,14 @@ export class RaftNode {
     }
   }
 
-  /** Role, leader and term without copying replication progress: cheap enough for every request. */
-  basicStatus(): { role: Role; leaderId: NodeId | undefined; term: number } {
-    return { role: this.role, leaderId: this.leaderId, term: this.term };
+  /** Role, leader, term and commit index without copying replication progress: cheap enough for every request and every Ready. */
+  basicStatus(): { role: Role; leaderId: NodeId | undefined; term: number; commitIndex: number } {
+    return {
+      role: this.role,
+      leaderId: this.leaderId,
+      term: this.term,
+      commitIndex: this.log.commitIndex(),
+    };
   }
 
   status(): RaftStatus {

@@ -18,7 +18,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { doubleVotingFactory, figure8Factory } from './sim/broken.js';
 import { DEFAULT_STEPS, type SimOptions, type SimProfile } from './sim/options.js';
-import { runSimulation, type SimResult } from './sim/simulator.js';
+import { runSimulation, type SimResult, type SimStats } from './sim/simulator.js';
 
 const FAULTS = [
   'forget-vote',
@@ -172,41 +172,40 @@ function reproduction(args: CliArgs, seed: number): string {
   return parts.join(' ');
 }
 
+/** The counters a worker reports per seed. */
+const REPORTED = [
+  'events',
+  'acked',
+  'elections',
+  'crashes',
+  'snapshotsTaken',
+  'compactions',
+  'snapshotsSent',
+  'snapshotsInstalled',
+  'snapshotCrashes',
+  'unfinishedInstalls',
+] as const satisfies readonly (keyof SimStats)[];
+
 /** Compact result sent from a worker. */
-interface WorkerReport {
+type WorkerReport = {
   seed: number;
   ok: boolean;
   property?: string;
   message?: string;
-  events: number;
-  acked: number;
-  elections: number;
-  crashes: number;
-  snapshotsTaken: number;
-  compactions: number;
-  snapshotsSent: number;
-  snapshotsInstalled: number;
-  snapshotCrashes: number;
-  unfinishedInstalls: number;
-}
+} & Pick<SimStats, (typeof REPORTED)[number]>;
 
 function report(r: SimResult): WorkerReport {
+  const counters = Object.fromEntries(REPORTED.map((k) => [k, r.stats[k]])) as Pick<
+    SimStats,
+    (typeof REPORTED)[number]
+  >;
   return {
     seed: r.seed,
     ok: r.ok,
     ...(r.violation !== undefined
       ? { property: r.violation.property, message: r.violation.message }
       : {}),
-    events: r.stats.events,
-    acked: r.stats.acked,
-    elections: r.stats.elections,
-    crashes: r.stats.crashes,
-    snapshotsTaken: r.stats.snapshotsTaken,
-    compactions: r.stats.compactions,
-    snapshotsSent: r.stats.snapshotsSent,
-    snapshotsInstalled: r.stats.snapshotsInstalled,
-    snapshotCrashes: r.stats.snapshotCrashes,
-    unfinishedInstalls: r.stats.unfinishedInstalls,
+    ...counters,
   };
 }
 

@@ -496,7 +496,7 @@ export class RaftRuntime<Result> {
     do {
       this.cycleRequested = false;
       while (!this.stopped && this.readiesPaused === 0 && this.node.hasReady(this.readyLimits())) {
-        const backlog = this.node.status().commitIndex - this.ports.stateMachine.appliedIndex;
+        const backlog = this.node.basicStatus().commitIndex - this.ports.stateMachine.appliedIndex;
         if (backlog > MAX_APPLY_BACKLOG) await this.applyChain;
         if (this.readiesPaused > 0) break;
         await this.handleReady(this.node.ready(this.readyLimits()));
