@@ -87,7 +87,9 @@ export async function startServers(
     };
   });
   const stop = async (): Promise<void> => {
-    await Promise.all(nodes.map((n) => killAndWait(n.child, 'SIGKILL')));
+    // With node flags (profiling), a graceful stop lets the servers write what they collected.
+    const signal = serverNodeArgs.length > 0 ? 'SIGTERM' : 'SIGKILL';
+    await Promise.all(nodes.map((n) => killAndWait(n.child, signal)));
     rmSync(root, { recursive: true, force: true });
   };
   try {

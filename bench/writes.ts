@@ -7,7 +7,7 @@
  * when `etcd` is installed (Debian: `apt-get install etcd-server`), else raftvec with
  * one node.
  *
- *   npm run bench -- writes [--seconds 10] [--shapes 1/1,16/16,64/16] [--baseline etcd|one-node]
+ *   npm run bench -- writes [--seconds 10] [--warmup-s 5] [--shapes 1/1,16/16,64/16] [--baseline etcd|one-node]
  *
  * A shape is writers/connections. Writers never share a client session (a session's
  * writes are ordered); writers on one connection share one HTTP/2 connection.
@@ -32,6 +32,8 @@ interface Shape {
 
 interface Args {
   seconds: number;
+  /** Unmeasured load before each measurement (see drive). */
+  warmupSeconds: number;
   shapes: Shape[];
   baseline: 'etcd' | 'one-node' | 'auto';
 }
@@ -39,6 +41,7 @@ interface Args {
 function parseArgs(argv: readonly string[]): Args {
   const args: Args = {
     seconds: 10,
+    warmupSeconds: 5,
     shapes: [
       { writers: 1, connections: 1 },
       { writers: 16, connections: 16 },
@@ -53,6 +56,9 @@ function parseArgs(argv: readonly string[]): Args {
     if (flag === '--seconds') {
       args.seconds = Number(value);
       if (!(args.seconds > 0)) throw new Error('--seconds must be a positive number');
+    } else if (flag === '--warmup-s') {
+      args.warmupSeconds = Number(value);
+      if (!(args.warmupSeconds >= 0)) throw new Error('--warmup-s must be a number ≥ 0');
     } else if (flag === '--shapes') {
       args.shapes = value.split(',').map((s) => {
         const [w, c] = s.split('/').map(Number);
@@ -76,15 +82,25 @@ interface Run {
 
 /**
  * Runs `writers` loops of `write` for `seconds`; each loop waits for its write before
- * the next. Each writer writes once before the clock starts (connections made, the
- * leader found), so that start-up is not counted.
+ * the next. The same load runs unmeasured for `warmupSeconds` first (connections made,
+ * the leader found, and Node's JIT compilers done with the hot paths: a cold Node
+ * process runs its first seconds several times slower, which is not what a
+ * long-running server does), with negative write numbers.
  */
 async function drive(
   writers: number,
   seconds: number,
+  warmupSeconds: number,
   write: (writer: number, n: number) => Promise<void>,
 ): Promise<Run> {
-  await Promise.all(Array.from({ length: writers }, (_, writer) => write(writer, -1)));
+  const warmEnd = performance.now() + warmupSeconds * 1000;
+  await Promise.all(
+    Array.from({ length: writers }, async (_, writer) => {
+      let n = -1;
+      do await write(writer, n--);
+      while (performance.now() < warmEnd);
+    }),
+  );
   const latenciesMs: number[] = [];
   const started = performance.now();
   const end = started + seconds * 1000;
@@ -107,7 +123,7 @@ const describe = (r: Run): string => {
 
 // ---- raftvec -------------------------------------------------------------------------
 
-async function raftvecShape(addresses: readonly string[], shape: Shape, seconds: number) {
+async function raftvecShape(addresses: readonly string[], shape: Shape, args: Args) {
   // grpc-js shares one connection among clients with equal options: a distinct option
   // per connection group gives `connections` connections.
   const clients = Array.from(
@@ -125,7 +141,7 @@ async function raftvecShape(addresses: readonly string[], shape: Shape, seconds:
         if (!/exists/i.test(String(err))) throw err;
       });
     const vector = new Float32Array(DIM).fill(0.25);
-    return await drive(shape.writers, seconds, async (writer, n) => {
+    return await drive(shape.writers, args.seconds, args.warmupSeconds, async (writer, n) => {
       await clients[writer]!.upsert('w', [{ id: `w${writer}-${n}`, vector }]);
     });
   } finally {
@@ -214,14 +230,14 @@ function etcdClient(endpoint: string, connection: number): EtcdKv {
   });
 }
 
-async function etcdShape(endpoints: readonly string[], shape: Shape, seconds: number) {
+async function etcdShape(endpoints: readonly string[], shape: Shape, args: Args) {
   // Writers go to the members in turn, as etcd's own benchmark spreads its clients.
   const clients = Array.from({ length: shape.connections }, (_, c) =>
     etcdClient(endpoints[c % endpoints.length]!, c),
   );
   const value = Buffer.alloc(512, 7);
   try {
-    return await drive(shape.writers, seconds, (writer, n) => {
+    return await drive(shape.writers, args.seconds, args.warmupSeconds, (writer, n) => {
       const client = clients[writer % shape.connections]!;
       return new Promise<void>((resolve, reject) =>
         client.Put({ key: Buffer.from(`w${writer}-${n}`), value }, (error) =>
@@ -243,7 +259,7 @@ export async function runWritesBench(argv: readonly string[]): Promise<void> {
   if (baseline === 'etcd' && !etcdInstalled)
     throw new Error('etcd is not installed (Debian: apt-get install etcd-server)');
   console.log(
-    `writes: single ${DIM}-d upserts (512 bytes), each writer waits for its acknowledgement; ${args.seconds} s per shape; baseline: ${baseline === 'etcd' ? 'etcd, 3 members, 512-byte puts' : 'raftvec with one node (etcd is not installed)'}`,
+    `writes: single ${DIM}-d upserts (512 bytes), each writer waits for its acknowledgement; ${args.seconds} s per shape after ${args.warmupSeconds} s of the same load unmeasured; baseline: ${baseline === 'etcd' ? 'etcd, 3 members, 512-byte puts' : 'raftvec with one node (etcd is not installed)'}`,
   );
   const results: { shape: Shape; raftvec: Run; base: Run }[] = [];
   for (const shape of args.shapes) {
@@ -253,7 +269,7 @@ export async function runWritesBench(argv: readonly string[]): Promise<void> {
       raftvec = await raftvecShape(
         cluster.nodes.map((n) => n.address),
         shape,
-        args.seconds,
+        args,
       );
     } finally {
       await cluster.stop();
@@ -262,14 +278,14 @@ export async function runWritesBench(argv: readonly string[]): Promise<void> {
     if (baseline === 'etcd') {
       const etcd = await startEtcd();
       try {
-        base = await etcdShape(etcd.endpoints, shape, args.seconds);
+        base = await etcdShape(etcd.endpoints, shape, args);
       } finally {
         await etcd.stop();
       }
     } else {
       const one = await startServers(1, 'writes-one');
       try {
-        base = await raftvecShape([one.nodes[0]!.address], shape, args.seconds);
+        base = await raftvecShape([one.nodes[0]!.address], shape, args);
       } finally {
         await one.stop();
       }

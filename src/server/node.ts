@@ -223,7 +223,7 @@ export async function startNode(options: NodeOptions): Promise<NodeHandle> {
           get appliedIndex() {
             return sm.appliedIndex;
           },
-          apply: (index, data) => sm.applyEntry(index, data),
+          apply: (first, payloads) => sm.applyEntries(first, payloads),
         },
         transport,
         clock: systemClock,

@@ -119,6 +119,10 @@ export class ReplicaState {
     return this.stateMachine.applyEntry(index, data);
   }
 
+  applyEntries(first: number, payloads: readonly Uint8Array[]): Promise<ApplyResult[]> {
+    return this.stateMachine.applyEntries(first, payloads);
+  }
+
   listCollections(): CollectionInfo[] {
     return this.stateMachine.listCollections();
   }

@@ -147,14 +147,16 @@ interface CollectionState {
 /**
  * An entry's planned effects, carried out under the write lock in this order:
  * FAISS work (`prepare`; if FAISS refuses the input, the entry is rejected and
- * nothing else happens), the LevelDB batch, `afterWrite` (index training, which
- * reads the batch back), then the synchronous in-memory `commit`.
+ * nothing else happens), its LevelDB operations (added to its group's batch),
+ * index training if the index wants it (`reload`: the batch is written first, as
+ * training reads it back), then the synchronous in-memory `commit`.
  */
 interface Plan {
   result: ApplyResult;
   ops: BatchOp[];
   prepare?: () => Promise<void>;
-  afterWrite?: () => Promise<void>;
+  /** The collection whose index may want training or a rebuild once the entry is written. */
+  reload?: { col: CollectionState; record: CollectionRecord };
   commit?: () => void;
   /** A dropped collection whose data to clear in the background. */
   droppedUid?: number;
@@ -449,57 +451,62 @@ export class VectorStateMachine {
 
   /**
    * Applies the committed log entry at `index` (which must be appliedIndex + 1),
-   * given as its payload (`data`, empty for a no-op). Deterministic and total:
-   * whatever the payload holds, the entry is applied or recorded as rejected, the
-   * same way on every replica. Throws only for a local fault.
+   * given as its payload (`data`, empty for a no-op). See {@link applyEntries}.
    */
   async applyEntry(index: number, data: Uint8Array): Promise<ApplyResult> {
+    const [result] = await this.applyEntries(index, [data]);
+    return result!;
+  }
+
+  /**
+   * Applies the committed log entries `first`, `first` + 1, … (`first` must be
+   * appliedIndex + 1), given as their payloads (empty for a no-op), and resolves
+   * with one result per entry. Deterministic and total: whatever a payload holds,
+   * its entry is applied or recorded as rejected, the same way on every replica.
+   * Throws only for a local fault.
+   *
+   * The entries are applied one after the other under one hold of the write lock
+   * and written to LevelDB in one batch: the result is the same as applying them
+   * one by one (later operations on a key in a batch win), at the cost of one
+   * write instead of one per entry. Reads wait for the whole group.
+   */
+  async applyEntries(first: number, payloads: readonly Uint8Array[]): Promise<ApplyResult[]> {
     this.checkUsable();
     if (this.applying)
       throw new RaftvecError('INTERNAL', 'apply() called while another apply() is running');
-    if (!Number.isSafeInteger(index) || index !== this.applied + 1) {
+    if (!Number.isSafeInteger(first) || first !== this.applied + 1) {
       throw new RaftvecError(
         'INTERNAL',
-        `apply(${index}) out of order: the state machine has applied up to ${this.applied}, so the next index is ${this.applied + 1}`,
+        `apply(${first}) out of order: the state machine has applied up to ${this.applied}, so the next index is ${this.applied + 1}`,
       );
     }
     this.applying = true;
     try {
-      let command: Command | undefined;
-      let plan: Plan;
-      try {
-        command = decodeCommand(data);
-      } catch (err) {
-        if (!(err instanceof CommandDecodeError)) throw err;
-        plan = {
-          result: failure('INVALID_ARGUMENT', `log entry ${index} was rejected: ${err.message}`),
-          ops: [],
-        };
-      }
-      const session: ClientSession | undefined =
-        command === undefined || command.kind === 'noop' ? undefined : command.session;
-      const leaderTimeMs =
-        command === undefined || command.kind === 'noop' ? undefined : command.leaderTimeMs;
-      if (command !== undefined) {
-        const seen = session && this.sessions.check(session.clientId, session.sequence);
-        if (seen?.kind === 'retry') {
-          // A retried write: already applied once; it gets the original result.
-          plan = { result: seen.result, ops: [] };
-        } else if (seen?.kind === 'stale') {
-          plan = {
-            result: failure(
-              STALE_SEQUENCE_CODE,
-              `client ${JSON.stringify(session!.clientId)} sent sequence ${session!.sequence}, but its last applied write was sequence ${seen.lastSequence}: this write was already applied or was superseded, and was not applied again; send new writes with a higher sequence`,
-            ),
-            ops: [],
-          };
-        } else {
-          plan = this.plan(index, command);
+      const results: ApplyResult[] = [];
+      const dropped: number[] = [];
+      await this.lock.write(async () => {
+        const pending: BatchOp[] = [];
+        try {
+          for (let k = 0; k < payloads.length; k++) {
+            const outcome = await this.carryOut(first + k, payloads[k]!, pending);
+            results.push(outcome.result);
+            if (outcome.droppedUid !== undefined) dropped.push(outcome.droppedUid);
+            if (outcome.result.ok)
+              this.changedSinceCheckpoint +=
+                (outcome.result.upserted ?? 0) + (outcome.result.deleted ?? 0);
+          }
+          await this.writeApplied(pending);
+        } catch (err) {
+          // Entries of the group may be in memory (and FAISS) and not in LevelDB: this
+          // node's state can no longer be trusted until it reloads.
+          if (err instanceof StateCorruptionError) this.markCorrupted(err);
+          else this.broken ??= err as Error;
+          throw err;
         }
-      }
-      // A stale write leaves the client's session as it was.
-      const use = plan!.result.ok || !staleSequence(plan!.result) ? session : undefined;
-      return await this.carryOut(index, data, plan!, use, leaderTimeMs);
+      });
+      for (const uid of dropped) this.scheduleCleanup(uid);
+      this.maybeCheckpoint();
+      return results;
     } finally {
       this.applying = false;
     }
@@ -510,68 +517,106 @@ export class VectorStateMachine {
     return this.applyEntry(index, encodeCommand(command));
   }
 
-  /** Runs a plan under the write lock; a refusal by FAISS turns it into a rejection. */
-  private async carryOut(
+  /** Decodes an entry and plans its effects, or its rejection. */
+  private planEntry(
     index: number,
     data: Uint8Array,
-    plan: Plan,
-    session: ClientSession | undefined,
-    leaderTimeMs: number | undefined,
-  ): Promise<ApplyResult> {
-    let outcome = plan;
-    await this.lock.write(async () => {
-      try {
-        await plan.prepare?.();
-      } catch (err) {
-        // FAISS checks its input before changing anything; refusing it is a pure
-        // function of the entry, so every replica rejects the entry alike.
-        if (!(err instanceof FaissError && err.code === 'INVALID_ARGUMENT')) {
-          this.broken = err as Error;
-          throw new RaftvecError(
-            'INTERNAL',
-            `entry ${index}: the FAISS index failed (${(err as Error).message}); restart the node to rebuild the index`,
-          );
-        }
-        outcome = {
+  ): { plan: Plan; session?: ClientSession; leaderTimeMs?: number } {
+    let command: Command;
+    try {
+      command = decodeCommand(data);
+    } catch (err) {
+      if (!(err instanceof CommandDecodeError)) throw err;
+      return {
+        plan: {
           result: failure('INVALID_ARGUMENT', `log entry ${index} was rejected: ${err.message}`),
           ops: [],
-        };
-      }
-      const sessionChanges = this.sessions.plan(
-        index,
-        leaderTimeMs,
-        session && {
-          clientId: session.clientId,
-          sequence: session.sequence,
-          result: outcome.result,
         },
-      );
-      const digest = nextDigest(this.digest, index, data, outcome.result);
-      const ops = [...outcome.ops, ...sessionOps(sessionChanges)];
-      ops.push({ type: 'put', key: digestKey(), value: digest });
-      ops.push({ type: 'put', key: appliedIndexKey(), value: u64be(index) });
-      try {
-        await this.db.batch(ops, this.sync);
-        await outcome.afterWrite?.();
-      } catch (err) {
-        // FAISS may hold the entry while LevelDB does not (or training failed):
-        // this node's state can no longer be trusted until it reloads.
-        if (err instanceof StateCorruptionError) this.markCorrupted(err);
-        else this.broken = err as Error;
-        throw err;
-      }
-      outcome.commit?.();
-      sessionChanges.commit();
-      this.digest = digest;
-      this.applied = index;
-      this.rememberDigest();
-    });
-    if (outcome.droppedUid !== undefined) this.scheduleCleanup(outcome.droppedUid);
-    if (outcome.result.ok) {
-      this.changedSinceCheckpoint += (outcome.result.upserted ?? 0) + (outcome.result.deleted ?? 0);
-      this.maybeCheckpoint();
+      };
     }
-    return outcome.result;
+    if (command.kind === 'noop') return { plan: this.plan(index, command) };
+    const { session, leaderTimeMs } = command;
+    const seen = session && this.sessions.check(session.clientId, session.sequence);
+    let plan: Plan;
+    if (seen?.kind === 'retry') {
+      // A retried write: already applied once; it gets the original result.
+      plan = { result: seen.result, ops: [] };
+    } else if (seen?.kind === 'stale') {
+      plan = {
+        result: failure(
+          STALE_SEQUENCE_CODE,
+          `client ${JSON.stringify(session!.clientId)} sent sequence ${session!.sequence}, but its last applied write was sequence ${seen.lastSequence}: this write was already applied or was superseded, and was not applied again; send new writes with a higher sequence`,
+        ),
+        ops: [],
+      };
+    } else {
+      plan = this.plan(index, command);
+    }
+    // A stale write leaves the client's session as it was.
+    const keep = plan.result.ok || !staleSequence(plan.result);
+    return { plan, ...(keep && session && { session }), leaderTimeMs };
+  }
+
+  /**
+   * Carries out one entry under the write lock: its FAISS work, its LevelDB
+   * operations added to `pending` (written by the caller, or here first when the
+   * index must read the store back), then its in-memory changes. A refusal by FAISS
+   * turns the entry into a rejection.
+   */
+  private async carryOut(index: number, data: Uint8Array, pending: BatchOp[]): Promise<Plan> {
+    const { plan, session, leaderTimeMs } = this.planEntry(index, data);
+    let outcome = plan;
+    try {
+      await plan.prepare?.();
+    } catch (err) {
+      // FAISS checks its input before changing anything; refusing it is a pure
+      // function of the entry, so every replica rejects the entry alike.
+      if (!(err instanceof FaissError && err.code === 'INVALID_ARGUMENT')) {
+        this.broken = err as Error;
+        throw new RaftvecError(
+          'INTERNAL',
+          `entry ${index}: the FAISS index failed (${(err as Error).message}); restart the node to rebuild the index`,
+        );
+      }
+      outcome = {
+        result: failure('INVALID_ARGUMENT', `log entry ${index} was rejected: ${err.message}`),
+        ops: [],
+      };
+    }
+    const sessionChanges = this.sessions.plan(
+      index,
+      leaderTimeMs,
+      session && { clientId: session.clientId, sequence: session.sequence, result: outcome.result },
+    );
+    const digest = nextDigest(this.digest, index, data, outcome.result);
+    for (const op of outcome.ops) pending.push(op);
+    for (const op of sessionOps(sessionChanges)) pending.push(op);
+    const reload = outcome.reload;
+    if (reload !== undefined && (reload.col.index.wantsTraining || reload.col.index.wantsRebuild)) {
+      // Training reads every vector back from the store: what is pending goes first,
+      // as if this entry were the last of its group.
+      await this.writeApplied(pending, { index, digest });
+      await this.reload(reload.col, reload.record);
+    }
+    outcome.commit?.();
+    sessionChanges.commit();
+    this.digest = digest;
+    this.applied = index;
+    this.rememberDigest();
+    return outcome;
+  }
+
+  /**
+   * Writes `pending` (emptied) with the applied index and digest, those of the last
+   * entry applied unless `at` says otherwise, in one LevelDB batch.
+   */
+  private async writeApplied(
+    pending: BatchOp[],
+    at: { index: number; digest: Uint8Array } = { index: this.applied, digest: this.digest },
+  ): Promise<void> {
+    pending.push({ type: 'put', key: digestKey(), value: at.digest });
+    pending.push({ type: 'put', key: appliedIndexKey(), value: u64be(at.index) });
+    await this.db.batch(pending.splice(0), this.sync);
   }
 
   /** Starts a checkpoint in the background when enough has changed since the last one. */
@@ -977,7 +1022,7 @@ export class VectorStateMachine {
         await col.index.add(vectors, newLabels);
         await col.index.remove(toBigLabels(oldLabels));
       },
-      afterWrite: () => this.maybeReload(col, record),
+      reload: { col, record },
       commit: () => {
         for (const old of oldLabels) col.points.delete(old);
         for (const f of fresh) {
@@ -1020,7 +1065,7 @@ export class VectorStateMachine {
       result: { ok: true, deleted: gone.length },
       ops,
       prepare: () => col.index.remove(toBigLabels(gone.map((g) => g.label))),
-      afterWrite: () => this.maybeReload(col, col.record),
+      reload: { col, record: col.record },
       commit: () => {
         for (const g of gone) {
           col.idToLabel.delete(g.id);
@@ -1233,8 +1278,7 @@ export class VectorStateMachine {
    * training threshold or holds more tombstones than live points. Runs after
    * the entry's batch is written, so LevelDB already holds the entry's points.
    */
-  private async maybeReload(col: CollectionState, record: CollectionRecord): Promise<void> {
-    if (!col.index.wantsTraining && !col.index.wantsRebuild) return;
+  private async reload(col: CollectionState, record: CollectionRecord): Promise<void> {
     // The entry's FAISS work is done and its batch written, but the maps are updated
     // only at commit: the index knows how many points the store now holds.
     const all = await this.readVectors(record, col.index.size);

@@ -77,12 +77,15 @@ export interface StateMachine<Result> {
   /** The index of the last applied entry; entries up to it are never handed over again. */
   readonly appliedIndex: number;
   /**
-   * Applies the committed entry at `index` (always appliedIndex + 1), given as its
-   * payload (empty for a no-op). Deterministic and total: whatever the payload holds,
-   * it resolves with the entry's result, the same on every replica. Rejects only for
-   * a local fault (disk, broken invariant): the runtime then stops the node.
+   * Applies the committed entries `first`, `first` + 1, … (`first` is always
+   * appliedIndex + 1), given as their payloads (empty for a no-op), in order, and
+   * resolves with one result per entry. Deterministic and total: whatever a payload
+   * holds, it resolves with the entry's result, the same on every replica, and the
+   * same as if the entries had come one call each (the grouping is the runtime's,
+   * and differs between replicas). Rejects only for a local fault (disk, broken
+   * invariant): the runtime then stops the node.
    */
-  apply(index: number, data: Uint8Array): Promise<Result>;
+  apply(first: number, payloads: readonly Uint8Array[]): Promise<Result[]>;
 }
 
 /**

@@ -86,9 +86,10 @@ class MemoryLog implements LogStorage {
 
 class Recorder implements StateMachine<number> {
   appliedIndex = 0;
-  apply(index: number): Promise<number> {
-    this.appliedIndex = index;
-    return Promise.resolve(index);
+  apply(first: number, payloads: readonly Uint8Array[]): Promise<number[]> {
+    const indexes = payloads.map((_, k) => first + k);
+    this.appliedIndex = indexes.at(-1) ?? this.appliedIndex;
+    return Promise.resolve(indexes);
   }
 }
 
@@ -232,10 +233,11 @@ describe('RaftRuntime: a state machine that lags', () => {
       get appliedIndex() {
         return applied.length;
       },
-      async apply(index: number): Promise<number> {
+      async apply(first: number, payloads: readonly Uint8Array[]): Promise<number[]> {
         await gate;
-        applied.push(index);
-        return index;
+        const indexes = payloads.map((_, k) => first + k);
+        applied.push(...indexes);
+        return indexes;
       },
     };
     const raft = await RaftRuntime.open<number>(

@@ -52,7 +52,8 @@ function node(withFind: boolean): { ports: RaftPorts<void>; installed: string[] 
     get appliedIndex() {
       return applied;
     },
-    apply: () => Promise.resolve(),
+    apply: (_first: number, payloads: readonly Uint8Array[]) =>
+      Promise.resolve(payloads.map(() => undefined)),
   };
   const ports: RaftPorts<void> = {
     log,

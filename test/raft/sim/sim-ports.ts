@@ -362,7 +362,15 @@ export class SimStateMachine implements StateMachine<Applied> {
     return this.applying !== undefined;
   }
 
-  apply(index: number, data: Uint8Array): Promise<Applied> {
+  /** Entries of a group one after the other, each with its own simulated latency. */
+  async apply(first: number, payloads: readonly Uint8Array[]): Promise<Applied[]> {
+    const results: Applied[] = [];
+    for (let k = 0; k < payloads.length; k++)
+      results.push(await this.applyOne(first + k, payloads[k]!));
+    return results;
+  }
+
+  private applyOne(index: number, data: Uint8Array): Promise<Applied> {
     if (!this.life.alive) return never();
     if (this.applying !== undefined)
       return this.life.broken(`apply(${index}) while apply(${this.applying.index}) is in progress`);
