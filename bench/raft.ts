@@ -3,10 +3,13 @@
  *  - upsert throughput (batches of 100 × 128-d) with three nodes vs the same build with one;
  *  - commit latency p50/p99 of single small writes, three nodes vs one;
  *  - failover: leader kill -9 → first acknowledged write, over many trials (min/median/max);
- *  - elections during a write-and-search load with no faults (should be zero).
+ *  - elections during a write-and-search load with no faults (should be zero);
+ *  - catch-up: a follower paused (SIGSTOP) under write load, then resumed: how fast
+ *    it applies what it missed, next to the rate the cluster wrote meanwhile.
  *
  *   npm run bench -- raft [--trials 20] [--load-seconds 60] [--batches 300]
- *     [--parts throughput,failover,load] [--election-timeout-ms N] [--heartbeat-ms N]
+ *     [--pause-seconds 30] [--parts throughput,failover,load,catchup]
+ *     [--election-timeout-ms N] [--heartbeat-ms N]
  */
 import { RaftvecClient } from '../src/client/client.js';
 import { ClusterStatusClient, type NodeStatus } from '../src/client/cluster-status.js';
@@ -32,9 +35,14 @@ interface Args {
   /** `raftvec serve` timing flags for every node (--election-timeout-ms, --heartbeat-ms). */
   serveArgs: string[];
   parts: string[];
+  /** How long the catch-up part keeps its follower stopped. */
+  pauseSeconds: number;
 }
 
-const PARTS = ['throughput', 'failover', 'load'];
+const PARTS = ['throughput', 'failover', 'load', 'catchup'];
+
+/** Concurrent single-vector writers of the catch-up part's load. */
+const CATCHUP_WRITERS = 16;
 
 async function statuses(nodes: readonly ServerProcess[]): Promise<(NodeStatus | undefined)[]> {
   return Promise.all(
@@ -196,6 +204,7 @@ export async function runRaftBench(argv: readonly string[]): Promise<void> {
     latencyWrites: 300,
     serveArgs: [],
     parts: PARTS,
+    pauseSeconds: 30,
   };
   for (let i = 0; i < argv.length; i += 2) {
     const flag = argv[i]!;
@@ -206,6 +215,7 @@ export async function runRaftBench(argv: readonly string[]): Promise<void> {
     else if (flag === '--load-seconds') args.loadSeconds = value;
     else if (flag === '--batches') args.batches = value;
     else if (flag === '--latency-writes') args.latencyWrites = value;
+    else if (flag === '--pause-seconds') args.pauseSeconds = value;
     else if (flag === '--election-timeout-ms' || flag === '--heartbeat-ms')
       args.serveArgs.push(flag, String(value));
     else if (flag === '--parts') {
@@ -225,11 +235,98 @@ export async function runRaftBench(argv: readonly string[]): Promise<void> {
       `failover (leader kill -9 → first acknowledged write) over ${times.length} trials: min ${fmt(times[0]!, 0)} ms, median ${fmt(percentile(times, 50), 0)} ms, max ${fmt(times.at(-1)!, 0)} ms`,
     );
   }
+  if (args.parts.includes('catchup')) {
+    const c = await catchUp(args);
+    console.log(
+      `catch-up: a follower stopped for ${args.pauseSeconds} s under ${CATCHUP_WRITERS} writers fell ${c.behind} entries behind (the cluster wrote ${fmt(c.writeRate, 0)} entries/s); resumed, it was level again after ${fmt(c.seconds, 2)} s, applying ${fmt(c.catchUpRate, 0)} entries/s${c.bySnapshot ? ' (by snapshot)' : ''}: ${fmt(c.catchUpRate / c.writeRate, 2)}× the write rate`,
+    );
+  }
   if (args.parts.includes('load')) {
     const load = await electionsUnderLoad(args);
     console.log(
       `elections during ${args.loadSeconds} s of writes and searches with no faults: ${load.elections} (${load.writes} batches written, ${load.searches} searches)`,
     );
+  }
+}
+
+/**
+ * A follower is stopped (SIGSTOP) for `pauseSeconds` while writers keep the cluster
+ * busy, then resumed (SIGCONT) with the load still on. It is level again once it has
+ * applied everything the leader had committed when it was resumed; its catch-up rate
+ * counts every entry it applied until then.
+ */
+async function catchUp(args: Args): Promise<{
+  behind: number;
+  writeRate: number;
+  catchUpRate: number;
+  seconds: number;
+  bySnapshot: boolean;
+}> {
+  const servers = await startServers(3, 'catchup', {
+    serveArgs: args.serveArgs,
+    captureLog: true,
+  });
+  const addresses = servers.nodes.map((n) => n.address);
+  const clients = Array.from(
+    { length: CATCHUP_WRITERS },
+    () => new RaftvecClient(addresses, { deadlineMs: 30_000 }),
+  );
+  let writing = true;
+  let load: Promise<unknown> = Promise.resolve();
+  try {
+    const leader = await waitForLeader(servers.nodes);
+    const leaderNode = servers.nodes.find((n) => n.id === leader.id)!;
+    const follower = servers.nodes.find((n) => n.id !== leader.id)!;
+    await clients[0]!.createCollection('catchup', { dimension: DIM, indexSpec: 'Flat' });
+    const data = randomVectors(1000, DIM, 5);
+    load = Promise.all(
+      clients.map(async (client, w) => {
+        for (let n = 0; writing; n++) {
+          const i = (w * 7919 + n) % 1000;
+          await client.upsert('catchup', [
+            { id: `c${w}-${n}`, vector: data.subarray(i * DIM, (i + 1) * DIM) },
+          ]);
+        }
+      }),
+    );
+    const leaderStatus = async (): Promise<NodeStatus> => {
+      const [s] = await statuses([leaderNode]);
+      if (s === undefined) throw new Error('the leader did not answer a status call');
+      return s;
+    };
+    // A few seconds of load first, so that the pause starts from a steady state.
+    await new Promise((r) => setTimeout(r, 3_000));
+    const [before] = await statuses([follower]);
+    follower.child.kill('SIGSTOP');
+    const pausedAt = performance.now();
+    const commitAtPause = (await leaderStatus()).commitIndex;
+    await new Promise((r) => setTimeout(r, args.pauseSeconds * 1000));
+    const commitAtResume = (await leaderStatus()).commitIndex;
+    const writeRate = (commitAtResume - commitAtPause) / ((performance.now() - pausedAt) / 1000);
+    // What the follower had applied when it stopped: nothing moved since.
+    const appliedAtResume = before?.appliedIndex ?? 0;
+    follower.child.kill('SIGCONT');
+    const resumedAt = performance.now();
+    let now: NodeStatus | undefined;
+    do {
+      await new Promise((r) => setTimeout(r, 20));
+      [now] = await statuses([follower]);
+    } while ((now?.appliedIndex ?? 0) < commitAtResume);
+    const seconds = (performance.now() - resumedAt) / 1000;
+    return {
+      behind: commitAtResume - appliedAtResume,
+      writeRate,
+      catchUpRate: (now!.appliedIndex - appliedAtResume) / seconds,
+      seconds,
+      bySnapshot: (follower.log ?? []).some(
+        (l) => l.at > resumedAt && l.line.includes('installed snapshot'),
+      ),
+    };
+  } finally {
+    writing = false;
+    await load.catch(() => undefined);
+    for (const c of clients) c.close();
+    await servers.stop();
   }
 }
 

@@ -94,6 +94,8 @@ export class Transport {
     this.#channelOptions = {
       'grpc.max_receive_message_length': limits.maxMessageBytes,
       'grpc.max_send_message_length': limits.maxMessageBytes,
+      // Channelz records every call, for a debugging service nothing here reads.
+      'grpc.enable_channelz': 0,
       ...options.channelOptions,
     };
     this.#credentials = options.credentials ?? grpc.credentials.createInsecure();

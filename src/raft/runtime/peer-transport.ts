@@ -357,6 +357,7 @@ export class PeerTransport implements Transport {
       'grpc.max_send_message_length': limits.maxMessageBytes,
       'grpc.max_receive_message_length': limits.maxMessageBytes,
       'grpc.keepalive_time_ms': 10_000,
+      'grpc.enable_channelz': 0,
       // gRPC's default reconnect backoff grows to 2 minutes: a peer back from a long
       // outage would wait that long to hear from the leader.
       'grpc.initial_reconnect_backoff_ms': 100,
