@@ -19,6 +19,7 @@ import {
 import { resolve as resolvePath } from 'node:path';
 import { printStatusTable } from './status-table.js';
 import { peerCredentials } from '../raft/runtime/peer-transport.js';
+import { raftTimingFromMs } from '../raft/runtime/raft-runtime.js';
 import { parsePeers } from './peers.js';
 import { batches, checkJsonlFile, JsonlError, readJsonlPoints } from './jsonl.js';
 import { collectionJson, hitJson, pointJson, printJson } from './output.js';
@@ -219,7 +220,7 @@ function buildProgram(): Command {
     )
     .option(
       '--heartbeat-ms <ms>',
-      'leader heartbeat interval (one Raft tick)',
+      'leader heartbeat interval',
       positiveInt('--heartbeat-ms', 10_000),
       50,
     )
@@ -227,7 +228,7 @@ function buildProgram(): Command {
       '--election-timeout-ms <ms>',
       'silence after which a follower campaigns (randomized up to twice this)',
       positiveInt('--election-timeout-ms', 600_000),
-      500,
+      250,
     )
     .option(
       '--max-connections <n>',
@@ -294,11 +295,7 @@ function buildProgram(): Command {
             id: opts.id,
             ...(peers && { peers }),
             ...(clusterSecret && { clusterSecret }),
-            raftTiming: {
-              tickMs: opts.heartbeatMs,
-              heartbeatTick: 1,
-              electionTick: Math.max(2, Math.round(opts.electionTimeoutMs / opts.heartbeatMs)),
-            },
+            raftTiming: raftTimingFromMs(opts.heartbeatMs, opts.electionTimeoutMs),
             connectionLimits: { maxConnections: opts.maxConnections },
             syncStateWrites: opts.syncStateWrites,
             snapshots: {

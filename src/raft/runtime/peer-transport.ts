@@ -358,10 +358,13 @@ export class PeerTransport implements Transport {
       'grpc.max_receive_message_length': limits.maxMessageBytes,
       'grpc.keepalive_time_ms': 10_000,
       'grpc.enable_channelz': 0,
-      // gRPC's default reconnect backoff grows to 2 minutes: a peer back from a long
-      // outage would wait that long to hear from the leader.
-      'grpc.initial_reconnect_backoff_ms': 100,
-      'grpc.max_reconnect_backoff_ms': 1_000,
+      // Every message to a peer is dropped while its channel waits to reconnect, so the
+      // wait must stay well below an election timeout: gRPC's default grows to 2
+      // minutes, and even 1 s made failovers slow after a restart (the survivors' votes
+      // to the node that had just come back were dropped for up to a second). etcd
+      // redials a peer every 100 ms.
+      'grpc.initial_reconnect_backoff_ms': 50,
+      'grpc.max_reconnect_backoff_ms': 100,
     });
     this.clients.set(peer, client);
     return client;
