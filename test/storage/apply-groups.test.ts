@@ -4,42 +4,17 @@
  * training) must be indistinguishable from applying them one call each: the same
  * results, the same stored state, the same running digest, after a restart too.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ApplyResult, Command, Metadata, Metric } from '../../src/domain.js';
 import { RaftvecError } from '../../src/errors.js';
 import { encodeCommand } from '../../src/storage/command-codec.js';
 import { VectorStateMachine } from '../../src/storage/state-machine.js';
 import { mulberry32 } from '../support/random.js';
+import { stateMachineFixture } from '../support/state-machines.js';
 
 // ------------------------------------------------------------------ helpers
 
-const dirs: string[] = [];
-const open: VectorStateMachine[] = [];
-
-async function tempDir(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'raftvec-apply-groups-'));
-  dirs.push(dir);
-  return dir;
-}
-
-async function openSm(dir: string): Promise<VectorStateMachine> {
-  const sm = await VectorStateMachine.open(dir, { sync: false });
-  open.push(sm);
-  return sm;
-}
-
-async function closeSm(sm: VectorStateMachine): Promise<void> {
-  open.splice(open.indexOf(sm), 1);
-  await sm.close();
-}
-
-afterEach(async () => {
-  for (const sm of open.splice(0)) await sm.close();
-  for (const dir of dirs.splice(0)) await rm(dir, { recursive: true, force: true });
-});
+const { tempDir, openSm, closeSm } = stateMachineFixture('apply-groups');
 
 const DOCS_DIM = 4;
 const IVF_DIM = 8;

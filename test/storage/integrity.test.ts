@@ -4,45 +4,17 @@
  * with deterministic eviction), checksums on every record, and the applied-entry
  * digest that makes divergence visible.
  */
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readdir, readFile } from 'node:fs/promises';
 import { Level } from 'level';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Command, Metadata } from '../../src/domain.js';
 import { StateCorruptionError, sealRecord } from '../../src/storage/checked-store.js';
 import { encodeCommand } from '../../src/storage/command-codec.js';
 import { labelKey, pointKey } from '../../src/storage/keys.js';
-import {
-  StateFormatError,
-  VectorStateMachine,
-  type OpenOptions,
-} from '../../src/storage/state-machine.js';
+import { stateMachineFixture } from '../support/state-machines.js';
+import { StateFormatError, VectorStateMachine } from '../../src/storage/state-machine.js';
 
-const dirs: string[] = [];
-const open: VectorStateMachine[] = [];
-
-async function tempDir(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'raftvec-integrity-'));
-  dirs.push(dir);
-  return dir;
-}
-
-async function openSm(dir: string, options: OpenOptions = {}): Promise<VectorStateMachine> {
-  const sm = await VectorStateMachine.open(dir, { sync: false, ...options });
-  open.push(sm);
-  return sm;
-}
-
-async function closeSm(sm: VectorStateMachine): Promise<void> {
-  open.splice(open.indexOf(sm), 1);
-  await sm.close();
-}
-
-afterEach(async () => {
-  for (const sm of open.splice(0)) await sm.close();
-  for (const dir of dirs.splice(0)) await rm(dir, { recursive: true, force: true });
-});
+const { tempDir, openSm, closeSm } = stateMachineFixture('integrity');
 
 const create = (name: string, dimension: number): Command => ({
   kind: 'createCollection',
