@@ -276,11 +276,11 @@ export class RaftLog {
   }
 
   /**
-   * Committed entries not yet handed to the state machine. Only stable ones: an
-   * entry is applied only once it is on this node's disk, so a crash cannot leave
-   * the state machine ahead of the log.
+   * Committed entries not yet handed to the state machine, at most `max` of them.
+   * Only stable ones: an entry is applied only once it is on this node's disk, so a
+   * crash cannot leave the state machine ahead of the log (and the runtime may apply
+   * them while it writes the Ready they come in).
    */
-  /** Committed, durable entries not handed out yet: at most `max` of them. */
   nextCommittedEntries(max = Number.POSITIVE_INFINITY): Entry[] {
     const hi = Math.min(this.committed, this.stable, this.applied + max);
     return hi > this.applied

@@ -224,7 +224,10 @@ export interface RejectedMessage {
  *     append `entries`; store `hardState` if present — in one batch, synced when
  *     `mustSync`;
  *  3. once step 2 is durable: send `messagesAfterAppend` (they may promise it);
- *  4. apply `committedEntries` in order (they are already durable locally);
+ *  4. apply `committedEntries` in order. They are already durable locally (only
+ *     entries written by earlier Readies are handed out), so applying may start
+ *     once step 2's log changes for an installed snapshot are made, alongside the
+ *     rest of step 2;
  *  5. hand `readStates` to the waiting readers (serve once applied >= index);
  *  6. call `advance(ready)`.
  * No new Ready is offered until `advance` is called; `tick`, `step`, `propose`

@@ -571,6 +571,20 @@ export class RaftRuntime<Result> {
       if (logRetained) await this.ports.log.compact({ index, term });
       else await this.ports.log.resetTo({ index, term });
     }
+    if (ready.committedEntries.length > 0) {
+      const entries = ready.committedEntries;
+      this.unappliedEntries += entries.length;
+      // The core hands out only committed entries already on this node's disk (written
+      // by earlier Readies), so applying them need not wait for this Ready's writes: it
+      // runs alongside them and behind the next ones, the log growing while FAISS works.
+      this.applyChain = this.applyChain.then(async () => {
+        await this.applyEntries(entries);
+        this.snapshotting?.maybeTake(entries.reduce((sum, e) => sum + e.data.byteLength, 0));
+        // Room behind the apply queue again: committed entries held back may go out.
+        this.kick();
+      });
+      this.applyChain.catch((error: unknown) => this.fail(error));
+    }
     if (ready.entries.length > 0 || ready.hardState !== undefined) {
       await this.ports.log.persist(ready.entries, ready.hardState, ready.mustSync);
     }
@@ -580,18 +594,6 @@ export class RaftRuntime<Result> {
     }
     if (ready.softState) this.onSoftState(ready.softState);
     if (ready.hardState) this.failReadsOfEarlierTerms(ready.hardState.term);
-    if (ready.committedEntries.length > 0) {
-      const entries = ready.committedEntries;
-      this.unappliedEntries += entries.length;
-      // Applying runs behind the next persist: the log keeps growing while FAISS works.
-      this.applyChain = this.applyChain.then(async () => {
-        await this.applyEntries(entries);
-        this.snapshotting?.maybeTake(entries.reduce((sum, e) => sum + e.data.byteLength, 0));
-        // Room behind the apply queue again: committed entries held back may go out.
-        this.kick();
-      });
-      this.applyChain.catch((error: unknown) => this.fail(error));
-    }
     this.node.advance(ready);
   }
 
