@@ -58,6 +58,11 @@ export interface RaftvecClientOptions {
   retry?: Partial<RetryPolicy>;
   channelOptions?: grpc.ChannelOptions;
   credentials?: grpc.ChannelCredentials;
+  /**
+   * Upserts and deletes as messages on one stream per server (VectorService.WriteStream)
+   * rather than a call each. Default true; the answers are the same.
+   */
+  writeStream?: boolean;
 }
 
 export interface CallOptions {
@@ -177,6 +182,7 @@ export class RaftvecClient {
       ...(options.retry && { retry: options.retry }),
       ...(options.channelOptions && { channelOptions: options.channelOptions }),
       ...(options.credentials && { credentials: options.credentials }),
+      ...(options.writeStream !== undefined && { writeStream: options.writeStream }),
     };
     this.#transport = new Transport(address, transportOptions);
   }

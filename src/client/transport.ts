@@ -12,6 +12,7 @@ import { limits } from '../limits.js';
 import { loadVectorProto } from '../api/proto.js';
 import { LEADER_ADDRESS_KEY } from '../api/metadata-keys.js';
 import { RaftvecClientError, type StatusName } from './errors.js';
+import { WriteStream } from './write-stream.js';
 import type { VectorServiceClient } from '../generated/raftvec/v1/VectorService.js';
 import type { CreateCollectionRequest } from '../generated/raftvec/v1/CreateCollectionRequest.js';
 import type { CreateCollectionResponse__Output } from '../generated/raftvec/v1/CreateCollectionResponse.js';
@@ -68,6 +69,12 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = {
 
 export interface TransportOptions {
   retry?: Partial<RetryPolicy>;
+  /**
+   * Send upserts and deletes as messages on one WriteStream per server instead of a
+   * call each (default true): the same answers, at a fraction of the per-call cost.
+   * A server without WriteStream is written to with calls.
+   */
+  writeStream?: boolean;
   /** Extra channel options (e.g. keepalive); message limits default to limits.maxMessageBytes. */
   channelOptions?: grpc.ChannelOptions;
   credentials?: grpc.ChannelCredentials;
@@ -80,6 +87,10 @@ export class Transport {
   readonly #addresses: string[];
   #current = 0;
   readonly #clients = new Map<string, VectorServiceClient>();
+  readonly #writeStreams = new Map<string, WriteStream>();
+  /** Servers that answered WriteStream with UNIMPLEMENTED (older builds). */
+  readonly #noWriteStream = new Set<string>();
+  readonly #useWriteStream: boolean;
   readonly #channelOptions: grpc.ChannelOptions;
   readonly #credentials: grpc.ChannelCredentials;
   #closed = false;
@@ -91,6 +102,7 @@ export class Transport {
     if (this.#addresses.length === 0 || this.#addresses.some((a) => a === ''))
       throw new TypeError('raftvec client: give at least one server address (HOST:PORT)');
     this.retry = { ...DEFAULT_RETRY_POLICY, ...options.retry };
+    this.#useWriteStream = options.writeStream ?? true;
     this.#channelOptions = {
       'grpc.max_receive_message_length': limits.maxMessageBytes,
       'grpc.max_send_message_length': limits.maxMessageBytes,
@@ -127,6 +139,36 @@ export class Transport {
   }
 
   #once<M extends VectorRpc>(
+    address: string,
+    method: M,
+    request: VectorRpcs[M][0],
+    deadline: Date,
+  ): Promise<VectorRpcs[M][1]> {
+    if ((method === 'Upsert' || method === 'Delete') && this.#useWriteStream) {
+      if (!this.#noWriteStream.has(address)) {
+        const write = { method, request } as Parameters<WriteStream['send']>[0];
+        return this.#writeStream(address)
+          .send(write, deadline)
+          .catch((err: unknown) => {
+            if (!(err instanceof RaftvecClientError && err.code === 'UNIMPLEMENTED')) throw err;
+            this.#noWriteStream.add(address);
+            return this.#call(address, method, request, deadline);
+          }) as Promise<VectorRpcs[M][1]>;
+      }
+    }
+    return this.#call(address, method, request, deadline);
+  }
+
+  #writeStream(address: string): WriteStream {
+    let stream = this.#writeStreams.get(address);
+    if (!stream) {
+      stream = new WriteStream(this.#client(address), address);
+      this.#writeStreams.set(address, stream);
+    }
+    return stream;
+  }
+
+  #call<M extends VectorRpc>(
     address: string,
     method: M,
     request: VectorRpcs[M][0],
@@ -189,6 +231,8 @@ export class Transport {
 
   close(): void {
     this.#closed = true;
+    for (const stream of this.#writeStreams.values()) stream.close();
+    this.#writeStreams.clear();
     for (const c of this.#clients.values()) c.close();
     this.#clients.clear();
   }

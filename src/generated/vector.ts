@@ -32,6 +32,9 @@ import type { UpsertRequest as _raftvec_v1_UpsertRequest, UpsertRequest__Output 
 import type { VectorServiceClient as _raftvec_v1_VectorServiceClient, VectorServiceDefinition as _raftvec_v1_VectorServiceDefinition } from './raftvec/v1/VectorService.js';
 import type { WriteOptions as _raftvec_v1_WriteOptions, WriteOptions__Output as _raftvec_v1_WriteOptions__Output } from './raftvec/v1/WriteOptions.js';
 import type { WriteResponse as _raftvec_v1_WriteResponse, WriteResponse__Output as _raftvec_v1_WriteResponse__Output } from './raftvec/v1/WriteResponse.js';
+import type { WriteStreamError as _raftvec_v1_WriteStreamError, WriteStreamError__Output as _raftvec_v1_WriteStreamError__Output } from './raftvec/v1/WriteStreamError.js';
+import type { WriteStreamRequest as _raftvec_v1_WriteStreamRequest, WriteStreamRequest__Output as _raftvec_v1_WriteStreamRequest__Output } from './raftvec/v1/WriteStreamRequest.js';
+import type { WriteStreamResponse as _raftvec_v1_WriteStreamResponse, WriteStreamResponse__Output as _raftvec_v1_WriteStreamResponse__Output } from './raftvec/v1/WriteStreamResponse.js';
 
 type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
   new(...args: ConstructorParameters<Constructor>): Subtype;
@@ -78,6 +81,9 @@ export interface ProtoGrpcType {
       WriteConcern: EnumTypeDefinition
       WriteOptions: MessageTypeDefinition<_raftvec_v1_WriteOptions, _raftvec_v1_WriteOptions__Output>
       WriteResponse: MessageTypeDefinition<_raftvec_v1_WriteResponse, _raftvec_v1_WriteResponse__Output>
+      WriteStreamError: MessageTypeDefinition<_raftvec_v1_WriteStreamError, _raftvec_v1_WriteStreamError__Output>
+      WriteStreamRequest: MessageTypeDefinition<_raftvec_v1_WriteStreamRequest, _raftvec_v1_WriteStreamRequest__Output>
+      WriteStreamResponse: MessageTypeDefinition<_raftvec_v1_WriteStreamResponse, _raftvec_v1_WriteStreamResponse__Output>
     }
   }
 }

@@ -396,9 +396,23 @@ function handlersOnceLoaded(
   live: () => VectorServiceHandlers | undefined,
   notYet: () => grpc.ServiceError,
 ): VectorServiceHandlers {
-  const out: Record<string, grpc.handleUnaryCall<unknown, unknown>> = {};
-  for (const name of Object.keys(loadVectorProto().proto.raftvec.v1.VectorService.service)) {
-    out[name] = (call, callback) => {
+  const out: Record<string, grpc.UntypedHandleCall> = {};
+  const service = loadVectorProto().proto.raftvec.v1.VectorService.service;
+  for (const [name, method] of Object.entries(service)) {
+    if (method.requestStream || method.responseStream) {
+      // A streaming call has no callback: its status is sent by emitting it.
+      out[name] = (call: grpc.ServerDuplexStream<unknown, unknown>) => {
+        const handlers = live() as Record<string, grpc.handleBidiStreamingCall<unknown, unknown>>;
+        const handler = handlers?.[name];
+        if (handler === undefined) call.emit('error', notYet());
+        else handler(call);
+      };
+      continue;
+    }
+    out[name] = (
+      call: grpc.ServerUnaryCall<unknown, unknown>,
+      callback: grpc.sendUnaryData<unknown>,
+    ) => {
       const handlers = live() as Record<string, grpc.handleUnaryCall<unknown, unknown>> | undefined;
       const handler = handlers?.[name];
       if (handler === undefined) callback(notYet());

@@ -48,8 +48,13 @@ import type { CollectionInfo as ProtoCollectionInfo } from '../generated/raftvec
 import type { Point as ProtoPoint } from '../generated/raftvec/v1/Point.js';
 import type { ScoredPoint } from '../generated/raftvec/v1/ScoredPoint.js';
 import type { WriteOptions__Output } from '../generated/raftvec/v1/WriteOptions.js';
+import type { UpsertRequest__Output } from '../generated/raftvec/v1/UpsertRequest.js';
+import type { DeleteRequest__Output } from '../generated/raftvec/v1/DeleteRequest.js';
+import type { WriteResponse } from '../generated/raftvec/v1/WriteResponse.js';
+import type { WriteStreamRequest__Output } from '../generated/raftvec/v1/WriteStreamRequest.js';
+import type { WriteStreamResponse } from '../generated/raftvec/v1/WriteStreamResponse.js';
 import type { WritePath, WriteConcern } from './write-path.js';
-import { stderrLogger, toServiceError, type Logger } from './status.js';
+import { GRPC_STATUS_BY_CODE, stderrLogger, toServiceError, type Logger } from './status.js';
 
 /** The reads the service needs from the state machine (VectorStateMachine). */
 export interface VectorReader {
@@ -138,6 +143,9 @@ function responsePointBytes(p: StoredPoint): number {
   return bytes;
 }
 
+/** Writes of one WriteStream handled at once (each holds its request until answered). */
+export const MAX_STREAM_WRITES_IN_FLIGHT = 1024;
+
 /** Points converted between two yields to the event loop while a response is built. */
 const RESPONSE_CHUNK_POINTS = 256;
 
@@ -225,6 +233,8 @@ export class VectorService {
   #inFlightWriteBytes = 0;
   readonly #maxInFlightWriteBytes: number;
   readonly #idleWaiters: (() => void)[] = [];
+  /** Each open WriteStream's stop (see drain). */
+  readonly #writeStreams = new Set<() => void>();
 
   constructor(reader: VectorReader, writes: WritePath, options: VectorServiceOptions = {}) {
     this.#reader = reader;
@@ -267,19 +277,32 @@ export class VectorService {
       } catch (err) {
         p = Promise.reject(err);
       }
-      this.#inFlight++;
-      p.then(
-        (res) => callback(null, res),
-        (err: unknown) => callback(toServiceError(err, method, this.#log)),
-      ).finally(() => {
-        if (--this.#inFlight === 0) for (const resolve of this.#idleWaiters.splice(0)) resolve();
-      });
+      void this.#track(
+        p.then(
+          (res) => callback(null, res),
+          (err: unknown) => callback(toServiceError(err, method, this.#log)),
+        ),
+      );
     };
+  }
+
+  /** Counts `work` as a call being handled (see drain) until it settles. */
+  async #track(work: Promise<void>): Promise<void> {
+    this.#inFlight++;
+    try {
+      await work;
+    } finally {
+      if (--this.#inFlight === 0) for (const resolve of this.#idleWaiters.splice(0)) resolve();
+    }
   }
 
   #deadline(call: grpc.ServerUnaryCall<unknown, unknown>): Date {
     const d = call.getDeadline();
-    const ms = d instanceof Date ? d.getTime() : d;
+    return this.#deadlineAt(d instanceof Date ? d.getTime() : d);
+  }
+
+  /** When to give up on a call whose caller gives up at `ms` (epoch ms; Infinity: never). */
+  #deadlineAt(ms: number): Date {
     const now = Date.now();
     const fallback = now + this.#defaultWriteTimeoutMs;
     if (!Number.isFinite(ms)) return new Date(fallback);
@@ -303,16 +326,13 @@ export class VectorService {
    * may not yet have applied entries of earlier terms (such as the collection's
    * creation): before answering NOT_FOUND it catches up through the read barrier.
    */
-  async #collectionForWrite(
-    name: string,
-    call: grpc.ServerUnaryCall<unknown, unknown>,
-  ): Promise<CollectionInfo> {
+  async #collectionForWrite(name: string, deadline: Date): Promise<CollectionInfo> {
     this.#writes.ensureWritable();
     try {
       return this.#collection(name);
     } catch (err) {
       if (!(err instanceof RaftvecError && err.code === 'NOT_FOUND')) throw err;
-      await this.#readBarrier(this.#deadline(call));
+      await this.#readBarrier(deadline);
       return this.#collection(name);
     }
   }
@@ -339,13 +359,165 @@ export class VectorService {
     };
   }
 
+  async #upsert(req: UpsertRequest__Output, deadline: Date): Promise<WriteResponse> {
+    const info = await this.#collectionForWrite(req.collection, deadline);
+    const session = sessionFromProto(req.options);
+    const writeConcern = writeConcernFromProto(req.options?.writeConcern);
+    // Shape first, on the decoded arrays: a batch with too many points or a
+    // wrong dimension is refused before anything is copied or converted.
+    validatePointCount(req.points.length);
+    let payloadBytes = 0;
+    req.points.forEach((p, i) => {
+      const where = `point ${i} (id ${idForMessage(p.id)})`;
+      const length = wireVectorLength(p, where);
+      validateVectorLength(info.dimension, length, where);
+      payloadBytes += 4 * length + p.id.length; // as float32, as stored
+    });
+    const release = this.#reserveWrite(payloadBytes);
+    try {
+      const points: Point[] = req.points.map((p, i) => ({
+        id: p.id,
+        vector: wireVector(p),
+        metadata: structToMetadata(p.metadata, `metadata of point ${i} (id ${idForMessage(p.id)})`),
+      }));
+      validatePoints(info.dimension, points, info.metric);
+      const { result, logIndex } = await this.#propose(
+        { kind: 'upsert', collection: req.collection, points, ...(session && { session }) },
+        { writeConcern, deadline },
+      );
+      return { upserted: result.upserted ?? 0, deleted: 0, logIndex };
+    } finally {
+      release();
+    }
+  }
+
+  async #delete(req: DeleteRequest__Output, deadline: Date): Promise<WriteResponse> {
+    await this.#collectionForWrite(req.collection, deadline);
+    const session = sessionFromProto(req.options);
+    const writeConcern = writeConcernFromProto(req.options?.writeConcern);
+    validateIds(req.ids);
+    const { result, logIndex } = await this.#propose(
+      { kind: 'delete', collection: req.collection, ids: req.ids, ...(session && { session }) },
+      { writeConcern, deadline },
+    );
+    return { upserted: 0, deleted: result.deleted ?? 0, logIndex };
+  }
+
+  /**
+   * WriteStream: each request is an Upsert or a Delete, handled exactly as the unary
+   * call would be, answered with its id when it finishes (in any order). At most
+   * MAX_STREAM_WRITES_IN_FLIGHT of one stream are handled at once; the stream ends
+   * once the client has ended its side and every write is answered.
+   */
+  #writeStream(
+    call: grpc.ServerDuplexStream<WriteStreamRequest__Output, WriteStreamResponse>,
+  ): void {
+    let inFlight = 0;
+    let clientDone = false;
+    /** The node is stopping (drain): new writes are turned away, the stream ends when idle. */
+    let serverDone = false;
+    let closed = false;
+    const answer = (response: WriteStreamResponse): void => {
+      if (!closed) call.write(response);
+    };
+    const endIfDone = (): void => {
+      if ((clientDone || serverDone) && inFlight === 0 && !closed) {
+        closed = true;
+        this.#writeStreams.delete(stop);
+        call.end();
+      }
+    };
+    const stop = (): void => {
+      serverDone = true;
+      endIfDone();
+    };
+    this.#writeStreams.add(stop);
+    call.on('data', (req: WriteStreamRequest__Output | MalformedRequest) => {
+      if (closed) return;
+      if (req instanceof MalformedRequest) {
+        // Without a request id there is nothing to answer: the stream ends.
+        closed = true;
+        call.emit('error', {
+          code: GRPC_STATUS_BY_CODE.INVALID_ARGUMENT,
+          details: `a WriteStream request is not a valid protobuf message: ${req.reason}`,
+        });
+        return;
+      }
+      const requestId = req.requestId;
+      const fail = (err: unknown): void => {
+        const status = toServiceError(err, 'WriteStream', this.#log);
+        const details: Record<string, string> = {};
+        // As the client reads a unary call's trailers: binary values under their plain key.
+        for (const [key, value] of Object.entries(status.metadata?.getMap() ?? {}))
+          details[key.endsWith('-bin') ? key.slice(0, -4) : key] =
+            typeof value === 'string' ? value : Buffer.from(value).toString('utf8');
+        answer({
+          requestId,
+          error: { code: status.code ?? 0, message: status.details ?? '', details },
+        });
+      };
+      if (serverDone) {
+        fail(
+          new RaftvecError(
+            'UNAVAILABLE',
+            'this node is shutting down; the write was not accepted: send it to another member',
+          ),
+        );
+        return;
+      }
+      if (inFlight >= MAX_STREAM_WRITES_IN_FLIGHT) {
+        fail(
+          new RaftvecError(
+            'RESOURCE_EXHAUSTED',
+            `this stream already has ${inFlight} writes in flight (the limit is ${MAX_STREAM_WRITES_IN_FLIGHT}); wait for answers before sending more`,
+          ),
+        );
+        return;
+      }
+      const deadline = this.#deadlineAt(
+        req.timeoutMs > 0 ? Date.now() + req.timeoutMs : Number.POSITIVE_INFINITY,
+      );
+      let write: Promise<WriteResponse>;
+      if (req.write === 'upsert' && req.upsert) write = this.#upsert(req.upsert, deadline);
+      else if (req.write === 'delete' && req.delete) write = this.#delete(req.delete, deadline);
+      else
+        write = Promise.reject(
+          invalidArgument('a WriteStream request holds an upsert or a delete'),
+        );
+      inFlight++;
+      void this.#track(
+        write
+          .then((ok) => answer({ requestId, ok }), fail)
+          .finally(() => {
+            inFlight--;
+            endIfDone();
+          }),
+      );
+    });
+    call.on('end', () => {
+      clientDone = true;
+      endIfDone();
+    });
+    const abandon = (): void => {
+      closed = true;
+      this.#writeStreams.delete(stop);
+    };
+    call.on('cancelled', abandon);
+    call.on('error', abandon);
+  }
+
   #collection(name: string): CollectionInfo {
     validateCollectionName(name);
     return this.#reader.describeCollection(name);
   }
 
-  /** Resolves once no call is being handled, or after `timeoutMs`; true if drained. */
+  /**
+   * Resolves once no call is being handled, or after `timeoutMs`; true if drained.
+   * Open write streams take no new writes from now on, and end once their writes are
+   * answered (a stream left open would hold the server's shutdown for its grace time).
+   */
   drain(timeoutMs: number): Promise<boolean> {
+    for (const stop of [...this.#writeStreams]) stop();
     if (this.#inFlight === 0) return Promise.resolve(true);
     return new Promise((resolve) => {
       const timer = setTimeout(() => resolve(false), timeoutMs);
@@ -389,7 +561,7 @@ export class VectorService {
         const session = sessionFromProto(req.options);
         const writeConcern = writeConcernFromProto(req.options?.writeConcern);
         // a retried drop (same session) must reach the log to be deduplicated there
-        if (!session) await this.#collectionForWrite(req.name, call);
+        if (!session) await this.#collectionForWrite(req.name, this.#deadline(call));
         const { logIndex } = await this.#propose(
           { kind: 'dropCollection', name: req.name, ...(session && { session }) },
           { writeConcern, deadline: this.#deadline(call) },
@@ -405,52 +577,11 @@ export class VectorService {
         collectionInfoToProto(this.#collection(req.name)),
       ),
 
-      Upsert: this.#unary('Upsert', async (req, call) => {
-        const info = await this.#collectionForWrite(req.collection, call);
-        const session = sessionFromProto(req.options);
-        const writeConcern = writeConcernFromProto(req.options?.writeConcern);
-        // Shape first, on the decoded arrays: a batch with too many points or a
-        // wrong dimension is refused before anything is copied or converted.
-        validatePointCount(req.points.length);
-        let payloadBytes = 0;
-        req.points.forEach((p, i) => {
-          const where = `point ${i} (id ${idForMessage(p.id)})`;
-          const length = wireVectorLength(p, where);
-          validateVectorLength(info.dimension, length, where);
-          payloadBytes += 4 * length + p.id.length; // as float32, as stored
-        });
-        const release = this.#reserveWrite(payloadBytes);
-        try {
-          const points: Point[] = req.points.map((p, i) => ({
-            id: p.id,
-            vector: wireVector(p),
-            metadata: structToMetadata(
-              p.metadata,
-              `metadata of point ${i} (id ${idForMessage(p.id)})`,
-            ),
-          }));
-          validatePoints(info.dimension, points, info.metric);
-          const { result, logIndex } = await this.#propose(
-            { kind: 'upsert', collection: req.collection, points, ...(session && { session }) },
-            { writeConcern, deadline: this.#deadline(call) },
-          );
-          return { upserted: result.upserted ?? 0, deleted: 0, logIndex };
-        } finally {
-          release();
-        }
-      }),
+      Upsert: this.#unary('Upsert', (req, call) => this.#upsert(req, this.#deadline(call))),
 
-      Delete: this.#unary('Delete', async (req, call) => {
-        await this.#collectionForWrite(req.collection, call);
-        const session = sessionFromProto(req.options);
-        const writeConcern = writeConcernFromProto(req.options?.writeConcern);
-        validateIds(req.ids);
-        const { result, logIndex } = await this.#propose(
-          { kind: 'delete', collection: req.collection, ids: req.ids, ...(session && { session }) },
-          { writeConcern, deadline: this.#deadline(call) },
-        );
-        return { upserted: 0, deleted: result.deleted ?? 0, logIndex };
-      }),
+      Delete: this.#unary('Delete', (req, call) => this.#delete(req, this.#deadline(call))),
+
+      WriteStream: (call) => this.#writeStream(call),
 
       Get: this.#read('Get', async (req) => {
         const info = this.#collection(req.collection);

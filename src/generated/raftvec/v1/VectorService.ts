@@ -21,6 +21,8 @@ import type { SearchRequest as _raftvec_v1_SearchRequest, SearchRequest__Output 
 import type { SearchResponse as _raftvec_v1_SearchResponse, SearchResponse__Output as _raftvec_v1_SearchResponse__Output } from '../../raftvec/v1/SearchResponse.js';
 import type { UpsertRequest as _raftvec_v1_UpsertRequest, UpsertRequest__Output as _raftvec_v1_UpsertRequest__Output } from '../../raftvec/v1/UpsertRequest.js';
 import type { WriteResponse as _raftvec_v1_WriteResponse, WriteResponse__Output as _raftvec_v1_WriteResponse__Output } from '../../raftvec/v1/WriteResponse.js';
+import type { WriteStreamRequest as _raftvec_v1_WriteStreamRequest, WriteStreamRequest__Output as _raftvec_v1_WriteStreamRequest__Output } from '../../raftvec/v1/WriteStreamRequest.js';
+import type { WriteStreamResponse as _raftvec_v1_WriteStreamResponse, WriteStreamResponse__Output as _raftvec_v1_WriteStreamResponse__Output } from '../../raftvec/v1/WriteStreamResponse.js';
 
 export interface VectorServiceClient extends grpc.Client {
   Count(argument: _raftvec_v1_CountRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_raftvec_v1_CountResponse__Output>): grpc.ClientUnaryCall;
@@ -131,6 +133,25 @@ export interface VectorServiceClient extends grpc.Client {
   upsert(argument: _raftvec_v1_UpsertRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_raftvec_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
   upsert(argument: _raftvec_v1_UpsertRequest, callback: grpc.requestCallback<_raftvec_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
   
+  /**
+   * Upserts and deletes on one long-lived stream: each request is answered by a
+   * response with its id, in the order the writes finish. Validation, write concern
+   * and errors are those of Upsert and Delete; what it saves is the cost of a call
+   * per write, for a client with many writes in flight. At most 1,024 writes of one
+   * stream are handled at once; more are answered RESOURCE_EXHAUSTED.
+   */
+  WriteStream(metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientDuplexStream<_raftvec_v1_WriteStreamRequest, _raftvec_v1_WriteStreamResponse__Output>;
+  WriteStream(options?: grpc.CallOptions): grpc.ClientDuplexStream<_raftvec_v1_WriteStreamRequest, _raftvec_v1_WriteStreamResponse__Output>;
+  /**
+   * Upserts and deletes on one long-lived stream: each request is answered by a
+   * response with its id, in the order the writes finish. Validation, write concern
+   * and errors are those of Upsert and Delete; what it saves is the cost of a call
+   * per write, for a client with many writes in flight. At most 1,024 writes of one
+   * stream are handled at once; more are answered RESOURCE_EXHAUSTED.
+   */
+  writeStream(metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientDuplexStream<_raftvec_v1_WriteStreamRequest, _raftvec_v1_WriteStreamResponse__Output>;
+  writeStream(options?: grpc.CallOptions): grpc.ClientDuplexStream<_raftvec_v1_WriteStreamRequest, _raftvec_v1_WriteStreamResponse__Output>;
+  
 }
 
 export interface VectorServiceHandlers extends grpc.UntypedServiceImplementation {
@@ -163,6 +184,15 @@ export interface VectorServiceHandlers extends grpc.UntypedServiceImplementation
    */
   Upsert: grpc.handleUnaryCall<_raftvec_v1_UpsertRequest__Output, _raftvec_v1_WriteResponse>;
   
+  /**
+   * Upserts and deletes on one long-lived stream: each request is answered by a
+   * response with its id, in the order the writes finish. Validation, write concern
+   * and errors are those of Upsert and Delete; what it saves is the cost of a call
+   * per write, for a client with many writes in flight. At most 1,024 writes of one
+   * stream are handled at once; more are answered RESOURCE_EXHAUSTED.
+   */
+  WriteStream: grpc.handleBidiStreamingCall<_raftvec_v1_WriteStreamRequest__Output, _raftvec_v1_WriteStreamResponse>;
+  
 }
 
 export interface VectorServiceDefinition extends grpc.ServiceDefinition {
@@ -176,4 +206,5 @@ export interface VectorServiceDefinition extends grpc.ServiceDefinition {
   Scroll: MethodDefinition<_raftvec_v1_ScrollRequest, _raftvec_v1_ScrollResponse, _raftvec_v1_ScrollRequest__Output, _raftvec_v1_ScrollResponse__Output>
   Search: MethodDefinition<_raftvec_v1_SearchRequest, _raftvec_v1_SearchResponse, _raftvec_v1_SearchRequest__Output, _raftvec_v1_SearchResponse__Output>
   Upsert: MethodDefinition<_raftvec_v1_UpsertRequest, _raftvec_v1_WriteResponse, _raftvec_v1_UpsertRequest__Output, _raftvec_v1_WriteResponse__Output>
+  WriteStream: MethodDefinition<_raftvec_v1_WriteStreamRequest, _raftvec_v1_WriteStreamResponse, _raftvec_v1_WriteStreamRequest__Output, _raftvec_v1_WriteStreamResponse__Output>
 }

@@ -1,0 +1,141 @@
+/**
+ * Upserts and deletes over VectorService.WriteStream: one long-lived bidirectional
+ * stream to one server, each write a message answered by a message with its id.
+ * A unary call costs grpc-js an HTTP/2 stream, headers and trailers on both sides
+ * (about 0.3 ms of CPU per call on the development machine, against 0.05 ms for a
+ * message on an open stream), which is most of a small write's cost.
+ *
+ * The answers mean exactly what the unary calls' statuses mean. A stream that
+ * breaks fails the writes still in flight with UNAVAILABLE (their fate unknown, as
+ * for a unary call cut off: writes carry their session, so a retry applies once);
+ * the next write opens a new stream.
+ */
+import * as grpc from '@grpc/grpc-js';
+import { RaftvecClientError } from './errors.js';
+import type { VectorServiceClient } from '../generated/raftvec/v1/VectorService.js';
+import type { UpsertRequest } from '../generated/raftvec/v1/UpsertRequest.js';
+import type { DeleteRequest } from '../generated/raftvec/v1/DeleteRequest.js';
+import type { WriteResponse__Output } from '../generated/raftvec/v1/WriteResponse.js';
+import type { WriteStreamRequest } from '../generated/raftvec/v1/WriteStreamRequest.js';
+import type { WriteStreamResponse__Output } from '../generated/raftvec/v1/WriteStreamResponse.js';
+
+export type StreamedWrite =
+  { method: 'Upsert'; request: UpsertRequest } | { method: 'Delete'; request: DeleteRequest };
+
+interface InFlight {
+  method: StreamedWrite['method'];
+  resolve: (response: WriteResponse__Output) => void;
+  reject: (error: RaftvecClientError) => void;
+  timer: NodeJS.Timeout;
+}
+
+type Call = grpc.ClientDuplexStream<WriteStreamRequest, WriteStreamResponse__Output>;
+
+export class WriteStream {
+  #call: Call | undefined;
+  readonly #inFlight = new Map<number, InFlight>();
+  #lastId = 0;
+  #closed = false;
+
+  constructor(
+    private readonly client: VectorServiceClient,
+    private readonly address: string,
+  ) {}
+
+  /** Sends one write; settles with its answer, or fails at `deadline` (DEADLINE_EXCEEDED). */
+  send(write: StreamedWrite, deadline: Date): Promise<WriteResponse__Output> {
+    if (this.#closed)
+      return Promise.reject(
+        new RaftvecClientError(write.method, grpc.status.CANCELLED, 'the client is closed'),
+      );
+    const call = this.#open();
+    const requestId = ++this.#lastId;
+    return new Promise((resolve, reject) => {
+      const timeoutMs = Math.max(1, deadline.getTime() - Date.now());
+      const timer = setTimeout(() => {
+        if (this.#inFlight.delete(requestId))
+          reject(
+            new RaftvecClientError(
+              write.method,
+              grpc.status.DEADLINE_EXCEEDED,
+              `no answer from ${this.address} within the deadline; the write may still be applied`,
+            ),
+          );
+      }, timeoutMs);
+      this.#inFlight.set(requestId, { method: write.method, resolve, reject, timer });
+      call.write({
+        requestId,
+        // The server's own deadline, a little before ours (as for a unary call).
+        timeoutMs: Math.min(timeoutMs, 0xffffffff),
+        ...(write.method === 'Upsert' ? { upsert: write.request } : { delete: write.request }),
+      });
+    });
+  }
+
+  #open(): Call {
+    if (this.#call !== undefined) return this.#call;
+    const call = this.client.WriteStream();
+    this.#call = call;
+    call.on('data', (response: WriteStreamResponse__Output) => {
+      const write = this.#inFlight.get(response.requestId);
+      if (write === undefined) return; // timed out here already
+      this.#inFlight.delete(response.requestId);
+      clearTimeout(write.timer);
+      if (response.error)
+        write.reject(
+          new RaftvecClientError(
+            write.method,
+            response.error.code,
+            response.error.message,
+            response.error.details,
+          ),
+        );
+      else if (response.ok) write.resolve(response.ok);
+      else
+        write.reject(
+          new RaftvecClientError(
+            write.method,
+            grpc.status.INTERNAL,
+            `${this.address} answered write ${response.requestId} with neither a result nor an error`,
+          ),
+        );
+    });
+    const broken = (error?: grpc.ServiceError): void => {
+      if (this.#call === call) this.#call = undefined;
+      const code = error?.code ?? grpc.status.UNAVAILABLE;
+      // A server without WriteStream answers UNIMPLEMENTED: said as is, for the caller
+      // to fall back to unary calls. Anything else: the write's fate is unknown.
+      const status = code === grpc.status.UNIMPLEMENTED ? code : grpc.status.UNAVAILABLE;
+      for (const [id, write] of this.#inFlight) {
+        this.#inFlight.delete(id);
+        clearTimeout(write.timer);
+        write.reject(
+          new RaftvecClientError(
+            write.method,
+            status,
+            `the write stream to ${this.address} ended${error ? `: ${error.details || error.message}` : ''}; the write may or may not have been applied`,
+            {},
+            error,
+          ),
+        );
+      }
+    };
+    call.on('error', (error: grpc.ServiceError) => broken(error));
+    call.on('end', () => broken());
+    return call;
+  }
+
+  /** Ends the stream; writes still in flight fail with CANCELLED. */
+  close(): void {
+    this.#closed = true;
+    for (const write of this.#inFlight.values()) {
+      clearTimeout(write.timer);
+      write.reject(
+        new RaftvecClientError(write.method, grpc.status.CANCELLED, 'the client is closed'),
+      );
+    }
+    this.#inFlight.clear();
+    this.#call?.cancel();
+    this.#call = undefined;
+  }
+}
