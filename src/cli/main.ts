@@ -20,6 +20,7 @@ import { resolve as resolvePath } from 'node:path';
 import { printStatusTable } from './status-table.js';
 import { peerCredentials } from '../raft/runtime/peer-transport.js';
 import { raftTimingFromMs } from '../raft/runtime/raft-runtime.js';
+import { DEFAULT_SNAPSHOT_POLICY } from '../raft/runtime/snapshotting.js';
 import { parsePeers } from './peers.js';
 import { batches, checkJsonlFile, JsonlError, readJsonlPoints } from './jsonl.js';
 import { collectionJson, hitJson, pointJson, printJson } from './output.js';
@@ -245,13 +246,13 @@ function buildProgram(): Command {
       '--snapshot-threshold-entries <n>',
       'entries applied between two snapshots of the state; the log is compacted behind each',
       positiveInt('--snapshot-threshold-entries', 100_000_000),
-      10_000,
+      DEFAULT_SNAPSHOT_POLICY.thresholdEntries,
     )
     .option(
       '--snapshot-trailing-entries <n>',
       'entries kept in the log before the snapshot point, for followers a little behind',
       (v: string) => nonNegativeInt('--snapshot-trailing-entries', v),
-      1_000,
+      DEFAULT_SNAPSHOT_POLICY.trailingEntries,
     )
     .addHelpText(
       'after',

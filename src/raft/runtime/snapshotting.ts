@@ -42,10 +42,17 @@ export interface SnapshotPolicy {
   sendTimeoutMs: number;
 }
 
+/**
+ * A snapshot copies the whole state, so taking one every few thousand small writes
+ * made the write path pay for it again and again (every 10,000 entries: 25–35% of the
+ * throughput of 64 concurrent single writes). etcd's defaults: a snapshot every 100,000
+ * entries, 5,000 kept for followers a little behind. The byte bounds keep the log in
+ * memory bounded whatever the entries' size.
+ */
 export const DEFAULT_SNAPSHOT_POLICY: SnapshotPolicy = {
-  thresholdEntries: 10_000,
+  thresholdEntries: 100_000,
   thresholdBytes: 64 * 1024 * 1024,
-  trailingEntries: 1_000,
+  trailingEntries: 5_000,
   trailingBytes: 16 * 1024 * 1024,
   sendTimeoutMs: 10 * 60_000,
 };
