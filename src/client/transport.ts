@@ -82,6 +82,16 @@ export interface TransportOptions {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/** The value of `key` in `map`, made by `create` the first time. */
+function cached<K, V>(map: Map<K, V>, key: K, create: () => V): V {
+  let value = map.get(key);
+  if (value === undefined) {
+    value = create();
+    map.set(key, value);
+  }
+  return value;
+}
+
 export class Transport {
   readonly retry: RetryPolicy;
   readonly #addresses: string[];
@@ -129,13 +139,10 @@ export class Transport {
   }
 
   #client(address: string): VectorServiceClient {
-    let c = this.#clients.get(address);
-    if (!c) {
+    return cached(this.#clients, address, () => {
       const { proto } = loadVectorProto();
-      c = new proto.raftvec.v1.VectorService(address, this.#credentials, this.#channelOptions);
-      this.#clients.set(address, c);
-    }
-    return c;
+      return new proto.raftvec.v1.VectorService(address, this.#credentials, this.#channelOptions);
+    });
   }
 
   #once<M extends VectorRpc>(
@@ -144,28 +151,23 @@ export class Transport {
     request: VectorRpcs[M][0],
     deadline: Date,
   ): Promise<VectorRpcs[M][1]> {
-    if ((method === 'Upsert' || method === 'Delete') && this.#useWriteStream) {
-      if (!this.#noWriteStream.has(address)) {
-        const write = { method, request } as Parameters<WriteStream['send']>[0];
-        return this.#writeStream(address)
-          .send(write, deadline)
-          .catch((err: unknown) => {
-            if (!(err instanceof RaftvecClientError && err.code === 'UNIMPLEMENTED')) throw err;
-            this.#noWriteStream.add(address);
-            return this.#call(address, method, request, deadline);
-          }) as Promise<VectorRpcs[M][1]>;
-      }
-    }
-    return this.#call(address, method, request, deadline);
-  }
-
-  #writeStream(address: string): WriteStream {
-    let stream = this.#writeStreams.get(address);
-    if (!stream) {
-      stream = new WriteStream(this.#client(address), address);
-      this.#writeStreams.set(address, stream);
-    }
-    return stream;
+    const streamed =
+      (method === 'Upsert' || method === 'Delete') &&
+      this.#useWriteStream &&
+      !this.#noWriteStream.has(address);
+    if (!streamed) return this.#call(address, method, request, deadline);
+    // `method` names the request's type: TypeScript cannot narrow a generic by it.
+    const write = { method, request } as Parameters<WriteStream['send']>[0];
+    const stream = cached(
+      this.#writeStreams,
+      address,
+      () => new WriteStream(this.#client(address), address),
+    );
+    return stream.send(write, deadline).catch((err: unknown) => {
+      if (!(err instanceof RaftvecClientError && err.code === 'UNIMPLEMENTED')) throw err;
+      this.#noWriteStream.add(address);
+      return this.#call(address, method, request, deadline);
+    }) as Promise<VectorRpcs[M][1]>;
   }
 
   #call<M extends VectorRpc>(
