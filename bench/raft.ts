@@ -278,13 +278,15 @@ async function catchUp(args: Args): Promise<{
     () => new RaftvecClient(addresses, { deadlineMs: 30_000 }),
   );
   let writing = true;
-  let load: Promise<unknown> = Promise.resolve();
+  let load: Promise<void> = Promise.resolve();
+  let loadFailure: unknown;
   try {
     const leader = await waitForLeader(servers.nodes);
     const leaderNode = servers.nodes.find((n) => n.id === leader.id)!;
     const follower = servers.nodes.find((n) => n.id !== leader.id)!;
     await clients[0]!.createCollection('catchup', { dimension: DIM, indexSpec: 'Flat' });
     const data = randomVectors(1000, DIM, 5);
+    // A failed write ends the load; it is reported once the part is over.
     load = Promise.all(
       clients.map(async (client, w) => {
         for (let n = 0; writing; n++) {
@@ -294,6 +296,11 @@ async function catchUp(args: Args): Promise<{
           ]);
         }
       }),
+    ).then(
+      () => undefined,
+      (error: unknown) => {
+        loadFailure = error;
+      },
     );
     const leaderStatus = async (): Promise<NodeStatus> => {
       const [s] = await statuses([leaderNode]);
@@ -319,6 +326,9 @@ async function catchUp(args: Args): Promise<{
       [now] = await statuses([follower]);
     } while ((now?.appliedIndex ?? 0) < commitAtResume);
     const seconds = (performance.now() - resumedAt) / 1000;
+    writing = false;
+    await load;
+    if (loadFailure !== undefined) throw loadFailure;
     return {
       behind: commitAtResume - appliedAtResume,
       writeRate,
@@ -330,7 +340,7 @@ async function catchUp(args: Args): Promise<{
     };
   } finally {
     writing = false;
-    await load.catch(() => undefined);
+    await load;
     for (const c of clients) c.close();
     await servers.stop();
   }

@@ -218,14 +218,20 @@ async function startEtcd(): Promise<{ endpoints: string[]; stop: () => Promise<v
   return { endpoints, stop };
 }
 
+type EtcdKvConstructor = new (
+  address: string,
+  creds: grpc.ChannelCredentials,
+  options: object,
+) => EtcdKv;
+let etcdKv: EtcdKvConstructor | undefined;
+
 function etcdClient(endpoint: string, connection: number): EtcdKv {
-  const definition = protoLoader.loadSync(ETCD_PROTO, { keepCase: true });
-  const proto = grpc.loadPackageDefinition(definition) as unknown as {
-    etcdserverpb: {
-      KV: new (address: string, creds: grpc.ChannelCredentials, options: object) => EtcdKv;
-    };
-  };
-  return new proto.etcdserverpb.KV(endpoint, grpc.credentials.createInsecure(), {
+  etcdKv ??= (
+    grpc.loadPackageDefinition(protoLoader.loadSync(ETCD_PROTO, { keepCase: true })) as unknown as {
+      etcdserverpb: { KV: EtcdKvConstructor };
+    }
+  ).etcdserverpb.KV;
+  return new etcdKv(endpoint, grpc.credentials.createInsecure(), {
     'raftvec.bench.connection': connection,
   });
 }

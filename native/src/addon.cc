@@ -125,7 +125,7 @@ size_t rowsOf(Napi::Env env, size_t length, int d, const char* name) {
 
 // ---- async job ----------------------------------------------------------------
 
-// Adds of at most this many vectors to a Flat-family index run on the calling thread.
+// Adds of at most this many vectors to a plain Flat index run on the calling thread.
 constexpr size_t kInlineAddMax = 64;
 
 class Job : public Napi::AsyncWorker {
@@ -301,23 +301,17 @@ class FaissIndexWrap : public Napi::ObjectWrap<FaissIndexWrap> {
       throwRange(env, "ids.length (" + std::to_string(ids.length) +
                           ") must equal the number of vectors (" + std::to_string(n) + ")");
     }
-    // A few vectors into a Flat-family index is a copy: done here when the index is
+    // A few vectors into a plain Flat index is a copy: done here when the index is
     // free, since the trip to a worker thread and back costs more than the add.
-    if (n <= kInlineAddMax && core_->removeStrategy() == rv::RemoveStrategy::Compact) {
+    if (n <= kInlineAddMax && core_->addIsCopy()) {
       auto deferred = Napi::Promise::Deferred::New(env);
       try {
-        if (core_->tryAddNow(n, x.data, ids.data)) {
+        if (guarded(env, [&] { return core_->tryAddNow(n, x.data, ids.data); })) {
           deferred.Resolve(env.Undefined());
           return deferred.Promise();
         }
-      } catch (const rv::Error& e) {
-        deferred.Reject(makeError(env, e.code(), e.what()).Value());
-        return deferred.Promise();
-      } catch (const std::bad_alloc&) {
-        deferred.Reject(makeError(env, ErrorCode::Internal, "out of memory").Value());
-        return deferred.Promise();
-      } catch (const std::exception& e) {
-        deferred.Reject(makeError(env, ErrorCode::Faiss, e.what()).Value());
+      } catch (const Napi::Error& e) {
+        deferred.Reject(e.Value());
         return deferred.Promise();
       }
     }

@@ -413,6 +413,9 @@ void IndexCore::classify() {
   // remove_ids, which is exactly what IDMap's id_map compaction assumes.
   strategy_ = dynamic_cast<faiss::IndexFlatCodes*>(core_) ? RemoveStrategy::Compact
                                                           : RemoveStrategy::Tombstone;
+  // PQ, SQ, LSH and transforms encode on add (PQ at d = 1024: about a second for 64
+  // vectors); only a plain Flat copies.
+  addIsCopy_ = pretransform_ == nullptr && dynamic_cast<faiss::IndexFlat*>(core_) != nullptr;
 
   // Indexes whose 1.7.3 search honours SearchParameters::sel (checked
   // against the library; anything else is post-filtered).

@@ -185,6 +185,9 @@ class IndexCore {
   int64_t tombstoneCount() const { return ndeadAtomic_.load(); }
   bool isTrained() const { return trained_.load(); }
   RemoveStrategy removeStrategy() const { return strategy_; }
+  // Adding to it is a copy of the vectors (a plain IndexFlat, no transform), not an
+  // encoding: cheap enough to do on the caller's thread.
+  bool addIsCopy() const { return addIsCopy_; }
 
  private:
   explicit IndexCore(std::unique_ptr<IDMap2> idmap);
@@ -217,6 +220,7 @@ class IndexCore {
   faiss::IndexPreTransform* pretransform_ = nullptr;  // if inner is one
   faiss::Index* core_ = nullptr;  // inner index after PreTransform unwrap
   RemoveStrategy strategy_ = RemoveStrategy::Tombstone;
+  bool addIsCopy_ = false;
   enum class ParamKind { None, Base, HNSW, IVF } paramKind_ = ParamKind::None;
   bool selectorWhitelisted_ = false;
   // cleared if a whitelisted index is ever seen returning a filtered-out id

@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, openSync, closeSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { createServer, type AddressInfo, type Server } from 'node:net';
 import { join } from 'node:path';
 import { packageRoot } from '../package-root.js';
 import { checkHealth } from '../client/health.js';
@@ -28,17 +28,21 @@ export interface LocalCluster {
 
 const describeFile = (root: string): string => join(root, 'cluster.json');
 
-/** Finds a free loopback port by binding port 0 and releasing it. */
-export function freePort(): Promise<number> {
+/** A loopback port the kernel chose, listened on until the returned server closes. */
+export function holdPort(): Promise<Server> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
+    server.listen(0, '127.0.0.1', () => resolve(server));
   });
+}
+
+/** Finds a free loopback port by binding port 0 and releasing it. */
+export async function freePort(): Promise<number> {
+  const server = await holdPort();
+  const port = (server.address() as AddressInfo).port;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
 }
 
 export const peersArgument = (cluster: LocalCluster): string =>

@@ -402,7 +402,8 @@ function handlersOnceLoaded(
     if (method.requestStream || method.responseStream) {
       // A streaming call has no callback: its status is sent by emitting it.
       out[name] = (call: grpc.ServerDuplexStream<unknown, unknown>) => {
-        const handlers = live() as Record<string, grpc.handleBidiStreamingCall<unknown, unknown>>;
+        const handlers = live() as
+          Record<string, grpc.handleBidiStreamingCall<unknown, unknown>> | undefined;
         const handler = handlers?.[name];
         if (handler === undefined) call.emit('error', notYet());
         else handler(call);

@@ -417,9 +417,12 @@ export class VectorService {
     /** The node is stopping (drain): new writes are turned away, the stream ends when idle. */
     let serverDone = false;
     let closed = false;
+    // A client that sends without reading its answers is not read from either until
+    // they drain: the answers waiting in memory stay bounded.
     const answer = (response: WriteStreamResponse): void => {
-      if (!closed) call.write(response);
+      if (!closed && !call.write(response)) call.pause();
     };
+    call.on('drain', () => call.resume());
     const endIfDone = (): void => {
       if ((clientDone || serverDone) && inFlight === 0 && !closed) {
         closed = true;

@@ -13,6 +13,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
+import { limits } from '../limits.js';
 import { readU64be, utf8Decode } from './keys.js';
 
 /** One point as the table holds it. */
@@ -95,8 +96,13 @@ export async function* readPointTable(
     for (;;) {
       if (buf.byteLength - at < 12) break;
       const idLength = buf.readUInt32BE(at + 8);
+      // A damaged length would have every later piece carried (and copied) to the end.
+      if (idLength > limits.maxPointIdBytes)
+        throw new Error(`${path}: a point id of ${idLength} bytes (damaged)`);
       if (buf.byteLength - at < 16 + idLength) break;
       const metadataLength = buf.readUInt32BE(at + 12 + idLength);
+      if (metadataLength > limits.maxMetadataBytes)
+        throw new Error(`${path}: metadata of ${metadataLength} bytes (damaged)`);
       const end = at + 16 + idLength + metadataLength;
       if (buf.byteLength < end) break;
       batch.push({

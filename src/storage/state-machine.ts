@@ -1160,7 +1160,8 @@ export class VectorStateMachine {
    * A collection from its checkpoint alone, when the store stands exactly at the
    * checkpoint's applied index (so the checkpoint holds exactly the stored points):
    * the maps from the point table, the index as serialized, no scan of the store.
-   * Undefined if the table or the index does not read back whole (the caller scans).
+   * Undefined if the table does not read back whole (the caller scans); an index that
+   * does not is rebuilt from the stored vectors.
    */
   private async loadFromPointTable(
     record: CollectionRecord,
@@ -1189,18 +1190,15 @@ export class VectorStateMachine {
       checkpoint.labels.forEach((label) => {
         if (!points.has(Number(label))) throw new Error(`label ${label} has no row`);
       });
-      const index = await CollectionIndex.restore(
-        record.dimension,
-        record.metric,
-        record.indexSpec,
-        checkpoint.file,
-        {
-          remove: new BigInt64Array(0),
-          addVectors: new Float32Array(0),
-          addLabels: new BigInt64Array(0),
-        },
-      );
-      progress.indexesRestored++;
+      let index = await this.restoreIndex(record, checkpoint, points, []);
+      if (index !== undefined) progress.indexesRestored++;
+      else {
+        // The maps are good but the index file is not: rebuild it from the stored vectors
+        // (a scan would only read the same index file again first).
+        const all = await this.readVectors(record, points.size);
+        index = CollectionIndex.create(record.dimension, record.metric, record.indexSpec);
+        await index.load(all.vectors, all.labels);
+      }
       progress.pointTablesRead++;
       this.loadedFromTables.push(record.uid);
       return { record, idToLabel, points, index };

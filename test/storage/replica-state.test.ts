@@ -64,15 +64,15 @@ async function answers(state: ReplicaState): Promise<string[][]> {
   return hits.map((row) => row.map((h) => `${h.id}:${JSON.stringify(h.metadata)}`));
 }
 
-/** A replica holding 100 points in "docs", and a snapshot it took of them. */
-async function snapshotOf100Points() {
+/** A replica holding `points` points in "docs", and a snapshot it took of them. */
+async function snapshotOfPoints(points = 100) {
   const a = await replica();
   await applyAll(a.state, [
     {
       kind: 'createCollection',
       spec: { name: 'docs', dimension: DIM, metric: 'l2', indexSpec: 'Flat' },
     },
-    ...commands(0, 100),
+    ...commands(0, points),
   ]);
   const meta = await a.state.takeSnapshot();
   return { a, meta, folder: a.state.snapshots.folder(meta.index) };
@@ -126,7 +126,7 @@ describe('state snapshots', () => {
   });
 
   it('refuses a damaged snapshot and keeps the state it had', async () => {
-    const { folder } = await snapshotOf100Points();
+    const { folder } = await snapshotOfPoints();
     const records = join(folder, 'state.records');
     const bytes = await readFile(records);
     bytes[Math.floor(bytes.length / 2)]! ^= 0x01;
@@ -146,7 +146,7 @@ describe('state snapshots', () => {
   });
 
   it('installs a snapshot whose index file is damaged by rebuilding that index: same state, same answers', async () => {
-    const { a, meta, folder } = await snapshotOf100Points();
+    const { a, meta, folder } = await snapshotOfPoints();
     const indexDir = join(folder, 'index', String(meta.index));
     const faissFile = (await readdir(indexDir)).find((f) => f.endsWith('.faiss'))!;
     const bytes = await readFile(join(indexDir, faissFile));
@@ -167,20 +167,12 @@ describe('state snapshots', () => {
   });
 
   it('finishes an install that a crash cut after the old state was moved aside', async () => {
-    const a = await replica();
-    await applyAll(a.state, [
-      {
-        kind: 'createCollection',
-        spec: { name: 'docs', dimension: DIM, metric: 'l2', indexSpec: 'Flat' },
-      },
-      ...commands(0, 50),
-    ]);
-    const meta = await a.state.takeSnapshot();
+    const { a, folder } = await snapshotOfPoints(50);
     const expected = a.state.appliedDigest;
 
     // Prepare b's incoming state as an install does, then "crash" between the renames.
     const b = await replica();
-    await b.state.installSnapshot(a.state.snapshots.folder(meta.index));
+    await b.state.installSnapshot(folder);
     await b.state.close();
     open.splice(open.indexOf(b.state), 1);
     const paths = replicaPaths(b.dir);

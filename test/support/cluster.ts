@@ -3,7 +3,8 @@
  * peer link optionally through a TcpProxy so a test can partition nodes.
  */
 import { writeFile } from 'node:fs/promises';
-import { createServer, type AddressInfo, type Server } from 'node:net';
+import type { AddressInfo, Server } from 'node:net';
+import { holdPort } from '../../src/cli/local-cluster.js';
 import { join } from 'node:path';
 import { RaftvecClient } from '../../src/client/client.js';
 import { nodeStatus, type NodeStatus } from '../../src/client/cluster-status.js';
@@ -20,15 +21,6 @@ export interface ClusterMember {
   /** Set when the member reads the secret with --cluster-secret-file instead of the environment. */
   secretFile?: string;
   process?: NodeProcess;
-}
-
-/** A loopback port the kernel chose, listened on until the returned server closes. */
-function holdPort(): Promise<Server> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve(server));
-  });
 }
 
 export class TestCluster {

@@ -49,7 +49,7 @@ export interface RaftTiming {
  * in the same tick and split their votes, costing another whole timeout (failover
  * outliers of 1.5 s). With 10 ms ticks they rarely collide.
  */
-export const RAFT_TICK_MS = 10;
+const RAFT_TICK_MS = 10;
 
 /** Timing from a heartbeat interval and an election timeout in milliseconds. */
 export function raftTimingFromMs(heartbeatMs: number, electionTimeoutMs: number): RaftTiming {
