@@ -11,3 +11,11 @@ export const LEADER_ADDRESS_KEY = 'leader-address';
 
 /** Sent with LEADER_ADDRESS_KEY: the leader's node id, for messages and tools. */
 export const LEADER_ID_KEY = 'leader-id';
+
+/**
+ * Trailing metadata of a call refused because the node is not the leader, set even
+ * when no leader is known (value: the refusing node's id). The call was refused
+ * before anything was proposed, so a write refused this way was certainly not
+ * applied: a client may resend it anywhere without a session.
+ */
+export const NOT_LEADER_KEY = 'not-leader';

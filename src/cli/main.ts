@@ -254,6 +254,9 @@ function buildProgram(): Command {
       (v: string) => nonNegativeInt('--snapshot-trailing-entries', v),
       DEFAULT_SNAPSHOT_POLICY.trailingEntries,
     )
+    .addOption(new Option('--unsafe-ack-before-commit').hideHelp().default(false))
+    .addOption(new Option('--unsafe-reads-without-read-index').hideHelp().default(false))
+    .addOption(new Option('--unsafe-skip-session-table').hideHelp().default(false))
     .addHelpText(
       'after',
       '\nPrints "raftvec listening on HOST:PORT" on stdout once bound; health turns SERVING once the node\n' +
@@ -275,6 +278,9 @@ function buildProgram(): Command {
         syncStateWrites: boolean;
         snapshotThresholdEntries: number;
         snapshotTrailingEntries: number;
+        unsafeAckBeforeCommit: boolean;
+        unsafeReadsWithoutReadIndex: boolean;
+        unsafeSkipSessionTable: boolean;
       }) => {
         const { startNode } = await import('../server/node.js');
         const peers = opts.peers === undefined ? undefined : parsePeers(opts.peers, opts.id);
@@ -302,6 +308,12 @@ function buildProgram(): Command {
             snapshots: {
               thresholdEntries: opts.snapshotThresholdEntries,
               trailingEntries: opts.snapshotTrailingEntries,
+            },
+            // Hidden: jepsen-lite's proof that its checks bite (src/server/unsafe-test-flags.ts).
+            unsafe: {
+              ackBeforeCommit: opts.unsafeAckBeforeCommit,
+              readsWithoutReadIndex: opts.unsafeReadsWithoutReadIndex,
+              skipSessionTable: opts.unsafeSkipSessionTable,
             },
             onFatal: () => {
               process.stderr.write(

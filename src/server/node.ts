@@ -39,6 +39,12 @@ import { clusterServiceHandlers } from './cluster-service.js';
 import { bindServer, createGrpcServer, shutdownServer } from './grpc-server.js';
 import { stderrLogger, type Logger } from './status.js';
 import type { ConnectionLimits } from './connection-limits.js';
+import {
+  checkUnsafeFlagsAllowed,
+  SAFE,
+  unsafeFlagNames,
+  type UnsafeTestFlags,
+} from './unsafe-test-flags.js';
 
 export interface NodeOptions {
   /** HOST:PORT to listen on; port 0 picks a free port (see `address`). */
@@ -81,6 +87,8 @@ export interface NodeOptions {
   log?: Logger;
   /** Called when the node can no longer be trusted (disk error, broken invariant). */
   onFatal?: (error: unknown) => void;
+  /** Safety broken on purpose, for jepsen-lite only (refused unless the environment allows it). */
+  unsafe?: Partial<UnsafeTestFlags>;
 }
 
 export interface NodeHandle {
@@ -108,6 +116,12 @@ export async function startNode(options: NodeOptions): Promise<NodeHandle> {
   const log = options.log ?? stderrLogger;
   const id = options.id ?? 'n1';
   const peers = options.peers ?? new Map([[id, options.listen]]);
+  const unsafe: UnsafeTestFlags = { ...SAFE, ...options.unsafe };
+  checkUnsafeFlagsAllowed(unsafe);
+  if (unsafeFlagNames(unsafe).length > 0)
+    log(
+      `${id}: UNSAFE TEST FLAGS ON (${unsafeFlagNames(unsafe).join(', ')}): this node breaks safety on purpose`,
+    );
   if (peers.size > 1 && !options.clusterSecret) {
     throw new Error(
       'a cluster of more than one node needs a cluster secret (--cluster-secret or RAFTVEC_CLUSTER_SECRET)',
@@ -187,6 +201,7 @@ export async function startNode(options: NodeOptions): Promise<NodeHandle> {
     const loadStarted = Date.now();
     let corrupted = false;
     const sm = await openReplica(options.dataDir, options.syncStateWrites ?? false, log, {
+      unsafeSkipSessionTable: unsafe.skipSessionTable,
       onProgress: (p) => {
         progress = p;
         return options.onLoadProgress?.(p);
@@ -237,14 +252,16 @@ export async function startNode(options: NodeOptions): Promise<NodeHandle> {
     // (milliseconds) and runs on a timer rather than on the write path.
     const trim = setInterval(releaseFreeMemory, MEMORY_RELEASE_INTERVAL_MS);
     trim.unref();
-    const wp = new RaftWritePath(raft);
+    const wp = new RaftWritePath(raft, unsafe);
     writePath = wp;
     const service = new VectorService(sm, wp, {
       log,
-      readBarrier: (deadline) =>
-        raft.readBarrier(deadline.getTime() - Date.now()).catch((err: unknown) => {
-          throw fromRaftError(err);
-        }),
+      readBarrier: unsafe.readsWithoutReadIndex
+        ? () => Promise.resolve()
+        : (deadline) =>
+            raft.readBarrier(deadline.getTime() - Date.now()).catch((err: unknown) => {
+              throw fromRaftError(err);
+            }),
       ...(options.defaultWriteTimeoutMs !== undefined && {
         defaultWriteTimeoutMs: options.defaultWriteTimeoutMs,
       }),
@@ -309,7 +326,7 @@ async function openReplica(
   dataDir: string,
   syncStateWrites: boolean,
   log: Logger,
-  hooks: Pick<OpenOptions, 'onProgress' | 'onCorruption'>,
+  hooks: Pick<OpenOptions, 'onProgress' | 'onCorruption' | 'unsafeSkipSessionTable'>,
 ): Promise<ReplicaState> {
   const paths = replicaPaths(dataDir);
   // The state store's batches need no fsync of their own: each carries its applied

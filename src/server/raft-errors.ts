@@ -3,7 +3,7 @@
  * gets: each onto the status that tells it what to do next, with the leader's
  * address in the trailing metadata where that is known.
  */
-import { LEADER_ADDRESS_KEY, LEADER_ID_KEY } from '../api/metadata-keys.js';
+import { LEADER_ADDRESS_KEY, LEADER_ID_KEY, NOT_LEADER_KEY } from '../api/metadata-keys.js';
 import { RaftvecError } from '../errors.js';
 import {
   EntryTooLarge,
@@ -22,8 +22,12 @@ export function fromRaftError(err: unknown): unknown {
       'UNAVAILABLE',
       err.message,
       err.leaderAddress === undefined
-        ? {}
-        : { [LEADER_ADDRESS_KEY]: err.leaderAddress, [LEADER_ID_KEY]: err.leaderId ?? '' },
+        ? { [NOT_LEADER_KEY]: err.nodeId }
+        : {
+            [NOT_LEADER_KEY]: err.nodeId,
+            [LEADER_ADDRESS_KEY]: err.leaderAddress,
+            [LEADER_ID_KEY]: err.leaderId ?? '',
+          },
     );
   }
   if (err instanceof ProposalQueueFull || err instanceof EntryTooLarge)

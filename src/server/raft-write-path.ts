@@ -12,6 +12,7 @@ import type { RaftRuntime } from '../raft/runtime/raft-runtime.js';
 import { encodeCommand } from '../storage/command-codec.js';
 import { fromRaftError } from './raft-errors.js';
 import type { ProposeOptions, ProposeOutcome, WritePath } from './write-path.js';
+import { SAFE, type UnsafeTestFlags } from './unsafe-test-flags.js';
 
 /** How often a leader asks the other members how far they have applied, for write concern `all`. */
 const ALL_POLL_INTERVAL_MS = 20;
@@ -20,7 +21,10 @@ export class RaftWritePath implements WritePath {
   private readonly statusClients = new Map<string, ClusterStatusClient>();
   private closed = false;
 
-  constructor(private readonly runtime: RaftRuntime<ApplyResult>) {}
+  constructor(
+    private readonly runtime: RaftRuntime<ApplyResult>,
+    private readonly unsafe: Pick<UnsafeTestFlags, 'ackBeforeCommit'> = SAFE,
+  ) {}
 
   ensureWritable(): void {
     try {
@@ -39,11 +43,23 @@ export class RaftWritePath implements WritePath {
     // The leader's clock travels in the entry: the only clock apply may read.
     const stamped: Command =
       command.kind === 'noop' ? command : { ...command, leaderTimeMs: Date.now() };
-    const outcome = await this.runtime
-      .propose(encodeCommand(stamped), options.deadline.getTime() - Date.now())
-      .catch((err: unknown) => {
-        throw fromRaftError(err);
-      });
+    const proposed = this.runtime.propose(
+      encodeCommand(stamped),
+      options.deadline.getTime() - Date.now(),
+    );
+    if (this.unsafe.ackBeforeCommit && (command.kind === 'upsert' || command.kind === 'delete')) {
+      // Broken on purpose (a test flag): the entry is only in this leader's log.
+      proposed.catch(() => undefined);
+      const count = command.kind === 'upsert' ? command.points.length : command.ids.length;
+      return {
+        result:
+          command.kind === 'upsert' ? { ok: true, upserted: count } : { ok: true, deleted: count },
+        logIndex: 0,
+      };
+    }
+    const outcome = await proposed.catch((err: unknown) => {
+      throw fromRaftError(err);
+    });
     if (options.writeConcern === 'all') {
       const lagging = await this.waitUntilAppliedEverywhere(outcome.logIndex, options.deadline);
       if (lagging.length > 0) {

@@ -262,6 +262,8 @@ export interface OpenOptions {
   checkpoints?: { dir: string; minChangedPoints?: number; changedFraction?: number };
   /** Bounds of the client session table (see session-table.ts). */
   sessions?: Partial<SessionLimits>;
+  /** Broken on purpose (a jepsen-lite test flag): apply retried writes again. */
+  unsafeSkipSessionTable?: boolean;
   /**
    * Called once if a record fails its check while the node runs: the state
    * machine then refuses every read and apply, and the node should stop serving.
@@ -320,6 +322,7 @@ export class VectorStateMachine {
   /** Collections (uids) loaded from a point table, whose records the load did not read. */
   private readonly loadedFromTables: number[] = [];
   private scrubbing: Promise<void> | undefined;
+  private skipSessionTable = false;
 
   private constructor(
     db: CheckedStore,
@@ -382,6 +385,7 @@ export class VectorStateMachine {
         sessions,
       );
       sm.onCorruption = options.onCorruption;
+      sm.skipSessionTable = options.unsafeSkipSessionTable ?? false;
       if (options.checkpoints) {
         sm.checkpoints = new IndexCheckpoints(options.checkpoints.dir);
         sm.checkpointPolicy = {
@@ -536,7 +540,10 @@ export class VectorStateMachine {
     }
     if (command.kind === 'noop') return { plan: this.plan(index, command) };
     const { session, leaderTimeMs } = command;
-    const seen = session && this.sessions.check(session.clientId, session.sequence);
+    const seen =
+      session && !this.skipSessionTable
+        ? this.sessions.check(session.clientId, session.sequence)
+        : undefined;
     let plan: Plan;
     if (seen?.kind === 'retry') {
       // A retried write: already applied once; it gets the original result.
