@@ -15,29 +15,13 @@ import { loadVectorProto } from '../src/api/proto.js';
 import { LEADER_ID_KEY, NOT_LEADER_KEY } from '../src/api/metadata-keys.js';
 import { limits } from '../src/limits.js';
 import type { VectorServiceClient } from '../src/generated/raftvec/v1/VectorService.js';
-import type { UpsertRequest } from '../src/generated/raftvec/v1/UpsertRequest.js';
-import type { DeleteRequest } from '../src/generated/raftvec/v1/DeleteRequest.js';
-import type { WriteResponse__Output } from '../src/generated/raftvec/v1/WriteResponse.js';
-import type { GetRequest } from '../src/generated/raftvec/v1/GetRequest.js';
-import type { GetResponse__Output } from '../src/generated/raftvec/v1/GetResponse.js';
-import type { SearchRequest } from '../src/generated/raftvec/v1/SearchRequest.js';
-import type { SearchResponse__Output } from '../src/generated/raftvec/v1/SearchResponse.js';
-import type { CountRequest } from '../src/generated/raftvec/v1/CountRequest.js';
-import type { CountResponse__Output } from '../src/generated/raftvec/v1/CountResponse.js';
-import type { ScrollRequest } from '../src/generated/raftvec/v1/ScrollRequest.js';
-import type { ScrollResponse__Output } from '../src/generated/raftvec/v1/ScrollResponse.js';
-import type { CreateCollectionRequest } from '../src/generated/raftvec/v1/CreateCollectionRequest.js';
-import type { CreateCollectionResponse__Output } from '../src/generated/raftvec/v1/CreateCollectionResponse.js';
+import type { VectorRpcs } from '../src/client/transport.js';
 
-interface Calls {
-  Upsert: [UpsertRequest, WriteResponse__Output];
-  Delete: [DeleteRequest, WriteResponse__Output];
-  Get: [GetRequest, GetResponse__Output];
-  Search: [SearchRequest, SearchResponse__Output];
-  Count: [CountRequest, CountResponse__Output];
-  Scroll: [ScrollRequest, ScrollResponse__Output];
-  CreateCollection: [CreateCollectionRequest, CreateCollectionResponse__Output];
-}
+/** The calls the workloads make, with the client SDK's request and response types. */
+type Calls = Pick<
+  VectorRpcs,
+  'Upsert' | 'Delete' | 'Get' | 'Search' | 'Count' | 'Scroll' | 'CreateCollection'
+>;
 export type CallName = keyof Calls;
 export type CallRequest<M extends CallName> = Calls[M][0];
 export type CallResponse<M extends CallName> = Calls[M][1];

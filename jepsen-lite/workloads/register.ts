@@ -6,6 +6,8 @@
  */
 import { metadataToStruct, structToMetadata, vectorToF32Bytes } from '../../src/api/conversions.js';
 import type { GetResponse__Output } from '../../src/generated/raftvec/v1/GetResponse.js';
+import type { UpsertRequest } from '../../src/generated/raftvec/v1/UpsertRequest.js';
+import type { WriteOptions } from '../../src/generated/raftvec/v1/WriteOptions.js';
 import { checkLinearizable, pairOperations, registerModel } from '../checker/index.js';
 import type { HistoryEvent } from '../checker/history.js';
 import type { Rng } from '../random.js';
@@ -23,8 +25,20 @@ export const DEFAULT_KEYS = 6;
 const CHECK_BUDGET = { maxSteps: 20_000_000, maxMillis: 30_000 };
 
 const keyName = (k: number): string => `k${k}`;
-const randomVector = (random: Rng): Float32Array =>
-  Float32Array.from({ length: DIMENSION }, () => random.next());
+/** The upsert that sets `key` to `value` (the vector does not matter to the register). */
+const upsertOf =
+  (key: string, value: string, random: Rng) =>
+  (options: WriteOptions): UpsertRequest => ({
+    collection: COLLECTION,
+    points: [
+      {
+        id: key,
+        vectorF32: vectorToF32Bytes(Float32Array.from({ length: DIMENSION }, () => random.next())),
+        metadata: metadataToStruct({ v: value }),
+      },
+    ],
+    options,
+  });
 
 function valueOfGet(answer: GetResponse__Output): string | null {
   const point = answer.points[0];
@@ -60,17 +74,7 @@ export function registerWorkload(keys = DEFAULT_KEYS): Workload {
     const key = `own-${++probes}`;
     const value = `${worker.process}.${++writes}`;
     const write = recorder.invoke(worker.process, 'write', { key, value });
-    const written = await worker.write(write, 'Upsert', (options) => ({
-      collection: COLLECTION,
-      points: [
-        {
-          id: key,
-          vectorF32: vectorToF32Bytes(randomVector(random)),
-          metadata: metadataToStruct({ v: value }),
-        },
-      ],
-      options,
-    }));
+    const written = await worker.write(write, 'Upsert', upsertOf(key, value, random));
     if (written.type !== 'ok') return;
     const event = recorder.events.length;
     const del = recorder.invoke(worker.process, 'delete', { key });
@@ -111,17 +115,7 @@ export function registerWorkload(keys = DEFAULT_KEYS): Workload {
         } else if (roll < 0.85) {
           const value = `${worker.process}.${++writes}`;
           const invocation = recorder.invoke(worker.process, 'write', { key, value });
-          await worker.write(invocation, 'Upsert', (options) => ({
-            collection: COLLECTION,
-            points: [
-              {
-                id: key,
-                vectorF32: vectorToF32Bytes(randomVector(random)),
-                metadata: metadataToStruct({ v: value }),
-              },
-            ],
-            options,
-          }));
+          await worker.write(invocation, 'Upsert', upsertOf(key, value, random));
         } else {
           const invocation = recorder.invoke(worker.process, 'delete', { key });
           await worker.write(invocation, 'Delete', (options) => ({
