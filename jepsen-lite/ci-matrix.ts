@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runJepsen, type RunOptions } from './run.js';
 import { PARTITION_SHAPES } from './nemesis.js';
+import type { RunResults } from './results.js';
 
 interface MatrixRun {
   name: string;
@@ -74,23 +75,37 @@ async function main(): Promise<void> {
   let failed = 0;
   for (const [i, run] of MATRIX.entries()) {
     const out = join(root, `${i + 1}-${run.options.workload}`);
-    const results = await runJepsen({
-      nodes: 3,
-      clients: 10,
-      keys: 6,
-      sessions: 'half',
-      opTimeoutMs: 1_000,
-      partitionShapes: [...PARTITION_SHAPES],
-      unsafe: [],
-      keepData: false,
-      out,
-      log: (line) => console.error(`  ${line}`),
-      ...run.options,
-    });
+    let results: RunResults;
+    try {
+      results = await runJepsen({
+        nodes: 3,
+        clients: 10,
+        keys: 6,
+        sessions: 'half',
+        opTimeoutMs: 1_000,
+        partitionShapes: [...PARTITION_SHAPES],
+        unsafe: [],
+        keepData: false,
+        out,
+        log: (line) => console.error(`  ${line}`),
+        ...run.options,
+      });
+    } catch (error) {
+      failed++;
+      const verdict = `FAIL ${run.name}: the run failed: ${error instanceof Error ? error.message : String(error)}`;
+      verdicts.push(verdict);
+      console.log(verdict);
+      continue;
+    }
     const kinds = new Set(results.anomalies.map((a) => a.kind));
+    // A must-pass run proves something only if faults happened and operations succeeded.
+    const exercised =
+      results.faults.length > 1 &&
+      results.counts.total.ok > 0 &&
+      results.recoveryAfterHealMs !== null;
     const ok =
       run.mustFindAnomaly === undefined
-        ? results.valid === true
+        ? results.valid === true && exercised
         : results.valid === false && kinds.has(run.mustFindAnomaly);
     if (!ok) failed++;
     const { total } = results.counts;

@@ -36,10 +36,13 @@ process.once('exit', () => {
   for (const child of liveChildren) child.kill('SIGKILL');
 });
 // Interrupted runs clean up too ('exit' does not fire on a signal's default action).
-for (const signal of ['SIGINT', 'SIGTERM'] as const)
+for (const [signal, status] of [
+  ['SIGINT', 130],
+  ['SIGTERM', 143],
+] as const)
   process.once(signal, () => {
     for (const child of liveChildren) child.kill('SIGKILL');
-    process.exit(130);
+    process.exit(status);
   });
 
 export interface ClusterOptions {
@@ -56,8 +59,26 @@ export interface ClusterOptions {
   electionTimeoutMs?: number;
 }
 
+/** How long a node may take to listen after it is started. */
+const START_TIMEOUT_MS = 60_000;
+/** How long a SIGTERM may take before the node is killed. */
+const STOP_TIMEOUT_MS = 30_000;
+
+/** A node that exited without being told to: a crash (exit 70 is the server's fatal error). */
+export interface UnexpectedExit {
+  node: string;
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** ms since the cluster started. */
+  at: number;
+}
+
 export class Cluster {
   readonly nodes: NodeProcess[];
+  readonly unexpectedExits: UnexpectedExit[] = [];
+  readonly #started = performance.now();
+  /** Children this harness is killing: their exit is expected. */
+  readonly #killing = new Set<ChildProcess>();
   /** links.get(`${from}->${to}`): the proxy `from` dials to reach `to`. */
   readonly links = new Map<string, LinkProxy>();
   readonly #statusClients = new Map<string, ClusterStatusClient>();
@@ -158,13 +179,28 @@ export class Cluster {
     );
     child.stderr?.pipe(logFile, { end: false });
     const listening = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        child.kill('SIGKILL');
+        reject(new Error(`${id} did not listen within ${START_TIMEOUT_MS} ms`));
+      }, START_TIMEOUT_MS);
       createInterface({ input: child.stdout! }).on('line', (line) => {
         logFile.write(`${line}\n`);
-        if (LISTENING.test(line)) resolve();
+        if (LISTENING.test(line)) {
+          clearTimeout(timer);
+          resolve();
+        }
       });
       child.once('exit', (code, signal) => {
+        clearTimeout(timer);
         liveChildren.delete(child);
         if (node.child === child) node.child = undefined;
+        if (!this.#killing.delete(child))
+          this.unexpectedExits.push({
+            node: id,
+            code,
+            signal,
+            at: performance.now() - this.#started,
+          });
         logFile.write(`--- exit code ${code} signal ${signal}\n`);
         reject(new Error(`${id} exited (code ${code}, signal ${signal}) before listening`));
       });
@@ -178,9 +214,13 @@ export class Cluster {
     const child = node.child;
     if (child === undefined) return;
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    this.#killing.add(child);
     if (node.paused && signal !== 'SIGKILL') this.resumeNode(id);
     child.kill(signal);
+    const timer =
+      signal === 'SIGKILL' ? undefined : setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
     await exited;
+    clearTimeout(timer);
     node.child = undefined;
     node.paused = false;
   }
@@ -228,15 +268,30 @@ export class Cluster {
     return client.status(deadlineMs).catch(() => undefined);
   }
 
-  /** The id of the node that says it leads in the highest term, if any answers. */
+  /**
+   * The node that leads: the one that says so in the highest term, or else the one the
+   * others name. A loaded node may answer slowly, so this asks a few times.
+   */
   async leader(): Promise<string | undefined> {
-    const statuses = await Promise.all(this.ids.map((id) => this.status(id)));
-    let best: { id: string; term: number } | undefined;
-    statuses.forEach((s, i) => {
-      if (s?.role === 'leader' && (best === undefined || Number(s.term) > best.term))
-        best = { id: this.ids[i]!, term: Number(s.term) };
-    });
-    return best?.id;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const statuses = (await Promise.all(this.ids.map((id) => this.status(id, 2_000)))).filter(
+        (s) => s !== undefined,
+      );
+      const leaders = statuses
+        .filter((s) => s.role === 'leader')
+        .sort((a, b) => Number(b.term) - Number(a.term));
+      if (leaders[0] !== undefined) return leaders[0].id;
+      const named = statuses
+        .filter((s) => s.leaderId !== '')
+        .sort((a, b) => Number(b.term) - Number(a.term));
+      if (named[0] !== undefined) return named[0].leaderId;
+    }
+    return undefined;
+  }
+
+  /** Freezes every node at once (SIGSTOP), so that none moves on while the others stop. */
+  freezeAll(): void {
+    for (const node of this.nodes) this.pauseNode(node.id);
   }
 
   /** Kills every process and closes every proxy. */

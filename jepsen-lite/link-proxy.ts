@@ -157,7 +157,9 @@ export class LinkProxy {
     for (const socket of [client, upstream]) {
       this.#sockets.add(socket);
       socket.setNoDelay(true);
+      // A reset (drop) emits no error: a closed socket ends the pair too.
       socket.on('error', () => close());
+      socket.on('close', () => close());
     }
     for (const pipe of pipes) this.#pipes.add(pipe);
     const close = (): void => {

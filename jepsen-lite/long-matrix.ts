@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { NEMESES, PARTITION_SHAPES } from './nemesis.js';
 import { runJepsen, WORKLOADS } from './run.js';
+import type { RunResults } from './results.js';
 
 const program = new Command('jepsen-lite-matrix')
   .option('--time <seconds>', 'fault phase of each run', (v) => Number(v), 300)
@@ -32,27 +33,38 @@ const program = new Command('jepsen-lite-matrix')
       for (const workload of WORKLOADS)
         for (const nemesis of NEMESES) {
           const out = join(opts.out, `${nodes}n-${workload}-${nemesis}`);
-          const results = await runJepsen({
-            workload,
-            nemeses: [nemesis],
-            partitionShapes: [...PARTITION_SHAPES],
-            timeSeconds: opts.time,
-            seed: seed++,
-            nodes: nodes === 5 ? 5 : 3,
-            clients: 10,
-            keys: 6,
-            sessions: 'half',
-            opTimeoutMs: 1_000,
-            out,
-            unsafe: [],
-            keepData: false,
-            log: (line) => console.error(`  ${line}`),
-          });
+          const runSeed = seed++;
+          let results: RunResults;
+          try {
+            results = await runJepsen({
+              workload,
+              nemeses: [nemesis],
+              partitionShapes: [...PARTITION_SHAPES],
+              timeSeconds: opts.time,
+              seed: runSeed,
+              nodes: nodes === 5 ? 5 : 3,
+              clients: 10,
+              keys: 6,
+              sessions: 'half',
+              opTimeoutMs: 1_000,
+              out,
+              unsafe: [],
+              keepData: false,
+              log: (line) => console.error(`  ${line}`),
+            });
+          } catch (error) {
+            // One run that fails (the harness, not the system) must not lose the others.
+            bad++;
+            const row = `| ${nodes} | ${workload} | ${nemesis} | **run failed** (seed ${runSeed}): ${error instanceof Error ? error.message : String(error)} | | | | | | |\n`;
+            appendFileSync(summary, row);
+            console.log(row.trim());
+            continue;
+          }
           if (results.valid !== true) bad++;
           const { total } = results.counts;
           const longest = Math.max(0, ...results.unavailability.map((u) => u.durationMs));
           const p99 = Math.max(...Object.values(results.latency).map((l) => l.p99));
-          const row = `| ${nodes} | ${workload} | ${nemesis} | ${results.valid === true ? 'valid' : results.valid === false ? '**INVALID**' : 'unknown'} | ${total.ok} / ${total.fail} / ${total.info} | ${results.anomalies.length} | ${results.faults.length - 1} | ${longest} ms | ${results.recoveryAfterHealMs ?? '-'} ms | ${Math.round(p99)} ms |\n`;
+          const row = `| ${nodes} | ${workload} | ${nemesis} | ${results.valid === true ? 'valid' : results.valid === false ? '**INVALID**' : 'unknown'} | ${total.ok} / ${total.fail} / ${total.info} | ${results.anomalies.length} | ${results.faults.length - 1} (seed ${runSeed}) | ${longest} ms | ${results.recoveryAfterHealMs ?? '-'} ms | ${Math.round(p99)} ms |\n`;
           appendFileSync(summary, row);
           console.log(row.trim());
         }

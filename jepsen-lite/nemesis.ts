@@ -129,11 +129,16 @@ export class Nemesis {
     }
   }
 
-  /** Cancels what has not started, heals what is active, and brings every node back. */
-  async healAll(): Promise<void> {
+  /** Cancels every fault not yet started and every heal timer (the heals are healAll's job). */
+  cancel(): void {
     this.#stopped = true;
     for (const timer of this.#timers) clearTimeout(timer);
     this.#timers.clear();
+  }
+
+  /** Cancels what has not started, heals what is active, and brings every node back. */
+  async healAll(): Promise<void> {
+    this.cancel();
     await this.#work;
     for (const [window, heal] of this.#heals) {
       await heal();
@@ -158,10 +163,12 @@ export class Nemesis {
     this.windows.push(window);
     this.log(`nemesis: ${window.detail} for ${fault.durationMs} ms`);
     this.#heals.set(window, started.heal);
+    // Started while healAll was waiting for this step: healAll heals it.
+    if (this.#stopped) return;
     const timer = setTimeout(() => {
       this.#timers.delete(timer);
       this.#serially(async () => {
-        if (!this.#heals.delete(window)) return;
+        if (this.#stopped || !this.#heals.delete(window)) return;
         await started.heal();
         window.end = this.recorder.now();
         this.log(`nemesis: healed ${window.detail}`);
@@ -177,9 +184,17 @@ export class Nemesis {
   > {
     const ids = this.cluster.ids;
     const ordered = fault.order.map((i) => ids[i]!);
-    const leader = fault.target === 'leader' ? await this.cluster.leader() : undefined;
+    const wantsLeader =
+      fault.target === 'leader' ||
+      (fault.nemesis === 'partition' && fault.shape === 'leader-isolated');
+    const leader = wantsLeader ? await this.cluster.leader() : undefined;
     const victim = leader ?? ordered[0]!;
-    const who = leader !== undefined ? `${victim} (leader)` : victim;
+    const who =
+      leader !== undefined
+        ? `${victim} (leader)`
+        : wantsLeader
+          ? `${victim} (no leader known: a random node)`
+          : victim;
     switch (fault.nemesis) {
       case 'kill': {
         if (this.cluster.node(victim).child === undefined) return undefined;

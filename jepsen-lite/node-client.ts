@@ -34,6 +34,8 @@ export type Outcome<T> =
       error: string;
       /** The leader the refusing node named, if it named one. */
       leaderHint?: string;
+      /** The server refused a session write as older than the session's last one. */
+      staleSequence?: boolean;
     };
 
 /** Status codes by which the server refuses a request before proposing anything. */
@@ -56,7 +58,14 @@ export function classifyError(error: grpc.ServiceError): Outcome<never> {
   const refused =
     REFUSED_BEFORE_PROPOSING.has(error.code) ||
     (error.code === grpc.status.UNAVAILABLE && (notLeader || NEVER_CONNECTED.test(error.details)));
-  return { type: refused ? 'fail' : 'info', error: text, ...(leaderHint && { leaderHint }) };
+  const staleSequence =
+    error.code === grpc.status.FAILED_PRECONDITION && /sent sequence \d+/.test(error.details);
+  return {
+    type: refused ? 'fail' : 'info',
+    error: text,
+    ...(leaderHint && { leaderHint }),
+    ...(staleSequence && { staleSequence }),
+  };
 }
 
 export class NodeClients {

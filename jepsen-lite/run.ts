@@ -19,9 +19,10 @@ import { readNodeState, type NodeState } from './node-state.js';
 import { Rng } from './random.js';
 import { HistoryRecorder } from './recorder.js';
 import { summarize } from './summary.js';
-import type { Anomaly, RunResults } from './results.js';
+import type { Anomaly, FaultWindow, RunResults } from './results.js';
 import { Worker, type WorkerContext } from './worker.js';
 import type { Workload, WorkloadEnv } from './workloads/workload.js';
+import { FinalReadError } from './workloads/final-read.js';
 import { registerWorkload } from './workloads/register.js';
 import { setWorkload } from './workloads/set.js';
 import { renderReport } from './report/html.js';
@@ -91,34 +92,45 @@ export async function runJepsen(options: RunOptions): Promise<RunResults> {
   log(
     `jepsen-lite: ${options.workload} × ${options.nemeses.join(',') || 'no faults'}, ${options.nodes} nodes, seed ${options.seed}, ${options.timeSeconds} s`,
   );
-  const cluster = await Cluster.start({
-    size: options.nodes,
-    root: dataRoot,
-    logDir: options.out,
-    random: random.fork('links'),
-    serveArgs: options.unsafe.map((flag) => `--unsafe-${flag}`),
-    ...(options.unsafe.length > 0 && { env: { RAFTVEC_UNSAFE_TEST_FLAGS: '1' } }),
-  });
-  const clients = new NodeClients(new Map(cluster.nodes.map((n) => [n.id, n.address])));
-  let nextProcess = 0;
-  const workerContext: WorkerContext = {
-    clients,
-    recorder,
-    nodes: cluster.ids,
-    deadlineMs: options.opTimeoutMs,
-    nextProcess: () => nextProcess++,
-  };
-  const env: WorkloadEnv = {
-    clients,
-    recorder,
-    nodes: cluster.ids,
-    workerContext,
-    random: random.fork('final'),
-  };
-  const nemesis = new Nemesis(cluster, recorder, log);
+  const nemesisLog = (line: string): void => log(line);
+  let cluster: Cluster | undefined;
+  let clients: NodeClients | undefined;
+  let nemesis: Nemesis | undefined;
   let healedAt: number;
   let clientsStoppedAt: number;
   try {
+    cluster = await Cluster.start({
+      size: options.nodes,
+      root: dataRoot,
+      logDir: options.out,
+      random: random.fork('links'),
+      serveArgs: options.unsafe.map((flag) => `--unsafe-${flag}`),
+      ...(options.unsafe.length > 0 && { env: { RAFTVEC_UNSAFE_TEST_FLAGS: '1' } }),
+    });
+    clients = new NodeClients(new Map(cluster.nodes.map((n) => [n.id, n.address])));
+    let nextProcess = 0;
+    const workerContext: WorkerContext = {
+      clients,
+      recorder,
+      nodes: cluster.ids,
+      deadlineMs: options.opTimeoutMs,
+      nextProcess: () => nextProcess++,
+      onSessionLost: (event, error) =>
+        anomalies.push({
+          kind: 'session-lost',
+          phase: 'history',
+          message: `a session client's retry was refused as a stale sequence although it never sent a later one: the server lost its session record (${error})`,
+          events: [event],
+        }),
+    };
+    const env: WorkloadEnv = {
+      clients,
+      recorder,
+      nodes: cluster.ids,
+      workerContext,
+      random: random.fork('final'),
+    };
+    nemesis = new Nemesis(cluster, recorder, nemesisLog);
     await workload.setup(env);
 
     // 2. The fault phase.
@@ -130,15 +142,23 @@ export async function runJepsen(options: RunOptions): Promise<RunResults> {
       options.partitionShapes,
     );
     let stopClients = false;
+    let clientError: unknown;
     const phaseStart = recorder.now();
     const running = Array.from({ length: options.clients }, (_, i) => {
       const clientRandom = random.fork(`client-${i}`);
       const session = options.sessions === 'all' || (options.sessions === 'half' && i % 2 === 0);
-      const worker = new Worker(workerContext, clientRandom, session);
-      return workload.runClient(worker, clientRandom, () => stopClients);
+      const worker = new Worker(workerContext, clientRandom, session, `c${i}`);
+      // A client that throws (a harness bug, a full history) stops them all: the run failed.
+      return workload
+        .runClient(worker, clientRandom, () => stopClients)
+        .catch((error: unknown) => {
+          clientError ??= error;
+          stopClients = true;
+        });
     });
     nemesis.start(plan);
-    await sleep(options.timeSeconds * 1000);
+    const phaseEnd = performance.now() + options.timeSeconds * 1000;
+    while (!stopClients && performance.now() < phaseEnd) await sleep(100);
 
     // 3. Heal, and keep the clients going until writes succeed again.
     await nemesis.healAll();
@@ -148,45 +168,32 @@ export async function runJepsen(options: RunOptions): Promise<RunResults> {
     );
     const recoveryEnd = performance.now() + RECOVERY_MAX_MS;
     await sleep(RECOVERY_MIN_MS);
-    while (performance.now() < recoveryEnd && firstOkWriteAfter(recorder, healedAt) === undefined)
+    while (
+      !stopClients &&
+      performance.now() < recoveryEnd &&
+      firstOkWriteAfter(recorder, healedAt) === undefined
+    )
       await sleep(100);
     stopClients = true;
     await Promise.all(running);
     clientsStoppedAt = recorder.now();
+    if (clientError !== undefined) throw clientError;
 
-    // 4. Final reads on the healed cluster.
-    log('jepsen-lite: final reads');
-    await workload.finalReads(env, 'final');
-
-    // 5. Every node killed at once, restarted, read again.
-    log('jepsen-lite: kill -9 every node, restart, read again');
-    const killStart = recorder.now();
-    await Promise.all(cluster.ids.map((id) => cluster.killNode(id, 'SIGKILL')));
-    nemesis.windows.push({
-      nemesis: 'kill',
-      detail: 'kill -9 every node (after the run)',
-      nodes: cluster.ids,
-      start: killStart,
-      end: null,
-    });
-    await Promise.all(cluster.ids.map((id) => cluster.startNode(id)));
-    nemesis.windows.at(-1)!.end = recorder.now();
-    await workload.finalReads(env, 'after-restart');
-
-    // 6. Every node at the same applied index, stopped, its data read alone.
-    const converged = await waitForConvergence(cluster);
-    await Promise.all(cluster.ids.map((id) => cluster.killNode(id, 'SIGTERM')));
-    const states: NodeState[] = [];
-    for (const node of cluster.nodes) states.push(await readNodeState(node.id, node.dataDir));
-    const agreement = compareNodes(states, converged);
-    checks['per-node'] = agreement.check;
-    anomalies.push(...agreement.anomalies);
+    await afterTheRun(cluster, workload, env, nemesis, recorder, checks, anomalies, log);
   } finally {
-    clients.close();
-    await cluster.stop();
+    nemesis?.cancel();
+    clients?.close();
+    await cluster?.stop();
     if (!options.keepData) rmSync(dataRoot, { recursive: true, force: true });
     else log(`jepsen-lite: node data kept in ${dataRoot}`);
   }
+  for (const exit of cluster.unexpectedExits)
+    anomalies.push({
+      kind: 'node-crashed',
+      phase: 'history',
+      message: `${exit.node} exited on its own (code ${exit.code}, signal ${exit.signal}) ${(exit.at / 1000).toFixed(1)} s into the run; its log is ${exit.node}.log`,
+      events: [],
+    });
 
   // 7. Check the history, write the results.
   log(`jepsen-lite: checking ${recorder.events.length} history events`);
@@ -197,7 +204,7 @@ export async function runJepsen(options: RunOptions): Promise<RunResults> {
     events: recorder.events,
     anomalies,
     checks,
-    faults: nemesis.windows,
+    faults: nemesis?.windows ?? [],
     healedAt,
     clientsStoppedAt,
     meta: {
@@ -214,6 +221,66 @@ export async function runJepsen(options: RunOptions): Promise<RunResults> {
   await writeHistory(join(options.out, 'history.jsonl'), recorder);
   writeFileSync(join(options.out, 'report.html'), renderReport(results, recorder.events));
   return results;
+}
+
+/**
+ * Steps 4 to 6: final reads, a full-cluster kill -9 and restart, final reads again,
+ * then every node's data read alone. A healed cluster that does not answer, or a node
+ * that does not come back, is an anomaly of its own (and ends these steps).
+ */
+async function afterTheRun(
+  cluster: Cluster,
+  workload: Workload,
+  env: WorkloadEnv,
+  nemesis: Nemesis,
+  recorder: HistoryRecorder,
+  checks: RunResults['checks'],
+  anomalies: Anomaly[],
+  log: (line: string) => void,
+): Promise<void> {
+  const unavailable = (phase: string, error: unknown): void => {
+    const message = error instanceof Error ? error.message : String(error);
+    checks[`available (${phase})`] = { valid: false, summary: message };
+    anomalies.push({ kind: 'unavailable', phase, message, events: [] });
+  };
+  try {
+    log('jepsen-lite: final reads');
+    await workload.finalReads(env, 'final');
+  } catch (error) {
+    if (!(error instanceof FinalReadError)) throw error;
+    unavailable('final', error);
+    return;
+  }
+
+  log('jepsen-lite: kill -9 every node, restart, read again');
+  const window: FaultWindow = {
+    nemesis: 'kill',
+    detail: 'kill -9 every node (after the run)',
+    nodes: cluster.ids,
+    start: recorder.now(),
+    end: null,
+  };
+  nemesis.windows.push(window);
+  await Promise.all(cluster.ids.map((id) => cluster.killNode(id, 'SIGKILL')));
+  try {
+    await Promise.all(cluster.ids.map((id) => cluster.startNode(id)));
+    window.end = recorder.now();
+    await workload.finalReads(env, 'after-restart');
+  } catch (error) {
+    unavailable('after-restart', error);
+    return;
+  }
+
+  // Every node at the same applied index, frozen at once so that none moves on while
+  // the others stop, then killed; each data directory is then read alone.
+  const converged = await waitForConvergence(cluster);
+  cluster.freezeAll();
+  await Promise.all(cluster.ids.map((id) => cluster.killNode(id, 'SIGKILL')));
+  const states: NodeState[] = [];
+  for (const node of cluster.nodes) states.push(await readNodeState(node.id, node.dataDir));
+  const agreement = compareNodes(states, converged);
+  checks['per-node'] = agreement.check;
+  anomalies.push(...agreement.anomalies);
 }
 
 function firstOkWriteAfter(recorder: HistoryRecorder, time: number): number | undefined {
@@ -258,24 +325,30 @@ function compareNodes(
         `${s.node}: index ${s.appliedIndex}, ${s.points} points, digest ${s.digest.slice(0, 12)}`,
     )
     .join('; ');
-  const first = states[0]!;
-  const sameIndex = states.every((s) => s.appliedIndex === first.appliedIndex);
+  // Nodes that applied the same entries must agree; a node at another index is
+  // compared with the others at its index, if any.
+  const byIndex = new Map<number, NodeState[]>();
+  for (const state of states) {
+    const group = byIndex.get(state.appliedIndex) ?? [];
+    group.push(state);
+    byIndex.set(state.appliedIndex, group);
+  }
   const anomalies: Anomaly[] = [];
-  if (sameIndex) {
-    const differ = states.filter((s) => s.digest !== first.digest || s.contents !== first.contents);
-    if (differ.length > 0)
+  for (const [index, group] of byIndex) {
+    const first = group[0]!;
+    if (group.some((s) => s.digest !== first.digest || s.contents !== first.contents))
       anomalies.push({
         kind: 'node-disagreement',
         phase: 'per-node',
-        message: `nodes at the same applied index ${first.appliedIndex} hold different data: ${describe}`,
+        message: `nodes at the same applied index ${index} hold different data: ${describe}`,
         events: [],
       });
   }
-  const valid = anomalies.length === 0 && (sameIndex ? true : 'unknown');
-  const note =
-    !converged || !sameIndex
-      ? ' (the nodes did not reach the same applied index: not compared)'
-      : '';
+  const allCompared = byIndex.size === 1;
+  const valid = anomalies.length > 0 ? false : allCompared ? true : 'unknown';
+  const note = allCompared
+    ? ''
+    : ` (${converged ? '' : 'the nodes did not converge; '}only nodes at the same applied index were compared)`;
   return { check: { valid, summary: `${describe}${note}` }, anomalies };
 }
 

@@ -34,6 +34,11 @@ export interface WorkerContext {
   deadlineMs: number;
   /** Hands out process ids no one used before. */
   nextProcess: () => number;
+  /**
+   * Called when a session retry is refused as a stale sequence: the client never sent
+   * a later one, so the server lost the session's record, and exactly-once with it.
+   */
+  onSessionLost: (event: number, error: string) => void;
 }
 
 export type Completion<T> = { type: 'ok'; value: T; node: string } | { type: 'fail' | 'info' };
@@ -46,11 +51,14 @@ export class Worker {
   leader: string;
   readonly clientId: string | undefined;
   #sequence = 0;
+  #values = 0;
 
+  /** `name` is stable across runs with the same seed (unlike process ids, which move with every info). */
   constructor(
     readonly ctx: WorkerContext,
     readonly random: Rng,
     usesSession: boolean,
+    readonly name: string,
   ) {
     this.process = ctx.nextProcess();
     this.leader = random.pick(ctx.nodes);
@@ -59,6 +67,11 @@ export class Worker {
 
   get usesSession(): boolean {
     return this.clientId !== undefined;
+  }
+
+  /** A value (or id) no other write of the run uses. */
+  nextValue(): string {
+    return `${this.name}.${++this.#values}`;
   }
 
   /** Runs a write; `request` is built once per operation, with its session fields. */
@@ -85,6 +98,8 @@ export class Worker {
       }
       hinted = this.#follow(node, outcome);
       lastError = `${node}: ${outcome.error}`;
+      if (outcome.staleSequence === true && this.usesSession && attempt > 0)
+        this.ctx.onSessionLost(this.ctx.recorder.events.length, lastError);
       if (outcome.type === 'info') {
         uncertain = true;
         if (!this.usesSession) break;

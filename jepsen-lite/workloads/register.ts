@@ -65,14 +65,12 @@ interface Probe {
 }
 
 export function registerWorkload(keys = DEFAULT_KEYS): Workload {
-  let writes = 0;
-  let probes = 0;
   const probeDeletes: Probe[] = [];
 
   async function probe(worker: Worker, random: Rng): Promise<void> {
     const { recorder } = worker.ctx;
-    const key = `own-${++probes}`;
-    const value = `${worker.process}.${++writes}`;
+    const value = worker.nextValue();
+    const key = `own-${value}`;
     const write = recorder.invoke(worker.process, 'write', { key, value });
     const written = await worker.write(write, 'Upsert', upsertOf(key, value, random));
     if (written.type !== 'ok') return;
@@ -113,7 +111,7 @@ export function registerWorkload(keys = DEFAULT_KEYS): Workload {
             node,
           );
         } else if (roll < 0.85) {
-          const value = `${worker.process}.${++writes}`;
+          const value = worker.nextValue();
           const invocation = recorder.invoke(worker.process, 'write', { key, value });
           await worker.write(invocation, 'Upsert', upsertOf(key, value, random));
         } else {
@@ -128,7 +126,7 @@ export function registerWorkload(keys = DEFAULT_KEYS): Workload {
     },
 
     async finalReads(e, phase) {
-      const worker = new Worker(e.workerContext, e.random.fork(phase), false);
+      const worker = new Worker(e.workerContext, e.random.fork(phase), false, phase);
       for (let k = 0; k < keys; k++) {
         await readUntilOk(
           worker,

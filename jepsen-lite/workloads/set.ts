@@ -8,11 +8,12 @@
  * vector just inserted, on any node: once an insert is acknowledged, a
  * (linearizable) search that starts later must find it.
  */
+import { createHash } from 'node:crypto';
 import { vectorToF32Bytes } from '../../src/api/conversions.js';
 import type { ScrollResponse__Output } from '../../src/generated/raftvec/v1/ScrollResponse.js';
 import { checkSet, insertAttempts, pairOperations, type Operation } from '../checker/index.js';
 import type { HistoryEvent } from '../checker/history.js';
-import { Rng } from '../random.js';
+import type { Rng } from '../random.js';
 import type { Anomaly } from '../results.js';
 import { Worker } from '../worker.js';
 import { createCollection } from './collection.js';
@@ -23,13 +24,20 @@ const DIMENSION = 8;
 const GET_CHUNK = 500;
 const SEARCH_CHUNK = 100;
 const SCROLL_PAGE = 1_000;
+/** Acknowledged inserts other clients may search for. */
+const RECENT = 64;
 
-/** A vector only this id has (from a seed hashed from the id): a search for it finds it first, at distance 0. */
+/**
+ * A vector only this id has: 8 components from the id's SHA-256, so two ids share a
+ * vector with odds of about 2^-128, and a search for it finds it first, at distance 0.
+ * (A 32-bit seed would collide about once per 100k ids: a false "lost".)
+ */
 export function vectorOf(id: string): Float32Array {
-  let h = 2166136261;
-  for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 16777619);
-  const random = new Rng(h >>> 0);
-  return Float32Array.from({ length: DIMENSION }, () => random.next() * 2 - 1);
+  const digest = createHash('sha256').update(id).digest();
+  return Float32Array.from(
+    { length: DIMENSION },
+    (_, i) => digest.readUInt32BE(i * 4) / 2 ** 31 - 1,
+  );
 }
 
 const chunks = <T>(items: readonly T[], size: number): T[][] =>
@@ -39,9 +47,11 @@ const chunks = <T>(items: readonly T[], size: number): T[][] =>
 
 export function setWorkload(options: { searchAfterInsert: boolean }): Workload {
   const collection = options.searchAfterInsert ? 'jepsen-search' : 'jepsen-set';
-  let inserts = 0;
   /** Final reads by phase and method: the ids each saw. */
   const finals = new Map<string, Record<string, string[]>>();
+  /** The last acknowledged inserts (a ring), for searches by other clients. */
+  const recent: string[] = [];
+  let recentNext = 0;
   /** Count's answer by phase: a number, not ids, so it is compared with what Scroll listed. */
   const counted = new Map<string, number>();
   const attempted: string[] = [];
@@ -54,31 +64,41 @@ export function setWorkload(options: { searchAfterInsert: boolean }): Workload {
 
     async runClient(worker: Worker, random: Rng, stopped: () => boolean) {
       const { recorder } = worker.ctx;
-      while (!stopped()) {
-        const id = `p${worker.process}-${++inserts}`;
-        attempted.push(id);
-        const vector = vectorOf(id);
-        const invocation = recorder.invoke(worker.process, 'insert', { value: id });
-        const done = await worker.write(invocation, 'Upsert', (options) => ({
-          collection,
-          points: [{ id, vectorF32: vectorToF32Bytes(vector), metadata: { fields: {} } }],
-          options,
-        }));
-        if (!options.searchAfterInsert || done.type !== 'ok' || stopped()) continue;
-        const node = random.chance(0.5) ? random.pick(worker.ctx.nodes) : undefined;
-        const search = recorder.invoke(worker.process, 'search', { key: id });
+      const search = async (id: string, node: string | undefined): Promise<void> => {
+        const invocation = recorder.invoke(worker.process, 'search', { key: id });
         await worker.read(
-          search,
+          invocation,
           'Search',
-          { collection, queries: [{ values: [...vector] }], k: 1 },
+          { collection, queries: [{ values: [...vectorOf(id)] }], k: 1 },
           (answer) => answer.results[0]?.hits[0]?.id ?? null,
           node,
         );
+      };
+      while (!stopped()) {
+        // Drawn every time, whatever happens next, so one client's draws do not depend on outcomes.
+        const node = random.chance(0.5) ? random.pick(worker.ctx.nodes) : undefined;
+        const other = random.next();
+        const id = `p${worker.nextValue()}`;
+        attempted.push(id);
+        const invocation = recorder.invoke(worker.process, 'insert', { value: id });
+        const done = await worker.write(invocation, 'Upsert', (options) => ({
+          collection,
+          points: [{ id, vectorF32: vectorToF32Bytes(vectorOf(id)), metadata: { fields: {} } }],
+          options,
+        }));
+        if (!options.searchAfterInsert || stopped()) continue;
+        if (done.type === 'ok') {
+          await search(id, node);
+          recent[recentNext++ % RECENT] = id;
+        }
+        // And someone else's insert, acknowledged a moment ago.
+        const theirs = recent[Math.floor(other * Math.min(recentNext, RECENT))];
+        if (theirs !== undefined && !stopped()) await search(theirs, node);
       }
     },
 
     async finalReads(env: WorkloadEnv, phase: string) {
-      const worker = new Worker(env.workerContext, env.random.fork(phase), false);
+      const worker = new Worker(env.workerContext, env.random.fork(phase), false, phase);
       const seen: Record<string, string[]> = { get: [], scroll: [], search: [] };
       for (const ids of chunks(attempted, GET_CHUNK)) {
         const answer = await readUntilOk(
