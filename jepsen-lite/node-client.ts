@@ -12,7 +12,7 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { loadVectorProto } from '../src/api/proto.js';
-import { LEADER_ID_KEY, NOT_LEADER_KEY } from '../src/api/metadata-keys.js';
+import { LEADER_ID_KEY, NOT_LEADER_KEY, NOT_PROPOSED_KEY } from '../src/api/metadata-keys.js';
 import { limits } from '../src/limits.js';
 import type { VectorServiceClient } from '../src/generated/raftvec/v1/VectorService.js';
 import type { VectorRpcs } from '../src/client/transport.js';
@@ -38,13 +38,18 @@ export type Outcome<T> =
       staleSequence?: boolean;
     };
 
-/** Status codes by which the server refuses a request before proposing anything. */
+/**
+ * Status codes by which the server refuses a request before proposing it, or answers
+ * an applied command that changed nothing (the same for the data). RESOURCE_EXHAUSTED
+ * is not among them: grpc-js makes it too (a stream reset ENHANCE_YOUR_CALM, a
+ * response over the size limit), after the write may have been proposed; the server
+ * marks its own refusals with the not-proposed key.
+ */
 const REFUSED_BEFORE_PROPOSING = new Set<grpc.status>([
   grpc.status.INVALID_ARGUMENT,
   grpc.status.NOT_FOUND,
   grpc.status.ALREADY_EXISTS,
   grpc.status.OUT_OF_RANGE,
-  grpc.status.RESOURCE_EXHAUSTED,
 ]);
 
 /** grpc-js's message when a call failed because no transport to the node ever came up. */
@@ -55,8 +60,10 @@ export function classifyError(error: grpc.ServiceError): Outcome<never> {
   const text = `${grpc.status[error.code]}: ${error.details}`;
   const leaderHint = error.metadata?.get(LEADER_ID_KEY)[0]?.toString() || undefined;
   const notLeader = (error.metadata?.get(NOT_LEADER_KEY).length ?? 0) > 0;
+  const notProposed = (error.metadata?.get(NOT_PROPOSED_KEY).length ?? 0) > 0;
   const refused =
     REFUSED_BEFORE_PROPOSING.has(error.code) ||
+    (error.code === grpc.status.RESOURCE_EXHAUSTED && notProposed) ||
     (error.code === grpc.status.UNAVAILABLE && (notLeader || NEVER_CONNECTED.test(error.details)));
   const staleSequence =
     error.code === grpc.status.FAILED_PRECONDITION && /sent sequence \d+/.test(error.details);

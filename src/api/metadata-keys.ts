@@ -19,3 +19,10 @@ export const LEADER_ID_KEY = 'leader-id';
  * applied: a client may resend it anywhere without a session.
  */
 export const NOT_LEADER_KEY = 'not-leader';
+
+/**
+ * Trailing metadata of a write refused over a limit before anything was proposed
+ * (RESOURCE_EXHAUSTED from the server itself, not from the transport): the write was
+ * certainly not applied.
+ */
+export const NOT_PROPOSED_KEY = 'not-proposed';

@@ -3,7 +3,12 @@
  * gets: each onto the status that tells it what to do next, with the leader's
  * address in the trailing metadata where that is known.
  */
-import { LEADER_ADDRESS_KEY, LEADER_ID_KEY, NOT_LEADER_KEY } from '../api/metadata-keys.js';
+import {
+  LEADER_ADDRESS_KEY,
+  LEADER_ID_KEY,
+  NOT_LEADER_KEY,
+  NOT_PROPOSED_KEY,
+} from '../api/metadata-keys.js';
 import { RaftvecError } from '../errors.js';
 import {
   EntryTooLarge,
@@ -31,7 +36,7 @@ export function fromRaftError(err: unknown): unknown {
     );
   }
   if (err instanceof ProposalQueueFull || err instanceof EntryTooLarge)
-    return new RaftvecError('RESOURCE_EXHAUSTED', err.message);
+    return new RaftvecError('RESOURCE_EXHAUSTED', err.message, { [NOT_PROPOSED_KEY]: '1' });
   if (err instanceof ProposalLost || err instanceof NodeStopped)
     return new RaftvecError('UNAVAILABLE', err.message);
   if (err instanceof ProposalTimedOut || err instanceof ReadTimedOut)

@@ -18,6 +18,7 @@ import type {
   StoredPoint,
 } from '../domain.js';
 import { RaftvecError, invalidArgument } from '../errors.js';
+import { NOT_PROPOSED_KEY } from '../api/metadata-keys.js';
 import {
   RESPONSE_POINT_OVERHEAD_BYTES,
   responseVectorBytes,
@@ -348,6 +349,7 @@ export class VectorService {
       throw new RaftvecError(
         'RESOURCE_EXHAUSTED',
         `this node is already handling ${held} bytes of upserts (the limit is ${this.#maxInFlightWriteBytes}); this one (${bytes} bytes) was not accepted: retry with backoff`,
+        { [NOT_PROPOSED_KEY]: '1' },
       );
     }
     this.#inFlightWriteBytes += bytes;
@@ -473,6 +475,7 @@ export class VectorService {
           new RaftvecError(
             'RESOURCE_EXHAUSTED',
             `this stream already has ${inFlight} writes in flight (the limit is ${MAX_STREAM_WRITES_IN_FLIGHT}); wait for answers before sending more`,
+            { [NOT_PROPOSED_KEY]: '1' },
           ),
         );
         return;

@@ -8,7 +8,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { classifyError, NodeClients } from '../../jepsen-lite/node-client.js';
-import { LEADER_ID_KEY, NOT_LEADER_KEY } from '../../src/api/metadata-keys.js';
+import { LEADER_ID_KEY, NOT_LEADER_KEY, NOT_PROPOSED_KEY } from '../../src/api/metadata-keys.js';
 import { ProcessGroup, type NodeProcess } from '../support/processes.js';
 
 function serviceError(
@@ -28,13 +28,33 @@ function serviceError(
 describe('classifyError', () => {
   it.each([
     grpc.status.INVALID_ARGUMENT,
-    grpc.status.RESOURCE_EXHAUSTED,
     grpc.status.NOT_FOUND,
     grpc.status.ALREADY_EXISTS,
     grpc.status.OUT_OF_RANGE,
   ])('a refusal before proposing (%s) is fail', (code) => {
     const outcome = classifyError(serviceError(code, 'refused'));
     expect(outcome).toEqual({ type: 'fail', error: `${grpc.status[code]}: refused` });
+  });
+
+  it('RESOURCE_EXHAUSTED is fail only when the server marks it not proposed (grpc-js makes it too)', () => {
+    expect(
+      classifyError(
+        serviceError(grpc.status.RESOURCE_EXHAUSTED, 'over the limit', { [NOT_PROPOSED_KEY]: '1' }),
+      ).type,
+    ).toBe('fail');
+    expect(
+      classifyError(serviceError(grpc.status.RESOURCE_EXHAUSTED, 'Received RST_STREAM')).type,
+    ).toBe('info');
+  });
+
+  it('FAILED_PRECONDITION for a stale session sequence is info, and says so', () => {
+    const outcome = classifyError(
+      serviceError(
+        grpc.status.FAILED_PRECONDITION,
+        'client "c" sent sequence 4, but its last applied write was sequence 5: …',
+      ),
+    );
+    expect(outcome).toMatchObject({ type: 'info', staleSequence: true });
   });
 
   it('UNAVAILABLE from a follower (not-leader, leader-id) is fail with the leader as hint', () => {

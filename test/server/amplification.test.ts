@@ -4,6 +4,7 @@
  * loop (and with it Raft's heartbeats and every other call) for long, or take
  * unbounded memory for writes in flight.
  */
+import { NOT_PROPOSED_KEY } from '../../src/api/metadata-keys.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as grpc from '@grpc/grpc-js';
 import { RaftvecClient } from '../../src/client/client.js';
@@ -326,6 +327,8 @@ describe('writes in flight', () => {
     expect((refused as grpc.ServiceError).details).toMatch(
       /already handling 600490 bytes of upserts \(the limit is 1000000\); this one \(600490 bytes\) was not accepted: retry with backoff/,
     );
+    // marked as refused before proposing: a client knows it was not applied
+    expect((refused as grpc.ServiceError).metadata.get(NOT_PROPOSED_KEY)).toEqual(['1']);
     // small writes still fit beside the first
     const small = call(10, 's');
     await new Promise((resolve) => setImmediate(resolve));
