@@ -59,18 +59,20 @@ export function summarize(input: SummaryInput): RunResults {
   const latency: Record<string, LatencySummary> = {};
   for (const [f, list] of latencies) latency[f] = percentiles(list);
 
-  // Gaps between successes of the clients' operations, while they ran.
+  // Gaps between successes of the clients' operations, while they ran: from the first
+  // invoke to the clients' stop, so an outage at either end counts too.
   const successes = operations
     .filter((op) => op.outcome === 'ok' && op.completeTime <= input.clientsStoppedAt)
     .map((op) => op.completeTime)
     .sort((a, b) => a - b);
+  const marks = [input.events[0]?.time ?? 0, ...successes, input.clientsStoppedAt];
   const unavailability: UnavailabilityWindow[] = [];
-  for (let i = 1; i < successes.length; i++) {
-    const gap = successes[i]! - successes[i - 1]!;
+  for (let i = 1; i < marks.length; i++) {
+    const gap = marks[i]! - marks[i - 1]!;
     if (gap > UNAVAILABLE_AFTER_MS)
       unavailability.push({
-        start: Math.round(successes[i - 1]!),
-        end: Math.round(successes[i]!),
+        start: Math.round(marks[i - 1]!),
+        end: Math.round(marks[i]!),
         durationMs: Math.round(gap),
       });
   }
