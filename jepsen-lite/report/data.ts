@@ -7,6 +7,9 @@ import type { HistoryEvent } from '../checker/history.js';
 import type { FaultWindow, RunResults } from '../results.js';
 import { COLOURS, type Colours } from './style.js';
 
+/** Operation names that only read: final reads of every workload, reads and searches. */
+const READ_ONLY = /^(read|search|final-.*)$/;
+
 /** One client operation as the page draws it: a bar in its process's lane. */
 export interface TimelineOp {
   /** Position of the process in ReportData.processes. */
@@ -26,6 +29,11 @@ export interface TimelineOp {
   result?: string | null;
   node?: string;
   error?: string;
+  /**
+   * Whether an indeterminate outcome leaves the operation open to the end of the run:
+   * a write may still take effect; a read (or search) has no effect to wait for.
+   */
+  mayTakeEffectLater: boolean;
 }
 
 export interface ReportData {
@@ -81,6 +89,7 @@ export function pairForReport(events: readonly HistoryEvent[]): PairedHistory {
         invokeIndex: event.index,
         key: event.key,
         value: event.value,
+        mayTakeEffectLater: !READ_ONLY.test(event.f),
       });
       continue;
     }

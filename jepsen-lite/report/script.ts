@@ -86,7 +86,8 @@ export const REPORT_SCRIPT = String.raw`
     return (ms < 10 ? ms.toFixed(1) : ms.toFixed(0)) + ' ms';
   }
   function show(v) { return v === null ? 'null (absent)' : v; }
-  function drawnEnd(op) { return op.outcome === 'info' ? data.endTime : op.end; }
+  function openToTheEnd(op) { return op.outcome === 'info' && (op.end === null || op.mayTakeEffectLater); }
+  function drawnEnd(op) { return openToTheEnd(op) ? data.endTime : op.end; }
   function faultEnd(w) { return w.end === null ? data.endTime : w.end; }
 
   /** Maps ms since run start to px across [GUTTER, width - RIGHT]. */
@@ -142,7 +143,7 @@ export const REPORT_SCRIPT = String.raw`
     swatch('ok', C.ok);
     swatch('fail', C.fail);
     swatch('info (gave up)', C.info);
-    swatch('outcome unknown, to the end', 'repeating-linear-gradient(45deg, ' + C.info + ' 0 2px, transparent 2px 4px)');
+    swatch('a write of unknown outcome, to the end', 'repeating-linear-gradient(45deg, ' + C.info + ' 0 2px, transparent 2px 4px)');
     data.functions.forEach(function (f) { swatch('f = ' + f + ' (top stripe)', fColour.get(f)); });
     data.nemeses.forEach(function (n) { swatch('fault: ' + n, nemesisColour.get(n), 0.35); });
     if (data.anchors.length) swatch('in an anomaly', C.anomaly);
@@ -205,7 +206,7 @@ export const REPORT_SCRIPT = String.raw`
       var stripes = new Map();
       lanes[i].forEach(function (op) {
         if (op.end !== null) d[op.outcome] += seg(x(op.start), x(op.end), yc);
-        if (op.outcome === 'info') d.unknown += seg(x(op.end === null ? op.start : op.end), x(data.endTime), yc);
+        if (openToTheEnd(op)) d.unknown += seg(x(op.end === null ? op.start : op.end), x(data.endTime), yc);
         stripes.set(op.f, (stripes.get(op.f) || '') + seg(x(op.start), x(drawnEnd(op)), yc + stripeY));
       });
       strokePath(g, 'bars-ok', d.ok, C.ok, barH);

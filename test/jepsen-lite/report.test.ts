@@ -167,6 +167,22 @@ describe('renderReport', () => {
     const orphan: HistoryEvent[] = [{ index: 0, process: 0, type: 'ok', f: 'write', time: 0 }];
     expect(() => renderReport(resultsFor(orphan), orphan)).not.toThrow();
   });
+  it('keeps an indeterminate write open to the end, not an indeterminate read', () => {
+    const events: HistoryEvent[] = [
+      { index: 0, process: 0, type: 'invoke', f: 'write', key: 'k', value: 'a', time: 0 },
+      { index: 1, process: 1, type: 'invoke', f: 'read', key: 'k', time: 1 },
+      { index: 2, process: 0, type: 'info', f: 'write', key: 'k', time: 10 },
+      { index: 3, process: 1, type: 'info', f: 'read', key: 'k', time: 11 },
+      { index: 4, process: 2, type: 'invoke', f: 'final-get', time: 12 },
+      { index: 5, process: 2, type: 'info', f: 'final-get', time: 13 },
+    ];
+    const data = embeddedData(renderReport(resultsFor(events), events));
+    expect(data.ops.map((op) => [op.f, op.mayTakeEffectLater])).toEqual([
+      ['write', true],
+      ['read', false],
+      ['final-get', false],
+    ]);
+  });
 });
 
 /** A run of ~300 operations over 10 processes with two faults and one anomaly. */
