@@ -85,12 +85,14 @@ export class Worker {
     const message = request(options);
     let uncertain = false;
     let lastError = '';
+    let lastNode = this.leader;
     let hinted = false;
     const attempts = this.usesSession ? MAX_SESSION_ATTEMPTS : MAX_ATTEMPTS;
     for (let attempt = 0; attempt < attempts; attempt++) {
       // A node that named the leader is believed at once; otherwise an election may be on.
       if (attempt > 0 && !hinted) await sleep(RETRY_PAUSE_MS);
       const node = this.leader;
+      lastNode = node;
       const outcome = await this.ctx.clients.call(node, method, message, this.ctx.deadlineMs);
       if (outcome.type === 'ok') {
         this.ctx.recorder.complete(invocation, 'ok', { node });
@@ -105,7 +107,7 @@ export class Worker {
         if (!this.usesSession) break;
       }
     }
-    return this.#notOk(invocation, uncertain ? 'info' : 'fail', lastError);
+    return this.#notOk(invocation, uncertain ? 'info' : 'fail', lastError, lastNode);
   }
 
   /**
@@ -134,7 +136,12 @@ export class Worker {
           value = valueOf(outcome.value);
         } catch (error) {
           // An answer the workload cannot read is the server's fault, and must show.
-          return this.#notOk(invocation, 'info', `${node}: unreadable answer: ${String(error)}`);
+          return this.#notOk(
+            invocation,
+            'info',
+            `${node}: unreadable answer: ${String(error)}`,
+            node,
+          );
         }
         this.ctx.recorder.complete(invocation, 'ok', { value, node });
         return { type: 'ok', value: outcome.value, node };
@@ -143,9 +150,9 @@ export class Worker {
       lastError = `${node}: ${outcome.error}`;
       // A read has no effect: an indeterminate one is as good as failed, but the
       // history format still retires its process.
-      if (outcome.type === 'info') return this.#notOk(invocation, 'info', lastError);
+      if (outcome.type === 'info') return this.#notOk(invocation, 'info', lastError, node);
     }
-    return this.#notOk(invocation, 'fail', lastError);
+    return this.#notOk(invocation, 'fail', lastError, node);
   }
 
   /** Moves to the leader `node` named, or else to the next node; says whether one was named. */
@@ -163,8 +170,14 @@ export class Worker {
     return false;
   }
 
-  #notOk(invocation: Invocation, type: 'fail' | 'info', error: string): Completion<never> {
-    this.ctx.recorder.complete(invocation, type, { error });
+  /** Records a fail or info, naming the node of the last attempt. */
+  #notOk(
+    invocation: Invocation,
+    type: 'fail' | 'info',
+    error: string,
+    node: string,
+  ): Completion<never> {
+    this.ctx.recorder.complete(invocation, type, { error, node });
     if (type === 'info') this.process = this.ctx.nextProcess();
     return { type };
   }

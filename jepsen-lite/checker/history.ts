@@ -27,7 +27,7 @@ export interface HistoryEvent {
   time: number;
   /** For fail/info. */
   error?: string;
-  /** Which server answered. */
+  /** Which server answered (for fail and info: the one the last attempt went to). */
   node?: string;
 }
 
