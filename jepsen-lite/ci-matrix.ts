@@ -71,7 +71,7 @@ const MATRIX: MatrixRun[] = [
     {
       workload: 'register',
       nemeses: ['delay'],
-      timeSeconds: 15,
+      timeSeconds: 20,
       seed: 15,
       sessions: 'all',
       opTimeoutMs: 100,

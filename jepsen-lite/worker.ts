@@ -30,7 +30,7 @@ export interface WorkerContext {
   clients: NodeClients;
   recorder: HistoryRecorder;
   nodes: readonly string[];
-  /** Deadline of one attempt. */
+  /** Deadline of one attempt (of a write's first attempt; retries wait longer). */
   deadlineMs: number;
   /** Hands out process ids no one used before. */
   nextProcess: () => number;
@@ -93,7 +93,10 @@ export class Worker {
       if (attempt > 0 && !hinted) await sleep(RETRY_PAUSE_MS);
       const node = this.leader;
       lastNode = node;
-      const outcome = await this.ctx.clients.call(node, method, message, this.ctx.deadlineMs);
+      // Each retry waits longer (up to 8×): a write slower than the deadline still gets
+      // its answer, instead of timing out again and again.
+      const deadlineMs = this.ctx.deadlineMs * 2 ** Math.min(attempt, 3);
+      const outcome = await this.ctx.clients.call(node, method, message, deadlineMs);
       if (outcome.type === 'ok') {
         this.ctx.recorder.complete(invocation, 'ok', { node });
         return { type: 'ok', value: outcome.value, node };
