@@ -118,10 +118,9 @@ export async function startNode(options: NodeOptions): Promise<NodeHandle> {
   const peers = options.peers ?? new Map([[id, options.listen]]);
   const unsafe: UnsafeTestFlags = { ...SAFE, ...options.unsafe };
   checkUnsafeFlagsAllowed(unsafe);
-  if (unsafeFlagNames(unsafe).length > 0)
-    log(
-      `${id}: UNSAFE TEST FLAGS ON (${unsafeFlagNames(unsafe).join(', ')}): this node breaks safety on purpose`,
-    );
+  const unsafeOn = unsafeFlagNames(unsafe);
+  if (unsafeOn.length > 0)
+    log(`${id}: UNSAFE TEST FLAGS ON (${unsafeOn.join(', ')}): this node breaks safety on purpose`);
   if (peers.size > 1 && !options.clusterSecret) {
     throw new Error(
       'a cluster of more than one node needs a cluster secret (--cluster-secret or RAFTVEC_CLUSTER_SECRET)',

@@ -23,17 +23,13 @@ import {
 /** `err` as a RaftvecError if it is one of the runtime's; anything else unchanged. */
 export function fromRaftError(err: unknown): unknown {
   if (err instanceof NotLeader) {
-    return new RaftvecError(
-      'UNAVAILABLE',
-      err.message,
-      err.leaderAddress === undefined
-        ? { [NOT_LEADER_KEY]: err.nodeId }
-        : {
-            [NOT_LEADER_KEY]: err.nodeId,
-            [LEADER_ADDRESS_KEY]: err.leaderAddress,
-            [LEADER_ID_KEY]: err.leaderId ?? '',
-          },
-    );
+    return new RaftvecError('UNAVAILABLE', err.message, {
+      [NOT_LEADER_KEY]: err.nodeId,
+      ...(err.leaderAddress !== undefined && {
+        [LEADER_ADDRESS_KEY]: err.leaderAddress,
+        [LEADER_ID_KEY]: err.leaderId ?? '',
+      }),
+    });
   }
   if (err instanceof ProposalQueueFull || err instanceof EntryTooLarge)
     return new RaftvecError('RESOURCE_EXHAUSTED', err.message, { [NOT_PROPOSED_KEY]: '1' });
