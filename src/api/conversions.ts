@@ -23,6 +23,14 @@ import type { Filter as ProtoFilter, Filter__Output } from '../generated/raftvec
 import type { Condition, Condition__Output } from '../generated/raftvec/v1/Condition.js';
 import type { Metric as ProtoMetric } from '../generated/raftvec/v1/Metric.js';
 import type { WriteConcern as ProtoWriteConcern } from '../generated/raftvec/v1/WriteConcern.js';
+import type {
+  ReadOptions as ProtoReadOptions,
+  ReadOptions__Output,
+} from '../generated/raftvec/v1/ReadOptions.js';
+import type {
+  ReadInfo as ProtoReadInfo,
+  ReadInfo__Output,
+} from '../generated/raftvec/v1/ReadInfo.js';
 
 /** Nesting limit for metadata values and filter values (objects and lists). */
 export const MAX_JSON_DEPTH = 64;
@@ -65,6 +73,146 @@ export function metricFromProto(metric: ProtoMetric | undefined | null): Metric 
         `unknown metric ${String(metric)}: expected METRIC_L2, METRIC_IP or METRIC_COSINE`,
       );
   }
+}
+
+// --------------------------------------------------------- read consistency
+
+/** How fresh a read must be (see docs/consistency.md). */
+export type ReadConsistency = 'linearizable' | 'lease' | 'bounded' | 'session' | 'eventual';
+
+export const READ_CONSISTENCIES: readonly ReadConsistency[] = [
+  'linearizable',
+  'lease',
+  'bounded',
+  'session',
+  'eventual',
+];
+
+/** A read's consistency, with the parameter its level takes. */
+export type ReadRequirement =
+  | { consistency: 'linearizable' | 'lease' | 'eventual' }
+  | { consistency: 'bounded'; maxStalenessMs: number }
+  | { consistency: 'session'; minAppliedIndex: number };
+
+/** Which replica served a read, and how fresh its state was. */
+export interface ReadInfo {
+  replicaId: string;
+  /** The last log index applied to the state the read was served from. */
+  appliedIndex: number;
+  /** The commit index the replica last heard from a leader (its own, on the leader). */
+  leaderCommitIndex: number;
+  /** An upper bound on the state's staleness in ms (0: linearizable); absent: unknown. */
+  stalenessBoundMs?: number;
+}
+
+/** The longest staleness a BOUNDED read may allow: one day. */
+export const MAX_STALENESS_MS = 86_400_000;
+
+export function readRequirementToProto(r: ReadRequirement | undefined): ProtoReadOptions {
+  if (r === undefined) return { consistency: 'READ_CONSISTENCY_LINEARIZABLE' };
+  switch (r.consistency) {
+    case 'linearizable':
+      return { consistency: 'READ_CONSISTENCY_LINEARIZABLE' };
+    case 'lease':
+      return { consistency: 'READ_CONSISTENCY_LEASE' };
+    case 'eventual':
+      return { consistency: 'READ_CONSISTENCY_EVENTUAL' };
+    case 'bounded':
+      return { consistency: 'READ_CONSISTENCY_BOUNDED', maxStalenessMs: r.maxStalenessMs };
+    case 'session':
+      return { consistency: 'READ_CONSISTENCY_SESSION', minAppliedIndex: r.minAppliedIndex };
+    default:
+      throw invalidArgument(
+        `unknown read consistency ${JSON.stringify((r as { consistency: unknown }).consistency)}: expected one of ${READ_CONSISTENCIES.join(', ')}`,
+      );
+  }
+}
+
+/** READ_CONSISTENCY_UNSPECIFIED (or no options) means LINEARIZABLE. Validates the parameters. */
+export function readRequirementFromProto(
+  o: ReadOptions__Output | null | undefined,
+): ReadRequirement {
+  const consistency = consistencyFromProto(o?.consistency);
+  const maxStalenessMs = o?.maxStalenessMs ?? 0;
+  const minAppliedIndex = o?.minAppliedIndex ?? 0;
+  if (consistency !== 'bounded' && maxStalenessMs !== 0)
+    throw invalidArgument(
+      `max_staleness_ms is for BOUNDED reads only; this read asks for ${consistency.toUpperCase()}`,
+    );
+  if (consistency !== 'session' && minAppliedIndex !== 0)
+    throw invalidArgument(
+      `min_applied_index is for SESSION reads only; this read asks for ${consistency.toUpperCase()}`,
+    );
+  if (consistency === 'bounded') {
+    if (
+      !Number.isSafeInteger(maxStalenessMs) ||
+      maxStalenessMs < 1 ||
+      maxStalenessMs > MAX_STALENESS_MS
+    )
+      throw invalidArgument(
+        `a BOUNDED read needs max_staleness_ms from 1 to ${MAX_STALENESS_MS}, got ${maxStalenessMs}`,
+      );
+    return { consistency, maxStalenessMs };
+  }
+  if (consistency === 'session') {
+    if (!Number.isSafeInteger(minAppliedIndex) || minAppliedIndex < 0)
+      throw invalidArgument(
+        `min_applied_index must be an integer from 0 to ${Number.MAX_SAFE_INTEGER}, got ${minAppliedIndex}`,
+      );
+    return { consistency, minAppliedIndex };
+  }
+  return { consistency };
+}
+
+function consistencyFromProto(
+  c: ReadOptions__Output['consistency'] | number | undefined,
+): ReadConsistency {
+  // An enum value this build does not know arrives as its number.
+  switch (c) {
+    case undefined:
+    case 0:
+    case 'READ_CONSISTENCY_UNSPECIFIED':
+    case 1:
+    case 'READ_CONSISTENCY_LINEARIZABLE':
+      return 'linearizable';
+    case 2:
+    case 'READ_CONSISTENCY_LEASE':
+      return 'lease';
+    case 3:
+    case 'READ_CONSISTENCY_BOUNDED':
+      return 'bounded';
+    case 4:
+    case 'READ_CONSISTENCY_SESSION':
+      return 'session';
+    case 5:
+    case 'READ_CONSISTENCY_EVENTUAL':
+      return 'eventual';
+    default:
+      throw invalidArgument(
+        `unknown read consistency ${JSON.stringify(c)}: expected LINEARIZABLE, LEASE, BOUNDED, SESSION or EVENTUAL`,
+      );
+  }
+}
+
+export function readInfoToProto(info: ReadInfo): ProtoReadInfo {
+  return {
+    replicaId: info.replicaId,
+    appliedIndex: info.appliedIndex,
+    leaderCommitIndex: info.leaderCommitIndex,
+    ...(info.stalenessBoundMs !== undefined && { stalenessBoundMs: info.stalenessBoundMs }),
+  };
+}
+
+/** Undefined when the server sent none (an older build). */
+export function readInfoFromProto(info: ReadInfo__Output | null | undefined): ReadInfo | undefined {
+  if (info === null || info === undefined) return undefined;
+  return {
+    replicaId: info.replicaId,
+    appliedIndex: info.appliedIndex,
+    leaderCommitIndex: info.leaderCommitIndex,
+    ...(info.stalenessBoundMs !== undefined &&
+      info.stalenessBoundMs !== null && { stalenessBoundMs: info.stalenessBoundMs }),
+  };
 }
 
 // ---------------------------------------------------------- write concern

@@ -26,3 +26,10 @@ export const NOT_LEADER_KEY = 'not-leader';
  * certainly not applied.
  */
 export const NOT_PROPOSED_KEY = 'not-proposed';
+
+/**
+ * Trailing metadata of a SESSION or BOUNDED read a replica refused because its state
+ * is not fresh enough: the replica's applied index. The client tries another replica
+ * or the leader (LEADER_ADDRESS_KEY, when known).
+ */
+export const APPLIED_INDEX_KEY = 'applied-index';

@@ -18,8 +18,8 @@ import {
 } from '../client/cluster-status.js';
 import { resolve as resolvePath } from 'node:path';
 import { printStatusTable } from './status-table.js';
-import { peerCredentials } from '../raft/runtime/peer-transport.js';
-import { raftTimingFromMs } from '../raft/runtime/raft-runtime.js';
+import { clientAddressProblem, peerCredentials } from '../raft/runtime/peer-transport.js';
+import { DEFAULT_LEASE, raftTimingFromMs } from '../raft/runtime/raft-runtime.js';
 import { DEFAULT_SNAPSHOT_POLICY } from '../raft/runtime/snapshotting.js';
 import { parsePeers } from './peers.js';
 import { batches, checkJsonlFile, JsonlError, readJsonlPoints } from './jsonl.js';
@@ -208,6 +208,10 @@ function buildProgram(): Command {
     )
     .option('--id <id>', "this node's id in the cluster", 'n1')
     .option(
+      '--advertise <host:port>',
+      'address clients should use for this node, sent in leader hints by the other members (behind a proxy, a Kubernetes service or NAT); default: the listen address',
+    )
+    .option(
       '--peers <list>',
       'every member as ID=HOST:PORT, comma-separated, this node included (e.g. n1=10.0.0.1:7000,n2=...)',
     )
@@ -254,9 +258,24 @@ function buildProgram(): Command {
       (v: string) => nonNegativeInt('--snapshot-trailing-entries', v),
       DEFAULT_SNAPSHOT_POLICY.trailingEntries,
     )
+    .option(
+      '--lease-drift-ms <ms>',
+      "how much shorter than the election timeout the leader's lease is (LEASE reads): the bound on clock drift between members over one election timeout",
+      positiveInt('--lease-drift-ms', 600_000),
+      DEFAULT_LEASE.driftMs,
+    )
+    .option(
+      '--max-clock-skew-ms <ms>',
+      "bound on the difference between members' wall clocks (BOUNDED reads on followers add it to their staleness)",
+      (v: string) => nonNegativeInt('--max-clock-skew-ms', v),
+      DEFAULT_LEASE.maxClockSkewMs,
+    )
     .addOption(new Option('--unsafe-ack-before-commit').hideHelp().default(false))
     .addOption(new Option('--unsafe-reads-without-read-index').hideHelp().default(false))
     .addOption(new Option('--unsafe-skip-session-table').hideHelp().default(false))
+    .addOption(new Option('--unsafe-lease-never-expires').hideHelp().default(false))
+    .addOption(new Option('--unsafe-bounded-reads-ignore-staleness').hideHelp().default(false))
+    .addOption(new Option('--unsafe-session-reads-ignore-index').hideHelp().default(false))
     .addHelpText(
       'after',
       '\nPrints "raftvec listening on HOST:PORT" on stdout once bound; health turns SERVING once the node\n' +
@@ -269,7 +288,10 @@ function buildProgram(): Command {
         data: string;
         listen: string;
         id: string;
+        advertise?: string;
         peers?: string;
+        leaseDriftMs: number;
+        maxClockSkewMs: number;
         clusterSecret?: string;
         clusterSecretFile?: string;
         heartbeatMs: number;
@@ -281,11 +303,23 @@ function buildProgram(): Command {
         unsafeAckBeforeCommit: boolean;
         unsafeReadsWithoutReadIndex: boolean;
         unsafeSkipSessionTable: boolean;
+        unsafeLeaseNeverExpires: boolean;
+        unsafeBoundedReadsIgnoreStaleness: boolean;
+        unsafeSessionReadsIgnoreIndex: boolean;
       }) => {
         const { startNode } = await import('../server/node.js');
         const peers = opts.peers === undefined ? undefined : parsePeers(opts.peers, opts.id);
         if (opts.electionTimeoutMs <= opts.heartbeatMs) {
           throw new UsageError('--election-timeout-ms must be larger than --heartbeat-ms');
+        }
+        if (opts.leaseDriftMs >= opts.electionTimeoutMs) {
+          throw new UsageError(
+            '--lease-drift-ms must be smaller than --election-timeout-ms (the lease is the election timeout minus the drift)',
+          );
+        }
+        if (opts.advertise !== undefined) {
+          const problem = clientAddressProblem(opts.advertise);
+          if (problem !== undefined) throw new UsageError(`--advertise: ${problem}`);
         }
         if (opts.clusterSecret !== undefined && opts.clusterSecretFile !== undefined) {
           throw new UsageError('give either --cluster-secret or --cluster-secret-file, not both');
@@ -300,6 +334,8 @@ function buildProgram(): Command {
             listen: opts.listen,
             dataDir: opts.data,
             id: opts.id,
+            ...(opts.advertise !== undefined && { advertise: opts.advertise }),
+            lease: { driftMs: opts.leaseDriftMs, maxClockSkewMs: opts.maxClockSkewMs },
             ...(peers && { peers }),
             ...(clusterSecret && { clusterSecret }),
             raftTiming: raftTimingFromMs(opts.heartbeatMs, opts.electionTimeoutMs),
@@ -314,6 +350,9 @@ function buildProgram(): Command {
               ackBeforeCommit: opts.unsafeAckBeforeCommit,
               readsWithoutReadIndex: opts.unsafeReadsWithoutReadIndex,
               skipSessionTable: opts.unsafeSkipSessionTable,
+              leaseNeverExpires: opts.unsafeLeaseNeverExpires,
+              boundedReadsIgnoreStaleness: opts.unsafeBoundedReadsIgnoreStaleness,
+              sessionReadsIgnoreIndex: opts.unsafeSessionReadsIgnoreIndex,
             },
             onFatal: () => {
               process.stderr.write(

@@ -6,6 +6,11 @@
  * remembers the highest sequence applied per client, one client sends its writes
  * one at a time, in sequence order (reads are not queued). For parallel writes,
  * use several clients.
+ *
+ * Reads take a consistency level (docs/consistency.md). LINEARIZABLE (the default)
+ * and LEASE go to the leader; SESSION, BOUNDED and EVENTUAL are spread over the
+ * replicas in turn. Every write and read feeds the client's Session (or the one
+ * passed in), so SESSION reads see this client's own writes, and never go back.
  */
 import { randomUUID } from 'node:crypto';
 import type {
@@ -34,9 +39,17 @@ import {
   structToMetadata,
   vectorToF32Bytes,
   vectorToProto,
+  readInfoFromProto,
+  readRequirementToProto,
   writeConcernToProto,
+  type ReadConsistency,
+  type ReadInfo,
+  type ReadRequirement,
   type WriteConcern,
 } from '../api/conversions.js';
+import { Session } from './session.js';
+import type { ReadOptions as ProtoReadOptions } from '../generated/raftvec/v1/ReadOptions.js';
+import type { ReadInfo__Output } from '../generated/raftvec/v1/ReadInfo.js';
 import type { CollectionInfo__Output } from '../generated/raftvec/v1/CollectionInfo.js';
 import type { Point__Output } from '../generated/raftvec/v1/Point.js';
 import type { ScoredPoint__Output } from '../generated/raftvec/v1/ScoredPoint.js';
@@ -63,6 +76,12 @@ export interface RaftvecClientOptions {
    * rather than a call each. Default true; the answers are the same.
    */
   writeStream?: boolean;
+  /** Consistency of reads that name none. Default `linearizable`. */
+  consistency?: ReadConsistency;
+  /** `maxStalenessMs` of `bounded` reads that name none. Default 1000. */
+  maxStalenessMs?: number;
+  /** The client's session (default: a new one); pass `Session.resume(token)` to carry one over. */
+  session?: Session;
 }
 
 export interface CallOptions {
@@ -73,6 +92,23 @@ export interface CallOptions {
 export interface WriteCallOptions extends CallOptions {
   /** Default `majority`. */
   writeConcern?: WriteConcern;
+  /** The session that records this write's log index (default: the client's own). */
+  session?: Session;
+}
+
+/** How fresh a read must be (docs/consistency.md), and what the caller learns of it. */
+export interface ConsistencyOptions extends CallOptions {
+  /** Default: the client's `consistency` option (itself `linearizable` by default). */
+  consistency?: ReadConsistency;
+  /** For `bounded`: how much older than now the state may be, in ms. */
+  maxStalenessMs?: number;
+  /**
+   * The session whose token a `session` read sends, and that records what every read
+   * saw (default: the client's own).
+   */
+  session?: Session;
+  /** Called with the replica that served the read and how fresh its state was. */
+  onReadInfo?: (info: ReadInfo) => void;
 }
 
 export interface CreateCollectionOptions extends WriteCallOptions {
@@ -94,7 +130,7 @@ export interface WriteResult {
   logIndex: number;
 }
 
-export interface ReadOptions extends CallOptions {
+export interface ReadOptions extends ConsistencyOptions {
   /** Return vectors. Default: true for get/scroll, false for search. */
   withVector?: boolean;
   /** Return metadata. Default true. */
@@ -119,7 +155,7 @@ export interface ScrollOptions extends ReadOptions {
   filter?: Filter;
 }
 
-export interface CountOptions extends CallOptions {
+export interface CountOptions extends ConsistencyOptions {
   filter?: Filter;
 }
 
@@ -165,12 +201,19 @@ function hitFromProto(
 export class RaftvecClient {
   readonly clientId: string;
   readonly deadlineMs: number;
+  /** Fed by every write and read of this client that names no other session. */
+  readonly session: Session;
+  readonly #consistency: ReadConsistency;
+  readonly #maxStalenessMs: number;
   readonly #transport: Transport;
   #sequence: number;
   #writeLane: Promise<unknown> = Promise.resolve();
 
   constructor(address: string | readonly string[], options: RaftvecClientOptions = {}) {
     this.deadlineMs = options.deadlineMs ?? 10_000;
+    this.session = options.session ?? new Session();
+    this.#consistency = options.consistency ?? 'linearizable';
+    this.#maxStalenessMs = options.maxStalenessMs ?? 1000;
     this.clientId = options.clientId ?? randomUUID();
     this.#sequence =
       options.initialSequence ?? (options.clientId === undefined ? 0 : Date.now() * 1000);
@@ -218,7 +261,46 @@ export class RaftvecClient {
     }
   }
 
-  #read<M extends VectorRpc>(
+  /** A read with its consistency level: sent, routed, and its ReadInfo recorded. */
+  async #read<M extends 'Get' | 'Search' | 'Count' | 'Scroll'>(
+    method: M,
+    build: (readOptions: ProtoReadOptions) => VectorRpcs[M][0],
+    opts?: ConsistencyOptions,
+  ): Promise<VectorRpcs[M][1]> {
+    const session = opts?.session ?? this.session;
+    const requirement = this.#encode(method, () => this.#requirement(opts, session));
+    const readOptions = this.#encode(method, () => readRequirementToProto(requirement));
+    const res = await this.#transport.unary(method, build(readOptions), this.#deadline(opts), {
+      spread: ['session', 'bounded', 'eventual'].includes(requirement.consistency),
+    });
+    const info = readInfoFromProto((res as { readInfo?: ReadInfo__Output | null }).readInfo);
+    if (info !== undefined) {
+      // Monotonic reads: what this read saw, the session's next reads must see too.
+      session.observe(info.appliedIndex);
+      opts?.onReadInfo?.(info);
+    }
+    return res;
+  }
+
+  #requirement(opts: ConsistencyOptions | undefined, session: Session): ReadRequirement {
+    const consistency = opts?.consistency ?? this.#consistency;
+    switch (consistency) {
+      case 'bounded':
+        return { consistency, maxStalenessMs: opts?.maxStalenessMs ?? this.#maxStalenessMs };
+      case 'session':
+        return { consistency, minAppliedIndex: session.token };
+      default:
+        if (opts?.maxStalenessMs !== undefined)
+          throw new RaftvecError(
+            'INVALID_ARGUMENT',
+            `maxStalenessMs is for bounded reads only; this read is ${String(consistency)}`,
+          );
+        return { consistency } as ReadRequirement;
+    }
+  }
+
+  /** A read of the collection list: always at the leader, linearizable. */
+  #readCollections<M extends 'ListCollections' | 'DescribeCollection'>(
     method: M,
     request: VectorRpcs[M][0],
     opts?: CallOptions,
@@ -234,10 +316,15 @@ export class RaftvecClient {
   ): Promise<VectorRpcs[M][1]> {
     const deadline = this.#deadline(opts);
     const writeConcern = this.#encode(method, () => writeConcernToProto(opts?.writeConcern));
-    const run = (): Promise<VectorRpcs[M][1]> => {
+    const session = opts?.session ?? this.session;
+    const run = async (): Promise<VectorRpcs[M][1]> => {
       const sequence = ++this.#sequence;
       const request = build({ writeConcern, clientId: this.clientId, sequence });
-      return this.#transport.unary(method, request, deadline);
+      const res = await this.#transport.unary(method, request, deadline);
+      // Read-your-writes: the session's reads must see this write.
+      const logIndex = (res as { logIndex?: number }).logIndex;
+      if (typeof logIndex === 'number') session.observe(logIndex);
+      return res;
     };
     const p = this.#writeLane.then(run);
     this.#writeLane = p.catch(() => undefined);
@@ -269,12 +356,12 @@ export class RaftvecClient {
   }
 
   async listCollections(opts?: CallOptions): Promise<CollectionInfo[]> {
-    const res = await this.#read('ListCollections', {}, opts);
+    const res = await this.#readCollections('ListCollections', {}, opts);
     return res.collections.map(collectionFromProto);
   }
 
   async describeCollection(name: string, opts?: CallOptions): Promise<CollectionInfo> {
-    return collectionFromProto(await this.#read('DescribeCollection', { name }, opts));
+    return collectionFromProto(await this.#readCollections('DescribeCollection', { name }, opts));
   }
 
   /** Inserts or replaces points, atomically: all of them or none. */
@@ -322,7 +409,7 @@ export class RaftvecClient {
     const withMetadata = opts?.withMetadata ?? true;
     const res = await this.#read(
       'Get',
-      { collection, ids: [...ids], withVector, withMetadata },
+      (readOptions) => ({ collection, ids: [...ids], withVector, withMetadata, readOptions }),
       opts,
     );
     return res.points.map((p) => pointFromProto(p, withVector, withMetadata));
@@ -349,7 +436,8 @@ export class RaftvecClient {
     const filter = this.#encode('Search', () => filterToProto(opts?.filter));
     const res = await this.#read(
       'Search',
-      {
+      (readOptions) => ({
+        readOptions,
         collection,
         queries: vectors.map((v) => ({ values: vectorToProto(v) })),
         k: opts?.k ?? 10,
@@ -358,7 +446,7 @@ export class RaftvecClient {
         withMetadata,
         efSearch: opts?.efSearch ?? 0,
         nprobe: opts?.nprobe ?? 0,
-      },
+      }),
       opts,
     );
     const results = res.results.map((r) =>
@@ -369,7 +457,11 @@ export class RaftvecClient {
 
   async count(collection: string, opts?: CountOptions): Promise<number> {
     const filter = this.#encode('Count', () => filterToProto(opts?.filter));
-    const res = await this.#read('Count', { collection, filter }, opts);
+    const res = await this.#read(
+      'Count',
+      (readOptions) => ({ collection, filter, readOptions }),
+      opts,
+    );
     return res.count;
   }
 
@@ -380,14 +472,15 @@ export class RaftvecClient {
     const filter = this.#encode('Scroll', () => filterToProto(opts?.filter));
     const res = await this.#read(
       'Scroll',
-      {
+      (readOptions) => ({
+        readOptions,
         collection,
         afterId: opts?.afterId ?? '',
         limit: opts?.limit ?? 0,
         filter,
         withVector,
         withMetadata,
-      },
+      }),
       opts,
     );
     const page: ScrollPage = {

@@ -10,7 +10,10 @@ export {
   type SearchOptions,
   type ScrollOptions,
   type CountOptions,
+  type ConsistencyOptions,
 } from './client.js';
+export { Session } from './session.js';
+export type { ReadConsistency, ReadInfo } from '../api/conversions.js';
 export { RaftvecClientError, statusName, type StatusName } from './errors.js';
 export {
   Transport,

@@ -80,6 +80,12 @@ export interface TransportOptions {
   credentials?: grpc.ChannelCredentials;
 }
 
+/** Addresses a client keeps at most: those it was given, and leaders that hints named. */
+const MAX_KNOWN_ADDRESSES = 64;
+
+/** The least time an attempt of a spread read gets (unless less is left). */
+const MIN_SPREAD_ATTEMPT_MS = 250;
+
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** The value of `key` in `map`, made by `create` the first time. */
@@ -96,6 +102,8 @@ export class Transport {
   readonly retry: RetryPolicy;
   readonly #addresses: string[];
   #current = 0;
+  /** Round-robin position of reads spread over replicas. */
+  #spread = -1;
   readonly #clients = new Map<string, VectorServiceClient>();
   readonly #writeStreams = new Map<string, WriteStream>();
   /** Servers that answered WriteStream with UNIMPLEMENTED (older builds). */
@@ -196,35 +204,72 @@ export class Transport {
   /** Where to send the next attempt after `err`: a leader hint, else the next address. */
   #redirect(err: RaftvecClientError): void {
     const hint = err.details[LEADER_ADDRESS_KEY];
-    if (hint) {
-      let i = this.#addresses.indexOf(hint);
-      if (i < 0) i = this.#addresses.push(hint) - 1;
-      this.#current = i;
-    } else {
-      this.#current = (this.#current + 1) % this.#addresses.length;
-    }
+    if (hint) this.#current = this.#remember(hint);
+    else this.#current = (this.#current + 1) % this.#addresses.length;
   }
 
-  /** One RPC with retries until `deadline`. Errors are RaftvecClientError. */
+  /** The index of `address` in the known addresses, added if new (up to a bound). */
+  #remember(address: string): number {
+    const i = this.#addresses.indexOf(address);
+    if (i >= 0) return i;
+    // A hint names a member the client was not given: keep it, but a server cannot
+    // make the list grow without bound.
+    if (this.#addresses.length >= MAX_KNOWN_ADDRESSES) return this.#current;
+    return this.#addresses.push(address) - 1;
+  }
+
+  /** The next replica for a read any replica may serve (round robin over the known addresses). */
+  #nextReplica(): string {
+    this.#spread = (this.#spread + 1) % this.#addresses.length;
+    return this.#addresses[this.#spread]!;
+  }
+
+  /**
+   * One RPC with retries until `deadline`. Errors are RaftvecClientError.
+   *
+   * Calls go to the leader as far as the client knows it (the address that last
+   * answered, or the one a `leader-address` hint named). With `spread`, for reads any
+   * replica may serve (SESSION, BOUNDED, EVENTUAL), each call starts at the next
+   * replica in turn, and an attempt gets at most half the time left when there are
+   * other replicas to try: a replica that cannot serve in time does not use up the
+   * whole deadline.
+   */
   async unary<M extends VectorRpc>(
     method: M,
     request: VectorRpcs[M][0],
     deadline: Date,
+    options: { spread?: boolean } = {},
   ): Promise<VectorRpcs[M][1]> {
     if (this.#closed)
       throw new RaftvecClientError(method, grpc.status.CANCELLED, 'the client is closed');
     const policy = this.retry;
+    const spread = options.spread === true && this.#addresses.length > 1;
     let backoff = policy.initialBackoffMs;
+    let address = spread ? this.#nextReplica() : this.address;
     for (let attempt = 1; ; attempt++) {
+      const remaining = deadline.getTime() - Date.now();
+      const attemptDeadline = spread
+        ? new Date(Date.now() + Math.max(Math.min(remaining, MIN_SPREAD_ATTEMPT_MS), remaining / 2))
+        : deadline;
       try {
-        return await this.#once(this.address, method, request, deadline);
+        return await this.#once(address, method, request, attemptDeadline);
       } catch (e) {
         const err = RaftvecClientError.fromServiceError(method, e);
-        const retryable = (policy.retryableCodes as readonly string[]).includes(err.code);
+        const retryable =
+          (policy.retryableCodes as readonly string[]).includes(err.code) ||
+          // Reads are idempotent: an attempt cut short by its own share of the time may go again.
+          (spread && err.code === 'DEADLINE_EXCEEDED' && attemptDeadline < deadline);
         if (!retryable || attempt >= policy.maxAttempts || this.#closed) throw err;
         const delay = Math.random() * Math.min(backoff, policy.maxBackoffMs);
         if (Date.now() + delay >= deadline.getTime()) throw err;
-        this.#redirect(err);
+        if (spread) {
+          const hint = err.details[LEADER_ADDRESS_KEY];
+          if (hint) this.#current = this.#remember(hint);
+          address = hint ? hint : this.#nextReplica();
+        } else {
+          this.#redirect(err);
+          address = this.address;
+        }
         await sleep(delay);
         backoff *= policy.multiplier;
       }

@@ -22,6 +22,8 @@ import type { ListCollectionsResponse as _raftvec_v1_ListCollectionsResponse, Li
 import type { Point as _raftvec_v1_Point, Point__Output as _raftvec_v1_Point__Output } from './raftvec/v1/Point.js';
 import type { QueryVector as _raftvec_v1_QueryVector, QueryVector__Output as _raftvec_v1_QueryVector__Output } from './raftvec/v1/QueryVector.js';
 import type { Range as _raftvec_v1_Range, Range__Output as _raftvec_v1_Range__Output } from './raftvec/v1/Range.js';
+import type { ReadInfo as _raftvec_v1_ReadInfo, ReadInfo__Output as _raftvec_v1_ReadInfo__Output } from './raftvec/v1/ReadInfo.js';
+import type { ReadOptions as _raftvec_v1_ReadOptions, ReadOptions__Output as _raftvec_v1_ReadOptions__Output } from './raftvec/v1/ReadOptions.js';
 import type { ScoredPoint as _raftvec_v1_ScoredPoint, ScoredPoint__Output as _raftvec_v1_ScoredPoint__Output } from './raftvec/v1/ScoredPoint.js';
 import type { ScrollRequest as _raftvec_v1_ScrollRequest, ScrollRequest__Output as _raftvec_v1_ScrollRequest__Output } from './raftvec/v1/ScrollRequest.js';
 import type { ScrollResponse as _raftvec_v1_ScrollResponse, ScrollResponse__Output as _raftvec_v1_ScrollResponse__Output } from './raftvec/v1/ScrollResponse.js';
@@ -70,6 +72,9 @@ export interface ProtoGrpcType {
       Point: MessageTypeDefinition<_raftvec_v1_Point, _raftvec_v1_Point__Output>
       QueryVector: MessageTypeDefinition<_raftvec_v1_QueryVector, _raftvec_v1_QueryVector__Output>
       Range: MessageTypeDefinition<_raftvec_v1_Range, _raftvec_v1_Range__Output>
+      ReadConsistency: EnumTypeDefinition
+      ReadInfo: MessageTypeDefinition<_raftvec_v1_ReadInfo, _raftvec_v1_ReadInfo__Output>
+      ReadOptions: MessageTypeDefinition<_raftvec_v1_ReadOptions, _raftvec_v1_ReadOptions__Output>
       ScoredPoint: MessageTypeDefinition<_raftvec_v1_ScoredPoint, _raftvec_v1_ScoredPoint__Output>
       ScrollRequest: MessageTypeDefinition<_raftvec_v1_ScrollRequest, _raftvec_v1_ScrollRequest__Output>
       ScrollResponse: MessageTypeDefinition<_raftvec_v1_ScrollResponse, _raftvec_v1_ScrollResponse__Output>

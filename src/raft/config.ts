@@ -18,6 +18,8 @@ export const DEFAULT_RAFT_CONFIG = {
   maxBytesPerMessage: 1024 * 1024,
   preVote: true,
   checkQuorum: true,
+  // Off by default so that unit tests can elect fresh nodes at once; see RaftConfig.
+  voteQuietAfterStart: false,
 } as const satisfies Partial<RaftConfig>;
 
 export type RaftConfigInput = Pick<RaftConfig, 'id' | 'peers' | 'random'> &

@@ -272,6 +272,8 @@ export class RaftNode {
    * valid leader or granted a vote. Leader: since the last check-quorum round.
    */
   private electionElapsed = 0;
+  /** Ticks since this node started, counted up to electionTick (see inLease). */
+  private ticksSinceStart = 0;
   private heartbeatElapsed = 0;
   private randomizedElectionTimeout = 0;
 
@@ -336,6 +338,7 @@ export class RaftNode {
 
   /** Advance logical time by one tick. */
   tick(): void {
+    if (this.ticksSinceStart < this.config.electionTick) this.ticksSinceStart++;
     if (this.role === 'leader') this.tickHeartbeat();
     else this.tickElection();
   }
@@ -891,6 +894,11 @@ export class RaftNode {
    */
   private inLease(isPreVote: boolean): boolean {
     if (!isPreVote && !this.config.checkQuorum) return false;
+    // A node that just started may have acknowledged a leader's heartbeat before it
+    // went down, and that leader may still count on it for its lease (thesis §6.4.1):
+    // it waits one election timeout before it helps elect anyone else.
+    if (this.config.voteQuietAfterStart && this.ticksSinceStart < this.config.electionTick)
+      return true;
     return this.leaderId !== undefined && this.electionElapsed < this.config.electionTick;
   }
 
@@ -1209,6 +1217,8 @@ export class RaftNode {
 
   private bcastHeartbeat(): void {
     const readContext = this.readOnly.lastContext();
+    // This round carries the newest ReadIndex context: no extra round is needed for it.
+    this.pendingReadHeartbeat = false;
     for (const [id, pr] of this.progress) {
       if (id === this.id) continue;
       const hb: Omit<HeartbeatMessage, 'from'> = {

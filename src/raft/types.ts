@@ -143,6 +143,19 @@ export interface HeartbeatMessage extends MessageBase {
   readonly commit: number;
   /** ReadIndex round being confirmed; 0 when none. */
   readonly readContext: number;
+  /**
+   * Added by the leader's runtime, never by the core (which ignores it): while its
+   * lease held, at `wallTimeMs` on its wall clock, every committed entry was at or
+   * below `commit`. Followers bound their staleness with it (BOUNDED reads).
+   */
+  readonly freshness?: LeaderFreshness;
+}
+
+/** A leader's claim that nothing committed before `wallTimeMs` lies beyond `commit`. */
+export interface LeaderFreshness {
+  readonly commit: number;
+  /** Milliseconds since the epoch on the leader's wall clock. */
+  readonly wallTimeMs: number;
 }
 
 export interface HeartbeatResponseMessage extends MessageBase {
@@ -374,6 +387,12 @@ export interface RaftConfig {
   readonly preVote: boolean;
   /** Thesis §6.2: leader steps down without a majority's responses; leader stickiness. */
   readonly checkQuorum: boolean;
+  /**
+   * A node that starts grants no vote (with checkQuorum: no pre-vote either) for one
+   * election timeout: before it went down it may have acknowledged a leader whose lease
+   * counts on it (thesis §6.4.1). Needed for lease reads; the runtime turns it on.
+   */
+  readonly voteQuietAfterStart: boolean;
   /** Uniform in [0, 1). Injected so the core stays deterministic under a seeded simulator. */
   readonly random: () => number;
 }

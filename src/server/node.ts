@@ -19,7 +19,13 @@ import { ReplicaState, replicaPaths } from '../storage/replica-state.js';
 import { StateSnapshots, readMeta, type SnapshotMeta } from '../storage/state-snapshot.js';
 import { VECTOR_SERVICE_NAME, clusterServiceDefinition, loadVectorProto } from '../api/proto.js';
 import type { VectorServiceHandlers } from '../generated/raftvec/v1/VectorService.js';
-import { RaftRuntime, type RaftTiming } from '../raft/runtime/raft-runtime.js';
+import {
+  DEFAULT_LEASE,
+  RaftRuntime,
+  type LeaseConfig,
+  type RaftTiming,
+} from '../raft/runtime/raft-runtime.js';
+import { RaftReadPath } from './raft-read-path.js';
 import { systemClock, type SnapshotRef, type SnapshotStore } from '../raft/runtime/ports.js';
 import { SNAPSHOT_META_FILE, snapshotReceiver } from '../raft/runtime/snapshot-transfer.js';
 import type { SnapshotPolicy } from '../raft/runtime/snapshotting.js';
@@ -31,7 +37,6 @@ import {
 import type { ApplyResult } from '../domain.js';
 import { limits } from '../limits.js';
 import { releaseFreeMemory } from '../index/faiss.js';
-import { fromRaftError } from './raft-errors.js';
 import { RaftWritePath } from './raft-write-path.js';
 import type { WritePath } from './write-path.js';
 import { VectorService } from './vector-service.js';
@@ -49,6 +54,13 @@ import {
 export interface NodeOptions {
   /** HOST:PORT to listen on; port 0 picks a free port (see `address`). */
   listen: string;
+  /**
+   * HOST:PORT clients should use to reach this node, put in the leader hints other
+   * members send (proxies, Kubernetes services, NAT). Default: the bound address.
+   */
+  advertise?: string;
+  /** The leader lease's drift margin and the wall-clock skew bound (see DEFAULT_LEASE). */
+  lease?: Partial<Pick<LeaseConfig, 'driftMs' | 'maxClockSkewMs'>>;
   /** Folder for this node's data (created if missing). */
   dataDir: string;
   /** This node's id in the cluster. Default `n1`. */
@@ -127,6 +139,13 @@ export async function startNode(options: NodeOptions): Promise<NodeHandle> {
     );
   }
   const clusterSecret = options.clusterSecret || randomBytes(16).toString('hex');
+  const lease: LeaseConfig = {
+    ...DEFAULT_LEASE,
+    ...options.lease,
+    neverExpires: unsafe.leaseNeverExpires,
+  };
+  // Each member's advertised client address, as it tells us on its peer stream.
+  const clientAddresses = new Map<string, string>();
   if (!levelChecksumsVerified()) {
     log(
       'warning: LevelDB checksum checks are off (the prebuilt classic-level binding is in use); run `node native/leveldb-checked.mjs` to turn them on',
@@ -160,6 +179,9 @@ export async function startNode(options: NodeOptions): Promise<NodeHandle> {
     clusterSecret,
     // Messages that arrive while the node loads are dropped; Raft re-sends them.
     deliver: (m) => runtime?.deliver(m),
+    onClientAddress: (peer, advertised) => {
+      if (clientAddresses.get(peer) !== advertised) clientAddresses.set(peer, advertised);
+    },
     receiveSnapshot: snapshotReceiver({
       selfId: id,
       root: replicaPaths(options.dataDir).snapshots,
@@ -196,6 +218,8 @@ export async function startNode(options: NodeOptions): Promise<NodeHandle> {
     address = await bindServer(server, options.listen);
     if (options.announce ?? true) process.stdout.write(`${LISTENING_PREFIX}${address}\n`);
     const port = Number(address.slice(address.lastIndexOf(':') + 1));
+    const advertised = options.advertise ?? address;
+    clientAddresses.set(id, advertised);
 
     const loadStarted = Date.now();
     let corrupted = false;
@@ -217,13 +241,15 @@ export async function startNode(options: NodeOptions): Promise<NodeHandle> {
         `${id}: loaded ${progress.pointsLoaded} points in ${progress.collectionsTotal} collections in ${Date.now() - loadStarted} ms (${progress.indexesRestored} indexes from a checkpoint, ${progress.pointTablesRead} of them with their point table and no scan of the store; the others rebuilt)`,
       );
     stateMachine = sm;
-    const transport = new PeerTransport(peers, clusterSecret, (line) => log(line));
+    const transport = new PeerTransport(peers, clusterSecret, (line) => log(line), advertised);
     const raft = await RaftRuntime.open<ApplyResult>(
       {
         id,
         peers,
         maxEntryBytes: limits.maxLogEntryBytes,
         log: (line) => log(line),
+        lease,
+        clientAddress: (member) => clientAddresses.get(member),
         ...(options.raftTiming && { timing: options.raftTiming }),
         ...(options.maxPendingWrites !== undefined && {
           maxPendingProposals: options.maxPendingWrites,
@@ -255,12 +281,7 @@ export async function startNode(options: NodeOptions): Promise<NodeHandle> {
     writePath = wp;
     const service = new VectorService(sm, wp, {
       log,
-      readBarrier: unsafe.readsWithoutReadIndex
-        ? () => Promise.resolve()
-        : (deadline) =>
-            raft.readBarrier(deadline.getTime() - Date.now()).catch((err: unknown) => {
-              throw fromRaftError(err);
-            }),
+      readPath: new RaftReadPath(raft, { maxClockSkewMs: lease.maxClockSkewMs, unsafe }),
       ...(options.defaultWriteTimeoutMs !== undefined && {
         defaultWriteTimeoutMs: options.defaultWriteTimeoutMs,
       }),

@@ -1,7 +1,7 @@
 /**
  * Server flags that break safety on purpose. They exist only to prove that
- * jepsen-lite catches what it claims to catch: each one turns off one guarantee,
- * and a short targeted run must report the violation. A server refuses them
+ * jepsen-lite and the read-consistency tests catch what they claim to catch: each
+ * one turns off one guarantee, and a short targeted run must report the violation. A server refuses them
  * unless RAFTVEC_UNSAFE_TEST_FLAGS=1 is set, and shouts when it runs with one.
  */
 import { RaftvecError } from '../errors.js';
@@ -15,12 +15,21 @@ export interface UnsafeTestFlags {
   readsWithoutReadIndex: boolean;
   /** Apply every write, ignoring the client session table: a retried write applies twice. */
   skipSessionTable: boolean;
+  /** A leader's lease, once confirmed, never expires within its term (LEASE reads). */
+  leaseNeverExpires: boolean;
+  /** Any replica serves a BOUNDED read, whatever its staleness. */
+  boundedReadsIgnoreStaleness: boolean;
+  /** Any replica serves a SESSION read at once, whatever it has applied. */
+  sessionReadsIgnoreIndex: boolean;
 }
 
 export const SAFE: UnsafeTestFlags = {
   ackBeforeCommit: false,
   readsWithoutReadIndex: false,
   skipSessionTable: false,
+  leaseNeverExpires: false,
+  boundedReadsIgnoreStaleness: false,
+  sessionReadsIgnoreIndex: false,
 };
 
 /** The names of the flags that are on, for logs and refusals. */

@@ -42,8 +42,13 @@ import {
   structToMetadata,
   wireVector,
   wireVectorLength,
+  readInfoToProto,
+  readRequirementFromProto,
   writeConcernFromProto,
 } from '../api/conversions.js';
+import type { ReadOptions__Output } from '../generated/raftvec/v1/ReadOptions.js';
+import type { ReadInfo as ProtoReadInfo } from '../generated/raftvec/v1/ReadInfo.js';
+import { localReadPath, type ReadPath } from './read-path.js';
 import type { VectorServiceHandlers } from '../generated/raftvec/v1/VectorService.js';
 import type { CollectionInfo as ProtoCollectionInfo } from '../generated/raftvec/v1/CollectionInfo.js';
 import type { Point as ProtoPoint } from '../generated/raftvec/v1/Point.js';
@@ -79,8 +84,11 @@ export interface VectorServiceOptions {
   defaultScrollLimit?: number;
   /** Upsert payload bytes handled at once (default limits.maxInFlightWriteBytes). */
   maxInFlightWriteBytes?: number;
-  /** Awaited before every read; Raft nodes pass ReadIndex here (linearizable reads). */
-  readBarrier?: (deadline: Date) => Promise<void>;
+  /**
+   * Awaited before every read with its consistency level (a Raft node's RaftReadPath);
+   * default: a lone local state, every level served at once.
+   */
+  readPath?: ReadPath;
   log?: Logger;
 }
 
@@ -228,7 +236,7 @@ export class VectorService {
   readonly #log: Logger;
   readonly #defaultWriteTimeoutMs: number;
   readonly #defaultScrollLimit: number;
-  readonly #readBarrier: (deadline: Date) => Promise<void>;
+  readonly #readPath: ReadPath;
   #inFlight = 0;
   /** Upsert payload bytes between decoding and the end of the write (see #reserveWrite). */
   #inFlightWriteBytes = 0;
@@ -243,20 +251,34 @@ export class VectorService {
     this.#log = options.log ?? stderrLogger;
     this.#defaultWriteTimeoutMs = options.defaultWriteTimeoutMs ?? 30_000;
     this.#defaultScrollLimit = options.defaultScrollLimit ?? 100;
-    this.#readBarrier = options.readBarrier ?? (() => Promise.resolve());
+    this.#readPath = options.readPath ?? localReadPath('local', () => 0);
     this.#maxInFlightWriteBytes = options.maxInFlightWriteBytes ?? limits.maxInFlightWriteBytes;
   }
 
   /**
-   * A read handler: waits for the read barrier first (on a Raft node, the leader
-   * confirms its leadership and applies everything committed before the read).
+   * A read handler: waits on the read path first, for the request's consistency level
+   * (LINEARIZABLE by default: on a Raft node, the leader confirms its leadership and
+   * applies everything committed before the read), and answers with its ReadInfo.
    */
-  #read<Req, Res>(
+  #read<Req extends { readOptions?: ReadOptions__Output | null }, Res>(
+    method: string,
+    fn: (req: Req, call: grpc.ServerUnaryCall<Req, Res>) => Promise<Res>,
+  ): Unary<Req, Res & { readInfo: ProtoReadInfo }> {
+    return this.#unary(method, async (req: Req, call) => {
+      const requirement = readRequirementFromProto(req.readOptions);
+      const info = await this.#readPath.prepare(requirement, this.#deadline(call));
+      const res = await fn(req, call as grpc.ServerUnaryCall<Req, Res>);
+      return { ...res, readInfo: readInfoToProto(info) };
+    });
+  }
+
+  /** A linearizable read of the collection list (no read options on these calls). */
+  #linearizable<Req, Res>(
     method: string,
     fn: (req: Req, call: grpc.ServerUnaryCall<Req, Res>) => Promise<Res>,
   ): Unary<Req, Res> {
     return this.#unary(method, async (req: Req, call: grpc.ServerUnaryCall<Req, Res>) => {
-      await this.#readBarrier(this.#deadline(call));
+      await this.#readPath.prepare({ consistency: 'linearizable' }, this.#deadline(call));
       return fn(req, call);
     });
   }
@@ -333,7 +355,7 @@ export class VectorService {
       return this.#collection(name);
     } catch (err) {
       if (!(err instanceof RaftvecError && err.code === 'NOT_FOUND')) throw err;
-      await this.#readBarrier(deadline);
+      await this.#readPath.prepare({ consistency: 'linearizable' }, deadline);
       return this.#collection(name);
     }
   }
@@ -575,11 +597,11 @@ export class VectorService {
         return { logIndex };
       }),
 
-      ListCollections: this.#read('ListCollections', async () => ({
+      ListCollections: this.#linearizable('ListCollections', async () => ({
         collections: this.#reader.listCollections().map(collectionInfoToProto),
       })),
 
-      DescribeCollection: this.#read('DescribeCollection', async (req) =>
+      DescribeCollection: this.#linearizable('DescribeCollection', async (req) =>
         collectionInfoToProto(this.#collection(req.name)),
       ),
 

@@ -269,6 +269,7 @@ describe('configuration', () => {
       maxBytesPerMessage: 1024 * 1024,
       preVote: true,
       checkQuorum: true,
+      voteQuietAfterStart: false,
     });
     expect(new RaftNode(base, empty).status()).toMatchObject({ role: 'follower', term: 0 });
   });

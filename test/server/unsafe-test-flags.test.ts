@@ -41,6 +41,9 @@ describe('checkUnsafeFlagsAllowed', () => {
     ['ackBeforeCommit', on({ ackBeforeCommit: true })],
     ['readsWithoutReadIndex', on({ readsWithoutReadIndex: true })],
     ['skipSessionTable', on({ skipSessionTable: true })],
+    ['leaseNeverExpires', on({ leaseNeverExpires: true })],
+    ['boundedReadsIgnoreStaleness', on({ boundedReadsIgnoreStaleness: true })],
+    ['sessionReadsIgnoreIndex', on({ sessionReadsIgnoreIndex: true })],
   ] as const)('refuses %s unless %s=1, naming the flag and the variable', (name, flags) => {
     for (const env of [{}, { [ENV]: '' }, { [ENV]: '0' }, { [ENV]: 'true' }, { [ENV]: 'yes' }]) {
       let error: unknown;
@@ -125,7 +128,7 @@ describe('raftvec serve --unsafe-*', () => {
     await stop(node);
   });
 
-  it('with RAFTVEC_UNSAFE_TEST_FLAGS=1 and all three flags, the warning names all three', async () => {
+  it('with RAFTVEC_UNSAFE_TEST_FLAGS=1 and all six flags, the warning names all six', async () => {
     const dir = await procs.tempDir('unsafe-all');
     const node = await procs.startNode({
       dataDir: join(dir, 'data'),
@@ -134,6 +137,9 @@ describe('raftvec serve --unsafe-*', () => {
         '--unsafe-ack-before-commit',
         '--unsafe-reads-without-read-index',
         '--unsafe-skip-session-table',
+        '--unsafe-lease-never-expires',
+        '--unsafe-bounded-reads-ignore-staleness',
+        '--unsafe-session-reads-ignore-index',
       ],
       env: { [ENV]: '1' },
     });
@@ -141,7 +147,7 @@ describe('raftvec serve --unsafe-*', () => {
       node.stderr.includes('UNSAFE TEST FLAGS ON'),
     );
     expect(node.stderr).toMatch(
-      /UNSAFE TEST FLAGS ON \(ackBeforeCommit, readsWithoutReadIndex, skipSessionTable\)/,
+      /UNSAFE TEST FLAGS ON \(ackBeforeCommit, readsWithoutReadIndex, skipSessionTable, leaseNeverExpires, boundedReadsIgnoreStaleness, sessionReadsIgnoreIndex\)/,
     );
     await stop(node);
   });

@@ -40,7 +40,7 @@ export interface WireRaftMessage {
     conflictTerm: number;
     hintIndex: number;
   };
-  heartbeat?: { commit: number; readContext: number };
+  heartbeat?: { commit: number; readContext: number; leaseCommit?: number; leaseTimeMs?: number };
   heartbeatResponse?: { readContext: number };
   installSnapshot?: {
     lastIncludedIndex: number;
@@ -140,7 +140,15 @@ export function messageToWire(m: Message): WireRaftMessage {
         },
       };
     case 'Heartbeat':
-      return { ...head, heartbeat: { commit: m.commit, readContext: m.readContext } };
+      return {
+        ...head,
+        heartbeat: {
+          commit: m.commit,
+          readContext: m.readContext,
+          leaseCommit: m.freshness?.commit ?? 0,
+          leaseTimeMs: m.freshness?.wallTimeMs ?? 0,
+        },
+      };
     case 'HeartbeatResponse':
       return { ...head, heartbeatResponse: { readContext: m.readContext } };
     case 'InstallSnapshot':
@@ -308,13 +316,18 @@ function decodeBody(
         conflictTerm: indexAt(b, 'conflictTerm', at),
         hintIndex: indexAt(b, 'hintIndex', at),
       };
-    case 'heartbeat':
+    case 'heartbeat': {
+      // Absent (0) from a leader without a lease, or from an older build.
+      const leaseTimeMs = b['leaseTimeMs'] === undefined ? 0 : indexAt(b, 'leaseTimeMs', at);
+      const leaseCommit = b['leaseCommit'] === undefined ? 0 : indexAt(b, 'leaseCommit', at);
       return {
         ...head,
         type: 'Heartbeat',
         commit: indexAt(b, 'commit', at),
         readContext: indexAt(b, 'readContext', at),
+        ...(leaseTimeMs > 0 && { freshness: { commit: leaseCommit, wallTimeMs: leaseTimeMs } }),
       };
+    }
     case 'heartbeatResponse':
       return { ...head, type: 'HeartbeatResponse', readContext: indexAt(b, 'readContext', at) };
     case 'installSnapshot':

@@ -91,6 +91,25 @@ export function authenticatePeer(
   return { peer: claimedId };
 }
 
+/**
+ * Call metadata of a peer stream: the sender's client address (`serve --advertise`),
+ * which the receiver puts in its leader hints.
+ */
+export const CLIENT_ADDRESS_HEADER = 'x-raftvec-client-address';
+
+/** Longest advertised client address accepted from a peer. */
+const MAX_CLIENT_ADDRESS_LENGTH = 256;
+
+/** Why `value` cannot be an advertised client address (HOST:PORT), or undefined. */
+export function clientAddressProblem(value: unknown): string | undefined {
+  if (typeof value !== 'string') return 'it is not text';
+  if (value.length === 0 || value.length > MAX_CLIENT_ADDRESS_LENGTH)
+    return `it must be 1 to ${MAX_CLIENT_ADDRESS_LENGTH} characters`;
+  if (!/^[A-Za-z0-9._:[\]-]+:\d{1,5}$/.test(value))
+    return `${JSON.stringify(value)} is not HOST:PORT`;
+  return undefined;
+}
+
 /** The call metadata that authenticates this node as `self` to its peers. */
 export function peerCredentials(clusterSecret: string, self: NodeId): grpc.Metadata {
   const metadata = new grpc.Metadata();
@@ -104,6 +123,11 @@ export interface PeerServerOptions {
   clusterSecret: string;
   /** Hands a message from a peer to the local Raft node. */
   deliver: (message: Message) => void;
+  /**
+   * Told the client address an authenticated peer advertises (CLIENT_ADDRESS_HEADER on
+   * its stream), when it sends a valid one.
+   */
+  onClientAddress?: (peer: NodeId, address: string) => void;
   /**
    * Receives a snapshot a leader streams (RaftPeer.InstallSnapshot), from the
    * authenticated `peer`; absent: such calls are refused.
@@ -165,6 +189,12 @@ export function raftPeerServer(options: PeerServerOptions): PeerServer {
       return;
     }
     const peer: NodeId = auth.peer;
+    const advertised = call.metadata.get(CLIENT_ADDRESS_HEADER)[0];
+    if (advertised !== undefined) {
+      const problem = clientAddressProblem(advertised);
+      if (problem === undefined) options.onClientAddress?.(peer, advertised as string);
+      else log(`${options.selfId}: ignored the client address peer ${peer} advertises: ${problem}`);
+    }
     // Drops on this stream, logged at the 1st, 2nd, 4th, … so a peer cannot flood the log.
     let dropped = 0;
     const drop = (reason: string): void => {
@@ -263,6 +293,8 @@ export class PeerTransport implements Transport {
     private readonly peerAddresses: ReadonlyMap<NodeId, string>,
     private readonly clusterSecret: string,
     private readonly log: (line: string) => void = () => {},
+    /** This node's advertised client address, told to every peer on its stream. */
+    private readonly clientAddress?: string,
   ) {
     this.ServiceClient = grpc.makeGenericClientConstructor(raftPeerServiceDefinition(), 'RaftPeer');
   }
@@ -284,6 +316,7 @@ export class PeerTransport implements Transport {
     const client = this.clientFor(peer);
     if (client === undefined) return undefined;
     const metadata = peerCredentials(this.clusterSecret, sender);
+    if (this.clientAddress !== undefined) metadata.set(CLIENT_ADDRESS_HEADER, this.clientAddress);
     const stream: PeerStream = {
       sender,
       call: client.makeClientStreamRequest(

@@ -168,6 +168,12 @@ export interface TimerHandle {
 export interface Clock {
   /** Milliseconds on a monotonic clock (never goes backwards). */
   now(): number;
+  /**
+   * Milliseconds since the epoch on the wall clock (may jump). Only for leader
+   * freshness stamps, compared across members under a skew bound; absent: no stamps
+   * (followers then cannot serve BOUNDED reads).
+   */
+  wallNow?(): number;
   /** Calls `fn` once after `ms` (0 or more). */
   setTimeout(fn: () => void, ms: number): TimerHandle;
   /** Calls `fn` every `ms` until cancelled. */
@@ -191,6 +197,7 @@ export interface RaftPorts<Result> {
 /** The clock of the process: `performance.now()` and Node's timers. */
 export const systemClock: Clock = {
   now: () => performance.now(),
+  wallNow: () => Date.now(),
   setTimeout(fn, ms) {
     const timer = setTimeout(fn, ms);
     return { cancel: () => clearTimeout(timer) };

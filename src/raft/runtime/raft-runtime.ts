@@ -16,6 +16,7 @@ import { RaftNode, type ReadyLimits } from '../raft-node.js';
 import type {
   Entry,
   InitialState,
+  LeaderFreshness,
   Message,
   NodeId,
   RaftStatus,
@@ -32,6 +33,7 @@ import {
   ReadTimedOut,
 } from './errors.js';
 import type { PersistedLog, RaftPorts, SnapshotHeader, TimerHandle } from './ports.js';
+import { FreshnessLog, LeaderLease } from './leader-lease.js';
 import { DEFAULT_SNAPSHOT_POLICY, Snapshotting, type SnapshotPolicy } from './snapshotting.js';
 
 export interface RaftTiming {
@@ -118,7 +120,49 @@ export interface RaftRuntimeConfig {
    * broken cores. Production leaves it unset.
    */
   createNode?: (config: RaftConfigInput, initial: InitialState) => RaftNode;
+  /** Leader lease and freshness stamps (see leader-lease.ts and DEFAULT_LEASE). */
+  lease?: Partial<LeaseConfig>;
+  /**
+   * The address clients should use for a member (its advertised client address), for
+   * leader hints; undefined: its peer address in `peers`.
+   */
+  clientAddress?: (id: NodeId) => string | undefined;
 }
+
+export interface LeaseConfig {
+  /**
+   * How much shorter than the election timeout the leader's lease is: the bound on how
+   * far two members' clocks may drift apart over one election timeout.
+   */
+  driftMs: number;
+  /**
+   * The bound on the difference between two members' wall clocks: a follower adds it
+   * to the age of a leader's freshness stamp, and drops a stamp from further ahead.
+   */
+  maxClockSkewMs: number;
+  /** Test-only weakening (unsafe-test-flags.ts): the lease never expires within its term. */
+  neverExpires: boolean;
+}
+
+export const DEFAULT_LEASE: LeaseConfig = { driftMs: 50, maxClockSkewMs: 50, neverExpires: false };
+
+/** What a replica knows of its own freshness, for reads that may skip the leader. */
+export interface ReplicaFreshness {
+  /** The last entry applied to the local state. */
+  appliedIndex: number;
+  /** The highest commit index heard from a leader (or this leader's own). */
+  leaderCommitIndex: number;
+  /** Whether this node leads with a lease that holds now. */
+  leaseHolds: boolean;
+  /**
+   * The leader's wall-clock time before which every committed write is in the local
+   * state; undefined when no leader stamp says so.
+   */
+  freshAsOfWallMs: number | undefined;
+}
+
+/** Waiters for the applied index beyond which waitApplied refuses (RESOURCE_EXHAUSTED-worthy). */
+const MAX_APPLIED_WAITERS = 10_000;
 
 export interface ProposeOutcome<Result> {
   result: Result;
@@ -136,6 +180,10 @@ interface PendingProposal<Result> {
 interface PendingRead {
   /** The term the read was registered in: a new term means the core dropped it. */
   term: number;
+  /** When it was registered (monotonic ms): its confirmation renews the lease from then. */
+  registeredAt: number;
+  /** A lease renewal round (no caller waits for the state to be applied). */
+  renewal?: true;
   resolve: () => void;
   reject: (error: unknown) => void;
   timer: TimerHandle;
@@ -183,6 +231,19 @@ export class RaftRuntime<Result> {
   /** While above 0, no Ready is handled (pauseReadies). */
   private readiesPaused = 0;
   private readonly snapshotting: Snapshotting | undefined;
+  private readonly leaseConfig: LeaseConfig;
+  private readonly lease: LeaderLease;
+  private readonly freshness = new FreshnessLog();
+  /** A lease renewal round is registered and not yet confirmed or dropped. */
+  private leaseRenewalPending = false;
+  private lastLeaseRenewalAt = Number.NEGATIVE_INFINITY;
+  private readonly appliedWaiters = new Set<{
+    index: number;
+    resolve: () => void;
+    reject: (error: unknown) => void;
+    timer: TimerHandle;
+  }>();
+  private stampDropsLogged = 0;
 
   private constructor(
     private readonly config: RaftRuntimeConfig,
@@ -193,6 +254,11 @@ export class RaftRuntime<Result> {
     this.timing = { ...DEFAULT_RAFT_TIMING, ...config.timing };
     this.maxPendingProposals = config.maxPendingProposals ?? 4096;
     this.log = config.log ?? (() => {});
+    this.leaseConfig = { ...DEFAULT_LEASE, ...config.lease };
+    this.lease = new LeaderLease(
+      (this.timing.electionTick - 1) * this.timing.tickMs - this.leaseConfig.driftMs,
+      this.leaseConfig.neverExpires,
+    );
     const snapshots = ports.snapshots;
     this.snapshotting =
       snapshots === undefined
@@ -306,6 +372,8 @@ export class RaftRuntime<Result> {
         electionTick: timing.electionTick,
         heartbeatTick: timing.heartbeatTick,
         random: ports.random,
+        // Lease reads count on it (leader-lease.ts).
+        voteQuietAfterStart: true,
       },
       {
         hardState: { ...state.hardState, commit },
@@ -327,7 +395,11 @@ export class RaftRuntime<Result> {
       for (let i = 0; i < 2 * this.timing.electionTick; i++) this.node.tick();
     }
     this.ticker = this.ports.clock.setInterval(() => {
-      if (!this.inputsHeld) this.guarded(() => this.node.tick());
+      if (!this.inputsHeld)
+        this.guarded(() => {
+          this.maybeRenewLease();
+          this.node.tick();
+        });
     }, this.timing.tickMs);
     this.kick();
   }
@@ -350,6 +422,133 @@ export class RaftRuntime<Result> {
     // it is told (Raft re-sends whatever is lost).
     if (this.inputsHeld) return;
     this.guarded(() => this.node.step(message));
+    if (message.type === 'Heartbeat' && message.freshness !== undefined)
+      this.recordFreshness(message.from, message.term, message.freshness);
+  }
+
+  /**
+   * A stamp counts only from the leader this node now follows, in its term (the core
+   * has just accepted the heartbeat), and only if it is not from the future by more
+   * than the clock-skew bound: a peer's claim is checked like any other input.
+   */
+  private recordFreshness(from: NodeId, term: number, stamp: LeaderFreshness): void {
+    const status = this.node.basicStatus();
+    if (status.leaderId !== from || status.term !== term || status.role !== 'follower') return;
+    const wallNow = this.ports.clock.wallNow?.();
+    if (wallNow === undefined) return;
+    if (stamp.wallTimeMs > wallNow + this.leaseConfig.maxClockSkewMs) {
+      if (this.stampDropsLogged++ < 10)
+        this.log(
+          `${this.id} dropped a freshness stamp from ${from}: its time is ${stamp.wallTimeMs - wallNow} ms ahead of this node's clock (the bound is ${this.leaseConfig.maxClockSkewMs} ms); check the clocks' synchronization`,
+        );
+      return;
+    }
+    this.freshness.record(stamp);
+  }
+
+  /**
+   * Leader: registers a ReadIndex round whose confirmation renews the lease, once per
+   * heartbeat interval and one at a time (a leader cut off from its majority does not
+   * pile them up). Called from the tick, before the core's own heartbeat.
+   */
+  private maybeRenewLease(): void {
+    if (this.role !== 'leader' || this.lease.durationMs <= 0) return;
+    const now = this.ports.clock.now();
+    const interval = this.timing.heartbeatTick * this.timing.tickMs;
+    if (this.leaseRenewalPending || now - this.lastLeaseRenewalAt < interval) return;
+    const requestId = `${this.id}-lease-${++this.readSeq}`;
+    this.node.readIndex(requestId);
+    this.leaseRenewalPending = true;
+    this.lastLeaseRenewalAt = now;
+    const done = (): void => {
+      this.leaseRenewalPending = false;
+    };
+    this.reads.set(requestId, {
+      term: this.node.basicStatus().term,
+      registeredAt: now,
+      renewal: true,
+      resolve: done,
+      reject: done,
+      // Dropped by the core with the term; this only guards against a lost confirmation.
+      timer: this.ports.clock.setTimeout(
+        () => {
+          if (this.reads.delete(requestId)) done();
+        },
+        this.timing.electionTick * this.timing.tickMs * 2,
+      ),
+    });
+  }
+
+  /** Whether this node leads now with a lease that holds. */
+  leaseHolds(): boolean {
+    const status = this.node.basicStatus();
+    if (status.role !== 'leader') return false;
+    // A lone voter: nobody else can be elected while it runs.
+    if (this.config.peers.size === 1) return true;
+    return this.lease.holds(status.term, this.ports.clock.now());
+  }
+
+  /** What this replica can say of its own freshness now (see ReplicaFreshness). */
+  replicaFreshness(): ReplicaFreshness {
+    const applied = this.ports.stateMachine.appliedIndex;
+    const commit = this.node.basicStatus().commitIndex;
+    return {
+      appliedIndex: applied,
+      leaderCommitIndex: Math.max(commit, this.freshness.latestCommit()),
+      leaseHolds: this.leaseHolds(),
+      freshAsOfWallMs: this.freshness.freshAsOf(applied),
+    };
+  }
+
+  /** The lowest commit index a leader stamped at or after `wallTimeMs`, if any. */
+  commitNeededFor(wallTimeMs: number): number | undefined {
+    return this.freshness.commitNeededFor(wallTimeMs);
+  }
+
+  /**
+   * A linearizable read without the round trip while the lease holds: resolves once
+   * everything committed when it was asked is applied here. Without a lease, a
+   * ReadIndex round (readBarrier), whose confirmation renews the lease. Rejects like
+   * readBarrier.
+   */
+  leaseRead(timeoutMs: number): Promise<void> {
+    try {
+      this.ensureLeader();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (!this.leaseHolds()) return this.readBarrier(timeoutMs);
+    return this.waitApplied(this.node.basicStatus().commitIndex, timeoutMs);
+  }
+
+  /**
+   * Resolves once the local state machine has applied `index`; rejects with
+   * ReadTimedOut after `timeoutMs`, NodeStopped when the node stops, and
+   * ProposalQueueFull when too many calls already wait.
+   */
+  waitApplied(index: number, timeoutMs: number): Promise<void> {
+    try {
+      this.assertRunning();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (this.ports.stateMachine.appliedIndex >= index) return Promise.resolve();
+    if (this.appliedWaiters.size >= MAX_APPLIED_WAITERS)
+      return Promise.reject(new ProposalQueueFull(this.appliedWaiters.size));
+    return new Promise((resolve, reject) => {
+      const waiter = {
+        index,
+        resolve,
+        reject,
+        timer: this.ports.clock.setTimeout(
+          () => {
+            if (this.appliedWaiters.delete(waiter)) reject(new ReadTimedOut(this.id));
+          },
+          Math.max(0, timeoutMs),
+        ),
+      };
+      this.appliedWaiters.add(waiter);
+    });
   }
 
   /** The node's role as the core sees it right now. */
@@ -361,9 +560,15 @@ export class RaftRuntime<Result> {
     return this.node.basicStatus().leaderId;
   }
 
+  /** The leader's client address (advertised, else its peer address), if a leader is known. */
   leaderAddress(): string | undefined {
     const leader = this.leaderId;
-    return leader === undefined ? undefined : this.config.peers.get(leader);
+    return leader === undefined ? undefined : this.clientAddressOf(leader);
+  }
+
+  /** Where clients reach member `id`: its advertised address if known, else its peer address. */
+  clientAddressOf(id: NodeId): string | undefined {
+    return this.config.clientAddress?.(id) ?? this.config.peers.get(id);
   }
 
   status(): RaftStatus {
@@ -481,6 +686,7 @@ export class RaftRuntime<Result> {
     } catch (error) {
       return Promise.reject(this.translate(error));
     }
+    const registeredAt = this.ports.clock.now();
     const done = new Promise<void>((resolve, reject) => {
       const timer = this.ports.clock.setTimeout(
         () => {
@@ -488,7 +694,13 @@ export class RaftRuntime<Result> {
         },
         Math.max(0, timeoutMs),
       );
-      this.reads.set(requestId, { term: this.node.basicStatus().term, resolve, reject, timer });
+      this.reads.set(requestId, {
+        term: this.node.basicStatus().term,
+        registeredAt,
+        resolve,
+        reject,
+        timer,
+      });
     });
     this.kick();
     return done;
@@ -562,7 +774,7 @@ export class RaftRuntime<Result> {
     }
     // The core says which messages may leave before this Ready is durable (a leader's
     // appends and heartbeats: thesis §10.2.1) and which promise what is being written.
-    this.ports.transport.send(ready.messages);
+    this.ports.transport.send(this.stamped(ready.messages));
     if (ready.snapshotsToSend.length > 0) this.snapshotting?.send(ready.snapshotsToSend);
     if (ready.snapshotInstalled !== undefined) {
       // The stored log starts after the installed snapshot (before this Ready's own
@@ -588,7 +800,7 @@ export class RaftRuntime<Result> {
     if (ready.entries.length > 0 || ready.hardState !== undefined) {
       await this.ports.log.persist(ready.entries, ready.hardState, ready.mustSync);
     }
-    this.ports.transport.send(ready.messagesAfterAppend);
+    this.ports.transport.send(this.stamped(ready.messagesAfterAppend));
     for (const readState of ready.readStates) {
       this.onReadState(readState.requestId, readState.index);
     }
@@ -642,7 +854,35 @@ export class RaftRuntime<Result> {
     }
   }
 
+  /**
+   * The leader's heartbeats with a freshness stamp while its lease holds (see
+   * leader-lease.ts); other messages, and every message without a lease, unchanged.
+   */
+  private stamped(messages: readonly Message[]): readonly Message[] {
+    const wallNow = this.ports.clock.wallNow?.();
+    if (wallNow === undefined || !messages.some((m) => m.type === 'Heartbeat')) return messages;
+    if (!this.leaseHolds()) return messages;
+    const freshness: LeaderFreshness = {
+      commit: this.node.basicStatus().commitIndex,
+      wallTimeMs: wallNow,
+    };
+    // The leader's own state is as fresh as what it tells its followers.
+    this.freshness.record(freshness);
+    return messages.map((m) => (m.type === 'Heartbeat' ? { ...m, freshness } : m));
+  }
+
+  private settleAppliedWaiters(applied: number): void {
+    for (const waiter of this.appliedWaiters) {
+      if (waiter.index <= applied) {
+        this.appliedWaiters.delete(waiter);
+        waiter.timer.cancel();
+        waiter.resolve();
+      }
+    }
+  }
+
   private settleReads(applied: number): void {
+    this.settleAppliedWaiters(applied);
     for (const [id, read] of this.reads) {
       if (read.index !== undefined && read.index <= applied) {
         this.reads.delete(id);
@@ -655,6 +895,14 @@ export class RaftRuntime<Result> {
   private onReadState(requestId: string, index: number): void {
     const read = this.reads.get(requestId);
     if (read === undefined) return;
+    // A majority heard from this leader after the read was registered (thesis §6.4.1).
+    this.lease.confirm(read.term, read.registeredAt);
+    if (read.renewal) {
+      this.reads.delete(requestId);
+      read.timer.cancel();
+      read.resolve();
+      return;
+    }
     if (this.ports.stateMachine.appliedIndex >= index) {
       this.reads.delete(requestId);
       read.timer.cancel();
@@ -702,7 +950,7 @@ export class RaftRuntime<Result> {
   private notLeader(): NotLeader {
     const status = this.node.basicStatus();
     const leader = status.leaderId === this.id ? undefined : status.leaderId;
-    const address = leader === undefined ? undefined : this.config.peers.get(leader);
+    const address = leader === undefined ? undefined : this.clientAddressOf(leader);
     return new NotLeader(this.id, address === undefined ? undefined : leader, address);
   }
 
@@ -746,6 +994,11 @@ export class RaftRuntime<Result> {
       read.timer.cancel();
       read.reject(error);
     }
+    for (const waiter of this.appliedWaiters) {
+      waiter.timer.cancel();
+      waiter.reject(error);
+    }
+    this.appliedWaiters.clear();
     this.proposals.clear();
     this.pendingProposals = 0;
     this.reads.clear();

@@ -1,11 +1,13 @@
 // Original file: proto/raftvec/v1/vector.proto
 
+import type { ReadOptions as _raftvec_v1_ReadOptions, ReadOptions__Output as _raftvec_v1_ReadOptions__Output } from '../../raftvec/v1/ReadOptions.js';
 
 export interface GetRequest {
   'collection'?: (string);
   'ids'?: (string)[];
   'withVector'?: (boolean);
   'withMetadata'?: (boolean);
+  'readOptions'?: (_raftvec_v1_ReadOptions | null);
 }
 
 export interface GetRequest__Output {
@@ -13,4 +15,5 @@ export interface GetRequest__Output {
   'ids': (string)[];
   'withVector': (boolean);
   'withMetadata': (boolean);
+  'readOptions': (_raftvec_v1_ReadOptions__Output | null);
 }

@@ -1,6 +1,7 @@
 // Original file: proto/raftvec/v1/vector.proto
 
 import type { Filter as _raftvec_v1_Filter, Filter__Output as _raftvec_v1_Filter__Output } from '../../raftvec/v1/Filter.js';
+import type { ReadOptions as _raftvec_v1_ReadOptions, ReadOptions__Output as _raftvec_v1_ReadOptions__Output } from '../../raftvec/v1/ReadOptions.js';
 
 export interface ScrollRequest {
   'collection'?: (string);
@@ -12,6 +13,7 @@ export interface ScrollRequest {
   'filter'?: (_raftvec_v1_Filter | null);
   'withVector'?: (boolean);
   'withMetadata'?: (boolean);
+  'readOptions'?: (_raftvec_v1_ReadOptions | null);
 }
 
 export interface ScrollRequest__Output {
@@ -24,4 +26,5 @@ export interface ScrollRequest__Output {
   'filter': (_raftvec_v1_Filter__Output | null);
   'withVector': (boolean);
   'withMetadata': (boolean);
+  'readOptions': (_raftvec_v1_ReadOptions__Output | null);
 }

@@ -2,6 +2,7 @@
 
 import type { QueryVector as _raftvec_v1_QueryVector, QueryVector__Output as _raftvec_v1_QueryVector__Output } from '../../raftvec/v1/QueryVector.js';
 import type { Filter as _raftvec_v1_Filter, Filter__Output as _raftvec_v1_Filter__Output } from '../../raftvec/v1/Filter.js';
+import type { ReadOptions as _raftvec_v1_ReadOptions, ReadOptions__Output as _raftvec_v1_ReadOptions__Output } from '../../raftvec/v1/ReadOptions.js';
 
 export interface SearchRequest {
   'collection'?: (string);
@@ -18,6 +19,7 @@ export interface SearchRequest {
    * IVF only; 0 = index default
    */
   'nprobe'?: (number);
+  'readOptions'?: (_raftvec_v1_ReadOptions | null);
 }
 
 export interface SearchRequest__Output {
@@ -35,4 +37,5 @@ export interface SearchRequest__Output {
    * IVF only; 0 = index default
    */
   'nprobe': (number);
+  'readOptions': (_raftvec_v1_ReadOptions__Output | null);
 }

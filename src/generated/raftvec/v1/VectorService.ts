@@ -76,10 +76,20 @@ export interface VectorServiceClient extends grpc.Client {
   dropCollection(argument: _raftvec_v1_DropCollectionRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_raftvec_v1_DropCollectionResponse__Output>): grpc.ClientUnaryCall;
   dropCollection(argument: _raftvec_v1_DropCollectionRequest, callback: grpc.requestCallback<_raftvec_v1_DropCollectionResponse__Output>): grpc.ClientUnaryCall;
   
+  /**
+   * Reads. Each takes ReadOptions (how fresh the answer must be, and so which nodes
+   * may give it) and answers with ReadInfo (which replica answered, how far it had
+   * applied). See docs/consistency.md.
+   */
   Get(argument: _raftvec_v1_GetRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_raftvec_v1_GetResponse__Output>): grpc.ClientUnaryCall;
   Get(argument: _raftvec_v1_GetRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_raftvec_v1_GetResponse__Output>): grpc.ClientUnaryCall;
   Get(argument: _raftvec_v1_GetRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_raftvec_v1_GetResponse__Output>): grpc.ClientUnaryCall;
   Get(argument: _raftvec_v1_GetRequest, callback: grpc.requestCallback<_raftvec_v1_GetResponse__Output>): grpc.ClientUnaryCall;
+  /**
+   * Reads. Each takes ReadOptions (how fresh the answer must be, and so which nodes
+   * may give it) and answers with ReadInfo (which replica answered, how far it had
+   * applied). See docs/consistency.md.
+   */
   get(argument: _raftvec_v1_GetRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_raftvec_v1_GetResponse__Output>): grpc.ClientUnaryCall;
   get(argument: _raftvec_v1_GetRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_raftvec_v1_GetResponse__Output>): grpc.ClientUnaryCall;
   get(argument: _raftvec_v1_GetRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_raftvec_v1_GetResponse__Output>): grpc.ClientUnaryCall;
@@ -168,6 +178,11 @@ export interface VectorServiceHandlers extends grpc.UntypedServiceImplementation
   
   DropCollection: grpc.handleUnaryCall<_raftvec_v1_DropCollectionRequest__Output, _raftvec_v1_DropCollectionResponse>;
   
+  /**
+   * Reads. Each takes ReadOptions (how fresh the answer must be, and so which nodes
+   * may give it) and answers with ReadInfo (which replica answered, how far it had
+   * applied). See docs/consistency.md.
+   */
   Get: grpc.handleUnaryCall<_raftvec_v1_GetRequest__Output, _raftvec_v1_GetResponse>;
   
   ListCollections: grpc.handleUnaryCall<_raftvec_v1_ListCollectionsRequest__Output, _raftvec_v1_ListCollectionsResponse>;
