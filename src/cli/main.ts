@@ -7,7 +7,9 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import type { Filter, Condition, Metric, Scalar } from '../domain.js';
 import { RaftvecError } from '../errors.js';
-import { RaftvecClient } from '../client/client.js';
+import { RaftvecClient, type ConsistencyOptions } from '../client/client.js';
+import { Session } from '../client/session.js';
+import { READ_CONSISTENCIES, type ReadConsistency, type ReadInfo } from '../api/conversions.js';
 import { RaftvecClientError } from '../client/errors.js';
 import { checkHealth } from '../client/health.js';
 import {
@@ -148,6 +150,64 @@ function parseMetric(value: string): Metric {
 interface GlobalOptions {
   address: string;
   timeout: number;
+}
+
+interface ReadFlags {
+  consistency?: ReadConsistency;
+  maxStalenessMs?: number;
+  session?: string;
+  readInfo: boolean;
+}
+
+/** The read-consistency flags of get, search, count and scroll (docs/consistency.md). */
+function withReadFlags(cmd: Command): Command {
+  return cmd
+    .addOption(
+      new Option(
+        '--consistency <level>',
+        'linearizable (default), lease, bounded, session or eventual',
+      ).choices(READ_CONSISTENCIES),
+    )
+    .option(
+      '--max-staleness-ms <ms>',
+      'for bounded reads: how much older than now the answer may be (default 1000)',
+      positiveInt('--max-staleness-ms', 86_400_000),
+    )
+    .option(
+      '--session <token>',
+      "for session reads: the highest log index seen so far (a write's logIndex); implies --consistency session",
+    )
+    .option('--read-info', 'print which replica answered, and how fresh it was, on stderr', false);
+}
+
+/** The client read options for `flags`; the session read's token checked. */
+function readOptionsOf(flags: ReadFlags): ConsistencyOptions {
+  const consistency = flags.consistency ?? (flags.session !== undefined ? 'session' : undefined);
+  if (flags.session !== undefined && consistency !== 'session')
+    throw new UsageError('--session goes with --consistency session');
+  if (flags.maxStalenessMs !== undefined && consistency !== 'bounded')
+    throw new UsageError('--max-staleness-ms goes with --consistency bounded');
+  let session: Session | undefined;
+  if (flags.session !== undefined) {
+    try {
+      session = Session.resume(flags.session);
+    } catch (err) {
+      throw new UsageError(`--session: ${(err as Error).message}`);
+    }
+  }
+  return {
+    ...(consistency !== undefined && { consistency }),
+    ...(flags.maxStalenessMs !== undefined && { maxStalenessMs: flags.maxStalenessMs }),
+    ...(session !== undefined && { session }),
+    ...(flags.readInfo && {
+      onReadInfo: (info: ReadInfo) =>
+        process.stderr.write(
+          `read served by ${info.replicaId}: applied index ${info.appliedIndex}, leader commit index ${info.leaderCommitIndex}, staleness ${
+            info.stalenessBoundMs === undefined ? 'unknown' : `at most ${info.stalenessBoundMs} ms`
+          }\n`,
+        ),
+    }),
+  };
 }
 
 function buildProgram(): Command {
@@ -643,17 +703,18 @@ function buildProgram(): Command {
     .argument('<collection>', 'collection name')
     .argument('<ids...>', 'point ids')
     .option('--no-vector', 'leave vectors out')
-    .option('--no-metadata', 'leave metadata out')
-    .action(
-      withClient(async (client, cmd, collection: string, ids: string[]) => {
-        const o = cmd.opts<{ vector: boolean; metadata: boolean }>();
-        const points = await client.get(collection, ids, {
-          withVector: o.vector,
-          withMetadata: o.metadata,
-        });
-        printJson(points.map(pointJson));
-      }),
-    );
+    .option('--no-metadata', 'leave metadata out');
+  withReadFlags(program.commands.at(-1)!).action(
+    withClient(async (client, cmd, collection: string, ids: string[]) => {
+      const o = cmd.opts<{ vector: boolean; metadata: boolean } & ReadFlags>();
+      const points = await client.get(collection, ids, {
+        withVector: o.vector,
+        withMetadata: o.metadata,
+        ...readOptionsOf(o),
+      });
+      printJson(points.map(pointJson));
+    }),
+  );
 
   program
     .command('search')
@@ -669,10 +730,11 @@ function buildProgram(): Command {
     .option('--with-vector', 'include vectors in the hits', false)
     .option('--no-metadata', 'leave metadata out')
     .option('--ef-search <n>', 'HNSW search depth', positiveInt('--ef-search'))
-    .option('--nprobe <n>', 'IVF cells to probe', positiveInt('--nprobe'))
-    .action(
-      withClient(async (client, cmd, collection: string) => {
-        const o = cmd.opts<{
+    .option('--nprobe <n>', 'IVF cells to probe', positiveInt('--nprobe'));
+  withReadFlags(program.commands.at(-1)!).action(
+    withClient(async (client, cmd, collection: string) => {
+      const o = cmd.opts<
+        ReadFlags & {
           vector: number[];
           k: number;
           filter?: Filter;
@@ -680,18 +742,20 @@ function buildProgram(): Command {
           metadata: boolean;
           efSearch?: number;
           nprobe?: number;
-        }>();
-        const hits = await client.search(collection, o.vector, {
-          k: o.k,
-          withVector: o.withVector,
-          withMetadata: o.metadata,
-          ...(o.filter && { filter: o.filter }),
-          ...(o.efSearch !== undefined && { efSearch: o.efSearch }),
-          ...(o.nprobe !== undefined && { nprobe: o.nprobe }),
-        });
-        printJson(hits.map(hitJson));
-      }),
-    );
+        }
+      >();
+      const hits = await client.search(collection, o.vector, {
+        k: o.k,
+        withVector: o.withVector,
+        withMetadata: o.metadata,
+        ...(o.filter && { filter: o.filter }),
+        ...(o.efSearch !== undefined && { efSearch: o.efSearch }),
+        ...(o.nprobe !== undefined && { nprobe: o.nprobe }),
+        ...readOptionsOf(o),
+      });
+      printJson(hits.map(hitJson));
+    }),
+  );
 
   program
     .command('delete')
@@ -714,13 +778,18 @@ function buildProgram(): Command {
     .command('count')
     .description('count points, optionally matching a filter')
     .argument('<collection>', 'collection name')
-    .option('--filter <json>', 'metadata filter (see search --help)', parseFilter)
-    .action(
-      withClient(async (client, cmd, collection: string) => {
-        const o = cmd.opts<{ filter?: Filter }>();
-        printJson({ count: await client.count(collection, o.filter ? { filter: o.filter } : {}) });
-      }),
-    );
+    .option('--filter <json>', 'metadata filter (see search --help)', parseFilter);
+  withReadFlags(program.commands.at(-1)!).action(
+    withClient(async (client, cmd, collection: string) => {
+      const o = cmd.opts<{ filter?: Filter } & ReadFlags>();
+      printJson({
+        count: await client.count(collection, {
+          ...(o.filter && { filter: o.filter }),
+          ...readOptionsOf(o),
+        }),
+      });
+    }),
+  );
 
   program
     .command('scroll')
@@ -730,26 +799,29 @@ function buildProgram(): Command {
     .option('--limit <n>', 'page size', positiveInt('--limit'), 100)
     .option('--filter <json>', 'metadata filter (see search --help)', parseFilter)
     .option('--no-vector', 'leave vectors out')
-    .option('--no-metadata', 'leave metadata out')
-    .action(
-      withClient(async (client, cmd, collection: string) => {
-        const o = cmd.opts<{
+    .option('--no-metadata', 'leave metadata out');
+  withReadFlags(program.commands.at(-1)!).action(
+    withClient(async (client, cmd, collection: string) => {
+      const o = cmd.opts<
+        ReadFlags & {
           after?: string;
           limit: number;
           filter?: Filter;
           vector: boolean;
           metadata: boolean;
-        }>();
-        const page = await client.scroll(collection, {
-          limit: o.limit,
-          withVector: o.vector,
-          withMetadata: o.metadata,
-          ...(o.after !== undefined && { afterId: o.after }),
-          ...(o.filter && { filter: o.filter }),
-        });
-        printJson({ points: page.points.map(pointJson), nextAfterId: page.nextAfterId ?? null });
-      }),
-    );
+        }
+      >();
+      const page = await client.scroll(collection, {
+        limit: o.limit,
+        withVector: o.vector,
+        withMetadata: o.metadata,
+        ...(o.after !== undefined && { afterId: o.after }),
+        ...(o.filter && { filter: o.filter }),
+        ...readOptionsOf(o),
+      });
+      printJson({ points: page.points.map(pointJson), nextAfterId: page.nextAfterId ?? null });
+    }),
+  );
 
   for (const cmd of program.commands)
     cmd.exitOverride().configureOutput({ outputError: (str, write) => write(str) });

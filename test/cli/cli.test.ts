@@ -157,6 +157,61 @@ describe('raftvec CLI', () => {
     expect(next.points.map((p) => p.id)).toEqual(['p10', 'p100']);
   });
 
+  it('reads take --consistency (and its parameters), and --read-info says who answered', async () => {
+    for (const level of ['linearizable', 'lease', 'eventual']) {
+      const r = await cli('count', 'docs', '--consistency', level, '--read-info');
+      expect(ok(r)).toEqual({ count: 1201 });
+      expect(r.stderr).toMatch(
+        /^read served by n1: applied index \d+, leader commit index \d+, staleness at most 0 ms$/m,
+      );
+    }
+    const bounded = await cli(
+      'get',
+      'docs',
+      'vec1',
+      '--consistency',
+      'bounded',
+      '--max-staleness-ms',
+      '500',
+    );
+    expect(ok(bounded)).toHaveLength(1);
+    // A write's logIndex is the token of a session read: the read sees the write.
+    const written = ok(await cli('delete', 'docs', 'nope-x')) as { logIndex: number };
+    const session = await cli(
+      'search',
+      'docs',
+      '--vector',
+      '[0.1,0.2,0.3]',
+      '-k',
+      '1',
+      '--session',
+      String(written.logIndex),
+      '--read-info',
+    );
+    expect((ok(session) as Array<{ id: string }>)[0]!.id).toBe('vec1');
+    const applied = Number(/applied index (\d+)/.exec(session.stderr)?.[1]);
+    expect(applied).toBeGreaterThanOrEqual(written.logIndex);
+    expect(
+      ok(await cli('scroll', 'docs', '--limit', '1', '--consistency', 'session', '--session', '1')),
+    ).toMatchObject({ nextAfterId: 'p0' });
+
+    const usage = async (args: string[], message: RegExp): Promise<void> => {
+      const r = await cli(...args);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(message);
+    };
+    await usage(['count', 'docs', '--consistency', 'strong'], /--consistency.*strong.*choices/s);
+    await usage(
+      ['count', 'docs', '--max-staleness-ms', '100'],
+      /--max-staleness-ms goes with --consistency bounded/,
+    );
+    await usage(
+      ['count', 'docs', '--consistency', 'lease', '--session', '5'],
+      /--session goes with --consistency session/,
+    );
+    await usage(['count', 'docs', '--session', 'abc'], /--session: a session token is a log index/);
+  });
+
   it('delete, then the points are gone', async () => {
     expect(ok(await cli('delete', 'docs', 'vec1', 'p0', 'nope'))).toMatchObject({ deleted: 2 });
     expect(ok(await cli('get', 'docs', 'vec1', 'p0'))).toEqual([]);

@@ -31,6 +31,8 @@ export class TestCluster {
     private readonly group: ProcessGroup,
     readonly members: ClusterMember[],
     private readonly serveArgs: readonly string[] = [],
+    private readonly env: NodeJS.ProcessEnv = {},
+    private readonly argsFor: (member: ClusterMember) => readonly string[] = () => [],
   ) {}
 
   /** Starts `size` nodes and waits until every one serves. */
@@ -46,6 +48,13 @@ export class TestCluster {
       secretFileFor?: readonly string[];
       /** More `raftvec serve` flags for every member. */
       serveArgs?: readonly string[];
+      /** More environment variables for every member. */
+      env?: NodeJS.ProcessEnv;
+      /**
+       * More `raftvec serve` flags for one member; called before any member starts
+       * (with the member's id and listen address known).
+       */
+      argsFor?: (member: ClusterMember) => readonly string[] | Promise<readonly string[]>;
     } = {},
   ): Promise<TestCluster> {
     const members: ClusterMember[] = [];
@@ -67,7 +76,15 @@ export class TestCluster {
       }
       members.push(member);
     }
-    const cluster = new TestCluster(group, members, options.serveArgs ?? []);
+    const memberArgs = new Map<string, readonly string[]>();
+    for (const m of members) memberArgs.set(m.id, (await options.argsFor?.(m)) ?? []);
+    const cluster = new TestCluster(
+      group,
+      members,
+      options.serveArgs ?? [],
+      options.env ?? {},
+      (m) => memberArgs.get(m.id) ?? [],
+    );
     if (options.proxied) {
       for (const from of members) {
         for (const to of members) {
@@ -113,9 +130,11 @@ export class TestCluster {
         this.peersFor(member),
         ...(member.secretFile === undefined ? [] : ['--cluster-secret-file', member.secretFile]),
         ...this.serveArgs,
+        ...this.argsFor(member),
       ],
       env: {
         ...process.env,
+        ...this.env,
         // Empty with a secret file: the node must then take the secret from the file.
         RAFTVEC_CLUSTER_SECRET: member.secretFile === undefined ? TEST_CLUSTER_SECRET : '',
       },

@@ -1,12 +1,15 @@
 /**
  * A TCP proxy on loopback that a test can cut and heal: the network partition of
  * a real cluster. While cut, it drops every open connection and resets new ones.
+ * It can also hold back the server's answers while requests still go through: a
+ * call whose request arrived but whose answer the client never gets.
  */
 import { createServer, connect, type Server, type Socket } from 'node:net';
 
 export class TcpProxy {
   private readonly sockets = new Set<Socket>();
   private cutOff = false;
+  private answersDropped = false;
 
   private constructor(
     private readonly server: Server,
@@ -28,7 +31,10 @@ export class TcpProxy {
       proxy.track(client);
       proxy.track(upstream);
       client.pipe(upstream);
-      upstream.pipe(client);
+      upstream.on('data', (chunk: Buffer) => {
+        if (!proxy.answersDropped) client.write(chunk);
+      });
+      upstream.on('end', () => client.end());
       const close = (): void => {
         client.destroy();
         upstream.destroy();
@@ -60,6 +66,12 @@ export class TcpProxy {
 
   heal(): void {
     this.cutOff = false;
+    this.answersDropped = false;
+  }
+
+  /** From now on, bytes from the target are dropped; bytes to it still go through. */
+  dropAnswers(): void {
+    this.answersDropped = true;
   }
 
   async close(): Promise<void> {
