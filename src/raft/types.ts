@@ -388,9 +388,10 @@ export interface RaftConfig {
   /** Thesis §6.2: leader steps down without a majority's responses; leader stickiness. */
   readonly checkQuorum: boolean;
   /**
-   * A node that starts grants no vote (with checkQuorum: no pre-vote either) for one
-   * election timeout: before it went down it may have acknowledged a leader whose lease
-   * counts on it (thesis §6.4.1). Needed for lease reads; the runtime turns it on.
+   * A node that starts ignores PreVote, and (with checkQuorum) RequestVote, for its
+   * first electionTick ticks: before it went down it may have acknowledged a leader
+   * whose lease counts on it (thesis §6.4.1). Needed for lease reads; the runtime turns
+   * it on.
    */
   readonly voteQuietAfterStart: boolean;
   /** Uniform in [0, 1). Injected so the core stays deterministic under a seeded simulator. */

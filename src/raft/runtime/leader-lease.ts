@@ -68,8 +68,11 @@ const MAX_STAMPS = 128;
 export class FreshnessLog {
   /** Sorted by commit, and then strictly increasing in time too (dominated stamps dropped). */
   #stamps: LeaderFreshness[] = [];
+  /** The highest commit index any stamp named (kept apart: a dominated stamp is dropped). */
+  #highestCommit = 0;
 
   record(stamp: LeaderFreshness): void {
+    if (stamp.commit > this.#highestCommit) this.#highestCommit = stamp.commit;
     const s = this.#stamps;
     // A stamp at or below this commit that is at least as recent makes this one useless.
     if (s.some((o) => o.commit <= stamp.commit && o.wallTimeMs >= stamp.wallTimeMs)) return;
@@ -101,12 +104,13 @@ export class FreshnessLog {
     return this.#stamps.find((s) => s.wallTimeMs >= wallTimeMs)?.commit;
   }
 
-  /** The newest stamp's commit index (the leader's commit as last heard). */
-  latestCommit(): number {
-    return this.#stamps.at(-1)?.commit ?? 0;
+  /** The highest commit index a stamp named: the leader's commit as last heard. */
+  highestCommit(): number {
+    return this.#highestCommit;
   }
 
   clear(): void {
     this.#stamps = [];
+    this.#highestCommit = 0;
   }
 }

@@ -117,7 +117,9 @@ export interface RaftRuntimeConfig {
    * Builds the core from the config and initial state the runtime derived (default:
    * `new RaftNode(config, initial)`). For the simulator and tests only: core options
    * the runtime leaves at their defaults (pre-vote, flow control) and deliberately
-   * broken cores. Production leaves it unset.
+   * broken cores. Production leaves it unset. Lease reads count on the core's
+   * check-quorum (leader stickiness) and voteQuietAfterStart: a node built without
+   * them must not serve LEASE reads.
    */
   createNode?: (config: RaftConfigInput, initial: InitialState) => RaftNode;
   /** Leader lease and freshness stamps (see leader-lease.ts and DEFAULT_LEASE). */
@@ -494,7 +496,7 @@ export class RaftRuntime<Result> {
     const commit = this.node.basicStatus().commitIndex;
     return {
       appliedIndex: applied,
-      leaderCommitIndex: Math.max(commit, this.freshness.latestCommit()),
+      leaderCommitIndex: Math.max(commit, this.freshness.highestCommit()),
       leaseHolds: this.leaseHolds(),
       freshAsOfWallMs: this.freshness.freshAsOf(applied),
     };
