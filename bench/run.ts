@@ -7,12 +7,14 @@
  *   npm run bench -- lifecycle  # restart: index rebuilt vs checkpoint vs reading the bytes; 3 nodes: catch-up by snapshot vs fs.cp, RSS
  *   npm run bench -- state-sync # state store fsync per applied entry, on vs off
  *   npm run bench -- writes     # 1/16/64 concurrent single writes, 3 nodes vs etcd (or one node)
+ *   npm run bench -- reads      # reads at each consistency level, 3 nodes: QPS, p50/p99 vs EVENTUAL; spread vs leader only
  */
 import { runSearchBench } from './search.js';
 import { runRaftBench } from './raft.js';
 import { runLifecycleBench } from './lifecycle.js';
 import { runStateSyncBench } from './state-sync.js';
 import { runWritesBench } from './writes.js';
+import { runReadsBench } from './reads.js';
 
 const [which, ...rest] = process.argv.slice(2);
 const benches: Record<string, (argv: readonly string[]) => Promise<void>> = {
@@ -21,6 +23,7 @@ const benches: Record<string, (argv: readonly string[]) => Promise<void>> = {
   lifecycle: runLifecycleBench,
   'state-sync': runStateSyncBench,
   writes: runWritesBench,
+  reads: runReadsBench,
 };
 
 async function main(): Promise<void> {
