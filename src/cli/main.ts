@@ -152,6 +152,9 @@ interface GlobalOptions {
   timeout: number;
 }
 
+/** The smallest lease drift margin: one Raft tick, for timer jitter. */
+const MIN_LEASE_DRIFT_MS = 10;
+
 interface ReadFlags {
   consistency?: ReadConsistency;
   maxStalenessMs?: number;
@@ -371,6 +374,11 @@ function buildProgram(): Command {
         const peers = opts.peers === undefined ? undefined : parsePeers(opts.peers, opts.id);
         if (opts.electionTimeoutMs <= opts.heartbeatMs) {
           throw new UsageError('--election-timeout-ms must be larger than --heartbeat-ms');
+        }
+        if (opts.leaseDriftMs < MIN_LEASE_DRIFT_MS) {
+          throw new UsageError(
+            `--lease-drift-ms must be at least ${MIN_LEASE_DRIFT_MS} (one Raft tick: it also covers timers that fire late or early)`,
+          );
         }
         if (opts.leaseDriftMs >= opts.electionTimeoutMs) {
           throw new UsageError(

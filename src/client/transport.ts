@@ -203,18 +203,20 @@ export class Transport {
 
   /** Where to send the next attempt after `err`: a leader hint, else the next address. */
   #redirect(err: RaftvecClientError): void {
-    const hint = err.details[LEADER_ADDRESS_KEY];
-    if (hint) this.#current = this.#remember(hint);
-    else this.#current = (this.#current + 1) % this.#addresses.length;
+    const hinted = this.#remember(err.details[LEADER_ADDRESS_KEY]);
+    this.#current = hinted ?? (this.#current + 1) % this.#addresses.length;
   }
 
-  /** The index of `address` in the known addresses, added if new (up to a bound). */
-  #remember(address: string): number {
+  /**
+   * The index of a hinted address among the known ones, added if new; undefined for no
+   * hint, or a new one beyond MAX_KNOWN_ADDRESSES (a server cannot make the client keep
+   * addresses, and channels to them, without bound).
+   */
+  #remember(address: string | undefined): number | undefined {
+    if (!address) return undefined;
     const i = this.#addresses.indexOf(address);
     if (i >= 0) return i;
-    // A hint names a member the client was not given: keep it, but a server cannot
-    // make the list grow without bound.
-    if (this.#addresses.length >= MAX_KNOWN_ADDRESSES) return this.#current;
+    if (this.#addresses.length >= MAX_KNOWN_ADDRESSES) return undefined;
     return this.#addresses.push(address) - 1;
   }
 
@@ -263,9 +265,9 @@ export class Transport {
         const delay = Math.random() * Math.min(backoff, policy.maxBackoffMs);
         if (Date.now() + delay >= deadline.getTime()) throw err;
         if (spread) {
-          const hint = err.details[LEADER_ADDRESS_KEY];
-          if (hint) this.#current = this.#remember(hint);
-          address = hint ? hint : this.#nextReplica();
+          const hinted = this.#remember(err.details[LEADER_ADDRESS_KEY]);
+          if (hinted !== undefined) this.#current = hinted;
+          address = hinted !== undefined ? this.#addresses[hinted]! : this.#nextReplica();
         } else {
           this.#redirect(err);
           address = this.address;

@@ -21,7 +21,9 @@ import { VECTOR_SERVICE_NAME, clusterServiceDefinition, loadVectorProto } from '
 import type { VectorServiceHandlers } from '../generated/raftvec/v1/VectorService.js';
 import {
   DEFAULT_LEASE,
+  DEFAULT_RAFT_TIMING,
   RaftRuntime,
+  voteQuietWindowMs,
   type LeaseConfig,
   type RaftTiming,
 } from '../raft/runtime/raft-runtime.js';
@@ -146,6 +148,8 @@ export async function startNode(options: NodeOptions): Promise<NodeHandle> {
   };
   // Each member's advertised client address, as it tells us on its peer stream.
   const clientAddresses = new Map<string, string>();
+  // Each member's vote-quiet window (ms), as it tells us: the lease honours the shortest.
+  const voteQuietWindows = new Map<string, number>();
   if (!levelChecksumsVerified()) {
     log(
       'warning: LevelDB checksum checks are off (the prebuilt classic-level binding is in use); run `node native/leveldb-checked.mjs` to turn them on',
@@ -179,8 +183,9 @@ export async function startNode(options: NodeOptions): Promise<NodeHandle> {
     clusterSecret,
     // Messages that arrive while the node loads are dropped; Raft re-sends them.
     deliver: (m) => runtime?.deliver(m),
-    onClientAddress: (peer, advertised) => {
-      if (clientAddresses.get(peer) !== advertised) clientAddresses.set(peer, advertised);
+    onAnnouncement: (peer, { clientAddress, voteQuietMs }) => {
+      if (clientAddress !== undefined) clientAddresses.set(peer, clientAddress);
+      if (voteQuietMs !== undefined) voteQuietWindows.set(peer, voteQuietMs);
     },
     receiveSnapshot: snapshotReceiver({
       selfId: id,
@@ -241,7 +246,11 @@ export async function startNode(options: NodeOptions): Promise<NodeHandle> {
         `${id}: loaded ${progress.pointsLoaded} points in ${progress.collectionsTotal} collections in ${Date.now() - loadStarted} ms (${progress.indexesRestored} indexes from a checkpoint, ${progress.pointTablesRead} of them with their point table and no scan of the store; the others rebuilt)`,
       );
     stateMachine = sm;
-    const transport = new PeerTransport(peers, clusterSecret, (line) => log(line), advertised);
+    const timing = { ...DEFAULT_RAFT_TIMING, ...options.raftTiming };
+    const transport = new PeerTransport(peers, clusterSecret, (line) => log(line), {
+      clientAddress: advertised,
+      voteQuietMs: voteQuietWindowMs(timing),
+    });
     const raft = await RaftRuntime.open<ApplyResult>(
       {
         id,
@@ -250,6 +259,7 @@ export async function startNode(options: NodeOptions): Promise<NodeHandle> {
         log: (line) => log(line),
         lease,
         clientAddress: (member) => clientAddresses.get(member),
+        peerVoteQuietMs: (member) => voteQuietWindows.get(member),
         ...(options.raftTiming && { timing: options.raftTiming }),
         ...(options.maxPendingWrites !== undefined && {
           maxPendingProposals: options.maxPendingWrites,

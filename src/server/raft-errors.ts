@@ -11,6 +11,7 @@ import {
 } from '../api/metadata-keys.js';
 import { RaftvecError } from '../errors.js';
 import {
+  ApplyWaitTimedOut,
   EntryTooLarge,
   NodeStopped,
   NotLeader,
@@ -18,6 +19,7 @@ import {
   ProposalQueueFull,
   ProposalTimedOut,
   ReadTimedOut,
+  TooManyReadsWaiting,
 } from '../raft/runtime/errors.js';
 
 /** `err` as a RaftvecError if it is one of the runtime's; anything else unchanged. */
@@ -35,7 +37,13 @@ export function fromRaftError(err: unknown): unknown {
     return new RaftvecError('RESOURCE_EXHAUSTED', err.message, { [NOT_PROPOSED_KEY]: '1' });
   if (err instanceof ProposalLost || err instanceof NodeStopped)
     return new RaftvecError('UNAVAILABLE', err.message);
-  if (err instanceof ProposalTimedOut || err instanceof ReadTimedOut)
+  if (err instanceof TooManyReadsWaiting)
+    return new RaftvecError('RESOURCE_EXHAUSTED', err.message);
+  if (
+    err instanceof ProposalTimedOut ||
+    err instanceof ReadTimedOut ||
+    err instanceof ApplyWaitTimedOut
+  )
     return new RaftvecError('DEADLINE_EXCEEDED', err.message);
   return err;
 }

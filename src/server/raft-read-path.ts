@@ -16,7 +16,7 @@ import type { ReadInfo, ReadRequirement } from '../api/conversions.js';
 import type { ApplyResult } from '../domain.js';
 import { RaftvecError } from '../errors.js';
 import type { RaftRuntime, ReplicaFreshness } from '../raft/runtime/raft-runtime.js';
-import { ReadTimedOut } from '../raft/runtime/errors.js';
+import { ApplyWaitTimedOut } from '../raft/runtime/errors.js';
 import { fromRaftError } from './raft-errors.js';
 import type { ReadPath } from './read-path.js';
 import { SAFE, type UnsafeTestFlags } from './unsafe-test-flags.js';
@@ -43,6 +43,10 @@ export class RaftReadPath implements ReadPath {
     this.#skewMs = options.maxClockSkewMs;
     this.#wallNow = options.wallNow ?? Date.now;
     this.#unsafe = options.unsafe ?? SAFE;
+  }
+
+  appliedIndex(): number {
+    return this.#runtime.appliedIndex;
   }
 
   async prepare(requirement: ReadRequirement, deadline: Date): Promise<ReadInfo> {
@@ -81,17 +85,23 @@ export class RaftReadPath implements ReadPath {
       if (staleness !== undefined && staleness <= boundMs) return this.#info(staleness);
       // A stamp recent enough may be ahead of what this replica has applied yet.
       const needed = this.#runtime.commitNeededFor(this.#wallNow() - boundMs + this.#skewMs);
-      if (attempt > 0 || needed === undefined || needed <= freshness.appliedIndex)
-        throw this.#refusal(
+      const stale = (): RaftvecError =>
+        this.#refusal(
           `replica ${this.#runtime.id} cannot show that its state misses nothing committed more than ${boundMs} ms ago (${
             staleness === undefined
               ? 'it has no recent word from a leader with a lease'
               : `what it can show is ${staleness} ms, clock skew bound included`
           }): ask the leader, or allow more staleness`,
-          freshness,
+          this.#runtime.replicaFreshness(),
         );
+      if (attempt > 0 || needed === undefined || needed <= freshness.appliedIndex) throw stale();
       // Waiting longer than the bound makes the stamp too old anyway.
-      await this.#runtime.waitApplied(needed, Math.min(timeoutMs(), boundMs));
+      try {
+        await this.#runtime.waitApplied(needed, Math.min(timeoutMs(), boundMs));
+      } catch (err) {
+        if (err instanceof ApplyWaitTimedOut) throw stale();
+        throw err;
+      }
     }
   }
 
@@ -100,7 +110,7 @@ export class RaftReadPath implements ReadPath {
       try {
         await this.#runtime.waitApplied(minAppliedIndex, timeoutMs());
       } catch (err) {
-        if (!(err instanceof ReadTimedOut)) throw err;
+        if (!(err instanceof ApplyWaitTimedOut)) throw err;
         const freshness = this.#runtime.replicaFreshness();
         throw this.#refusal(
           `replica ${this.#runtime.id} has applied up to log index ${freshness.appliedIndex}, not yet ${minAppliedIndex} (the session's index), before the deadline: read from another replica or the leader`,

@@ -12,11 +12,14 @@ export interface ReadPath {
    * (UNAVAILABLE with a leader hint) or that the deadline passed.
    */
   prepare(requirement: ReadRequirement, deadline: Date): Promise<ReadInfo>;
+  /** The local state's applied index now. */
+  appliedIndex(): number;
 }
 
 /** A state with no replicas (in-process use and tests): every level is served at once. */
 export function localReadPath(replicaId: string, appliedIndex: () => number): ReadPath {
   return {
+    appliedIndex,
     prepare: () =>
       Promise.resolve({
         replicaId,

@@ -268,7 +268,11 @@ export class VectorService {
       const requirement = readRequirementFromProto(req.readOptions);
       const info = await this.#readPath.prepare(requirement, this.#deadline(call));
       const res = await fn(req, call as grpc.ServerUnaryCall<Req, Res>);
-      return { ...res, readInfo: readInfoToProto(info) };
+      // Apply may have gone on while the read ran: the data can be newer than the index
+      // the read path saw. The index after the read bounds it from above, which is what a
+      // session token needs (the next read must be at least this fresh).
+      const appliedIndex = Math.max(info.appliedIndex, this.#readPath.appliedIndex());
+      return { ...res, readInfo: readInfoToProto({ ...info, appliedIndex }) };
     });
   }
 

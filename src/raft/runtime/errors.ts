@@ -77,6 +77,33 @@ export class ReadTimedOut extends Error {
   }
 }
 
+/** The local state machine had not applied an index a read waits for before the deadline. */
+export class ApplyWaitTimedOut extends Error {
+  constructor(
+    readonly nodeId: NodeId,
+    readonly index: number,
+    readonly appliedIndex: number,
+  ) {
+    super(
+      `node ${nodeId} had applied up to log index ${appliedIndex}, not yet ${index}, before the deadline; the read was not served`,
+    );
+    this.name = 'ApplyWaitTimedOut';
+  }
+}
+
+/** Too many reads already wait for the local state machine to catch up. */
+export class TooManyReadsWaiting extends Error {
+  constructor(
+    readonly nodeId: NodeId,
+    readonly waiting: number,
+  ) {
+    super(
+      `node ${nodeId} already has ${waiting} reads waiting for its state to catch up; the read was not served: retry with backoff or ask another replica`,
+    );
+    this.name = 'TooManyReadsWaiting';
+  }
+}
+
 /** The node is stopping or stopped (after a fatal error, `cause` says which). */
 export class NodeStopped extends Error {
   constructor(

@@ -7,10 +7,11 @@
  * reset its election timer then, and none votes for another candidate (leader
  * stickiness, thesis §4.2.3) until a whole election timeout has passed on its own
  * clock. So no other leader can be elected, let alone commit, before
- * `t + (electionTick - 1)·tickMs` (one tick is lost to the timer's phase). The
- * lease ends `driftMs` earlier than that, to allow for clocks that run at
- * different rates. Assumption: over one election timeout, no two clocks in the
- * cluster drift apart by more than `driftMs`.
+ * `t + (electionTick - 1)·tickMs` (one tick is lost to the timer's phase), with each
+ * member's own timing: the lease honours the shortest window any voter announced.
+ * The lease ends `driftMs` earlier than that, to allow for clocks that run at
+ * different rates and for timers that fire late or early. Assumption: over one
+ * election timeout, no two clocks in the cluster drift apart by more than `driftMs`.
  *
  * Freshness. While its lease holds, the leader stamps its heartbeats with its
  * commit index and its wall-clock time: nothing committed before that time lies
@@ -44,11 +45,15 @@ export class LeaderLease {
     } else if (term === this.#term && registeredAt > this.#since) this.#since = registeredAt;
   }
 
-  /** Whether the lease of `term` holds at monotonic time `now`. */
-  holds(term: number, now: number): boolean {
-    if (term !== this.#term || this.durationMs <= 0 || this.#since === Number.NEGATIVE_INFINITY)
+  /**
+   * Whether the lease of `term` holds at monotonic time `now`, for a lease of
+   * `durationMs` (default: the one given at construction; shorter when a member's
+   * vote-quiet window is shorter than this node's).
+   */
+  holds(term: number, now: number, durationMs = this.durationMs): boolean {
+    if (term !== this.#term || durationMs <= 0 || this.#since === Number.NEGATIVE_INFINITY)
       return false;
-    return this.neverExpires || now < this.#since + this.durationMs;
+    return this.neverExpires || now < this.#since + durationMs;
   }
 
   /** How long the lease of `term` still holds at `now` (0 if it does not). */

@@ -97,6 +97,19 @@ export function authenticatePeer(
  */
 export const CLIENT_ADDRESS_HEADER = 'x-raftvec-client-address';
 
+/**
+ * Call metadata of a peer stream: how long, in ms, the sender refuses to help elect
+ * another leader after it last heard from its leader ((electionTick - 1) · tickMs).
+ * A leader's lease may last no longer than the shortest such window among its voters.
+ */
+export const VOTE_QUIET_HEADER = 'x-raftvec-vote-quiet-ms';
+
+/** What a peer tells about itself on its stream (each part only if valid). */
+export interface PeerAnnouncement {
+  clientAddress?: string;
+  voteQuietMs?: number;
+}
+
 /** Longest advertised client address accepted from a peer. */
 const MAX_CLIENT_ADDRESS_LENGTH = 256;
 
@@ -124,10 +137,10 @@ export interface PeerServerOptions {
   /** Hands a message from a peer to the local Raft node. */
   deliver: (message: Message) => void;
   /**
-   * Told the client address an authenticated peer advertises (CLIENT_ADDRESS_HEADER on
-   * its stream), when it sends a valid one.
+   * Told what an authenticated peer announces on its stream (CLIENT_ADDRESS_HEADER,
+   * VOTE_QUIET_HEADER); invalid parts are logged and left out.
    */
-  onClientAddress?: (peer: NodeId, address: string) => void;
+  onAnnouncement?: (peer: NodeId, announcement: PeerAnnouncement) => void;
   /**
    * Receives a snapshot a leader streams (RaftPeer.InstallSnapshot), from the
    * authenticated `peer`; absent: such calls are refused.
@@ -189,12 +202,21 @@ export function raftPeerServer(options: PeerServerOptions): PeerServer {
       return;
     }
     const peer: NodeId = auth.peer;
+    const announcement: PeerAnnouncement = {};
     const advertised = call.metadata.get(CLIENT_ADDRESS_HEADER)[0];
     if (advertised !== undefined) {
       const problem = clientAddressProblem(advertised);
-      if (problem === undefined) options.onClientAddress?.(peer, advertised as string);
+      if (problem === undefined) announcement.clientAddress = advertised as string;
       else log(`${options.selfId}: ignored the client address peer ${peer} advertises: ${problem}`);
     }
+    const quiet = call.metadata.get(VOTE_QUIET_HEADER)[0];
+    if (quiet !== undefined) {
+      const ms = typeof quiet === 'string' && /^\d{1,9}$/.test(quiet) ? Number(quiet) : NaN;
+      if (Number.isSafeInteger(ms)) announcement.voteQuietMs = ms;
+      else
+        log(`${options.selfId}: ignored the vote-quiet window of peer ${peer}: ${String(quiet)}`);
+    }
+    options.onAnnouncement?.(peer, announcement);
     // Drops on this stream, logged at the 1st, 2nd, 4th, … so a peer cannot flood the log.
     let dropped = 0;
     const drop = (reason: string): void => {
@@ -293,8 +315,8 @@ export class PeerTransport implements Transport {
     private readonly peerAddresses: ReadonlyMap<NodeId, string>,
     private readonly clusterSecret: string,
     private readonly log: (line: string) => void = () => {},
-    /** This node's advertised client address, told to every peer on its stream. */
-    private readonly clientAddress?: string,
+    /** What this node tells every peer on its stream. */
+    private readonly announcement: PeerAnnouncement = {},
   ) {
     this.ServiceClient = grpc.makeGenericClientConstructor(raftPeerServiceDefinition(), 'RaftPeer');
   }
@@ -316,7 +338,9 @@ export class PeerTransport implements Transport {
     const client = this.clientFor(peer);
     if (client === undefined) return undefined;
     const metadata = peerCredentials(this.clusterSecret, sender);
-    if (this.clientAddress !== undefined) metadata.set(CLIENT_ADDRESS_HEADER, this.clientAddress);
+    const { clientAddress, voteQuietMs } = this.announcement;
+    if (clientAddress !== undefined) metadata.set(CLIENT_ADDRESS_HEADER, clientAddress);
+    if (voteQuietMs !== undefined) metadata.set(VOTE_QUIET_HEADER, String(voteQuietMs));
     const stream: PeerStream = {
       sender,
       call: client.makeClientStreamRequest(

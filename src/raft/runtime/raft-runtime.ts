@@ -24,6 +24,7 @@ import type {
   SoftState,
 } from '../types.js';
 import {
+  ApplyWaitTimedOut,
   EntryTooLarge,
   NodeStopped,
   NotLeader,
@@ -31,6 +32,7 @@ import {
   ProposalQueueFull,
   ProposalTimedOut,
   ReadTimedOut,
+  TooManyReadsWaiting,
 } from './errors.js';
 import type { PersistedLog, RaftPorts, SnapshotHeader, TimerHandle } from './ports.js';
 import { FreshnessLog, LeaderLease } from './leader-lease.js';
@@ -129,6 +131,21 @@ export interface RaftRuntimeConfig {
    * leader hints; undefined: its peer address in `peers`.
    */
   clientAddress?: (id: NodeId) => string | undefined;
+  /**
+   * Member `id`'s vote-quiet window in ms (voteQuietWindowMs of its timing), as it
+   * announced it; undefined while unknown. The lease lasts no longer than the shortest
+   * window among the voters, and does not hold while one is unknown. Absent: every
+   * member is taken to share this node's timing (tests, the simulator).
+   */
+  peerVoteQuietMs?: (id: NodeId) => number | undefined;
+}
+
+/**
+ * How long after hearing from its leader a member refuses to help elect another:
+ * electionTick ticks of its own, less one for the timer's phase (see leader-lease.ts).
+ */
+export function voteQuietWindowMs(timing: RaftTiming): number {
+  return (timing.electionTick - 1) * timing.tickMs;
 }
 
 export interface LeaseConfig {
@@ -258,7 +275,7 @@ export class RaftRuntime<Result> {
     this.log = config.log ?? (() => {});
     this.leaseConfig = { ...DEFAULT_LEASE, ...config.lease };
     this.lease = new LeaderLease(
-      (this.timing.electionTick - 1) * this.timing.tickMs - this.leaseConfig.driftMs,
+      voteQuietWindowMs(this.timing) - this.leaseConfig.driftMs,
       this.leaseConfig.neverExpires,
     );
     const snapshots = ports.snapshots;
@@ -303,7 +320,11 @@ export class RaftRuntime<Result> {
   ): Promise<{ installed: boolean; reason: string }> {
     if (this.snapshotting === undefined || this.stopped)
       return Promise.resolve({ installed: false, reason: `node ${this.id} takes no snapshots` });
-    return this.snapshotting.receive(header, folder);
+    return this.snapshotting.receive(header, folder).then((answer) => {
+      // Reads waiting for an index the snapshot covers need not wait for the next entry.
+      if (answer.installed) this.settleReads(this.ports.stateMachine.appliedIndex);
+      return answer;
+    });
   }
 
   /** Takes a snapshot now and compacts the log behind it (`raftvec snapshot`). */
@@ -485,9 +506,32 @@ export class RaftRuntime<Result> {
   leaseHolds(): boolean {
     const status = this.node.basicStatus();
     if (status.role !== 'leader') return false;
-    // A lone voter: nobody else can be elected while it runs.
-    if (this.config.peers.size === 1) return true;
-    return this.lease.holds(status.term, this.ports.clock.now());
+    // A lone voter: nobody else can be elected while it runs; but its commit index is
+    // current only once an entry of its own term has committed (after a crash the one it
+    // restarted with may lag what it had acknowledged).
+    if (this.config.peers.size === 1) return this.node.logTerm(status.commitIndex) === status.term;
+    const duration = this.leaseDurationMs();
+    return (
+      duration !== undefined && this.lease.holds(status.term, this.ports.clock.now(), duration)
+    );
+  }
+
+  /**
+   * The lease's length: the shortest vote-quiet window among the voters, less the drift
+   * bound; undefined while a member's window is unknown (it may be shorter than ours).
+   */
+  private leaseDurationMs(): number | undefined {
+    let window = voteQuietWindowMs(this.timing);
+    const announced = this.config.peerVoteQuietMs;
+    if (announced !== undefined) {
+      for (const id of this.config.peers.keys()) {
+        if (id === this.id) continue;
+        const theirs = announced(id);
+        if (theirs === undefined) return undefined;
+        window = Math.min(window, theirs);
+      }
+    }
+    return window - this.leaseConfig.driftMs;
   }
 
   /** What this replica can say of its own freshness now (see ReplicaFreshness). */
@@ -525,8 +569,8 @@ export class RaftRuntime<Result> {
 
   /**
    * Resolves once the local state machine has applied `index`; rejects with
-   * ReadTimedOut after `timeoutMs`, NodeStopped when the node stops, and
-   * ProposalQueueFull when too many calls already wait.
+   * ApplyWaitTimedOut after `timeoutMs`, NodeStopped when the node stops, and
+   * TooManyReadsWaiting when too many calls already wait.
    */
   waitApplied(index: number, timeoutMs: number): Promise<void> {
     try {
@@ -536,7 +580,7 @@ export class RaftRuntime<Result> {
     }
     if (this.ports.stateMachine.appliedIndex >= index) return Promise.resolve();
     if (this.appliedWaiters.size >= MAX_APPLIED_WAITERS)
-      return Promise.reject(new ProposalQueueFull(this.appliedWaiters.size));
+      return Promise.reject(new TooManyReadsWaiting(this.id, this.appliedWaiters.size));
     return new Promise((resolve, reject) => {
       const waiter = {
         index,
@@ -544,7 +588,8 @@ export class RaftRuntime<Result> {
         reject,
         timer: this.ports.clock.setTimeout(
           () => {
-            if (this.appliedWaiters.delete(waiter)) reject(new ReadTimedOut(this.id));
+            if (this.appliedWaiters.delete(waiter))
+              reject(new ApplyWaitTimedOut(this.id, index, this.ports.stateMachine.appliedIndex));
           },
           Math.max(0, timeoutMs),
         ),

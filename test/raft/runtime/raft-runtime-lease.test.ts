@@ -6,7 +6,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Entry, HardState, Message } from '../../../src/raft/index.js';
-import { NodeStopped, NotLeader, ReadTimedOut } from '../../../src/raft/runtime/errors.js';
+import {
+  ApplyWaitTimedOut,
+  NodeStopped,
+  NotLeader,
+  ReadTimedOut,
+} from '../../../src/raft/runtime/errors.js';
 import type {
   Clock,
   LogStorage,
@@ -470,7 +475,8 @@ describe('RaftRuntime: waitApplied', () => {
     await net.advance(30 - TICK - 1);
     expect(far.done).toBe(false);
     await net.advance(1);
-    expect(far.error).toBeInstanceOf(ReadTimedOut);
+    expect(far.error).toBeInstanceOf(ApplyWaitTimedOut);
+    expect((far.error as ApplyWaitTimedOut).index).toBe(applied + 100);
     const pending = track(b.waitApplied(applied + 100, 1_000));
     await net.close();
     await settle();
