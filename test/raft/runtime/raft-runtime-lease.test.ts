@@ -19,7 +19,7 @@ import type {
   StateMachine,
   TimerHandle,
 } from '../../../src/raft/runtime/ports.js';
-import { RaftRuntime } from '../../../src/raft/runtime/raft-runtime.js';
+import { RaftRuntime, voteQuietWindowMs } from '../../../src/raft/runtime/raft-runtime.js';
 import { TestCluster } from '../helpers.js';
 
 const TICK = 10;
@@ -29,6 +29,7 @@ const SKEW = 50;
 /** (electionTick - 1)·tickMs - driftMs (leader-lease.ts). */
 const LEASE_MS = (ELECTION_TICK - 1) * TICK - DRIFT;
 const WALL0 = 1_700_000_000_000;
+const TIMING = { tickMs: TICK, electionTick: ELECTION_TICK, heartbeatTick: 1 };
 
 class ManualClock {
   private t = 0;
@@ -93,6 +94,23 @@ class MemoryLog implements LogStorage {
   }
 }
 
+/** A MemoryLog whose writes can be held back: what the core sees before its own append is durable. */
+class GatedLog extends MemoryLog {
+  held = false;
+  private waiting: (() => void)[] = [];
+  override persist(entries: readonly Entry[], hardState: HardState | undefined): Promise<void> {
+    if (!this.held) return super.persist(entries, hardState);
+    return new Promise((resolve) => {
+      this.waiting.push(() => void super.persist(entries, hardState).then(resolve));
+    });
+  }
+  /** Lets the held writes (and every later one) through. */
+  release(): void {
+    this.held = false;
+    for (const write of this.waiting.splice(0)) write();
+  }
+}
+
 class Recorder implements StateMachine<number> {
   appliedIndex = 0;
   apply(first: number, payloads: readonly Uint8Array[]): Promise<number[]> {
@@ -120,6 +138,8 @@ interface MemberSpec {
   /** The core's random source: fixes its election timeout. */
   random: number;
   wallOffsetMs?: number;
+  /** RaftRuntimeConfig.peerVoteQuietMs (absent: every member shares this one's timing). */
+  peerVoteQuietMs?: (id: string) => number | undefined;
 }
 
 class Net {
@@ -146,10 +166,11 @@ class Net {
         {
           id: spec.id,
           peers,
-          timing: { tickMs: TICK, electionTick: ELECTION_TICK, heartbeatTick: 1 },
+          timing: TIMING,
           maxEntryBytes: 1024,
           lease: { driftMs: DRIFT, maxClockSkewMs: SKEW },
           log: (line) => lines.push(line),
+          peerVoteQuietMs: spec.peerVoteQuietMs,
         },
         {
           log: new MemoryLog(),
@@ -228,21 +249,63 @@ class Net {
 }
 
 /**
- * a, b, c with election timeouts of 10, 13 and 16 ticks: a wins the first election.
- * Returns once a leads and has just had a round confirmed at a tick (its lease holds).
+ * Runs `net` (a, b, c with election timeouts of 10, 13 and 16 ticks) until a has won
+ * the first election and then three ticks more: each of them registered a renewal
+ * round, which b and c confirmed at once.
  */
-async function steadyLeader(wallOffsets: Record<string, number> = {}): Promise<Net> {
-  const net = await Net.open([
-    { id: 'a', random: 0, wallOffsetMs: wallOffsets['a'] ?? 0 },
-    { id: 'b', random: 0.3, wallOffsetMs: wallOffsets['b'] ?? 0 },
-    { id: 'c', random: 0.6, wallOffsetMs: wallOffsets['c'] ?? 0 },
-  ]);
+async function electA(net: Net): Promise<void> {
   for (let i = 0; i < 3 * ELECTION_TICK && net.raft('a').role !== 'leader'; i++)
     await net.advance(TICK);
   expect(net.raft('a').role).toBe('leader');
   await net.advance(3 * TICK);
+}
+
+/**
+ * a, b, c with election timeouts of 10, 13 and 16 ticks: a wins the first election.
+ * Returns once a leads and has just had a round confirmed at a tick (its lease holds).
+ * `aPeerVoteQuietMs`: the windows a is told its peers announced (absent: its own timing).
+ */
+async function steadyLeader(
+  wallOffsets: Record<string, number> = {},
+  aPeerVoteQuietMs?: (id: string) => number | undefined,
+): Promise<Net> {
+  const net = await Net.open([
+    { id: 'a', random: 0, wallOffsetMs: wallOffsets['a'] ?? 0, peerVoteQuietMs: aPeerVoteQuietMs },
+    { id: 'b', random: 0.3, wallOffsetMs: wallOffsets['b'] ?? 0 },
+    { id: 'c', random: 0.6, wallOffsetMs: wallOffsets['c'] ?? 0 },
+  ]);
+  await electA(net);
   expect(net.raft('a').leaseHolds()).toBe(true);
   return net;
+}
+
+/** The renewal round of the heartbeats a sent at `at` (0: none; they all carry the same). */
+function roundAt(net: Net, at: number): number {
+  const hbs = net.heartbeatsAt('a', at);
+  expect(hbs.map((m) => m.to).sort()).toEqual(['b', 'c']);
+  expect(new Set(hbs.map((m) => m.readContext)).size).toBe(1);
+  return hbs[0]!.readContext;
+}
+
+/** A one-member cluster's runtime on its own manual clock, writing to `log`. */
+async function openLone(log: MemoryLog): Promise<RaftRuntime<number>> {
+  const clock = new ManualClock();
+  return RaftRuntime.open<number>(
+    {
+      id: 'solo',
+      peers: new Map([['solo', 'solo:1']]),
+      timing: TIMING,
+      maxEntryBytes: 1024,
+      lease: { driftMs: DRIFT, maxClockSkewMs: SKEW },
+    },
+    {
+      log,
+      stateMachine: new Recorder(),
+      transport: { send: () => undefined, close: () => undefined },
+      clock: memberClock(clock, 0),
+      random: () => 0,
+    },
+  );
 }
 
 describe('RaftRuntime: the leader lease', () => {
@@ -351,6 +414,134 @@ describe('RaftRuntime: the leader lease', () => {
     expect(roundTrip).toMatchObject({ done: true, ok: true });
     expect(a.leaseHolds()).toBe(true);
     await net.close();
+  });
+
+  it('does not hold while another member’s vote-quiet window is unknown, confirmed rounds or not; leaseRead takes a ReadIndex round', async () => {
+    const announced = new Map<string, number>([['b', voteQuietWindowMs(TIMING)]]); // c: unknown
+    const asked = new Set<string>();
+    const net = await Net.open([
+      {
+        id: 'a',
+        random: 0,
+        peerVoteQuietMs: (id) => {
+          asked.add(id);
+          return announced.get(id);
+        },
+      },
+      { id: 'b', random: 0.3 },
+      { id: 'c', random: 0.6 },
+    ]);
+    const a = net.raft('a');
+    await electA(net);
+    expect(a.leaseHolds()).toBe(false);
+    // A new renewal round each tick (one at a time: so each one before it was confirmed).
+    const rounds: number[] = [];
+    for (let i = 0; i < 2 * ELECTION_TICK; i++) {
+      await net.advance(TICK);
+      expect(a.leaseHolds()).toBe(false);
+      const round = roundAt(net, net.clock.now());
+      expect(round).toBeGreaterThan(rounds.at(-1) ?? 0);
+      rounds.push(round);
+      // Without a lease, no freshness stamp either.
+      expect(net.heartbeatsAt('a', net.clock.now()).every((hb) => hb.freshness === undefined)).toBe(
+        true,
+      );
+    }
+    expect(a.role).toBe('leader');
+    expect(a.replicaFreshness().leaseHolds).toBe(false);
+    expect([...asked].sort()).toEqual(['b', 'c']); // never its own window: it knows that one
+    // leaseRead: a heartbeat round to b and c, answered only once their replies arrive.
+    net.hold = (m) => m.type === 'HeartbeatResponse' && m.to === 'a';
+    const sentBefore = net.sent.length;
+    const read = track(a.leaseRead(1_000));
+    await net.pump();
+    expect(read.done).toBe(false);
+    const heartbeats = net.sent
+      .slice(sentBefore)
+      .filter((s) => s.m.from === 'a' && s.m.type === 'Heartbeat');
+    expect(heartbeats.map((s) => s.m.to).sort()).toEqual(['b', 'c']);
+    expect(net.held.map((m) => m.from).sort()).toEqual(['b', 'c']);
+    await net.release();
+    expect(read).toMatchObject({ done: true, ok: true });
+    expect(a.leaseHolds()).toBe(false); // its confirmation makes no lease either
+    // Once c's window is known, the round just confirmed counts: no round trip then.
+    announced.set('c', voteQuietWindowMs(TIMING));
+    expect(a.leaseHolds()).toBe(true);
+    net.drop = () => true;
+    const onLease = track(a.leaseRead(1_000));
+    await settle();
+    expect(onLease).toMatchObject({ done: true, ok: true });
+    await net.close();
+  });
+
+  it.each([
+    { windows: { b: 50, c: 90 }, leaseMs: 30, what: 'b’s shorter window' },
+    { windows: { b: 90, c: 60 }, leaseMs: 40, what: 'c’s shorter window' },
+    { windows: { b: 90, c: 90 }, leaseMs: 70, what: 'the shared window' },
+    { windows: { b: 200, c: 500 }, leaseMs: 70, what: 'a’s own window, shorter than theirs' },
+  ])(
+    'lasts the shortest announced window less driftMs: $what gives $leaseMs ms after the round’s registration',
+    async ({ windows, leaseMs }) => {
+      expect(voteQuietWindowMs(TIMING)).toBe(90); // a's own window
+      const announced: Record<string, number> = windows;
+      const net = await steadyLeader({}, (id) => announced[id]);
+      const a = net.raft('a');
+      const registeredAt = net.clock.now(); // the round of this tick, confirmed
+      expect(roundAt(net, registeredAt)).toBeGreaterThan(0);
+      net.drop = (m) => m.from === 'a' || m.to === 'a';
+      await net.advance(leaseMs - 1);
+      expect(a.leaseHolds()).toBe(true);
+      await net.advance(1);
+      expect(net.clock.now()).toBe(registeredAt + leaseMs);
+      expect(a.leaseHolds()).toBe(false);
+      expect(a.role).toBe('leader');
+      await net.close();
+    },
+  );
+
+  it('a lone voter holds it only once an entry of its term has committed', async () => {
+    const log = new GatedLog();
+    log.held = true; // its no-op (and term, and vote) are not on disk yet
+    const solo = await openLone(log);
+    await settle();
+    const holdsByCommit = (): boolean => {
+      const { commitIndex, term } = solo.status();
+      return solo.logTerm(commitIndex) === term;
+    };
+    expect(solo.role).toBe('leader');
+    expect(solo.status()).toMatchObject({ term: 1, lastIndex: 1, commitIndex: 0 });
+    expect(solo.leaseHolds()).toBe(false);
+    expect(holdsByCommit()).toBe(false);
+    const read = track(solo.leaseRead(1_000));
+    await settle();
+    expect(read.done).toBe(false);
+    log.release();
+    await settle();
+    expect(solo.status()).toMatchObject({ term: 1, commitIndex: 1 });
+    expect(solo.leaseHolds()).toBe(true);
+    expect(holdsByCommit()).toBe(true);
+    expect(read).toMatchObject({ done: true, ok: true });
+    await solo.close();
+  });
+
+  it('a lone voter restarted with a commit of an earlier term holds it only once its own term’s no-op commits', async () => {
+    const log = new GatedLog();
+    log.hardState = { term: 1, vote: 'solo', commit: 1 };
+    log.entries = [{ index: 1, term: 1, type: 'noop', data: new Uint8Array(0) }];
+    log.held = true;
+    const solo = await openLone(log);
+    await settle();
+    expect(solo.role).toBe('leader');
+    // Its commit index is not 0, but of term 1: nothing says it is current in term 2.
+    expect(solo.status()).toMatchObject({ term: 2, lastIndex: 2, commitIndex: 1 });
+    expect(solo.logTerm(1)).toBe(1);
+    expect(solo.leaseHolds()).toBe(false);
+    log.release();
+    await settle();
+    expect(solo.status()).toMatchObject({ term: 2, commitIndex: 2 });
+    expect(solo.logTerm(2)).toBe(2);
+    expect(solo.leaseHolds()).toBe(true);
+    await solo.close();
   });
 
   it('leaseRead on a follower is refused with NotLeader naming the leader', async () => {
