@@ -17,10 +17,10 @@ import type {
   LogStorage,
   PersistedLog,
   StateMachine,
-  TimerHandle,
 } from '../../../src/raft/runtime/ports.js';
 import { RaftRuntime, voteQuietWindowMs } from '../../../src/raft/runtime/raft-runtime.js';
 import { TestCluster } from '../helpers.js';
+import { ManualClock } from '../../support/manual-clock.js';
 
 const TICK = 10;
 const ELECTION_TICK = 10;
@@ -30,36 +30,6 @@ const SKEW = 50;
 const LEASE_MS = (ELECTION_TICK - 1) * TICK - DRIFT;
 const WALL0 = 1_700_000_000_000;
 const TIMING = { tickMs: TICK, electionTick: ELECTION_TICK, heartbeatTick: 1 };
-
-class ManualClock {
-  private t = 0;
-  private readonly timers: { at: number; fn: () => void; every?: number; off: boolean }[] = [];
-  now(): number {
-    return this.t;
-  }
-  setTimeout(fn: () => void, ms: number): TimerHandle {
-    const timer = { at: this.t + ms, fn, off: false };
-    this.timers.push(timer);
-    return { cancel: () => void (timer.off = true) };
-  }
-  setInterval(fn: () => void, ms: number): TimerHandle {
-    const timer = { at: this.t + ms, fn, every: ms, off: false };
-    this.timers.push(timer);
-    return { cancel: () => void (timer.off = true) };
-  }
-  advance(ms: number): void {
-    const end = this.t + ms;
-    for (;;) {
-      const due = this.timers.filter((x) => !x.off && x.at <= end).sort((a, b) => a.at - b.at)[0];
-      if (due === undefined) break;
-      this.t = due.at;
-      if (due.every === undefined) due.off = true;
-      else due.at += due.every;
-      due.fn();
-    }
-    this.t = end;
-  }
-}
 
 /** One member's clock: the shared monotonic time, and its own wall clock. */
 function memberClock(shared: ManualClock, wallOffsetMs: number): Clock {

@@ -6,46 +6,11 @@
 import { describe, expect, it } from 'vitest';
 import { RaftNode, type Entry, type HardState, type Message } from '../../../src/raft/index.js';
 import { ProposalLost, ProposalTimedOut } from '../../../src/raft/runtime/errors.js';
-import type {
-  Clock,
-  LogStorage,
-  PersistedLog,
-  StateMachine,
-  TimerHandle,
-} from '../../../src/raft/runtime/ports.js';
+import type { LogStorage, PersistedLog, StateMachine } from '../../../src/raft/runtime/ports.js';
 import { RaftRuntime, type ProposeOutcome } from '../../../src/raft/runtime/raft-runtime.js';
+import { ManualClock } from '../../support/manual-clock.js';
 
 const enc = new TextEncoder();
-
-class ManualClock implements Clock {
-  private t = 0;
-  private readonly timers: { at: number; fn: () => void; every?: number; off: boolean }[] = [];
-  now(): number {
-    return this.t;
-  }
-  setTimeout(fn: () => void, ms: number): TimerHandle {
-    const timer = { at: this.t + ms, fn, off: false };
-    this.timers.push(timer);
-    return { cancel: () => void (timer.off = true) };
-  }
-  setInterval(fn: () => void, ms: number): TimerHandle {
-    const timer = { at: this.t + ms, fn, every: ms, off: false };
-    this.timers.push(timer);
-    return { cancel: () => void (timer.off = true) };
-  }
-  advance(ms: number): void {
-    const end = this.t + ms;
-    for (;;) {
-      const due = this.timers.filter((x) => !x.off && x.at <= end).sort((a, b) => a.at - b.at)[0];
-      if (due === undefined) break;
-      this.t = due.at;
-      if (due.every === undefined) due.off = true;
-      else due.at += due.every;
-      due.fn();
-    }
-    this.t = end;
-  }
-}
 
 /** An in-memory disk whose writes can be held back. */
 class MemoryLog implements LogStorage {
