@@ -493,6 +493,69 @@ function buildProgram(): Command {
       printJson(results);
     });
 
+  const leader = program
+    .command('leader')
+    .description('leadership of the cluster (needs the cluster secret)');
+  leader
+    .command('transfer')
+    .description(
+      'hand leadership to another voter (default: the most up-to-date one): no election timeout, writes refused only while it happens',
+    )
+    .option('--to <id>', 'the voter to hand leadership to')
+    .option('--cluster-secret-file <path>', 'file holding the cluster secret (chmod 600)')
+    .action(async function (this: Command, opts: { to?: string; clusterSecretFile?: string }) {
+      const g = this.optsWithGlobals<GlobalOptions>();
+      const secret =
+        opts.clusterSecretFile !== undefined
+          ? readClusterSecretFile(opts.clusterSecretFile)
+          : process.env['RAFTVEC_CLUSTER_SECRET'];
+      if (secret === undefined || secret === '')
+        throw new UsageError(
+          'leader transfer needs the cluster secret: --cluster-secret-file PATH or RAFTVEC_CLUSTER_SECRET',
+        );
+      const addresses = g.address
+        .split(',')
+        .map((a) => a.trim())
+        .filter((a) => a !== '');
+      // Ask any node who leads, then ask the leader.
+      let leaderAddress: string | undefined;
+      let from = '';
+      for (const address of addresses) {
+        const probe = new ClusterStatusClient(address);
+        try {
+          const status = await probe.status(Math.min(g.timeout, 5_000));
+          if (status.role === 'leader') {
+            leaderAddress = address;
+            from = status.id;
+          } else if (status.leaderAddress !== '') {
+            leaderAddress = status.leaderAddress;
+            from = status.leaderId;
+          }
+        } catch {
+          // try the next address
+        } finally {
+          probe.close();
+        }
+        if (leaderAddress !== undefined) break;
+      }
+      if (leaderAddress === undefined)
+        throw new CliError(`no leader found at ${addresses.join(', ')}; retry once one is elected`);
+      const client = new ClusterStatusClient(leaderAddress);
+      const started = Date.now();
+      try {
+        const done = await client.transferLeadership(
+          peerCredentials(secret, 'raftvec-cli'),
+          { to: opts.to ?? '', timeoutMs: 0 },
+          g.timeout,
+        );
+        printJson({ from, to: done.leaderId, term: done.term, ms: Date.now() - started });
+      } catch (err) {
+        throw RaftvecClientError.fromServiceError('TransferLeadership', err);
+      } finally {
+        client.close();
+      }
+    });
+
   program
     .command('status')
     .description("each node's Raft role, term, commit and applied index, and lag behind the leader")

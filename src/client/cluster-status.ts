@@ -63,6 +63,31 @@ export class ClusterStatusClient {
     });
   }
 
+  /**
+   * Asks the leader to hand leadership to `to` (empty: the most up-to-date other
+   * voter); resolves with the new leader. `credentials` as for takeSnapshot.
+   */
+  transferLeadership(
+    credentials: grpc.Metadata,
+    request: { to: string; timeoutMs: number },
+    deadlineMs = 30_000,
+  ): Promise<{ leaderId: string; term: number }> {
+    const method = clusterServiceDefinition()['TransferLeadership'];
+    if (method === undefined) throw new Error('cluster.proto defines no TransferLeadership method');
+    return new Promise((resolve, reject) => {
+      this.client.makeUnaryRequest(
+        method.path,
+        method.requestSerialize,
+        method.responseDeserialize as (b: Buffer) => { leaderId: string; term: number },
+        request,
+        credentials,
+        { deadline: Date.now() + deadlineMs },
+        (error, value) =>
+          error || value === undefined ? reject(error ?? new Error('empty reply')) : resolve(value),
+      );
+    });
+  }
+
   close(): void {
     this.client.close();
   }

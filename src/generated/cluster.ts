@@ -10,6 +10,8 @@ import type { PeerProgress as _raftvec_v1_PeerProgress, PeerProgress__Output as 
 import type { StatusRequest as _raftvec_v1_StatusRequest, StatusRequest__Output as _raftvec_v1_StatusRequest__Output } from './raftvec/v1/StatusRequest.js';
 import type { TakeSnapshotReply as _raftvec_v1_TakeSnapshotReply, TakeSnapshotReply__Output as _raftvec_v1_TakeSnapshotReply__Output } from './raftvec/v1/TakeSnapshotReply.js';
 import type { TakeSnapshotRequest as _raftvec_v1_TakeSnapshotRequest, TakeSnapshotRequest__Output as _raftvec_v1_TakeSnapshotRequest__Output } from './raftvec/v1/TakeSnapshotRequest.js';
+import type { TransferLeadershipReply as _raftvec_v1_TransferLeadershipReply, TransferLeadershipReply__Output as _raftvec_v1_TransferLeadershipReply__Output } from './raftvec/v1/TransferLeadershipReply.js';
+import type { TransferLeadershipRequest as _raftvec_v1_TransferLeadershipRequest, TransferLeadershipRequest__Output as _raftvec_v1_TransferLeadershipRequest__Output } from './raftvec/v1/TransferLeadershipRequest.js';
 
 type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
   new(...args: ConstructorParameters<Constructor>): Subtype;
@@ -27,6 +29,8 @@ export interface ProtoGrpcType {
       StatusRequest: MessageTypeDefinition<_raftvec_v1_StatusRequest, _raftvec_v1_StatusRequest__Output>
       TakeSnapshotReply: MessageTypeDefinition<_raftvec_v1_TakeSnapshotReply, _raftvec_v1_TakeSnapshotReply__Output>
       TakeSnapshotRequest: MessageTypeDefinition<_raftvec_v1_TakeSnapshotRequest, _raftvec_v1_TakeSnapshotRequest__Output>
+      TransferLeadershipReply: MessageTypeDefinition<_raftvec_v1_TransferLeadershipReply, _raftvec_v1_TransferLeadershipReply__Output>
+      TransferLeadershipRequest: MessageTypeDefinition<_raftvec_v1_TransferLeadershipRequest, _raftvec_v1_TransferLeadershipRequest__Output>
     }
   }
 }

@@ -24,6 +24,25 @@ export class NotLeaderError extends Error {
 }
 
 /**
+ * A proposal reached the leader while it hands leadership over (thesis §3.10): it is
+ * refused rather than appended, since the transferee must hold the leader's whole log
+ * before it campaigns. Nothing was appended: the client may resend it anywhere.
+ */
+export class TransferInProgressError extends Error {
+  readonly code = 'TRANSFER_IN_PROGRESS' as const;
+
+  constructor(
+    readonly nodeId: NodeId,
+    readonly transferee: NodeId,
+  ) {
+    super(
+      `node ${nodeId} is handing leadership over to ${transferee}; the write was not accepted: retry shortly (at the new leader)`,
+    );
+    this.name = 'TransferInProgressError';
+  }
+}
+
+/**
  * A safety invariant of the core was violated. This means a bug (in the core, or
  * in a runtime that broke the Ready contract, e.g. lost synced data). The node's
  * state is no longer trustworthy: the runtime should stop the process rather than

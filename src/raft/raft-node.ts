@@ -11,7 +11,7 @@
  * before the next, so there are no interleavings inside the core.
  */
 import { resolveConfig, type RaftConfigInput } from './config.js';
-import { invariant, NotLeaderError, RaftConfigError } from './errors.js';
+import { invariant, NotLeaderError, RaftConfigError, TransferInProgressError } from './errors.js';
 import { RaftLog } from './log.js';
 import { Progress } from './progress.js';
 import { majority, quorumMatchIndex, tallyVotes } from './quorum.js';
@@ -103,6 +103,8 @@ export function messageMalformation(m: Message): string | undefined {
     case 'PreVote':
     case 'RequestVote':
       numbers.push(['lastLogIndex', m.lastLogIndex], ['lastLogTerm', m.lastLogTerm]);
+      if (m.type === 'RequestVote' && m.transfer !== undefined)
+        booleans.push(['transfer', m.transfer]);
       break;
     case 'PreVoteResponse':
     case 'RequestVoteResponse':
@@ -287,6 +289,10 @@ export class RaftNode {
   private readsAwaitingCommit: string[] = [];
   private readContextSeq = 0;
   private pendingReadHeartbeat = false;
+  /** Leader only: the voter it hands leadership to (thesis §3.10), while it does. */
+  private leadTransferee: NodeId | undefined;
+  /** Leader only: ticks since the transfer began; it is abandoned after an election timeout. */
+  private transferElapsed = 0;
 
   // Output buffers, drained by ready(). `send` sorts messages into the first two.
   private msgs: Message[] = [];
@@ -356,8 +362,14 @@ export class RaftNode {
     }
     // InstallSnapshot: snapshots travel out of band (installSnapshot below), so no
     // member of this version sends one; a valid-looking one is ignored, as before.
-    // TimeoutNow: reserved for leadership transfer.
-    if (m.type === 'InstallSnapshot' || m.type === 'TimeoutNow') return;
+    if (m.type === 'InstallSnapshot') return;
+    if (m.type === 'TimeoutNow') {
+      // Only from the leader we follow, in its term: anyone else has no leadership to
+      // hand over, and a stale one must not make us disrupt the current leader.
+      if (m.term === this.term && this.role === 'follower' && this.leaderId === m.from)
+        this.campaignForTransfer();
+      return;
+    }
 
     if (m.term > this.term) {
       if (m.type === 'PreVote' || m.type === 'RequestVote') {
@@ -367,7 +379,10 @@ export class RaftNode {
         // For PreVote this is the pre-vote rule itself; for RequestVote, as in etcd,
         // only with check-quorum (otherwise a leader that lost its quorum could
         // block elections forever).
-        if (this.inLease(m.type === 'PreVote')) return;
+        // A candidate the leader itself asked to campaign (TimeoutNow) is let through:
+        // the leader has stepped aside, and gave up its lease first.
+        const transfer = m.type === 'RequestVote' && m.transfer === true;
+        if (!transfer && this.inLease(m.type === 'PreVote')) return;
       }
       if (m.type === 'PreVote') {
         // Pre-vote never changes our term (thesis §9.6).
@@ -444,10 +459,41 @@ export class RaftNode {
    */
   propose(data: Uint8Array): ProposeResult {
     if (this.role !== 'leader') throw new NotLeaderError(this.id, this.leaderId);
+    if (this.leadTransferee !== undefined)
+      throw new TransferInProgressError(this.id, this.leadTransferee);
     const entry: Entry = { index: this.log.lastIndex() + 1, term: this.term, type: 'normal', data };
     this.log.append(entry);
     // Not sent here: ready() flushes once for everything proposed since (batching).
     return { index: entry.index, term: entry.term };
+  }
+
+  /**
+   * Leader: hands leadership to voter `to` (thesis §3.10). Proposals are refused
+   * (TransferInProgressError) from now on; once `to` holds our whole log it gets
+   * TimeoutNow and campaigns at once, its RequestVotes passing the voters' leader
+   * stickiness. Abandoned after an election timeout without a new leader (proposals
+   * are accepted again). A transfer to ourselves does nothing.
+   */
+  transferLeadership(to: NodeId): void {
+    if (this.role !== 'leader') throw new NotLeaderError(this.id, this.leaderId);
+    if (to === this.id) return;
+    const pr = this.progress.get(to);
+    if (pr === undefined || !this.voters.includes(to))
+      throw new RaftConfigError(`cannot hand leadership to ${to}: it is not a voter`);
+    if (this.leadTransferee === to) return;
+    this.leadTransferee = to;
+    this.transferElapsed = 0;
+    if (pr.match === this.log.lastIndex()) this.sendTimeoutNow(to);
+    else this.sendAppend(to, pr, true);
+  }
+
+  /** The voter this leader is handing leadership to, if it is. */
+  get transferee(): NodeId | undefined {
+    return this.leadTransferee;
+  }
+
+  private sendTimeoutNow(to: NodeId): void {
+    this.send({ type: 'TimeoutNow', to, term: this.term });
   }
 
   /**
@@ -695,12 +741,19 @@ export class RaftNode {
   }
 
   /** Role, leader, term and commit index without copying replication progress: cheap enough for every request and every Ready. */
-  basicStatus(): { role: Role; leaderId: NodeId | undefined; term: number; commitIndex: number } {
+  basicStatus(): {
+    role: Role;
+    leaderId: NodeId | undefined;
+    term: number;
+    commitIndex: number;
+    transferee: NodeId | undefined;
+  } {
     return {
       role: this.role,
       leaderId: this.leaderId,
       term: this.term,
       commitIndex: this.log.commitIndex(),
+      transferee: this.leadTransferee,
     };
   }
 
@@ -724,6 +777,7 @@ export class RaftNode {
       snapshotIndex: this.log.snapshotIndex(),
       stableIndex: this.log.stableIndex(),
       rejectedMessages: this.rejectedTotal,
+      ...(this.leadTransferee !== undefined && { transferee: this.leadTransferee }),
       ...(progress !== undefined ? { progress } : {}),
     };
   }
@@ -835,6 +889,8 @@ export class RaftNode {
     this.readOnly.reset();
     this.readsAwaitingCommit = [];
     this.pendingReadHeartbeat = false;
+    this.leadTransferee = undefined;
+    this.transferElapsed = 0;
     // Requests of a leadership that is over: the runtime must not act on them.
     this.snapshotsToSend = [];
   }
@@ -863,6 +919,11 @@ export class RaftNode {
   private tickHeartbeat(): void {
     this.heartbeatElapsed++;
     this.electionElapsed++;
+    if (this.leadTransferee !== undefined && ++this.transferElapsed >= this.config.electionTick) {
+      // The transferee did not take over within an election timeout: lead on.
+      this.leadTransferee = undefined;
+      this.transferElapsed = 0;
+    }
     if (this.electionElapsed >= this.config.electionTick) {
       this.electionElapsed = 0;
       if (this.config.checkQuorum) {
@@ -906,6 +967,12 @@ export class RaftNode {
   // Elections (§5.2, thesis §9.6)
   // -------------------------------------------------------------------------
 
+  /** TimeoutNow from our leader: campaign at once, past pre-vote and leader stickiness. */
+  private campaignForTransfer(): void {
+    this.becomeCandidate();
+    this.requestVotes(false, true);
+  }
+
   private campaign(): void {
     if (this.config.preVote) {
       this.becomePreCandidate();
@@ -916,7 +983,7 @@ export class RaftNode {
     }
   }
 
-  private requestVotes(preVote: boolean): void {
+  private requestVotes(preVote: boolean, transfer = false): void {
     // Our own vote first: in a single-node cluster this wins at once.
     if (this.poll(this.id, true)) return;
     const type = preVote ? 'PreVote' : 'RequestVote';
@@ -929,6 +996,7 @@ export class RaftNode {
         term,
         lastLogIndex: this.log.lastIndex(),
         lastLogTerm: this.log.lastTerm(),
+        ...(transfer && { transfer: true }),
       });
     }
   }
@@ -1084,6 +1152,9 @@ export class RaftNode {
         pr.becomeReplicate();
       this.maybeCommit();
     }
+    // The transferee holds our whole log (no proposal is appended meanwhile): its turn.
+    if (m.from === this.leadTransferee && pr.match === this.log.lastIndex())
+      this.sendTimeoutNow(m.from);
     if (pr.state === 'replicate') pr.inflights.freeLE(m.matchIndex);
   }
 

@@ -87,6 +87,11 @@ export interface RequestVoteMessage extends MessageBase {
   readonly type: 'RequestVote';
   readonly lastLogIndex: number;
   readonly lastLogTerm: number;
+  /**
+   * The candidate campaigns because the leader told it to (TimeoutNow, thesis §3.10):
+   * voters set leader stickiness aside for it, as the leader has stepped aside.
+   */
+  readonly transfer?: boolean;
 }
 
 export interface RequestVoteResponseMessage extends MessageBase {
@@ -184,6 +189,7 @@ export interface InstallSnapshotMessage extends MessageBase {
  * Reserved for leadership transfer (thesis §3.10) — not implemented yet; the core
  * ignores it. Tells the recipient to campaign at once, bypassing pre-vote.
  */
+/** Leader → transferee: campaign now, without waiting for an election timeout (thesis §3.10). */
 export interface TimeoutNowMessage extends MessageBase {
   readonly type: 'TimeoutNow';
 }
@@ -451,6 +457,8 @@ export interface RaftStatus {
   readonly snapshotIndex: number;
   /** Last index known durable on this node's disk. */
   readonly stableIndex: number;
+  /** Leader only: the voter it is handing leadership to, while it does. */
+  readonly transferee?: NodeId;
   /** Messages from the network dropped as invalid since start (see RejectedMessage). */
   readonly rejectedMessages: number;
   /** Only on the leader: every voter's replication progress, itself included. */

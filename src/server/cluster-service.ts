@@ -8,6 +8,7 @@ import type * as grpc from '@grpc/grpc-js';
 import { status as grpcStatus } from '@grpc/grpc-js';
 import type { TakeSnapshotReply } from '../generated/raftvec/v1/TakeSnapshotReply.js';
 import { authenticatePeer } from '../raft/runtime/peer-transport.js';
+import { stderrLogger, toServiceError } from './status.js';
 import type { NodeStatus } from '../generated/raftvec/v1/NodeStatus.js';
 import type { StatusRequest__Output } from '../generated/raftvec/v1/StatusRequest.js';
 import type { RaftStatus } from '../raft/types.js';
@@ -74,6 +75,7 @@ export function clusterStatusOf(source: StatusSource, digestAtIndex = 0): NodeSt
     lastIndex: status.lastIndex,
     firstIndex: status.firstIndex,
     snapshotIndex: status.snapshotIndex,
+    transferee: status.transferee ?? '',
     progress: Object.entries(status.progress ?? {}).map(([id, p]) => ({
       id,
       matchIndex: p.match,
@@ -88,10 +90,15 @@ export function clusterStatusOf(source: StatusSource, digestAtIndex = 0): NodeSt
   };
 }
 
-/** What `raftvec snapshot` needs from the node: the cluster secret and a snapshot now. */
+/** What the admin calls need from the node: the cluster secret, a snapshot now, a leadership transfer. */
 export interface SnapshotControl {
   clusterSecret: string;
   takeSnapshot: () => Promise<{ index: number; firstIndex: number }>;
+  /** Resolves with the new leader; rejects with a RaftvecError (or another error: UNAVAILABLE). */
+  transferLeadership?: (
+    to: string | undefined,
+    timeoutMs: number | undefined,
+  ) => Promise<{ leaderId: string; term: number }>;
 }
 
 export function clusterServiceHandlers(
@@ -121,5 +128,27 @@ export function clusterServiceHandlers(
         }),
     );
   };
-  return { Status: status, TakeSnapshot: takeSnapshot };
+  const transferLeadership: grpc.handleUnaryCall<
+    { to?: string; timeoutMs?: number },
+    { leaderId: string; term: number }
+  > = (call, callback) => {
+    if (control?.transferLeadership === undefined) {
+      callback({ code: grpcStatus.UNAVAILABLE, details: 'this node is still starting' });
+      return;
+    }
+    const auth = authenticatePeer(call.metadata, control.clusterSecret);
+    if ('refusal' in auth) {
+      callback({ code: grpcStatus.UNAUTHENTICATED, details: auth.refusal });
+      return;
+    }
+    const to = call.request?.to ?? '';
+    const timeoutMs = Number(call.request?.timeoutMs ?? 0);
+    control
+      .transferLeadership(to === '' ? undefined : to, timeoutMs > 0 ? timeoutMs : undefined)
+      .then(
+        (done) => callback(null, done),
+        (error: unknown) => callback(toServiceError(error, 'TransferLeadership', stderrLogger)),
+      );
+  };
+  return { Status: status, TakeSnapshot: takeSnapshot, TransferLeadership: transferLeadership };
 }

@@ -13,6 +13,8 @@ import { RaftvecError } from '../errors.js';
 import {
   ApplyWaitTimedOut,
   EntryTooLarge,
+  LeadershipTransferring,
+  TransferFailed,
   NodeStopped,
   NotLeader,
   ProposalLost,
@@ -33,6 +35,15 @@ export function fromRaftError(err: unknown): unknown {
       }),
     });
   }
+  if (err instanceof LeadershipTransferring)
+    return new RaftvecError('UNAVAILABLE', err.message, {
+      [NOT_PROPOSED_KEY]: '1',
+      ...(err.nextLeaderAddress !== undefined && {
+        [LEADER_ADDRESS_KEY]: err.nextLeaderAddress,
+        [LEADER_ID_KEY]: err.nextLeaderId,
+      }),
+    });
+  if (err instanceof TransferFailed) return new RaftvecError('FAILED_PRECONDITION', err.message);
   if (err instanceof ProposalQueueFull || err instanceof EntryTooLarge)
     return new RaftvecError('RESOURCE_EXHAUSTED', err.message, { [NOT_PROPOSED_KEY]: '1' });
   if (err instanceof ProposalLost || err instanceof NodeStopped)

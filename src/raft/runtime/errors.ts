@@ -77,6 +77,34 @@ export class ReadTimedOut extends Error {
   }
 }
 
+/**
+ * The leader is handing leadership over: the write was refused before anything was
+ * appended (send it again shortly; `nextLeaderAddress` is where the new leader will be).
+ */
+export class LeadershipTransferring extends Error {
+  constructor(
+    readonly nodeId: NodeId,
+    readonly nextLeaderId: NodeId,
+    readonly nextLeaderAddress: string | undefined,
+  ) {
+    super(
+      `node ${nodeId} is handing leadership over to ${nextLeaderId}; the write was not accepted: retry shortly${nextLeaderAddress === undefined ? '' : ` at ${nextLeaderAddress}`}`,
+    );
+    this.name = 'LeadershipTransferring';
+  }
+}
+
+/** A leadership transfer did not end with another leader before its deadline. */
+export class TransferFailed extends Error {
+  constructor(
+    readonly nodeId: NodeId,
+    reason: string,
+  ) {
+    super(`node ${nodeId} could not hand leadership over: ${reason}`);
+    this.name = 'TransferFailed';
+  }
+}
+
 /** The local state machine had not applied an index a read waits for before the deadline. */
 export class ApplyWaitTimedOut extends Error {
   constructor(

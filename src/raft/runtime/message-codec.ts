@@ -16,6 +16,7 @@ export interface WireEntry {
 interface WireVoteRequest {
   lastLogIndex: number;
   lastLogTerm: number;
+  leadershipTransfer?: boolean;
 }
 
 export interface WireRaftMessage {
@@ -115,7 +116,14 @@ export function messageToWire(m: Message): WireRaftMessage {
     case 'PreVoteResponse':
       return { ...head, preVoteResponse: { granted: m.granted } };
     case 'RequestVote':
-      return { ...head, requestVote: { lastLogIndex: m.lastLogIndex, lastLogTerm: m.lastLogTerm } };
+      return {
+        ...head,
+        requestVote: {
+          lastLogIndex: m.lastLogIndex,
+          lastLogTerm: m.lastLogTerm,
+          leadershipTransfer: m.transfer === true,
+        },
+      };
     case 'RequestVoteResponse':
       return { ...head, requestVoteResponse: { granted: m.granted } };
     case 'AppendEntries':
@@ -280,13 +288,24 @@ function decodeBody(
   const at = `${field}.`;
   switch (field) {
     case 'preVote':
-    case 'requestVote':
       return {
         ...head,
-        type: field === 'preVote' ? 'PreVote' : 'RequestVote',
+        type: 'PreVote',
         lastLogIndex: indexAt(b, 'lastLogIndex', at),
         lastLogTerm: indexAt(b, 'lastLogTerm', at),
       };
+    case 'requestVote': {
+      // Absent (false) from an older build.
+      const transfer =
+        b['leadershipTransfer'] === undefined ? false : booleanAt(b, 'leadershipTransfer', at);
+      return {
+        ...head,
+        type: 'RequestVote',
+        lastLogIndex: indexAt(b, 'lastLogIndex', at),
+        lastLogTerm: indexAt(b, 'lastLogTerm', at),
+        ...(transfer && { transfer: true }),
+      };
+    }
     case 'preVoteResponse':
     case 'requestVoteResponse':
       return {

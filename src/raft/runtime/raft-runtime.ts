@@ -11,7 +11,7 @@
  * what is known of an operation's fate without any wire format.
  */
 import type { RaftConfigInput } from '../config.js';
-import { NotLeaderError, RaftInvariantError } from '../errors.js';
+import { NotLeaderError, RaftInvariantError, TransferInProgressError } from '../errors.js';
 import { RaftNode, type ReadyLimits } from '../raft-node.js';
 import type {
   Entry,
@@ -26,6 +26,8 @@ import type {
 import {
   ApplyWaitTimedOut,
   EntryTooLarge,
+  LeadershipTransferring,
+  TransferFailed,
   NodeStopped,
   NotLeader,
   ProposalLost,
@@ -243,6 +245,11 @@ export class RaftRuntime<Result> {
   private unappliedEntries = 0;
   private readSeq = 0;
   private leaderKnownWaiters: (() => void)[] = [];
+  /** transferLeadership calls waiting for another leader. */
+  private readonly transferWaiters = new Set<{
+    resolve: (leader: NodeId) => void;
+    timer: TimerHandle;
+  }>();
   private stopped = false;
   private fatal: unknown;
   /** While a snapshot is installed: ticks and peer messages are dropped. */
@@ -505,7 +512,8 @@ export class RaftRuntime<Result> {
   /** Whether this node leads now with a lease that holds. */
   leaseHolds(): boolean {
     const status = this.node.basicStatus();
-    if (status.role !== 'leader') return false;
+    // A transferee campaigns past the voters' stickiness: the lease ends with the transfer's start.
+    if (status.role !== 'leader' || status.transferee !== undefined) return false;
     // A lone voter: nobody else can be elected while it runs; but its commit index is
     // current only once an entry of its own term has committed (after a crash the one it
     // restarted with may lag what it had acknowledged).
@@ -753,6 +761,62 @@ export class RaftRuntime<Result> {
     return done;
   }
 
+  /**
+   * Leader: hands leadership to voter `to` (default: the most up-to-date other voter)
+   * and resolves with the new leader's id once this node follows another leader.
+   * Writes are refused meanwhile (LeadershipTransferring); ReadIndex reads go on, lease
+   * reads stop. Rejects with NotLeader, TransferFailed (no such voter, no other voter,
+   * or no new leader before `timeoutMs`; this node then leads on), NodeStopped.
+   */
+  transferLeadership(to: NodeId | undefined, timeoutMs: number): Promise<NodeId> {
+    try {
+      this.ensureLeader();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const target = to ?? this.mostUpToDateVoter();
+    if (target === undefined)
+      return Promise.reject(new TransferFailed(this.id, 'it is the only voter'));
+    if (target === this.id) return Promise.resolve(this.id);
+    if (!this.config.peers.has(target))
+      return Promise.reject(new TransferFailed(this.id, `${target} is not a voter`));
+    return new Promise<NodeId>((resolve, reject) => {
+      const waiter = {
+        resolve,
+        timer: this.ports.clock.setTimeout(
+          () => {
+            if (this.transferWaiters.delete(waiter))
+              reject(
+                new TransferFailed(
+                  this.id,
+                  `${target} did not take over within ${timeoutMs} ms (it may be down or behind); this node still leads`,
+                ),
+              );
+          },
+          Math.max(0, timeoutMs),
+        ),
+      };
+      this.transferWaiters.add(waiter);
+      this.guarded(() => this.node.transferLeadership(target));
+    });
+  }
+
+  /** The other voter with the highest match index (the leader's progress), if any. */
+  private mostUpToDateVoter(): NodeId | undefined {
+    const progress = this.node.status().progress ?? {};
+    let best: NodeId | undefined;
+    let bestMatch = -1;
+    for (const id of this.config.peers.keys()) {
+      if (id === this.id) continue;
+      const match = progress[id]?.match ?? 0;
+      if (match > bestMatch) {
+        best = id;
+        bestMatch = match;
+      }
+    }
+    return best;
+  }
+
   /** Resolves once this node knows a leader (itself or another): it has joined the cluster. */
   leaderKnown(): Promise<void> {
     if (this.leaderId !== undefined) return Promise.resolve();
@@ -977,6 +1041,13 @@ export class RaftRuntime<Result> {
     if (next.leaderId !== undefined) {
       for (const resolve of this.leaderKnownWaiters.splice(0)) resolve();
     }
+    if (next.leaderId !== undefined && next.leaderId !== this.id) {
+      for (const waiter of this.transferWaiters) {
+        waiter.timer.cancel();
+        waiter.resolve(next.leaderId);
+      }
+      this.transferWaiters.clear();
+    }
     if (next.role === 'leader' && previous.role !== 'leader') {
       this.log(`${this.id} became leader in term ${this.node.basicStatus().term}`);
     }
@@ -1003,6 +1074,12 @@ export class RaftRuntime<Result> {
 
   private translate(error: unknown): unknown {
     if (error instanceof NotLeaderError) return this.notLeader();
+    if (error instanceof TransferInProgressError)
+      return new LeadershipTransferring(
+        this.id,
+        error.transferee,
+        this.clientAddressOf(error.transferee),
+      );
     if (error instanceof RaftInvariantError) {
       this.fail(error);
       return new NodeStopped(this.id, 'stopped: a Raft invariant was violated');
@@ -1046,6 +1123,8 @@ export class RaftRuntime<Result> {
       waiter.reject(error);
     }
     this.appliedWaiters.clear();
+    for (const waiter of this.transferWaiters) waiter.timer.cancel();
+    this.transferWaiters.clear();
     this.proposals.clear();
     this.pendingProposals = 0;
     this.reads.clear();

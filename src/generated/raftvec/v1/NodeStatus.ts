@@ -47,6 +47,10 @@ export interface NodeStatus {
   'firstIndex'?: (number | string | Long);
   'snapshotIndex'?: (number | string | Long);
   'memory'?: (_raftvec_v1_MemoryUsage | null);
+  /**
+   * on a leader handing leadership over: the voter it hands it to
+   */
+  'transferee'?: (string);
 }
 
 export interface NodeStatus__Output {
@@ -90,4 +94,8 @@ export interface NodeStatus__Output {
   'firstIndex': (number);
   'snapshotIndex': (number);
   'memory': (_raftvec_v1_MemoryUsage__Output | null);
+  /**
+   * on a leader handing leadership over: the voter it hands it to
+   */
+  'transferee': (string);
 }

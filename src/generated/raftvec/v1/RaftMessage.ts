@@ -27,7 +27,7 @@ export interface RaftMessage {
    */
   'installSnapshot'?: (_raftvec_v1_InstallSnapshot | null);
   /**
-   * reserved for leadership transfer
+   * leadership transfer: the leader tells a voter to campaign now
    */
   'timeoutNow'?: (_raftvec_v1_TimeoutNow | null);
   'body'?: "preVote"|"preVoteResponse"|"requestVote"|"requestVoteResponse"|"appendEntries"|"appendEntriesResponse"|"heartbeat"|"heartbeatResponse"|"installSnapshot"|"timeoutNow";
@@ -50,7 +50,7 @@ export interface RaftMessage__Output {
    */
   'installSnapshot'?: (_raftvec_v1_InstallSnapshot__Output | null);
   /**
-   * reserved for leadership transfer
+   * leadership transfer: the leader tells a voter to campaign now
    */
   'timeoutNow'?: (_raftvec_v1_TimeoutNow__Output | null);
   'body'?: "preVote"|"preVoteResponse"|"requestVote"|"requestVoteResponse"|"appendEntries"|"appendEntriesResponse"|"heartbeat"|"heartbeatResponse"|"installSnapshot"|"timeoutNow";
