@@ -333,6 +333,10 @@ function buildProgram(): Command {
       (v: string) => nonNegativeInt('--max-clock-skew-ms', v),
       DEFAULT_LEASE.maxClockSkewMs,
     )
+    .option(
+      '--no-transfer-on-stop',
+      'on SIGTERM/SIGINT, stop without handing leadership to another voter first (the others then wait out an election timeout)',
+    )
     .addOption(new Option('--unsafe-ack-before-commit').hideHelp().default(false))
     .addOption(new Option('--unsafe-reads-without-read-index').hideHelp().default(false))
     .addOption(new Option('--unsafe-skip-session-table').hideHelp().default(false))
@@ -355,6 +359,7 @@ function buildProgram(): Command {
         peers?: string;
         leaseDriftMs: number;
         maxClockSkewMs: number;
+        transferOnStop: boolean;
         clusterSecret?: string;
         clusterSecretFile?: string;
         heartbeatMs: number;
@@ -404,6 +409,7 @@ function buildProgram(): Command {
             id: opts.id,
             ...(opts.advertise !== undefined && { advertise: opts.advertise }),
             lease: { driftMs: opts.leaseDriftMs, maxClockSkewMs: opts.maxClockSkewMs },
+            transferLeadershipOnStop: opts.transferOnStop,
             ...(peers && { peers }),
             ...(clusterSecret && { clusterSecret }),
             raftTiming: raftTimingFromMs(opts.heartbeatMs, opts.electionTimeoutMs),

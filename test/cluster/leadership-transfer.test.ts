@@ -127,4 +127,48 @@ describe('leadership transfer', () => {
     expect(await client.count('docs')).toBe(acked.length);
     client.close();
   }, 90_000);
+
+  it('a rolling restart of all three nodes under writes and reads loses nothing, and each leader change takes one term', async () => {
+    const cluster = await TestCluster.start(group, 3);
+    clusters.push(cluster);
+    const client = new RaftvecClient(cluster.addresses, {
+      deadlineMs: 20_000,
+      retry: { maxAttempts: 50, initialBackoffMs: 10, maxBackoffMs: 200 },
+    });
+    await client.createCollection('docs', { dimension: 2 });
+    const writes = writeStream(client);
+    const reader = new RaftvecClient(cluster.addresses, {
+      deadlineMs: 20_000,
+      retry: { maxAttempts: 50, initialBackoffMs: 10, maxBackoffMs: 200 },
+    });
+    let reading = true;
+    let reads = 0;
+    const readLoop = (async () => {
+      while (reading) {
+        await reader.count('docs');
+        reads++;
+      }
+    })();
+    // Each restart takes the node that leads at the time: the handover is what is tested.
+    for (let round = 0; round < 3; round++) {
+      const old = await cluster.waitForLeader();
+      const member = cluster.member(old.id);
+      const exit = await member.process!.kill('SIGTERM');
+      expect(exit).toEqual({ code: 0, signal: null });
+      expect(member.process!.stderr).toMatch(new RegExp(`${old.id}: handed leadership to`));
+      const fresh = await cluster.waitForLeader(cluster.running().map((m) => m.id));
+      expect(fresh.term, `round ${round}: the transferee won the next term`).toBe(old.term + 1);
+      await cluster.startMember(member);
+      await cluster.waitForApplied(member.id, (await cluster.status(fresh.id))!.commitIndex);
+    }
+    const acked = await writes.stop();
+    reading = false;
+    await readLoop;
+    expect(reads).toBeGreaterThan(0);
+    expect(await client.count('docs')).toBe(acked.length);
+    const back = await client.get('docs', acked, { withVector: false, withMetadata: false });
+    expect(back).toHaveLength(acked.length);
+    client.close();
+    reader.close();
+  }, 120_000);
 });
