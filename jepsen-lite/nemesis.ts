@@ -2,7 +2,7 @@
  * The nemesis: faults planned from the seed before the run starts (so a seed
  * replays the same schedule), then applied to the cluster at their times.
  *
- * Each process nemesis (kill, pause) has its own lane, so they overlap with each
+ * Each process nemesis (kill, pause, restart) has its own lane, so they overlap with each
  * other and with network faults; the network nemeses (partition, delay, drop)
  * share one lane, since they act on the same links. A target named "leader" is
  * resolved when the fault starts.
@@ -12,7 +12,7 @@ import type { HistoryRecorder } from './recorder.js';
 import type { FaultWindow } from './results.js';
 import type { Rng } from './random.js';
 
-export const NEMESES = ['kill', 'pause', 'partition', 'delay', 'drop'] as const;
+export const NEMESES = ['kill', 'pause', 'partition', 'delay', 'drop', 'restart'] as const;
 export type NemesisName = (typeof NEMESES)[number];
 
 const NETWORK: readonly NemesisName[] = ['partition', 'delay', 'drop'];
@@ -51,6 +51,8 @@ const FAULT_MS: Record<NemesisName, readonly [number, number]> = {
   partition: [2_000, 6_000],
   delay: [2_000, 5_000],
   drop: [2_000, 5_000],
+  // How long a node stays down after a graceful stop (a leader hands over first).
+  restart: [1_000, 3_000],
 };
 
 function shuffled(n: number, random: Rng): number[] {
@@ -201,6 +203,18 @@ export class Nemesis {
         await this.cluster.killNode(victim, 'SIGKILL');
         return {
           window: { nemesis: 'kill', detail: `kill -9 ${who}`, nodes: [victim] },
+          heal: () => this.cluster.startNode(victim),
+        };
+      }
+      case 'restart': {
+        if (this.cluster.node(victim).child === undefined) return undefined;
+        await this.cluster.killNode(victim, 'SIGTERM');
+        return {
+          window: {
+            nemesis: 'restart',
+            detail: `SIGTERM ${who} (a graceful stop: a leader hands leadership over first)`,
+            nodes: [victim],
+          },
           heal: () => this.cluster.startNode(victim),
         };
       }

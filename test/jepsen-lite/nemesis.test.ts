@@ -65,7 +65,7 @@ describe('planFaults', () => {
       }
   });
 
-  it('never overlaps two faults of one lane (network nemeses share one; kill and pause each have their own)', () => {
+  it('never overlaps two faults of one lane (network nemeses share one; kill, pause and restart each have their own)', () => {
     let crossLaneOverlaps = 0;
     const networkKinds = new Set<NemesisName>();
     for (const seed of SEEDS) {
@@ -77,7 +77,7 @@ describe('planFaults', () => {
         lanes.set(laneOf(f.nemesis), lane);
         if (NETWORK.includes(f.nemesis)) networkKinds.add(f.nemesis);
       }
-      expect([...lanes.keys()].sort()).toEqual(['kill', 'network', 'pause']);
+      expect([...lanes.keys()].sort()).toEqual(['kill', 'network', 'pause', 'restart']);
       for (const lane of lanes.values())
         for (let i = 1; i < lane.length; i++)
           expect(

@@ -801,17 +801,20 @@ export class RaftRuntime<Result> {
     });
   }
 
-  /** The other voter with the highest match index (the leader's progress), if any. */
+  /**
+   * The other voter with the highest match index (the leader's progress), those heard
+   * from recently first: one cut off from us could not take over.
+   */
   private mostUpToDateVoter(): NodeId | undefined {
     const progress = this.node.status().progress ?? {};
     let best: NodeId | undefined;
-    let bestMatch = -1;
+    let bestRank = [-1, -1];
     for (const id of this.config.peers.keys()) {
       if (id === this.id) continue;
-      const match = progress[id]?.match ?? 0;
-      if (match > bestMatch) {
+      const rank = [progress[id]?.recentActive === true ? 1 : 0, progress[id]?.match ?? 0];
+      if (rank[0]! > bestRank[0]! || (rank[0] === bestRank[0] && rank[1]! > bestRank[1]!)) {
         best = id;
-        bestMatch = match;
+        bestRank = rank;
       }
     }
     return best;
