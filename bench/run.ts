@@ -8,6 +8,7 @@
  *   npm run bench -- state-sync # state store fsync per applied entry, on vs off
  *   npm run bench -- writes     # 1/16/64 concurrent single writes, 3 nodes vs etcd (or one node)
  *   npm run bench -- reads      # reads at each consistency level, 3 nodes: QPS, p50/p99 vs EVENTUAL; spread vs leader only
+ *   npm run bench -- rolling    # rolling restart of 3 nodes under load: write/read gaps, leadership handed over on SIGTERM vs not
  */
 import { runSearchBench } from './search.js';
 import { runRaftBench } from './raft.js';
@@ -15,6 +16,7 @@ import { runLifecycleBench } from './lifecycle.js';
 import { runStateSyncBench } from './state-sync.js';
 import { runWritesBench } from './writes.js';
 import { runReadsBench } from './reads.js';
+import { runRollingRestartBench } from './rolling-restart.js';
 
 const [which, ...rest] = process.argv.slice(2);
 const benches: Record<string, (argv: readonly string[]) => Promise<void>> = {
@@ -24,6 +26,7 @@ const benches: Record<string, (argv: readonly string[]) => Promise<void>> = {
   'state-sync': runStateSyncBench,
   writes: runWritesBench,
   reads: runReadsBench,
+  rolling: runRollingRestartBench,
 };
 
 async function main(): Promise<void> {
