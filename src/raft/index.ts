@@ -15,7 +15,12 @@ export {
   validateConfig,
   type RaftConfigInput,
 } from './config.js';
-export { NotLeaderError, RaftConfigError, RaftInvariantError } from './errors.js';
+export {
+  NotLeaderError,
+  RaftConfigError,
+  RaftInvariantError,
+  TransferInProgressError,
+} from './errors.js';
 export { majority } from './quorum.js';
 export type {
   AppendEntriesMessage,

@@ -480,11 +480,32 @@ export class RaftNode {
     const pr = this.progress.get(to);
     if (pr === undefined || !this.voters.includes(to))
       throw new RaftConfigError(`cannot hand leadership to ${to}: it is not a voter`);
-    if (this.leadTransferee === to) return;
-    this.leadTransferee = to;
-    this.transferElapsed = 0;
+    if (this.leadTransferee !== to) {
+      this.endTransfer();
+      this.leadTransferee = to;
+      this.transferElapsed = 0;
+    }
+    // Asked again for the same voter: a TimeoutNow may have been lost, so send it again.
     if (pr.match === this.log.lastIndex()) this.sendTimeoutNow(to);
     else this.sendAppend(to, pr, true);
+  }
+
+  /** Leader: gives up a transfer in progress (proposals are accepted again). */
+  cancelLeadershipTransfer(): void {
+    this.endTransfer();
+  }
+
+  /**
+   * Ends the transfer in progress, if any, and withdraws a TimeoutNow not yet handed
+   * out: it must not make a voter campaign for a transfer that is over.
+   */
+  private endTransfer(): void {
+    if (this.leadTransferee === undefined) return;
+    const stale = (m: Message): boolean => m.type === 'TimeoutNow';
+    this.msgs = this.msgs.filter((m) => !stale(m));
+    this.msgsAfterAppend = this.msgsAfterAppend.filter((m) => !stale(m));
+    this.leadTransferee = undefined;
+    this.transferElapsed = 0;
   }
 
   /** The voter this leader is handing leadership to, if it is. */
@@ -921,8 +942,7 @@ export class RaftNode {
     this.electionElapsed++;
     if (this.leadTransferee !== undefined && ++this.transferElapsed >= this.config.electionTick) {
       // The transferee did not take over within an election timeout: lead on.
-      this.leadTransferee = undefined;
-      this.transferElapsed = 0;
+      this.endTransfer();
     }
     if (this.electionElapsed >= this.config.electionTick) {
       this.electionElapsed = 0;

@@ -186,10 +186,9 @@ export interface InstallSnapshotMessage extends MessageBase {
 }
 
 /**
- * Reserved for leadership transfer (thesis §3.10) — not implemented yet; the core
- * ignores it. Tells the recipient to campaign at once, bypassing pre-vote.
+ * Leader → transferee: campaign now, past pre-vote, without waiting for an election
+ * timeout (thesis §3.10).
  */
-/** Leader → transferee: campaign now, without waiting for an election timeout (thesis §3.10). */
 export interface TimeoutNowMessage extends MessageBase {
   readonly type: 'TimeoutNow';
 }

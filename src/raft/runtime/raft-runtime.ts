@@ -248,8 +248,11 @@ export class RaftRuntime<Result> {
   /** transferLeadership calls waiting for another leader. */
   private readonly transferWaiters = new Set<{
     resolve: (leader: NodeId) => void;
+    reject: (error: unknown) => void;
     timer: TimerHandle;
   }>();
+  /** The last term in which this node began a leadership transfer: it holds no lease in it. */
+  private transferTerm = 0;
   private stopped = false;
   private fatal: unknown;
   /** While a snapshot is installed: ticks and peer messages are dropped. */
@@ -512,8 +515,9 @@ export class RaftRuntime<Result> {
   /** Whether this node leads now with a lease that holds. */
   leaseHolds(): boolean {
     const status = this.node.basicStatus();
-    // A transferee campaigns past the voters' stickiness: the lease ends with the transfer's start.
-    if (status.role !== 'leader' || status.transferee !== undefined) return false;
+    // A transferee campaigns past the voters' stickiness, perhaps after the transfer was
+    // given up here (a late TimeoutNow): no lease for the rest of a term that began one.
+    if (status.role !== 'leader' || status.term === this.transferTerm) return false;
     // A lone voter: nobody else can be elected while it runs; but its commit index is
     // current only once an entry of its own term has committed (after a crash the one it
     // restarted with may lag what it had acknowledged).
@@ -783,20 +787,25 @@ export class RaftRuntime<Result> {
     return new Promise<NodeId>((resolve, reject) => {
       const waiter = {
         resolve,
+        reject,
         timer: this.ports.clock.setTimeout(
           () => {
-            if (this.transferWaiters.delete(waiter))
-              reject(
-                new TransferFailed(
-                  this.id,
-                  `${target} did not take over within ${timeoutMs} ms (it may be down or behind); this node still leads`,
-                ),
-              );
+            if (!this.transferWaiters.delete(waiter)) return;
+            // Writes are accepted again at once, not an election timeout later.
+            if (this.transferWaiters.size === 0 && this.role === 'leader')
+              this.guarded(() => this.node.cancelLeadershipTransfer());
+            reject(
+              new TransferFailed(
+                this.id,
+                `${target} did not take over within ${timeoutMs} ms (it may be down or behind); this node still leads`,
+              ),
+            );
           },
           Math.max(0, timeoutMs),
         ),
       };
       this.transferWaiters.add(waiter);
+      this.transferTerm = this.node.basicStatus().term;
       this.guarded(() => this.node.transferLeadership(target));
     });
   }
@@ -973,6 +982,7 @@ export class RaftRuntime<Result> {
    * leader-lease.ts); other messages, and every message without a lease, unchanged.
    */
   private stamped(messages: readonly Message[]): readonly Message[] {
+    messages = this.withoutStaleTimeoutNow(messages);
     const wallNow = this.ports.clock.wallNow?.();
     if (wallNow === undefined || !messages.some((m) => m.type === 'Heartbeat')) return messages;
     if (!this.leaseHolds()) return messages;
@@ -983,6 +993,21 @@ export class RaftRuntime<Result> {
     // The leader's own state is as fresh as what it tells its followers.
     this.freshness.record(freshness);
     return messages.map((m) => (m.type === 'Heartbeat' ? { ...m, freshness } : m));
+  }
+
+  /**
+   * A TimeoutNow leaves only while this node still leads its term and hands over to
+   * that voter: a Ready's messages may go out after the transfer ended (they wait for
+   * the disk), and a late one would make a voter campaign past the others' stickiness.
+   */
+  private withoutStaleTimeoutNow(messages: readonly Message[]): readonly Message[] {
+    if (!messages.some((m) => m.type === 'TimeoutNow')) return messages;
+    const status = this.node.basicStatus();
+    return messages.filter(
+      (m) =>
+        m.type !== 'TimeoutNow' ||
+        (status.role === 'leader' && status.term === m.term && status.transferee === m.to),
+    );
   }
 
   private settleAppliedWaiters(applied: number): void {
@@ -1126,7 +1151,10 @@ export class RaftRuntime<Result> {
       waiter.reject(error);
     }
     this.appliedWaiters.clear();
-    for (const waiter of this.transferWaiters) waiter.timer.cancel();
+    for (const waiter of this.transferWaiters) {
+      waiter.timer.cancel();
+      waiter.reject(error);
+    }
     this.transferWaiters.clear();
     this.proposals.clear();
     this.pendingProposals = 0;
