@@ -41,6 +41,7 @@ import type {
   SnapshotPoint,
   SnapshotRequest,
   SoftState,
+  TimeoutNowMessage,
 } from './types.js';
 
 const EMPTY = new Uint8Array(0);
@@ -511,6 +512,23 @@ export class RaftNode {
   /** The voter this leader is handing leadership to, if it is. */
   get transferee(): NodeId | undefined {
     return this.leadTransferee;
+  }
+
+  /**
+   * Whether a TimeoutNow handed out in an earlier Ready may still leave now. A Ready's
+   * messages may go out later than they were made (after its disk write): by then the
+   * transfer may be over, or we may have appended entries the voter lacks, and a late
+   * TimeoutNow would make it campaign past the others' stickiness and lose them. So it
+   * leaves only while we lead its term, hand over to that voter, and it holds our whole
+   * log (thesis §3.10).
+   */
+  timeoutNowStillDue(m: TimeoutNowMessage): boolean {
+    return (
+      this.role === 'leader' &&
+      this.term === m.term &&
+      this.leadTransferee === m.to &&
+      this.progress.get(m.to)?.match === this.log.lastIndex()
+    );
   }
 
   private sendTimeoutNow(to: NodeId): void {

@@ -6,7 +6,8 @@
  *
  * Without --nodes, odd seeds run 3 nodes and even seeds 5. Deliberately broken
  * variants (to see the checkers fire): --variant double-vote|figure8,
- * --fault forget-vote|send-before-persist|install-drops-last-entry|compact-beyond-snapshot;
+ * --fault forget-vote|send-before-persist|install-drops-last-entry|compact-beyond-snapshot|
+ * timeout-now-early;
  * --profile '<json>' overrides the random fault profile (e.g.
  * '{"preVote":false,"lossRate":0.3}', or '{"snapshotThreshold":0}' for no snapshots).
  *
@@ -25,6 +26,7 @@ const FAULTS = [
   'send-before-persist',
   'install-drops-last-entry',
   'compact-beyond-snapshot',
+  'timeout-now-early',
 ] as const;
 type Fault = (typeof FAULTS)[number];
 
@@ -156,6 +158,7 @@ function optionsFor(args: CliArgs, seed: number): SimOptions {
       ? { faults: { installDropsLastEntry: true } }
       : {}),
     ...(args.fault === 'compact-beyond-snapshot' ? { faults: { compactBeyondSnapshot: 3 } } : {}),
+    ...(args.fault === 'timeout-now-early' ? { faults: { timeoutNowEarly: true } } : {}),
     ...(args.profile !== undefined
       ? { profile: JSON.parse(args.profile) as Partial<SimProfile> }
       : {}),
@@ -184,6 +187,15 @@ const REPORTED = [
   'snapshotsInstalled',
   'snapshotCrashes',
   'unfinishedInstalls',
+  'transfers',
+  'transfersCompleted',
+  'transfersToTarget',
+  'transfersFailed',
+  'transfersRefused',
+  'transfersInterrupted',
+  'proposalsRefusedTransferring',
+  'leaseReads',
+  'leaseReadsOnLease',
 ] as const satisfies readonly (keyof SimStats)[];
 
 /** Compact result sent from a worker. */
@@ -252,13 +264,27 @@ async function main(): Promise<void> {
     snapshotsSent: 0,
     snapshotsInstalled: 0,
     unfinishedInstalls: 0,
+    transfers: 0,
+    transfersCompleted: 0,
+    transfersToTarget: 0,
+    transfersFailed: 0,
+    transfersRefused: 0,
+    transfersInterrupted: 0,
+    proposalsRefusedTransferring: 0,
+    leaseReads: 0,
+    leaseReadsOnLease: 0,
   };
+  /** Seeds that asked for a transfer, and those where one completed. */
+  let seedsWithTransfers = 0;
+  let seedsWithCompletedTransfers = 0;
   const onResult = (r: WorkerReport): void => {
     done++;
     events += r.events;
     acked += r.acked;
     elections += r.elections;
     for (const k of Object.keys(totals) as (keyof typeof totals)[]) totals[k] += r[k];
+    if (r.transfers > 0) seedsWithTransfers++;
+    if (r.transfersCompleted > 0) seedsWithCompletedTransfers++;
     if (!r.ok) {
       failures.push(r);
       console.log(
@@ -322,7 +348,9 @@ async function main(): Promise<void> {
     `\n${done} seeds in ${secs.toFixed(1)} s (${((secs * 1000) / Math.max(done, 1)).toFixed(1)} ms/seed): ` +
       `${done - failures.length} passed, ${failures.length} failed` +
       ` — ${events} events, ${elections} leader elections, ${acked} acknowledged writes checked` +
-      `\n  ${totals.crashes} crashes (${totals.snapshotCrashes} at snapshot crash points), ${totals.snapshotsTaken} snapshots taken, ${totals.compactions} log compactions/resets, ${totals.snapshotsSent} snapshots sent, ${totals.snapshotsInstalled} installed, ${totals.unfinishedInstalls} restarts finishing an install`,
+      `\n  ${totals.crashes} crashes (${totals.snapshotCrashes} at snapshot crash points), ${totals.snapshotsTaken} snapshots taken, ${totals.compactions} log compactions/resets, ${totals.snapshotsSent} snapshots sent, ${totals.snapshotsInstalled} installed, ${totals.unfinishedInstalls} restarts finishing an install` +
+      `\n  ${totals.transfers} leadership transfers asked for in ${seedsWithTransfers} seeds: ${totals.transfersCompleted} completed (${totals.transfersToTarget} to the transferee) in ${seedsWithCompletedTransfers} seeds, ${totals.transfersFailed} timed out, ${totals.transfersRefused} refused (not leader), ${totals.transfersInterrupted} interrupted by a crash or partition; ${totals.proposalsRefusedTransferring} writes refused while transferring` +
+      `\n  ${totals.leaseReads} lease reads (${totals.leaseReadsOnLease} asked while the lease held)`,
   );
   if (failures.length > 0) {
     console.log('\nFailures:');

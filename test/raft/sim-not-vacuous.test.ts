@@ -11,9 +11,10 @@ import type { Property } from './sim/checker.js';
 import { doubleVotingFactory, figure8Factory } from './sim/broken.js';
 import type { SimOptions, SimProfile } from './sim/options.js';
 import { describeFailure, firstViolation, runSeeds } from './sim/seeds.js';
-import type { SimResult } from './sim/simulator.js';
+import { runSimulation, type SimResult, type SimStats } from './sim/simulator.js';
 
 const SAFETY: Property[] = [
+  'Leadership Transfer',
   'Election Safety',
   'Log Matching',
   'Leader Completeness',
@@ -181,6 +182,51 @@ describe('the simulator catches deliberately broken Raft', () => {
     );
     expect(found.violation!.message).toMatch(
       /compacted its stored log up to (\d+), but its newest durable snapshot covers up to \d+/,
+    );
+  }, 120_000);
+});
+
+describe('the simulator exercises leadership transfers', () => {
+  it('default profiles ask for transfers: most seeds see some, many complete, some are interrupted, writes are refused meanwhile', async () => {
+    const SEEDS = 40;
+    const total = (k: keyof SimStats, runs: SimResult[]): number =>
+      runs.reduce((sum, r) => sum + r.stats[k], 0);
+    const runs: SimResult[] = [];
+    for (let seed = 1; seed <= SEEDS; seed++) {
+      const r = await runSimulation({ seed, nodes: seed % 2 === 0 ? 5 : 3 });
+      expect(
+        r.ok,
+        r.violation === undefined ? '' : describeFailure(r, seed % 2 === 0 ? 5 : 3),
+      ).toBe(true);
+      runs.push(r);
+    }
+    const withTransfers = runs.filter((r) => r.stats.transfers > 0).length;
+    const withCompleted = runs.filter((r) => r.stats.transfersCompleted > 0).length;
+    expect(withTransfers).toBeGreaterThan(SEEDS / 2);
+    expect(withCompleted).toBeGreaterThan(SEEDS / 4);
+    // Most completed transfers end with the transferee leading; some time out, some are
+    // hit by a crash or a partition while pending.
+    expect(total('transfersToTarget', runs)).toBeGreaterThan(total('transfersCompleted', runs) / 2);
+    expect(total('transfersFailed', runs)).toBeGreaterThan(0);
+    expect(total('transfersInterrupted', runs)).toBeGreaterThan(0);
+    expect(total('proposalsRefusedTransferring', runs)).toBeGreaterThan(0);
+    // Lease reads are made, and some while the lease holds.
+    expect(total('leaseReadsOnLease', runs)).toBeGreaterThan(0);
+  }, 180_000);
+
+  it('a leader that sends TimeoutNow before the transferee has caught up → Leadership Transfer', async () => {
+    const found = await expectCaught(
+      {
+        nodes: 3,
+        steps: 10_000,
+        faults: { timeoutNowEarly: true },
+        profile: { transferInterval: 150, transferToAnyRate: 0 },
+      },
+      20,
+      ['Leadership Transfer'],
+    );
+    expect(found.violation!.message).toMatch(
+      /sends TimeoutNow to n\d, whose disk holds (no entry|an entry of term \d+) at the leader's last index/,
     );
   }, 120_000);
 });

@@ -995,19 +995,11 @@ export class RaftRuntime<Result> {
     return messages.map((m) => (m.type === 'Heartbeat' ? { ...m, freshness } : m));
   }
 
-  /**
-   * A TimeoutNow leaves only while this node still leads its term and hands over to
-   * that voter: a Ready's messages may go out after the transfer ended (they wait for
-   * the disk), and a late one would make a voter campaign past the others' stickiness.
-   */
+  /** A Ready's TimeoutNow messages that no longer stand are dropped as it goes out. */
   private withoutStaleTimeoutNow(messages: readonly Message[]): readonly Message[] {
     if (!messages.some((m) => m.type === 'TimeoutNow')) return messages;
-    const status = this.node.basicStatus();
-    return messages.filter(
-      (m) =>
-        m.type !== 'TimeoutNow' ||
-        (status.role === 'leader' && status.term === m.term && status.transferee === m.to),
-    );
+    // The core says whether it still stands (timeoutNowStillDue holds the rule).
+    return messages.filter((m) => m.type !== 'TimeoutNow' || this.node.timeoutNowStillDue(m));
   }
 
   private settleAppliedWaiters(applied: number): void {

@@ -5,7 +5,7 @@
  * core hands out; production code never does. The simulator installs them through
  * the runtime's `createNode` hook, so the real runtime drives them.
  */
-import { RaftNode, type MessageType, type Ready } from '../../../src/raft/index.js';
+import { RaftNode, type Message, type MessageType, type Ready } from '../../../src/raft/index.js';
 import type { NodeFactory } from './options.js';
 
 /** Grants every RequestVote from a candidate with an up-to-date log: two votes in one term. */
@@ -57,5 +57,38 @@ export function sendingPromisesEarly(
     return resorted;
   };
   node.advance = (rd: Ready): void => advance(originals.get(rd) ?? rd);
+  return node;
+}
+
+/**
+ * The `timeoutNowEarly` fault: a leader that sends TimeoutNow as soon as it is asked to
+ * hand leadership over, before the transferee holds its whole log (thesis §3.10: only
+ * once it does). Added to the next Ready's messages, as a runtime would send it; the
+ * core's own TimeoutNow still follows once the transferee has caught up. Wraps any core,
+ * in place.
+ */
+export function sendingTimeoutNowEarly(node: RaftNode): RaftNode {
+  const transfer = node.transferLeadership.bind(node);
+  const ready = node.ready.bind(node);
+  const advance = node.advance.bind(node);
+  const originals = new WeakMap<Ready, Ready>();
+  let early: Message[] = [];
+  node.transferLeadership = (to): void => {
+    transfer(to);
+    const st = node.basicStatus();
+    if (st.role === 'leader' && st.transferee === to)
+      early.push({ type: 'TimeoutNow', from: node.id, to, term: st.term });
+  };
+  node.ready = (): Ready => {
+    const rd = ready();
+    if (early.length === 0) return rd;
+    const resorted: Ready = { ...rd, messages: [...rd.messages, ...early] };
+    early = [];
+    originals.set(resorted, rd);
+    return resorted;
+  };
+  node.advance = (rd: Ready): void => advance(originals.get(rd) ?? rd);
+  // Its rule for a TimeoutNow is broken too: every one still stands.
+  node.timeoutNowStillDue = (): boolean => true;
   return node;
 }

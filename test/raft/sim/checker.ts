@@ -38,6 +38,12 @@ export type Property =
   | 'Client Oracle'
   | 'Linearizable Read'
   /**
+   * Leadership transfer (thesis §3.10): only the leader of a term sends TimeoutNow in
+   * it, and only to a voter whose disk holds the leader's whole log; a transfer
+   * resolves only with a node that leads a later term than the one it began in.
+   */
+  | 'Leadership Transfer'
+  /**
    * A node's stored log starts at or before its newest durable snapshot: compaction
    * (or a reset to a received snapshot) never drops an entry that no durable
    * snapshot on that node holds.
@@ -145,6 +151,11 @@ export interface CheckedStatus {
   readonly snapshotIndex: number;
   /** Messages the node dropped as impossible from a correct peer (RejectedMessage). */
   readonly rejectedMessages: number;
+  /** The last entry of its in-memory log (a leader's, persisted or not). */
+  readonly lastIndex: number;
+  readonly lastTerm: number;
+  /** Leader: the voter it hands leadership to, while it does. */
+  readonly transferee?: NodeId | undefined;
 }
 
 const decoder = new TextDecoder();
@@ -392,6 +403,10 @@ export class SafetyChecker {
    * leader's AppendEntries verifies, and checks 'Promises Durable at Send'.
    */
   onSend(m: Message): void {
+    if (m.type === 'TimeoutNow') {
+      this.checkTimeoutNow(m);
+      return;
+    }
     if (m.type === 'AppendEntries') {
       // A leader never rewrites its own log within its term, so one AppendEntries
       // per (term, last index) is enough to know the entry there.
@@ -438,6 +453,48 @@ export class SafetyChecker {
         `${m.from} acknowledges index ${m.matchIndex} to ${m.to} in term ${m.term} (leader's entry: ${expected === undefined ? 'never sent' : `term ${expected}`}), but its disk holds term ${hs.term} and ${onDisk === undefined ? 'no entry' : onDisk === 'compacted' ? 'a compacted entry' : `an entry of term ${onDisk}`} there`,
       );
     }
+  }
+
+  /**
+   * A leader hands leadership over (thesis §3.10): TimeoutNow leaves the leader of its
+   * term (the one Election Safety knows), while that leader still hands over to that
+   * voter, and the voter's disk holds the leader's whole log (the leader appends
+   * nothing while it transfers). A TimeoutNow that leaves after the leader gave the
+   * transfer up — it accepts writes again, and its lease may hold again — lets a voter
+   * campaign past the others' leader stickiness, which the lease counts on, and
+   * unseat a leader that believes it leads on.
+   */
+  private checkTimeoutNow(m: Message): void {
+    const leader = this.leaderOfTerm.get(m.term);
+    if (leader !== m.from)
+      fail(
+        'Leadership Transfer',
+        `${m.from} sends TimeoutNow to ${m.to} in term ${m.term}, whose leader is ${leader ?? 'unknown'}`,
+      );
+    const sender = this.byId.get(m.from)?.raft?.status();
+    const target = this.byId.get(m.to);
+    if (sender === undefined || target === undefined) return;
+    // Stepped down since (or deposed): it holds no lease, and its log may have changed.
+    if (sender.role !== 'leader' || sender.term !== m.term) return;
+    if (sender.transferee !== m.to)
+      fail(
+        'Leadership Transfer',
+        `${m.from}, leader of term ${m.term}, sends TimeoutNow to ${m.to} while it ${sender.transferee === undefined ? 'no longer transfers (it gave the transfer up and accepts writes again)' : `transfers to ${sender.transferee}`}; its log ends at ${sender.lastIndex}/${sender.lastTerm}, ${m.to}'s disk at ${diskLastIndex(target.disk)}/${diskTerm(target.disk, diskLastIndex(target.disk))}`,
+      );
+    // A later term on the target's disk: a later leader may have rewritten its log since.
+    if (target.disk.hardState.term > m.term) return;
+    const held = diskTerm(target.disk, sender.lastIndex);
+    if (held === sender.lastTerm || held === 'compacted') return;
+    fail(
+      'Leadership Transfer',
+      `${m.from}, leader of term ${m.term}, sends TimeoutNow to ${m.to}, whose disk holds ${held === undefined ? 'no entry' : `an entry of term ${held}`} at the leader's last index ${sender.lastIndex} (term ${sender.lastTerm})`,
+    );
+  }
+
+  /** Whether `id` led a term after `term` (Election Safety's record of leaders). */
+  ledTermAfter(id: NodeId, term: number): boolean {
+    for (const [t, leader] of this.leaderOfTerm) if (t > term && leader === id) return true;
+    return false;
   }
 
   /** The node's (durable) state machine applied `e`; `appliedBefore` is its applied index before. */

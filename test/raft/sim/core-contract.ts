@@ -1,13 +1,14 @@
 /**
  * Checks, from the outside, that the runtime keeps the core's snapshot contract
  * (RaftNode.wantsSnapshot): once the core has said it wants a snapshot, no `tick`,
- * `step`, `propose` or `readIndex` reaches it until `installSnapshot` (or a later
- * `wantsSnapshot` that says no), so that its yes still holds when it is told. Wraps
- * any core (also a broken one), in place, through the runtime's `createNode` hook.
+ * `step`, `propose`, `readIndex` (nor `transferLeadership`) reaches it until
+ * `installSnapshot` (or a later `wantsSnapshot` that says no), so that its yes still
+ * holds when it is told. Wraps any core (also a broken one), in place, through the
+ * runtime's `createNode` hook.
  */
 import type { RaftNode } from '../../../src/raft/index.js';
 
-const INPUTS = ['tick', 'step', 'propose', 'readIndex'] as const;
+const INPUTS = ['tick', 'step', 'propose', 'readIndex', 'transferLeadership'] as const;
 
 export function checkingSnapshotContract(
   node: RaftNode,

@@ -83,6 +83,29 @@ export interface SimProfile {
    * lost), after it lands but before the runtime learns it, or just after.
    */
   snapshotCrashRate: number;
+  /**
+   * Leadership transfers: sim time between two requests, uniform in
+   * [1, 2*transferInterval]; 0 = none. A client asks the node it believes leads to
+   * hand leadership over (`RaftRuntime.transferLeadership`), to a random voter or, with
+   * probability `transferToAnyRate`, to whichever voter the runtime picks.
+   */
+  transferInterval: number;
+  transferToAnyRate: number;
+  /** The deadline the client gives `transferLeadership` (sim time). */
+  transferTimeout: number;
+  /**
+   * Probability that a transfer is followed, within a few message delays and ticks, by
+   * a crash or an isolation of its leader or its target (the window where TimeoutNow
+   * and the transfer's election are in flight).
+   */
+  transferNemesisRate: number;
+  /**
+   * Share of the clients' reads made with `leaseRead` (served without a round trip while
+   * the leader's lease holds) rather than `readBarrier`; the lease is `leaseDriftMs`
+   * shorter than the vote-quiet window (which must cover the nodes' tick skew).
+   */
+  leaseReadRate: number;
+  leaseDriftMs: number;
 }
 
 /** Deliberate breakage, to prove that the checkers catch real bugs. */
@@ -104,6 +127,11 @@ export interface SimFaults {
    * (its snapshot policy's trailing entries made negative).
    */
   compactBeyondSnapshot?: number;
+  /**
+   * A leader sends TimeoutNow as soon as it is asked to transfer, before the transferee
+   * has caught up (see `sendingTimeoutNowEarly` in broken.ts).
+   */
+  timeoutNowEarly?: boolean;
 }
 
 export type NodeFactory = (config: RaftConfigInput, initial: InitialState) => RaftNode;
@@ -177,5 +205,17 @@ export function drawProfile(rng: Prng): SimProfile {
     snapshotCrashRate: rng.pick([0, 0.01, 0.05]),
     snapshotThresholdBytes: rng.pick([1 << 30, 1 << 30, 100]),
     snapshotTrailingBytes: rng.pick([1 << 30, 1 << 30, 10]),
+    // Leadership transfers and lease reads, drawn after everything else for the same
+    // reason. Three profiles in four ask for a transfer every few hundred time units
+    // (a run lasts some 2,000–12,000); most timeouts are longer than the core's own
+    // (one election timeout), some shorter.
+    transferInterval: rng.pick([0, 150, 300, 600]),
+    transferToAnyRate: rng.pick([0, 0.3]),
+    transferTimeout: rng.pick([50, 300, 1000]),
+    transferNemesisRate: rng.pick([0, 0.2, 0.5]),
+    leaseReadRate: rng.pick([0, 0.5, 1]),
+    // The nodes' tick intervals differ by up to 2 (±1 skew each): over the vote-quiet
+    // window of (electionTick - 1) ticks, at most 18 time units.
+    leaseDriftMs: rng.pick([20, 40]),
   };
 }

@@ -18,10 +18,16 @@
  *    partitions, the follower crashing), and the follower installs it; crash points
  *    before, at and after each snapshot, install, compaction and reset;
  *  - clock: virtual; the runtime's ticks and request deadlines are queued events;
- *  - clients: `propose` and `readBarrier` on whoever they think leads, with deadlines;
- *    every answer is checked against what the cluster did (acknowledged writes are
- *    applied everywhere, refused or lost ones nowhere, reads see every write
- *    acknowledged before they began).
+ *  - leadership transfers (most profiles): a client asks whoever it thinks leads to
+ *    hand leadership to a random voter (or the runtime's pick), with a deadline; some
+ *    are hit by a crash or an isolation of the leader or the transferee while
+ *    TimeoutNow and the election it starts are in flight. The answer must name a node
+ *    that leads a later term, and a TimeoutNow must leave only while its leader hands
+ *    over to an up-to-date voter (see SafetyChecker);
+ *  - clients: `propose` and `readBarrier` (or `leaseRead`) on whoever they think
+ *    leads, with deadlines; every answer is checked against what the cluster did
+ *    (acknowledged writes are applied everywhere, refused or lost ones nowhere, reads
+ *    see every write acknowledged before they began).
  *
  * The run loop is async: after each event it lets every promise the event set off
  * settle (the runtime's Ready cycle, proposals, reads) before the next one. No real
@@ -38,13 +44,17 @@ import {
   type RaftConfigInput,
 } from '../../../src/raft/index.js';
 import {
+  ApplyWaitTimedOut,
   EntryTooLarge,
+  LeadershipTransferring,
   NodeStopped,
   NotLeader,
   ProposalLost,
   ProposalQueueFull,
   ProposalTimedOut,
   ReadTimedOut,
+  TooManyReadsWaiting,
+  TransferFailed,
 } from '../../../src/raft/runtime/errors.js';
 import type { SnapshotHeader } from '../../../src/raft/runtime/ports.js';
 import {
@@ -52,7 +62,7 @@ import {
   type ProposeOutcome,
   type RaftRuntimeConfig,
 } from '../../../src/raft/runtime/raft-runtime.js';
-import { sendingPromisesEarly } from './broken.js';
+import { sendingPromisesEarly, sendingTimeoutNowEarly } from './broken.js';
 import {
   SafetyChecker,
   SimViolation,
@@ -96,7 +106,14 @@ type SimEvent =
   | { kind: 'heal'; epoch: number }
   | { kind: 'restart'; node: number }
   | { kind: 'propose' }
-  | { kind: 'read' };
+  | { kind: 'read' }
+  /**
+   * A client asks the node it believes leads to hand leadership over; or, redirected
+   * by a NotLeader that named the leader, asks that one (once).
+   */
+  | { kind: 'handover'; redirect?: Redirect }
+  /** A crash or an isolation aimed at a transfer in progress. */
+  | { kind: 'handover-nemesis'; handover: Handover };
 
 class SimNode implements CheckedNode {
   readonly disk: SimDisk = emptyDisk();
@@ -132,6 +149,31 @@ interface Proposal {
   committedAt?: number;
 }
 
+/** A transfer asked again of the leader a NotLeader named. */
+interface Redirect {
+  readonly client: number;
+  readonly at: string;
+  readonly to: string | undefined;
+}
+
+/** A leadership transfer a client asked for, and what it was told. */
+interface Handover {
+  readonly from: SimNode;
+  /** The incarnation asked: only it may answer. */
+  readonly life: Incarnation;
+  /** The voter asked for; undefined: the runtime's pick. */
+  readonly to: string | undefined;
+  /** The voter the core hands over to (its transferee right after the call), if it started. */
+  readonly transferee: string | undefined;
+  /** The term `from` led when asked. */
+  readonly term: number;
+  /** Asked after a redirect (not redirected again). */
+  readonly redirected: boolean;
+  outcome: 'pending' | 'completed' | 'self' | 'failed' | 'refused' | 'abandoned' | 'stopped';
+  /** A crash or a partition hit its leader or its transferee while it was pending. */
+  interrupted: boolean;
+}
+
 export interface SimStats {
   events: number;
   time: number;
@@ -159,6 +201,23 @@ export interface SimStats {
   snapshotCrashes: number;
   /** Restarts whose state machine was behind the log start (an install cut by a crash). */
   unfinishedInstalls: number;
+  /** Leadership transfers asked for (of a node that may not lead). */
+  transfers: number;
+  /** Transfers that resolved with another leader (of a later term). */
+  transfersCompleted: number;
+  /** … with the very voter the core handed over to. */
+  transfersToTarget: number;
+  /** Transfers that failed with TransferFailed (no new leader before the deadline). */
+  transfersFailed: number;
+  /** Transfers refused with NotLeader (the client's guess was wrong). */
+  transfersRefused: number;
+  /** Transfers whose leader or transferee crashed or was cut off while they were pending. */
+  transfersInterrupted: number;
+  /** Proposals refused with LeadershipTransferring. */
+  proposalsRefusedTransferring: number;
+  /** Reads made with leaseRead; of them, those asked while the lease held. */
+  leaseReads: number;
+  leaseReadsOnLease: number;
 }
 
 export interface SimResult {
@@ -206,6 +265,8 @@ export class Simulation {
   private proposalSeq = 0;
   private readSeq = 0;
   private readonly proposals = new Map<string, Proposal>();
+  /** Leadership transfers whose answer has not come yet. */
+  private readonly handovers = new Set<Handover>();
   private readonly appliedIndexOf = new Map<string, number>();
   private maxAckedIndex = 0;
   /** The first violation found where it cannot be thrown (a port, a promise callback). */
@@ -234,6 +295,15 @@ export class Simulation {
     snapshotsInstalled: 0,
     snapshotCrashes: 0,
     unfinishedInstalls: 0,
+    transfers: 0,
+    transfersCompleted: 0,
+    transfersToTarget: 0,
+    transfersFailed: 0,
+    transfersRefused: 0,
+    transfersInterrupted: 0,
+    proposalsRefusedTransferring: 0,
+    leaseReads: 0,
+    leaseReadsOnLease: 0,
   };
 
   constructor(private readonly opts: SimOptions) {
@@ -297,6 +367,9 @@ export class Simulation {
       this.queue.push(this.rng.int(1, this.profile.proposalInterval), { kind: 'propose' });
       if (this.profile.readInterval > 0)
         this.queue.push(this.rng.int(1, this.profile.readInterval), { kind: 'read' });
+      // Drawn only for profiles with transfers: the others replay as they did before.
+      if (this.profile.transferInterval > 0)
+        this.queue.push(this.rng.int(1, 2 * this.profile.transferInterval), { kind: 'handover' });
 
       // Phase 1: chaos.
       while (this.stats.events < this.opts.steps) {
@@ -474,6 +547,11 @@ export class Simulation {
         return this.clientPropose();
       case 'read':
         return this.clientRead();
+      case 'handover':
+        return this.clientTransfer(ev.redirect);
+      case 'handover-nemesis':
+        this.handoverNemesis(ev.handover);
+        return undefined;
     }
   }
 
@@ -544,6 +622,7 @@ export class Simulation {
         this.trace(line);
       },
       onFatal: (error) => this.fault(error),
+      lease: { driftMs: this.profile.leaseDriftMs },
       createNode: (config, initial) => this.createNode(config, initial),
       ...(this.profile.snapshotThreshold > 0
         ? {
@@ -577,7 +656,8 @@ export class Simulation {
       (what) => this.fault(new SimViolation('Port Contract', `${config.id}: ${what}`)),
     );
     const early = this.opts.faults?.sendBeforePersist;
-    return early === undefined ? node : sendingPromisesEarly(node, early);
+    const resorted = early === undefined ? node : sendingPromisesEarly(node, early);
+    return this.opts.faults?.timeoutNowEarly ? sendingTimeoutNowEarly(resorted) : resorted;
   }
 
   /** Opens a runtime on the node's disk (the open settles with the event). */
@@ -825,15 +905,18 @@ export class Simulation {
     }
   }
 
-  private partition(): void {
+  /** Starts a partition: a random one, or the isolation of `victim`. */
+  private partition(victim?: SimNode): void {
     const ids = this.nodes.map((n) => n.id);
-    const kind = this.rng.pick(['isolate', 'split', 'oneway'] as const);
+    const kind =
+      victim !== undefined ? 'isolate' : this.rng.pick(['isolate', 'split', 'oneway'] as const);
     const blocked = new Set<string>();
     if (kind === 'isolate') {
       // Half the time the victim is a leader (Jepsen's favourite nemesis).
       const leaders = this.nodes.filter((n) => n.raft?.role === 'leader').map((n) => n.id);
       const x =
-        leaders.length > 0 && this.rng.chance(0.5) ? this.rng.pick(leaders) : this.rng.pick(ids);
+        victim?.id ??
+        (leaders.length > 0 && this.rng.chance(0.5) ? this.rng.pick(leaders) : this.rng.pick(ids));
       for (const y of ids) if (y !== x) blocked.add(`${x}>${y}`).add(`${y}>${x}`);
     } else if (kind === 'split') {
       const shuffled = this.rng.shuffle([...ids]);
@@ -848,6 +931,14 @@ export class Simulation {
     }
     this.blocked = blocked;
     this.stats.partitions++;
+    // A transfer is interrupted when a link of its leader or its transferee is cut.
+    for (const h of this.handovers)
+      if (
+        [...blocked].some((link) =>
+          link.split('>').some((id) => id === h.from.id || id === h.transferee),
+        )
+      )
+        this.interrupt(h);
     const epoch = ++this.partitionEpoch;
     this.trace(`partition (${kind}): ${[...blocked].join(' ')}`);
     this.queue.push(
@@ -867,6 +958,14 @@ export class Simulation {
   /** The process dies: its runtime is abandoned as it stands (timers, pending write and apply). */
   private crash(n: SimNode): void {
     this.stats.crashes++;
+    for (const h of this.handovers) {
+      if (h.from === n) {
+        // Its runtime is abandoned: the transfer's promise never settles.
+        this.interrupt(h);
+        h.outcome = 'abandoned';
+        this.handovers.delete(h);
+      } else if (h.transferee === n.id) this.interrupt(h);
+    }
     n.life?.kill();
     n.life = undefined;
     n.role = 'down';
@@ -947,10 +1046,17 @@ export class Simulation {
       throw new SimViolation('Client Oracle', `${p.id} failed after ${p.outcome}`);
     if (
       error instanceof NotLeader ||
+      error instanceof LeadershipTransferring ||
       error instanceof ProposalQueueFull ||
       error instanceof EntryTooLarge
     ) {
+      // LeadershipTransferring, like NotLeader, refuses the write before anything is
+      // appended; the client tries the next leader.
       if (error instanceof NotLeader) this.leaderGuess[client] = error.leaderId;
+      if (error instanceof LeadershipTransferring) {
+        this.leaderGuess[client] = error.nextLeaderId;
+        this.stats.proposalsRefusedTransferring++;
+      }
       p.outcome = 'refused';
     } else if (error instanceof ProposalLost) {
       p.outcome = 'lost';
@@ -986,8 +1092,13 @@ export class Simulation {
     // Every write acknowledged before the read begins must be visible to it.
     const minIndex = this.maxAckedIndex;
     this.stats.reads++;
-    raft
-      .readBarrier(this.profile.requestTimeout)
+    const p = this.profile;
+    const lease = p.leaseReadRate > 0 && this.rng.chance(p.leaseReadRate);
+    if (lease) {
+      this.stats.leaseReads++;
+      if (raft.leaseHolds()) this.stats.leaseReadsOnLease++;
+    }
+    (lease ? raft.leaseRead(p.requestTimeout) : raft.readBarrier(p.requestTimeout))
       .then(
         () => this.readServed(n, life, id, minIndex),
         (error: unknown) => this.readFailed(client, error),
@@ -1014,8 +1125,155 @@ export class Simulation {
 
   private readFailed(client: number, error: unknown): void {
     if (error instanceof NotLeader) this.leaderGuess[client] = error.leaderId;
-    else if (error instanceof ReadTimedOut) this.stats.timedOut++;
-    else if (!(error instanceof NodeStopped)) throw error;
+    else if (error instanceof ReadTimedOut || error instanceof ApplyWaitTimedOut)
+      this.stats.timedOut++;
+    else if (!(error instanceof NodeStopped || error instanceof TooManyReadsWaiting)) throw error;
+  }
+
+  /**
+   * A client asks the node it believes leads to hand leadership over, to a random voter
+   * (itself included, or one that is down or cut off) or to the runtime's pick, with a
+   * deadline. A transfer may be aimed at by a crash or an isolation of its leader or
+   * transferee while TimeoutNow and the election it starts are in flight.
+   */
+  private clientTransfer(redirect?: Redirect): SimNode | undefined {
+    if (this.calm) return undefined;
+    const p = this.profile;
+    let client: number;
+    let n: SimNode | undefined;
+    if (redirect === undefined) {
+      this.queue.push(this.time + this.rng.int(1, 2 * p.transferInterval), { kind: 'handover' });
+      client = this.rng.int(0, this.leaderGuess.length - 1);
+      n = this.target(client);
+    } else {
+      client = redirect.client;
+      n = this.byId.get(redirect.at);
+    }
+    const life = n?.life;
+    const raft = life?.runtime;
+    if (n === undefined || life === undefined || raft === undefined) return undefined;
+    const to =
+      redirect !== undefined
+        ? redirect.to
+        : this.rng.chance(p.transferToAnyRate)
+          ? undefined
+          : this.rng.pick(this.nodes).id;
+    const term = raft.status().term;
+    const answer = raft.transferLeadership(to, p.transferTimeout);
+    // The core takes the transfer on within the call (if this node leads).
+    const h: Handover = {
+      from: n,
+      life,
+      to,
+      transferee: raft.status().transferee,
+      term,
+      redirected: redirect !== undefined,
+      outcome: 'pending',
+      interrupted: false,
+    };
+    this.handovers.add(h);
+    this.stats.transfers++;
+    this.trace(
+      `client asks ${n.id} to hand leadership to ${to ?? 'any voter'}${h.transferee !== undefined ? ` (transferee ${h.transferee})` : ''}`,
+    );
+    answer
+      .then(
+        (leader) => this.transferCompleted(h, client, leader),
+        (error: unknown) => this.transferFailed(h, client, error),
+      )
+      .catch((error: unknown) => this.fault(error));
+    if (h.transferee !== undefined && this.rng.chance(p.transferNemesisRate))
+      this.queue.push(this.time + this.rng.int(0, 3 * p.maxDelay + n.tickInterval), {
+        kind: 'handover-nemesis',
+        handover: h,
+      });
+    return n;
+  }
+
+  private transferCompleted(h: Handover, client: number, leader: string): void {
+    const from = h.from.id;
+    if (h.outcome !== 'pending')
+      throw new SimViolation(
+        'Leadership Transfer',
+        `${from}'s transfer resolved with ${leader} after ${h.outcome}`,
+      );
+    this.handovers.delete(h);
+    if (!h.life.alive)
+      throw new SimViolation(
+        'Leadership Transfer',
+        `a dead incarnation of ${from} resolved a transfer with ${leader}`,
+      );
+    if (leader === from) {
+      // Asked to hand leadership to itself: nothing to do.
+      if (h.to !== from)
+        throw new SimViolation(
+          'Leadership Transfer',
+          `${from}'s transfer to ${h.to ?? 'any voter'} resolved with ${from} itself`,
+        );
+      h.outcome = 'self';
+      return;
+    }
+    // The runtime resolves once it follows another leader: that node was elected in a
+    // later term than the one this transfer began in.
+    if (!this.checker.ledTermAfter(leader, h.term))
+      throw new SimViolation(
+        'Leadership Transfer',
+        `${from}'s transfer (begun as leader of term ${h.term}) resolved with ${leader}, which led no later term`,
+      );
+    h.outcome = 'completed';
+    this.stats.transfersCompleted++;
+    if (leader === h.transferee) this.stats.transfersToTarget++;
+    this.leaderGuess[client] = leader;
+    this.trace(
+      `${from} handed leadership to ${leader}${h.interrupted ? ' (interrupted)' : ''}${leader === h.transferee ? '' : ` (transferee was ${h.transferee ?? '-'})`}`,
+    );
+  }
+
+  private transferFailed(h: Handover, client: number, error: unknown): void {
+    if (h.outcome !== 'pending')
+      throw new SimViolation(
+        'Leadership Transfer',
+        `${h.from.id}'s transfer failed (${error instanceof Error ? error.name : String(error)}) after ${h.outcome}`,
+      );
+    this.handovers.delete(h);
+    if (error instanceof NotLeader) {
+      h.outcome = 'refused';
+      this.stats.transfersRefused++;
+      this.leaderGuess[client] = error.leaderId;
+      // The client follows the redirect once, a round trip later.
+      if (error.leaderId !== undefined && !h.redirected && !this.calm)
+        this.queue.push(this.time + this.rng.int(this.profile.minDelay, this.profile.maxDelay), {
+          kind: 'handover',
+          redirect: { client, at: error.leaderId, to: h.to },
+        });
+    } else if (error instanceof TransferFailed) {
+      h.outcome = 'failed';
+      this.stats.transfersFailed++;
+    } else if (error instanceof NodeStopped) {
+      h.outcome = 'stopped'; // only after a fatal error, which fails the run
+      return;
+    } else throw error;
+    this.trace(`${h.from.id}'s transfer ${h.outcome}: ${(error as Error).message}`);
+  }
+
+  /** A crash or partition hit `h`'s leader or transferee while it was pending. */
+  private interrupt(h: Handover): void {
+    if (h.interrupted) return;
+    h.interrupted = true;
+    this.stats.transfersInterrupted++;
+  }
+
+  /** Crashes or isolates the leader or the transferee of a transfer still in progress. */
+  private handoverNemesis(h: Handover): void {
+    if (this.calm || h.outcome !== 'pending') return;
+    const victims = [h.from, this.nodes.find((n) => n.id === h.transferee)].filter(
+      (n): n is SimNode => n?.life !== undefined,
+    );
+    if (victims.length === 0) return;
+    const victim = this.rng.pick(victims);
+    this.trace(`nemesis aims at ${h.from.id}'s transfer to ${h.transferee ?? '-'}: ${victim.id}`);
+    if (this.blocked.size === 0 && this.rng.chance(0.5)) this.partition(victim);
+    else this.crashAndScheduleRestart(victim);
   }
 
   // -------------------------------------------------------------------------
