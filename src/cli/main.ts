@@ -152,6 +152,27 @@ interface GlobalOptions {
   timeout: number;
 }
 
+/** The addresses of a comma-separated --address. */
+function addressList(address: string): string[] {
+  return address
+    .split(',')
+    .map((a) => a.trim())
+    .filter((a) => a !== '');
+}
+
+/** The cluster secret an admin command (`what`) needs: from --cluster-secret-file or the environment. */
+function adminSecret(what: string, clusterSecretFile: string | undefined): string {
+  const secret =
+    clusterSecretFile !== undefined
+      ? readClusterSecretFile(clusterSecretFile)
+      : process.env['RAFTVEC_CLUSTER_SECRET'];
+  if (secret === undefined || secret === '')
+    throw new UsageError(
+      `${what} needs the cluster secret: --cluster-secret-file PATH or RAFTVEC_CLUSTER_SECRET`,
+    );
+  return secret;
+}
+
 /** The smallest lease drift margin: one Raft tick, for timer jitter. */
 const MIN_LEASE_DRIFT_MS = 10;
 
@@ -237,10 +258,7 @@ function buildProgram(): Command {
 
   const connect = (cmd: Command): RaftvecClient => {
     const g = cmd.optsWithGlobals<GlobalOptions>();
-    const addresses = g.address
-      .split(',')
-      .map((a) => a.trim())
-      .filter((a) => a !== '');
+    const addresses = addressList(g.address);
     return new RaftvecClient(addresses, { deadlineMs: g.timeout });
   };
   /** Runs `fn` with a connected client and closes it. */
@@ -473,18 +491,8 @@ function buildProgram(): Command {
     .option('--cluster-secret-file <path>', 'file holding the cluster secret (chmod 600)')
     .action(async function (this: Command, opts: { clusterSecretFile?: string }) {
       const g = this.optsWithGlobals<GlobalOptions>();
-      const secret =
-        opts.clusterSecretFile !== undefined
-          ? readClusterSecretFile(opts.clusterSecretFile)
-          : process.env['RAFTVEC_CLUSTER_SECRET'];
-      if (secret === undefined || secret === '')
-        throw new UsageError(
-          'snapshot needs the cluster secret: --cluster-secret-file PATH or RAFTVEC_CLUSTER_SECRET',
-        );
-      const addresses = g.address
-        .split(',')
-        .map((a) => a.trim())
-        .filter((a) => a !== '');
+      const secret = adminSecret('snapshot', opts.clusterSecretFile);
+      const addresses = addressList(g.address);
       const results = await Promise.all(
         addresses.map(async (address) => {
           const client = new ClusterStatusClient(address);
@@ -511,18 +519,8 @@ function buildProgram(): Command {
     .option('--cluster-secret-file <path>', 'file holding the cluster secret (chmod 600)')
     .action(async function (this: Command, opts: { to?: string; clusterSecretFile?: string }) {
       const g = this.optsWithGlobals<GlobalOptions>();
-      const secret =
-        opts.clusterSecretFile !== undefined
-          ? readClusterSecretFile(opts.clusterSecretFile)
-          : process.env['RAFTVEC_CLUSTER_SECRET'];
-      if (secret === undefined || secret === '')
-        throw new UsageError(
-          'leader transfer needs the cluster secret: --cluster-secret-file PATH or RAFTVEC_CLUSTER_SECRET',
-        );
-      const addresses = g.address
-        .split(',')
-        .map((a) => a.trim())
-        .filter((a) => a !== '');
+      const secret = adminSecret('leader transfer', opts.clusterSecretFile);
+      const addresses = addressList(g.address);
       // Ask any node who leads, then ask the leader.
       let leaderAddress: string | undefined;
       let from = '';
@@ -568,10 +566,7 @@ function buildProgram(): Command {
     .option('--json', 'print JSON instead of a table')
     .action(async function (this: Command, opts: { json?: boolean }) {
       const g = this.optsWithGlobals<GlobalOptions>();
-      const addresses = g.address
-        .split(',')
-        .map((a) => a.trim())
-        .filter((a) => a !== '');
+      const addresses = addressList(g.address);
       const nodes = await Promise.all(
         addresses.map(async (address) => {
           const client = new ClusterStatusClient(address);
