@@ -101,6 +101,9 @@ export interface SnapshotControl {
   ) => Promise<{ leaderId: string; term: number }>;
 }
 
+/** The longest a leadership transfer may be given: ten minutes. */
+const MAX_TRANSFER_TIMEOUT_MS = 600_000;
+
 export function clusterServiceHandlers(
   source: StatusSource,
   control?: SnapshotControl,
@@ -109,16 +112,25 @@ export function clusterServiceHandlers(
     const at = Number(call.request?.digestAtIndex ?? 0);
     callback(null, clusterStatusOf(source, Number.isSafeInteger(at) && at > 0 ? at : 0));
   };
-  const takeSnapshot: grpc.handleUnaryCall<unknown, TakeSnapshotReply> = (call, callback) => {
+  /** The admin control for a call with the cluster credential; otherwise answers the refusal. */
+  const admitted = (
+    call: grpc.ServerUnaryCall<unknown, unknown>,
+    callback: (error: grpc.ServiceError | Partial<grpc.StatusObject>) => void,
+  ): SnapshotControl | undefined => {
     if (control === undefined) {
       callback({ code: grpcStatus.UNAVAILABLE, details: 'this node is still starting' });
-      return;
+      return undefined;
     }
     const auth = authenticatePeer(call.metadata, control.clusterSecret);
     if ('refusal' in auth) {
       callback({ code: grpcStatus.UNAUTHENTICATED, details: auth.refusal });
-      return;
+      return undefined;
     }
+    return control;
+  };
+  const takeSnapshot: grpc.handleUnaryCall<unknown, TakeSnapshotReply> = (call, callback) => {
+    const control = admitted(call, callback);
+    if (control === undefined) return;
     control.takeSnapshot().then(
       (taken) => callback(null, taken),
       (error: unknown) =>
@@ -132,23 +144,22 @@ export function clusterServiceHandlers(
     { to?: string; timeoutMs?: number },
     { leaderId: string; term: number }
   > = (call, callback) => {
-    if (control?.transferLeadership === undefined) {
-      callback({ code: grpcStatus.UNAVAILABLE, details: 'this node is still starting' });
-      return;
-    }
-    const auth = authenticatePeer(call.metadata, control.clusterSecret);
-    if ('refusal' in auth) {
-      callback({ code: grpcStatus.UNAUTHENTICATED, details: auth.refusal });
-      return;
-    }
+    const transfer = admitted(call, callback)?.transferLeadership;
+    if (transfer === undefined) return;
     const to = call.request?.to ?? '';
     const timeoutMs = Number(call.request?.timeoutMs ?? 0);
-    control
-      .transferLeadership(to === '' ? undefined : to, timeoutMs > 0 ? timeoutMs : undefined)
-      .then(
-        (done) => callback(null, done),
-        (error: unknown) => callback(toServiceError(error, 'TransferLeadership', stderrLogger)),
-      );
+    // A node-side bound: a timer beyond 2^31 ms would fire at once.
+    if (!Number.isSafeInteger(timeoutMs) || timeoutMs > MAX_TRANSFER_TIMEOUT_MS) {
+      callback({
+        code: grpcStatus.INVALID_ARGUMENT,
+        details: `timeout_ms must be at most ${MAX_TRANSFER_TIMEOUT_MS} (0: twice the election timeout), got ${timeoutMs}`,
+      });
+      return;
+    }
+    void transfer(to === '' ? undefined : to, timeoutMs > 0 ? timeoutMs : undefined).then(
+      (done) => callback(null, done),
+      (error: unknown) => callback(toServiceError(error, 'TransferLeadership', stderrLogger)),
+    );
   };
   return { Status: status, TakeSnapshot: takeSnapshot, TransferLeadership: transferLeadership };
 }
