@@ -20,6 +20,7 @@ export const DEFAULT_RAFT_CONFIG = {
   checkQuorum: true,
   // Off by default so that unit tests can elect fresh nodes at once; see RaftConfig.
   voteQuietAfterStart: false,
+  maxPromotionLag: 256,
 } as const satisfies Partial<RaftConfig>;
 
 export type RaftConfigInput = Pick<RaftConfig, 'id' | 'peers' | 'random'> &
@@ -37,8 +38,6 @@ const isPositiveInt = (n: number): boolean => Number.isSafeInteger(n) && n > 0;
 export function validateConfig(c: RaftConfig): void {
   if (typeof c.id !== 'string' || c.id === '')
     throw new RaftConfigError('id must be a non-empty string');
-  if (!c.peers.includes(c.id))
-    throw new RaftConfigError(`peers must include this node's id ${c.id}`);
   if (new Set(c.peers).size !== c.peers.length) throw new RaftConfigError('peers must be unique');
   if (c.peers.some((p) => typeof p !== 'string' || p === '')) {
     throw new RaftConfigError('peer ids must be non-empty strings');
@@ -49,6 +48,7 @@ export function validateConfig(c: RaftConfig): void {
     'maxInflightMessages',
     'maxEntriesPerMessage',
     'maxBytesPerMessage',
+    'maxPromotionLag',
   ] as const) {
     if (!isPositiveInt(c[key])) throw new RaftConfigError(`${key} must be a positive integer`);
   }

@@ -43,6 +43,25 @@ export class TransferInProgressError extends Error {
 }
 
 /**
+ * A membership change the leader cannot make now (thesis §4.1): it has not committed an
+ * entry of its term yet, another change is not committed yet, the learner to promote
+ * lags, or the change itself makes no sense for the configuration in force (`reason`
+ * says which). Nothing was appended.
+ */
+export class MembershipChangeError extends Error {
+  readonly code = 'MEMBERSHIP_CHANGE' as const;
+
+  constructor(
+    readonly reason:
+      'no-commit-in-term' | 'change-in-progress' | 'learner-behind' | 'invalid-change',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'MembershipChangeError';
+  }
+}
+
+/**
  * A safety invariant of the core was violated. This means a bug (in the core, or
  * in a runtime that broke the Ready contract, e.g. lost synced data). The node's
  * state is no longer trustworthy: the runtime should stop the process rather than

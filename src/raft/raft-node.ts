@@ -11,8 +11,25 @@
  * before the next, so there are no interleavings inside the core.
  */
 import { resolveConfig, type RaftConfigInput } from './config.js';
-import { invariant, NotLeaderError, RaftConfigError, TransferInProgressError } from './errors.js';
+import {
+  invariant,
+  MembershipChangeError,
+  NotLeaderError,
+  RaftConfigError,
+  TransferInProgressError,
+} from './errors.js';
 import { RaftLog } from './log.js';
+import {
+  applyMembershipChange,
+  bootstrapMembership,
+  decodeMembership,
+  encodeMembership,
+  membershipProblem,
+  votersOf,
+  type Membership,
+  type MembershipChange,
+} from './membership.js';
+import { MembershipLog } from './membership-log.js';
 import { Progress } from './progress.js';
 import { majority, quorumMatchIndex, tallyVotes } from './quorum.js';
 import { ReadOnlyQueue } from './read-only.js';
@@ -202,9 +219,13 @@ function entriesMalformation(m: AppendEntriesMessage): string | undefined {
       return `entries are not contiguous from prevLogIndex ${m.prevLogIndex}: entry ${k} has index ${String(index)}, expected ${expected}`;
     if (!isIndex(term) || term < Math.max(prevTerm, 1) || term > m.term)
       return `entry ${index} has term ${String(term)}, outside [${Math.max(prevTerm, 1)}, ${m.term}] (previous entry's term, message term)`;
-    if (type !== 'normal' && type !== 'noop')
+    if (type !== 'normal' && type !== 'noop' && type !== 'config')
       return `entry ${index} has unknown type ${JSON.stringify(type)}`;
     if (!(data instanceof Uint8Array)) return `entry ${index} data must be bytes`;
+    if (type === 'config') {
+      const decoded = decodeMembership(data);
+      if (!decoded.ok) return `config entry ${index} is invalid: ${decoded.reason}`;
+    }
     prevTerm = term;
   }
   return undefined;
@@ -241,6 +262,21 @@ function validateSnapshotStart(
     );
 }
 
+/** The configuration at the initial log start: the stored one, else `peers` as voters. */
+function initialMembership(config: RaftConfig, initial: InitialState): Membership {
+  if (initial.membership !== undefined) {
+    const problem = membershipProblem(initial.membership);
+    if (problem !== undefined)
+      throw new RaftConfigError(`the initial configuration is invalid: ${problem}`);
+    const decoded = decodeMembership(encodeMembership(initial.membership));
+    invariant(decoded.ok, 'a checked configuration fails to decode');
+    return decoded.membership;
+  }
+  if (!config.peers.includes(config.id))
+    throw new RaftConfigError(`peers must include this node's id ${config.id}`);
+  return bootstrapMembership(config.peers);
+}
+
 // Distributive Omit, so that each member of the Message union keeps its own fields.
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 type Outgoing = DistributiveOmit<Message, 'from'>;
@@ -260,8 +296,19 @@ export interface ReadyLimits {
 export class RaftNode {
   readonly id: NodeId;
   private readonly config: RaftConfig;
-  private readonly voters: readonly NodeId[];
   private readonly log: RaftLog;
+  /** The configuration at every point of the log; the newest is in force (membership.ts). */
+  private readonly configs: MembershipLog;
+  /** Voters and all members (voters and learners) of the configuration in force. */
+  private voters: readonly NodeId[] = [];
+  private members: readonly NodeId[] = [];
+  /** The configuration handed to the runtime in the previous Ready. */
+  private prevMembership: Membership;
+  /**
+   * Leader only: a committed configuration has removed this node; it hands leadership
+   * to a voter and steps down (thesis §4.2.2).
+   */
+  private leaving = false;
 
   // Persistent state (Figure 2), mirrored to disk through Ready.hardState.
   private term: number;
@@ -317,7 +364,6 @@ export class RaftNode {
   constructor(config: RaftConfigInput, initialState: InitialState) {
     this.config = resolveConfig(config);
     this.id = this.config.id;
-    this.voters = [...this.config.peers];
     const hs = initialState.hardState;
     if (!Number.isSafeInteger(hs.term) || hs.term < 0)
       throw new RaftConfigError('hardState.term must be a non-negative integer');
@@ -327,6 +373,16 @@ export class RaftNode {
     const applied = initialState.applied ?? snapshot.index;
     validateSnapshotStart(snapshot, hs, applied, initialState.entries);
     this.log = new RaftLog(initialState.entries, snapshot, hs.commit, applied);
+    this.configs = new MembershipLog(snapshot.index, initialMembership(this.config, initialState));
+    for (const e of initialState.entries) {
+      if (e.type !== 'config') continue;
+      const decoded = decodeMembership(e.data);
+      if (!decoded.ok)
+        throw new RaftConfigError(`stored config entry ${e.index} is invalid: ${decoded.reason}`);
+      this.configs.appended(e.index, e.term, decoded.membership);
+    }
+    this.prevMembership = this.configs.latest();
+    this.refreshMembership();
     // A node only ever stores entries from leaders of terms it has seen.
     invariant(
       this.log.lastTerm() <= hs.term,
@@ -367,7 +423,12 @@ export class RaftNode {
     if (m.type === 'TimeoutNow') {
       // Only from the leader we follow, in its term: anyone else has no leadership to
       // hand over, and a stale one must not make us disrupt the current leader.
-      if (m.term === this.term && this.role === 'follower' && this.leaderId === m.from)
+      if (
+        m.term === this.term &&
+        this.role === 'follower' &&
+        this.leaderId === m.from &&
+        this.isVoter()
+      )
         this.campaignForTransfer();
       return;
     }
@@ -465,6 +526,53 @@ export class RaftNode {
     const entry: Entry = { index: this.log.lastIndex() + 1, term: this.term, type: 'normal', data };
     this.log.append(entry);
     // Not sent here: ready() flushes once for everything proposed since (batching).
+    return { index: entry.index, term: entry.term };
+  }
+
+  /**
+   * Leader: appends a configuration entry making one single-server change (thesis §4.1),
+   * in force at once. Refused (MembershipChangeError, nothing appended) until an entry
+   * of this leader's term is committed — the fix to the single-server algorithm found in
+   * 2015: a new leader must not change the configuration before it knows the previous
+   * change, which it may hold uncommitted, is the one in force — and while another
+   * change is not committed; a promotion also needs the learner's match index within
+   * `maxPromotionLag` of our last index, so that counting it cannot stall commits.
+   * Removing this node itself is allowed: once the change commits, it hands leadership
+   * over and steps down.
+   */
+  proposeMembership(change: MembershipChange): ProposeResult {
+    if (this.role !== 'leader') throw new NotLeaderError(this.id, this.leaderId);
+    if (this.leadTransferee !== undefined)
+      throw new TransferInProgressError(this.id, this.leadTransferee);
+    if (!this.committedInCurrentTerm())
+      throw new MembershipChangeError(
+        'no-commit-in-term',
+        `leader ${this.id} has not yet committed an entry of its term ${this.term}: retry shortly`,
+      );
+    if (this.configs.latestIndex() > this.log.commitIndex())
+      throw new MembershipChangeError(
+        'change-in-progress',
+        `the membership change at entry ${this.configs.latestIndex()} is not committed yet: one change at a time`,
+      );
+    const next = applyMembershipChange(this.configs.latest(), change);
+    if (!next.ok) throw new MembershipChangeError('invalid-change', next.reason);
+    if (change.type === 'promote') {
+      const lag = this.log.lastIndex() - (this.progress.get(change.id)?.match ?? 0);
+      if (lag > this.config.maxPromotionLag)
+        throw new MembershipChangeError(
+          'learner-behind',
+          `learner ${change.id} is ${lag} entries behind the leader (at most ${this.config.maxPromotionLag} to be promoted): wait for it to catch up`,
+        );
+    }
+    const entry: Entry = {
+      index: this.log.lastIndex() + 1,
+      term: this.term,
+      type: 'config',
+      data: encodeMembership(next.membership),
+    };
+    this.log.append(entry);
+    this.configs.appended(entry.index, entry.term, next.membership);
+    this.refreshMembership();
     return { index: entry.index, term: entry.term };
   }
 
@@ -585,7 +693,26 @@ export class RaftNode {
         `compact(${index}) beyond the applied index ${this.log.appliedIndex()} (stable ${this.log.stableIndex()}): only applied entries can be in a snapshot`,
       );
     this.log.compact(index);
+    this.configs.compacted(index);
     return true;
+  }
+
+  /**
+   * The configuration in force right after entry `index`, which must lie between the
+   * snapshot index and the last index: what the runtime stores with a compacted log's
+   * start, and sends with a snapshot ending at `index`.
+   */
+  membershipAt(index: number): Membership {
+    if (!isIndex(index) || index < this.log.snapshotIndex() || index > this.log.lastIndex())
+      throw new RaftConfigError(
+        `membershipAt(${String(index)}): outside the log [${this.log.snapshotIndex()}, ${this.log.lastIndex()}]`,
+      );
+    return this.configs.at(index);
+  }
+
+  /** The configuration in force (the newest in the log, committed or not). */
+  membership(): Membership {
+    return this.configs.latest();
   }
 
   /**
@@ -666,12 +793,19 @@ export class RaftNode {
     this.electionElapsed = 0;
     this.leaderId = offer.from;
     const logRetained = this.log.restore(offer.index, offer.snapshotTerm);
+    const membership = decodeMembership(
+      encodeMembership(offer.membership ?? this.configs.latest()),
+    );
+    invariant(membership.ok, 'a checked configuration fails to decode');
+    this.configs.restored(offer.index, membership.membership, logRetained);
+    this.refreshMembership();
     // A second install before the next Ready: its reset must also drop what the
     // first one kept, if the first kept entries and this one does not.
     this.snapshotInstalled = {
       index: offer.index,
       term: offer.snapshotTerm,
       logRetained: logRetained && (this.snapshotInstalled?.logRetained ?? true),
+      membership: membership.membership,
     };
     this.send({
       type: 'AppendEntriesResponse',
@@ -709,7 +843,8 @@ export class RaftNode {
       this.readStates.length > 0 ||
       this.rejected.length > 0 ||
       this.snapshotsToSend.length > 0 ||
-      this.snapshotInstalled !== undefined
+      this.snapshotInstalled !== undefined ||
+      this.configs.latest() !== this.prevMembership
     );
   }
 
@@ -745,7 +880,9 @@ export class RaftNode {
       ...(this.snapshotInstalled !== undefined
         ? { snapshotInstalled: this.snapshotInstalled }
         : {}),
+      ...(this.configs.latest() !== this.prevMembership && { membership: this.configs.latest() }),
     };
+    this.prevMembership = this.configs.latest();
     this.msgs = [];
     this.msgsAfterAppend = [];
     this.readStates = [];
@@ -816,6 +953,8 @@ export class RaftNode {
       snapshotIndex: this.log.snapshotIndex(),
       stableIndex: this.log.stableIndex(),
       rejectedMessages: this.rejectedTotal,
+      membership: this.configs.latest(),
+      membershipIndex: this.configs.latestIndex(),
       ...(this.leadTransferee !== undefined && { transferee: this.leadTransferee }),
       ...(progress !== undefined ? { progress } : {}),
     };
@@ -900,14 +1039,11 @@ export class RaftNode {
     this.role = 'leader';
     this.leaderId = this.id;
     const last = this.log.lastIndex();
-    for (const v of this.voters) {
-      const pr = new Progress(last + 1, this.config.maxInflightMessages);
-      if (v === this.id) {
-        pr.match = this.log.stableIndex();
-        pr.recentActive = true;
-      }
-      this.progress.set(v, pr);
-    }
+    const self = new Progress(last + 1, this.config.maxInflightMessages);
+    self.match = this.log.stableIndex();
+    self.recentActive = true;
+    this.progress.set(this.id, self);
+    this.syncProgress();
     // §8: append a no-op so that an entry of this term gets committed soon; until
     // then earlier entries cannot be known committed (§5.4.2) and ReadIndex waits.
     this.log.append({ index: last + 1, term: this.term, type: 'noop', data: EMPTY });
@@ -930,6 +1066,7 @@ export class RaftNode {
     this.pendingReadHeartbeat = false;
     this.leadTransferee = undefined;
     this.transferElapsed = 0;
+    this.leaving = false;
     // Requests of a leadership that is over: the runtime must not act on them.
     this.snapshotsToSend = [];
   }
@@ -951,8 +1088,14 @@ export class RaftNode {
     this.electionElapsed++;
     if (this.electionElapsed >= this.randomizedElectionTimeout) {
       this.electionElapsed = 0;
-      this.campaign();
+      // A learner, or a node removed from the configuration, never stands (thesis §4.2.2).
+      if (this.isVoter()) this.campaign();
     }
+  }
+
+  /** Whether this node votes in the configuration in force. */
+  private isVoter(): boolean {
+    return this.voters.includes(this.id);
   }
 
   private tickHeartbeat(): void {
@@ -961,6 +1104,11 @@ export class RaftNode {
     if (this.leadTransferee !== undefined && ++this.transferElapsed >= this.config.electionTick) {
       // The transferee did not take over within an election timeout: lead on.
       this.endTransfer();
+    }
+    if (this.leaving && this.leadTransferee === undefined) {
+      // Removed, and no voter took over: step down; the voters elect one themselves.
+      this.becomeFollower(this.term, undefined);
+      return;
     }
     if (this.electionElapsed >= this.config.electionTick) {
       this.electionElapsed = 0;
@@ -1131,6 +1279,7 @@ export class RaftNode {
     // Truncates only at a real conflict (see RaftLog.appendFromLeader): a stale or
     // reordered message whose entries we already hold changes nothing.
     this.log.appendFromLeader(m.entries);
+    this.trackConfigEntries(m.entries);
     // The entries verified by THIS message end at lastVerified; beyond it our log may
     // still hold entries the leader will overwrite, so we must not commit past it
     // even if leaderCommit is larger (Figure 2, receiver step 5). commitTo never lowers.
@@ -1148,6 +1297,51 @@ export class RaftNode {
       conflictTerm: 0,
       hintIndex: 0,
     });
+  }
+
+  /**
+   * After entries from a leader were appended: the configurations of entries truncated
+   * away are forgotten (the one before is in force again), those of new config entries
+   * come into force (thesis §4.1).
+   */
+  private trackConfigEntries(entries: readonly Entry[]): void {
+    const first = entries[0];
+    if (first === undefined) return;
+    const before = this.configs.latest();
+    this.configs.truncated(first.index, (i) => this.log.term(i));
+    for (const e of entries) {
+      if (e.type !== 'config' || e.index <= this.configs.latestIndex()) continue;
+      const decoded = decodeMembership(e.data);
+      invariant(decoded.ok, () => `config entry ${e.index} passed the checks but fails to decode`);
+      this.configs.appended(e.index, e.term, decoded.membership);
+    }
+    if (this.configs.latest() !== before) this.refreshMembership();
+  }
+
+  /** The voters and members of the configuration in force, and the leader's progress for them. */
+  private refreshMembership(): void {
+    const m = this.configs.latest();
+    this.voters = votersOf(m);
+    this.members = m.members.map((x) => x.id);
+    if (this.role === 'leader') this.syncProgress();
+  }
+
+  /**
+   * Leader: progress for every member (new ones start probing after our log), none for
+   * those removed (no more messages go to them); then commit what the new quorum allows.
+   */
+  private syncProgress(): void {
+    const last = this.log.lastIndex();
+    for (const id of this.members) {
+      if (!this.progress.has(id))
+        this.progress.set(id, new Progress(last + 1, this.config.maxInflightMessages));
+    }
+    for (const id of [...this.progress.keys()]) {
+      if (id !== this.id && !this.members.includes(id)) this.progress.delete(id);
+    }
+    if (this.leadTransferee !== undefined && !this.voters.includes(this.leadTransferee))
+      this.endTransfer();
+    if (this.voters.every((v) => this.progress.has(v))) this.maybeCommit();
   }
 
   private handleHeartbeat(m: HeartbeatMessage): void {
@@ -1219,7 +1413,7 @@ export class RaftNode {
     if (pr.state === 'replicate' && pr.inflights.full()) pr.inflights.freeFirstOne();
     if (pr.match < this.log.lastIndex()) this.sendAppend(m.from, pr, true);
     if (m.readContext !== 0) {
-      for (const rs of this.readOnly.recvAck(m.from, m.readContext, this.voters.length))
+      for (const rs of this.readOnly.recvAck(m.from, m.readContext, (acks) => this.hasQuorum(acks)))
         this.readStates.push(rs);
     }
   }
@@ -1244,6 +1438,41 @@ export class RaftNode {
       this.readsAwaitingCommit = [];
       for (const requestId of waiting) this.startRead(requestId);
     }
+    if (!this.isVoter() && this.configs.latestIndex() <= this.log.commitIndex()) this.leave();
+  }
+
+  /**
+   * The configuration that removed this leader is committed (thesis §4.2.2: until then it
+   * led without counting itself): hand leadership to the most up-to-date voter, which
+   * campaigns on TimeoutNow as soon as it holds our whole log, instead of leaving the
+   * cluster an election timeout without a leader. Proposals are refused meanwhile;
+   * `tickHeartbeat` steps down if nobody took over within an election timeout.
+   */
+  private leave(): void {
+    if (this.leaving) return;
+    this.leaving = true;
+    let best: NodeId | undefined;
+    for (const v of this.voters) {
+      const match = this.progress.get(v)?.match ?? -1;
+      if (best === undefined || match > this.progress.get(best)!.match) best = v;
+    }
+    if (best === undefined) {
+      this.becomeFollower(this.term, undefined);
+      return;
+    }
+    this.endTransfer();
+    this.leadTransferee = best;
+    this.transferElapsed = 0;
+    const pr = this.progress.get(best)!;
+    if (pr.match === this.log.lastIndex()) this.sendTimeoutNow(best);
+    else this.sendAppend(best, pr, true);
+  }
+
+  /** Whether `ids` hold a majority of the voters in force. */
+  private hasQuorum(ids: ReadonlySet<NodeId>): boolean {
+    let count = 0;
+    for (const v of this.voters) if (ids.has(v)) count++;
+    return count >= majority(this.voters.length);
   }
 
   private committedInCurrentTerm(): boolean {
@@ -1343,7 +1572,7 @@ export class RaftNode {
 
   private startRead(requestId: string): void {
     const index = this.log.commitIndex();
-    if (this.voters.length === 1) {
+    if (this.voters.length === 1 && this.voters[0] === this.id) {
       this.readStates.push({ requestId, index });
       return;
     }
@@ -1368,7 +1597,9 @@ export class RaftNode {
     if (malformed !== undefined) return `malformed: ${malformed}`;
     if (m.to !== this.id) return `addressed to ${m.to}, not to this node`;
     if (m.from === this.id) return 'claims to come from this node itself';
-    if (!this.voters.includes(m.from)) return `sender ${m.from} is not a member of the cluster`;
+    // Any sender is heard, member or not: a leader may hold a configuration this node's
+    // log does not have yet (it adds us, or the voter it came from), and a vote
+    // counts only among the voters of the candidate's configuration.
     // Messages of an older term are only answered with our term (see step).
     if (m.term < this.term) return undefined;
     switch (m.type) {
@@ -1437,17 +1668,23 @@ export class RaftNode {
    * checked only with `withTerm` (wantsSnapshot is not given it).
    */
   private snapshotRejection(
-    offer: Omit<SnapshotOffer, 'snapshotTerm'> & { readonly snapshotTerm?: number },
+    offer: Omit<SnapshotOffer, 'snapshotTerm' | 'membership'> & {
+      readonly snapshotTerm?: number;
+      readonly membership?: Membership;
+    },
     withTerm: boolean,
   ): string | undefined {
     const { from, term, index, snapshotTerm } = offer;
     if (typeof from !== 'string' || from === '') return '`from` must be a non-empty string';
     if (from === this.id) return 'claims to come from this node itself';
-    if (!this.voters.includes(from)) return `sender ${from} is not a member of the cluster`;
     if (!isIndex(term) || !isIndex(index) || index === 0)
       return `malformed: term ${String(term)} and index ${String(index)} must be integers (index >= 1)`;
     if (withTerm && (!isIndex(snapshotTerm) || snapshotTerm === 0 || snapshotTerm > term))
       return `malformed: snapshotTerm ${String(snapshotTerm)} outside [1, ${term}] (the message term)`;
+    if (withTerm && offer.membership !== undefined) {
+      const problem = membershipProblem(offer.membership);
+      if (problem !== undefined) return `malformed: the snapshot's configuration: ${problem}`;
+    }
     if (term < this.term) return undefined; // stale, see snapshotStale
     if (term === this.term) {
       // Election Safety (§5.2), as for AppendEntries.
@@ -1479,7 +1716,7 @@ export class RaftNode {
 
   private reject(m: { from: NodeId; term: unknown }, type: MessageType, reason: string): void {
     this.rejectedTotal++;
-    const sender = this.voters.includes(m.from) ? m.from : '';
+    const sender = this.members.includes(m.from) ? m.from : '';
     const seen = this.rejectedBySender.get(sender) ?? { count: 0, reportAt: 1 };
     seen.count++;
     this.rejectedBySender.set(sender, seen);

@@ -7,7 +7,6 @@
  * leader was still the leader after every read with context <= c was registered,
  * so all of those are released in order.
  */
-import { majority } from './quorum.js';
 import type { NodeId, ReadState } from './types.js';
 
 interface PendingRead {
@@ -32,14 +31,19 @@ export class ReadOnlyQueue {
   }
 
   /**
-   * Records `from`'s ack of `context`; returns the reads released if that made
-   * a majority of `voterCount`.
+   * Records `from`'s ack of `context`; returns the reads released if the acks now
+   * hold a quorum (`hasQuorum`: a majority of the voters in force, which may have
+   * changed since the read was registered).
    */
-  recvAck(from: NodeId, context: number, voterCount: number): ReadState[] {
+  recvAck(
+    from: NodeId,
+    context: number,
+    hasQuorum: (acks: ReadonlySet<NodeId>) => boolean,
+  ): ReadState[] {
     const read = this.pending.get(context);
     if (read === undefined) return [];
     read.acks.add(from);
-    if (read.acks.size < majority(voterCount)) return [];
+    if (!hasQuorum(read.acks)) return [];
     const released: ReadState[] = [];
     let k = 0;
     for (; k < this.queue.length; k++) {

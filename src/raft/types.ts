@@ -7,6 +7,7 @@
  * one-to-one onto protobuf for gRPC. "No value" is spelled `0` for indexes/terms
  * (Raft indexes and terms start at 1) and `undefined` for node ids.
  */
+import type { Membership } from './membership.js';
 
 /** A member's id, e.g. "n1". Never the empty string. */
 export type NodeId = string;
@@ -14,8 +15,10 @@ export type NodeId = string;
 /**
  * `normal` carries a client command. `noop` is the empty entry a new leader appends
  * to its log (Raft paper §8) so that it commits an entry of its own term promptly.
+ * `config` holds a whole new cluster configuration (membership.ts): in force from the
+ * moment it is in the log (thesis §4.1); the state machine sees it as a no-op.
  */
-export type EntryType = 'normal' | 'noop';
+export type EntryType = 'normal' | 'noop' | 'config';
 
 export interface Entry {
   readonly index: number;
@@ -328,12 +331,20 @@ export interface Ready {
    * holds only committed entries — or `new RaftNode` refuses the initial state.
    */
   readonly snapshotInstalled?: InstalledSnapshot;
+  /**
+   * Present when the configuration in force changed since the previous Ready (a config
+   * entry appended, truncated away, or a snapshot installed): the runtime updates the
+   * addresses it sends to. Nothing to persist: it is in the log (or the snapshot).
+   */
+  readonly membership?: Membership;
 }
 
 /** See Ready.snapshotInstalled. */
 export interface InstalledSnapshot extends SnapshotPoint {
   /** Whether the stored entries after `index` stay (true) or are dropped too (false). */
   readonly logRetained: boolean;
+  /** The configuration at `index`: stored with the new log start, as the log no longer holds it. */
+  readonly membership: Membership;
 }
 
 /** A snapshot's last included entry: the log starts after it (§7). */
@@ -364,6 +375,12 @@ export interface SnapshotOffer {
   readonly index: number;
   /** … and term. */
   readonly snapshotTerm: number;
+  /**
+   * The configuration in force at `index` (the leader's `membershipAt(index)`); a
+   * runtime always sends it. Absent (a cluster whose membership never changes, core
+   * tests): the configuration in force here stays.
+   */
+  readonly membership?: Membership;
 }
 
 // ---------------------------------------------------------------------------
@@ -371,10 +388,18 @@ export interface SnapshotOffer {
 // ---------------------------------------------------------------------------
 
 export interface RaftConfig {
-  /** This node's id; must be in `peers`. */
+  /** This node's id. */
   readonly id: NodeId;
-  /** All voters, this node included. */
+  /**
+   * The voters of a cluster that starts from nothing (this node included), used only
+   * when neither InitialState.membership nor a stored config entry says otherwise.
+   */
   readonly peers: readonly NodeId[];
+  /**
+   * A learner is promoted to voter only when its match index is at most this many
+   * entries behind the leader's last index, so that counting it cannot stall commits.
+   */
+  readonly maxPromotionLag: number;
   /** Election timeout is drawn uniformly from [electionTick, 2*electionTick) ticks (§5.2). */
   readonly electionTick: number;
   /** A leader sends heartbeats every heartbeatTick ticks. Must be < electionTick. */
@@ -417,6 +442,12 @@ export interface InitialState {
    */
   readonly snapshot?: SnapshotPoint;
   /**
+   * The configuration in force at `snapshot` (at index 0 without one): stored with the
+   * log start, as the log no longer holds the entry that set it. Config entries among
+   * `entries` supersede it. Absent: a cluster of `RaftConfig.peers`, all voters.
+   */
+  readonly membership?: Membership;
+  /**
    * Index of the last entry the state machine has durably applied (etcd's
    * Config.Applied). Committed entries after it are handed out again. Default
    * `snapshot.index`, or 0.
@@ -458,8 +489,12 @@ export interface RaftStatus {
   readonly stableIndex: number;
   /** Leader only: the voter it is handing leadership to, while it does. */
   readonly transferee?: NodeId;
+  /** The configuration in force (the newest in the log, committed or not). */
+  readonly membership: Membership;
+  /** Index of the entry that set it (the snapshot index, or 0, for the initial one). */
+  readonly membershipIndex: number;
   /** Messages from the network dropped as invalid since start (see RejectedMessage). */
   readonly rejectedMessages: number;
-  /** Only on the leader: every voter's replication progress, itself included. */
+  /** Only on the leader: every member's replication progress, itself included. */
   readonly progress?: Readonly<Record<NodeId, PeerProgress>>;
 }

@@ -270,6 +270,7 @@ describe('configuration', () => {
       preVote: true,
       checkQuorum: true,
       voteQuietAfterStart: false,
+      maxPromotionLag: 256,
     });
     expect(new RaftNode(base, empty).status()).toMatchObject({ role: 'follower', term: 0 });
   });

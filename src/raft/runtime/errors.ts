@@ -105,6 +105,26 @@ export class TransferFailed extends Error {
   }
 }
 
+/**
+ * A membership change was not made: `reason` says why (the core's
+ * MembershipChangeError reasons, or 'timed-out' when a learner did not catch up in
+ * time to be promoted). Nothing was appended unless the message says so.
+ */
+export class MembershipChangeRefused extends Error {
+  constructor(
+    readonly reason:
+      | 'no-commit-in-term'
+      | 'change-in-progress'
+      | 'learner-behind'
+      | 'invalid-change'
+      | 'timed-out',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'MembershipChangeRefused';
+  }
+}
+
 /** The local state machine had not applied an index a read waits for before the deadline. */
 export class ApplyWaitTimedOut extends Error {
   constructor(

@@ -9,7 +9,7 @@ import type { Entry, Message } from '../types.js';
 export interface WireEntry {
   index: number;
   term: number;
-  type: 'ENTRY_TYPE_NORMAL' | 'ENTRY_TYPE_NOOP';
+  type: 'ENTRY_TYPE_NORMAL' | 'ENTRY_TYPE_NOOP' | 'ENTRY_TYPE_CONFIG';
   data: Uint8Array;
 }
 
@@ -104,7 +104,12 @@ type BodyField = (typeof BODY_FIELDS)[number];
 const entryToWire = (e: Entry): WireEntry => ({
   index: e.index,
   term: e.term,
-  type: e.type === 'noop' ? 'ENTRY_TYPE_NOOP' : 'ENTRY_TYPE_NORMAL',
+  type:
+    e.type === 'noop'
+      ? 'ENTRY_TYPE_NOOP'
+      : e.type === 'config'
+        ? 'ENTRY_TYPE_CONFIG'
+        : 'ENTRY_TYPE_NORMAL',
   data: e.data,
 });
 
@@ -233,6 +238,7 @@ function entryFromWire(value: unknown, k: number): Entry {
   let type: Entry['type'];
   if (e['type'] === 'ENTRY_TYPE_NORMAL') type = 'normal';
   else if (e['type'] === 'ENTRY_TYPE_NOOP') type = 'noop';
+  else if (e['type'] === 'ENTRY_TYPE_CONFIG') type = 'config';
   else throw new MalformedMessageError(`${where}type ${describe(e['type'])} is not an entry type`);
   return {
     index: indexAt(e, 'index', where),

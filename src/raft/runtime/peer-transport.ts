@@ -2,6 +2,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import { limits } from '../../limits.js';
 import { raftPeerServiceDefinition } from '../../api/proto.js';
+import type { Member } from '../membership.js';
 import type { Message, NodeId } from '../types.js';
 import type { Transport } from './ports.js';
 import { streamSnapshot, type SnapshotAck, type SnapshotHeader } from './snapshot-transfer.js';
@@ -310,15 +311,38 @@ export class PeerTransport implements Transport {
 
   /** When each peer's stream failure was last logged: once in a while, not at every tick. */
   private readonly failureLoggedAt = new Map<NodeId, number>();
+  /** Where each peer listens: the configuration in force (setMembers), at first `--peers`. */
+  private readonly peerAddresses: Map<NodeId, string>;
 
   constructor(
-    private readonly peerAddresses: ReadonlyMap<NodeId, string>,
+    peerAddresses: ReadonlyMap<NodeId, string>,
     private readonly clusterSecret: string,
     private readonly log: (line: string) => void = () => {},
     /** What this node tells every peer on its stream. */
     private readonly announcement: PeerAnnouncement = {},
   ) {
     this.ServiceClient = grpc.makeGenericClientConstructor(raftPeerServiceDefinition(), 'RaftPeer');
+    this.peerAddresses = new Map(peerAddresses);
+  }
+
+  /**
+   * The configuration in force changed: peers that left, or moved, lose their stream
+   * and channel (a removed member gets nothing more); new ones are dialled on first send.
+   */
+  setMembers(members: readonly Member[]): void {
+    const next = new Map(
+      members.filter((m) => m.peerAddress !== '').map((m) => [m.id, m.peerAddress]),
+    );
+    for (const [id, address] of this.peerAddresses) {
+      if (next.get(id) === address) continue;
+      const stream = this.streams.get(id);
+      if (stream !== undefined && !stream.broken) stream.call.end();
+      this.streams.delete(id);
+      this.clients.get(id)?.close();
+      this.clients.delete(id);
+    }
+    this.peerAddresses.clear();
+    for (const [id, address] of next) this.peerAddresses.set(id, address);
   }
 
   send(messages: readonly Message[]): void {

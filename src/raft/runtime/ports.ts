@@ -10,19 +10,31 @@
  * system clock; the simulator passes simulated ones and drives the very same
  * runtime. Only bytes cross these ports: the runtime knows nothing of vectors.
  */
+import type { Member, Membership } from '../membership.js';
 import type { Entry, HardState, Message, NodeId } from '../types.js';
 
 /** The last entry a snapshot covers: the log holds only what comes after it. */
 export interface SnapshotPoint {
   index: number;
   term: number;
+  /**
+   * The configuration in force at `index`, stored with it (the log no longer holds the
+   * entry that set it). Index 0 with a membership records the configuration a new
+   * cluster started from.
+   */
+  membership?: Membership;
 }
 
 /** What a node finds on its disk when it starts. */
 export interface PersistedLog {
   hardState: HardState;
-  /** Where the log starts, if it was compacted or reset to a snapshot. */
+  /** Where the log starts, if it was compacted or reset to a snapshot (index >= 1). */
   snapshot?: SnapshotPoint;
+  /**
+   * The configuration in force where the log starts, as last stored with `compact` or
+   * `resetTo`; config entries among `entries` supersede it. Absent: none stored yet.
+   */
+  membership?: Membership;
   /** Every stored entry, in index order, contiguous, starting after `snapshot` (or at 1). */
   entries: Entry[];
 }
@@ -56,8 +68,9 @@ export interface LogStorage {
   ): Promise<void>;
   /**
    * Drops every entry up to `point.index` (their state is in a durable snapshot) and
-   * records `point` as where the log starts, in one atomic write. Entries after it
-   * stay. Need not be synced: entries that come back after a crash are still valid.
+   * records `point` (with its membership) as where the log starts, in one atomic write.
+   * Entries after it stay. Need not be synced: entries that come back after a crash are
+   * still valid.
    */
   compact(point: SnapshotPoint): Promise<void>;
   /**
@@ -65,6 +78,13 @@ export interface LogStorage {
    * installed a snapshot that replaces its log. Durable when the promise resolves.
    */
   resetTo(point: SnapshotPoint): Promise<void>;
+  /**
+   * Records `membership` as the configuration at the current log start (where `load`
+   * found it to start), keeping that start: what a new node starts from, so that a
+   * restart uses it rather than its command line. Durable when the promise resolves.
+   * Optional: without it the configuration is not kept across restarts (tests).
+   */
+  recordMembership?(membership: Membership): Promise<void>;
   /** Releases the store; no call follows. */
   close(): Promise<void>;
 }
@@ -99,6 +119,12 @@ export interface Transport {
    * retries absorb.
    */
   send(messages: readonly Message[]): void;
+  /**
+   * The configuration in force changed: from now on send to these members at these
+   * peer addresses (an empty address: unknown, messages to it are dropped). Optional:
+   * a transport whose peers are fixed ignores it.
+   */
+  setMembers?(members: readonly Member[]): void;
   /** Stops sending; later sends are dropped. */
   close(): void;
 }
@@ -146,6 +172,8 @@ export interface SnapshotHeader {
   /** The snapshot's last included entry and its term. */
   index: number;
   snapshotTerm: number;
+  /** The configuration in force at `index`. Absent only from a sender of an older version. */
+  membership?: Membership;
 }
 
 /** Sends snapshots to followers (out of band of the Raft messages). */

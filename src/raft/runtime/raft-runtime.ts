@@ -11,7 +11,20 @@
  * what is known of an operation's fate without any wire format.
  */
 import type { RaftConfigInput } from '../config.js';
-import { NotLeaderError, RaftInvariantError, TransferInProgressError } from '../errors.js';
+import {
+  MembershipChangeError,
+  NotLeaderError,
+  RaftInvariantError,
+  TransferInProgressError,
+} from '../errors.js';
+import {
+  bootstrapMembership,
+  learnersOf,
+  memberOf,
+  votersOf,
+  type Membership,
+  type MembershipChange,
+} from '../membership.js';
 import { RaftNode, type ReadyLimits } from '../raft-node.js';
 import type {
   Entry,
@@ -27,6 +40,7 @@ import {
   ApplyWaitTimedOut,
   EntryTooLarge,
   LeadershipTransferring,
+  MembershipChangeRefused,
   TransferFailed,
   NodeStopped,
   NotLeader,
@@ -100,13 +114,37 @@ const MAX_APPLY_BACKLOG = 16 * MAX_UNAPPLIED_ENTRIES;
 const MAX_APPLY_GROUP_ENTRIES = 256;
 const MAX_APPLY_GROUP_BYTES = 8 * 1024 * 1024;
 
+/** How a change reads in the log. */
+function describeChange(change: MembershipChange): string {
+  switch (change.type) {
+    case 'add':
+      return `add ${change.role} ${change.id} at ${change.peerAddress}`;
+    case 'promote':
+      return `promote ${change.id} to voter`;
+    case 'remove':
+      return `remove ${change.id}`;
+  }
+}
+
 /** A no-op entry's payload: empty. */
 const NOOP_PAYLOAD = new Uint8Array(0);
 
 export interface RaftRuntimeConfig {
   id: NodeId;
-  /** Every voter's id and peer address, this node included (addresses are for leader hints). */
+  /**
+   * The voters a new cluster starts with, id → peer address, this node included
+   * (`--peers`). Used only while nothing is stored: a node with a stored configuration
+   * uses that one (and logs it when this list disagrees). May be empty with
+   * `initialMembership`.
+   */
   peers: ReadonlyMap<NodeId, string>;
+  /**
+   * The configuration to start from when nothing is stored, instead of `peers`: what a
+   * node joining a running cluster learned from it (`serve --join`).
+   */
+  initialMembership?: Membership;
+  /** Called with each new configuration in force (after the transport has it). */
+  onMembership?: (membership: Membership) => void;
   timing?: Partial<RaftTiming>;
   /** Proposals accepted but not yet applied beyond which new ones get ProposalQueueFull. Default 4096. */
   maxPendingProposals?: number;
@@ -273,6 +311,8 @@ export class RaftRuntime<Result> {
     timer: TimerHandle;
   }>();
   private stampDropsLogged = 0;
+  /** The configuration in force, as the last Ready told (Ready.membership). */
+  private membership: Membership;
 
   private constructor(
     private readonly config: RaftRuntimeConfig,
@@ -280,6 +320,7 @@ export class RaftRuntime<Result> {
     private readonly node: RaftNode,
   ) {
     this.id = config.id;
+    this.membership = node.membership();
     this.timing = { ...DEFAULT_RAFT_TIMING, ...config.timing };
     this.maxPendingProposals = config.maxPendingProposals ?? 4096;
     this.log = config.log ?? (() => {});
@@ -353,9 +394,6 @@ export class RaftRuntime<Result> {
     config: RaftRuntimeConfig,
     ports: RaftPorts<Result>,
   ): Promise<RaftRuntime<Result>> {
-    if (!config.peers.has(config.id)) {
-      throw new Error(`the peer list must include this node's own id ${config.id}`);
-    }
     const timing = { ...DEFAULT_RAFT_TIMING, ...config.timing };
     let state: PersistedLog;
     try {
@@ -395,6 +433,18 @@ export class RaftRuntime<Result> {
     // entries, so both are commit indexes this node knows of even if the (unsynced)
     // commit in the hard state was lost.
     const commit = Math.max(state.hardState.commit, applied, state.snapshot?.index ?? 0);
+    // The configuration at the log start: the stored one, else (a new node) the one it
+    // starts with, stored now — so that a later `--peers` cannot silently change it.
+    let membership = state.membership;
+    if (membership === undefined) {
+      try {
+        membership = RaftRuntime.startingMembership(config);
+        await ports.log.recordMembership?.(membership);
+      } catch (error) {
+        await ports.log.close().catch(() => undefined);
+        throw error;
+      }
+    }
     const createNode =
       config.createNode ??
       ((c: RaftConfigInput, initial: InitialState) => new RaftNode(c, initial));
@@ -412,17 +462,71 @@ export class RaftRuntime<Result> {
         hardState: { ...state.hardState, commit },
         entries: state.entries,
         applied,
+        membership,
         ...(state.snapshot && { snapshot: state.snapshot }),
       },
     );
     const runtime = new RaftRuntime(config, ports, node);
+    runtime.noteStoredConfiguration(state.membership !== undefined);
     await runtime.snapshotting?.init();
     runtime.start();
     return runtime;
   }
 
+  /** A new node's configuration: the one it joins with, else `peers` as voters. */
+  private static startingMembership(config: RaftRuntimeConfig): Membership {
+    if (config.initialMembership !== undefined) return config.initialMembership;
+    if (!config.peers.has(config.id))
+      throw new Error(`the peer list must include this node's own id ${config.id}`);
+    return bootstrapMembership(
+      [...config.peers.keys()],
+      (id) => config.peers.get(id) ?? '',
+      (id) => (id === config.id ? (config.clientAddress?.(id) ?? '') : ''),
+    );
+  }
+
+  /**
+   * Hands the configuration in force to the transport, and says when the stored one is
+   * not what `--peers` says: the stored one wins, as it may have changed since the
+   * cluster was started (a `--peers` list is only where a new cluster begins).
+   */
+  private noteStoredConfiguration(stored: boolean): void {
+    this.applyMembership(this.node.membership());
+    if (!stored || this.config.peers.size === 0) return;
+    const m = this.node.membership();
+    const given = [...this.config.peers].map(([id, address]) => `${id}=${address}`).sort();
+    const inForce = votersOf(m)
+      .map((id) => `${id}=${memberOf(m, id)!.peerAddress}`)
+      .sort();
+    if (given.join(',') !== inForce.join(','))
+      this.log(
+        `${this.id}: --peers (${given.join(',')}) disagrees with the stored configuration (voters ${inForce.join(',')}${learnersOf(m).length > 0 ? `, learners ${learnersOf(m).join(',')}` : ''}, set by entry ${this.node.status().membershipIndex}); using the stored one`,
+      );
+  }
+
+  private applyMembership(membership: Membership): void {
+    this.membership = membership;
+    this.ports.transport.setMembers?.(membership.members);
+    this.config.onMembership?.(membership);
+  }
+
+  /** The voters of the configuration in force. */
+  voters(): NodeId[] {
+    return votersOf(this.membership);
+  }
+
+  /** The configuration in force (the newest in the log, committed or not). */
+  currentMembership(): Membership {
+    return this.membership;
+  }
+
+  private isLoneVoter(): boolean {
+    const voters = votersOf(this.membership);
+    return voters.length === 1 && voters[0] === this.id;
+  }
+
   private start(): void {
-    if (this.config.peers.size === 1) {
+    if (this.isLoneVoter()) {
       // A lone voter has nobody to wait for: run out its election timeout at once
       // (randomized below 2·electionTick) instead of idling for it after a restart.
       for (let i = 0; i < 2 * this.timing.electionTick; i++) this.node.tick();
@@ -521,7 +625,7 @@ export class RaftRuntime<Result> {
     // A lone voter: nobody else can be elected while it runs; but its commit index is
     // current only once an entry of its own term has committed (after a crash the one it
     // restarted with may lag what it had acknowledged).
-    if (this.config.peers.size === 1) return this.node.logTerm(status.commitIndex) === status.term;
+    if (this.isLoneVoter()) return this.node.logTerm(status.commitIndex) === status.term;
     const duration = this.leaseDurationMs();
     return (
       duration !== undefined && this.lease.holds(status.term, this.ports.clock.now(), duration)
@@ -536,7 +640,7 @@ export class RaftRuntime<Result> {
     let window = voteQuietWindowMs(this.timing);
     const announced = this.config.peerVoteQuietMs;
     if (announced !== undefined) {
-      for (const id of this.config.peers.keys()) {
+      for (const id of votersOf(this.membership)) {
         if (id === this.id) continue;
         const theirs = announced(id);
         if (theirs === undefined) return undefined;
@@ -627,7 +731,15 @@ export class RaftRuntime<Result> {
 
   /** Where clients reach member `id`: its advertised address if known, else its peer address. */
   clientAddressOf(id: NodeId): string | undefined {
-    return this.config.clientAddress?.(id) ?? this.config.peers.get(id);
+    const member = memberOf(this.membership, id);
+    const known = (address: string | undefined): string | undefined =>
+      address === undefined || address === '' ? undefined : address;
+    return (
+      known(this.config.clientAddress?.(id)) ??
+      known(member?.clientAddress) ??
+      known(member?.peerAddress) ??
+      this.config.peers.get(id)
+    );
   }
 
   status(): RaftStatus {
@@ -649,9 +761,9 @@ export class RaftRuntime<Result> {
     return this.ports.stateMachine.appliedIndex;
   }
 
-  /** Every voter's id and peer address, this node included. */
+  /** Every member's id (voters and learners) and peer address, this node included if a member. */
   get members(): ReadonlyMap<NodeId, string> {
-    return this.config.peers;
+    return new Map(this.membership.members.map((m) => [m.id, m.peerAddress]));
   }
 
   /** Throws NotLeader (naming the leader when known) unless this node leads; NodeStopped when stopped. */
@@ -683,6 +795,14 @@ export class RaftRuntime<Result> {
     } catch (error) {
       return Promise.reject(this.translate(error));
     }
+    return this.track(position, timeoutMs);
+  }
+
+  /** Waits for the entry proposed at `position` to be applied here (see `propose`). */
+  private track(
+    position: { index: number; term: number },
+    timeoutMs: number,
+  ): Promise<ProposeOutcome<Result>> {
     const outcome = new Promise<ProposeOutcome<Result>>((resolve, reject) => {
       const pending: PendingProposal<Result> = {
         ...position,
@@ -725,6 +845,70 @@ export class RaftRuntime<Result> {
       return;
     }
     pending.reject(new ProposalTimedOut(index, committed));
+  }
+
+  /**
+   * Leader: makes one single-server membership change (core `proposeMembership`) and
+   * resolves with the entry's index once it is committed and applied here. Rejects with
+   * NotLeader, LeadershipTransferring, MembershipChangeRefused (nothing appended),
+   * ProposalQueueFull, and as `propose` does once appended.
+   */
+  async changeMembership(
+    change: MembershipChange,
+    timeoutMs: number,
+  ): Promise<{ index: number; membership: Membership }> {
+    this.ensureLeader();
+    if (this.pendingProposals >= this.maxPendingProposals)
+      throw new ProposalQueueFull(this.pendingProposals);
+    let position: { index: number; term: number };
+    try {
+      position = this.node.proposeMembership(change);
+    } catch (error) {
+      throw this.translate(error);
+    }
+    this.log(
+      `${this.id}: proposed membership change ${describeChange(change)} at entry ${position.index}`,
+    );
+    const { logIndex } = await this.track(position, timeoutMs);
+    return { index: logIndex, membership: this.node.membershipAt(logIndex) };
+  }
+
+  /**
+   * Leader: promotes learner `id` to voter once its log is within the core's promotion
+   * bound of ours, waiting for it to catch up (checked every tick) until `timeoutMs`.
+   * Rejects with MembershipChangeRefused 'timed-out' if it does not, and as
+   * `changeMembership` does.
+   */
+  async promoteWhenCaughtUp(
+    id: NodeId,
+    timeoutMs: number,
+  ): Promise<{ index: number; membership: Membership }> {
+    const deadline = this.ports.clock.now() + timeoutMs;
+    for (;;) {
+      try {
+        return await this.changeMembership(
+          { type: 'promote', id },
+          Math.max(1, deadline - this.ports.clock.now()),
+        );
+      } catch (error) {
+        const retry =
+          error instanceof MembershipChangeRefused &&
+          (error.reason === 'learner-behind' ||
+            error.reason === 'change-in-progress' ||
+            error.reason === 'no-commit-in-term');
+        if (!retry) throw error;
+        if (this.ports.clock.now() >= deadline) {
+          const match = this.node.status().progress?.[id]?.match ?? 0;
+          throw new MembershipChangeRefused(
+            'timed-out',
+            `learner ${id} did not catch up within ${timeoutMs} ms (it holds entries up to ${match} of ${this.node.status().lastIndex}); it stays a learner: is it running and reachable? Promote it later (raftvec member promote ${id})`,
+          );
+        }
+        await new Promise<void>((resolve) =>
+          this.ports.clock.setTimeout(resolve, this.timing.tickMs),
+        );
+      }
+    }
   }
 
   /**
@@ -782,7 +966,7 @@ export class RaftRuntime<Result> {
     if (target === undefined)
       return Promise.reject(new TransferFailed(this.id, 'it is the only voter'));
     if (target === this.id) return Promise.resolve(this.id);
-    if (!this.config.peers.has(target))
+    if (!votersOf(this.membership).includes(target))
       return Promise.reject(new TransferFailed(this.id, `${target} is not a voter`));
     return new Promise<NodeId>((resolve, reject) => {
       const waiter = {
@@ -818,7 +1002,7 @@ export class RaftRuntime<Result> {
     const progress = this.node.status().progress ?? {};
     let best: NodeId | undefined;
     let bestRank = [-1, -1];
-    for (const id of this.config.peers.keys()) {
+    for (const id of votersOf(this.membership)) {
       if (id === this.id) continue;
       const rank = [progress[id]?.recentActive === true ? 1 : 0, progress[id]?.match ?? 0];
       if (rank[0]! > bestRank[0]! || (rank[0] === bestRank[0] && rank[1]! > bestRank[1]!)) {
@@ -889,6 +1073,14 @@ export class RaftRuntime<Result> {
   }
 
   private async handleReady(ready: Ready): Promise<void> {
+    // First, so that this Ready's messages to a new member find its address.
+    if (ready.membership !== undefined) {
+      this.applyMembership(ready.membership);
+      const m = ready.membership;
+      this.log(
+        `${this.id}: configuration now voters [${votersOf(m).join(', ')}]${learnersOf(m).length > 0 ? ` learners [${learnersOf(m).join(', ')}]` : ''}${memberOf(m, this.id) === undefined ? ' (this node is not a member)' : ''}`,
+      );
+    }
     // The core cannot log: it reports the peer messages it dropped as invalid (thinned out).
     for (const r of ready.rejectedMessages) {
       this.log(
@@ -946,7 +1138,8 @@ export class RaftRuntime<Result> {
       next += group.length;
       const results = await stateMachine.apply(
         group[0]!.index,
-        group.map((e) => (e.type === 'noop' ? NOOP_PAYLOAD : e.data)),
+        // A configuration is the core's business: the state machine sees a no-op.
+        group.map((e) => (e.type === 'normal' ? e.data : NOOP_PAYLOAD)),
       );
       if (results.length !== group.length)
         throw new RaftInvariantError(
@@ -1094,6 +1287,8 @@ export class RaftRuntime<Result> {
 
   private translate(error: unknown): unknown {
     if (error instanceof NotLeaderError) return this.notLeader();
+    if (error instanceof MembershipChangeError)
+      return new MembershipChangeRefused(error.reason, error.message);
     if (error instanceof TransferInProgressError)
       return new LeadershipTransferring(
         this.id,

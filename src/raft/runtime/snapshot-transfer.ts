@@ -18,6 +18,7 @@ import { crc32 } from 'node:zlib';
 import type * as grpc from '@grpc/grpc-js';
 import type { NodeId } from '../types.js';
 import type { SnapshotHeader } from './ports.js';
+import { decodeMembership, encodeMembership, type Membership } from '../membership.js';
 
 export type { SnapshotHeader };
 
@@ -29,6 +30,7 @@ interface WireChunk {
     index: number;
     snapshotTerm: number;
     meta: Uint8Array;
+    membership?: Uint8Array;
   };
   file?: { path: string; offset: number; data: Uint8Array; crc32: number };
 }
@@ -98,7 +100,14 @@ export async function streamSnapshot(
   const write = async (chunk: WireChunk): Promise<void> => {
     if (!call.write(chunk)) await new Promise<void>((resolve) => call.once('drain', resolve));
   };
-  await write({ header: { ...header, meta } });
+  const { membership, ...rest } = header;
+  await write({
+    header: {
+      ...rest,
+      meta,
+      ...(membership && { membership: encodeMembership(membership) }),
+    },
+  });
   for (const file of snapshotFiles(meta)) {
     let offset = 0;
     for await (const piece of createReadStream(join(folder, file.path), {
@@ -177,12 +186,19 @@ export function snapshotReceiver(options: SnapshotReceiverOptions) {
         for (const n of [h.term, h.index, h.snapshotTerm])
           if (!Number.isSafeInteger(Number(n)) || Number(n) < 1)
             throw new Error('the header has a term or index that is not a positive integer');
+        let membership: Membership | undefined;
+        if (h.membership !== undefined && h.membership.byteLength > 0) {
+          const decoded = decodeMembership(Uint8Array.from(h.membership));
+          if (!decoded.ok) throw new Error(`the header's configuration: ${decoded.reason}`);
+          membership = decoded.membership;
+        }
         header = {
           from: h.from,
           to: h.to,
           term: Number(h.term),
           index: Number(h.index),
           snapshotTerm: Number(h.snapshotTerm),
+          ...(membership && { membership }),
         };
         meta = Uint8Array.from(h.meta);
         files = snapshotFiles(meta);

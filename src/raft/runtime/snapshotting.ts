@@ -124,7 +124,7 @@ export class Snapshotting {
       if (term !== undefined) {
         // Disk first: if the core forgot entries the disk still has, a restart would
         // simply load them again; the other way round would lose them.
-        await this.h.log.compact({ index: upTo, term });
+        await this.h.log.compact({ index: upTo, term, membership: this.h.node.membershipAt(upTo) });
         this.h.guarded(() => this.h.node.compact(upTo));
       }
     }
@@ -172,6 +172,7 @@ export class Snapshotting {
         term: request.term,
         index: ref.index,
         snapshotTerm,
+        membership: this.h.node.membershipAt(ref.index),
       };
       this.h.say(`${this.h.id}: sending snapshot ${ref.index} to ${request.to}`);
       const ack = await this.h.sender.sendSnapshot(
@@ -236,7 +237,11 @@ export class Snapshotting {
         // index and term); otherwise the whole log goes (§7 receiver steps 6-7, as the
         // core decides in installSnapshot): entries of another history kept after the
         // snapshot point would not continue it (a restart refuses such a log, or worse).
-        const point = { index: header.index, term: header.snapshotTerm };
+        // The configuration at the snapshot point goes with the new log start: the log no
+        // longer holds the entry that set it (a sender of an older version sends none:
+        // the one in force here stays).
+        const membership = header.membership ?? node.membership();
+        const point = { index: header.index, term: header.snapshotTerm, membership };
         if (node.logTerm(header.index) === header.snapshotTerm) await this.h.log.compact(point);
         else await this.h.log.resetTo(point);
         await this.h.store.install(folder);
@@ -247,6 +252,7 @@ export class Snapshotting {
             term: header.term,
             index: header.index,
             snapshotTerm: header.snapshotTerm,
+            membership,
           });
         });
         if (!accepted) throw new Error('the core refused a snapshot it had asked for');

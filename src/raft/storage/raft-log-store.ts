@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { Level } from 'level';
 import protobuf from 'protobufjs';
 import { protoDir } from '../../package-root.js';
-import type { Entry, HardState } from '../types.js';
+import type { Entry, EntryType, HardState } from '../types.js';
+import { decodeMembership, encodeMembership, type Membership } from '../membership.js';
 import type { LogStorage, PersistedLog, SnapshotPoint } from '../runtime/ports.js';
 
 /** A Raft log entry as the store sees it: opaque data at (index, term). */
@@ -24,7 +25,10 @@ const schema = protobuf.loadSync(join(protoDir(), 'raftvec/v1/raft_storage.proto
 const LogEntryMessage = schema.lookupType('raftvec.v1.LogEntry');
 const HardStateMessage = schema.lookupType('raftvec.v1.HardState');
 const SnapshotPointMessage = schema.lookupType('raftvec.v1.SnapshotPoint');
-const ENTRY_TYPE_NOOP = 1;
+const ENTRY_TYPE_CODES: Record<EntryType, number> = { normal: 0, noop: 1, config: 2 };
+const ENTRY_TYPES = new Map<number, EntryType>(
+  Object.entries(ENTRY_TYPE_CODES).map(([type, code]) => [code, type as EntryType]),
+);
 
 /** CRC-32 of the payload, then the payload: a torn or flipped byte is caught on read. */
 function seal(payload: Uint8Array): Buffer {
@@ -53,14 +57,23 @@ export class RaftLogCorruption extends Error {
 const corrupt = (message: string): RaftLogCorruption => new RaftLogCorruption(message);
 
 function encodeSnapshotPoint(point: SnapshotPoint): Buffer {
-  return seal(SnapshotPointMessage.encode(SnapshotPointMessage.create(point)).finish());
+  return seal(
+    SnapshotPointMessage.encode(
+      SnapshotPointMessage.create({
+        index: point.index,
+        term: point.term,
+        membership:
+          point.membership === undefined ? new Uint8Array(0) : encodeMembership(point.membership),
+      }),
+    ).finish(),
+  );
 }
 
 export function encodeEntry(entry: LogEntryRecord): Buffer {
   const message = LogEntryMessage.create({
     index: entry.index,
     term: entry.term,
-    type: entry.type === 'noop' ? ENTRY_TYPE_NOOP : 0,
+    type: ENTRY_TYPE_CODES[entry.type],
     data: entry.data,
   });
   return seal(LogEntryMessage.encode(message).finish());
@@ -71,12 +84,16 @@ export function decodeEntry(sealed: Uint8Array): LogEntryRecord {
     longs: Number,
     defaults: true,
   }) as { index: number; term: number; type: number; data: Uint8Array };
-  return {
-    index: decoded.index,
-    term: decoded.term,
-    type: decoded.type === ENTRY_TYPE_NOOP ? 'noop' : 'normal',
-    data: new Uint8Array(decoded.data),
-  };
+  const type = ENTRY_TYPES.get(decoded.type);
+  if (type === undefined)
+    throw corrupt(`entry ${decoded.index} has unknown type ${decoded.type} (a newer raftvec?)`);
+  const data = new Uint8Array(decoded.data);
+  if (type === 'config') {
+    const membership = decodeMembership(data);
+    if (!membership.ok)
+      throw corrupt(`config entry ${decoded.index} is invalid: ${membership.reason}`);
+  }
+  return { index: decoded.index, term: decoded.term, type, data };
 }
 
 /**
@@ -90,6 +107,8 @@ export class RaftLogStore implements LogStorage {
   private lastIndex = 0;
   /** The first stored entry's index (lastIndex + 1 when none is stored). */
   private firstStored = 1;
+  /** Where the log starts (0, 0 when it was never compacted). */
+  private start: SnapshotPoint = { index: 0, term: 0 };
 
   private constructor(private readonly db: Level<Buffer, Buffer>) {}
 
@@ -102,7 +121,8 @@ export class RaftLogStore implements LogStorage {
 
   async load(): Promise<PersistedLog> {
     const hardState = await RaftLogStore.readHardState(this.db);
-    const snapshot = await RaftLogStore.readSnapshotPoint(this.db);
+    const start = await RaftLogStore.readLogStart(this.db);
+    const snapshot = start.snapshot;
     const entries: Entry[] = [];
     for await (const [key, value] of this.db.iterator({
       gt: entryKey(0),
@@ -120,8 +140,14 @@ export class RaftLogStore implements LogStorage {
       entries.push(entry);
     }
     this.lastIndex = entries.at(-1)?.index ?? snapshot?.index ?? 0;
+    this.start = { index: snapshot?.index ?? 0, term: snapshot?.term ?? 0 };
     this.firstStored = entries[0]?.index ?? this.lastIndex + 1;
-    return { hardState, entries, ...(snapshot && { snapshot }) };
+    return {
+      hardState,
+      entries,
+      ...(snapshot && { snapshot }),
+      ...(start.membership && { membership: start.membership }),
+    };
   }
 
   async compact(point: SnapshotPoint): Promise<void> {
@@ -131,6 +157,13 @@ export class RaftLogStore implements LogStorage {
     batch.put(SNAPSHOT_POINT_KEY, encodeSnapshotPoint(point));
     await batch.write({ sync: false });
     this.firstStored = Math.max(this.firstStored, upTo + 1);
+    this.start = { index: point.index, term: point.term };
+  }
+
+  async recordMembership(membership: Membership): Promise<void> {
+    await this.db.put(SNAPSHOT_POINT_KEY, encodeSnapshotPoint({ ...this.start, membership }), {
+      sync: true,
+    });
   }
 
   async resetTo(point: SnapshotPoint): Promise<void> {
@@ -140,20 +173,33 @@ export class RaftLogStore implements LogStorage {
     await batch.write({ sync: true });
     this.lastIndex = point.index;
     this.firstStored = point.index + 1;
+    this.start = { index: point.index, term: point.term };
   }
 
-  private static async readSnapshotPoint(
+  /** Where the stored log starts (a snapshot point at index >= 1) and the configuration there. */
+  private static async readLogStart(
     db: Level<Buffer, Buffer>,
-  ): Promise<SnapshotPoint | undefined> {
+  ): Promise<{ snapshot?: SnapshotPoint; membership?: Membership }> {
     const sealed = await db.get(SNAPSHOT_POINT_KEY);
-    if (sealed === undefined) return undefined;
+    if (sealed === undefined) return {};
     const decoded = SnapshotPointMessage.toObject(
       SnapshotPointMessage.decode(unseal(sealed, 'the snapshot point')),
       { longs: Number, defaults: true },
-    ) as SnapshotPoint;
+    ) as { index: number; term: number; membership: Uint8Array };
+    let membership: Membership | undefined;
+    if (decoded.membership.byteLength > 0) {
+      const m = decodeMembership(new Uint8Array(decoded.membership));
+      if (!m.ok) throw corrupt(`the configuration stored with the log start: ${m.reason}`);
+      membership = m.membership;
+    }
+    const bootstrap = decoded.index === 0 && decoded.term === 0 && membership !== undefined;
+    if (bootstrap) return { membership };
     if (!Number.isSafeInteger(decoded.index) || decoded.index < 1 || decoded.term < 1)
-      throw corrupt(`snapshot point ${JSON.stringify(decoded)} is not a log position`);
-    return { index: decoded.index, term: decoded.term };
+      throw corrupt(`snapshot point (${decoded.index}, ${decoded.term}) is not a log position`);
+    return {
+      snapshot: { index: decoded.index, term: decoded.term },
+      ...(membership && { membership }),
+    };
   }
 
   /**
@@ -181,7 +227,7 @@ export class RaftLogStore implements LogStorage {
     const db = new Level<Buffer, Buffer>(dir, { keyEncoding: 'buffer', valueEncoding: 'buffer' });
     await db.open();
     try {
-      return await RaftLogStore.readSnapshotPoint(db);
+      return (await RaftLogStore.readLogStart(db)).snapshot;
     } finally {
       await db.close();
     }
