@@ -24,16 +24,15 @@ import { clientAddressProblem, peerCredentials } from '../raft/runtime/peer-tran
 import { DEFAULT_LEASE, raftTimingFromMs } from '../raft/runtime/raft-runtime.js';
 import { DEFAULT_SNAPSHOT_POLICY } from '../raft/runtime/snapshotting.js';
 import { parsePeers } from './peers.js';
+import { CliError, UsageError } from './errors.js';
+import { findLeader, printMembership } from './membership.js';
+import type { Membership__Output } from '../generated/raftvec/v1/Membership.js';
+import type { Metadata } from '@grpc/grpc-js';
 import { batches, checkJsonlFile, JsonlError, readJsonlPoints } from './jsonl.js';
 import { collectionJson, hitJson, pointJson, printJson } from './output.js';
 import { createProgress } from './progress.js';
 
 export const DEFAULT_ADDRESS = '127.0.0.1:7000';
-
-/** A usage problem found by the CLI itself (exit code 2). */
-class UsageError extends Error {}
-/** A failure with a message that says it all (exit code 1, no stack). */
-class CliError extends Error {}
 
 // ------------------------------------------------------------ arg parsing
 
@@ -294,8 +293,13 @@ function buildProgram(): Command {
     )
     .option(
       '--peers <list>',
-      'every member as ID=HOST:PORT, comma-separated, this node included (e.g. n1=10.0.0.1:7000,n2=...)',
+      'every member as ID=HOST:PORT, comma-separated, this node included (e.g. n1=10.0.0.1:7000,n2=...); only where a new cluster starts: a stored configuration wins',
     )
+    .option(
+      '--join <host:port>',
+      'join the running cluster that has a member at this address (instead of --peers): added as a learner, promoted to voter once caught up',
+    )
+    .option('--learner', 'with --join: stay a learner (a non-voting replica)', false)
     .option(
       '--cluster-secret-file <path>',
       'file holding the cluster secret (preferred: unlike --cluster-secret it is not visible in ps; chmod 600 it)',
@@ -375,6 +379,8 @@ function buildProgram(): Command {
         id: string;
         advertise?: string;
         peers?: string;
+        join?: string;
+        learner: boolean;
         leaseDriftMs: number;
         maxClockSkewMs: number;
         transferOnStop: boolean;
@@ -395,6 +401,14 @@ function buildProgram(): Command {
       }) => {
         const { startNode } = await import('../server/node.js');
         const peers = opts.peers === undefined ? undefined : parsePeers(opts.peers, opts.id);
+        if (opts.join !== undefined) {
+          if (peers !== undefined)
+            throw new UsageError(
+              'give --join or --peers, not both: a joining node learns its peers from the cluster',
+            );
+          const problem = clientAddressProblem(opts.join);
+          if (problem !== undefined) throw new UsageError(`--join: ${problem}`);
+        } else if (opts.learner) throw new UsageError('--learner goes with --join');
         if (opts.electionTimeoutMs <= opts.heartbeatMs) {
           throw new UsageError('--election-timeout-ms must be larger than --heartbeat-ms');
         }
@@ -429,6 +443,7 @@ function buildProgram(): Command {
             lease: { driftMs: opts.leaseDriftMs, maxClockSkewMs: opts.maxClockSkewMs },
             transferLeadershipOnStop: opts.transferOnStop,
             ...(peers && { peers }),
+            ...(opts.join !== undefined && { join: opts.join, joinAsLearner: opts.learner }),
             ...(clusterSecret && { clusterSecret }),
             raftTiming: raftTimingFromMs(opts.heartbeatMs, opts.electionTimeoutMs),
             connectionLimits: { maxConnections: opts.maxConnections },
@@ -520,30 +535,10 @@ function buildProgram(): Command {
     .action(async function (this: Command, opts: { to?: string; clusterSecretFile?: string }) {
       const g = this.optsWithGlobals<GlobalOptions>();
       const secret = adminSecret('leader transfer', opts.clusterSecretFile);
-      const addresses = addressList(g.address);
-      // Ask any node who leads, then ask the leader.
-      let leaderAddress: string | undefined;
-      let from = '';
-      for (const address of addresses) {
-        const probe = new ClusterStatusClient(address);
-        try {
-          const status = await probe.status(Math.min(g.timeout, 5_000));
-          if (status.role === 'leader') {
-            leaderAddress = address;
-            from = status.id;
-          } else if (status.leaderAddress !== '') {
-            leaderAddress = status.leaderAddress;
-            from = status.leaderId;
-          }
-        } catch {
-          // try the next address
-        } finally {
-          probe.close();
-        }
-        if (leaderAddress !== undefined) break;
-      }
-      if (leaderAddress === undefined)
-        throw new CliError(`no leader found at ${addresses.join(', ')}; retry once one is elected`);
+      const { address: leaderAddress, id: from } = await findLeader(
+        addressList(g.address),
+        g.timeout,
+      );
       const client = new ClusterStatusClient(leaderAddress);
       const started = Date.now();
       try {
@@ -558,6 +553,104 @@ function buildProgram(): Command {
       } finally {
         client.close();
       }
+    });
+
+  const member = program
+    .command('member')
+    .description(
+      'cluster membership: list, add, promote and remove members, one at a time through the Raft log (changes need the cluster secret)',
+    );
+  /** Runs a membership change at the leader and prints the configuration it answers. */
+  const atLeaderPrint = async (
+    g: GlobalOptions,
+    what: string,
+    secretFile: string | undefined,
+    call: (client: ClusterStatusClient, credentials: Metadata) => Promise<Membership__Output>,
+  ): Promise<void> => {
+    const secret = adminSecret(`member ${what}`, secretFile);
+    const leaderAt = await findLeader(addressList(g.address), g.timeout);
+    const client = new ClusterStatusClient(leaderAt.address);
+    try {
+      printMembership(await call(client, peerCredentials(secret, 'raftvec-cli')));
+    } catch (err) {
+      throw RaftvecClientError.fromServiceError(`member ${what}`, err);
+    } finally {
+      client.close();
+    }
+  };
+  member
+    .command('list')
+    .description('voters and learners in force, as the first node that answers knows them')
+    .action(async function (this: Command) {
+      const g = this.optsWithGlobals<GlobalOptions>();
+      const errors: string[] = [];
+      for (const address of addressList(g.address)) {
+        const client = new ClusterStatusClient(address);
+        try {
+          printMembership(await client.listMembers(Math.min(g.timeout, 5_000)));
+          return;
+        } catch (err) {
+          errors.push(`${address}: ${err instanceof Error ? err.message : String(err)}`);
+        } finally {
+          client.close();
+        }
+      }
+      throw new CliError(`no node answered: ${errors.join('; ')}`);
+    });
+  member
+    .command('add <id> <peer-address>')
+    .description(
+      'add a member that listens at <peer-address> (HOST:PORT): as a learner first; without --learner it is promoted to voter once it has caught up (start it with serve --join)',
+    )
+    .option('--learner', 'keep it a learner (a non-voting replica)', false)
+    .option('--client-address <host:port>', 'where clients reach it, if not at <peer-address>')
+    .option('--cluster-secret-file <path>', 'file holding the cluster secret (chmod 600)')
+    .action(async function (
+      this: Command,
+      id: string,
+      peerAddress: string,
+      opts: { learner: boolean; clientAddress?: string; clusterSecretFile?: string },
+    ) {
+      const g = this.optsWithGlobals<GlobalOptions>();
+      await atLeaderPrint(g, 'add', opts.clusterSecretFile, (client, credentials) =>
+        client.addMember(
+          credentials,
+          {
+            id,
+            peerAddress,
+            clientAddress: opts.clientAddress ?? '',
+            learner: opts.learner,
+            timeoutMs: Math.min(g.timeout, 600_000),
+          },
+          g.timeout + 5_000,
+        ),
+      );
+    });
+  member
+    .command('promote <id>')
+    .description("promote a learner to voter, once its log is close enough to the leader's")
+    .option('--cluster-secret-file <path>', 'file holding the cluster secret (chmod 600)')
+    .action(async function (this: Command, id: string, opts: { clusterSecretFile?: string }) {
+      const g = this.optsWithGlobals<GlobalOptions>();
+      await atLeaderPrint(g, 'promote', opts.clusterSecretFile, (client, credentials) =>
+        client.promoteMember(
+          credentials,
+          { id, timeoutMs: Math.min(g.timeout, 600_000) },
+          g.timeout + 5_000,
+        ),
+      );
+    });
+  member
+    .command('remove <id>')
+    .description(
+      'remove a member (a voter, a learner, or the leader itself, which then hands leadership over and steps down)',
+    )
+    .option('--cluster-secret-file <path>', 'file holding the cluster secret (chmod 600)')
+    .action(async function (this: Command, id: string, opts: { clusterSecretFile?: string }) {
+      const g = this.optsWithGlobals<GlobalOptions>();
+      await atLeaderPrint(g, 'remove', opts.clusterSecretFile, (client, credentials) =>
+        client.removeMember(credentials, { id }, g.timeout),
+      );
     });
 
   program

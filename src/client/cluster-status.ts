@@ -2,6 +2,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { clusterServiceDefinition } from '../api/proto.js';
 import type { NodeStatus__Output } from '../generated/raftvec/v1/NodeStatus.js';
+import type { Membership__Output } from '../generated/raftvec/v1/Membership.js';
 
 // Re-exported only for src/server/node.ts (being refactored separately); remove once
 // it imports from src/api/proto.ts.
@@ -47,20 +48,7 @@ export class ClusterStatusClient {
     credentials: grpc.Metadata,
     deadlineMs = 600_000,
   ): Promise<{ index: number; firstIndex: number }> {
-    const method = clusterServiceDefinition()['TakeSnapshot'];
-    if (method === undefined) throw new Error('cluster.proto defines no TakeSnapshot method');
-    return new Promise((resolve, reject) => {
-      this.client.makeUnaryRequest(
-        method.path,
-        method.requestSerialize,
-        method.responseDeserialize as (b: Buffer) => { index: number; firstIndex: number },
-        {},
-        credentials,
-        { deadline: Date.now() + deadlineMs },
-        (error, value) =>
-          error || value === undefined ? reject(error ?? new Error('empty reply')) : resolve(value),
-      );
-    });
+    return this.adminCall('TakeSnapshot', {}, credentials, deadlineMs);
   }
 
   /**
@@ -72,15 +60,64 @@ export class ClusterStatusClient {
     request: { to: string; timeoutMs: number },
     deadlineMs = 30_000,
   ): Promise<{ leaderId: string; term: number }> {
-    const method = clusterServiceDefinition()['TransferLeadership'];
-    if (method === undefined) throw new Error('cluster.proto defines no TransferLeadership method');
+    return this.adminCall('TransferLeadership', request, credentials, deadlineMs);
+  }
+
+  /** The configuration in force on this node. */
+  listMembers(deadlineMs = 5_000): Promise<Membership__Output> {
+    return this.adminCall('ListMembers', {}, new grpc.Metadata(), deadlineMs);
+  }
+
+  /**
+   * Membership changes (asked of the leader; `credentials` as for takeSnapshot): each
+   * resolves with the configuration once the change is committed.
+   */
+  addMember(
+    credentials: grpc.Metadata,
+    request: {
+      id: string;
+      peerAddress: string;
+      clientAddress?: string;
+      learner: boolean;
+      timeoutMs?: number;
+    },
+    deadlineMs = 90_000,
+  ): Promise<Membership__Output> {
+    return this.adminCall('AddMember', request, credentials, deadlineMs);
+  }
+
+  promoteMember(
+    credentials: grpc.Metadata,
+    request: { id: string; timeoutMs?: number },
+    deadlineMs = 90_000,
+  ): Promise<Membership__Output> {
+    return this.adminCall('PromoteMember', request, credentials, deadlineMs);
+  }
+
+  removeMember(
+    credentials: grpc.Metadata,
+    request: { id: string },
+    deadlineMs = 30_000,
+  ): Promise<Membership__Output> {
+    return this.adminCall('RemoveMember', request, credentials, deadlineMs);
+  }
+
+  /** One unary ClusterService call; rejects with the grpc ServiceError. */
+  private adminCall<T>(
+    name: string,
+    request: object,
+    metadata: grpc.Metadata,
+    deadlineMs: number,
+  ): Promise<T> {
+    const method = clusterServiceDefinition()[name];
+    if (method === undefined) throw new Error(`cluster.proto defines no ${name} method`);
     return new Promise((resolve, reject) => {
       this.client.makeUnaryRequest(
         method.path,
         method.requestSerialize,
-        method.responseDeserialize as (b: Buffer) => { leaderId: string; term: number },
+        method.responseDeserialize as (b: Buffer) => T,
         request,
-        credentials,
+        metadata,
         { deadline: Date.now() + deadlineMs },
         (error, value) =>
           error || value === undefined ? reject(error ?? new Error('empty reply')) : resolve(value),

@@ -12,6 +12,10 @@ import { stderrLogger, toServiceError } from './status.js';
 import type { NodeStatus } from '../generated/raftvec/v1/NodeStatus.js';
 import type { StatusRequest__Output } from '../generated/raftvec/v1/StatusRequest.js';
 import type { RaftStatus } from '../raft/types.js';
+import type { Membership } from '../raft/membership.js';
+import type { Membership as MembershipProto } from '../generated/raftvec/v1/Membership.js';
+import { clientAddressProblem } from '../raft/runtime/peer-transport.js';
+import { memberIdProblem } from '../raft/membership.js';
 import type { AppliedDigest, LoadProgress } from '../storage/state-machine.js';
 
 /** What the status reads from the state machine: its applied-entry digests. */
@@ -76,6 +80,7 @@ export function clusterStatusOf(source: StatusSource, digestAtIndex = 0): NodeSt
     firstIndex: status.firstIndex,
     snapshotIndex: status.snapshotIndex,
     transferee: status.transferee ?? '',
+    membership: membershipToProto(status.membership, status.membershipIndex, status.commitIndex),
     progress: Object.entries(status.progress ?? {}).map(([id, p]) => ({
       id,
       matchIndex: p.match,
@@ -90,6 +95,41 @@ export function clusterStatusOf(source: StatusSource, digestAtIndex = 0): NodeSt
   };
 }
 
+/** A configuration as ClusterService answers it. */
+export function membershipToProto(
+  membership: Membership,
+  index: number,
+  commitIndex: number,
+): MembershipProto {
+  return {
+    members: membership.members.map((m) => ({
+      id: m.id,
+      role: m.role,
+      peerAddress: m.peerAddress,
+      clientAddress: m.clientAddress,
+    })),
+    index,
+    committed: index <= commitIndex,
+  };
+}
+
+/** The membership calls, as the node carries them out (each rejects with a RaftvecError or a runtime error). */
+export interface MemberControl {
+  list(): MembershipProto;
+  add(request: {
+    id: string;
+    peerAddress: string;
+    clientAddress: string;
+    learner: boolean;
+    timeoutMs: number;
+  }): Promise<MembershipProto>;
+  promote(id: string, timeoutMs: number): Promise<MembershipProto>;
+  remove(id: string): Promise<MembershipProto>;
+}
+
+/** How long AddMember and PromoteMember wait for a learner to catch up, unless told. */
+const DEFAULT_CATCH_UP_TIMEOUT_MS = 60_000;
+
 /** What the admin calls need from the node: the cluster secret, a snapshot now, a leadership transfer. */
 export interface SnapshotControl {
   clusterSecret: string;
@@ -99,6 +139,7 @@ export interface SnapshotControl {
     to: string | undefined,
     timeoutMs: number | undefined,
   ) => Promise<{ leaderId: string; term: number }>;
+  members?: MemberControl;
 }
 
 /** The longest a leadership transfer may be given: ten minutes. */
@@ -161,5 +202,100 @@ export function clusterServiceHandlers(
       (error: unknown) => callback(toServiceError(error, 'TransferLeadership', stderrLogger)),
     );
   };
-  return { Status: status, TakeSnapshot: takeSnapshot, TransferLeadership: transferLeadership };
+  const invalid = (callback: (error: Partial<grpc.StatusObject>) => void, details: string): void =>
+    callback({ code: grpcStatus.INVALID_ARGUMENT, details });
+  /** timeout_ms checked as TransferLeadership's is; 0 gives the default. */
+  const catchUpTimeout = (value: unknown): number | string => {
+    const ms = Number(value ?? 0);
+    if (!Number.isSafeInteger(ms) || ms < 0 || ms > MAX_TRANSFER_TIMEOUT_MS)
+      return `timeout_ms must be at most ${MAX_TRANSFER_TIMEOUT_MS} (0: ${DEFAULT_CATCH_UP_TIMEOUT_MS}), got ${String(value)}`;
+    return ms === 0 ? DEFAULT_CATCH_UP_TIMEOUT_MS : ms;
+  };
+  const answer =
+    (method: string, callback: grpc.sendUnaryData<MembershipProto>) =>
+    (promise: Promise<MembershipProto>): void => {
+      promise.then(
+        (m) => callback(null, m),
+        (error: unknown) => callback(toServiceError(error, method, stderrLogger)),
+      );
+    };
+  const listMembers: grpc.handleUnaryCall<unknown, MembershipProto> = (_call, callback) => {
+    if (control?.members === undefined) {
+      callback({ code: grpcStatus.UNAVAILABLE, details: 'this node is still starting' });
+      return;
+    }
+    callback(null, control.members.list());
+  };
+  const addMember: grpc.handleUnaryCall<
+    {
+      id?: string;
+      peerAddress?: string;
+      clientAddress?: string;
+      learner?: boolean;
+      timeoutMs?: number;
+    },
+    MembershipProto
+  > = (call, callback) => {
+    const members = admitted(call, callback)?.members;
+    if (members === undefined) return;
+    const r = call.request ?? {};
+    const id = r.id ?? '';
+    const idProblem = memberIdProblem(id);
+    if (idProblem !== undefined) return invalid(callback, `id: ${idProblem}`);
+    const peerProblem = clientAddressProblem(r.peerAddress ?? '');
+    if (peerProblem !== undefined)
+      return invalid(
+        callback,
+        `peer_address must be the HOST:PORT its peers reach it at: ${peerProblem}`,
+      );
+    const clientAddress = r.clientAddress ?? '';
+    if (clientAddress !== '') {
+      const problem = clientAddressProblem(clientAddress);
+      if (problem !== undefined) return invalid(callback, `client_address: ${problem}`);
+    }
+    const timeoutMs = catchUpTimeout(r.timeoutMs);
+    if (typeof timeoutMs === 'string') return invalid(callback, timeoutMs);
+    answer(
+      'AddMember',
+      callback,
+    )(
+      members.add({
+        id,
+        peerAddress: r.peerAddress!,
+        clientAddress,
+        learner: r.learner === true,
+        timeoutMs,
+      }),
+    );
+  };
+  const promoteMember: grpc.handleUnaryCall<
+    { id?: string; timeoutMs?: number },
+    MembershipProto
+  > = (call, callback) => {
+    const members = admitted(call, callback)?.members;
+    if (members === undefined) return;
+    const id = call.request?.id ?? '';
+    const idProblem = memberIdProblem(id);
+    if (idProblem !== undefined) return invalid(callback, `id: ${idProblem}`);
+    const timeoutMs = catchUpTimeout(call.request?.timeoutMs);
+    if (typeof timeoutMs === 'string') return invalid(callback, timeoutMs);
+    answer('PromoteMember', callback)(members.promote(id, timeoutMs));
+  };
+  const removeMember: grpc.handleUnaryCall<{ id?: string }, MembershipProto> = (call, callback) => {
+    const members = admitted(call, callback)?.members;
+    if (members === undefined) return;
+    const id = call.request?.id ?? '';
+    const idProblem = memberIdProblem(id);
+    if (idProblem !== undefined) return invalid(callback, `id: ${idProblem}`);
+    answer('RemoveMember', callback)(members.remove(id));
+  };
+  return {
+    Status: status,
+    TakeSnapshot: takeSnapshot,
+    TransferLeadership: transferLeadership,
+    ListMembers: listMembers,
+    AddMember: addMember,
+    PromoteMember: promoteMember,
+    RemoveMember: removeMember,
+  };
 }

@@ -43,7 +43,13 @@ import { releaseFreeMemory } from '../index/faiss.js';
 import { RaftWritePath } from './raft-write-path.js';
 import type { WritePath } from './write-path.js';
 import { VectorService } from './vector-service.js';
-import { clusterServiceHandlers } from './cluster-service.js';
+import {
+  clusterServiceHandlers,
+  membershipToProto,
+  type MemberControl,
+} from './cluster-service.js';
+import { joinCluster, promoteSelf } from './join.js';
+import { memberOf } from '../raft/membership.js';
 import { bindServer, createGrpcServer, shutdownServer } from './grpc-server.js';
 import { stderrLogger, type Logger } from './status.js';
 import type { ConnectionLimits } from './connection-limits.js';
@@ -69,10 +75,19 @@ export interface NodeOptions {
   /** This node's id in the cluster. Default `n1`. */
   id?: string;
   /**
-   * Every voter's id and peer address, this node included. Absent: a cluster of
-   * one (this node alone).
+   * Every voter's id and peer address, this node included, for a cluster that starts
+   * from nothing. Absent: a cluster of one (this node alone), or, with `join`, the
+   * cluster it joins. A node with a stored configuration uses that one.
    */
   peers?: ReadonlyMap<string, string>;
+  /**
+   * Join a running cluster through the member at this address (`serve --join`): asked
+   * to add this node as a learner, it answers the configuration; the node then asks to
+   * be promoted once it has caught up (unless `joinAsLearner`). Ignored once this
+   * node has a stored configuration (a restart).
+   */
+  join?: string;
+  joinAsLearner?: boolean;
   /** Shared by all members; peers without it are refused. Required with more than one member. */
   clusterSecret?: string;
   /** Raft tick length and timeouts (see DEFAULT_RAFT_TIMING). */
@@ -132,20 +147,101 @@ export const LISTENING_PREFIX = 'raftvec listening on ';
 /** How often a node hands the memory its allocator holds free back to the OS. */
 const MEMORY_RELEASE_INTERVAL_MS = 10_000;
 
+/** How long `serve --join` tries to be added before it gives up. */
+const JOIN_TIMEOUT_MS = 60_000;
+
+/** The membership calls of ClusterService, carried out by this node's runtime. */
+function memberControl(
+  runtime: () => RaftRuntime<ApplyResult> | undefined,
+  id: string,
+): MemberControl {
+  const running = (): RaftRuntime<ApplyResult> => {
+    const raft = runtime();
+    if (raft === undefined) throw new RaftvecError('UNAVAILABLE', `node ${id} is still starting`);
+    return raft;
+  };
+  const current = (raft: RaftRuntime<ApplyResult>) => {
+    const status = raft.status();
+    return membershipToProto(status.membership, status.membershipIndex, status.commitIndex);
+  };
+  const changed = async (
+    raft: RaftRuntime<ApplyResult>,
+    work: () => Promise<unknown>,
+  ): Promise<ReturnType<typeof current>> => {
+    try {
+      await work();
+    } catch (err) {
+      throw fromRaftError(err);
+    }
+    return current(raft);
+  };
+  return {
+    list: () => current(running()),
+    add: async (request) => {
+      const raft = running();
+      try {
+        raft.ensureLeader();
+      } catch (err) {
+        throw fromRaftError(err);
+      }
+      const existing = memberOf(raft.currentMembership(), request.id);
+      if (existing !== undefined && existing.peerAddress !== request.peerAddress)
+        throw new RaftvecError(
+          'FAILED_PRECONDITION',
+          `${request.id} is already a ${existing.role} at ${existing.peerAddress}; to move it, remove it first`,
+        );
+      return changed(raft, async () => {
+        if (existing === undefined)
+          await raft.changeMembership(
+            {
+              type: 'add',
+              id: request.id,
+              role: 'learner',
+              peerAddress: request.peerAddress,
+              clientAddress: request.clientAddress,
+            },
+            request.timeoutMs,
+          );
+        const now = memberOf(raft.currentMembership(), request.id);
+        if (!request.learner && now?.role === 'learner')
+          await raft.promoteWhenCaughtUp(request.id, request.timeoutMs);
+      });
+    },
+    promote: (memberId, timeoutMs) => {
+      const raft = running();
+      return changed(raft, () => raft.promoteWhenCaughtUp(memberId, timeoutMs));
+    },
+    remove: (memberId) => {
+      const raft = running();
+      return changed(raft, () =>
+        raft.changeMembership({ type: 'remove', id: memberId }, REMOVE_TIMEOUT_MS),
+      );
+    },
+  };
+}
+
+/** How long RemoveMember waits for the change to commit. */
+const REMOVE_TIMEOUT_MS = 30_000;
+
 export async function startNode(options: NodeOptions): Promise<NodeHandle> {
   const log = options.log ?? stderrLogger;
   const id = options.id ?? 'n1';
-  const peers = options.peers ?? new Map([[id, options.listen]]);
+  const peers =
+    options.peers ?? (options.join !== undefined ? new Map() : new Map([[id, options.listen]]));
   const unsafe: UnsafeTestFlags = { ...SAFE, ...options.unsafe };
   checkUnsafeFlagsAllowed(unsafe);
   const unsafeOn = unsafeFlagNames(unsafe);
   if (unsafeOn.length > 0)
     log(`${id}: UNSAFE TEST FLAGS ON (${unsafeOn.join(', ')}): this node breaks safety on purpose`);
-  if (peers.size > 1 && !options.clusterSecret) {
+  if ((peers.size > 1 || options.join !== undefined) && !options.clusterSecret) {
     throw new Error(
       'a cluster of more than one node needs a cluster secret (--cluster-secret or RAFTVEC_CLUSTER_SECRET)',
     );
   }
+  if (options.join !== undefined && options.peers !== undefined)
+    throw new Error(
+      'give --join or --peers, not both: a joining node learns its peers from the cluster',
+    );
   const clusterSecret = options.clusterSecret || randomBytes(16).toString('hex');
   const raftTiming = { ...DEFAULT_RAFT_TIMING, ...options.raftTiming };
   // Time for a transferee to catch up and win: two election timeouts.
@@ -169,6 +265,8 @@ export async function startNode(options: NodeOptions): Promise<NodeHandle> {
   // status (its loading progress) instead of refusing connections until it is ready.
   let stateMachine: ReplicaState | undefined;
   let runtime: RaftRuntime<ApplyResult> | undefined;
+  /** Set by stop(): a join or promotion in progress gives up. */
+  let stoppingNow: true | undefined;
   let writePath: WritePath | undefined;
   let live: VectorServiceHandlers | undefined;
   let progress: LoadProgress = {
@@ -225,6 +323,7 @@ export async function startNode(options: NodeOptions): Promise<NodeHandle> {
           const { index } = await runtime.snapshotNow();
           return { index, firstIndex: runtime.status().firstIndex };
         },
+        members: memberControl(() => runtime, id),
         transferLeadership: async (to, timeoutMs) => {
           if (runtime === undefined)
             throw new RaftvecError('UNAVAILABLE', `node ${id} is still starting`);
@@ -270,10 +369,27 @@ export async function startNode(options: NodeOptions): Promise<NodeHandle> {
       clientAddress: advertised,
       voteQuietMs: voteQuietWindowMs(raftTiming),
     });
+    let joined = false;
+    const joinOptions = {
+      address: options.join ?? '',
+      clusterSecret,
+      id,
+      peerAddress: advertised,
+      clientAddress: advertised,
+      timeoutMs: JOIN_TIMEOUT_MS,
+      log,
+      active: () => stoppingNow === undefined,
+    };
     const raft = await RaftRuntime.open<ApplyResult>(
       {
         id,
         peers,
+        ...(options.join !== undefined && {
+          initialMembership: async () => {
+            joined = true;
+            return joinCluster(joinOptions);
+          },
+        }),
         maxEntryBytes: limits.maxLogEntryBytes,
         log: (line) => log(line),
         lease,
@@ -301,6 +417,11 @@ export async function startNode(options: NodeOptions): Promise<NodeHandle> {
       },
     );
     runtime = raft;
+    if (options.join !== undefined && !joined)
+      log(
+        `${id}: has a stored configuration; --join ${options.join} is not needed and was ignored`,
+      );
+    if (joined && !(options.joinAsLearner ?? false)) void promoteSelf(joinOptions);
     // Writes allocate and free many small buffers (requests, entries, batches); glibc
     // keeps freed memory in its arenas, so RSS would only grow. Trimming is cheap
     // (milliseconds) and runs on a timer rather than on the write path.
@@ -335,11 +456,12 @@ export async function startNode(options: NodeOptions): Promise<NodeHandle> {
       runtime: raft,
       writePath: wp,
       stop() {
+        stoppingNow = true;
         stopping ??= (async () => {
           if (
             (options.transferLeadershipOnStop ?? true) &&
             raft.role === 'leader' &&
-            peers.size > 1
+            raft.voters().length > 1
           ) {
             // Hand leadership over first: the others need not wait out an election
             // timeout, and writes refused meanwhile are retried at the new leader.

@@ -15,6 +15,7 @@ import {
   EntryTooLarge,
   LeadershipTransferring,
   TransferFailed,
+  MembershipChangeRefused,
   NodeStopped,
   NotLeader,
   ProposalLost,
@@ -44,6 +45,15 @@ export function fromRaftError(err: unknown): unknown {
       }),
     });
   if (err instanceof TransferFailed) return new RaftvecError('FAILED_PRECONDITION', err.message);
+  if (err instanceof MembershipChangeRefused)
+    return new RaftvecError(
+      err.reason === 'no-commit-in-term' || err.reason === 'change-in-progress'
+        ? 'UNAVAILABLE'
+        : err.reason === 'timed-out'
+          ? 'DEADLINE_EXCEEDED'
+          : 'FAILED_PRECONDITION',
+      err.message,
+    );
   if (err instanceof ProposalQueueFull || err instanceof EntryTooLarge)
     return new RaftvecError('RESOURCE_EXHAUSTED', err.message, { [NOT_PROPOSED_KEY]: '1' });
   if (err instanceof ProposalLost || err instanceof NodeStopped)

@@ -20,6 +20,10 @@ export interface ClusterMember {
   dataDir: string;
   /** Set when the member reads the secret with --cluster-secret-file instead of the environment. */
   secretFile?: string;
+  /** A member that joined a running cluster: started with `--join` this address, no --peers. */
+  joinVia?: string;
+  /** With joinVia: started with --learner. */
+  learner?: boolean;
   process?: NodeProcess;
 }
 
@@ -126,8 +130,9 @@ export class TestCluster {
       args: [
         '--id',
         member.id,
-        '--peers',
-        this.peersFor(member),
+        ...(member.joinVia === undefined
+          ? ['--peers', this.peersFor(member)]
+          : ['--join', member.joinVia, ...(member.learner === true ? ['--learner'] : [])]),
         ...(member.secretFile === undefined ? [] : ['--cluster-secret-file', member.secretFile]),
         ...this.serveArgs,
         ...this.argsFor(member),
@@ -140,6 +145,28 @@ export class TestCluster {
       },
     });
     return member.process;
+  }
+
+  /**
+   * Starts a new member `id` on an empty data directory that joins the running cluster
+   * through `via` (default: the first member's address) with `serve --join`.
+   */
+  async join(
+    id: string,
+    options: { via?: string; learner?: boolean; dataDir?: string } = {},
+  ): Promise<ClusterMember> {
+    const hold = await holdPort();
+    const member: ClusterMember = {
+      id,
+      address: `127.0.0.1:${(hold.address() as AddressInfo).port}`,
+      dataDir: options.dataDir ?? (await this.group.tempDir(id)),
+      joinVia: options.via ?? this.members[0]!.address,
+      ...(options.learner === true && { learner: true }),
+    };
+    await new Promise((resolve) => hold.close(resolve));
+    this.members.push(member);
+    await this.startMember(member);
+    return member;
   }
 
   async kill(id: string, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {

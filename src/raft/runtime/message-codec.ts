@@ -1,5 +1,6 @@
 import { limits } from '../../limits.js';
 import { messageMalformation } from '../raft-node.js';
+import { hasControlCharacters } from '../membership.js';
 import type { Entry, Message } from '../types.js';
 
 /**
@@ -74,15 +75,11 @@ export class MalformedMessageError extends Error {
  */
 export const MAX_NODE_ID_LENGTH = 256;
 
-/** Node ids end up in log lines: no control characters (a newline could forge a line). */
-// eslint-disable-next-line no-control-regex
-const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
-
 /** Why `id` cannot be a node id, or undefined. */
 export function nodeIdProblem(id: unknown): string | undefined {
   if (typeof id !== 'string' || id === '') return 'must be a non-empty string';
   if (id.length > MAX_NODE_ID_LENGTH) return `is longer than ${MAX_NODE_ID_LENGTH} characters`;
-  if (CONTROL_CHARACTERS.test(id)) return 'contains control characters';
+  if (hasControlCharacters(id)) return 'contains control characters';
   return undefined;
 }
 

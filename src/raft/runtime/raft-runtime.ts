@@ -140,9 +140,9 @@ export interface RaftRuntimeConfig {
   peers: ReadonlyMap<NodeId, string>;
   /**
    * The configuration to start from when nothing is stored, instead of `peers`: what a
-   * node joining a running cluster learned from it (`serve --join`).
+   * node joining a running cluster learns from it (`serve --join`). Asked only then.
    */
-  initialMembership?: Membership;
+  initialMembership?: () => Promise<Membership>;
   /** Called with each new configuration in force (after the transport has it). */
   onMembership?: (membership: Membership) => void;
   timing?: Partial<RaftTiming>;
@@ -438,7 +438,7 @@ export class RaftRuntime<Result> {
     let membership = state.membership;
     if (membership === undefined) {
       try {
-        membership = RaftRuntime.startingMembership(config);
+        membership = await RaftRuntime.startingMembership(config);
         await ports.log.recordMembership?.(membership);
       } catch (error) {
         await ports.log.close().catch(() => undefined);
@@ -474,8 +474,8 @@ export class RaftRuntime<Result> {
   }
 
   /** A new node's configuration: the one it joins with, else `peers` as voters. */
-  private static startingMembership(config: RaftRuntimeConfig): Membership {
-    if (config.initialMembership !== undefined) return config.initialMembership;
+  private static async startingMembership(config: RaftRuntimeConfig): Promise<Membership> {
+    if (config.initialMembership !== undefined) return config.initialMembership();
     if (!config.peers.has(config.id))
       throw new Error(`the peer list must include this node's own id ${config.id}`);
     return bootstrapMembership(

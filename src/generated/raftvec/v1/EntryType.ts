@@ -9,6 +9,10 @@ export const EntryType = {
    * appended by a new leader at the start of its term (Raft §8)
    */
   ENTRY_TYPE_NOOP: 'ENTRY_TYPE_NOOP',
+  /**
+   * a whole cluster configuration (src/raft/membership.ts), JSON
+   */
+  ENTRY_TYPE_CONFIG: 'ENTRY_TYPE_CONFIG',
 } as const;
 
 export type EntryType =
@@ -22,5 +26,10 @@ export type EntryType =
    */
   | 'ENTRY_TYPE_NOOP'
   | 1
+  /**
+   * a whole cluster configuration (src/raft/membership.ts), JSON
+   */
+  | 'ENTRY_TYPE_CONFIG'
+  | 2
 
 export type EntryType__Output = typeof EntryType[keyof typeof EntryType]

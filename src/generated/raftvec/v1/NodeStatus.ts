@@ -4,6 +4,7 @@ import type { PeerProgress as _raftvec_v1_PeerProgress, PeerProgress__Output as 
 import type { LoadProgress as _raftvec_v1_LoadProgress, LoadProgress__Output as _raftvec_v1_LoadProgress__Output } from '../../raftvec/v1/LoadProgress.js';
 import type { AppliedDigest as _raftvec_v1_AppliedDigest, AppliedDigest__Output as _raftvec_v1_AppliedDigest__Output } from '../../raftvec/v1/AppliedDigest.js';
 import type { MemoryUsage as _raftvec_v1_MemoryUsage, MemoryUsage__Output as _raftvec_v1_MemoryUsage__Output } from '../../raftvec/v1/MemoryUsage.js';
+import type { Membership as _raftvec_v1_Membership, Membership__Output as _raftvec_v1_Membership__Output } from '../../raftvec/v1/Membership.js';
 import type { Long } from '@grpc/proto-loader';
 
 export interface NodeStatus {
@@ -51,6 +52,10 @@ export interface NodeStatus {
    * on a leader handing leadership over: the voter it hands it to
    */
   'transferee'?: (string);
+  /**
+   * the configuration in force on this node
+   */
+  'membership'?: (_raftvec_v1_Membership | null);
 }
 
 export interface NodeStatus__Output {
@@ -98,4 +103,8 @@ export interface NodeStatus__Output {
    * on a leader handing leadership over: the voter it hands it to
    */
   'transferee': (string);
+  /**
+   * the configuration in force on this node
+   */
+  'membership': (_raftvec_v1_Membership__Output | null);
 }

@@ -24,6 +24,10 @@ export interface SnapshotHeader {
    * the snapshot's meta.json: every file with its size and SHA-256
    */
   'meta'?: (Buffer | Uint8Array | string);
+  /**
+   * the configuration in force at `index` (encodeMembership, JSON)
+   */
+  'membership'?: (Buffer | Uint8Array | string);
 }
 
 export interface SnapshotHeader__Output {
@@ -48,4 +52,8 @@ export interface SnapshotHeader__Output {
    * the snapshot's meta.json: every file with its size and SHA-256
    */
   'meta': (Buffer);
+  /**
+   * the configuration in force at `index` (encodeMembership, JSON)
+   */
+  'membership': (Buffer);
 }

@@ -5,17 +5,31 @@ import type { Long } from '@grpc/proto-loader';
 /**
  * Where the stored log starts: every entry up to `index` (whose term was `term`) is
  * gone, covered by a snapshot of the state machine. Absent: the log starts at 1.
+ * `membership` is the configuration in force at `index` (the log no longer holds the
+ * entry that set it); index 0 with a membership: the configuration a cluster started
+ * from, before any entry.
  */
 export interface SnapshotPoint {
   'index'?: (number | string | Long);
   'term'?: (number | string | Long);
+  /**
+   * encodeMembership; empty: none recorded (an older version)
+   */
+  'membership'?: (Buffer | Uint8Array | string);
 }
 
 /**
  * Where the stored log starts: every entry up to `index` (whose term was `term`) is
  * gone, covered by a snapshot of the state machine. Absent: the log starts at 1.
+ * `membership` is the configuration in force at `index` (the log no longer holds the
+ * entry that set it); index 0 with a membership: the configuration a cluster started
+ * from, before any entry.
  */
 export interface SnapshotPoint__Output {
   'index': (number);
   'term': (number);
+  /**
+   * encodeMembership; empty: none recorded (an older version)
+   */
+  'membership': (Buffer);
 }

@@ -1,0 +1,28 @@
+// Original file: proto/raftvec/v1/cluster.proto
+
+import type { Member as _raftvec_v1_Member, Member__Output as _raftvec_v1_Member__Output } from '../../raftvec/v1/Member.js';
+import type { Long } from '@grpc/proto-loader';
+
+export interface Membership {
+  'members'?: (_raftvec_v1_Member)[];
+  /**
+   * the log entry that set it (0: the configuration the cluster started with)
+   */
+  'index'?: (number | string | Long);
+  /**
+   * whether that entry is committed, as the answering node knows
+   */
+  'committed'?: (boolean);
+}
+
+export interface Membership__Output {
+  'members': (_raftvec_v1_Member__Output)[];
+  /**
+   * the log entry that set it (0: the configuration the cluster started with)
+   */
+  'index': (number);
+  /**
+   * whether that entry is committed, as the answering node knows
+   */
+  'committed': (boolean);
+}
