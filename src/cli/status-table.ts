@@ -18,7 +18,13 @@ export interface StatusRow {
   } | null;
   appliedDigest?: { digest: string } | null;
   memory?: { rss: number | string } | null;
+  /** The configuration in force on this node. */
+  membership?: { members: readonly { id: string; role: string }[] } | null;
 }
+
+/** The node's place in its own configuration: voter, learner, or not a member. */
+const memberText = (r: StatusRow): string =>
+  r.membership?.members.find((m) => m.id === r.id)?.role ?? (r.membership ? 'removed' : '');
 
 /** The first hex digits of a node's applied-entry digest: enough to see two replicas differ. */
 const shortDigest = (r: StatusRow): string => r.appliedDigest?.digest.slice(0, 12) ?? '';
@@ -39,6 +45,7 @@ export function printStatusTable(rows: readonly StatusRow[], indent = ''): void 
     'id',
     'address',
     'role',
+    'member',
     'term',
     'commit',
     'applied',
@@ -49,13 +56,26 @@ export function printStatusTable(rows: readonly StatusRow[], indent = ''): void 
   ];
   const lines = rows.map((r) =>
     r.role === undefined
-      ? ['-', r.address, 'unreachable', '', '', '', '', '', '', r.error ?? '']
+      ? ['-', r.address, 'unreachable', '', '', '', '', '', '', '', r.error ?? '']
       : r.phase === 'loading'
-        ? [r.id ?? '', r.address, loadingText(r), '', '', '', '', '', rssText(r), r.health ?? '']
+        ? [
+            r.id ?? '',
+            r.address,
+            loadingText(r),
+            '',
+            '',
+            '',
+            '',
+            '',
+            '',
+            rssText(r),
+            r.health ?? '',
+          ]
         : [
             r.id ?? '',
             r.address,
             r.role,
+            memberText(r),
             String(r.term ?? ''),
             String(r.commitIndex ?? ''),
             String(r.appliedIndex ?? ''),

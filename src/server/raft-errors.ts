@@ -53,6 +53,7 @@ export function fromRaftError(err: unknown): unknown {
           ? 'DEADLINE_EXCEEDED'
           : 'FAILED_PRECONDITION',
       err.message,
+      { [NOT_PROPOSED_KEY]: '1' },
     );
   if (err instanceof ProposalQueueFull || err instanceof EntryTooLarge)
     return new RaftvecError('RESOURCE_EXHAUSTED', err.message, { [NOT_PROPOSED_KEY]: '1' });

@@ -276,9 +276,10 @@ describe('raftvec CLI', () => {
     const table = await cli('status');
     expect(table.code).toBe(0);
     expect(table.stdout).toMatch(
-      /^id\s+address\s+role\s+term\s+commit\s+applied\s+lag\s+digest\s+rss\s+health/,
+      /^id\s+address\s+role\s+member\s+term\s+commit\s+applied\s+lag\s+digest\s+rss\s+health/,
     );
-    expect(table.stdout).toContain(`n1  ${node.address}  leader`);
+    // A cluster of one: the node is its only voter.
+    expect(table.stdout).toContain(`n1  ${node.address}  leader  voter`);
     // The node's resident memory, in MB.
     expect(table.stdout).toMatch(/\s\d+ MB\s+SERVING/);
   });

@@ -621,6 +621,8 @@ export class RaftRuntime<Result> {
     const status = this.node.basicStatus();
     // A transferee campaigns past the voters' stickiness, perhaps after the transfer was
     // given up here (a late TimeoutNow): no lease for the rest of a term that began one.
+    // The core may hand over on its own (a leader that removed itself): no lease from then on.
+    if (status.transferee !== undefined) this.transferTerm = status.term;
     if (status.role !== 'leader' || status.term === this.transferTerm) return false;
     // A lone voter: nobody else can be elected while it runs; but its commit index is
     // current only once an entry of its own term has committed (after a crash the one it
@@ -870,7 +872,8 @@ export class RaftRuntime<Result> {
       `${this.id}: proposed membership change ${describeChange(change)} at entry ${position.index}`,
     );
     const { logIndex } = await this.track(position, timeoutMs);
-    return { index: logIndex, membership: this.node.membershipAt(logIndex) };
+    // The configuration in force now: this one, or a later change already appended.
+    return { index: logIndex, membership: this.node.membership() };
   }
 
   /**
@@ -1192,7 +1195,12 @@ export class RaftRuntime<Result> {
   private withoutStaleTimeoutNow(messages: readonly Message[]): readonly Message[] {
     if (!messages.some((m) => m.type === 'TimeoutNow')) return messages;
     // The core says whether it still stands (timeoutNowStillDue holds the rule).
-    return messages.filter((m) => m.type !== 'TimeoutNow' || this.node.timeoutNowStillDue(m));
+    const due = messages.filter((m) => m.type !== 'TimeoutNow' || this.node.timeoutNowStillDue(m));
+    // A TimeoutNow that leaves lets its target campaign past the voters' stickiness, even
+    // late: this node holds no lease for the rest of the term, whoever started the transfer.
+    const sent = due.find((m) => m.type === 'TimeoutNow');
+    if (sent !== undefined) this.transferTerm = Math.max(this.transferTerm, sent.term);
+    return due;
   }
 
   private settleAppliedWaiters(applied: number): void {
