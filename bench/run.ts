@@ -9,6 +9,7 @@
  *   npm run bench -- writes     # 1/16/64 concurrent single writes, 3 nodes vs etcd (or one node)
  *   npm run bench -- reads      # reads at each consistency level, 3 nodes: QPS, p50/p99 vs EVENTUAL; spread vs leader only
  *   npm run bench -- rolling    # rolling restart of 3 nodes under load: write/read gaps, leadership handed over on SIGTERM vs not
+ *   npm run bench -- membership # a new node joining a running 3-node cluster (serve --join): time to catch up and to voter vs n, vs fs.cp
  */
 import { runSearchBench } from './search.js';
 import { runRaftBench } from './raft.js';
@@ -17,6 +18,7 @@ import { runStateSyncBench } from './state-sync.js';
 import { runWritesBench } from './writes.js';
 import { runReadsBench } from './reads.js';
 import { runRollingRestartBench } from './rolling-restart.js';
+import { runMembershipBench } from './membership.js';
 
 const [which, ...rest] = process.argv.slice(2);
 const benches: Record<string, (argv: readonly string[]) => Promise<void>> = {
@@ -27,6 +29,7 @@ const benches: Record<string, (argv: readonly string[]) => Promise<void>> = {
   writes: runWritesBench,
   reads: runReadsBench,
   rolling: runRollingRestartBench,
+  membership: runMembershipBench,
 };
 
 async function main(): Promise<void> {

@@ -68,8 +68,8 @@ export function memberIdProblem(id: unknown): string | undefined {
   if (typeof id !== 'string' || id === '') return 'a member id must be a non-empty string';
   if (id.length > MAX_MEMBER_ID_LENGTH)
     return `member id ${JSON.stringify(id.slice(0, 16))}… is longer than ${MAX_MEMBER_ID_LENGTH} characters`;
-  if (CONTROL_CHARACTERS.test(id))
-    return `member id ${JSON.stringify(id)} holds control characters`;
+  if (CONTROL_CHARACTERS.test(id) || /\s/.test(id))
+    return `member id ${JSON.stringify(id)} holds whitespace or control characters`;
   return undefined;
 }
 

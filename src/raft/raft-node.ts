@@ -557,7 +557,17 @@ export class RaftNode {
     const next = applyMembershipChange(this.configs.latest(), change);
     if (!next.ok) throw new MembershipChangeError('invalid-change', next.reason);
     if (change.type === 'promote') {
-      const lag = this.log.lastIndex() - (this.progress.get(change.id)?.match ?? 0);
+      // Caught up means: it acknowledged our log recently and is streaming it (the
+      // replicate state: past any snapshot it needed), within the lag bound. A learner
+      // that still waits for a snapshot may be few entries behind a compacted log yet
+      // hold none of the data.
+      const pr = this.progress.get(change.id);
+      const lag = this.log.lastIndex() - (pr?.match ?? 0);
+      if (pr === undefined || pr.state !== 'replicate' || !pr.recentActive)
+        throw new MembershipChangeError(
+          'learner-behind',
+          `learner ${change.id} has not caught up yet (${pr === undefined ? 'no progress' : pr.state === 'snapshot' ? 'it is receiving a snapshot' : pr.state === 'probe' ? 'the leader is still finding where its log matches' : 'not heard from recently'}): wait for it`,
+        );
       if (lag > this.config.maxPromotionLag)
         throw new MembershipChangeError(
           'learner-behind',

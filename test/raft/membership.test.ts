@@ -456,6 +456,25 @@ describe('promoting a learner', () => {
     expect(a.status().membership).toEqual(withD('voter'));
   });
 
+  it("is refused ('learner-behind') while it needs a snapshot, however few entries it lacks", () => {
+    // Lag 3 passes the bound, but the leader compacted what d lacks: d holds nothing of
+    // it until a snapshot is installed, and counting it could stall commits meanwhile.
+    const c = withLearner({ maxPromotionLag: 256 });
+    const a = c.node('a');
+    c.isolate('d');
+    for (const p of ['x', 'y', 'z']) a.propose(bytes(p));
+    c.deliverAll();
+    expect(a.status()).toMatchObject({ lastIndex: 5, appliedIndex: 5 });
+    expect(a.compact(5)).toBe(true);
+    c.heal();
+    c.tick('a');
+    c.deliverAll();
+    expect(a.status().progress!.d).toMatchObject({ state: 'snapshot', match: 2 });
+    const err = refused(a, { type: 'promote', id: 'd' }, MembershipChangeError);
+    expect(err.reason).toBe('learner-behind');
+    expect(err.message).toMatch(/receiving a snapshot/);
+  });
+
   it('caught up: accepted; afterwards it counts toward commit and can be elected', () => {
     const c = withLearner({ maxPromotionLag: 2 });
     const a = c.node('a');
