@@ -37,12 +37,26 @@ export class LeaderLease {
     private readonly neverExpires = false,
   ) {}
 
+  /** Rounds registered at or before this time no longer count (see `revoke`). */
+  #revokedAt = Number.NEGATIVE_INFINITY;
+
   /** A round registered at `registeredAt` in `term` was confirmed by a majority. */
   confirm(term: number, registeredAt: number): void {
+    if (registeredAt <= this.#revokedAt) return;
     if (term > this.#term) {
       this.#term = term;
       this.#since = registeredAt;
     } else if (term === this.#term && registeredAt > this.#since) this.#since = registeredAt;
+  }
+
+  /**
+   * The voters changed at monotonic time `now`: the majority that confirmed the lease
+   * may not be one of the new voters (two single-server changes apart, it need not even
+   * overlap one). The lease ends, and only rounds registered after `now` renew it.
+   */
+  revoke(now: number): void {
+    this.#revokedAt = now;
+    this.#since = Number.NEGATIVE_INFINITY;
   }
 
   /**

@@ -505,6 +505,9 @@ export class RaftRuntime<Result> {
   }
 
   private applyMembership(membership: Membership): void {
+    // A lease stands on a majority of the voters it was confirmed by: new voters, new lease.
+    if (votersOf(membership).join() !== votersOf(this.membership).join())
+      this.lease.revoke(this.ports.clock.now());
     this.membership = membership;
     this.ports.transport.setMembers?.(membership.members);
     this.config.onMembership?.(membership);

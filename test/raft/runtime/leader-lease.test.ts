@@ -8,6 +8,21 @@ import { FreshnessLog, LeaderLease } from '../../../src/raft/runtime/leader-leas
 import type { LeaderFreshness } from '../../../src/raft/types.js';
 
 describe('LeaderLease', () => {
+  it('revoke (the voters changed) ends the lease; only rounds registered after it renew it', () => {
+    const lease = new LeaderLease(100);
+    lease.confirm(3, 1_000);
+    expect(lease.holds(3, 1_050)).toBe(true);
+    lease.revoke(1_060);
+    expect(lease.holds(3, 1_061)).toBe(false);
+    // A round registered before the change, confirmed after it: it does not count.
+    lease.confirm(3, 1_055);
+    lease.confirm(3, 1_060);
+    expect(lease.holds(3, 1_070)).toBe(false);
+    lease.confirm(3, 1_065);
+    expect(lease.holds(3, 1_070)).toBe(true);
+    expect(lease.holds(3, 1_165)).toBe(false);
+  });
+
   it('does not hold before any round was confirmed', () => {
     const lease = new LeaderLease(50);
     expect(lease.holds(1, 0)).toBe(false);
