@@ -427,7 +427,7 @@ export class RaftNode {
         m.term === this.term &&
         this.role === 'follower' &&
         this.leaderId === m.from &&
-        this.isVoter()
+        this.promotable()
       )
         this.campaignForTransfer();
       return;
@@ -1098,14 +1098,36 @@ export class RaftNode {
     this.electionElapsed++;
     if (this.electionElapsed >= this.randomizedElectionTimeout) {
       this.electionElapsed = 0;
-      // A learner, or a node removed from the configuration, never stands (thesis §4.2.2).
-      if (this.isVoter()) this.campaign();
+      if (this.promotable()) this.campaign();
+      // A learner, or a removed node, does not stand; but a leader silent for a whole
+      // election timeout is gone: forgotten, so that this node no longer believes itself
+      // in its lease and answers the PreVotes it must answer as a voter of a newer
+      // configuration it has not received yet (found by the simulator).
+      else this.leaderId = undefined;
     }
   }
 
   /** Whether this node votes in the configuration in force. */
   private isVoter(): boolean {
     return this.voters.includes(this.id);
+  }
+
+  /**
+   * Whether this node may stand for election: it votes in the configuration in force,
+   * or that configuration removed it and is not committed yet. Thesis §4.2.2: "a server
+   * that is not part of its own latest configuration should still start new elections,
+   * as it might still be needed until the Cnew entry is committed"; it may hold the only
+   * log the remaining voters would vote for (found by the simulator: voters {a, b}, a
+   * removes itself and loses leadership before b has the change: b needs a's vote under
+   * the old configuration and a refuses it, as b's log is behind). Its own vote counts
+   * in no tally: it needs a majority of the new voters.
+   */
+  private promotable(): boolean {
+    if (this.isVoter()) return true;
+    const latest = this.configs.latestIndex();
+    return (
+      latest > this.log.commitIndex() && votersOf(this.configs.at(latest - 1)).includes(this.id)
+    );
   }
 
   private tickHeartbeat(): void {

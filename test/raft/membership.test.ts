@@ -1376,3 +1376,42 @@ describe('messages from a node not in the configuration in force', () => {
     expect(d.status().progress!.c!.match).toBe(3);
   });
 });
+
+describe('liveness around a change (found by the simulator)', () => {
+  it('a leader that removed itself and lost leadership before the change committed stands again, and hands over once it commits', () => {
+    // Voters {a, b}; a removes itself, b never gets the entry, a steps down (check-quorum).
+    const c = new TestCluster(['a', 'b'], {}, { random: seeded(11), checkQuorum: true });
+    c.elect('a');
+    c.deliverAll();
+    const a = c.node('a');
+    const b = c.node('b');
+    c.isolate('b');
+    a.proposeMembership({ type: 'remove', id: 'a' });
+    c.tick('a', 30);
+    expect(a.status()).toMatchObject({ lastIndex: 2, commitIndex: 1 });
+    expect(a.status().role).not.toBe('leader');
+    expect(a.status().membership.members.map((m) => m.id)).toEqual(['b']);
+    // b cannot win (it needs a's vote, and a's log is ahead); a must stand, or nobody leads.
+    c.heal();
+    for (let i = 0; i < 100 && b.status().role !== 'leader'; i++) {
+      c.tick('a');
+      c.tick('b');
+      c.deliverAll();
+    }
+    expect(b.status()).toMatchObject({ role: 'leader', commitIndex: b.status().lastIndex });
+    expect(b.status().membership.members.map((m) => m.id)).toEqual(['b']);
+    // a stood, won, committed its removal and handed over to b; b, alone in its
+    // configuration, sends it nothing, so a steps down when its handover times out.
+    c.tick('a', 10);
+    expect(a.status().role).toBe('follower');
+  });
+
+  it('a learner whose leader fell silent for an election timeout forgets it', () => {
+    const c = withLearner();
+    const d = c.node('d');
+    expect(d.status().leaderId).toBe('a');
+    c.isolate('d');
+    c.tick('d', 25);
+    expect(d.status()).toMatchObject({ role: 'follower', leaderId: undefined });
+  });
+});

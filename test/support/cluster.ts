@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { RaftvecClient } from '../../src/client/client.js';
 import { nodeStatus, type NodeStatus } from '../../src/client/cluster-status.js';
 import { TcpProxy } from './tcp-proxy.js';
-import { waitFor, type NodeProcess, type ProcessGroup } from './processes.js';
+import { LISTENING_RE, waitFor, type NodeProcess, type ProcessGroup } from './processes.js';
 
 export const TEST_CLUSTER_SECRET = 'test-cluster-secret';
 
@@ -121,30 +121,75 @@ export class TestCluster {
       .join(',');
   }
 
+  /** The `raftvec serve` flags startMember gives `member`, less --listen and --data. */
+  private serveFlagsFor(member: ClusterMember, peers: string = this.peersFor(member)): string[] {
+    return [
+      '--id',
+      member.id,
+      ...(member.joinVia === undefined
+        ? ['--peers', peers]
+        : ['--join', member.joinVia, ...(member.learner === true ? ['--learner'] : [])]),
+      ...(member.secretFile === undefined ? [] : ['--cluster-secret-file', member.secretFile]),
+      ...this.serveArgs,
+      ...this.argsFor(member),
+    ];
+  }
+
+  /** The environment startMember gives `member`. */
+  private envFor(member: ClusterMember): NodeJS.ProcessEnv {
+    return {
+      ...process.env,
+      ...this.env,
+      // Empty with a secret file: the node must then take the secret from the file.
+      RAFTVEC_CLUSTER_SECRET: member.secretFile === undefined ? TEST_CLUSTER_SECRET : '',
+    };
+  }
+
   /** (Re)starts a member on its data directory. */
   async startMember(member: ClusterMember): Promise<NodeProcess> {
     member.process = await this.group.startNode({
       name: member.id,
       dataDir: member.dataDir,
       listen: member.address,
-      args: [
-        '--id',
-        member.id,
-        ...(member.joinVia === undefined
-          ? ['--peers', this.peersFor(member)]
-          : ['--join', member.joinVia, ...(member.learner === true ? ['--learner'] : [])]),
-        ...(member.secretFile === undefined ? [] : ['--cluster-secret-file', member.secretFile]),
-        ...this.serveArgs,
-        ...this.argsFor(member),
-      ],
-      env: {
-        ...process.env,
-        ...this.env,
-        // Empty with a secret file: the node must then take the secret from the file.
-        RAFTVEC_CLUSTER_SECRET: member.secretFile === undefined ? TEST_CLUSTER_SECRET : '',
-      },
+      args: this.serveFlagsFor(member),
+      env: this.envFor(member),
     });
     return member.process;
+  }
+
+  /**
+   * (Re)starts a member on its data directory as startMember does, but with `peers` as
+   * its --peers list (ID=HOST:PORT,...) when given, and with `serving: false` waiting
+   * only for its listening line, not for health SERVING (a node that knows no leader,
+   * such as a removed member, never turns SERVING).
+   */
+  async startMemberWith(
+    member: ClusterMember,
+    options: { peers?: string; serving?: boolean } = {},
+  ): Promise<NodeProcess> {
+    const args = this.serveFlagsFor(member, options.peers);
+    if (options.serving ?? true) {
+      member.process = await this.group.startNode({
+        name: member.id,
+        dataDir: member.dataDir,
+        listen: member.address,
+        args,
+        env: this.envFor(member),
+      });
+      return member.process;
+    }
+    const p = this.group.spawnRaftvec(
+      ['serve', '--listen', member.address, '--data', member.dataDir, ...args],
+      { name: member.id, env: this.envFor(member) },
+    );
+    try {
+      const address = await p.waitForLine(LISTENING_RE, 30_000);
+      member.process = Object.assign(p, { address });
+      return member.process;
+    } catch (err) {
+      await p.kill('SIGKILL').catch(() => undefined);
+      throw err;
+    }
   }
 
   /**

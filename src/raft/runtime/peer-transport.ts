@@ -303,6 +303,9 @@ interface PeerStream {
  * node, whose runtime hands over only its own core's messages — with that node's
  * key derived from the cluster secret, so the transport needs no separate identity.
  */
+/** Addresses of former members kept (see PeerTransport.setMembers). */
+const MAX_FORMER_PEERS = 64;
+
 export class PeerTransport implements Transport {
   private readonly clients = new Map<NodeId, grpc.Client>();
   private readonly streams = new Map<NodeId, PeerStream>();
@@ -313,6 +316,8 @@ export class PeerTransport implements Transport {
   private readonly failureLoggedAt = new Map<NodeId, number>();
   /** Where each peer listens: the configuration in force (setMembers), at first `--peers`. */
   private readonly peerAddresses: Map<NodeId, string>;
+  /** Peers no longer in the configuration whose address is kept, oldest first. */
+  private readonly formerPeers = new Set<NodeId>();
 
   constructor(
     peerAddresses: ReadonlyMap<NodeId, string>,
@@ -326,23 +331,39 @@ export class PeerTransport implements Transport {
   }
 
   /**
-   * The configuration in force changed: peers that left, or moved, lose their stream
-   * and channel (a removed member gets nothing more); new ones are dialled on first send.
+   * The configuration in force changed: a peer that moved loses its stream and channel;
+   * new ones are dialled on first send. Peers that left keep their address (the newest
+   * MAX_FORMER_PEERS of them): the core sends them nothing of its own, but may have to
+   * answer one, e.g. a leader that removed itself leads until the change commits, and
+   * needs the acknowledgements.
    */
   setMembers(members: readonly Member[]): void {
-    const next = new Map(
-      members.filter((m) => m.peerAddress !== '').map((m) => [m.id, m.peerAddress]),
-    );
-    for (const [id, address] of this.peerAddresses) {
-      if (next.get(id) === address) continue;
-      const stream = this.streams.get(id);
-      if (stream !== undefined && !stream.broken) stream.call.end();
-      this.streams.delete(id);
-      this.clients.get(id)?.close();
-      this.clients.delete(id);
+    for (const m of members) {
+      if (m.peerAddress === '') continue;
+      this.formerPeers.delete(m.id);
+      if (this.peerAddresses.get(m.id) === m.peerAddress) continue;
+      this.forget(m.id);
+      this.peerAddresses.set(m.id, m.peerAddress);
     }
-    this.peerAddresses.clear();
-    for (const [id, address] of next) this.peerAddresses.set(id, address);
+    const current = new Set(members.map((m) => m.id));
+    for (const id of this.peerAddresses.keys()) {
+      if (!current.has(id)) this.formerPeers.add(id);
+    }
+    for (const id of this.formerPeers) {
+      if (this.formerPeers.size <= MAX_FORMER_PEERS) break;
+      this.formerPeers.delete(id);
+      this.forget(id);
+      this.peerAddresses.delete(id);
+    }
+  }
+
+  /** Closes the stream and channel to `id`, if any. */
+  private forget(id: NodeId): void {
+    const stream = this.streams.get(id);
+    if (stream !== undefined && !stream.broken) stream.call.end();
+    this.streams.delete(id);
+    this.clients.get(id)?.close();
+    this.clients.delete(id);
   }
 
   send(messages: readonly Message[]): void {

@@ -121,8 +121,10 @@ export interface Transport {
   send(messages: readonly Message[]): void;
   /**
    * The configuration in force changed: from now on send to these members at these
-   * peer addresses (an empty address: unknown, messages to it are dropped). Optional:
-   * a transport whose peers are fixed ignores it.
+   * peer addresses (an empty address: unknown). A former member must stay reachable for
+   * a while: the core sends it nothing of its own accord, but may answer it (a leader
+   * that removed itself leads until the change commits). Optional: a transport whose
+   * peers are fixed ignores it.
    */
   setMembers?(members: readonly Member[]): void;
   /** Stops sending; later sends are dropped. */
