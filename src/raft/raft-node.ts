@@ -1103,7 +1103,10 @@ export class RaftNode {
       // election timeout is gone: forgotten, so that this node no longer believes itself
       // in its lease and answers the PreVotes it must answer as a voter of a newer
       // configuration it has not received yet (found by the simulator).
-      else this.leaderId = undefined;
+      else {
+        this.leaderId = undefined;
+        this.resetElectionTimer();
+      }
     }
   }
 

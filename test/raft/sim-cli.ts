@@ -5,11 +5,16 @@
  *   npm run sim -- --seed 1234 --nodes 3 --verbose        (replay one seed with a trace)
  *
  * Without --nodes, odd seeds run 3 nodes and even seeds 5. Deliberately broken
- * variants (to see the checkers fire): --variant double-vote|figure8,
+ * variants (to see the checkers fire): --variant double-vote|figure8|two-changes|two-voters,
  * --fault forget-vote|send-before-persist|install-drops-last-entry|compact-beyond-snapshot|
  * timeout-now-early;
  * --profile '<json>' overrides the random fault profile (e.g.
- * '{"preVote":false,"lossRate":0.3}', or '{"snapshotThreshold":0}' for no snapshots).
+ * '{"preVote":false,"lossRate":0.3}', or '{"snapshotThreshold":0}' for no snapshots,
+ * '{"membershipInterval":0}' for no membership changes).
+ * --workaround open-bugs|install-keeps-membership|transfer-checks-core-voters|removed-voter-stands|
+ * non-voter-forgets-leader (a comma-separated list) works
+ * around known bugs of the code under test (see SimOptions.workarounds) to check
+ * everything else while they are open.
  *
  * Exit code 1 if any seed violates a property; each failure is printed with the
  * seed, the property, and a one-line reproduction command.
@@ -17,8 +22,18 @@
 import { fork } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { doubleVotingFactory, figure8Factory } from './sim/broken.js';
-import { DEFAULT_STEPS, type SimOptions, type SimProfile } from './sim/options.js';
+import {
+  doubleVotingFactory,
+  figure8Factory,
+  twoChangesFactory,
+  twoVotersFactory,
+} from './sim/broken.js';
+import {
+  DEFAULT_STEPS,
+  OPEN_BUG_WORKAROUNDS,
+  type SimOptions,
+  type SimProfile,
+} from './sim/options.js';
 import { runSimulation, type SimResult, type SimStats } from './sim/simulator.js';
 
 const FAULTS = [
@@ -29,6 +44,16 @@ const FAULTS = [
   'timeout-now-early',
 ] as const;
 type Fault = (typeof FAULTS)[number];
+const VARIANTS = ['double-vote', 'figure8', 'two-changes', 'two-voters'] as const;
+type Variant = (typeof VARIANTS)[number];
+const WORKAROUNDS = [
+  'open-bugs',
+  'install-keeps-membership',
+  'transfer-checks-core-voters',
+  'removed-voter-stands',
+  'non-voter-forgets-leader',
+] as const;
+type Workaround = (typeof WORKAROUNDS)[number];
 
 interface CliArgs {
   seeds: number;
@@ -38,8 +63,12 @@ interface CliArgs {
   jobs: number;
   verbose: boolean;
   failFast: boolean;
-  variant: 'double-vote' | 'figure8' | undefined;
+  variant: Variant | undefined;
   fault: Fault | undefined;
+  /** Skip the single-server rule checks at the leader (to see what catches a broken rule). */
+  noRuleChecks: boolean;
+  /** A comma-separated list of WORKAROUNDS. */
+  workaround: string | undefined;
   /** JSON overrides of the per-seed random profile (see SimProfile). */
   profile: string | undefined;
 }
@@ -48,7 +77,8 @@ function usage(message?: string): never {
   if (message !== undefined) console.error(`error: ${message}`);
   console.error(
     'usage: npm run sim -- [--seeds N] [--start S] [--seed S] [--nodes 3|5] [--steps N] [--jobs J] [--verbose] [--fail-fast]\n' +
-      `                      [--variant double-vote|figure8] [--fault ${FAULTS.join('|')}] [--profile '<json>']`,
+      `                      [--variant ${VARIANTS.join('|')}] [--fault ${FAULTS.join('|')}] [--profile '<json>']\n` +
+      `                      [--workaround ${WORKAROUNDS.join('|')}[,…]] [--no-single-server-rules]`,
   );
   process.exit(2);
 }
@@ -64,6 +94,8 @@ function parseArgs(argv: string[]): CliArgs {
     failFast: false,
     variant: undefined,
     fault: undefined,
+    workaround: undefined,
+    noRuleChecks: false,
     profile: undefined,
   };
   const int = (flag: string, v: string | undefined): number => {
@@ -107,13 +139,22 @@ function parseArgs(argv: string[]): CliArgs {
       case '--verbose':
         args.verbose = true;
         break;
+      case '--no-single-server-rules':
+        args.noRuleChecks = true;
+        break;
       case '--fail-fast':
         args.failFast = true;
         break;
       case '--variant':
-        if (v !== 'double-vote' && v !== 'figure8')
-          usage('--variant must be double-vote or figure8');
-        args.variant = v;
+        if (!VARIANTS.includes(v as Variant))
+          usage(`--variant must be one of ${VARIANTS.join(', ')}`);
+        args.variant = v as Variant;
+        i++;
+        break;
+      case '--workaround':
+        if (v === undefined || !v.split(',').every((w) => WORKAROUNDS.includes(w as Workaround)))
+          usage(`--workaround must list some of ${WORKAROUNDS.join(', ')}, separated by commas`);
+        args.workaround = v;
         i++;
         break;
       case '--fault':
@@ -142,6 +183,19 @@ function parseArgs(argv: string[]): CliArgs {
   return args;
 }
 
+/** The workarounds a comma-separated --workaround list asks for. */
+function workaroundsOf(list: string): NonNullable<SimOptions['workarounds']> {
+  const names = list.split(',') as Workaround[];
+  const has = (name: Workaround): boolean => names.includes(name);
+  return {
+    ...(has('open-bugs') ? OPEN_BUG_WORKAROUNDS : {}),
+    ...(has('install-keeps-membership') ? { installKeepsMembership: true } : {}),
+    ...(has('transfer-checks-core-voters') ? { transferChecksCoreVoters: true } : {}),
+    ...(has('removed-voter-stands') ? { removedVoterStands: true } : {}),
+    ...(has('non-voter-forgets-leader') ? { nonVoterForgetsLeader: true } : {}),
+  };
+}
+
 const nodesFor = (args: CliArgs, seed: number): 3 | 5 => args.nodes ?? (seed % 2 === 0 ? 5 : 3);
 
 function optionsFor(args: CliArgs, seed: number): SimOptions {
@@ -152,6 +206,10 @@ function optionsFor(args: CliArgs, seed: number): SimOptions {
     verbose: args.verbose,
     ...(args.variant === 'double-vote' ? { nodeFactory: doubleVotingFactory } : {}),
     ...(args.variant === 'figure8' ? { nodeFactory: figure8Factory } : {}),
+    ...(args.variant === 'two-changes' ? { nodeFactory: twoChangesFactory } : {}),
+    ...(args.variant === 'two-voters' ? { nodeFactory: twoVotersFactory } : {}),
+    ...(args.workaround !== undefined ? { workarounds: workaroundsOf(args.workaround) } : {}),
+    ...(args.noRuleChecks ? { checkSingleServerRules: false } : {}),
     ...(args.fault === 'forget-vote' ? { faults: { forgetVoteOnCrash: true } } : {}),
     ...(args.fault === 'send-before-persist' ? { faults: { sendBeforePersist: true } } : {}),
     ...(args.fault === 'install-drops-last-entry'
@@ -170,6 +228,8 @@ function reproduction(args: CliArgs, seed: number): string {
   if (args.steps !== DEFAULT_STEPS) parts.push('--steps', String(args.steps));
   if (args.variant !== undefined) parts.push('--variant', args.variant);
   if (args.fault !== undefined) parts.push('--fault', args.fault);
+  if (args.workaround !== undefined) parts.push('--workaround', args.workaround);
+  if (args.noRuleChecks) parts.push('--no-single-server-rules');
   if (args.profile !== undefined) parts.push('--profile', `'${args.profile}'`);
   parts.push('--verbose');
   return parts.join(' ');
@@ -196,6 +256,24 @@ const REPORTED = [
   'proposalsRefusedTransferring',
   'leaseReads',
   'leaseReadsOnLease',
+  'membershipProposed',
+  'membershipCommitted',
+  'membershipRefusedNoCommitInTerm',
+  'membershipRefusedChangeInProgress',
+  'membershipRefusedLearnerBehind',
+  'membershipRefusedInvalid',
+  'membershipRefusedTimedOut',
+  'membershipRefusedNotLeader',
+  'membershipTimedOut',
+  'membershipLost',
+  'nodesAdded',
+  'learnersPromoted',
+  'nodesRemoved',
+  'leaderSelfRemovals',
+  'nodesStarted',
+  'nodesRetired',
+  'quorumDecisions',
+  'maxVoters',
 ] as const satisfies readonly (keyof SimStats)[];
 
 /** Compact result sent from a worker. */
@@ -273,10 +351,30 @@ async function main(): Promise<void> {
     proposalsRefusedTransferring: 0,
     leaseReads: 0,
     leaseReadsOnLease: 0,
+    membershipProposed: 0,
+    membershipCommitted: 0,
+    membershipRefusedNoCommitInTerm: 0,
+    membershipRefusedChangeInProgress: 0,
+    membershipRefusedLearnerBehind: 0,
+    membershipRefusedInvalid: 0,
+    membershipRefusedTimedOut: 0,
+    membershipRefusedNotLeader: 0,
+    membershipTimedOut: 0,
+    membershipLost: 0,
+    nodesAdded: 0,
+    learnersPromoted: 0,
+    nodesRemoved: 0,
+    leaderSelfRemovals: 0,
+    nodesStarted: 0,
+    nodesRetired: 0,
+    quorumDecisions: 0,
   };
   /** Seeds that asked for a transfer, and those where one completed. */
   let seedsWithTransfers = 0;
   let seedsWithCompletedTransfers = 0;
+  /** Seeds with a committed membership change; the most voters any committed configuration had. */
+  let seedsWithMembershipChanges = 0;
+  let maxVoters = 0;
   const onResult = (r: WorkerReport): void => {
     done++;
     events += r.events;
@@ -285,6 +383,8 @@ async function main(): Promise<void> {
     for (const k of Object.keys(totals) as (keyof typeof totals)[]) totals[k] += r[k];
     if (r.transfers > 0) seedsWithTransfers++;
     if (r.transfersCompleted > 0) seedsWithCompletedTransfers++;
+    if (r.membershipCommitted > 0) seedsWithMembershipChanges++;
+    maxVoters = Math.max(maxVoters, r.maxVoters);
     if (!r.ok) {
       failures.push(r);
       console.log(
@@ -295,9 +395,10 @@ async function main(): Promise<void> {
 
   const mode = args.nodes === undefined ? '3 and 5 nodes (odd/even seeds)' : `${args.nodes} nodes`;
   const variant = [args.variant, args.fault].filter((x) => x !== undefined).join(', ');
+  const workaround = args.workaround === undefined ? '' : `, WORKAROUND: ${args.workaround}`;
   console.log(
     `raft sim: seeds ${args.start}..${args.start + args.seeds - 1}, ${mode}, ${args.steps} chaos steps per seed` +
-      `${variant ? `, BROKEN: ${variant}` : ''}${args.verbose || args.seeds === 1 ? '' : `, ${Math.min(args.jobs, args.seeds)} workers`}`,
+      `${variant ? `, BROKEN: ${variant}` : ''}${workaround}${args.verbose || args.seeds === 1 ? '' : `, ${Math.min(args.jobs, args.seeds)} workers`}`,
   );
 
   if (args.verbose || args.seeds === 1 || args.jobs === 1) {
@@ -350,7 +451,11 @@ async function main(): Promise<void> {
       ` — ${events} events, ${elections} leader elections, ${acked} acknowledged writes checked` +
       `\n  ${totals.crashes} crashes (${totals.snapshotCrashes} at snapshot crash points), ${totals.snapshotsTaken} snapshots taken, ${totals.compactions} log compactions/resets, ${totals.snapshotsSent} snapshots sent, ${totals.snapshotsInstalled} installed, ${totals.unfinishedInstalls} restarts finishing an install` +
       `\n  ${totals.transfers} leadership transfers asked for in ${seedsWithTransfers} seeds: ${totals.transfersCompleted} completed (${totals.transfersToTarget} to the transferee) in ${seedsWithCompletedTransfers} seeds, ${totals.transfersFailed} timed out, ${totals.transfersRefused} refused (not leader), ${totals.transfersInterrupted} interrupted by a crash or partition; ${totals.proposalsRefusedTransferring} writes refused while transferring` +
-      `\n  ${totals.leaseReads} lease reads (${totals.leaseReadsOnLease} asked while the lease held)`,
+      `\n  ${totals.leaseReads} lease reads (${totals.leaseReadsOnLease} asked while the lease held)` +
+      `\n  membership: ${totals.membershipProposed} changes asked for, ${totals.membershipCommitted} committed in ${seedsWithMembershipChanges} seeds (${totals.nodesAdded} learners added, ${totals.learnersPromoted} promoted, ${totals.nodesRemoved} members removed, ${totals.leaderSelfRemovals} of them by the leader itself; up to ${maxVoters} voters)` +
+      `; refused: ${totals.membershipRefusedNoCommitInTerm} no-commit-in-term, ${totals.membershipRefusedChangeInProgress} change-in-progress, ${totals.membershipRefusedLearnerBehind} learner-behind, ${totals.membershipRefusedInvalid} invalid-change, ${totals.membershipRefusedTimedOut} timed-out (promotion), ${totals.membershipRefusedNotLeader} not leader` +
+      `; ${totals.membershipTimedOut} past their deadline, ${totals.membershipLost} lost` +
+      `\n  ${totals.nodesStarted} fresh nodes started, ${totals.nodesRetired} stopped for good after leaving; ${totals.quorumDecisions} elections and commits checked against a majority of their configuration`,
   );
   if (failures.length > 0) {
     console.log('\nFailures:');

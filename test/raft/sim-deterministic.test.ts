@@ -4,11 +4,18 @@
  * Two runs of a seed print the very same trace, every message delivered included.
  */
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_STEPS } from './sim/options.js';
+import { withOpenBugWorkarounds } from './sim/seeds.js';
 import { runSimulation } from './sim/simulator.js';
 
 async function trace(seed: number, nodes: 3 | 5): Promise<string[]> {
   const lines: string[] = [];
-  const r = await runSimulation({ seed, nodes, verbose: true, log: (line) => lines.push(line) });
+  const r = await runSimulation({
+    ...withOpenBugWorkarounds({ nodes, steps: DEFAULT_STEPS }),
+    seed,
+    verbose: true,
+    log: (line) => lines.push(line),
+  });
   expect(r.ok, r.violation?.message).toBe(true);
   return lines;
 }

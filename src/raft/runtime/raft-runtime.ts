@@ -311,7 +311,10 @@ export class RaftRuntime<Result> {
     timer: TimerHandle;
   }>();
   private stampDropsLogged = 0;
-  /** The configuration in force, as the last Ready told (Ready.membership). */
+  /**
+   * The configuration the transport and the lease were last told of (Ready.membership);
+   * the core's own (`node.membership()`) may be newer, and is what every check uses.
+   */
   private membership: Membership;
 
   private constructor(
@@ -515,16 +518,16 @@ export class RaftRuntime<Result> {
 
   /** The voters of the configuration in force. */
   voters(): NodeId[] {
-    return votersOf(this.membership);
+    return votersOf(this.node.membership());
   }
 
   /** The configuration in force (the newest in the log, committed or not). */
   currentMembership(): Membership {
-    return this.membership;
+    return this.node.membership();
   }
 
   private isLoneVoter(): boolean {
-    const voters = votersOf(this.membership);
+    const voters = votersOf(this.node.membership());
     return voters.length === 1 && voters[0] === this.id;
   }
 
@@ -645,7 +648,7 @@ export class RaftRuntime<Result> {
     let window = voteQuietWindowMs(this.timing);
     const announced = this.config.peerVoteQuietMs;
     if (announced !== undefined) {
-      for (const id of votersOf(this.membership)) {
+      for (const id of votersOf(this.node.membership())) {
         if (id === this.id) continue;
         const theirs = announced(id);
         if (theirs === undefined) return undefined;
@@ -736,7 +739,7 @@ export class RaftRuntime<Result> {
 
   /** Where clients reach member `id`: its advertised address if known, else its peer address. */
   clientAddressOf(id: NodeId): string | undefined {
-    const member = memberOf(this.membership, id);
+    const member = memberOf(this.node.membership(), id);
     const known = (address: string | undefined): string | undefined =>
       address === undefined || address === '' ? undefined : address;
     return (
@@ -768,7 +771,7 @@ export class RaftRuntime<Result> {
 
   /** Every member's id (voters and learners) and peer address, this node included if a member. */
   get members(): ReadonlyMap<NodeId, string> {
-    return new Map(this.membership.members.map((m) => [m.id, m.peerAddress]));
+    return new Map(this.node.membership().members.map((m) => [m.id, m.peerAddress]));
   }
 
   /** Throws NotLeader (naming the leader when known) unless this node leads; NodeStopped when stopped. */
@@ -972,7 +975,7 @@ export class RaftRuntime<Result> {
     if (target === undefined)
       return Promise.reject(new TransferFailed(this.id, 'it is the only voter'));
     if (target === this.id) return Promise.resolve(this.id);
-    if (!votersOf(this.membership).includes(target))
+    if (!votersOf(this.node.membership()).includes(target))
       return Promise.reject(new TransferFailed(this.id, `${target} is not a voter`));
     return new Promise<NodeId>((resolve, reject) => {
       const waiter = {
@@ -1008,7 +1011,7 @@ export class RaftRuntime<Result> {
     const progress = this.node.status().progress ?? {};
     let best: NodeId | undefined;
     let bestRank = [-1, -1];
-    for (const id of votersOf(this.membership)) {
+    for (const id of votersOf(this.node.membership())) {
       if (id === this.id) continue;
       const rank = [progress[id]?.recentActive === true ? 1 : 0, progress[id]?.match ?? 0];
       if (rank[0]! > bestRank[0]! || (rank[0] === bestRank[0] && rank[1]! > bestRank[1]!)) {
@@ -1100,9 +1103,10 @@ export class RaftRuntime<Result> {
     if (ready.snapshotInstalled !== undefined) {
       // The stored log starts after the installed snapshot (before this Ready's own
       // writes): only up to it if the entries after it stay, else none stays.
-      const { index, term, logRetained } = ready.snapshotInstalled;
-      if (logRetained) await this.ports.log.compact({ index, term });
-      else await this.ports.log.resetTo({ index, term });
+      // With the configuration at the snapshot point: the log no longer holds it.
+      const { index, term, logRetained, membership } = ready.snapshotInstalled;
+      if (logRetained) await this.ports.log.compact({ index, term, membership });
+      else await this.ports.log.resetTo({ index, term, membership });
     }
     if (ready.committedEntries.length > 0) {
       const entries = ready.committedEntries;

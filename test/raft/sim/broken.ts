@@ -5,7 +5,19 @@
  * core hands out; production code never does. The simulator installs them through
  * the runtime's `createNode` hook, so the real runtime drives them.
  */
-import { RaftNode, type Message, type MessageType, type Ready } from '../../../src/raft/index.js';
+import {
+  RaftNode,
+  type Message,
+  type MessageType,
+  type ProposeResult,
+  type Ready,
+} from '../../../src/raft/index.js';
+import {
+  applyMembershipChange,
+  votersOf,
+  type Membership,
+  type MembershipChange,
+} from '../../../src/raft/membership.js';
 import type { NodeFactory } from './options.js';
 
 /** Grants every RequestVote from a candidate with an up-to-date log: two votes in one term. */
@@ -92,3 +104,62 @@ export function sendingTimeoutNowEarly(node: RaftNode): RaftNode {
   node.timeoutNowStillDue = (): boolean => true;
   return node;
 }
+
+/** The private state of RaftNode the membership variants below bend (test code only). */
+interface ConfigsOfNode {
+  configs: { latestIndex(): number; latest(): Membership };
+}
+
+/**
+ * Breaks the one-change-at-a-time rule (thesis §4.1): a leader appends a configuration
+ * change while the previous one is not committed yet. Two uncommitted single-server
+ * changes add up to two voters: a majority of the newest configuration and one of the
+ * committed one need not intersect.
+ */
+export class TwoChangesNode extends RaftNode {
+  override proposeMembership(change: MembershipChange): ProposeResult {
+    const configs = (this as unknown as ConfigsOfNode).configs;
+    // The core asks configs.latestIndex() whether the change in force is committed.
+    configs.latestIndex = () => 0;
+    try {
+      return super.proposeMembership(change);
+    } finally {
+      delete (configs as Partial<ConfigsOfNode['configs']>).latestIndex;
+    }
+  }
+}
+
+/**
+ * Breaks the single-server rule itself: removing a voter removes another one too (two
+ * voters in one change), as if joint consensus were skipped.
+ */
+export class TwoVotersNode extends RaftNode {
+  override proposeMembership(change: MembershipChange): ProposeResult {
+    const configs = (this as unknown as ConfigsOfNode).configs;
+    const current = configs.latest();
+    const other = votersOf(current).find((v) => v !== change.id && v !== this.id);
+    const reduced =
+      change.type === 'remove' && other !== undefined
+        ? applyMembershipChange(current, { type: 'remove', id: other })
+        : undefined;
+    if (reduced === undefined || !reduced.ok) return super.proposeMembership(change);
+    // The core reads the configuration in force once to apply the change to it.
+    let first = true;
+    const latest = configs.latest.bind(configs);
+    configs.latest = () => {
+      if (!first) return latest();
+      first = false;
+      return reduced.membership;
+    };
+    try {
+      return super.proposeMembership(change);
+    } finally {
+      delete (configs as Partial<ConfigsOfNode['configs']>).latest;
+    }
+  }
+}
+
+export const twoChangesFactory: NodeFactory = (config, initial) =>
+  new TwoChangesNode(config, initial);
+export const twoVotersFactory: NodeFactory = (config, initial) =>
+  new TwoVotersNode(config, initial);

@@ -11,11 +11,31 @@
  * Consistency). Entries below a node's snapshot point are checked through its state,
  * not its log.
  *
+ * With membership changes (thesis §4): nodes join and leave, so every majority is
+ * counted in the configuration it claims. Each election won and each commit is
+ * recorded with the winner's (leader's) configuration and the voters that granted it
+ * (whose match reached it): that set must be a majority of that configuration's voters
+ * (Quorum), and a committed entry must be on the disks of such a majority. Successive
+ * configurations differ by at most one voter, and a leader changes the configuration
+ * only once the previous change and an entry of its own term are committed
+ * (Single-Server Change): together they make any two such majorities intersect. The
+ * configuration in force on a node is the newest config entry in its log, or the
+ * configuration stored with its log start (Configuration in Force), which is the
+ * committed one there; and every leader holds the committed configuration (Committed
+ * Configuration Kept).
+ *
  * The checks are incremental (each step only re-examines what the step changed)
  * so that they can run after every single event.
  */
 import type { Entry, HardState, Message, NodeId } from '../../../src/raft/index.js';
 import { majority } from '../../../src/raft/index.js';
+import {
+  decodeMembership,
+  sameMembership,
+  votersOf,
+  type Membership,
+} from '../../../src/raft/membership.js';
+import type { ConfigAppended, QuorumDecision } from './decisions.js';
 
 export type Property =
   | 'Election Safety'
@@ -57,6 +77,26 @@ export type Property =
   | 'Restart Consistency'
   /** The runtime broke a port's contract (overlapping writes, entries applied out of order). */
   | 'Port Contract'
+  /**
+   * An election was won, or an entry committed, without a majority of the voters of the
+   * configuration it was counted in (the voters that granted the vote; those whose match
+   * index reached the entry).
+   */
+  | 'Quorum'
+  /**
+   * A configuration differs from the one before it by more than one voter, or a leader
+   * appended a change while another was uncommitted or before it had committed an entry
+   * of its term (thesis §4.1 and its 2015 fix): two majorities could then be disjoint.
+   */
+  | 'Single-Server Change'
+  /**
+   * The configuration a node acts on is not the newest config entry in its log, nor
+   * (when none is) the configuration at its log start, which is the committed one there
+   * (stored with a compaction or a snapshot, or what the node started from).
+   */
+  | 'Configuration in Force'
+  /** A leader does not hold the committed configuration (its log or its log start lost it). */
+  | 'Committed Configuration Kept'
   | 'Liveness'
   | 'Core Invariant'
   /** A correct node rejected a message (Ready.rejectedMessages): every sender here is correct. */
@@ -89,8 +129,15 @@ export interface CheckedSnapshot {
 /** What the checker may look at on a simulated disk. */
 export interface CheckedDisk {
   readonly hardState: HardState;
-  /** The stored log starts after this point ({0, 0}: not compacted). */
-  readonly logStart: { readonly index: number; readonly term: number };
+  /**
+   * The stored log starts after this point ({0, 0}: not compacted), with the
+   * configuration stored there, if any.
+   */
+  readonly logStart: {
+    readonly index: number;
+    readonly term: number;
+    readonly membership?: Membership;
+  };
   /** The stored entries after `logStart`. */
   readonly entries: readonly Entry[];
   /** The durable state machine: every entry applied, in order. */
@@ -138,6 +185,10 @@ export interface CheckedNode {
         logEntries(lo: number, hi: number): Entry[];
       }
     | undefined;
+  /** The core of the living incarnation, once built (for the configuration at an index). */
+  readonly core?: { membershipAt(index: number): Membership } | undefined;
+  /** The configuration a node that joined a running cluster started from (none: the bootstrap). */
+  readonly startedWith?: Membership | undefined;
 }
 
 /** What the checker reads of a node's status (RaftStatus has it all). */
@@ -156,6 +207,9 @@ export interface CheckedStatus {
   readonly lastTerm: number;
   /** Leader: the voter it hands leadership to, while it does. */
   readonly transferee?: NodeId | undefined;
+  /** The configuration in force, and the index of the entry that set it (the log start's for its base). */
+  readonly membership: Membership;
+  readonly membershipIndex: number;
 }
 
 const decoder = new TextDecoder();
@@ -172,6 +226,40 @@ interface NodeWatch {
   diskTerm: number;
   diskVote: NodeId | undefined;
   diskCommit: number;
+  /** What 'Configuration in Force' last verified of this incarnation (undefined: nothing yet). */
+  config: ConfigWatch | undefined;
+}
+
+interface ConfigWatch {
+  readonly membership: Membership;
+  readonly membershipIndex: number;
+  readonly snapshotIndex: number;
+  readonly lastIndex: number;
+  readonly lastTerm: number;
+  /** The commit index then: entries up to it can no longer change (but by compaction). */
+  readonly floor: number;
+}
+
+/** A configuration known committed, at the index of the entry that set it (0: the bootstrap). */
+interface CommittedConfig {
+  readonly index: number;
+  readonly term: number;
+  readonly membership: Membership;
+}
+
+/** How many voters two configurations do not share (single-server changes: at most 1). */
+export function voterDistance(a: Membership, b: Membership): number {
+  const va = new Set(votersOf(a));
+  const vb = new Set(votersOf(b));
+  let d = 0;
+  for (const v of va) if (!vb.has(v)) d++;
+  for (const v of vb) if (!va.has(v)) d++;
+  return d;
+}
+
+export function describeMembership(m: Membership): string {
+  const learners = m.members.filter((x) => x.role === 'learner').map((x) => x.id);
+  return `{voters ${votersOf(m).join(',')}${learners.length > 0 ? `; learners ${learners.join(',')}` : ''}}`;
 }
 
 export interface CheckerOptions {
@@ -179,6 +267,14 @@ export interface CheckerOptions {
   readonly voteDurability: boolean;
   /** 'Promises Durable at Send' (see Property). */
   readonly promisesDurableAtSend: boolean;
+  /** The configuration the cluster started from (the founding nodes' bootstrap). */
+  readonly initialMembership: Membership;
+  /**
+   * 'Single-Server Change' at the leader that appends a change (its rules); the
+   * configurations' own distance is always checked. Tests switch it off to show what
+   * the consequences of a broken rule are caught by.
+   */
+  readonly singleServerRules?: boolean;
 }
 
 export class SafetyChecker {
@@ -200,30 +296,265 @@ export class SafetyChecker {
   /** State Machine Safety: what was applied at each index (term + content). */
   private readonly appliedAt: string[] = [];
   private readonly watch = new Map<NodeId, NodeWatch>();
-  private readonly quorum: number;
+  /** `${index}/${term}` → the configuration of every config entry seen on a disk. */
+  private readonly configEntries = new Map<string, Membership>();
+  /** The configurations known committed, by index (the bootstrap at 0). */
+  private readonly committedConfigs: CommittedConfig[];
+  /** The highest commit decision: its entry and the voters of its configuration. */
+  private commitQuorum: { index: number; term: number; voters: readonly NodeId[] } | undefined;
   leaderElections = 0;
+  /** Decisions checked (elections won and commits, each counted in its configuration). */
+  quorumDecisions = 0;
 
   constructor(
     private readonly nodes: readonly CheckedNode[],
     private readonly options: CheckerOptions,
   ) {
-    this.quorum = majority(nodes.length);
-    for (const n of nodes) {
-      this.byId.set(n.id, n);
-      this.watch.set(n.id, {
-        commit: 0,
-        term: 0,
-        applied: 0,
-        diskTerm: 0,
-        diskVote: undefined,
-        diskCommit: 0,
-      });
+    this.committedConfigs = [{ index: 0, term: 0, membership: options.initialMembership }];
+    for (const n of nodes) this.addNode(n);
+  }
+
+  /** A node joins the simulation (a founding member, or a fresh one that joins later). */
+  addNode(n: CheckedNode): void {
+    if (this.byId.has(n.id)) return;
+    this.byId.set(n.id, n);
+    this.watch.set(n.id, {
+      commit: 0,
+      term: 0,
+      applied: 0,
+      diskTerm: 0,
+      diskVote: undefined,
+      diskCommit: 0,
+      config: undefined,
+    });
+  }
+
+  /** The newest configuration known committed. */
+  committedMembership(): { index: number; membership: Membership } {
+    return this.committedConfigs[this.committedConfigs.length - 1]!;
+  }
+
+  /** The committed configuration in force at committed index `index`. */
+  committedMembershipAt(index: number): Membership {
+    for (let k = this.committedConfigs.length - 1; k >= 0; k--) {
+      const c = this.committedConfigs[k]!;
+      if (c.index <= index) return c.membership;
     }
+    return this.options.initialMembership;
+  }
+
+  /** The configuration a committed config entry at `index` holds, if it is one. */
+  committedConfigEntry(index: number): Membership | undefined {
+    const t = this.committedTerm[index];
+    return t === undefined ? undefined : this.configEntries.get(`${index}/${t}`);
+  }
+
+  /** Index `index` with term `term` is known committed: a config entry joins the chain. */
+  private onCommitted(index: number, term: number): void {
+    const m = this.configEntries.get(`${index}/${term}`);
+    if (m === undefined) return;
+    let k = this.committedConfigs.length;
+    while (k > 0 && this.committedConfigs[k - 1]!.index > index) k--;
+    if (this.committedConfigs[k - 1]?.index === index) return;
+    const prev = this.committedConfigs[k - 1]!;
+    if (voterDistance(prev.membership, m) > 1)
+      fail(
+        'Single-Server Change',
+        `committed configuration ${describeMembership(m)} at ${index} differs by more than one voter from the committed one before it, ${describeMembership(prev.membership)} at ${prev.index}`,
+      );
+    this.committedConfigs.splice(k, 0, { index, term, membership: m });
+  }
+
+  /**
+   * An election was won or an entry committed (seen at the deciding core): its support
+   * must be a majority of the voters of the configuration it was counted in, and a
+   * commit's supporters hold the entry on their disks.
+   */
+  onDecision(d: QuorumDecision): void {
+    this.quorumDecisions++;
+    const voters = votersOf(d.membership);
+    const need = majority(voters.length);
+    const counted = d.support.filter((v) => voters.includes(v));
+    const what =
+      d.kind === 'election' ? `won term ${d.term}` : `committed index ${d.index} in term ${d.term}`;
+    if (counted.length < need)
+      fail(
+        'Quorum',
+        `${d.node} ${what} with ${counted.length === 0 ? 'no voter' : counted.join(',')} of the voters ${voters.join(',')} of its configuration (set at ${d.membershipIndex}): ${need} needed${d.support.length > counted.length ? ` (also ${d.support.filter((v) => !voters.includes(v)).join(',')}, not voters)` : ''}`,
+      );
+    if (d.kind !== 'commit') return;
+    const leader = this.byId.get(d.node);
+    const t = leader === undefined ? undefined : diskTerm(leader.disk, d.index);
+    if (typeof t !== 'number') return;
+    const holders = counted.filter((v) => {
+      const disk = this.byId.get(v)?.disk;
+      const held = disk === undefined ? undefined : diskTerm(disk, d.index);
+      return held === t || held === 'compacted';
+    });
+    if (holders.length < need)
+      fail(
+        'Committed Entries Durable on a Majority',
+        `${d.node} ${what} counting ${counted.join(',')}, but only ${holders.length === 0 ? 'no voter' : holders.join(',')} of the voters ${voters.join(',')} hold it (term ${t}) on disk`,
+      );
+    if (this.commitQuorum === undefined || d.index >= this.commitQuorum.index)
+      this.commitQuorum = { index: d.index, term: t, voters };
+  }
+
+  /** A leader appended a configuration change (thesis §4.1: one voter, one change at a time). */
+  onConfigAppended(c: ConfigAppended): void {
+    if (voterDistance(c.before, c.after) > 1)
+      fail(
+        'Single-Server Change',
+        `${c.node} (term ${c.term}) appended ${describeMembership(c.after)} at ${c.index}, more than one voter away from ${describeMembership(c.before)} in force before`,
+      );
+    if (this.options.singleServerRules === false) return;
+    if (c.beforeIndex > c.commitIndex)
+      fail(
+        'Single-Server Change',
+        `${c.node} (term ${c.term}) appended a configuration change at ${c.index} while the change at ${c.beforeIndex} was not committed (its commit index is ${c.commitIndex}): two uncommitted changes at once`,
+      );
+    if (!c.committedInTerm)
+      fail(
+        'Single-Server Change',
+        `${c.node} appended a configuration change at ${c.index} before committing an entry of its term ${c.term}`,
+      );
+  }
+
+  /**
+   * The configuration stored with `node`'s log start (by compact, resetTo or
+   * recordMembership) is the committed one there. None stored is no violation by itself
+   * (a restart then starts from its command line, which is checked at the restart).
+   */
+  private checkStoredBase(node: CheckedNode): void {
+    const { index, membership } = node.disk.logStart;
+    if (membership === undefined || index === 0) return;
+    const expected = this.committedMembershipAt(index);
+    // A node that joined takes the configuration it learned for the one at index 0 (the
+    // core cannot know the cluster's first one), and so for every index before its first
+    // config entry: compacting there stores it. Known (see the report of this change);
+    // what it leads to is checked where a node acts on it (checkConfigInForce).
+    if (node.startedWith !== undefined && sameMembership(membership, node.startedWith)) return;
+    if (!sameMembership(membership, expected))
+      fail(
+        'Configuration in Force',
+        `${node.id} stores ${describeMembership(membership)} with its log start ${index}, but the configuration committed there is ${describeMembership(expected)}`,
+      );
+  }
+
+  /** A recordMembership landed on `node`'s disk. */
+  onMembershipRecorded(node: CheckedNode): void {
+    this.checkStoredBase(node);
+  }
+
+  /**
+   * Configuration in Force: the configuration `node` acts on is the newest config
+   * entry in its log, or its base (at its log start) when none is, and that base is the
+   * committed configuration there (or, at index 0, what the node started from).
+   * Incremental: entries up to the commit index of the previous check cannot change.
+   */
+  private checkConfigInForce(
+    node: CheckedNode,
+    st: CheckedStatus,
+    raft: NonNullable<CheckedNode['raft']>,
+    w: NodeWatch,
+  ): void {
+    const prev = w.config;
+    const mi = st.membershipIndex;
+    const s = st.snapshotIndex;
+    if (
+      prev !== undefined &&
+      prev.membership === st.membership &&
+      prev.membershipIndex === mi &&
+      prev.snapshotIndex === s &&
+      prev.lastIndex === st.lastIndex &&
+      prev.lastTerm === st.lastTerm
+    )
+      return;
+    const where = `${node.id}'s configuration in force ${describeMembership(st.membership)} (set at ${mi})`;
+    if (mi > st.lastIndex || mi < s)
+      fail('Configuration in Force', `${where} lies outside its log (${s}, ${st.lastIndex}]`);
+    const unchanged = prev !== undefined && prev.membershipIndex === mi && prev.snapshotIndex <= s;
+    const from = Math.max(s, mi, unchanged ? prev.floor : 0);
+    for (const e of raft.logEntries(from + 1, st.lastIndex))
+      if (e.type === 'config')
+        fail(
+          'Configuration in Force',
+          `${where}, but its log holds a newer config entry at ${e.index}`,
+        );
+    if (mi > s) {
+      if (!unchanged || prev.membership !== st.membership || mi > prev.floor) {
+        const e = raft.logEntries(mi, mi)[0];
+        const decoded = e?.type === 'config' ? decodeMembership(e.data) : undefined;
+        if (
+          decoded === undefined ||
+          !decoded.ok ||
+          !sameMembership(decoded.membership, st.membership)
+        )
+          fail(
+            'Configuration in Force',
+            `${where}, but its log holds ${e === undefined ? 'no entry' : e.type !== 'config' ? `a ${e.type} entry` : decoded?.ok === true ? describeMembership(decoded.membership) : 'an invalid configuration'} there`,
+          );
+      }
+    } else {
+      // The base: the committed configuration at the log start (at 0, what it started
+      // from). A node that joined takes what it learned for every index before its first
+      // config entry (see checkStoredBase).
+      const expected =
+        s === 0
+          ? (node.startedWith ?? this.options.initialMembership)
+          : this.committedMembershipAt(s);
+      const learned =
+        node.startedWith !== undefined && sameMembership(node.startedWith, st.membership);
+      if (!learned && !sameMembership(expected, st.membership))
+        fail(
+          'Configuration in Force',
+          `${where}, its log start, but the configuration ${s === 0 ? 'it started from' : 'committed there'} is ${describeMembership(expected)}`,
+        );
+    }
+    w.config = {
+      membership: st.membership,
+      membershipIndex: mi,
+      snapshotIndex: s,
+      lastIndex: st.lastIndex,
+      lastTerm: st.lastTerm,
+      floor: st.commitIndex,
+    };
+  }
+
+  /** Committed Configuration Kept: `leader` of `term` holds the committed configuration. */
+  private checkConfigCompleteness(leader: CheckedNode, st: CheckedStatus, term: number): void {
+    const core = leader.core;
+    if (core === undefined) return;
+    // The newest configuration known committed before this term (as Leader Completeness).
+    let c: CommittedConfig | undefined;
+    for (let k = this.committedConfigs.length - 1; k >= 0; k--) {
+      const x = this.committedConfigs[k]!;
+      if (x.index === 0 || this.commitSeenAtTerm[x.index]! < term) {
+        c = x;
+        break;
+      }
+    }
+    if (c === undefined) return;
+    const at = Math.max(c.index, st.snapshotIndex);
+    if (at > st.lastIndex) return; // Leader Completeness reports the missing entry
+    const expected = at === c.index ? c.membership : this.committedMembershipAt(at);
+    let held: Membership;
+    try {
+      held = core.membershipAt(at);
+    } catch {
+      return;
+    }
+    if (!sameMembership(held, expected))
+      fail(
+        'Committed Configuration Kept',
+        `${leader.id}, leader of term ${term}, has ${describeMembership(held)} in force at ${at}${at === st.snapshotIndex ? ' (its log start)' : ''}, but ${describeMembership(expected)} is committed there`,
+      );
   }
 
   /** A node (re)started from its disk: its in-memory baselines restart from what was persisted. */
   onRestart(node: CheckedNode): void {
     const w = this.watch.get(node.id)!;
+    w.config = undefined;
     const st = node.raft!.status();
     if (st.commitIndex < w.diskCommit)
       fail(
@@ -295,14 +626,50 @@ export class SafetyChecker {
       const key = `${i}/${e.term}`;
       const fp = fingerprint(e);
       const seen = this.persistedEntry.get(key);
-      if (seen === undefined) this.persistedEntry.set(key, { fp, prevTerm });
-      else if (seen.fp !== fp || seen.prevTerm !== prevTerm) {
+      if (seen === undefined) {
+        this.persistedEntry.set(key, { fp, prevTerm });
+        if (e.type === 'config') this.onConfigEntry(node, e, key);
+      } else if (seen.fp !== fp || seen.prevTerm !== prevTerm) {
         fail(
           'Log Matching',
           `${node.id} has entry ${key} = ${fp} after term ${prevTerm}${i - 1 === disk.logStart.index ? ' (its log start)' : ''}; another log has ${seen.fp} after term ${seen.prevTerm}`,
         );
       }
     }
+  }
+
+  /**
+   * A config entry first seen (on `node`'s disk): recorded, and one voter at most away
+   * from the configuration before it in that log (the previous config entry stored, else
+   * the committed one at the log start; at index 0 the bootstrap).
+   */
+  private onConfigEntry(node: CheckedNode, e: Entry, key: string): void {
+    const decoded = decodeMembership(e.data);
+    if (!decoded.ok)
+      fail(
+        'Configuration in Force',
+        `${node.id} stores an invalid config entry ${key}: ${decoded.reason}`,
+      );
+    this.configEntries.set(key, decoded.membership);
+    const disk = node.disk;
+    let before: Membership | undefined;
+    let beforeAt = disk.logStart.index;
+    for (let i = e.index - 1; i > disk.logStart.index; i--) {
+      const p = diskEntry(disk, i)!;
+      if (p.type === 'config') {
+        before = this.configEntries.get(`${i}/${p.term}`);
+        beforeAt = i;
+        break;
+      }
+    }
+    before ??= this.committedMembershipAt(beforeAt);
+    if (voterDistance(before, decoded.membership) > 1)
+      fail(
+        'Single-Server Change',
+        `${node.id} stores config entry ${key} ${describeMembership(decoded.membership)}, more than one voter away from ${describeMembership(before)} before it (at ${beforeAt})`,
+      );
+    // Committed already (known before it reached this disk): it joins the chain.
+    if (this.committedTerm[e.index] === e.term) this.onCommitted(e.index, e.term);
   }
 
   /**
@@ -326,6 +693,7 @@ export class SafetyChecker {
         `${node.id}'s stored log starts after (${start.index}, ${start.term}), but index ${start.index} committed with term ${committed}`,
       );
     this.checkStoredEntries(node, start.index + 1);
+    this.checkStoredBase(node);
   }
 
   /** A snapshot `node` took landed on its disk: it holds exactly the state at its index. */
@@ -536,6 +904,7 @@ export class SafetyChecker {
         this.leaderOfTerm.set(st.term, node.id);
         this.leaderElections++;
         this.checkLeaderCompleteness(node, st.term, 1);
+        this.checkConfigCompleteness(node, st, st.term);
       } else if (known !== node.id) {
         fail('Election Safety', `both ${known} and ${node.id} are leaders of term ${st.term}`);
       }
@@ -554,6 +923,7 @@ export class SafetyChecker {
         if (known === undefined) {
           this.committedTerm[i] = t;
           this.commitSeenAtTerm[i] = st.term;
+          this.onCommitted(i, t);
         } else {
           if (known !== t)
             fail(
@@ -577,23 +947,25 @@ export class SafetyChecker {
       }
     }
 
-    // Committed entries are durable on a majority (persist-before-acknowledge).
-    // By Log Matching it suffices to check the highest committed index.
-    const c = this.maxCommitted;
-    if (c > 0) {
-      const t = this.committedTerm[c]!;
+    // Committed entries are durable on a majority (persist-before-acknowledge) of the
+    // configuration they were committed in. By Log Matching it suffices to check the
+    // highest commit decision.
+    const q = this.commitQuorum;
+    if (q !== undefined) {
       let holders = 0;
-      for (const n of this.nodes) {
+      for (const v of q.voters) {
+        const disk = this.byId.get(v)?.disk;
         // Compacted: in a durable snapshot (Log Compaction Safety).
-        const held = diskTerm(n.disk, c);
-        if (held === t || held === 'compacted') holders++;
+        const held = disk === undefined ? undefined : diskTerm(disk, q.index);
+        if (held === q.term || held === 'compacted') holders++;
       }
-      if (holders < this.quorum)
+      if (holders < majority(q.voters.length))
         fail(
           'Committed Entries Durable on a Majority',
-          `index ${c} (term ${t}) is committed but on ${holders} disks only`,
+          `index ${q.index} (term ${q.term}) is committed but on ${holders} disks only of the voters ${q.voters.join(',')} it was committed by`,
         );
     }
+    this.checkConfigInForce(node, st, raft, w);
     return st;
   }
 

@@ -16,7 +16,11 @@
  *    writes were issued (one queue, as LevelDB's batches). A crash before it lands
  *    loses it: its promise never settles and the disk keeps only completed writes.
  *    The stored log starts after `logStart`, the snapshot point it was compacted or
- *    reset to.
+ *    reset to. The configuration at the log start is kept exactly as the production
+ *    store keeps it: `compact` and `resetTo` store their point's membership with the new
+ *    start (none when the point carries none), `recordMembership` replaces it and keeps
+ *    the start (a write like the others, lost if a crash comes first), and `load`
+ *    returns it as `PersistedLog.membership`.
  *  - SimStateMachine: applying an entry appends it to the disk's durable applied list
  *    (what the checker calls "applied"), atomically with its result, like a state
  *    machine that stores its applied index with its data. With `applyLatency() === 0`
@@ -40,6 +44,7 @@
  * entries applied in order, only bytes from the durable log): 'Port Contract'.
  */
 import type { Entry, HardState, Message, NodeId } from '../../../src/raft/index.js';
+import type { Membership } from '../../../src/raft/membership.js';
 import type {
   Clock,
   LogStorage,
@@ -74,7 +79,10 @@ export interface SimSnapshot extends CheckedSnapshot {
 /** What one node keeps across crashes. */
 export interface SimDisk {
   hardState: HardState;
-  /** Where the stored log starts: the snapshot point it was compacted or reset to ({0, 0}: none). */
+  /**
+   * Where the stored log starts: the snapshot point it was compacted or reset to ({0, 0}:
+   * none), with the configuration stored there (by compact, resetTo or recordMembership).
+   */
   logStart: SnapshotPoint;
   /** The durable Raft log after `logStart`: entries[i] has index logStart.index + 1 + i. */
   entries: Entry[];
@@ -121,6 +129,13 @@ export type PortEvent =
 export interface PortFaults {
   /** SnapshotStore.install leaves out the snapshot's last entry. */
   readonly installDropsLastEntry?: boolean;
+  /**
+   * A workaround, not a fault (see SimOptions.workarounds): a compact or resetTo to the
+   * very point the log already starts at, without a configuration, keeps the one stored
+   * there — what the runtime would store if it passed the installed snapshot's
+   * configuration again (the production store drops it).
+   */
+  readonly barePointKeepsMembership?: boolean;
 }
 
 /** What the ports need from the simulator. */
@@ -143,6 +158,8 @@ export interface SimHost {
   applied(life: Incarnation, entry: Entry, appliedBefore: number): void;
   /** A compaction or reset landed: `life`'s stored log now starts after `disk.logStart`. */
   logStartMoved(life: Incarnation): void;
+  /** A recordMembership landed: `disk.logStart.membership` is the configuration stored there. */
+  membershipRecorded(life: Incarnation): void;
   /** A snapshot `life` took landed on its disk. */
   snapshotTaken(life: Incarnation, snapshot: SimSnapshot): void;
   /** `life` installed `snapshot`: its applied list was `appliedBefore` entries long. */
@@ -214,6 +231,11 @@ type Write =
       readonly kind: 'compact' | 'reset';
       readonly point: SnapshotPoint;
       readonly done: () => void;
+    }
+  | {
+      readonly kind: 'record';
+      readonly membership: Membership;
+      readonly done: () => void;
     };
 
 /** What a landed log write was, for the simulator's crash points. */
@@ -228,6 +250,7 @@ export class SimLogStorage implements LogStorage {
   constructor(
     private readonly host: SimHost,
     private readonly life: Incarnation,
+    private readonly faults: PortFaults = {},
   ) {}
 
   /** A write is in progress. */
@@ -242,10 +265,14 @@ export class SimLogStorage implements LogStorage {
 
   load(): Promise<PersistedLog> {
     const disk = this.life.disk;
+    const { index, term, membership } = disk.logStart;
     return Promise.resolve({
       hardState: { ...disk.hardState },
       entries: disk.entries.slice(),
-      ...(disk.logStart.index > 0 ? { snapshot: { ...disk.logStart } } : {}),
+      // As the production store: the snapshot point without its configuration, which
+      // comes back on its own (also at index 0, where it is what a new node started from).
+      ...(index > 0 ? { snapshot: { index, term } } : {}),
+      ...(membership !== undefined ? { membership } : {}),
     });
   }
 
@@ -272,6 +299,12 @@ export class SimLogStorage implements LogStorage {
   resetTo(point: SnapshotPoint): Promise<void> {
     if (!this.life.alive) return never();
     return this.issue((done) => ({ kind: 'reset', point: { ...point }, done }));
+  }
+
+  /** Stores `membership` as the configuration at the current log start, keeping the start. */
+  recordMembership(membership: Membership): Promise<void> {
+    if (!this.life.alive) return never();
+    return this.issue((done) => ({ kind: 'record', membership, done }));
   }
 
   private issue(write: (done: () => void) => Write): Promise<void> {
@@ -318,6 +351,15 @@ export class SimLogStorage implements LogStorage {
       this.host.persisted(this.life, first?.index);
       return { resume: w.done, kind: w.kind };
     }
+    if (w.kind === 'record') {
+      disk.logStart = {
+        index: disk.logStart.index,
+        term: disk.logStart.term,
+        membership: w.membership,
+      };
+      this.host.membershipRecorded(this.life);
+      return { resume: w.done, kind: w.kind };
+    }
     const { point } = w;
     const call = `${w.kind === 'compact' ? 'compact' : 'resetTo'}(${point.index}/${point.term})`;
     if (point.index < start || (point.index === start && point.term !== disk.logStart.term)) {
@@ -329,7 +371,17 @@ export class SimLogStorage implements LogStorage {
     // compact: the entries after the point stay (none when the point is beyond the
     // stored log: the log then continues after the point); resetTo: none stays.
     disk.entries = w.kind === 'compact' ? disk.entries.slice(point.index - start) : [];
-    disk.logStart = point;
+    // The production store writes the point as given: a point without a configuration
+    // leaves none stored (load then returns none).
+    const same = point.index === start && point.term === disk.logStart.term;
+    const membership =
+      point.membership ??
+      (same && this.faults.barePointKeepsMembership ? disk.logStart.membership : undefined);
+    disk.logStart = {
+      index: point.index,
+      term: point.term,
+      ...(membership !== undefined ? { membership } : {}),
+    };
     this.host.logStartMoved(this.life);
     return { resume: w.done, kind: w.kind };
   }
@@ -552,7 +604,8 @@ export class SimSnapshotSender implements SnapshotSender {
 }
 
 function samePayload(e: Entry, data: Uint8Array): boolean {
-  if (e.type === 'noop') return data.byteLength === 0;
+  // The state machine sees a configuration as a no-op (the runtime's business).
+  if (e.type !== 'normal') return data.byteLength === 0;
   if (e.data.byteLength !== data.byteLength) return false;
   for (let i = 0; i < data.byteLength; i++) if (e.data[i] !== data[i]) return false;
   return true;
@@ -606,7 +659,7 @@ export class Incarnation {
     faults: PortFaults = {},
   ) {
     this.clock = new SimClock(host, this);
-    this.log = new SimLogStorage(host, this);
+    this.log = new SimLogStorage(host, this, faults);
     this.stateMachine = new SimStateMachine(host, this);
     this.transport = new SimTransport(host, this);
     this.snapshots = new SimSnapshotStore(host, this, faults);

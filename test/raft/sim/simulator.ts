@@ -24,6 +24,16 @@
  *    TimeoutNow and the election it starts are in flight. The answer must name a node
  *    that leads a later term, and a TimeoutNow must leave only while its leader hands
  *    over to an up-to-date voter (see SafetyChecker);
+ *  - membership changes (profiles with a membership interval): an administrator asks
+ *    whoever leads to add a fresh node (empty disk) as a learner, started with the
+ *    configuration the add returned (or, before the add commits, the current one), to
+ *    promote a learner once caught up, to remove a voter or a learner (the leader
+ *    itself too), or to replace a voter by a fresh node with a new id; some requests
+ *    are refused (one change at a time, no commit in the leader's term yet, a learner
+ *    behind, an invalid change). The voters stay between 1 and 7. A node no
+ *    configuration names any more keeps running for a while, then is stopped for good
+ *    (and restarted if a late commit makes it a member again); liveness is judged on
+ *    the members of the leader's configuration;
  *  - clients: `propose` and `readBarrier` (or `leaseRead`) on whoever they think
  *    leads, with deadlines; every answer is checked against what the cluster did
  *    (acknowledged writes are applied everywhere, refused or lost ones nowhere, reads
@@ -47,6 +57,7 @@ import {
   ApplyWaitTimedOut,
   EntryTooLarge,
   LeadershipTransferring,
+  MembershipChangeRefused,
   NodeStopped,
   NotLeader,
   ProposalLost,
@@ -56,6 +67,14 @@ import {
   TooManyReadsWaiting,
   TransferFailed,
 } from '../../../src/raft/runtime/errors.js';
+import {
+  bootstrapMembership,
+  learnersOf,
+  memberOf,
+  votersOf,
+  type Membership,
+  type MembershipChange,
+} from '../../../src/raft/membership.js';
 import type { SnapshotHeader } from '../../../src/raft/runtime/ports.js';
 import {
   RaftRuntime,
@@ -72,6 +91,8 @@ import {
   type Property,
 } from './checker.js';
 import { checkingSnapshotContract } from './core-contract.js';
+import { observingDecisions } from './decisions.js';
+import { nonVoterForgetsLeader, removedVoterStandsUntilCommitted } from './workarounds.js';
 import { EventQueue } from './event-queue.js';
 import { DEFAULT_STEPS, drawProfile, type SimOptions, type SimProfile } from './options.js';
 import { Prng } from './prng.js';
@@ -113,7 +134,11 @@ type SimEvent =
    */
   | { kind: 'handover'; redirect?: Redirect }
   /** A crash or an isolation aimed at a transfer in progress. */
-  | { kind: 'handover-nemesis'; handover: Handover };
+  | { kind: 'handover-nemesis'; handover: Handover }
+  /** The administrator changes the membership (see clientMembership). */
+  | { kind: 'membership' }
+  /** An administrator's wait is over. */
+  | { kind: 'wake'; resume: () => void };
 
 class SimNode implements CheckedNode {
   readonly disk: SimDisk = emptyDisk();
@@ -123,6 +148,20 @@ class SimNode implements CheckedNode {
   role = 'follower';
   /** The runtime's last log line about a rejected message. */
   lastRejection: string | undefined;
+  /** The core of the living incarnation (for the checker), once built. */
+  core: RaftNode | undefined;
+  /**
+   * A node that joined a running cluster: the configuration it started from
+   * (`initialMembership`); undefined for a founding member (bootstrapped from `peers`).
+   */
+  startedWith: Membership | undefined;
+  /** Created to join, and not started yet (its add is in progress). */
+  waitingToJoin = false;
+  /** Stopped for good: no configuration names it (restarted if one does again). */
+  retired = false;
+  /** Since when no configuration names it, and how long it may keep running then. */
+  departedSince: number | undefined;
+  departedGrace = 0;
 
   constructor(
     readonly id: string,
@@ -218,6 +257,34 @@ export interface SimStats {
   /** Reads made with leaseRead; of them, those asked while the lease held. */
   leaseReads: number;
   leaseReadsOnLease: number;
+  /** Membership changes asked for (changeMembership or promoteWhenCaughtUp calls). */
+  membershipProposed: number;
+  /** … that resolved: committed and applied at the leader asked. */
+  membershipCommitted: number;
+  /** … refused (MembershipChangeRefused), by reason. */
+  membershipRefusedNoCommitInTerm: number;
+  membershipRefusedChangeInProgress: number;
+  membershipRefusedLearnerBehind: number;
+  membershipRefusedInvalid: number;
+  /** promoteWhenCaughtUp gave up: the learner did not catch up in time. */
+  membershipRefusedTimedOut: number;
+  /** … refused because the node asked did not lead (NotLeader, LeadershipTransferring, queue full). */
+  membershipRefusedNotLeader: number;
+  /** … past their deadline (ProposalTimedOut), or lost (ProposalLost). */
+  membershipTimedOut: number;
+  membershipLost: number;
+  /** Committed changes: learners added, learners promoted, members removed (of them, leaders removing themselves). */
+  nodesAdded: number;
+  learnersPromoted: number;
+  nodesRemoved: number;
+  leaderSelfRemovals: number;
+  /** Fresh nodes started (with an empty disk); nodes stopped for good after leaving. */
+  nodesStarted: number;
+  nodesRetired: number;
+  /** Elections won and commits checked against the majority of their configuration. */
+  quorumDecisions: number;
+  /** The most voters a committed configuration had. */
+  maxVoters: number;
 }
 
 export interface SimResult {
@@ -304,7 +371,31 @@ export class Simulation {
     proposalsRefusedTransferring: 0,
     leaseReads: 0,
     leaseReadsOnLease: 0,
+    membershipProposed: 0,
+    membershipCommitted: 0,
+    membershipRefusedNoCommitInTerm: 0,
+    membershipRefusedChangeInProgress: 0,
+    membershipRefusedLearnerBehind: 0,
+    membershipRefusedInvalid: 0,
+    membershipRefusedTimedOut: 0,
+    membershipRefusedNotLeader: 0,
+    membershipTimedOut: 0,
+    membershipLost: 0,
+    nodesAdded: 0,
+    learnersPromoted: 0,
+    nodesRemoved: 0,
+    leaderSelfRemovals: 0,
+    nodesStarted: 0,
+    nodesRetired: 0,
+    quorumDecisions: 0,
+    maxVoters: 0,
   };
+  /** Administrator operations in progress (each makes one or a few changes in turn). */
+  private adminOps = 0;
+  /** The number in the id of the newest node. */
+  private lastNodeNumber = 0;
+  /** Checks to make once the current event has settled and been checked. */
+  private readonly afterEvent: (() => void)[] = [];
 
   constructor(private readonly opts: SimOptions) {
     this.rng = new Prng(opts.seed);
@@ -319,10 +410,14 @@ export class Simulation {
       this.nodes.push(node);
       this.byId.set(node.id, node);
     }
+    this.lastNodeNumber = opts.nodes;
     this.peers = new Map(this.nodes.map((n) => [n.id, `sim://${n.id}`]));
     this.checker = new SafetyChecker(this.nodes, {
       voteDurability: opts.checkVoteDurability ?? true,
       promisesDurableAtSend: opts.checkPromisesDurableAtSend ?? true,
+      // What each founding node bootstraps from `peers` (RaftRuntime.startingMembership).
+      initialMembership: bootstrapMembership([...this.peers.keys()], (id) => this.peers.get(id)!),
+      singleServerRules: opts.checkSingleServerRules ?? true,
     });
     this.host = {
       now: () => this.time,
@@ -339,6 +434,11 @@ export class Simulation {
         const n = this.nodeOf(life);
         this.trace(`${n.id} log starts after ${n.disk.logStart.index}/${n.disk.logStart.term}`);
         this.checker.onLogStart(n);
+      },
+      membershipRecorded: (life) => {
+        const n = this.nodeOf(life);
+        this.trace(`${n.id} stored its configuration at its log start ${n.disk.logStart.index}`);
+        this.checker.onMembershipRecorded(n);
       },
       snapshotTaken: (life, snapshot) => {
         this.stats.snapshotsTaken++;
@@ -370,6 +470,10 @@ export class Simulation {
       // Drawn only for profiles with transfers: the others replay as they did before.
       if (this.profile.transferInterval > 0)
         this.queue.push(this.rng.int(1, 2 * this.profile.transferInterval), { kind: 'handover' });
+      if (this.profile.membershipInterval > 0)
+        this.queue.push(this.rng.int(1, 2 * this.profile.membershipInterval), {
+          kind: 'membership',
+        });
 
       // Phase 1: chaos.
       while (this.stats.events < this.opts.steps) {
@@ -386,6 +490,7 @@ export class Simulation {
       let nextCheck = this.time;
       for (;;) {
         if (this.time >= nextCheck) {
+          this.tendMembers(true);
           if (this.converged()) break;
           nextCheck = this.time + 20;
           const p = this.progress();
@@ -432,6 +537,7 @@ export class Simulation {
   private result(err: unknown): SimResult {
     this.stats.time = this.time;
     this.stats.elections = this.checker.leaderElections;
+    this.stats.quorumDecisions = this.checker.quorumDecisions;
     this.stats.committed = this.checker.committedIndex();
     for (const n of this.nodes)
       this.stats.maxTerm = Math.max(this.stats.maxTerm, n.disk.hardState.term);
@@ -488,6 +594,7 @@ export class Simulation {
     await settle();
     if (this.failure !== undefined) throw this.failure;
     if (touched !== undefined) this.afterStep(touched);
+    for (const check of this.afterEvent.splice(0)) check();
     const dying = this.crashAfterSettling;
     if (dying !== undefined) {
       this.crashAfterSettling = undefined;
@@ -505,7 +612,8 @@ export class Simulation {
       case 'disk': {
         if (!ev.life.alive) return null;
         const n = this.nodeOf(ev.life);
-        const point = this.crashPoint(ev.life.log.next === 'persist');
+        const next = ev.life.log.next;
+        const point = this.crashPoint(next === 'record' ? 'record' : next === 'persist');
         if (point === 'before') {
           this.crashAndScheduleRestart(n); // the write is lost
           return undefined;
@@ -552,6 +660,11 @@ export class Simulation {
       case 'handover-nemesis':
         this.handoverNemesis(ev.handover);
         return undefined;
+      case 'membership':
+        return this.clientMembership();
+      case 'wake':
+        ev.resume();
+        return undefined;
     }
   }
 
@@ -561,8 +674,13 @@ export class Simulation {
    * Ready's persist crashes only after landing (crashAfterPersistRate; a crash before
    * it is any chaos crash); snapshot work at all three (snapshotCrashRate).
    */
-  private crashPoint(persist: boolean): 'before' | 'after' | 'settled' | undefined {
+  private crashPoint(persist: boolean | 'record'): 'before' | 'after' | 'settled' | undefined {
     if (this.calm) return undefined;
+    if (persist === 'record') {
+      // Storing the configuration a node starts from: lost, or landed and then a crash.
+      if (!this.rng.chance(this.profile.crashAfterPersistRate)) return undefined;
+      return this.rng.pick(['before', 'after', 'settled'] as const);
+    }
     if (persist) {
       if (!this.rng.chance(this.profile.crashAfterPersistRate)) return undefined;
       return this.rng.chance(0.5) ? 'after' : 'settled';
@@ -608,9 +726,12 @@ export class Simulation {
   }
 
   private runtimeConfig(n: SimNode): RaftRuntimeConfig {
+    const joining = n.startedWith;
     return {
       id: n.id,
-      peers: this.peers,
+      // A node that joins a running cluster starts from the configuration it learned.
+      peers: joining === undefined ? this.peers : new Map(),
+      ...(joining !== undefined ? { initialMembership: () => Promise.resolve(joining) } : {}),
       timing: {
         tickMs: n.tickInterval,
         electionTick: this.profile.electionTick,
@@ -651,9 +772,21 @@ export class Simulation {
       preVote: p.preVote,
       checkQuorum: p.checkQuorum,
     };
-    const node = checkingSnapshotContract(
-      this.opts.nodeFactory?.(full, initial) ?? new RaftNode(full, initial),
-      (what) => this.fault(new SimViolation('Port Contract', `${config.id}: ${what}`)),
+    const built = this.opts.nodeFactory?.(full, initial) ?? new RaftNode(full, initial);
+    const w = this.opts.workarounds;
+    const stands = w?.removedVoterStands ? removedVoterStandsUntilCommitted(built) : built;
+    const core = observingDecisions(
+      w?.nonVoterForgetsLeader ? nonVoterForgetsLeader(stands) : stands,
+      {
+        decision: (d) => this.checker.onDecision(d),
+        configAppended: (c) => this.checker.onConfigAppended(c),
+        violation: (error) => this.fault(error),
+      },
+    );
+    const owner = this.byId.get(config.id);
+    if (owner !== undefined) owner.core = core;
+    const node = checkingSnapshotContract(core, (what) =>
+      this.fault(new SimViolation('Port Contract', `${config.id}: ${what}`)),
     );
     const early = this.opts.faults?.sendBeforePersist;
     const resorted = early === undefined ? node : sendingPromisesEarly(node, early);
@@ -662,7 +795,7 @@ export class Simulation {
 
   /** Opens a runtime on the node's disk (the open settles with the event). */
   private restart(n: SimNode): SimNode | undefined {
-    if (n.life !== undefined) return undefined;
+    if (n.life !== undefined || n.retired || n.waitingToJoin) return undefined;
     this.trace(
       `start ${n.id} (term ${n.disk.hardState.term}, vote ${n.disk.hardState.vote ?? '-'}, commit ${n.disk.hardState.commit}, log ${n.disk.logStart.index}..${diskLastIndex(n.disk)}, applied ${n.disk.applied.length}, snapshots [${[...n.disk.snapshots.keys()].join(',')}])`,
     );
@@ -673,7 +806,10 @@ export class Simulation {
       this.host,
       () => n.rng.next(),
       this.profile.snapshotThreshold > 0,
-      { installDropsLastEntry: this.opts.faults?.installDropsLastEntry ?? false },
+      {
+        installDropsLastEntry: this.opts.faults?.installDropsLastEntry ?? false,
+        barePointKeepsMembership: this.opts.workarounds?.installKeepsMembership ?? false,
+      },
     );
     n.life = life;
     RaftRuntime.open(this.runtimeConfig(n), life.ports)
@@ -903,11 +1039,18 @@ export class Simulation {
       const live = this.nodes.filter((n) => n.life !== undefined);
       if (live.length > 0) this.crashAndScheduleRestart(this.rng.pick(live));
     }
+    if (p.membershipInterval > 0) this.tendMembers(false);
+  }
+
+  /** The nodes not stopped for good, nor waiting to join (they run, or are down for a while). */
+  private active(): SimNode[] {
+    return this.nodes.filter((n) => !n.retired && !n.waitingToJoin);
   }
 
   /** Starts a partition: a random one, or the isolation of `victim`. */
   private partition(victim?: SimNode): void {
-    const ids = this.nodes.map((n) => n.id);
+    const ids = this.active().map((n) => n.id);
+    if (ids.length < 2) return; // one node left: nothing to cut
     const kind =
       victim !== undefined ? 'isolate' : this.rng.pick(['isolate', 'split', 'oneway'] as const);
     const blocked = new Set<string>();
@@ -958,6 +1101,15 @@ export class Simulation {
   /** The process dies: its runtime is abandoned as it stands (timers, pending write and apply). */
   private crash(n: SimNode): void {
     this.stats.crashes++;
+    this.stop(n);
+    if (this.opts.faults?.forgetVoteOnCrash) {
+      n.disk.hardState = { ...n.disk.hardState, vote: undefined };
+    }
+    this.trace(`crash ${n.id}`);
+  }
+
+  /** The process ends (crash or shutdown). */
+  private stop(n: SimNode): void {
     for (const h of this.handovers) {
       if (h.from === n) {
         // Its runtime is abandoned: the transfer's promise never settles.
@@ -968,17 +1120,15 @@ export class Simulation {
     }
     n.life?.kill();
     n.life = undefined;
+    n.core = undefined;
     n.role = 'down';
-    if (this.opts.faults?.forgetVoteOnCrash) {
-      n.disk.hardState = { ...n.disk.hardState, vote: undefined };
-    }
-    this.trace(`crash ${n.id}`);
   }
 
   private async beginCalm(): Promise<void> {
     this.calm = true;
     this.blocked = new Set();
     this.trace('--- faults stop; the cluster must converge ---');
+    this.tendMembers(true);
     const restarted = this.nodes.filter((n) => this.restart(n) !== undefined);
     await settle();
     if (this.failure !== undefined) throw this.failure;
@@ -1157,8 +1307,14 @@ export class Simulation {
         ? redirect.to
         : this.rng.chance(p.transferToAnyRate)
           ? undefined
-          : this.rng.pick(this.nodes).id;
+          : this.rng.pick(this.active()).id;
     const term = raft.status().term;
+    if (this.opts.workarounds?.transferChecksCoreVoters && this.transferToRemovedVoter(n, to)) {
+      this.trace(
+        `client's transfer at ${n.id} skipped: a voter change is not handed to the runtime yet`,
+      );
+      return n;
+    }
     const answer = raft.transferLeadership(to, p.transferTimeout);
     // The core takes the transfer on within the call (if this node leads).
     const h: Handover = {
@@ -1188,6 +1344,22 @@ export class Simulation {
         handover: h,
       });
     return n;
+  }
+
+  /**
+   * The workaround of SimOptions.workarounds.transferChecksCoreVoters: whether the
+   * runtime would hand leadership to a voter its core has already removed (its own view
+   * of the voters comes with the next Ready), which makes the core throw and the runtime
+   * stop. The fixed runtime would refuse with TransferFailed instead.
+   */
+  private transferToRemovedVoter(n: SimNode, to: string | undefined): boolean {
+    const core = n.core;
+    const raft = n.raft;
+    if (core === undefined || raft === undefined || raft.role !== 'leader') return false;
+    const inCore = votersOf(core.membership());
+    const inRuntime = raft.voters();
+    if (to !== undefined) return to !== n.id && inRuntime.includes(to) && !inCore.includes(to);
+    return inRuntime.some((v) => !inCore.includes(v));
   }
 
   private transferCompleted(h: Handover, client: number, leader: string): void {
@@ -1277,12 +1449,331 @@ export class Simulation {
   }
 
   // -------------------------------------------------------------------------
+  // Membership changes
+  // -------------------------------------------------------------------------
+
+  /**
+   * The node an administrator asks: one that leads, in the highest term (an admin tool
+   * finds it), or now and then any running node (which refuses, not leading).
+   */
+  private adminTarget(): SimNode | undefined {
+    const live = this.active().filter((n) => n.raft !== undefined);
+    if (live.length === 0) return undefined;
+    let best: SimNode | undefined;
+    let bestTerm = -1;
+    for (const n of live) {
+      const s = n.raft!.status();
+      if (s.role === 'leader' && s.term > bestTerm) {
+        best = n;
+        bestTerm = s.term;
+      }
+    }
+    return best !== undefined && !this.rng.chance(0.1) ? best : this.rng.pick(live);
+  }
+
+  /**
+   * The administrator changes the membership through the node it believes leads: adds a
+   * fresh node as a learner (and maybe promotes it), promotes a learner, removes a voter
+   * (now and then the leader itself) or a learner, replaces a voter by a fresh node, or
+   * asks for an invalid change. The voters stay between 1 and 7.
+   */
+  private clientMembership(): SimNode | undefined {
+    if (this.calm) return undefined;
+    const p = this.profile;
+    this.queue.push(this.time + this.rng.int(1, 2 * p.membershipInterval), { kind: 'membership' });
+    if (this.adminOps >= 2) return undefined;
+    const n = this.adminTarget();
+    const raft = n?.raft;
+    if (n === undefined || raft === undefined) return undefined;
+    const m = raft.currentMembership();
+    const voters = votersOf(m);
+    const learners = learnersOf(m);
+    const running = this.nodes.filter((x) => !x.retired).length;
+    const canAdd = m.members.length < 8 && running < 10;
+    const choices: [number, () => Promise<unknown>][] = [
+      [canAdd ? (voters.length <= 2 ? 4 : 2) : 0, () => this.addNode(this.rng.chance(0.6))],
+      [
+        learners.length > 0 && voters.length < 7 ? 3 : 0,
+        () => this.promote(this.rng.pick(learners), this.rng.chance(0.8)),
+      ],
+      [
+        voters.length > 1 ? (voters.length >= 5 ? 3 : voters.length >= 3 ? 1.5 : 0.5) : 0,
+        () =>
+          this.removeMember(
+            voters.includes(n.id) && this.rng.chance(0.3) ? n.id : this.rng.pick(voters),
+          ),
+      ],
+      [learners.length > 0 ? 1 : 0, () => this.removeMember(this.rng.pick(learners))],
+      [
+        voters.length > 1 && canAdd ? 1 : 0,
+        () => this.replace(this.rng.pick(voters.filter((v) => v !== n.id))),
+      ],
+      [0.3, () => this.invalidChange(voters)],
+    ];
+    let r = this.rng.next() * choices.reduce((sum, [w]) => sum + w, 0);
+    const chosen = choices.find(([w]) => (r -= w) < 0) ?? choices[choices.length - 1]!;
+    this.adminOps++;
+    chosen[1]()
+      .catch((error: unknown) => this.fault(error))
+      .finally(() => this.adminOps--);
+    return undefined;
+  }
+
+  /** Waits `ms` of sim time. */
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resume) => this.queue.push(this.time + ms, { kind: 'wake', resume }));
+  }
+
+  /** A fresh node with an empty disk and a new id, not started yet. */
+  private newNode(): SimNode {
+    const n = new SimNode(
+      `n${++this.lastNodeNumber}`,
+      this.nodes.length,
+      this.profile.tickInterval + this.rng.int(-1, 1),
+      this.rng.fork(),
+    );
+    n.waitingToJoin = true;
+    this.nodes.push(n);
+    this.byId.set(n.id, n);
+    this.checker.addNode(n);
+    return n;
+  }
+
+  /** Starts a fresh node with the configuration it learned (`initialMembership`). */
+  private startJoiner(n: SimNode, membership: Membership): void {
+    if (!n.waitingToJoin) return;
+    n.waitingToJoin = false;
+    n.startedWith = membership;
+    this.stats.nodesStarted++;
+    this.trace(
+      `fresh node ${n.id} starts with voters [${votersOf(membership).join(',')}] learners [${learnersOf(membership).join(',')}]`,
+    );
+    this.queue.push(this.time + this.rng.int(1, n.tickInterval), {
+      kind: 'restart',
+      node: n.index,
+    });
+  }
+
+  /** Adds a fresh node as a learner, started before the add commits or with what it returned. */
+  private async addNode(thenPromote: boolean): Promise<SimNode | undefined> {
+    const n = this.newNode();
+    const early = this.rng.chance(0.3);
+    const r = await this.change(
+      { type: 'add', id: n.id, role: 'learner', peerAddress: `sim://${n.id}` },
+      (leader) => {
+        if (early) this.startJoiner(n, leader.raft!.currentMembership());
+      },
+    );
+    if (r === 'refused') {
+      // Nothing appended: the node is no member (and, if started, is stopped in time).
+      if (n.waitingToJoin) {
+        n.waitingToJoin = false;
+        n.retired = true;
+      }
+      return undefined;
+    }
+    if (r === undefined) return undefined; // its fate is unknown: tendMembers sees to it
+    this.startJoiner(n, r.membership);
+    if (thenPromote && !this.calm) {
+      await this.sleep(this.rng.int(1, 4 * this.profile.electionTick * this.profile.tickInterval));
+      await this.promote(n.id, true);
+    }
+    return n;
+  }
+
+  private async promote(id: string, whenCaughtUp: boolean): Promise<void> {
+    await this.change({ type: 'promote', id }, undefined, whenCaughtUp);
+  }
+
+  private async removeMember(id: string): Promise<boolean> {
+    const r = await this.change({ type: 'remove', id });
+    return r !== undefined && r !== 'refused';
+  }
+
+  /** Removes a voter, then adds a fresh node (with a new id) in its place and promotes it. */
+  private async replace(id: string | undefined): Promise<void> {
+    if (id === undefined || !(await this.removeMember(id)) || this.calm) return;
+    await this.addNode(true);
+  }
+
+  /** A change the leader must refuse as invalid (unless it refuses it for another reason). */
+  private async invalidChange(voters: readonly string[]): Promise<void> {
+    const change: MembershipChange =
+      voters.length > 0 && this.rng.chance(0.5)
+        ? { type: 'promote', id: this.rng.pick(voters) }
+        : { type: 'remove', id: `n${this.lastNodeNumber + 100}` };
+    const r = await this.change(change);
+    if (r !== undefined && r !== 'refused')
+      throw new SimViolation(
+        'Client Oracle',
+        `an invalid membership change (${change.type} ${change.id}) was made at ${r.index}`,
+      );
+  }
+
+  /**
+   * Asks the node the administrator believes leads for one change (promotions perhaps
+   * waiting for the learner to catch up); `asked` runs right after the call. Resolves
+   * with what a committed change returned, 'refused' (nothing appended), or undefined
+   * (not asked, or its fate unknown: timed out or lost).
+   */
+  private async change(
+    change: MembershipChange,
+    asked?: (leader: SimNode) => void,
+    whenCaughtUp = false,
+  ): Promise<{ index: number; membership: Membership } | 'refused' | undefined> {
+    if (this.calm) return undefined;
+    const n = this.adminTarget();
+    const raft = n?.raft;
+    if (n === undefined || raft === undefined) return undefined;
+    this.stats.membershipProposed++;
+    const what = `${change.type}${change.type === 'add' ? ` ${change.role}` : ''} ${change.id}`;
+    this.trace(`admin asks ${n.id} to ${what}${whenCaughtUp ? ' once caught up' : ''}`);
+    const timeout = this.profile.membershipTimeout;
+    const answer =
+      whenCaughtUp && change.type === 'promote'
+        ? raft.promoteWhenCaughtUp(change.id, timeout)
+        : raft.changeMembership(change, timeout);
+    asked?.(n);
+    try {
+      const r = await answer;
+      this.stats.membershipCommitted++;
+      this.trace(`${n.id}: ${what} committed at ${r.index}`);
+      this.afterEvent.push(() => this.checkMembershipAnswer(n, change, r));
+      return r;
+    } catch (error) {
+      const s = this.stats;
+      let outcome: 'refused' | undefined = 'refused';
+      if (error instanceof MembershipChangeRefused) {
+        if (error.reason === 'no-commit-in-term') s.membershipRefusedNoCommitInTerm++;
+        else if (error.reason === 'change-in-progress') s.membershipRefusedChangeInProgress++;
+        else if (error.reason === 'learner-behind') s.membershipRefusedLearnerBehind++;
+        else if (error.reason === 'invalid-change') s.membershipRefusedInvalid++;
+        else s.membershipRefusedTimedOut++;
+      } else if (
+        error instanceof NotLeader ||
+        error instanceof LeadershipTransferring ||
+        error instanceof ProposalQueueFull
+      )
+        s.membershipRefusedNotLeader++;
+      else if (error instanceof ProposalTimedOut) {
+        s.membershipTimedOut++;
+        outcome = undefined;
+      } else if (error instanceof ProposalLost) {
+        s.membershipLost++;
+        outcome = undefined;
+      } else if (error instanceof NodeStopped) return undefined;
+      else throw error;
+      this.trace(
+        `${n.id}: ${what} ${outcome ?? 'unknown'}: ${error instanceof Error ? error.message : String(error)}`,
+      );
+      return outcome;
+    }
+  }
+
+  /**
+   * A committed change's answer: its index holds a committed config entry that makes the
+   * change asked for. (The configuration returned is the one in force when the answer
+   * came, which may already hold a later change.)
+   */
+  private checkMembershipAnswer(
+    n: SimNode,
+    change: MembershipChange,
+    r: { index: number; membership: Membership },
+  ): void {
+    const committed = this.checker.committedConfigEntry(r.index);
+    const m = committed ?? r.membership;
+    const member = memberOf(m, change.id);
+    const made =
+      change.type === 'add'
+        ? member?.role === change.role
+        : change.type === 'promote'
+          ? member?.role === 'voter'
+          : member === undefined;
+    if (committed === undefined || !made)
+      throw new SimViolation(
+        'Client Oracle',
+        `${n.id} answered ${change.type} ${change.id} committed at ${r.index}, but ${committed === undefined ? 'no configuration is known committed there' : `the configuration committed there, voters [${votersOf(m).join(',')}] learners [${learnersOf(m).join(',')}], does not make that change`}`,
+      );
+    const s = this.stats;
+    if (change.type === 'add') s.nodesAdded++;
+    else if (change.type === 'promote') s.learnersPromoted++;
+    else {
+      s.nodesRemoved++;
+      if (change.id === n.id) s.leaderSelfRemovals++;
+    }
+    s.maxVoters = Math.max(s.maxVoters, votersOf(m).length);
+  }
+
+  /**
+   * Starts the nodes a configuration names and stops those none does. Named: by the
+   * newest configuration known committed, or by the one in force on a running member
+   * of it (an uncommitted change). A node named by none keeps running for a while (it
+   * must not disrupt the cluster meanwhile), then is stopped for good; in the calm
+   * phase at once, and a stopped one named again is restarted.
+   */
+  private tendMembers(calm: boolean): void {
+    const committed = this.checker.committedMembership().membership;
+    const ids = new Set(committed.members.map((m) => m.id));
+    const views: [string, Membership][] = [];
+    for (const n of this.nodes)
+      if (!n.retired && n.raft !== undefined && ids.has(n.id))
+        views.push([n.id, n.raft.currentMembership()]);
+    const naming = (id: string): Membership | undefined =>
+      ids.has(id)
+        ? committed
+        : views.find(([by, m]) => by !== id && memberOf(m, id) !== undefined)?.[1];
+    for (const n of this.nodes) {
+      const named = naming(n.id);
+      if (n.waitingToJoin) {
+        // An add whose fate was unknown: start the node once it is named; in the calm
+        // phase, give it up if it is not.
+        if (named !== undefined) this.startJoiner(n, named);
+        else if (calm) {
+          n.waitingToJoin = false;
+          n.retired = true;
+        }
+        continue;
+      }
+      if (n.retired) {
+        if (named !== undefined && calm) {
+          n.retired = false;
+          // Never started (its add was given up): it starts from what names it.
+          n.startedWith ??= n.index < this.opts.nodes ? undefined : named;
+          this.trace(`${n.id} is named again: restarting it`);
+          this.queue.push(this.time + 1, { kind: 'restart', node: n.index });
+        }
+        continue;
+      }
+      if (named !== undefined) {
+        n.departedSince = undefined;
+        continue;
+      }
+      if (n.departedSince === undefined) {
+        n.departedSince = this.time;
+        n.departedGrace = calm ? 0 : this.rng.int(50, this.profile.retireAfterMax);
+      }
+      if (calm || this.time - n.departedSince >= n.departedGrace) {
+        this.stats.nodesRetired++;
+        this.trace(`stop ${n.id} for good: no configuration names it`);
+        this.stop(n);
+        n.retired = true;
+        n.departedSince = undefined;
+      }
+    }
+  }
+
+  // -------------------------------------------------------------------------
   // End of run
   // -------------------------------------------------------------------------
 
+  /**
+   * Converged: one leader, whose configuration is committed, and every member of it
+   * (and no other node) running, idle, and holding, committing and applying the very
+   * same log in the leader's term.
+   */
   private converged(): boolean {
     const statuses = [];
-    for (const n of this.nodes) {
+    for (const n of this.active()) {
       const raft = n.raft;
       if (raft === undefined || !n.life!.idle) return false;
       const s = raft.status();
@@ -1292,6 +1783,10 @@ export class Simulation {
     const leaders = statuses.filter((s) => s.role === 'leader');
     if (leaders.length !== 1) return false;
     const l = leaders[0]!;
+    if (l.membershipIndex > l.commitIndex) return false;
+    const members = l.membership.members.map((m) => m.id);
+    if (members.length !== statuses.length || statuses.some((s) => !members.includes(s.id)))
+      return false;
     for (const s of statuses) {
       if (s.term !== l.term || s.leaderId !== l.id) return false;
       if (
@@ -1307,7 +1802,9 @@ export class Simulation {
 
   private finalChecks(): void {
     this.checker.fullLogMatching();
-    const logs = this.nodes.map((n) => n.disk.applied);
+    // The members of the final configuration (converged: exactly the active nodes).
+    const members = this.active();
+    const logs = members.map((n) => n.disk.applied);
     // Liveness + Log Matching: every state machine applied the very same log.
     const ref = logs[0]!;
     for (let k = 1; k < logs.length; k++) {
@@ -1315,7 +1812,7 @@ export class Simulation {
       if (other.length !== ref.length)
         throw new SimViolation(
           'Liveness',
-          `${this.nodes[k]!.id} applied ${other.length} entries, ${this.nodes[0]!.id} ${ref.length}`,
+          `${members[k]!.id} applied ${other.length} entries, ${members[0]!.id} ${ref.length}`,
         );
     }
     for (const p of this.proposals.values()) {
@@ -1323,7 +1820,7 @@ export class Simulation {
       // acknowledged; a write whose deadline passed "committed" is applied everywhere too.
       const index = p.outcome === 'acked' ? p.index! : p.committedAt;
       if (index === undefined) continue;
-      for (const n of this.nodes) {
+      for (const n of members) {
         const e = n.disk.applied[index - 1];
         if (
           e === undefined ||
@@ -1345,9 +1842,10 @@ export class Simulation {
     return this.nodes
       .map((n) => {
         const raft = n.raft;
+        if (n.retired) return `${n.id}: stopped for good`;
         if (raft === undefined) return `${n.id}: down`;
         const s = raft.status();
-        return `${n.id}: ${s.role} t${s.term} leader=${s.leaderId ?? '-'} first=${s.firstIndex} last=${s.lastIndex}/${s.lastTerm} commit=${s.commitIndex} applied=${n.disk.applied.length}${n.life!.log.busy ? ' (writing)' : ''}${n.life!.stateMachine.busy ? ' (applying)' : ''}${n.life!.snapshots.busy !== undefined ? ` (snapshot ${n.life!.snapshots.busy})` : ''}`;
+        return `${n.id}: ${s.role} t${s.term} leader=${s.leaderId ?? '-'} config=${votersOf(s.membership).join(',')}${learnersOf(s.membership).length > 0 ? `+${learnersOf(s.membership).join(',')}` : ''}@${s.membershipIndex} first=${s.firstIndex} last=${s.lastIndex}/${s.lastTerm} commit=${s.commitIndex} applied=${n.disk.applied.length}${n.life!.log.busy ? ' (writing)' : ''}${n.life!.stateMachine.busy ? ' (applying)' : ''}${n.life!.snapshots.busy !== undefined ? ` (snapshot ${n.life!.snapshots.busy})` : ''}`;
       })
       .join('; ');
   }
