@@ -46,7 +46,11 @@ const RETRY_MS = 250;
 
 /** A configuration from the network, checked. */
 export function membershipFromProto(proto: MembershipProto | undefined): Membership {
-  const members: Member[] = (proto?.members ?? []).map((m) => ({
+  return checkedMembers(proto?.members ?? []);
+}
+
+function checkedMembers(list: NonNullable<MembershipProto['members']>): Membership {
+  const members: Member[] = list.map((m) => ({
     id: m.id ?? '',
     // Checked below with the rest.
     role: m.role as MemberRole,
@@ -88,8 +92,11 @@ export async function atLeader<T>(
 }
 
 /**
- * Asks the cluster to add this node as a learner and answers the configuration it is
- * then in. Refuses (JoinRefused) when this id is already a voter: a voter that lost its
+ * Asks the cluster to add this node as a learner and answers the configuration its log
+ * starts from: the one the cluster started with, when the leader's log still starts at
+ * 0 (this node will get every entry, the config entries with them, so its history of
+ * configurations is the cluster's); else the newest, which the snapshot this node will
+ * need first replaces. Refuses (JoinRefused) when this id is already a voter: a voter that lost its
  * disk may have voted in the current term and must not vote again; it is removed
  * first (`raftvec member remove`), then joins afresh.
  */
@@ -126,7 +133,9 @@ export async function joinCluster(options: JoinOptions): Promise<Membership> {
   options.log(
     `${options.id}: joined the cluster at ${options.address} as a learner (configuration entry ${String(answer.index)})`,
   );
-  return membership;
+  const fromStart =
+    Number(answer.logStartIndex ?? 0) === 0 && (answer.logStartMembers ?? []).length > 0;
+  return fromStart ? checkedMembers(answer.logStartMembers!) : membership;
 }
 
 /**

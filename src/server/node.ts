@@ -190,7 +190,7 @@ function memberControl(
           'FAILED_PRECONDITION',
           `${request.id} is already a ${existing.role} at ${existing.peerAddress}; to move it, remove it first`,
         );
-      return changed(raft, async () => {
+      const answer = await changed(raft, async () => {
         if (existing === undefined)
           await raft.changeMembership(
             {
@@ -206,6 +206,13 @@ function memberControl(
         if (!request.learner && now?.role === 'learner')
           await raft.promoteWhenCaughtUp(request.id, request.timeoutMs);
       });
+      // Where a joining node's history of configurations begins.
+      const start = raft.logStartMembership();
+      return {
+        ...answer,
+        logStartMembers: membershipToProto(start.membership, 0, 0).members,
+        logStartIndex: start.index,
+      };
     },
     promote: (memberId, timeoutMs) => {
       const raft = running();
@@ -265,6 +272,7 @@ export async function startNode(options: NodeOptions): Promise<NodeHandle> {
   // status (its loading progress) instead of refusing connections until it is ready.
   let stateMachine: ReplicaState | undefined;
   let runtime: RaftRuntime<ApplyResult> | undefined;
+  let transport: PeerTransport | undefined;
   /** Set by stop(): a join or promotion in progress gives up. */
   let stoppingNow: true | undefined;
   let writePath: WritePath | undefined;
@@ -290,7 +298,8 @@ export async function startNode(options: NodeOptions): Promise<NodeHandle> {
     clusterSecret,
     // Messages that arrive while the node loads are dropped; Raft re-sends them.
     deliver: (m) => runtime?.deliver(m),
-    onAnnouncement: (peer, { clientAddress, voteQuietMs }) => {
+    onAnnouncement: (peer, { clientAddress, voteQuietMs, peerAddress }) => {
+      if (peerAddress !== undefined) transport?.learnAddress(peer, peerAddress);
       if (clientAddress !== undefined) clientAddresses.set(peer, clientAddress);
       if (voteQuietMs !== undefined) voteQuietWindows.set(peer, voteQuietMs);
     },
@@ -365,8 +374,9 @@ export async function startNode(options: NodeOptions): Promise<NodeHandle> {
         `${id}: loaded ${progress.pointsLoaded} points in ${progress.collectionsTotal} collections in ${Date.now() - loadStarted} ms (${progress.indexesRestored} indexes from a checkpoint, ${progress.pointTablesRead} of them with their point table and no scan of the store; the others rebuilt)`,
       );
     stateMachine = sm;
-    const transport = new PeerTransport(peers, clusterSecret, (line) => log(line), {
+    transport = new PeerTransport(peers, clusterSecret, (line) => log(line), {
       clientAddress: advertised,
+      peerAddress: advertised,
       voteQuietMs: voteQuietWindowMs(raftTiming),
     });
     let joined = false;

@@ -693,3 +693,34 @@ describe('membership', () => {
     }
   }, 60_000);
 });
+
+describe('a follower whose log lags the configuration', () => {
+  it('answers a leader it does not know of yet (added while it was down) and catches up', async () => {
+    const cluster = await TestCluster.start(group, 3);
+    clusters.push(cluster);
+    try {
+      const first = await cluster.waitForLeader();
+      const lagging = ['n1', 'n2', 'n3'].find((id) => id !== first.id)!;
+      const client = cluster.client({ addresses: addressesOf(cluster, ['n1', 'n2', 'n3']) });
+      await client.createCollection('docs', { dimension: 2 });
+      await cluster.kill(lagging);
+      const live = ['n1', 'n2', 'n3'].filter((id) => id !== lagging);
+      await cluster.join('n4', { via: cluster.member(first.id).address });
+      await waitForVoters(cluster, [...live, 'n4'], [...live, 'n4'].concat(lagging));
+      // n4 leads: the lagging node's stored configuration does not list it.
+      const r = await cli(addressesOf(cluster, live), ['leader', 'transfer', '--to', 'n4']);
+      expect(r.code, r.stderr).toBe(0);
+      for (let i = 0; i < 10; i++) await client.upsert('docs', [{ id: `p${i}`, vector: [i, 1] }]);
+      // Restarted as it was first started: its --peers does not name n4 either.
+      const original = ['n1', 'n2', 'n3'].map((id) => `${id}=${cluster.member(id).address}`);
+      await cluster.startMemberWith(cluster.member(lagging), { peers: original.join(',') });
+      const leader = await cluster.waitForLeader([...live, 'n4', lagging]);
+      expect(leader.id).toBe('n4');
+      const caughtUp = await cluster.waitForApplied(lagging, leader.commitIndex);
+      expect(votersIn(caughtUp)).toEqual(['n1', 'n2', 'n3', 'n4']);
+      client.close();
+    } finally {
+      await shutdown(cluster);
+    }
+  }, 120_000);
+});

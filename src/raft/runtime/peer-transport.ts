@@ -105,10 +105,18 @@ export const CLIENT_ADDRESS_HEADER = 'x-raftvec-client-address';
  */
 export const VOTE_QUIET_HEADER = 'x-raftvec-vote-quiet-ms';
 
+/**
+ * Call metadata of a peer stream: where the sender's peers reach it. A receiver whose
+ * configuration does not list the sender yet (its log lags the entry that added it, e.g.
+ * a new leader) needs it to answer.
+ */
+export const PEER_ADDRESS_HEADER = 'x-raftvec-peer-address';
+
 /** What a peer tells about itself on its stream (each part only if valid). */
 export interface PeerAnnouncement {
   clientAddress?: string;
   voteQuietMs?: number;
+  peerAddress?: string;
 }
 
 /** Longest advertised client address accepted from a peer. */
@@ -209,6 +217,12 @@ export function raftPeerServer(options: PeerServerOptions): PeerServer {
       const problem = clientAddressProblem(advertised);
       if (problem === undefined) announcement.clientAddress = advertised as string;
       else log(`${options.selfId}: ignored the client address peer ${peer} advertises: ${problem}`);
+    }
+    const peerAddress = call.metadata.get(PEER_ADDRESS_HEADER)[0];
+    if (peerAddress !== undefined) {
+      const problem = clientAddressProblem(peerAddress);
+      if (problem === undefined) announcement.peerAddress = peerAddress as string;
+      else log(`${options.selfId}: ignored the peer address peer ${peer} announces: ${problem}`);
     }
     const quiet = call.metadata.get(VOTE_QUIET_HEADER)[0];
     if (quiet !== undefined) {
@@ -349,6 +363,24 @@ export class PeerTransport implements Transport {
     for (const id of this.peerAddresses.keys()) {
       if (!current.has(id)) this.formerPeers.add(id);
     }
+    this.evictFormerPeers();
+  }
+
+  /**
+   * A peer announced where it listens (PEER_ADDRESS_HEADER, on a stream authenticated as
+   * `id`): kept, like a former member's, only when the configuration gives no address
+   * for it, so that this node can answer it.
+   */
+  learnAddress(id: NodeId, address: string): void {
+    if (this.closed || (this.peerAddresses.has(id) && !this.formerPeers.has(id))) return;
+    if (this.peerAddresses.get(id) !== address) this.forget(id);
+    this.peerAddresses.set(id, address);
+    this.formerPeers.delete(id);
+    this.formerPeers.add(id);
+    this.evictFormerPeers();
+  }
+
+  private evictFormerPeers(): void {
     for (const id of this.formerPeers) {
       if (this.formerPeers.size <= MAX_FORMER_PEERS) break;
       this.formerPeers.delete(id);
@@ -383,8 +415,9 @@ export class PeerTransport implements Transport {
     const client = this.clientFor(peer);
     if (client === undefined) return undefined;
     const metadata = peerCredentials(this.clusterSecret, sender);
-    const { clientAddress, voteQuietMs } = this.announcement;
+    const { clientAddress, voteQuietMs, peerAddress } = this.announcement;
     if (clientAddress !== undefined) metadata.set(CLIENT_ADDRESS_HEADER, clientAddress);
+    if (peerAddress !== undefined) metadata.set(PEER_ADDRESS_HEADER, peerAddress);
     if (voteQuietMs !== undefined) metadata.set(VOTE_QUIET_HEADER, String(voteQuietMs));
     const stream: PeerStream = {
       sender,

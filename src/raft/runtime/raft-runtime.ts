@@ -521,6 +521,15 @@ export class RaftRuntime<Result> {
     return votersOf(this.node.membership());
   }
 
+  /**
+   * The configuration at the start of this node's log (its snapshot index, or 0 for the
+   * one the cluster started with): where a joining node's history begins.
+   */
+  logStartMembership(): { index: number; membership: Membership } {
+    const index = this.node.status().snapshotIndex;
+    return { index, membership: this.node.membershipAt(index) };
+  }
+
   /** The configuration in force (the newest in the log, committed or not). */
   currentMembership(): Membership {
     return this.node.membership();

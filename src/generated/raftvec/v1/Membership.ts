@@ -13,6 +13,13 @@ export interface Membership {
    * whether that entry is committed, as the answering node knows
    */
   'committed'?: (boolean);
+  /**
+   * The configuration at the start of the answering node's log, and that index (AddMember
+   * only): where a joining node's history of configurations begins. At 0 it is the one
+   * the cluster started with, which no log entry holds.
+   */
+  'logStartMembers'?: (_raftvec_v1_Member)[];
+  'logStartIndex'?: (number | string | Long);
 }
 
 export interface Membership__Output {
@@ -25,4 +32,11 @@ export interface Membership__Output {
    * whether that entry is committed, as the answering node knows
    */
   'committed': (boolean);
+  /**
+   * The configuration at the start of the answering node's log, and that index (AddMember
+   * only): where a joining node's history of configurations begins. At 0 it is the one
+   * the cluster started with, which no log entry holds.
+   */
+  'logStartMembers': (_raftvec_v1_Member__Output)[];
+  'logStartIndex': (number);
 }
