@@ -155,6 +155,14 @@ export async function promoteSelf(options: JoinOptions): Promise<void> {
       const e = error as Partial<grpc.ServiceError>;
       if (e.code === grpc.status.FAILED_PRECONDITION && /already a voter/.test(e.details ?? ''))
         return;
+      // Still catching up, or no leader: ask again. Anything else (removed meanwhile, a
+      // wrong secret) will not change by asking again.
+      if (e.code !== grpc.status.UNAVAILABLE && e.code !== grpc.status.DEADLINE_EXCEEDED) {
+        options.log(
+          `${options.id}: stays a learner: ${e.details ?? String(error)} (promote it with raftvec member promote ${options.id})`,
+        );
+        return;
+      }
       options.log(`${options.id}: not promoted yet: ${e.details ?? String(error)}; retrying`);
       await new Promise((resolve) => setTimeout(resolve, 1_000));
     }
