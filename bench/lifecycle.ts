@@ -32,8 +32,9 @@
  * --snapshot-threshold-entries defaults to a quarter of the load's entries (at least 2),
  * so the leader takes about four snapshots while loading.
  */
+import { allApplied, leaderOf, sizeOf, snapshotsSettled, until } from './cluster-waits.js';
 import { spawnSync } from 'node:child_process';
-import { cp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { cp, readdir, readFile, rm } from 'node:fs/promises';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -127,14 +128,6 @@ async function readAll(dir: string): Promise<number> {
   let bytes = 0;
   for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
     if (entry.isFile()) bytes += (await readFile(join(entry.parentPath, entry.name))).byteLength;
-  }
-  return bytes;
-}
-
-async function sizeOf(dir: string): Promise<number> {
-  let bytes = 0;
-  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
-    if (entry.isFile()) bytes += (await stat(join(entry.parentPath, entry.name))).size;
   }
   return bytes;
 }
@@ -310,65 +303,6 @@ function beforeAndPeak(samples: readonly { at: number; rss: number }[], at: numb
 
 const statusOf = (address: string): Promise<NodeStatus | undefined> => nodeStatus(address);
 
-async function until<T>(
-  what: string,
-  timeoutMs: number,
-  check: () => Promise<T | undefined> | T | undefined,
-  intervalMs = 50,
-): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > end)
-      throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
-    await sleep(intervalMs);
-  }
-}
-
-async function leaderOf(nodes: readonly ServerProcess[]): Promise<ServerProcess> {
-  return until('a leader', 30_000, async () => {
-    for (const n of nodes) if ((await statusOf(n.address))?.role === 'leader') return n;
-    return undefined;
-  });
-}
-
-/** Waits until every node has applied `index`. */
-async function allApplied(nodes: readonly ServerProcess[], index: number, timeoutMs: number) {
-  for (const n of nodes)
-    await until(`${n.id} to apply ${index}`, timeoutMs, async () => {
-      const s = await statusOf(n.address);
-      return s !== undefined && s.appliedIndex >= index ? s : undefined;
-    });
-}
-
-/** Waits until no node is writing a snapshot (no `.tmp-` folder, listings unchanged for 1 s). */
-async function snapshotsSettled(nodes: readonly ServerProcess[], timeoutMs: number) {
-  const listing = async (): Promise<string> => {
-    const names: string[] = [];
-    for (const n of nodes)
-      names.push(n.id, ...(await readdir(join(n.dataDir, 'snapshots')).catch(() => [])));
-    return names.join(',');
-  };
-  let last = '';
-  let stableSince = Date.now();
-  await until(
-    'the snapshots to settle',
-    timeoutMs,
-    async () => {
-      const now = await listing();
-      if (now !== last || now.includes('.tmp-')) {
-        last = now;
-        stableSince = Date.now();
-        return undefined;
-      }
-      return Date.now() - stableSince >= 1_000 ? true : undefined;
-    },
-    250,
-  );
-}
-
-/** The first line matching `re` in a node's output from position `from` on. */
 function findLine(node: ServerProcess, re: RegExp, from = 0) {
   const log = node.log ?? [];
   for (let i = from; i < log.length; i++) {

@@ -29,11 +29,12 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
-import { cp, readFile, readdir, rm, stat } from 'node:fs/promises';
+import { cp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RaftvecClient } from '../src/client/client.js';
 import { ClusterStatusClient, nodeStatus } from '../src/client/cluster-status.js';
+import { allApplied, leaderOf, sizeOf, snapshotsSettled, until } from './cluster-waits.js';
 import { freePort } from '../src/cli/local-cluster.js';
 import { DEFAULT_RAFT_CONFIG } from '../src/raft/config.js';
 import { peerCredentials } from '../src/raft/runtime/peer-transport.js';
@@ -98,79 +99,9 @@ export async function runMembershipBench(argv: readonly string[]): Promise<void>
   for (const n of args.ns) await benchJoin(n, args);
 }
 
-// ---- helpers (local copies of bench/lifecycle.ts's, which it does not export) ----
+// ---- helpers ----
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const mb = (bytes: number): string => `${fmt(bytes / 1e6)} MB`;
-
-async function until<T>(
-  what: string,
-  timeoutMs: number,
-  check: () => Promise<T | undefined> | T | undefined,
-  intervalMs = 50,
-): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > end)
-      throw new Error(`timed out after ${fmt(timeoutMs / 1000, 0)} s waiting for ${what}`);
-    await sleep(intervalMs);
-  }
-}
-
-async function sizeOf(dir: string): Promise<number> {
-  let bytes = 0;
-  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
-    if (entry.isFile())
-      bytes += await stat(join(entry.parentPath, entry.name)).then(
-        (s) => s.size,
-        () => 0,
-      );
-  }
-  return bytes;
-}
-
-async function leaderOf(nodes: readonly ServerProcess[]): Promise<ServerProcess> {
-  return until('a leader', 30_000, async () => {
-    for (const n of nodes) if ((await nodeStatus(n.address))?.role === 'leader') return n;
-    return undefined;
-  });
-}
-
-async function allApplied(nodes: readonly ServerProcess[], index: number, timeoutMs: number) {
-  for (const n of nodes)
-    await until(`${n.id} to apply ${index}`, timeoutMs, async () => {
-      const s = await nodeStatus(n.address);
-      return s !== undefined && s.appliedIndex >= index ? s : undefined;
-    });
-}
-
-/** Waits until no node is writing a snapshot (no `.tmp-` folder, listings unchanged for 1 s). */
-async function snapshotsSettled(nodes: readonly ServerProcess[], timeoutMs: number) {
-  const listing = async (): Promise<string> => {
-    const names: string[] = [];
-    for (const n of nodes)
-      names.push(n.id, ...(await readdir(join(n.dataDir, 'snapshots')).catch(() => [])));
-    return names.join(',');
-  };
-  let last = '';
-  let stableSince = Date.now();
-  await until(
-    'the snapshots to settle',
-    timeoutMs,
-    async () => {
-      const now = await listing();
-      if (now !== last || now.includes('.tmp-')) {
-        last = now;
-        stableSince = Date.now();
-        return undefined;
-      }
-      return Date.now() - stableSince >= 1_000 ? true : undefined;
-    },
-    250,
-  );
-}
 
 /** The first line matching `re` in `log` that arrived at or after `since` (performance.now()). */
 function findLine(log: readonly LogLine[] | undefined, re: RegExp, since = 0) {
