@@ -6,6 +6,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { RaftvecClient } from '../../src/client/client.js';
 import { TestCluster, TEST_CLUSTER_SECRET } from '../support/cluster.js';
+import { writeStream } from '../support/write-stream.js';
 import { ProcessGroup, runCli, waitFor } from '../support/processes.js';
 
 const group = new ProcessGroup();
@@ -14,26 +15,6 @@ afterAll(async () => {
   await Promise.all(clusters.map((c) => c.close()));
   await group.cleanup();
 });
-
-/** Writes points w0, w1, … one after another until stopped; returns the ids acknowledged. */
-function writeStream(client: RaftvecClient): { stop: () => Promise<string[]> } {
-  const acked: string[] = [];
-  let running = true;
-  const loop = (async () => {
-    for (let i = 0; running; i++) {
-      const id = `w${i}`;
-      await client.upsert('docs', [{ id, vector: [i, 1] }]);
-      acked.push(id);
-    }
-  })();
-  return {
-    stop: async () => {
-      running = false;
-      await loop;
-      return acked;
-    },
-  };
-}
 
 describe('leadership transfer', () => {
   it('raftvec leader transfer --to hands leadership over in the next term; writes go on and none is lost', async () => {

@@ -5,9 +5,9 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { RaftvecClient } from '../../src/client/client.js';
 import type { NodeStatus } from '../../src/client/cluster-status.js';
 import { TestCluster, TEST_CLUSTER_SECRET } from '../support/cluster.js';
+import { writeStream } from '../support/write-stream.js';
 import { ProcessGroup, runCli, waitFor, type CliResult } from '../support/processes.js';
 
 const group = new ProcessGroup();
@@ -92,35 +92,6 @@ async function waitForVoters(
 async function shutdown(cluster: TestCluster): Promise<void> {
   await Promise.all(cluster.members.map((m) => m.process?.kill('SIGKILL')));
   await cluster.close();
-}
-
-/**
- * Writes points w0, w1, … one after another until stopped; `stop` answers the ids
- * acknowledged, or throws the error that ended the stream.
- */
-function writeStream(client: RaftvecClient): { stop: () => Promise<string[]> } {
-  const acked: string[] = [];
-  let running = true;
-  const loop = (async () => {
-    for (let i = 0; running; i++) {
-      const id = `w${i}`;
-      await client.upsert('docs', [{ id, vector: [i, 1] }]);
-      acked.push(id);
-    }
-  })();
-  // Observed at once: a test that fails before stop() must not leave an unhandled rejection.
-  const ended = loop.then(
-    () => undefined,
-    (error: unknown) => error,
-  );
-  return {
-    stop: async () => {
-      running = false;
-      const error = await ended;
-      if (error !== undefined) throw error;
-      return acked;
-    },
-  };
 }
 
 /** Total size of the files under `dir`. */
