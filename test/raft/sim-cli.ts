@@ -11,10 +11,6 @@
  * --profile '<json>' overrides the random fault profile (e.g.
  * '{"preVote":false,"lossRate":0.3}', or '{"snapshotThreshold":0}' for no snapshots,
  * '{"membershipInterval":0}' for no membership changes).
- * --workaround open-bugs|install-keeps-membership|transfer-checks-core-voters|removed-voter-stands|
- * non-voter-forgets-leader (a comma-separated list) works
- * around known bugs of the code under test (see SimOptions.workarounds) to check
- * everything else while they are open.
  *
  * Exit code 1 if any seed violates a property; each failure is printed with the
  * seed, the property, and a one-line reproduction command.
@@ -28,12 +24,7 @@ import {
   twoChangesFactory,
   twoVotersFactory,
 } from './sim/broken.js';
-import {
-  DEFAULT_STEPS,
-  OPEN_BUG_WORKAROUNDS,
-  type SimOptions,
-  type SimProfile,
-} from './sim/options.js';
+import { DEFAULT_STEPS, type SimOptions, type SimProfile } from './sim/options.js';
 import { runSimulation, type SimResult, type SimStats } from './sim/simulator.js';
 
 const FAULTS = [
@@ -46,14 +37,6 @@ const FAULTS = [
 type Fault = (typeof FAULTS)[number];
 const VARIANTS = ['double-vote', 'figure8', 'two-changes', 'two-voters'] as const;
 type Variant = (typeof VARIANTS)[number];
-const WORKAROUNDS = [
-  'open-bugs',
-  'install-keeps-membership',
-  'transfer-checks-core-voters',
-  'removed-voter-stands',
-  'non-voter-forgets-leader',
-] as const;
-type Workaround = (typeof WORKAROUNDS)[number];
 
 interface CliArgs {
   seeds: number;
@@ -67,8 +50,6 @@ interface CliArgs {
   fault: Fault | undefined;
   /** Skip the single-server rule checks at the leader (to see what catches a broken rule). */
   noRuleChecks: boolean;
-  /** A comma-separated list of WORKAROUNDS. */
-  workaround: string | undefined;
   /** JSON overrides of the per-seed random profile (see SimProfile). */
   profile: string | undefined;
 }
@@ -78,7 +59,7 @@ function usage(message?: string): never {
   console.error(
     'usage: npm run sim -- [--seeds N] [--start S] [--seed S] [--nodes 3|5] [--steps N] [--jobs J] [--verbose] [--fail-fast]\n' +
       `                      [--variant ${VARIANTS.join('|')}] [--fault ${FAULTS.join('|')}] [--profile '<json>']\n` +
-      `                      [--workaround ${WORKAROUNDS.join('|')}[,…]] [--no-single-server-rules]`,
+      '                      [--no-single-server-rules]',
   );
   process.exit(2);
 }
@@ -94,7 +75,6 @@ function parseArgs(argv: string[]): CliArgs {
     failFast: false,
     variant: undefined,
     fault: undefined,
-    workaround: undefined,
     noRuleChecks: false,
     profile: undefined,
   };
@@ -151,12 +131,6 @@ function parseArgs(argv: string[]): CliArgs {
         args.variant = v as Variant;
         i++;
         break;
-      case '--workaround':
-        if (v === undefined || !v.split(',').every((w) => WORKAROUNDS.includes(w as Workaround)))
-          usage(`--workaround must list some of ${WORKAROUNDS.join(', ')}, separated by commas`);
-        args.workaround = v;
-        i++;
-        break;
       case '--fault':
         if (!FAULTS.includes(v as Fault)) usage(`--fault must be one of ${FAULTS.join(', ')}`);
         args.fault = v as Fault;
@@ -183,19 +157,6 @@ function parseArgs(argv: string[]): CliArgs {
   return args;
 }
 
-/** The workarounds a comma-separated --workaround list asks for. */
-function workaroundsOf(list: string): NonNullable<SimOptions['workarounds']> {
-  const names = list.split(',') as Workaround[];
-  const has = (name: Workaround): boolean => names.includes(name);
-  return {
-    ...(has('open-bugs') ? OPEN_BUG_WORKAROUNDS : {}),
-    ...(has('install-keeps-membership') ? { installKeepsMembership: true } : {}),
-    ...(has('transfer-checks-core-voters') ? { transferChecksCoreVoters: true } : {}),
-    ...(has('removed-voter-stands') ? { removedVoterStands: true } : {}),
-    ...(has('non-voter-forgets-leader') ? { nonVoterForgetsLeader: true } : {}),
-  };
-}
-
 const nodesFor = (args: CliArgs, seed: number): 3 | 5 => args.nodes ?? (seed % 2 === 0 ? 5 : 3);
 
 function optionsFor(args: CliArgs, seed: number): SimOptions {
@@ -208,7 +169,6 @@ function optionsFor(args: CliArgs, seed: number): SimOptions {
     ...(args.variant === 'figure8' ? { nodeFactory: figure8Factory } : {}),
     ...(args.variant === 'two-changes' ? { nodeFactory: twoChangesFactory } : {}),
     ...(args.variant === 'two-voters' ? { nodeFactory: twoVotersFactory } : {}),
-    ...(args.workaround !== undefined ? { workarounds: workaroundsOf(args.workaround) } : {}),
     ...(args.noRuleChecks ? { checkSingleServerRules: false } : {}),
     ...(args.fault === 'forget-vote' ? { faults: { forgetVoteOnCrash: true } } : {}),
     ...(args.fault === 'send-before-persist' ? { faults: { sendBeforePersist: true } } : {}),
@@ -228,7 +188,6 @@ function reproduction(args: CliArgs, seed: number): string {
   if (args.steps !== DEFAULT_STEPS) parts.push('--steps', String(args.steps));
   if (args.variant !== undefined) parts.push('--variant', args.variant);
   if (args.fault !== undefined) parts.push('--fault', args.fault);
-  if (args.workaround !== undefined) parts.push('--workaround', args.workaround);
   if (args.noRuleChecks) parts.push('--no-single-server-rules');
   if (args.profile !== undefined) parts.push('--profile', `'${args.profile}'`);
   parts.push('--verbose');
@@ -395,10 +354,9 @@ async function main(): Promise<void> {
 
   const mode = args.nodes === undefined ? '3 and 5 nodes (odd/even seeds)' : `${args.nodes} nodes`;
   const variant = [args.variant, args.fault].filter((x) => x !== undefined).join(', ');
-  const workaround = args.workaround === undefined ? '' : `, WORKAROUND: ${args.workaround}`;
   console.log(
     `raft sim: seeds ${args.start}..${args.start + args.seeds - 1}, ${mode}, ${args.steps} chaos steps per seed` +
-      `${variant ? `, BROKEN: ${variant}` : ''}${workaround}${args.verbose || args.seeds === 1 ? '' : `, ${Math.min(args.jobs, args.seeds)} workers`}`,
+      `${variant ? `, BROKEN: ${variant}` : ''}${args.verbose || args.seeds === 1 ? '' : `, ${Math.min(args.jobs, args.seeds)} workers`}`,
   );
 
   if (args.verbose || args.seeds === 1 || args.jobs === 1) {

@@ -5,13 +5,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_STEPS } from './sim/options.js';
-import { withOpenBugWorkarounds } from './sim/seeds.js';
 import { runSimulation } from './sim/simulator.js';
 
 async function trace(seed: number, nodes: 3 | 5): Promise<string[]> {
   const lines: string[] = [];
   const r = await runSimulation({
-    ...withOpenBugWorkarounds({ nodes, steps: DEFAULT_STEPS }),
+    nodes,
+    steps: DEFAULT_STEPS,
     seed,
     verbose: true,
     log: (line) => lines.push(line),

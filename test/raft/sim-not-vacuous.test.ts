@@ -15,7 +15,7 @@ import {
   twoVotersFactory,
 } from './sim/broken.js';
 import type { SimOptions, SimProfile } from './sim/options.js';
-import { describeFailure, firstViolation, runSeeds, withOpenBugWorkarounds } from './sim/seeds.js';
+import { describeFailure, firstViolation, runSeeds } from './sim/seeds.js';
 import { runSimulation, type SimResult, type SimStats } from './sim/simulator.js';
 
 const SAFETY: Property[] = [
@@ -48,7 +48,6 @@ async function expectCaught(
     nodes: broken.nodes,
     steps: broken.steps,
     ...(broken.profile ? { profile: broken.profile } : {}),
-    ...(broken.workarounds ? { workarounds: broken.workarounds } : {}),
   };
   expect(await runSeeds(1, found!.seed, control)).toEqual([]);
   return found!;
@@ -204,7 +203,7 @@ describe('the simulator exercises leadership transfers', () => {
     const runs: SimResult[] = [];
     for (let seed = 1; seed <= SEEDS; seed++) {
       const nodes = seed % 2 === 0 ? 5 : 3;
-      const r = await runSimulation({ ...withOpenBugWorkarounds({ nodes, steps: 10_000 }), seed });
+      const r = await runSimulation({ nodes, steps: 10_000, seed });
       expect(
         r.ok,
         r.violation === undefined ? '' : describeFailure(r, seed % 2 === 0 ? 5 : 3),
@@ -248,7 +247,7 @@ describe('the simulator exercises membership changes', () => {
     const runs: SimResult[] = [];
     for (let seed = 1; seed <= SEEDS; seed++) {
       const nodes = seed % 2 === 0 ? 5 : 3;
-      const r = await runSimulation({ ...withOpenBugWorkarounds({ nodes, steps: 10_000 }), seed });
+      const r = await runSimulation({ nodes, steps: 10_000, seed });
       expect(r.ok, r.violation === undefined ? '' : describeFailure(r, nodes)).toBe(true);
       runs.push(r);
     }
@@ -275,7 +274,7 @@ describe('the simulator exercises membership changes', () => {
 
   it('a leader that appends a change while the previous one is uncommitted → Single-Server Change', async () => {
     const found = await expectCaught(
-      withOpenBugWorkarounds({ nodes: 3, steps: 10_000, nodeFactory: twoChangesFactory }),
+      { nodes: 3, steps: 10_000, nodeFactory: twoChangesFactory },
       30,
       ['Single-Server Change'],
     );
@@ -286,12 +285,12 @@ describe('the simulator exercises membership changes', () => {
     // The direct check at the leader is switched off to show that the consequence, two
     // majorities that do not intersect, is caught too (a committed entry is lost).
     await expectCaught(
-      withOpenBugWorkarounds({
+      {
         nodes: 3,
         steps: 10_000,
         nodeFactory: twoChangesFactory,
         checkSingleServerRules: false,
-      }),
+      },
       60,
       SAFETY,
     );
@@ -299,7 +298,7 @@ describe('the simulator exercises membership changes', () => {
 
   it('a leader that removes two voters in one change → Single-Server Change', async () => {
     const found = await expectCaught(
-      withOpenBugWorkarounds({ nodes: 5, steps: 10_000, nodeFactory: twoVotersFactory }),
+      { nodes: 5, steps: 10_000, nodeFactory: twoVotersFactory },
       30,
       ['Single-Server Change'],
     );

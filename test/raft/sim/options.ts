@@ -171,33 +171,6 @@ export interface SimOptions {
   /** Sim time allowed for the fault-free phase to converge. */
   convergeTimeout?: number;
   /**
-   * Workarounds for known bugs of the code under test, to check everything else while
-   * they are open. `installKeepsMembership`: the runtime, once the core has installed a
-   * snapshot, writes the log start again without its configuration (Ready.snapshotInstalled
-   * → compact/resetTo({ index, term })), which the production store then forgets; a
-   * restart starts from its command line instead. With the workaround the simulated
-   * store keeps the configuration for such a repeated point (as if the runtime passed
-   * `snapshotInstalled.membership`).
-   * `transferChecksCoreVoters`: the runtime's transferLeadership checks the target
-   * against the voters of the last Ready, while its core already removed it (a change
-   * appended since): the core throws and the runtime stops for good. With the workaround
-   * the client does not ask for such a transfer (the fixed runtime would refuse it).
-   * `removedVoterStands`: a leader that removed itself and stepped down before the
-   * change committed never campaigns again, though it may hold the only log the others
-   * would vote for (see workarounds.ts): the workaround lets it stand until the change
-   * commits.
-   * `nonVoterForgetsLeader`: a node that is no voter in its newest configuration never
-   * forgets its leader, so it stays in that leader's lease and ignores PreVotes for good
-   * (see workarounds.ts): the workaround makes it forget the leader when its election
-   * timer runs out.
-   */
-  workarounds?: {
-    installKeepsMembership?: boolean;
-    transferChecksCoreVoters?: boolean;
-    removedVoterStands?: boolean;
-    nonVoterForgetsLeader?: boolean;
-  };
-  /**
    * Check the single-server rules where a leader appends a change (one uncommitted
    * change at a time, a commit in its term first; default true). The configurations'
    * distance (one voter) is always checked.
@@ -206,18 +179,6 @@ export interface SimOptions {
 }
 
 export const DEFAULT_STEPS = 10_000;
-
-/**
- * The workarounds (see SimOptions.workarounds) for the bugs of the code under test that
- * are still open: what the vitest suites and `--workaround open-bugs` run with. Drop
- * each one once its bug is fixed.
- */
-export const OPEN_BUG_WORKAROUNDS: NonNullable<SimOptions['workarounds']> = {
-  installKeepsMembership: true,
-  transferChecksCoreVoters: true,
-  removedVoterStands: true,
-  nonVoterForgetsLeader: true,
-};
 
 export function drawProfile(rng: Prng): SimProfile {
   const electionTick = rng.pick([5, 10]);

@@ -1,7 +1,7 @@
 /**
  * Helpers for running seed ranges of the simulator inside vitest.
  */
-import { OPEN_BUG_WORKAROUNDS, type SimOptions } from './options.js';
+import type { SimOptions } from './options.js';
 import { runSimulation, type SimResult } from './simulator.js';
 
 /** Seeds per vitest case: small enough to show progress, large enough to amortize. */
@@ -22,15 +22,6 @@ export function seedChunks(count: number): [number, number][] {
   return chunks;
 }
 
-/**
- * The vitest suites run with the workarounds for the bugs still open in the code under
- * test (OPEN_BUG_WORKAROUNDS), unless `opts` says otherwise: `npm run sim` without
- * `--workaround` shows those bugs.
- */
-export function withOpenBugWorkarounds<T extends Omit<SimOptions, 'seed'>>(opts: T): T {
-  return { workarounds: OPEN_BUG_WORKAROUNDS, ...opts };
-}
-
 /** Runs seeds first..last; returns the failures, each with its reproduction command. */
 export async function runSeeds(
   first: number,
@@ -39,14 +30,14 @@ export async function runSeeds(
 ): Promise<string[]> {
   const failures: string[] = [];
   for (let seed = first; seed <= last; seed++) {
-    const r = await runSimulation({ ...withOpenBugWorkarounds(opts), seed });
+    const r = await runSimulation({ ...opts, seed });
     if (!r.ok) failures.push(describeFailure(r, opts.nodes));
   }
   return failures;
 }
 
 export function describeFailure(r: SimResult, nodes: number): string {
-  return `seed ${r.seed}: ${r.violation!.property} — ${r.violation!.message}\n  reproduce: npm run sim -- --seed ${r.seed} --nodes ${nodes} --workaround open-bugs --verbose`;
+  return `seed ${r.seed}: ${r.violation!.property} — ${r.violation!.message}\n  reproduce: npm run sim -- --seed ${r.seed} --nodes ${nodes} --verbose`;
 }
 
 /** First seed in first..last whose run reports a violation, or undefined. */
@@ -56,7 +47,7 @@ export async function firstViolation(
   opts: Omit<SimOptions, 'seed'>,
 ): Promise<SimResult | undefined> {
   for (let seed = first; seed <= last; seed++) {
-    const r = await runSimulation({ ...withOpenBugWorkarounds(opts), seed });
+    const r = await runSimulation({ ...opts, seed });
     if (!r.ok) return r;
   }
   return undefined;

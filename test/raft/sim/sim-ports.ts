@@ -129,13 +129,6 @@ export type PortEvent =
 export interface PortFaults {
   /** SnapshotStore.install leaves out the snapshot's last entry. */
   readonly installDropsLastEntry?: boolean;
-  /**
-   * A workaround, not a fault (see SimOptions.workarounds): a compact or resetTo to the
-   * very point the log already starts at, without a configuration, keeps the one stored
-   * there — what the runtime would store if it passed the installed snapshot's
-   * configuration again (the production store drops it).
-   */
-  readonly barePointKeepsMembership?: boolean;
 }
 
 /** What the ports need from the simulator. */
@@ -373,14 +366,10 @@ export class SimLogStorage implements LogStorage {
     disk.entries = w.kind === 'compact' ? disk.entries.slice(point.index - start) : [];
     // The production store writes the point as given: a point without a configuration
     // leaves none stored (load then returns none).
-    const same = point.index === start && point.term === disk.logStart.term;
-    const membership =
-      point.membership ??
-      (same && this.faults.barePointKeepsMembership ? disk.logStart.membership : undefined);
     disk.logStart = {
       index: point.index,
       term: point.term,
-      ...(membership !== undefined ? { membership } : {}),
+      ...(point.membership !== undefined ? { membership: point.membership } : {}),
     };
     this.host.logStartMoved(this.life);
     return { resume: w.done, kind: w.kind };

@@ -92,7 +92,6 @@ import {
 } from './checker.js';
 import { checkingSnapshotContract } from './core-contract.js';
 import { observingDecisions } from './decisions.js';
-import { nonVoterForgetsLeader, removedVoterStandsUntilCommitted } from './workarounds.js';
 import { EventQueue } from './event-queue.js';
 import { DEFAULT_STEPS, drawProfile, type SimOptions, type SimProfile } from './options.js';
 import { Prng } from './prng.js';
@@ -773,16 +772,11 @@ export class Simulation {
       checkQuorum: p.checkQuorum,
     };
     const built = this.opts.nodeFactory?.(full, initial) ?? new RaftNode(full, initial);
-    const w = this.opts.workarounds;
-    const stands = w?.removedVoterStands ? removedVoterStandsUntilCommitted(built) : built;
-    const core = observingDecisions(
-      w?.nonVoterForgetsLeader ? nonVoterForgetsLeader(stands) : stands,
-      {
-        decision: (d) => this.checker.onDecision(d),
-        configAppended: (c) => this.checker.onConfigAppended(c),
-        violation: (error) => this.fault(error),
-      },
-    );
+    const core = observingDecisions(built, {
+      decision: (d) => this.checker.onDecision(d),
+      configAppended: (c) => this.checker.onConfigAppended(c),
+      violation: (error) => this.fault(error),
+    });
     const owner = this.byId.get(config.id);
     if (owner !== undefined) owner.core = core;
     const node = checkingSnapshotContract(core, (what) =>
@@ -806,10 +800,7 @@ export class Simulation {
       this.host,
       () => n.rng.next(),
       this.profile.snapshotThreshold > 0,
-      {
-        installDropsLastEntry: this.opts.faults?.installDropsLastEntry ?? false,
-        barePointKeepsMembership: this.opts.workarounds?.installKeepsMembership ?? false,
-      },
+      { installDropsLastEntry: this.opts.faults?.installDropsLastEntry ?? false },
     );
     n.life = life;
     RaftRuntime.open(this.runtimeConfig(n), life.ports)
@@ -1309,12 +1300,6 @@ export class Simulation {
           ? undefined
           : this.rng.pick(this.active()).id;
     const term = raft.status().term;
-    if (this.opts.workarounds?.transferChecksCoreVoters && this.transferToRemovedVoter(n, to)) {
-      this.trace(
-        `client's transfer at ${n.id} skipped: a voter change is not handed to the runtime yet`,
-      );
-      return n;
-    }
     const answer = raft.transferLeadership(to, p.transferTimeout);
     // The core takes the transfer on within the call (if this node leads).
     const h: Handover = {
@@ -1344,22 +1329,6 @@ export class Simulation {
         handover: h,
       });
     return n;
-  }
-
-  /**
-   * The workaround of SimOptions.workarounds.transferChecksCoreVoters: whether the
-   * runtime would hand leadership to a voter its core has already removed (its own view
-   * of the voters comes with the next Ready), which makes the core throw and the runtime
-   * stop. The fixed runtime would refuse with TransferFailed instead.
-   */
-  private transferToRemovedVoter(n: SimNode, to: string | undefined): boolean {
-    const core = n.core;
-    const raft = n.raft;
-    if (core === undefined || raft === undefined || raft.role !== 'leader') return false;
-    const inCore = votersOf(core.membership());
-    const inRuntime = raft.voters();
-    if (to !== undefined) return to !== n.id && inRuntime.includes(to) && !inCore.includes(to);
-    return inRuntime.some((v) => !inCore.includes(v));
   }
 
   private transferCompleted(h: Handover, client: number, leader: string): void {
