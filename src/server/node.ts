@@ -147,6 +147,9 @@ export const LISTENING_PREFIX = 'raftvec listening on ';
 /** How often a node hands the memory its allocator holds free back to the OS. */
 const MEMORY_RELEASE_INTERVAL_MS = 10_000;
 
+/** Peer addresses announced on streams, kept until the transport exists (then it bounds them). */
+const MAX_ANNOUNCED_PEERS = 64;
+
 /** How long `serve --join` tries to be added before it gives up. */
 const JOIN_TIMEOUT_MS = 60_000;
 
@@ -273,6 +276,8 @@ export async function startNode(options: NodeOptions): Promise<NodeHandle> {
   let stateMachine: ReplicaState | undefined;
   let runtime: RaftRuntime<ApplyResult> | undefined;
   let transport: PeerTransport | undefined;
+  // Where each peer said it listens, as it tells us on its stream (PEER_ADDRESS_HEADER).
+  const announcedPeerAddresses = new Map<string, string>();
   /** Set by stop(): a join or promotion in progress gives up. */
   let stoppingNow: true | undefined;
   let writePath: WritePath | undefined;
@@ -299,7 +304,15 @@ export async function startNode(options: NodeOptions): Promise<NodeHandle> {
     // Messages that arrive while the node loads are dropped; Raft re-sends them.
     deliver: (m) => runtime?.deliver(m),
     onAnnouncement: (peer, { clientAddress, voteQuietMs, peerAddress }) => {
-      if (peerAddress !== undefined) transport?.learnAddress(peer, peerAddress);
+      if (peerAddress !== undefined) {
+        // Kept until the transport exists: a peer's stream may arrive while this node loads.
+        announcedPeerAddresses.delete(peer);
+        announcedPeerAddresses.set(peer, peerAddress);
+        // Bounded like the transport's own table of former members (newest kept).
+        if (announcedPeerAddresses.size > MAX_ANNOUNCED_PEERS)
+          announcedPeerAddresses.delete(announcedPeerAddresses.keys().next().value!);
+        transport?.learnAddress(peer, peerAddress);
+      }
       if (clientAddress !== undefined) clientAddresses.set(peer, clientAddress);
       if (voteQuietMs !== undefined) voteQuietWindows.set(peer, voteQuietMs);
     },
@@ -379,6 +392,8 @@ export async function startNode(options: NodeOptions): Promise<NodeHandle> {
       peerAddress: advertised,
       voteQuietMs: voteQuietWindowMs(raftTiming),
     });
+    for (const [peer, peerAddress] of announcedPeerAddresses)
+      transport.learnAddress(peer, peerAddress);
     let joined = false;
     const joinOptions = {
       address: options.join ?? '',
