@@ -14,12 +14,17 @@ interface ConfigRecord {
 }
 
 export class MembershipLog {
-  private base: { index: number; membership: Membership };
+  /**
+   * The configuration at the log start, known to be the one in force from `knownFrom`
+   * on (the log start itself, except on a node that joined a running cluster: it learned
+   * the configuration at the leader's log start, and what came before is unknown to it).
+   */
+  private base: { index: number; membership: Membership; knownFrom: number };
   /** Config entries after the base, in index order. */
   private records: ConfigRecord[] = [];
 
-  constructor(baseIndex: number, membership: Membership) {
-    this.base = { index: baseIndex, membership };
+  constructor(baseIndex: number, membership: Membership, knownFrom = baseIndex) {
+    this.base = { index: baseIndex, membership, knownFrom: Math.max(baseIndex, knownFrom) };
   }
 
   /** The configuration in force: the newest in the log. */
@@ -32,8 +37,12 @@ export class MembershipLog {
     return this.records.at(-1)?.index ?? this.base.index;
   }
 
-  /** The configuration in force right after entry `index` (at or after the base). */
-  at(index: number): Membership {
+  /**
+   * The configuration in force right after entry `index` (at or after the base);
+   * undefined when this node cannot know it (before what a joining node learned, and
+   * before any config entry it holds).
+   */
+  at(index: number): Membership | undefined {
     invariant(
       index >= this.base.index,
       () => `no configuration known at ${index}, before the base ${this.base.index}`,
@@ -41,7 +50,7 @@ export class MembershipLog {
     for (let k = this.records.length - 1; k >= 0; k--) {
       if (this.records[k]!.index <= index) return this.records[k]!.membership;
     }
-    return this.base.membership;
+    return index >= this.base.knownFrom ? this.base.membership : undefined;
   }
 
   /** A config entry (index, term) was appended to the log. */
@@ -67,7 +76,11 @@ export class MembershipLog {
 
   /** The log now starts after `index` (compaction): the configuration there becomes the base. */
   compacted(index: number): void {
-    this.base = { index, membership: this.at(index) };
+    const known = this.at(index);
+    this.base =
+      known === undefined
+        ? { ...this.base, index, knownFrom: Math.max(index, this.base.knownFrom) }
+        : { index, membership: known, knownFrom: index };
     this.records = this.records.filter((r) => r.index > index);
   }
 
@@ -76,7 +89,7 @@ export class MembershipLog {
    * `membership`; with `retained`, the entries after it stay, and so do their configs.
    */
   restored(index: number, membership: Membership, retained: boolean): void {
-    this.base = { index, membership };
+    this.base = { index, membership, knownFrom: index };
     this.records = retained ? this.records.filter((r) => r.index > index) : [];
   }
 }

@@ -373,7 +373,11 @@ export class RaftNode {
     const applied = initialState.applied ?? snapshot.index;
     validateSnapshotStart(snapshot, hs, applied, initialState.entries);
     this.log = new RaftLog(initialState.entries, snapshot, hs.commit, applied);
-    this.configs = new MembershipLog(snapshot.index, initialMembership(this.config, initialState));
+    this.configs = new MembershipLog(
+      snapshot.index,
+      initialMembership(this.config, initialState),
+      initialState.membershipFrom ?? snapshot.index,
+    );
     for (const e of initialState.entries) {
       if (e.type !== 'config') continue;
       const decoded = decodeMembership(e.data);
@@ -717,7 +721,26 @@ export class RaftNode {
       throw new RaftConfigError(
         `membershipAt(${String(index)}): outside the log [${this.log.snapshotIndex()}, ${this.log.lastIndex()}]`,
       );
-    return this.configs.at(index);
+    const membership = this.configs.at(index);
+    if (membership === undefined)
+      throw new RaftConfigError(
+        `membershipAt(${index}): unknown here (this node joined a running cluster and learned the configuration of a later point)`,
+      );
+    return membership;
+  }
+
+  /**
+   * Whether `membershipAt(index)` is known: not on a node that joined a running cluster,
+   * before the point whose configuration it learned (InitialState.membershipFrom) and
+   * before any config entry it holds. The runtime compacts only where it is.
+   */
+  knowsMembershipAt(index: number): boolean {
+    return (
+      isIndex(index) &&
+      index >= this.log.snapshotIndex() &&
+      index <= this.log.lastIndex() &&
+      this.configs.at(index) !== undefined
+    );
   }
 
   /** The configuration in force (the newest in the log, committed or not). */
@@ -1128,9 +1151,8 @@ export class RaftNode {
   private promotable(): boolean {
     if (this.isVoter()) return true;
     const latest = this.configs.latestIndex();
-    return (
-      latest > this.log.commitIndex() && votersOf(this.configs.at(latest - 1)).includes(this.id)
-    );
+    const before = latest > this.log.commitIndex() ? this.configs.at(latest - 1) : undefined;
+    return before !== undefined && votersOf(before).includes(this.id);
   }
 
   private tickHeartbeat(): void {

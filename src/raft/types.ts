@@ -448,6 +448,12 @@ export interface InitialState {
    */
   readonly membership?: Membership;
   /**
+   * The index from which `membership` is known to be the configuration in force, when
+   * later than the log start: a node that joined a running cluster learned the one at
+   * the leader's log start, and does not know those before it. Default: the log start.
+   */
+  readonly membershipFrom?: number;
+  /**
    * Index of the last entry the state machine has durably applied (etcd's
    * Config.Applied). Committed entries after it are handed out again. Default
    * `snapshot.index`, or 0.

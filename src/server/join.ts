@@ -17,6 +17,7 @@ import {
   type Membership,
 } from '../raft/membership.js';
 import { peerCredentials } from '../raft/runtime/peer-transport.js';
+import type { LearnedMembership } from '../raft/runtime/raft-runtime.js';
 import type { NodeId } from '../raft/types.js';
 
 export interface JoinOptions {
@@ -92,15 +93,15 @@ export async function atLeader<T>(
 }
 
 /**
- * Asks the cluster to add this node as a learner and answers the configuration its log
- * starts from: the one the cluster started with, when the leader's log still starts at
- * 0 (this node will get every entry, the config entries with them, so its history of
- * configurations is the cluster's); else the newest, which the snapshot this node will
- * need first replaces. Refuses (JoinRefused) when this id is already a voter: a voter that lost its
+ * Asks the cluster to add this node as a learner and answers the configuration at the
+ * leader's log start, with that index: in force from there on (at 0, the one the cluster
+ * started with). What came before is unknown to this node: if a later leader sends it
+ * entries from before that point, it does not compact there (RaftNode.knowsMembershipAt);
+ * the snapshot it usually needs first replaces it. Refuses (JoinRefused) when this id is already a voter: a voter that lost its
  * disk may have voted in the current term and must not vote again; it is removed
  * first (`raftvec member remove`), then joins afresh.
  */
-export async function joinCluster(options: JoinOptions): Promise<Membership> {
+export async function joinCluster(options: JoinOptions): Promise<LearnedMembership> {
   const credentials = peerCredentials(options.clusterSecret, options.id);
   let answer: MembershipProto;
   try {
@@ -133,9 +134,14 @@ export async function joinCluster(options: JoinOptions): Promise<Membership> {
   options.log(
     `${options.id}: joined the cluster at ${options.address} as a learner (configuration entry ${String(answer.index)})`,
   );
-  const fromStart =
-    Number(answer.logStartIndex ?? 0) === 0 && (answer.logStartMembers ?? []).length > 0;
-  return fromStart ? checkedMembers(answer.logStartMembers!) : membership;
+  // The configuration at the leader's log start is in force from there on; a server that
+  // does not say (an older version) gives the newest, in force from its entry on.
+  if ((answer.logStartMembers ?? []).length > 0)
+    return {
+      membership: checkedMembers(answer.logStartMembers!),
+      knownFrom: Number(answer.logStartIndex ?? 0),
+    };
+  return { membership, knownFrom: Number(answer.index ?? 0) };
 }
 
 /**

@@ -1415,3 +1415,64 @@ describe('liveness around a change (found by the simulator)', () => {
     expect(d.status()).toMatchObject({ role: 'follower', leaderId: undefined });
   });
 });
+
+describe('a node that joined a running cluster knows the configuration only from where it learned it', () => {
+  /** d learned {a, b, c} as in force from entry 4 of the leader's log; its own log starts empty. */
+  const joiner = (): RaftNode =>
+    new RaftNode(
+      { id: 'd', peers: [], ...nodeDefaults(21) },
+      {
+        hardState: { term: 1, vote: undefined, commit: 0 },
+        entries: [],
+        membership: base,
+        membershipFrom: 4,
+      },
+    );
+
+  it('membershipAt is unknown before that point and before its first config entry; no compaction there', () => {
+    const d = joiner();
+    // A leader whose log starts earlier sends it entries 1..6, a config entry at 5.
+    const withD: Membership = {
+      members: [...base.members, member('d', 'learner', 'd:7000')],
+    };
+    d.step(
+      appendEntries(
+        'd',
+        1,
+        0,
+        0,
+        [
+          { index: 1, term: 1, type: 'noop', data: new Uint8Array(0) },
+          { index: 2, term: 1, type: 'normal', data: bytes('x') },
+          { index: 3, term: 1, type: 'normal', data: bytes('y') },
+          { index: 4, term: 1, type: 'normal', data: bytes('z') },
+          { index: 5, term: 1, type: 'config', data: encodeMembership(withD) },
+          { index: 6, term: 1, type: 'normal', data: bytes('w') },
+        ],
+        6,
+      ),
+    );
+    drain(d);
+    expect(d.status()).toMatchObject({ lastIndex: 6, commitIndex: 6, membership: withD });
+    expect(d.knowsMembershipAt(3)).toBe(false);
+    expect(() => d.membershipAt(3)).toThrow(RaftConfigError);
+    expect(d.membershipAt(4)).toEqual(base);
+    expect(d.membershipAt(6)).toEqual(withD);
+    // Compacting where it is unknown keeps it unknown (the runtime does not: knowsMembershipAt).
+    expect(d.compact(2)).toBe(true);
+    expect(d.knowsMembershipAt(3)).toBe(false);
+    expect(d.compact(5)).toBe(true);
+    expect(d.knowsMembershipAt(5)).toBe(true);
+    expect(d.membershipAt(5)).toEqual(withD);
+  });
+
+  it('a snapshot installed makes it known from the snapshot on', () => {
+    const d = joiner();
+    expect(
+      d.installSnapshot({ from: 'a', term: 1, index: 9, snapshotTerm: 1, membership: base }),
+    ).toBe(true);
+    drain(d);
+    expect(d.knowsMembershipAt(9)).toBe(true);
+    expect(d.membershipAt(9)).toEqual(base);
+  });
+});

@@ -35,6 +35,8 @@ export interface PersistedLog {
    * `resetTo`; config entries among `entries` supersede it. Absent: none stored yet.
    */
   membership?: Membership;
+  /** The index from which `membership` is known (see `recordMembership`); absent: the log start. */
+  membershipFrom?: number;
   /** Every stored entry, in index order, contiguous, starting after `snapshot` (or at 1). */
   entries: Entry[];
 }
@@ -82,9 +84,11 @@ export interface LogStorage {
    * Records `membership` as the configuration at the current log start (where `load`
    * found it to start), keeping that start: what a new node starts from, so that a
    * restart uses it rather than its command line. Durable when the promise resolves.
+   * `knownFrom`: a node joining a running cluster learns the configuration at some index
+   * of the leader's log; it is the one in force from there on, not before.
    * Optional: without it the configuration is not kept across restarts (tests).
    */
-  recordMembership?(membership: Membership): Promise<void>;
+  recordMembership?(membership: Membership, knownFrom?: number): Promise<void>;
   /** Releases the store; no call follows. */
   close(): Promise<void>;
 }

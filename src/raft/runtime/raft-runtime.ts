@@ -129,6 +129,15 @@ function describeChange(change: MembershipChange): string {
 /** A no-op entry's payload: empty. */
 const NOOP_PAYLOAD = new Uint8Array(0);
 
+/**
+ * A configuration a joining node learned: the one in force at index `knownFrom` of the
+ * leader's log (its log start). What was in force before is unknown to this node.
+ */
+export interface LearnedMembership {
+  membership: Membership;
+  knownFrom: number;
+}
+
 export interface RaftRuntimeConfig {
   id: NodeId;
   /**
@@ -142,7 +151,7 @@ export interface RaftRuntimeConfig {
    * The configuration to start from when nothing is stored, instead of `peers`: what a
    * node joining a running cluster learns from it (`serve --join`). Asked only then.
    */
-  initialMembership?: () => Promise<Membership>;
+  initialMembership?: () => Promise<Membership | LearnedMembership>;
   /** Called with each new configuration in force (after the transport has it). */
   onMembership?: (membership: Membership) => void;
   timing?: Partial<RaftTiming>;
@@ -439,10 +448,13 @@ export class RaftRuntime<Result> {
     // The configuration at the log start: the stored one, else (a new node) the one it
     // starts with, stored now — so that a later `--peers` cannot silently change it.
     let membership = state.membership;
+    let membershipFrom = state.membershipFrom;
     if (membership === undefined) {
       try {
-        membership = await RaftRuntime.startingMembership(config);
-        await ports.log.recordMembership?.(membership);
+        const starting = await RaftRuntime.startingMembership(config);
+        membership = 'knownFrom' in starting ? starting.membership : starting;
+        if ('knownFrom' in starting && starting.knownFrom > 0) membershipFrom = starting.knownFrom;
+        await ports.log.recordMembership?.(membership, membershipFrom);
       } catch (error) {
         await ports.log.close().catch(() => undefined);
         throw error;
@@ -466,6 +478,7 @@ export class RaftRuntime<Result> {
         entries: state.entries,
         applied,
         membership,
+        ...(membershipFrom !== undefined && { membershipFrom }),
         ...(state.snapshot && { snapshot: state.snapshot }),
       },
     );
@@ -477,7 +490,9 @@ export class RaftRuntime<Result> {
   }
 
   /** A new node's configuration: the one it joins with, else `peers` as voters. */
-  private static async startingMembership(config: RaftRuntimeConfig): Promise<Membership> {
+  private static async startingMembership(
+    config: RaftRuntimeConfig,
+  ): Promise<Membership | LearnedMembership> {
     if (config.initialMembership !== undefined) return config.initialMembership();
     if (!config.peers.has(config.id))
       throw new Error(`the peer list must include this node's own id ${config.id}`);

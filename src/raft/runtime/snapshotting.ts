@@ -119,7 +119,9 @@ export class Snapshotting {
     this.lastSnapshotIndex = Math.max(this.lastSnapshotIndex, ref.index);
     this.h.say(`${this.h.id}: took snapshot ${ref.index}`);
     const upTo = this.compactionPoint(ref.index);
-    if (upTo > this.h.node.status().snapshotIndex) {
+    // A node that joined a running cluster may not know the configuration at `upTo`
+    // (before what it learned): it compacts later, from where it knows it.
+    if (upTo > this.h.node.status().snapshotIndex && this.h.node.knowsMembershipAt(upTo)) {
       const term = this.h.node.logTerm(upTo);
       if (term !== undefined) {
         // Disk first: if the core forgot entries the disk still has, a restart would

@@ -56,12 +56,13 @@ export class RaftLogCorruption extends Error {
 
 const corrupt = (message: string): RaftLogCorruption => new RaftLogCorruption(message);
 
-function encodeSnapshotPoint(point: SnapshotPoint): Buffer {
+function encodeSnapshotPoint(point: SnapshotPoint, membershipFrom = 0): Buffer {
   return seal(
     SnapshotPointMessage.encode(
       SnapshotPointMessage.create({
         index: point.index,
         term: point.term,
+        membershipFrom,
         membership:
           point.membership === undefined ? new Uint8Array(0) : encodeMembership(point.membership),
       }),
@@ -147,6 +148,7 @@ export class RaftLogStore implements LogStorage {
       entries,
       ...(snapshot && { snapshot }),
       ...(start.membership && { membership: start.membership }),
+      ...(start.membershipFrom !== undefined && { membershipFrom: start.membershipFrom }),
     };
   }
 
@@ -160,10 +162,12 @@ export class RaftLogStore implements LogStorage {
     this.start = { index: point.index, term: point.term };
   }
 
-  async recordMembership(membership: Membership): Promise<void> {
-    await this.db.put(SNAPSHOT_POINT_KEY, encodeSnapshotPoint({ ...this.start, membership }), {
-      sync: true,
-    });
+  async recordMembership(membership: Membership, knownFrom = 0): Promise<void> {
+    await this.db.put(
+      SNAPSHOT_POINT_KEY,
+      encodeSnapshotPoint({ ...this.start, membership }, knownFrom),
+      { sync: true },
+    );
   }
 
   async resetTo(point: SnapshotPoint): Promise<void> {
@@ -179,26 +183,30 @@ export class RaftLogStore implements LogStorage {
   /** Where the stored log starts (a snapshot point at index >= 1) and the configuration there. */
   private static async readLogStart(
     db: Level<Buffer, Buffer>,
-  ): Promise<{ snapshot?: SnapshotPoint; membership?: Membership }> {
+  ): Promise<{ snapshot?: SnapshotPoint; membership?: Membership; membershipFrom?: number }> {
     const sealed = await db.get(SNAPSHOT_POINT_KEY);
     if (sealed === undefined) return {};
     const decoded = SnapshotPointMessage.toObject(
       SnapshotPointMessage.decode(unseal(sealed, 'the snapshot point')),
       { longs: Number, defaults: true },
-    ) as { index: number; term: number; membership: Uint8Array };
+    ) as { index: number; term: number; membership: Uint8Array; membershipFrom: number };
     let membership: Membership | undefined;
     if (decoded.membership.byteLength > 0) {
       const m = decodeMembership(new Uint8Array(decoded.membership));
       if (!m.ok) throw corrupt(`the configuration stored with the log start: ${m.reason}`);
       membership = m.membership;
     }
+    if (!Number.isSafeInteger(decoded.membershipFrom))
+      throw corrupt(`the configuration's index ${decoded.membershipFrom} is not an index`);
+    const from =
+      decoded.membershipFrom > decoded.index ? { membershipFrom: decoded.membershipFrom } : {};
     const bootstrap = decoded.index === 0 && decoded.term === 0 && membership !== undefined;
-    if (bootstrap) return { membership };
+    if (bootstrap) return { membership, ...from };
     if (!Number.isSafeInteger(decoded.index) || decoded.index < 1 || decoded.term < 1)
       throw corrupt(`snapshot point (${decoded.index}, ${decoded.term}) is not a log position`);
     return {
       snapshot: { index: decoded.index, term: decoded.term },
-      ...(membership && { membership }),
+      ...(membership && { membership, ...from }),
     };
   }
 

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Level } from 'level';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RaftLogStore, type LogEntryRecord } from '../../../src/raft/storage/raft-log-store.js';
+import { bootstrapMembership, encodeMembership } from '../../../src/raft/membership.js';
 
 /** Opens the log at `dir` and reads it, as a node does at start. */
 async function openLog(dir: string) {
@@ -29,6 +30,33 @@ const entry = (index: number, term: number, text = `e${index}`): LogEntryRecord 
 });
 
 describe('RaftLogStore', () => {
+  it('keeps the configuration at the log start (and from which index it is known), config entries, and the configuration with a compaction', async () => {
+    const dir = await freshDir();
+    const first = await openLog(dir);
+    expect(first.state.membership).toBeUndefined();
+    const joined = bootstrapMembership(['a', 'b'], (id) => `${id}:1`);
+    await first.store.recordMembership(joined, 7);
+    const added = bootstrapMembership(['a', 'b', 'c'], (id) => `${id}:1`);
+    await first.store.persist(
+      [entry(1, 1), { index: 2, term: 1, type: 'config', data: encodeMembership(added) }],
+      { term: 1, vote: undefined, commit: 2 },
+      true,
+    );
+    await first.store.close();
+
+    const second = await openLog(dir);
+    expect(second.state).toMatchObject({ membership: joined, membershipFrom: 7 });
+    expect(second.state.entries.map((e) => e.type)).toEqual(['normal', 'config']);
+    await second.store.compact({ index: 2, term: 1, membership: added });
+    await second.store.close();
+
+    // Compacted where the configuration is known: known from the log start on.
+    const third = await openLog(dir);
+    expect(third.state).toMatchObject({ snapshot: { index: 2, term: 1 }, membership: added });
+    expect(third.state.membershipFrom).toBeUndefined();
+    await third.store.close();
+  });
+
   it('starts empty with a zero hard state', async () => {
     const { store, state } = await openLog(await freshDir());
     expect(state.hardState).toEqual({ term: 0, vote: undefined, commit: 0 });

@@ -16,6 +16,11 @@ export interface SnapshotPoint {
    * encodeMembership; empty: none recorded (an older version)
    */
   'membership'?: (Buffer | Uint8Array | string);
+  /**
+   * From which index `membership` is known to be in force, when after `index`: a node
+   * that joined a running cluster learned the one at the leader's log start.
+   */
+  'membershipFrom'?: (number | string | Long);
 }
 
 /**
@@ -32,4 +37,9 @@ export interface SnapshotPoint__Output {
    * encodeMembership; empty: none recorded (an older version)
    */
   'membership': (Buffer);
+  /**
+   * From which index `membership` is known to be in force, when after `index`: a node
+   * that joined a running cluster learned the one at the leader's log start.
+   */
+  'membershipFrom': (number);
 }
