@@ -176,8 +176,6 @@ export const learnersOf = (m: Membership): NodeId[] =>
 export const memberOf = (m: Membership, id: NodeId): Member | undefined =>
   m.members.find((x) => x.id === id);
 
-export const isVoter = (m: Membership, id: NodeId): boolean => memberOf(m, id)?.role === 'voter';
-
 export function sameMembership(a: Membership, b: Membership): boolean {
   if (a.members.length !== b.members.length) return false;
   return a.members.every((x, k) => {

@@ -22,6 +22,7 @@ import { RaftLog } from './log.js';
 import {
   applyMembershipChange,
   bootstrapMembership,
+  canonicalMembership,
   decodeMembership,
   encodeMembership,
   membershipProblem,
@@ -268,9 +269,7 @@ function initialMembership(config: RaftConfig, initial: InitialState): Membershi
     const problem = membershipProblem(initial.membership);
     if (problem !== undefined)
       throw new RaftConfigError(`the initial configuration is invalid: ${problem}`);
-    const decoded = decodeMembership(encodeMembership(initial.membership));
-    invariant(decoded.ok, 'a checked configuration fails to decode');
-    return decoded.membership;
+    return canonicalMembership(initial.membership.members);
   }
   if (!config.peers.includes(config.id))
     throw new RaftConfigError(`peers must include this node's id ${config.id}`);
@@ -826,11 +825,9 @@ export class RaftNode {
     this.electionElapsed = 0;
     this.leaderId = offer.from;
     const logRetained = this.log.restore(offer.index, offer.snapshotTerm);
-    const membership = decodeMembership(
-      encodeMembership(offer.membership ?? this.configs.latest()),
-    );
-    invariant(membership.ok, 'a checked configuration fails to decode');
-    this.configs.restored(offer.index, membership.membership, logRetained);
+    // Checked by snapshotRejection; copied in canonical form, as the network's object may change.
+    const membership = canonicalMembership((offer.membership ?? this.configs.latest()).members);
+    this.configs.restored(offer.index, membership, logRetained);
     this.refreshMembership();
     // A second install before the next Ready: its reset must also drop what the
     // first one kept, if the first kept entries and this one does not.
@@ -838,7 +835,7 @@ export class RaftNode {
       index: offer.index,
       term: offer.snapshotTerm,
       logRetained: logRetained && (this.snapshotInstalled?.logRetained ?? true),
-      membership: membership.membership,
+      membership,
     };
     this.send({
       type: 'AppendEntriesResponse',

@@ -45,11 +45,7 @@ export class JoinRefused extends Error {
 
 const RETRY_MS = 250;
 
-/** A configuration from the network, checked. */
-export function membershipFromProto(proto: MembershipProto | undefined): Membership {
-  return checkedMembers(proto?.members ?? []);
-}
-
+/** A configuration from the network (the members of a Membership answer), checked. */
 function checkedMembers(list: NonNullable<MembershipProto['members']>): Membership {
   const members: Member[] = list.map((m) => ({
     id: m.id ?? '',
@@ -123,7 +119,7 @@ export async function joinCluster(options: JoinOptions): Promise<LearnedMembersh
       `could not join the cluster at ${options.address} as ${options.id}: ${e.details ?? String(error)}`,
     );
   }
-  const membership = membershipFromProto(answer);
+  const membership = checkedMembers(answer.members ?? []);
   const self = memberOf(membership, options.id);
   if (self === undefined)
     throw new JoinRefused(`the cluster's answer does not list ${options.id} as a member`);
