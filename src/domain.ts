@@ -13,6 +13,11 @@ export interface CollectionSpec {
   metric: Metric;
   /** FAISS factory string, wrapped in IDMap2 by the binding. Default `Flat`. */
   indexSpec: string;
+  /**
+   * The HNSW search breadth a search uses when it names none (HNSW indexes only).
+   * Absent: the index's own default, 64.
+   */
+  efSearch?: number;
 }
 
 export interface CollectionInfo extends CollectionSpec {

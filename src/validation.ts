@@ -92,6 +92,18 @@ export function validateCollectionSpec(spec: CollectionSpec): void {
     );
   }
   validateIndexSpec(indexSpec, spec.dimension, spec.metric, `collection ${show(spec.name)}`);
+  if (spec.efSearch !== undefined) {
+    validateOptionalRange(
+      spec.efSearch,
+      `collection ${show(spec.name)}: efSearch`,
+      limits.maxEfSearch,
+    );
+    if (!/HNSW/i.test(indexSpec)) {
+      throw invalidArgument(
+        `collection ${show(spec.name)}: efSearch is the search breadth of an HNSW graph; index spec ${show(indexSpec)} has none (use e.g. "HNSW32", or leave efSearch out)`,
+      );
+    }
+  }
 }
 
 // ---- index specs -------------------------------------------------------------------

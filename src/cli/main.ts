@@ -740,6 +740,11 @@ function buildProgram(): Command {
         .argParser(parseMetric),
     )
     .option('--index <spec>', 'FAISS factory string, e.g. Flat, HNSW32, IVF100,Flat', 'Flat')
+    .option(
+      '--ef-search <n>',
+      'HNSW: default search breadth of this collection (default 64; a search may override it)',
+      positiveInt('--ef-search'),
+    )
     .addOption(
       new Option('--write-concern <wc>', 'majority or all')
         .choices(['majority', 'all'])
@@ -751,12 +756,14 @@ function buildProgram(): Command {
           dim: number;
           metric: Metric;
           index: string;
+          efSearch?: number;
           writeConcern: 'majority' | 'all';
         }>();
         const res = await client.createCollection(name, {
           dimension: o.dim,
           metric: o.metric,
           indexSpec: o.index,
+          ...(o.efSearch !== undefined && { efSearch: o.efSearch }),
           writeConcern: o.writeConcern,
         });
         printJson({ collection: collectionJson(res.collection), logIndex: res.logIndex });

@@ -117,6 +117,12 @@ export interface CreateCollectionOptions extends WriteCallOptions {
   metric?: Metric;
   /** FAISS factory string. Default `Flat`. */
   indexSpec?: string;
+  /**
+   * HNSW indexes: the search breadth of searches that name none (a search's own
+   * `efSearch` overrides it). Default: the index's, 64. Larger finds more of the
+   * true nearest neighbours, more slowly (README, "Choosing efSearch").
+   */
+  efSearch?: number;
 }
 
 export interface UpsertPoint {
@@ -176,6 +182,7 @@ function collectionFromProto(c: CollectionInfo__Output | null): CollectionInfo {
     dimension: c.dimension,
     metric: metricFromProto(c.metric),
     indexSpec: c.indexSpec,
+    ...(c.efSearch > 0 && { efSearch: c.efSearch }),
     pointCount: c.pointCount,
   };
 }
@@ -343,6 +350,7 @@ export class RaftvecClient {
         dimension: options.dimension,
         metric,
         indexSpec: options.indexSpec ?? '',
+        efSearch: options.efSearch ?? 0,
         options: wo,
       }),
       options,

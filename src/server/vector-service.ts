@@ -121,6 +121,7 @@ function collectionInfoToProto(info: CollectionInfo): ProtoCollectionInfo {
     metric: metricToProto(info.metric),
     indexSpec: info.indexSpec,
     pointCount: info.pointCount,
+    efSearch: info.efSearch ?? 0,
   };
 }
 
@@ -568,6 +569,7 @@ export class VectorService {
           dimension: req.dimension,
           metric: metricFromProto(req.metric),
           indexSpec: req.indexSpec === '' ? DEFAULT_INDEX_SPEC : req.indexSpec,
+          ...(req.efSearch > 0 && { efSearch: req.efSearch }),
         };
         validateCollectionSpec(spec);
         const session = sessionFromProto(req.options);

@@ -39,7 +39,13 @@ interface DecodedLogCommand {
   sequence?: number | LongLike;
   leaderTimeMs?: number | LongLike;
   command?: 'createCollection' | 'dropCollection' | 'upsert' | 'delete';
-  createCollection?: { name?: string; dimension?: number; metric?: string; indexSpec?: string };
+  createCollection?: {
+    name?: string;
+    dimension?: number;
+    metric?: string;
+    indexSpec?: string;
+    efSearch?: number;
+  };
   dropCollection?: { name?: string };
   upsert?: { collection?: string; points?: DecodedPointRecord[] };
   delete?: { collection?: string; ids?: string[] };
@@ -91,6 +97,7 @@ export function encodeCommand(cmd: Command): Uint8Array {
           dimension: cmd.spec.dimension,
           metric: cmd.spec.metric,
           indexSpec: cmd.spec.indexSpec,
+          efSearch: cmd.spec.efSearch ?? 0,
         },
       };
       break;
@@ -221,6 +228,7 @@ export function decodeCommand(bytes: Uint8Array): Command {
           // Not checked here: the state machine validates the spec deterministically.
           metric: (c.metric ?? '') as Metric,
           indexSpec: c.indexSpec ?? '',
+          ...(c.efSearch ? { efSearch: c.efSearch } : {}),
         },
       });
     }

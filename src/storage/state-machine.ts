@@ -124,6 +124,8 @@ interface CollectionRecord {
   dimension: number;
   metric: Metric;
   indexSpec: string;
+  /** The default HNSW efSearch of the collection's searches; absent: the index's own. */
+  efSearch?: number;
   /** The log index of the entry that created the collection; prefixes its data keys. */
   uid: number;
   /** The label the next upserted point gets. Labels are never reused. */
@@ -813,7 +815,11 @@ export class VectorStateMachine {
       const queries = col.index.prepareQueries(query.vectors);
       const filtered = query.filter !== undefined && query.filter.must.length > 0;
       const raw = await col.index.search(queries, nq, query.k, {
-        ...(query.efSearch !== undefined ? { efSearch: query.efSearch } : {}),
+        ...(query.efSearch !== undefined
+          ? { efSearch: query.efSearch }
+          : col.record.efSearch !== undefined
+            ? { efSearch: col.record.efSearch }
+            : {}),
         ...(query.nprobe !== undefined ? { nprobe: query.nprobe } : {}),
         ...(filtered
           ? { allowLabels: toBigLabels(matchingLabels(col, compileFilter(query.filter))) }
@@ -944,6 +950,7 @@ export class VectorStateMachine {
       dimension: spec.dimension,
       metric: spec.metric,
       indexSpec: spec.indexSpec,
+      ...(spec.efSearch !== undefined && { efSearch: spec.efSearch }),
       uid: index,
       nextLabel: 0,
     };
@@ -1407,8 +1414,15 @@ export class VectorStateMachine {
 }
 
 function info(col: CollectionState): CollectionInfo {
-  const { name, dimension, metric, indexSpec } = col.record;
-  return { name, dimension, metric, indexSpec, pointCount: col.idToLabel.size };
+  const { name, dimension, metric, indexSpec, efSearch } = col.record;
+  return {
+    name,
+    dimension,
+    metric,
+    indexSpec,
+    ...(efSearch !== undefined && { efSearch }),
+    pointCount: col.idToLabel.size,
+  };
 }
 
 function matchingLabels(col: CollectionState, predicate: MetadataPredicate): number[] {

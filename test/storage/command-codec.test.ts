@@ -71,6 +71,10 @@ describe('command codec', () => {
       },
       {
         kind: 'createCollection',
+        spec: { name: 'c3', dimension: 8, metric: 'l2', indexSpec: 'HNSW16', efSearch: 200 },
+      },
+      {
+        kind: 'createCollection',
         spec: { name: 'c2', dimension: 3, metric: 'l2', indexSpec: 'IVF100,Flat' },
         session: { clientId: 'a', sequence: 1 },
       },

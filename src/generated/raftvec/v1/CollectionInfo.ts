@@ -9,6 +9,10 @@ export interface CollectionInfo {
   'metric'?: (_raftvec_v1_Metric);
   'indexSpec'?: (string);
   'pointCount'?: (number | string | Long);
+  /**
+   * the collection's default HNSW efSearch; 0: the index's own (64)
+   */
+  'efSearch'?: (number);
 }
 
 export interface CollectionInfo__Output {
@@ -17,4 +21,8 @@ export interface CollectionInfo__Output {
   'metric': (_raftvec_v1_Metric__Output);
   'indexSpec': (string);
   'pointCount': (number);
+  /**
+   * the collection's default HNSW efSearch; 0: the index's own (64)
+   */
+  'efSearch': (number);
 }

@@ -9,6 +9,10 @@ export interface CreateCollectionCommand {
    */
   'metric'?: (string);
   'indexSpec'?: (string);
+  /**
+   * the collection's default HNSW efSearch; 0: the index's own (64)
+   */
+  'efSearch'?: (number);
 }
 
 export interface CreateCollectionCommand__Output {
@@ -19,4 +23,8 @@ export interface CreateCollectionCommand__Output {
    */
   'metric': (string);
   'indexSpec': (string);
+  /**
+   * the collection's default HNSW efSearch; 0: the index's own (64)
+   */
+  'efSearch': (number);
 }

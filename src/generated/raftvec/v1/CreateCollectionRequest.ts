@@ -12,6 +12,11 @@ export interface CreateCollectionRequest {
    */
   'indexSpec'?: (string);
   'options'?: (_raftvec_v1_WriteOptions | null);
+  /**
+   * Default HNSW search breadth for this collection's searches (a search's own
+   * ef_search overrides it). 0: the index's default, 64. HNSW indexes only.
+   */
+  'efSearch'?: (number);
 }
 
 export interface CreateCollectionRequest__Output {
@@ -23,4 +28,9 @@ export interface CreateCollectionRequest__Output {
    */
   'indexSpec': (string);
   'options': (_raftvec_v1_WriteOptions__Output | null);
+  /**
+   * Default HNSW search breadth for this collection's searches (a search's own
+   * ef_search overrides it). 0: the index's default, 64. HNSW indexes only.
+   */
+  'efSearch': (number);
 }
