@@ -468,11 +468,6 @@ export function filterFromProto(f: Filter__Output | null | undefined): Filter | 
 
 // ---------------------------------------------------------------- vectors
 
-/** Float32Array or number[] as the number[] that protobufjs encodes (values exact for float32). */
-export function vectorToProto(v: Float32Array | ArrayLike<number>): number[] {
-  return Array.from(v as ArrayLike<number>);
-}
-
 /** A point's vector as it comes off the wire: a list of floats, or float32 bytes. */
 export interface WireVector {
   vector?: readonly number[];

@@ -38,7 +38,6 @@ import {
   metricToProto,
   structToMetadata,
   vectorToF32Bytes,
-  vectorToProto,
   readInfoFromProto,
   readRequirementToProto,
   writeConcernToProto,
@@ -447,7 +446,7 @@ export class RaftvecClient {
       (readOptions) => ({
         readOptions,
         collection,
-        queries: vectors.map((v) => ({ values: vectorToProto(v) })),
+        queries: vectors.map((v) => ({ valuesF32: vectorToF32Bytes(v) })),
         k: opts?.k ?? 10,
         filter,
         withVector,

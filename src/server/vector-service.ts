@@ -53,6 +53,7 @@ import type { VectorServiceHandlers } from '../generated/raftvec/v1/VectorServic
 import type { CollectionInfo as ProtoCollectionInfo } from '../generated/raftvec/v1/CollectionInfo.js';
 import type { Point as ProtoPoint } from '../generated/raftvec/v1/Point.js';
 import type { ScoredPoint } from '../generated/raftvec/v1/ScoredPoint.js';
+import type { QueryVector__Output } from '../generated/raftvec/v1/QueryVector.js';
 import type { WriteOptions__Output } from '../generated/raftvec/v1/WriteOptions.js';
 import type { UpsertRequest__Output } from '../generated/raftvec/v1/UpsertRequest.js';
 import type { DeleteRequest__Output } from '../generated/raftvec/v1/DeleteRequest.js';
@@ -131,6 +132,20 @@ function storedPointToProto(p: StoredPoint): ProtoPoint {
     vector: p.vector ? Array.from(p.vector) : [],
     metadata: p.metadata ? metadataToStruct(p.metadata) : null,
   };
+}
+
+/** Query `i` of a search, from either of its wire forms (floats or float32 bytes). */
+function queryVector(q: QueryVector__Output, i: number): Float32Array {
+  const bytes = q.valuesF32.byteLength;
+  if (bytes > 0 && q.values.length > 0)
+    throw invalidArgument(
+      `query ${i}: both values and values_f32 are set; send the query once, in one of them`,
+    );
+  if (bytes % 4 !== 0)
+    throw invalidArgument(
+      `query ${i}: values_f32 has ${bytes} bytes, not a whole number of float32 values (4 bytes each)`,
+    );
+  return wireVector({ vector: q.values, vectorF32: q.valuesF32 });
 }
 
 function hitToProto(h: SearchHit): ScoredPoint {
@@ -644,7 +659,7 @@ export class VectorService {
         const filter = filterFromProto(req.filter);
         const query: SearchQuery = {
           collection: req.collection,
-          vectors: req.queries.map((q) => Float32Array.from(q.values)),
+          vectors: req.queries.map((q, i) => queryVector(q, i)),
           k: req.k,
           withVector: req.withVector,
           withMetadata: req.withMetadata,

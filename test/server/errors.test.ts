@@ -112,6 +112,32 @@ describe('vectors', () => {
     expect(ragged).toBeUndefined();
   });
 
+  it('a query as float list or as float32 bytes finds the same; both, or ragged bytes → INVALID_ARGUMENT', async () => {
+    const bytes = (values: number[]) => Buffer.from(new Float32Array(values).buffer);
+    const search = (queries: unknown[]): Promise<{ results: { hits: { id: string }[] }[] }> =>
+      rawCall<{ results: { hits: { id: string }[] }[] }>('Search', {
+        collection: C,
+        queries,
+        k: 3,
+      }).catch((err: unknown) => {
+        throw RaftvecClientError.fromServiceError('Search', err);
+      });
+    const res = await search([{ values: [1, 2, 3] }, { valuesF32: bytes([1, 2, 3]) }]);
+    expect(res.results[0]!.hits.map((h) => h.id)).toContain('seed');
+    expect(res.results[1]!.hits).toEqual(res.results[0]!.hits);
+    await expectStatus(
+      search([{ values: [1, 2, 3] }, { values: [1, 2, 3], valuesF32: bytes([1, 2, 3]) }]),
+      'INVALID_ARGUMENT',
+      /query 1: both values and values_f32/,
+    );
+    await expectStatus(
+      search([{ valuesF32: Buffer.alloc(10) }]),
+      'INVALID_ARGUMENT',
+      /query 0: values_f32 has 10 bytes/,
+    );
+    await expectStatus(search([{ valuesF32: bytes([1, 2]) }]), 'INVALID_ARGUMENT', /dimension/);
+  });
+
   it('NaN → INVALID_ARGUMENT naming the component (NaN travels in a proto float)', async () => {
     await expectStatus(
       client.upsert(C, [{ id: 'nan', vector: [0.1, NaN, 0.3] }]),
