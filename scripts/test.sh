@@ -14,10 +14,21 @@ echo "== lint"
 npm run --silent lint
 echo "== typecheck"
 npm run --silent typecheck
-echo "== tests"
+faiss_variant() { node -p "require('./$1/faiss-build.json').variant" 2>/dev/null || echo unknown; }
+main_variant=$(faiss_variant native/build)
+echo "== tests (FAISS variant: $main_variant)"
 npx vitest run "$@"
 # The whole suite only: with arguments (a few test files), the matrix is skipped.
 if [ $# -eq 0 ]; then
+  # The binding's tests against the other FAISS build too, so the generic
+  # fallback (CPUs without AVX2) stays tested on an AVX2 machine.
+  if [ "$main_variant" = generic ]; then
+    echo "== native tests against the generic FAISS variant: skipped (the main build already is generic)"
+  else
+    node native/build.mjs --variant generic --out native/build-generic --if-needed
+    echo "== native tests (FAISS variant: $(faiss_variant native/build-generic))"
+    RAFTVEC_FAISS_ADDON=$PWD/native/build-generic/Release/raftvec_faiss.node npx vitest run test/index
+  fi
   echo "== jepsen-lite short matrix (faults against the real build, and the broken builds it must catch)"
   npx tsx jepsen-lite/ci-matrix.ts
 fi

@@ -24,6 +24,40 @@
 
 #include "index_core.h"
 
+// Set by native/build.mjs (binding.gyp): which FAISS build is linked in.
+#ifndef RAFTVEC_FAISS_AVX2
+#define RAFTVEC_FAISS_AVX2 0
+#endif
+#ifndef RAFTVEC_FAISS_SOURCE
+#define RAFTVEC_FAISS_SOURCE "unknown"
+#endif
+#if RAFTVEC_FAISS_AVX2 && !defined(__AVX2__)
+// FAISS's headers have inline SIMD code that must match the library's.
+#error "the avx2 variant must be compiled with -mavx2 -mfma -mf16c -mpopcnt"
+#endif
+
+#if RAFTVEC_FAISS_AVX2 && (defined(__x86_64__) || defined(__i386__))
+#include <unistd.h>
+
+// The avx2 variant on a CPU without AVX2: glibc >= 2.33 already refuses to
+// load it (build.mjs links it with -z x86-64-v3, so require() throws "CPU ISA
+// level is lower than required"). Elsewhere FAISS's own static initializers
+// (partitioning.cpp) would die of SIGILL during dlopen, before Init could
+// throw; this runs first (priority 101) and, compiled for baseline x86-64,
+// uses no AVX itself. All it can do is say why and exit.
+__attribute__((constructor(101), target("arch=x86-64"))) static void requireAvx2() {
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return;
+  static const char msg[] =
+      "raftvec: this raftvec_faiss.node links FAISS built for AVX2 (" RAFTVEC_FAISS_SOURCE
+      "), but this CPU lacks AVX2/FMA: rebuild it with "
+      "`RAFTVEC_FAISS_VARIANT=generic node native/build.mjs`\n";
+  ssize_t ignored = write(2, msg, sizeof msg - 1);
+  (void)ignored;
+  _exit(1);
+}
+#endif
+
 namespace {
 
 using rv::ErrorCode;
@@ -614,6 +648,14 @@ Napi::Object Limits(Napi::Env env) {
   return o;
 }
 
+Napi::Object FaissBuild(Napi::Env env) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("variant", RAFTVEC_FAISS_AVX2 ? "avx2" : "generic");
+  o.Set("source", RAFTVEC_FAISS_SOURCE);
+  o.Freeze();
+  return o;
+}
+
 int envInt(const char* name, int fallback) {
   const char* v = std::getenv(name);
   if (!v || !*v) return fallback;
@@ -647,6 +689,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("releaseFreeMemory",
               Napi::Function::New<ReleaseFreeMemory>(env, "releaseFreeMemory"));
   exports.Set("limits", Limits(env));
+  exports.Set("faissBuild", FaissBuild(env));
   exports.Set("faissVersion",
               Napi::String::New(env, std::to_string(FAISS_VERSION_MAJOR) + "." +
                                          std::to_string(FAISS_VERSION_MINOR) + "." +

@@ -1,5 +1,6 @@
 // raftvec FAISS binding: index core (no N-API here). See index_core.h.
 #include "index_core.h"
+#include "hnsw_search.h"
 
 #include <omp.h>
 
@@ -642,10 +643,14 @@ void IndexCore::innerSearch(size_t n, const float* x, size_t k, float* D, idx_t*
       break;
     case ParamKind::HNSW: {
       const auto* h = static_cast<const faiss::IndexHNSW*>(core_);
+      int64_t ef = o.efSearch > 0 ? o.efSearch : h->hnsw.efSearch;
+      ef = std::max<int64_t>(1, std::min<int64_t>(ef, std::max<int64_t>(static_cast<int64_t>(k), ntot)));
+      if (hnswSearchSupported(*h)) {
+        searchHnsw(*h, n, xt, k, static_cast<int>(ef), h->hnsw.check_relative_distance, sel, D, P);
+        return;
+      }
       if (sel || o.efSearch > 0) {
-        int64_t ef = o.efSearch > 0 ? o.efSearch : h->hnsw.efSearch;
-        ef = std::min<int64_t>(ef, std::max<int64_t>(static_cast<int64_t>(k), ntot));
-        hnswParams.efSearch = static_cast<int>(std::max<int64_t>(ef, 1));
+        hnswParams.efSearch = static_cast<int>(ef);
         hnswParams.check_relative_distance = h->hnsw.check_relative_distance;
         hnswParams.sel = mutableSel;
         params = &hnswParams;
@@ -675,6 +680,40 @@ void IndexCore::innerSearch(size_t n, const float* x, size_t k, float* D, idx_t*
       break;
   }
   target->search(static_cast<idx_t>(n), xt, static_cast<idx_t>(k), D, P, params);
+  if (const auto* flat = dynamic_cast<const faiss::IndexFlat*>(target); flat && n > 1)
+    recomputeExactly(*flat, n, xt, k, D, P);
+}
+
+// A batch of Flat queries goes through BLAS as |x|^2 + |y|^2 - 2x.y, which loses
+// the small differences of large vectors: an exact match of a vector with components
+// near 4,000 scored 4 to 8 instead of 0. The k returned distances are recomputed
+// directly (k * d per query, what a single query computes), and each row re-sorted.
+void IndexCore::recomputeExactly(const faiss::IndexFlat& flat, size_t n, const float* x,
+                                 size_t k, float* D, idx_t* P) const {
+  const size_t d = static_cast<size_t>(flat.d);
+  const float* xb = flat.get_xb();
+  const bool ip = flat.metric_type == faiss::METRIC_INNER_PRODUCT;
+  std::vector<std::pair<float, idx_t>> row(k);
+  for (size_t q = 0; q < n; q++) {
+    const float* xq = x + q * d;
+    size_t m = 0;
+    for (size_t j = 0; j < k; j++) {
+      const idx_t p = P[q * k + j];
+      if (p < 0 || p >= flat.ntotal) continue;
+      const float* y = xb + static_cast<size_t>(p) * d;
+      row[m++] = {ip ? faiss::fvec_inner_product(xq, y, d) : faiss::fvec_L2sqr(xq, y, d), p};
+    }
+    std::stable_sort(row.begin(), row.begin() + static_cast<std::ptrdiff_t>(m),
+                     [ip](const auto& a, const auto& b) {
+                       return ip ? a.first > b.first : a.first < b.first;
+                     });
+    idx_t* Pq = P + q * k;
+    for (size_t j = 0; j < m; j++) {
+      D[q * k + j] = row[j].first;
+      Pq[j] = row[j].second;
+    }
+    for (size_t j = m; j < k; j++) Pq[j] = -1;
+  }
 }
 
 size_t IndexCore::countValid(const int64_t* row, size_t k) const {
@@ -736,12 +775,14 @@ void IndexCore::search(size_t n, const float* x, size_t k, const SearchOptions& 
                        int64_t* L) const {
   static_assert(sizeof(idx_t) == sizeof(int64_t), "FAISS labels must be 64-bit");
   checkFinite(x, n, static_cast<size_t>(d_), "queries");
-  // FAISS 1.7.3's HNSW::search reads the graph's own efSearch and ignores
-  // SearchParametersHNSW::efSearch, so a per-call efSearch is set on the index itself,
-  // under the exclusive lock (no other search sees it), and restored afterwards.
+  // searchHnsw takes efSearch per call. HNSW variants it does not cover go through
+  // FAISS 1.7.3's HNSW::search, which sizes its heap from the graph's own efSearch:
+  // there a per-call efSearch is set on the index itself, under the exclusive lock
+  // (no other search sees it), and restored afterwards.
   auto* hnsw = paramKind_ == ParamKind::HNSW && o.efSearch > 0
                    ? dynamic_cast<faiss::IndexHNSW*>(core_)
                    : nullptr;
+  if (hnsw != nullptr && hnswSearchSupported(*hnsw)) hnsw = nullptr;
   std::optional<SharedGuard> shared;
   std::optional<ExclusiveGuard> exclusive;
   if (hnsw != nullptr) exclusive.emplace(lock_);

@@ -29,6 +29,7 @@
 #include <vector>
 
 #include <faiss/Index.h>
+#include <faiss/IndexFlat.h>
 #include <faiss/IndexIDMap.h>
 #include <faiss/IndexPreTransform.h>
 #include <faiss/impl/IDSelector.h>
@@ -207,6 +208,8 @@ class IndexCore {
   void exactOverPositions(size_t n, const float* x, size_t k,
                           const std::vector<idx_t>& positions, float* D,
                           int64_t* L) const;
+  void recomputeExactly(const faiss::IndexFlat& flat, size_t n, const float* x, size_t k,
+                        float* D, idx_t* P) const;
   void finishRows(size_t n, size_t k, float* D, int64_t* L) const;
   void removePositions(const std::vector<idx_t>& sortedPositions);
   size_t countValid(const int64_t* row, size_t k) const;

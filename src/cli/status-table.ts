@@ -18,6 +18,8 @@ export interface StatusRow {
   } | null;
   appliedDigest?: { digest: string } | null;
   memory?: { rss: number | string } | null;
+  /** The FAISS build the node searches with (avx2 or generic). */
+  faiss?: { variant: string } | null;
   /** The configuration in force on this node. */
   membership?: { members: readonly { id: string; role: string }[] } | null;
 }
@@ -52,11 +54,12 @@ export function printStatusTable(rows: readonly StatusRow[], indent = ''): void 
     'lag',
     'digest',
     'rss',
+    'faiss',
     'health',
   ];
   const lines = rows.map((r) =>
     r.role === undefined
-      ? ['-', r.address, 'unreachable', '', '', '', '', '', '', '', r.error ?? '']
+      ? ['-', r.address, 'unreachable', '', '', '', '', '', '', '', '', r.error ?? '']
       : r.phase === 'loading'
         ? [
             r.id ?? '',
@@ -69,6 +72,7 @@ export function printStatusTable(rows: readonly StatusRow[], indent = ''): void 
             '',
             '',
             rssText(r),
+            r.faiss?.variant ?? '',
             r.health ?? '',
           ]
         : [
@@ -82,6 +86,7 @@ export function printStatusTable(rows: readonly StatusRow[], indent = ''): void 
             String(r.lag ?? ''),
             shortDigest(r),
             rssText(r),
+            r.faiss?.variant ?? '',
             r.health ?? '',
           ],
   );

@@ -4,6 +4,7 @@ import type { MessageTypeDefinition } from '@grpc/proto-loader';
 import type { AddMemberRequest as _raftvec_v1_AddMemberRequest, AddMemberRequest__Output as _raftvec_v1_AddMemberRequest__Output } from './raftvec/v1/AddMemberRequest.js';
 import type { AppliedDigest as _raftvec_v1_AppliedDigest, AppliedDigest__Output as _raftvec_v1_AppliedDigest__Output } from './raftvec/v1/AppliedDigest.js';
 import type { ClusterServiceClient as _raftvec_v1_ClusterServiceClient, ClusterServiceDefinition as _raftvec_v1_ClusterServiceDefinition } from './raftvec/v1/ClusterService.js';
+import type { FaissBuild as _raftvec_v1_FaissBuild, FaissBuild__Output as _raftvec_v1_FaissBuild__Output } from './raftvec/v1/FaissBuild.js';
 import type { ListMembersRequest as _raftvec_v1_ListMembersRequest, ListMembersRequest__Output as _raftvec_v1_ListMembersRequest__Output } from './raftvec/v1/ListMembersRequest.js';
 import type { LoadProgress as _raftvec_v1_LoadProgress, LoadProgress__Output as _raftvec_v1_LoadProgress__Output } from './raftvec/v1/LoadProgress.js';
 import type { Member as _raftvec_v1_Member, Member__Output as _raftvec_v1_Member__Output } from './raftvec/v1/Member.js';
@@ -29,6 +30,7 @@ export interface ProtoGrpcType {
       AddMemberRequest: MessageTypeDefinition<_raftvec_v1_AddMemberRequest, _raftvec_v1_AddMemberRequest__Output>
       AppliedDigest: MessageTypeDefinition<_raftvec_v1_AppliedDigest, _raftvec_v1_AppliedDigest__Output>
       ClusterService: SubtypeConstructor<typeof grpc.Client, _raftvec_v1_ClusterServiceClient> & { service: _raftvec_v1_ClusterServiceDefinition }
+      FaissBuild: MessageTypeDefinition<_raftvec_v1_FaissBuild, _raftvec_v1_FaissBuild__Output>
       ListMembersRequest: MessageTypeDefinition<_raftvec_v1_ListMembersRequest, _raftvec_v1_ListMembersRequest__Output>
       LoadProgress: MessageTypeDefinition<_raftvec_v1_LoadProgress, _raftvec_v1_LoadProgress__Output>
       Member: MessageTypeDefinition<_raftvec_v1_Member, _raftvec_v1_Member__Output>

@@ -204,6 +204,8 @@ interface NativeModule {
   releaseFreeMemory(): boolean;
   readonly limits: NativeLimits;
   readonly faissVersion: string;
+  /** Which FAISS build is linked in (see native/build.mjs); absent in older addons. */
+  readonly faissBuild?: unknown;
 }
 
 const ADDON_PATH = ['native', 'build', 'Release', 'raftvec_faiss.node'] as const;
@@ -306,6 +308,37 @@ export function nativeLimits(): NativeLimits {
 /** The FAISS version the addon was built against (e.g. "1.7.3"). */
 export function faissVersion(): string {
   return wrapSync(() => native().faissVersion);
+}
+
+/**
+ * Which FAISS build the addon links: 'avx2' (built from Debian's source package
+ * with -DFAISS_OPT_LEVEL=avx2) or 'generic' (Debian's libfaiss-dev).
+ */
+export function faissBuildInfo(): {
+  variant: 'avx2' | 'generic';
+  source: string;
+  faissVersion: string;
+} {
+  return wrapSync(() => {
+    const mod = native();
+    const build = mod.faissBuild as { variant?: unknown; source?: unknown } | null | undefined;
+    if (build === undefined) {
+      return {
+        variant: 'generic',
+        source: 'unknown (older addon)',
+        faissVersion: mod.faissVersion,
+      };
+    }
+    const variant = build?.variant;
+    const source = build?.source;
+    if ((variant !== 'avx2' && variant !== 'generic') || typeof source !== 'string') {
+      throw new FaissError(
+        'NATIVE_MODULE',
+        `the FAISS addon reports an invalid faissBuild: ${JSON.stringify(build)}`,
+      );
+    }
+    return { variant, source, faissVersion: mod.faissVersion };
+  });
 }
 
 export function getFaissThreadConfig(): FaissThreadConfig {

@@ -9,6 +9,7 @@ import { status as grpcStatus } from '@grpc/grpc-js';
 import type { TakeSnapshotReply } from '../generated/raftvec/v1/TakeSnapshotReply.js';
 import { authenticatePeer } from '../raft/runtime/peer-transport.js';
 import { stderrLogger, toServiceError } from './status.js';
+import { faissBuildInfo } from '../index/faiss.js';
 import type { NodeStatus } from '../generated/raftvec/v1/NodeStatus.js';
 import type { StatusRequest__Output } from '../generated/raftvec/v1/StatusRequest.js';
 import type { RaftStatus } from '../raft/types.js';
@@ -40,6 +41,11 @@ export interface StatusSource {
   loading: () => LoadProgress;
 }
 
+function faissBuild(): NodeStatus['faiss'] {
+  const build = faissBuildInfo();
+  return { variant: build.variant, version: build.faissVersion, source: build.source };
+}
+
 function memoryUsage(): NodeStatus['memory'] {
   const m = process.memoryUsage();
   return { rss: m.rss, heapTotal: m.heapTotal, heapUsed: m.heapUsed, external: m.external };
@@ -63,6 +69,7 @@ export function clusterStatusOf(source: StatusSource, digestAtIndex = 0): NodeSt
       phase: 'loading',
       loading,
       memory: memoryUsage(),
+      faiss: faissBuild(),
     };
   }
   const status = runtime.status();
@@ -90,6 +97,7 @@ export function clusterStatusOf(source: StatusSource, digestAtIndex = 0): NodeSt
     phase: 'running',
     loading,
     memory: memoryUsage(),
+    faiss: faissBuild(),
     appliedDigest: stateMachine.appliedDigest,
     ...(digestAt !== undefined && { digestAt: { index: digestAtIndex, digest: digestAt } }),
   };

@@ -39,7 +39,7 @@ import {
 } from '../raft/runtime/peer-transport.js';
 import type { ApplyResult } from '../domain.js';
 import { limits } from '../limits.js';
-import { releaseFreeMemory } from '../index/faiss.js';
+import { faissBuildInfo, releaseFreeMemory } from '../index/faiss.js';
 import { RaftWritePath } from './raft-write-path.js';
 import type { WritePath } from './write-path.js';
 import { VectorService } from './vector-service.js';
@@ -265,6 +265,10 @@ export async function startNode(options: NodeOptions): Promise<NodeHandle> {
   const clientAddresses = new Map<string, string>();
   // Each member's vote-quiet window (ms), as it tells us: the lease honours the shortest.
   const voteQuietWindows = new Map<string, number>();
+  const faiss = faissBuildInfo();
+  log(
+    `${id}: FAISS ${faiss.faissVersion} ${faiss.variant} (${faiss.source})${faiss.variant === 'generic' ? '; the avx2 build is several times faster where the CPU has AVX2: see "FAISS builds" in the README' : ''}`,
+  );
   if (!levelChecksumsVerified()) {
     log(
       'warning: LevelDB checksum checks are off (the prebuilt classic-level binding is in use); run `node native/leveldb-checked.mjs` to turn them on',

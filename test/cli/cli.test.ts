@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { faissBuildInfo } from '../../src/index/faiss.js';
 import { ProcessGroup, runCli, type CliResult, type NodeProcess } from '../support/processes.js';
 
 const procs = new ProcessGroup();
@@ -261,9 +262,17 @@ describe('raftvec CLI', () => {
         lag: number;
         appliedIndex: number;
         memory: { rss: string; heapUsed: string };
+        faiss: { variant: string; version: string; source: string };
       }[];
     };
     expect(nodes).toHaveLength(1);
+    // The FAISS build the node links, as this process's addon reports it.
+    const build = faissBuildInfo();
+    expect(nodes[0]!.faiss).toEqual({
+      variant: build.variant,
+      version: build.faissVersion,
+      source: build.source,
+    });
     // The process's memory as Node reports it (uint64 fields travel as decimal strings).
     expect(Number(nodes[0]!.memory.rss)).toBeGreaterThan(Number(nodes[0]!.memory.heapUsed));
     expect(nodes[0]).toMatchObject({
@@ -276,12 +285,12 @@ describe('raftvec CLI', () => {
     const table = await cli('status');
     expect(table.code).toBe(0);
     expect(table.stdout).toMatch(
-      /^id\s+address\s+role\s+member\s+term\s+commit\s+applied\s+lag\s+digest\s+rss\s+health/,
+      /^id\s+address\s+role\s+member\s+term\s+commit\s+applied\s+lag\s+digest\s+rss\s+faiss\s+health/,
     );
     // A cluster of one: the node is its only voter.
     expect(table.stdout).toContain(`n1  ${node.address}  leader  voter`);
     // The node's resident memory, in MB.
-    expect(table.stdout).toMatch(/\s\d+ MB\s+SERVING/);
+    expect(table.stdout).toMatch(new RegExp(`\\s\\d+ MB\\s+${build.variant}\\s+SERVING`));
   });
 
   it('drop-collection', async () => {

@@ -5,6 +5,7 @@ import type { LoadProgress as _raftvec_v1_LoadProgress, LoadProgress__Output as 
 import type { AppliedDigest as _raftvec_v1_AppliedDigest, AppliedDigest__Output as _raftvec_v1_AppliedDigest__Output } from '../../raftvec/v1/AppliedDigest.js';
 import type { MemoryUsage as _raftvec_v1_MemoryUsage, MemoryUsage__Output as _raftvec_v1_MemoryUsage__Output } from '../../raftvec/v1/MemoryUsage.js';
 import type { Membership as _raftvec_v1_Membership, Membership__Output as _raftvec_v1_Membership__Output } from '../../raftvec/v1/Membership.js';
+import type { FaissBuild as _raftvec_v1_FaissBuild, FaissBuild__Output as _raftvec_v1_FaissBuild__Output } from '../../raftvec/v1/FaissBuild.js';
 import type { Long } from '@grpc/proto-loader';
 
 export interface NodeStatus {
@@ -56,6 +57,10 @@ export interface NodeStatus {
    * the configuration in force on this node
    */
   'membership'?: (_raftvec_v1_Membership | null);
+  /**
+   * the FAISS library this node searches with
+   */
+  'faiss'?: (_raftvec_v1_FaissBuild | null);
 }
 
 export interface NodeStatus__Output {
@@ -107,4 +112,8 @@ export interface NodeStatus__Output {
    * the configuration in force on this node
    */
   'membership': (_raftvec_v1_Membership__Output | null);
+  /**
+   * the FAISS library this node searches with
+   */
+  'faiss': (_raftvec_v1_FaissBuild__Output | null);
 }
