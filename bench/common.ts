@@ -93,7 +93,7 @@ export async function startServers(
     rmSync(root, { recursive: true, force: true });
   };
   try {
-    await Promise.all(nodes.map((n) => waitServing(n.address)));
+    await Promise.all(nodes.map((n) => Promise.race([waitServing(n.address), exitedEarly(n)])));
   } catch (error) {
     await stop();
     throw error;
@@ -110,6 +110,12 @@ process.once('exit', () => {
   for (const child of live) child.kill('SIGKILL');
 });
 
+/** Kills `child` with SIGKILL if the benchmark exits while it runs (like the servers). */
+export function trackChild(child: ChildProcess): void {
+  live.add(child);
+  child.once('exit', () => live.delete(child));
+}
+
 /**
  * Node flags for every server a benchmark starts, from RAFTVEC_BENCH_NODE_ARGS (e.g.
  * "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile them; a profile is written when a
@@ -124,8 +130,7 @@ export function spawnServer(args: readonly string[], log?: LogLine[]): ChildProc
     stdio: ['ignore', log ? 'pipe' : 'ignore', log ? 'pipe' : 'ignore'],
     env: { ...process.env, RAFTVEC_CLUSTER_SECRET: BENCH_CLUSTER_SECRET },
   });
-  live.add(child);
-  child.once('exit', () => live.delete(child));
+  trackChild(child);
   if (log) {
     for (const stream of [child.stdout, child.stderr]) {
       if (stream === null) continue;
@@ -136,6 +141,25 @@ export function spawnServer(args: readonly string[], log?: LogLine[]): ChildProc
     }
   }
   return child;
+}
+
+/** Rejects if the server process exits (a node that dies at start-up fails fast, not after 60 s). */
+function exitedEarly(node: ServerProcess): Promise<never> {
+  return new Promise((_, reject) => {
+    const fail = (): void => {
+      const tail = node.log
+        ?.slice(-5)
+        .map((l) => l.line)
+        .join(' | ');
+      reject(
+        new Error(
+          `raftvec serve ${node.id} (${node.address}) exited (${node.child.signalCode ?? `code ${node.child.exitCode}`}) before serving${tail ? `: ${tail}` : ''}`,
+        ),
+      );
+    };
+    if (node.child.exitCode !== null || node.child.signalCode !== null) fail();
+    else node.child.once('exit', fail);
+  });
 }
 
 export async function waitServing(address: string, timeoutMs = 60_000): Promise<void> {

@@ -2,7 +2,8 @@
  * Benchmarks. Each prints ratios against a baseline measured in the same run:
  * these machines are shared and noisy, so absolute figures do not compare across runs.
  *
- *   npm run bench -- search   # binding in-process vs gRPC, Flat and HNSW32, recall@10, upserts
+ *   npm run bench -- search   # gRPC floor and per-call overhead, gRPC vs in-process, raw FAISS and memory
+ *                             # bandwidth, build variants, recall@10 (uniform and clustered), batch precision
  *   npm run bench -- raft     # 3 nodes vs 1: write throughput, commit latency; failover; elections under load
  *   npm run bench -- lifecycle  # restart: index rebuilt vs checkpoint vs reading the bytes; 3 nodes: catch-up by snapshot vs fs.cp, RSS
  *   npm run bench -- state-sync # state store fsync per applied entry, on vs off
@@ -10,6 +11,10 @@
  *   npm run bench -- reads      # reads at each consistency level, 3 nodes: QPS, p50/p99 vs EVENTUAL; spread vs leader only
  *   npm run bench -- rolling    # rolling restart of 3 nodes under load: write/read gaps, leadership handed over on SIGTERM vs not
  *   npm run bench -- membership # a new node joining a running 3-node cluster (serve --join): time to catch up and to voter vs n, vs fs.cp
+ *
+ * `--json [PATH]` (benches that report through bench/report.ts: search) also writes every
+ * figure, its baseline and ratio, the parameters and the machine as one JSON document, to
+ * PATH, or to stdout (the human output then goes to stderr).
  */
 import { runSearchBench } from './search.js';
 import { runRaftBench } from './raft.js';
@@ -19,9 +24,10 @@ import { runWritesBench } from './writes.js';
 import { runReadsBench } from './reads.js';
 import { runRollingRestartBench } from './rolling-restart.js';
 import { runMembershipBench } from './membership.js';
+import { takeJsonOption, UsageError, type BenchOptions } from './report.js';
 
-const [which, ...rest] = process.argv.slice(2);
-const benches: Record<string, (argv: readonly string[]) => Promise<void>> = {
+const [which, ...args] = process.argv.slice(2);
+const benches: Record<string, (argv: readonly string[], options: BenchOptions) => Promise<void>> = {
   search: runSearchBench,
   raft: runRaftBench,
   lifecycle: runLifecycleBench,
@@ -32,8 +38,17 @@ const benches: Record<string, (argv: readonly string[]) => Promise<void>> = {
   membership: runMembershipBench,
 };
 
+/** The benches that report through bench/report.ts, and so take --json. */
+const reporting: ReadonlySet<string> = new Set(['search']);
+
 async function main(): Promise<void> {
   const selected = which === undefined || which === 'all' ? Object.keys(benches) : [which];
+  const { argv: rest, json } = takeJsonOption(args);
+  if (json !== undefined && !selected.every((name) => reporting.has(name))) {
+    throw new UsageError(
+      `--json is supported by: ${[...reporting].join(', ')} (run one of them alone)`,
+    );
+  }
   for (const name of selected) {
     const bench = benches[name];
     if (bench === undefined) {
@@ -42,13 +57,17 @@ async function main(): Promise<void> {
       );
       process.exit(2);
     }
-    await bench(rest);
+    await bench(rest, json === undefined ? {} : { json });
   }
 }
 
 main().then(
   () => process.exit(0),
   (error: unknown) => {
+    if (error instanceof UsageError) {
+      console.error(error.message);
+      process.exit(2);
+    }
     console.error(error);
     process.exit(1);
   },

@@ -1,176 +1,1015 @@
 /**
- * Search and upsert: our FAISS binding in-process vs the same work through gRPC
- * from this (client) process to a `raftvec serve` process. n = 100,000 random
- * vectors, d = 128, k = 10; Flat and HNSW32; recall@10 of HNSW32 against Flat.
+ * Search close to the hardware (issue 15): every figure next to a baseline
+ * measured in the same run, and the ratio. n points (default 100,000) × 128
+ * dimensions, k = 10, Flat and HNSW32.
  *
- *   npm run bench -- search [--n 100000] [--queries 200]
+ *   1. gRPC floor: a bare grpc-js unary call (child process) vs raftvec's health
+ *      check, and raftvec's per-call search overhead (gRPC − in-process latency,
+ *      same query, same efSearch) vs that floor.
+ *   2. gRPC / in-process: 1 query per call, 8 calls in flight, one batch; upserts.
+ *   3. Raw FAISS (bench/native/raw-faiss.cc against the addon's FAISS) vs the
+ *      binding, and the Flat scan rate vs one core's memory bandwidth.
+ *   4. FAISS build variants: native/build vs native/build-generic, if built.
+ *   5. Recall@10: uniform random data (the hard case) and a Gaussian mixture
+ *      (shaped like embeddings), efSearch 16…512 in-process, defaults via gRPC.
+ *   6. Batch precision: distance of an exact match of large-magnitude vectors.
+ *
+ *   npm run bench -- search [--n 100000] [--queries 200] [--long] [--markdown] [--json [PATH]]
  */
-import { FaissIndex } from '../src/index/faiss.js';
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  FaissIndex,
+  type SearchOptions as IndexSearchOptions,
+  type SearchResult,
+  faissAddonPath,
+  faissVersion,
+  getFaissThreadConfig,
+} from '../src/index/faiss.js';
 import { RaftvecClient } from '../src/client/client.js';
-import { fmt, randomVectors, startServers, timed } from './common.js';
+import { packageRoot } from '../src/package-root.js';
+import { randomVectors, startServers } from './common.js';
+import { startGrpcFloor, startHealthTimer, type GrpcFloor } from './grpc-floor.js';
+import { GAUSSIAN_MIXTURE_DEFAULTS, gaussianMixture, queriesNear } from './gaussian-mixture.js';
+import { measureAddon, type VariantResult } from './faiss-variant.js';
+import {
+  buildRawFaiss,
+  readFaissBuildInfo,
+  runRawFaiss,
+  type RawFaissResult,
+} from './native/raw-faiss.js';
+import { Report, UsageError, formatNumber, type BenchOptions } from './report.js';
+
+const DIM = 128;
+const K = 10;
+/** The index default efSearch; passed explicitly on both sides where they are compared. */
+const HNSW_EF = 64;
+const EF_SWEEP = [16, 32, 64, 128, 256, 512] as const;
+const IN_FLIGHT = 8;
+/** Throughput figures: best of this many passes (both sides of every ratio alike). */
+const ROUNDS = 2;
+const WARMUP = 10;
+const UPSERT_BATCH = 1000;
+const LONG_N = 1_000_000;
+/** Gaussian-mixture queries: a data point plus this much noise per component. */
+const GM_QUERY_NOISE = 0.1;
+/** The array summed for the memory bandwidth: well beyond any last-level cache. */
+const BANDWIDTH_MB = 1024;
+const PRECISION_STORED = 1000;
+const PRECISION_QUERIES = 32;
+const PRECISION_MAGNITUDE = 4000;
 
 interface Args {
   n: number;
   queries: number;
+  long: boolean;
+  markdown: boolean;
 }
 
-const DIM = 128;
-const K = 10;
+const USAGE =
+  'usage: npm run bench -- search [--n POINTS] [--queries COUNT] [--long] [--markdown] [--json [PATH]]';
 
-function labelsOf(result: { labels: BigInt64Array }, query: number): bigint[] {
-  return Array.from(result.labels.subarray(query * K, (query + 1) * K));
-}
-
-async function inProcess(spec: string, data: Float32Array, queries: Float32Array, args: Args) {
-  const index = FaissIndex.create(DIM, spec, 'l2');
-  const ids = BigInt64Array.from({ length: args.n }, (_, i) => BigInt(i));
-  const add = await timed(() => index.add(data, ids));
-  const single = await timed(async () => {
-    for (let q = 0; q < args.queries; q++)
-      await index.search(queries.subarray(q * DIM, (q + 1) * DIM), K);
-  });
-  const batch = await timed(() => index.search(queries, K));
-  return {
-    index,
-    addPerSecond: args.n / add.seconds,
-    singleQps: args.queries / single.seconds,
-    batchQps: args.queries / batch.seconds,
-    results: batch.value,
-  };
-}
-
-async function throughGrpc(spec: string, data: Float32Array, queries: Float32Array, args: Args) {
-  const servers = await startServers(1, 'search');
-  const client = new RaftvecClient(servers.nodes[0]!.address, { deadlineMs: 120_000 });
-  try {
-    await client.createCollection('bench', { dimension: DIM, indexSpec: spec });
-    const batchSize = 1000;
-    const upsert = await timed(async () => {
-      for (let start = 0; start < args.n; start += batchSize) {
-        const points = [];
-        for (let i = start; i < Math.min(args.n, start + batchSize); i++) {
-          points.push({ id: `p${i}`, vector: data.subarray(i * DIM, (i + 1) * DIM) });
-        }
-        await client.upsert('bench', points);
-      }
-    });
-    const queryVector = (q: number): Float32Array => queries.subarray(q * DIM, (q + 1) * DIM);
-    const single = await timed(async () => {
-      for (let q = 0; q < args.queries; q++)
-        await client.search('bench', queryVector(q), { k: K, withMetadata: false });
-    });
-    const concurrent = await timed(async () => {
-      let next = 0;
-      await Promise.all(
-        Array.from({ length: 8 }, async () => {
-          while (next < args.queries) {
-            const q = next++;
-            await client.search('bench', queryVector(q), { k: K, withMetadata: false });
-          }
-        }),
+function parseArgs(argv: readonly string[]): Args {
+  const args: Args = { n: 100_000, queries: 200, long: false, markdown: false };
+  const integer = (name: string, text: string | undefined, min: number, max: number): number => {
+    if (text === undefined || text.startsWith('--'))
+      throw new UsageError(`${name} needs a value\n${USAGE}`);
+    const value = Number(text.replace(/_/g, ''));
+    if (!Number.isInteger(value) || value < min || value > max) {
+      throw new UsageError(
+        `${name} must be an integer from ${min} to ${max.toLocaleString('en-US')}, got "${text}"\n${USAGE}`,
       );
-    });
-    const batch = await timed(() =>
-      client.search(
-        'bench',
-        Array.from({ length: args.queries }, (_, q) => queryVector(q)),
-        { k: K, withMetadata: false },
+    }
+    return value;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? arg.split('=', 2) : [arg];
+    const value = (): string | undefined => inline ?? argv[++i];
+    switch (flag) {
+      case '--n':
+        args.n = integer('--n', value(), 1_000, 100_000_000);
+        break;
+      case '--queries':
+        // All queries go in one batch call; the server takes at most 1,024 per search.
+        args.queries = integer('--queries', value(), 1, 1_024);
+        break;
+      case '--long':
+        args.long = true;
+        break;
+      case '--markdown':
+        args.markdown = true;
+        break;
+      case '--help':
+      case '-h':
+        throw new UsageError(USAGE);
+      default:
+        throw new UsageError(`unknown option "${arg}"\n${USAGE}`);
+    }
+    if (inline !== undefined && (flag === '--long' || flag === '--markdown')) {
+      throw new UsageError(`${flag} takes no value\n${USAGE}`);
+    }
+  }
+  return args;
+}
+
+// ---- timing helpers ------------------------------------------------------------------
+
+const now = (): bigint => process.hrtime.bigint();
+const since = (start: bigint): number => Number(now() - start) / 1e9;
+const mean = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+async function timeIt(work: () => Promise<unknown>): Promise<number> {
+  const start = now();
+  await work();
+  return since(start);
+}
+
+/** Seconds of `count` sequential calls (best of `rounds` passes, after a warm-up). */
+async function sequential(
+  count: number,
+  call: (i: number) => Promise<unknown>,
+  rounds = ROUNDS,
+): Promise<number> {
+  for (let i = 0; i < Math.min(WARMUP, count); i++) await call(i);
+  let best = Infinity;
+  for (let r = 0; r < rounds; r++) {
+    best = Math.min(
+      best,
+      await timeIt(async () => {
+        for (let i = 0; i < count; i++) await call(i);
+      }),
+    );
+  }
+  return best;
+}
+
+/** Seconds of `count` calls with `inFlight` of them outstanding at a time (best of `rounds`). */
+async function concurrent(
+  count: number,
+  inFlight: number,
+  call: (i: number) => Promise<unknown>,
+  rounds = ROUNDS,
+): Promise<number> {
+  let best = Infinity;
+  for (let r = 0; r < rounds; r++) {
+    let next = 0;
+    best = Math.min(
+      best,
+      await timeIt(() =>
+        Promise.all(
+          Array.from({ length: inFlight }, async () => {
+            while (next < count) await call(next++);
+          }),
+        ),
       ),
     );
-    return {
-      upsertPerSecond: args.n / upsert.seconds,
-      singleQps: args.queries / single.seconds,
-      concurrentQps: args.queries / concurrent.seconds,
-      batchQps: args.queries / batch.seconds,
+  }
+  return best;
+}
+
+/** Seconds of one call (best of `rounds`). */
+async function once(call: () => Promise<unknown>, rounds = ROUNDS): Promise<number> {
+  let best = Infinity;
+  for (let r = 0; r < rounds; r++) best = Math.min(best, await timeIt(call));
+  return best;
+}
+
+// ---- data ----------------------------------------------------------------------------
+
+const row = (vectors: Float32Array, i: number): Float32Array =>
+  vectors.subarray(i * DIM, (i + 1) * DIM);
+
+const labelRange = (n: number): BigInt64Array =>
+  BigInt64Array.from({ length: n }, (_, i) => BigInt(i));
+
+const pointId = (i: number): string => `p${i}`;
+
+function labelOfId(id: string): bigint {
+  return BigInt(id.slice(1));
+}
+
+/** recall@K of `found` (one label list per query) against `truth`. */
+function recallOf(
+  found: readonly (readonly bigint[])[],
+  truth: readonly ReadonlySet<bigint>[],
+): number {
+  let hits = 0;
+  found.forEach((labels, q) => {
+    for (const l of labels) if (truth[q]!.has(l)) hits++;
+  });
+  return hits / (truth.length * K);
+}
+
+const rowLabels = (result: SearchResult, q = 0): bigint[] =>
+  Array.from(result.labels.subarray(q * K, (q + 1) * K)).filter((l) => l >= 0n);
+
+function writeFloats(path: string, values: Float32Array): void {
+  writeFileSync(path, new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
+}
+
+const searchOptionsFor = (spec: string): IndexSearchOptions | undefined =>
+  spec === 'Flat' ? undefined : { efSearch: HNSW_EF };
+
+const errorText = (error: unknown): string =>
+  error instanceof Error ? error.message : String(error);
+
+// ---- in-process ----------------------------------------------------------------------
+
+interface Local {
+  spec: string;
+  index: FaissIndex;
+  addSeconds: number;
+  singleSeconds: number;
+  concurrentSeconds: number;
+  batchSeconds: number;
+}
+
+async function buildLocal(
+  spec: string,
+  data: Float32Array,
+  n: number,
+): Promise<{ index: FaissIndex; addSeconds: number }> {
+  const index = FaissIndex.create(DIM, spec, 'l2');
+  const addSeconds = await timeIt(() => index.add(data, labelRange(n)));
+  return { index, addSeconds };
+}
+
+async function measureLocal(
+  spec: string,
+  data: Float32Array,
+  queries: Float32Array,
+  args: Args,
+): Promise<Local> {
+  const { index, addSeconds } = await buildLocal(spec, data, args.n);
+  const options = searchOptionsFor(spec);
+  const one = (q: number): Promise<SearchResult> => index.search(row(queries, q), K, options);
+  const singleSeconds = await sequential(args.queries, one);
+  const concurrentSeconds = await concurrent(args.queries, IN_FLIGHT, one);
+  const batchSeconds = await once(() => index.search(queries, K, options));
+  return { spec, index, addSeconds, singleSeconds, concurrentSeconds, batchSeconds };
+}
+
+// ---- through gRPC --------------------------------------------------------------------
+
+async function upsertAll(
+  client: RaftvecClient,
+  collection: string,
+  data: Float32Array,
+  n: number,
+): Promise<number> {
+  return timeIt(async () => {
+    for (let start = 0; start < n; start += UPSERT_BATCH) {
+      const points = [];
+      for (let i = start; i < Math.min(n, start + UPSERT_BATCH); i++) {
+        points.push({ id: pointId(i), vector: row(data, i) });
+      }
+      await client.upsert(collection, points);
+    }
+  });
+}
+
+/**
+ * The collection's default efSearch, as the server describes it. The collection-level
+ * default (CreateCollection's efSearch) is not set by this bench yet: when it is, pass
+ * it where the HNSW32 collection of section 5 is created, and it shows up here.
+ */
+async function collectionDefaultEfSearch(
+  client: RaftvecClient,
+  collection: string,
+): Promise<string> {
+  const info = await client.describeCollection(collection);
+  const ef: unknown = (info as { efSearch?: unknown }).efSearch;
+  return typeof ef === 'number' && ef > 0
+    ? `collection default efSearch ${ef}`
+    : `index default efSearch (${HNSW_EF})`;
+}
+
+// ---- the bench -----------------------------------------------------------------------
+
+export async function runSearchBench(
+  argv: readonly string[],
+  options: BenchOptions = {},
+): Promise<void> {
+  const args = parseArgs(argv);
+  const report = new Report('search', options);
+  const gmN = args.long ? LONG_N : args.n;
+
+  let build: ReturnType<typeof readFaissBuildInfo> | undefined;
+  let buildError: string | undefined;
+  try {
+    build = readFaissBuildInfo();
+  } catch (error) {
+    buildError = errorText(error);
+  }
+  const threads = getFaissThreadConfig();
+  const variant = build
+    ? build.file
+      ? build.variant
+      : 'unknown (no native/build/faiss-build.json)'
+    : 'unreadable';
+  report.params({
+    n: args.n,
+    dim: DIM,
+    k: K,
+    queries: args.queries,
+    long: args.long,
+    gaussianMixtureN: gmN,
+    gaussianMixture: { ...GAUSSIAN_MIXTURE_DEFAULTS, queryNoise: GM_QUERY_NOISE },
+    hnswEfSearch: HNSW_EF,
+    efSweep: EF_SWEEP,
+    inFlight: IN_FLIGHT,
+    rounds: ROUNDS,
+    upsertBatch: UPSERT_BATCH,
+    dataSeeds: { uniformData: 1, uniformQueries: 2, gaussianMixture: 1, gaussianQueries: 2 },
+  });
+  report.environment({
+    node: process.version,
+    platform: `${process.platform}-${process.arch}`,
+    cpu: cpus()[0]?.model ?? 'unknown',
+    cores: cpus().length,
+    loadAverageAtStart: loadavg(),
+    faissVariant: variant,
+    faissBuild: build?.raw ?? null,
+    faissBuildError: buildError ?? null,
+    faissVersion: faissVersion(),
+    addon: faissAddonPath(),
+    faissThreads: threads,
+  });
+  report.log(
+    `search bench: n=${args.n} d=${DIM} k=${K} queries=${args.queries}${args.long ? ` (--long: ${gmN.toLocaleString('en-US')} points for section 5)` : ''}`,
+  );
+  report.log(
+    `  FAISS ${faissVersion()}, variant ${variant}; binding threads: search ${threads.searchThreads}, build ${threads.buildThreads}, BLAS ${threads.blasThreads}`,
+  );
+  report.log(
+    `  ${cpus()[0]?.model ?? 'unknown CPU'} × ${cpus().length}, Node ${process.version}, load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
+  if (buildError) report.log(`  warning: ${buildError}`);
+  const stale = staleDist();
+  if (stale.length > 0) {
+    report.log(
+      `  warning: dist/ is older than src/ (${stale.slice(0, 3).join(', ')}${stale.length > 3 ? ', …' : ''}): the server runs dist/, this process src/; run \`npm run build\``,
+    );
+  }
+  report.environment({ staleDist: stale });
+
+  const tmp = mkdtempSync(join(tmpdir(), 'raftvec-bench-search-'));
+  const cleanups: (() => Promise<void>)[] = [];
+  try {
+    const data = randomVectors(args.n, DIM, 1);
+    const queries = randomVectors(args.queries, DIM, 2);
+    const files = {
+      dataFile: join(tmp, 'data.f32'),
+      n: args.n,
+      queriesFile: join(tmp, 'queries.f32'),
+      queries: args.queries,
+      dim: DIM,
+      k: K,
     };
+    writeFloats(files.dataFile, data);
+    writeFloats(files.queriesFile, queries);
+
+    // ---- in-process, uniform random data ----
+    report.log('\nin-process: building Flat and HNSW32 on uniform random data…');
+    const flat = await measureLocal('Flat', data, queries, args);
+    const hnsw = await measureLocal('HNSW32', data, queries, args);
+    const locals = [flat, hnsw];
+
+    // ---- sections 1 and 2: through gRPC ----
+    report.log('gRPC: starting a raftvec server and the bare grpc-js floor server; upserting…');
+    const servers = await startServers(1, 'search');
+    cleanups.push(() => servers.stop());
+    const address = servers.nodes[0]!.address;
+    const client = new RaftvecClient(address, { deadlineMs: 120_000 });
+    cleanups.push(async () => client.close());
+    const floor = await startGrpcFloor();
+    cleanups.push(() => floor.stop());
+    const health = startHealthTimer(address);
+    cleanups.push(async () => health.close());
+
+    const upsertSeconds = new Map<string, number>();
+    for (const local of locals) {
+      const collection = `uniform-${local.spec.toLowerCase()}`;
+      await client.createCollection(collection, { dimension: DIM, indexSpec: local.spec });
+      upsertSeconds.set(local.spec, await upsertAll(client, collection, data, args.n));
+    }
+
+    report.section('1. gRPC floor and per-call overhead (sequential calls, means)');
+    const floorLatency = await floorVsHealth(
+      report,
+      floor,
+      health.call,
+      Math.max(200, args.queries),
+    );
+    for (const local of locals) {
+      const s = local.spec;
+      const collection = `uniform-${s.toLowerCase()}`;
+      const ef = s === 'Flat' ? '' : `, efSearch ${HNSW_EF} both sides`;
+      const opts = searchOptionsFor(s);
+      const paired = await interleaved(args.queries, [
+        (q) => local.index.search(row(queries, q), K, opts),
+        (q) => client.search(collection, row(queries, q), { k: K, withMetadata: false, ...opts }),
+        () => floor.call(),
+      ]);
+      const [inProcess, grpc, floorHere] = paired.map((xs) => mean(xs) * 1e6) as [
+        number,
+        number,
+        number,
+      ];
+      report.figure(`${s}: in-process search${ef}`, inProcess, 'µs', {
+        key: `${s}-in-process-latency`,
+      });
+      report.figure(`${s}: gRPC search`, grpc, 'µs', {
+        key: `${s}-grpc-latency`,
+        baseline: { name: 'in-process', value: inProcess },
+      });
+      report.figure(`${s}: floor, in the same loop`, floorHere, 'µs', {
+        key: `${s}-floor-latency`,
+        baseline: { name: 'floor', value: floorLatency },
+      });
+      report.figure(`${s}: per-call overhead (gRPC − in-process)`, grpc - inProcess, 'µs', {
+        key: `${s}-overhead`,
+        baseline: { name: 'floor, same loop', value: floorHere },
+        goal: { op: '<=', value: 1.25 },
+      });
+    }
+    report.note(
+      'floor: a bare grpc-js server in a child process, one unary method taking 512 raw bytes (a 128-d query) and answering 160 (about 10 hits), no protobuf',
+    );
+    report.note(
+      `per query, in turn: an in-process search, the same search through gRPC, a floor call; means over ${args.queries} queries after ${WARMUP} warm-up rounds`,
+    );
+
+    report.section(`2. gRPC / in-process, same queries (QPS, best of ${ROUNDS} passes)`);
+    for (const local of locals) {
+      const s = local.spec;
+      const collection = `uniform-${s.toLowerCase()}`;
+      const opts = { k: K, withMetadata: false, ...searchOptionsFor(s) };
+      const one = (q: number): Promise<unknown> => client.search(collection, row(queries, q), opts);
+      const singleSeconds = await sequential(args.queries, one);
+      const concurrentSeconds = await concurrent(args.queries, IN_FLIGHT, one);
+      const batch = Array.from({ length: args.queries }, (_, q) => row(queries, q));
+      const batchSeconds = await once(() => client.search(collection, batch, opts));
+      const qps = (seconds: number): number => args.queries / seconds;
+      report.figure(`${s}: 1 query per call`, qps(singleSeconds), 'QPS', {
+        key: `${s}-grpc-single-qps`,
+        baseline: { name: 'in-process', value: qps(local.singleSeconds) },
+      });
+      const sequentialOverhead = ((singleSeconds - local.singleSeconds) / args.queries) * 1e6;
+      report.figure(`${s}: per-call overhead, from these loops`, sequentialOverhead, 'µs', {
+        key: `${s}-overhead-sequential`,
+        baseline: { name: 'floor', value: floorLatency },
+      });
+      report.figure(`${s}: ${IN_FLIGHT} calls in flight`, qps(concurrentSeconds), 'QPS', {
+        key: `${s}-grpc-concurrent-qps`,
+        baseline: {
+          name: `in-process, ${IN_FLIGHT} in flight`,
+          value: qps(local.concurrentSeconds),
+        },
+        goal: { op: '>=', value: 0.9 },
+      });
+      report.figure(`${s}: batch of ${args.queries} in one call`, qps(batchSeconds), 'QPS', {
+        key: `${s}-grpc-batch-qps`,
+        baseline: { name: 'in-process', value: qps(local.batchSeconds) },
+      });
+      report.figure(
+        `${s}: upsert, batches of ${UPSERT_BATCH}`,
+        args.n / upsertSeconds.get(s)!,
+        'vectors/s',
+        {
+          key: `${s}-grpc-upsert-rate`,
+          baseline: { name: 'in-process add', value: args.n / local.addSeconds },
+        },
+      );
+    }
+    report.note(
+      `HNSW32 with efSearch ${HNSW_EF} on both sides; ${IN_FLIGHT} in flight: promises on the binding vs calls on one gRPC channel`,
+    );
+    report.note(
+      'per-call overhead from these loops: (gRPC − in-process time of the sequential passes) / queries, a cross-check of section 1, whose interleaved calls run with colder caches',
+    );
+    report.note(
+      'in-process upsert = FaissIndex.add of all n vectors at once; gRPC upsert = validation, Raft log fsync, LevelDB and FAISS',
+    );
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+
+    // ---- section 3: raw FAISS ----
+    report.section('3. raw FAISS (C++, same library as the addon) and memory bandwidth');
+    await rawFaissSection(report, build, flat.index, queries, files, args);
+
+    // ---- section 4: build variants ----
+    report.section('4. FAISS build variants (child processes, in-process work)');
+    await variantsSection(report, variant, files, args);
+
+    // ---- section 5: recall ----
+    report.section(
+      `5a. recall@${K}, uniform random data in-process (the HARD case: noise has no structure)`,
+    );
+    await recallUniform(report, flat.index, hnsw.index, queries, args);
+
+    await recallGaussian(report, gmN, args, cleanups);
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+
+    // ---- section 6: batch precision ----
+    report.section(
+      '6. batch precision: exact copies of stored vectors, components near ±4,000 (Flat, in-process)',
+    );
+    await precisionSection(report);
   } finally {
-    client.close();
-    await servers.stop();
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
+    rmSync(tmp, { recursive: true, force: true });
+  }
+  report.environment({ loadAverageAtEnd: loadavg() });
+  await report.finish();
+}
+
+/** The src/ files whose dist/ build is missing or older (the server runs dist/). */
+function staleDist(): string[] {
+  const root = packageRoot();
+  const out: string[] = [];
+  const walk = (dir: string): void => {
+    for (const entry of readdirSync(join(root, 'src', dir), { withFileTypes: true })) {
+      const rel = join(dir, entry.name);
+      if (entry.isDirectory()) walk(rel);
+      else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts')) {
+        const built = join(root, 'dist', rel.replace(/\.ts$/, '.js'));
+        const source = statSync(join(root, 'src', rel)).mtimeMs;
+        if (!existsSync(built) || statSync(built).mtimeMs < source) out.push(join('src', rel));
+      }
+    }
+  };
+  try {
+    walk('');
+  } catch {
+    /* no src/ next to the bench: nothing to compare */
+  }
+  return out;
+}
+
+// ---- section 1 ---------------------------------------------------------------------------
+
+/** Runs the calls in turn for each i; returns each call's round trips (seconds). */
+async function interleaved(
+  count: number,
+  calls: readonly ((i: number) => Promise<unknown>)[],
+): Promise<number[][]> {
+  for (let i = 0; i < Math.min(WARMUP, count); i++) for (const call of calls) await call(i);
+  const out = calls.map((): number[] => []);
+  for (let i = 0; i < count; i++) {
+    for (let c = 0; c < calls.length; c++) {
+      const start = now();
+      await calls[c]!(i);
+      out[c]!.push(since(start));
+    }
+  }
+  return out;
+}
+
+async function floorVsHealth(
+  report: Report,
+  floor: GrpcFloor,
+  healthCall: () => Promise<number>,
+  count: number,
+): Promise<number> {
+  const [floorTimes, healthTimes] = await interleaved(count, [
+    () => floor.call(),
+    () => healthCall(),
+  ]);
+  const floorMicros = mean(floorTimes!) * 1e6;
+  report.figure('floor: bare grpc-js unary round trip', floorMicros, 'µs', {
+    key: 'floor-latency',
+  });
+  report.figure('raftvec Health.Check round trip', mean(healthTimes!) * 1e6, 'µs', {
+    key: 'health-latency',
+    baseline: { name: 'floor', value: floorMicros },
+  });
+  report.note(
+    `floor and Health.Check: ${count} calls of each, in turn, over one long-lived channel each, after ${WARMUP} warm-up rounds`,
+  );
+  return floorMicros;
+}
+
+// ---- section 3 ---------------------------------------------------------------------------
+
+async function rawFaissSection(
+  report: Report,
+  build: ReturnType<typeof readFaissBuildInfo> | undefined,
+  flat: FaissIndex,
+  queries: Float32Array,
+  files: {
+    dataFile: string;
+    queriesFile: string;
+    n: number;
+    queries: number;
+    dim: number;
+    k: number;
+  },
+  args: Args,
+): Promise<void> {
+  if (!build) {
+    report.skip('native/build/faiss-build.json is unreadable (see the warning at the top)');
+    return;
+  }
+  let binary: string;
+  try {
+    const built = buildRawFaiss(build);
+    binary = built.binary;
+    report.log(
+      `raw FAISS baseline: ${built.compiled ? 'compiled' : 'cached'} ${binary} (${build.file ?? 'Debian defaults'})`,
+    );
+  } catch (error) {
+    report.skip(`cannot build the raw FAISS baseline: ${errorText(error)}`);
+    return;
+  }
+  const threads = getFaissThreadConfig();
+  try {
+    // The binding right before the raw runs, so both see the same machine.
+    const single = await sequential(args.queries, (q) => flat.search(row(queries, q), K));
+    const batch = await once(() => flat.search(queries, K));
+    const defaults = await runRawFaiss(binary, { ...files, bandwidthMB: BANDWIDTH_MB });
+    const matched = await runRawFaiss(binary, {
+      ...files,
+      bandwidthMB: 0,
+      ompThreads: threads.searchThreads,
+      blasThreads: threads.blasThreads,
+    });
+    const threadsOf = (r: RawFaissResult): string =>
+      `OpenMP ${r.ompMaxThreads}, BLAS ${r.blasThreads} threads`;
+    const better = (pick: (r: RawFaissResult) => number): RawFaissResult =>
+      pick(defaults) >= pick(matched) ? defaults : matched;
+    const bindingSingle = args.queries / single;
+    const bindingBatch = args.queries / batch;
+    report.figure('raw FAISS, Flat, 1 query per call, default threads', defaults.singleQps, 'QPS', {
+      key: 'raw-single-qps-default-threads',
+      baseline: { name: "binding's threads", value: matched.singleQps },
+    });
+    report.figure(
+      `raw FAISS, Flat, batch of ${args.queries}, default threads`,
+      defaults.batchQps,
+      'QPS',
+      {
+        key: 'raw-batch-qps-default-threads',
+        baseline: { name: "binding's threads", value: matched.batchQps },
+      },
+    );
+    const bestSingle = better((r) => r.singleQps);
+    report.figure('binding / raw FAISS, Flat, 1 query per call', bindingSingle, 'QPS', {
+      key: 'binding-vs-raw-single',
+      baseline: { name: `raw, ${threadsOf(bestSingle)}`, value: bestSingle.singleQps },
+    });
+    const bestBatch = better((r) => r.batchQps);
+    report.figure(`binding / raw FAISS, Flat, batch of ${args.queries}`, bindingBatch, 'QPS', {
+      key: 'binding-vs-raw-batch',
+      baseline: { name: `raw, ${threadsOf(bestBatch)}`, value: bestBatch.batchQps },
+      goal: { op: '>=', value: 0.95 },
+    });
+    report.figure('memory bandwidth, 1 thread', defaults.bandwidthGBs, 'GB/s', {
+      key: 'memory-bandwidth',
+    });
+    const scanBytes = args.n * DIM * 4;
+    report.figure(
+      'binding Flat scan rate, 1 query per call',
+      (scanBytes * bindingSingle) / 1e9,
+      'GB/s',
+      {
+        key: 'flat-scan-rate',
+        baseline: { name: 'memory bandwidth', value: defaults.bandwidthGBs },
+        goal: { op: '>=', value: 0.6 },
+      },
+    );
+    report.note(
+      `raw FAISS: IndexIDMap2(IndexFlatL2) on the same data and queries, run twice: with the libraries' default threads (${threadsOf(defaults)}) and with the binding's (search ${threads.searchThreads}, BLAS ${threads.blasThreads}); the better run is the baseline`,
+    );
+    report.note(
+      `memory bandwidth: one thread summing a ${BANDWIDTH_MB} MB float array, best of 5; scan rate: ${formatNumber(scanBytes / 1e6, 1)} MB (n × d × 4) per query × the binding's QPS`,
+    );
+    const cache = lastLevelCacheBytes();
+    if (cache !== undefined && scanBytes <= cache) {
+      report.note(
+        `the ${formatNumber(scanBytes / 1e6, 1)} MB scanned fit in the ${formatNumber(cache / 1e6, 0)} MB last-level cache the CPU reports: the scan rate can exceed memory bandwidth (use a larger --n)`,
+      );
+    }
+  } catch (error) {
+    report.skip(`the raw FAISS baseline failed: ${errorText(error)}`);
   }
 }
 
-export async function runSearchBench(argv: readonly string[]): Promise<void> {
-  const args: Args = { n: 100_000, queries: 200 };
-  for (let i = 0; i < argv.length; i += 2) {
-    const value = Number(argv[i + 1]);
-    if (argv[i] === '--n') args.n = value;
-    else if (argv[i] === '--queries') args.queries = value;
+/** The largest CPU cache Linux reports for cpu0 (bytes), if any. */
+function lastLevelCacheBytes(): number | undefined {
+  let largest: number | undefined;
+  for (let i = 0; i < 8; i++) {
+    try {
+      const text = readFileSync(`/sys/devices/system/cpu/cpu0/cache/index${i}/size`, 'utf8').trim();
+      const match = /^(\d+)([KMG]?)$/.exec(text);
+      if (!match) continue;
+      const scale = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 }[
+        match[2] as '' | 'K' | 'M' | 'G'
+      ];
+      const bytes = Number(match[1]) * scale;
+      largest = Math.max(largest ?? 0, bytes);
+    } catch {
+      /* no such cache level */
+    }
   }
-  console.log(
-    `search bench: n=${args.n} d=${DIM} k=${K} queries=${args.queries} (seeded random data)`,
-  );
-  const data = randomVectors(args.n, DIM, 1);
-  const queries = randomVectors(args.queries, DIM, 2);
+  return largest;
+}
 
-  const flat = await inProcess('Flat', data, queries, args);
-  const hnsw = await inProcess('HNSW32', data, queries, args);
-  let hits = 0;
-  for (let q = 0; q < args.queries; q++) {
-    const truth = new Set(labelsOf(flat.results, q));
-    hits += labelsOf(hnsw.results, q).filter((l) => truth.has(l)).length;
-  }
-  const recall = hits / (args.queries * K);
+// ---- section 4 ---------------------------------------------------------------------------
 
-  // Random uniform 128-d data is the hardest case for a graph index: show the
-  // recall/QPS trade-off along efSearch (FAISS's default is 16).
-  const sweep: string[] = [];
-  for (const efSearch of [16, 64, 256]) {
-    const run = await timed(async () => {
-      let found = 0;
-      for (let q = 0; q < args.queries; q++) {
-        const result = await hnsw.index.search(queries.subarray(q * DIM, (q + 1) * DIM), K, {
-          efSearch,
-        });
-        const truth = new Set(labelsOf(flat.results, q));
-        found += Array.from(result.labels).filter((l) => truth.has(l)).length;
-      }
-      return found / (args.queries * K);
-    });
-    sweep.push(
-      `efSearch ${efSearch}: recall@${K} ${fmt(run.value, 3)}, ${fmt(args.queries / run.seconds)} QPS (1 query per call)`,
+async function variantsSection(
+  report: Report,
+  variant: string,
+  files: {
+    dataFile: string;
+    queriesFile: string;
+    n: number;
+    queries: number;
+    dim: number;
+    k: number;
+  },
+  args: Args,
+): Promise<void> {
+  const genericDir = join('native', 'build-generic');
+  const genericAddon = join(packageRoot(), genericDir, 'Release', 'raftvec_faiss.node');
+  if (!existsSync(genericAddon)) {
+    report.skip(
+      `no second addon at ${genericAddon}: build one with \`node native/build.mjs --variant generic --out native/build-generic\` (native/build is ${variant})`,
     );
+    return;
+  }
+  let genericVariant = 'generic';
+  try {
+    const info = readFaissBuildInfo(genericDir);
+    if (info.file) genericVariant = info.variant;
+  } catch {
+    /* the label stays "generic" */
+  }
+  report.log(
+    `build variants: HNSW32 build of ${args.n.toLocaleString('en-US')} vectors and Flat queries with each addon…`,
+  );
+  let main: VariantResult;
+  let generic: VariantResult;
+  try {
+    main = await measureAddon(undefined, files);
+    generic = await measureAddon(genericAddon, files);
+  } catch (error) {
+    report.skip(errorText(error));
+    return;
+  }
+  report.figure(
+    `HNSW32 build, add ${args.n.toLocaleString('en-US')} vectors`,
+    main.hnswBuildPerSecond,
+    'vectors/s',
+    {
+      key: 'variant-hnsw-build-rate',
+      baseline: { name: genericVariant, value: generic.hnswBuildPerSecond },
+      goal: { op: '>=', value: 3 },
+    },
+  );
+  report.figure('Flat, 1 query per call', main.flatSingleQps, 'QPS', {
+    key: 'variant-flat-single-qps',
+    baseline: { name: genericVariant, value: generic.flatSingleQps },
+  });
+  report.note(
+    `value: native/build (variant ${variant}); baseline: native/build-generic (variant ${genericVariant}); each measured in its own child process (RAFTVEC_FAISS_ADDON), one after the other`,
+  );
+}
+
+// ---- section 5 ---------------------------------------------------------------------------
+
+interface Sweep {
+  efSearch: number;
+  recall: number;
+  qps: number;
+}
+
+async function sweepEf(
+  hnsw: FaissIndex,
+  queries: Float32Array,
+  count: number,
+  truth: readonly ReadonlySet<bigint>[],
+): Promise<Sweep[]> {
+  const out: Sweep[] = [];
+  for (const efSearch of EF_SWEEP) {
+    const found: bigint[][] = [];
+    for (let q = 0; q < count; q++)
+      found.push(rowLabels(await hnsw.search(row(queries, q), K, { efSearch })));
+    const seconds = await sequential(count, (q) => hnsw.search(row(queries, q), K, { efSearch }));
+    out.push({ efSearch, recall: recallOf(found, truth), qps: count / seconds });
+  }
+  return out;
+}
+
+/** Exact top-K of each query (Flat, one query per call: no BLAS rounding), and the QPS of doing it. */
+async function exactTruth(
+  flat: FaissIndex,
+  queries: Float32Array,
+  count: number,
+): Promise<{ truth: Set<bigint>[]; qps: number }> {
+  const truth: Set<bigint>[] = [];
+  for (let q = 0; q < count; q++)
+    truth.push(new Set(rowLabels(await flat.search(row(queries, q), K))));
+  const seconds = await sequential(count, (q) => flat.search(row(queries, q), K));
+  return { truth, qps: count / seconds };
+}
+
+/** The efSearch sweep's figures; keys start with `prefix` (e.g. "gm-hnsw-ef16-recall"). */
+function reportSweep(
+  report: Report,
+  prefix: string,
+  sweep: readonly Sweep[],
+  flatQps: number,
+): void {
+  report.figure('Flat (exact), 1 query per call', flatQps, 'QPS', { key: `${prefix}-flat-qps` });
+  for (const s of sweep) {
+    report.figure(`HNSW32 efSearch ${s.efSearch}: recall@${K}`, s.recall, '', {
+      key: `${prefix}-hnsw-ef${s.efSearch}-recall`,
+      digits: 3,
+    });
+    report.figure(`HNSW32 efSearch ${s.efSearch}: 1 query per call`, s.qps, 'QPS', {
+      key: `${prefix}-hnsw-ef${s.efSearch}-qps`,
+      baseline: { name: 'Flat', value: flatQps },
+    });
+  }
+}
+
+async function recallUniform(
+  report: Report,
+  flat: FaissIndex,
+  hnsw: FaissIndex,
+  queries: Float32Array,
+  args: Args,
+): Promise<void> {
+  const { truth, qps } = await exactTruth(flat, queries, args.queries);
+  const found: bigint[][] = [];
+  for (let q = 0; q < args.queries; q++)
+    found.push(rowLabels(await hnsw.search(row(queries, q), K)));
+  report.figure(
+    `HNSW32 recall@${K} at the index default efSearch (${HNSW_EF})`,
+    recallOf(found, truth),
+    '',
+    { key: 'uniform-hnsw-default-recall', digits: 3 },
+  );
+  reportSweep(report, 'uniform', await sweepEf(hnsw, queries, args.queries, truth), qps);
+  report.note(
+    `n=${args.n.toLocaleString('en-US')} uniform in [-1, 1]^${DIM}, queries likewise (not near the data); ground truth: Flat`,
+  );
+}
+
+async function recallGaussian(
+  report: Report,
+  gmN: number,
+  args: Args,
+  cleanups: (() => Promise<void>)[],
+): Promise<void> {
+  const title = `5b. recall@${K}, Gaussian mixture shaped like embeddings (n=${gmN.toLocaleString('en-US')}, ${GAUSSIAN_MIXTURE_DEFAULTS.clusters} clusters, queries near the data)`;
+  report.section(title);
+  report.log(
+    `\nGaussian mixture: ${gmN.toLocaleString('en-US')} points; building Flat and HNSW32 in-process…`,
+  );
+  const gm = gaussianMixture({ n: gmN, dim: DIM, seed: 1 });
+  const queries = queriesNear(gm, args.queries, 2, GM_QUERY_NOISE);
+  let truth: Set<bigint>[];
+  let flatQps: number;
+  {
+    const flat = (await buildLocal('Flat', gm.vectors, gmN)).index;
+    const hnsw = (await buildLocal('HNSW32', gm.vectors, gmN)).index;
+    ({ truth, qps: flatQps } = await exactTruth(flat, queries, args.queries));
+    const sweep = await sweepEf(hnsw, queries, args.queries, truth);
+    reportSweep(report, 'gm', sweep, flatQps);
+    if (args.markdown) report.attach('markdown', markdownSweep(sweep, flatQps, gmN, args.queries));
   }
 
-  const rows: string[][] = [['index', 'mode', 'in-process', 'gRPC', 'gRPC / in-process']];
-  for (const [spec, local] of [
-    ['Flat', flat],
-    ['HNSW32', hnsw],
-  ] as const) {
-    const remote = await throughGrpc(spec, data, queries, args);
-    rows.push([
-      spec,
-      'search QPS, 1 query per call',
-      fmt(local.singleQps),
-      fmt(remote.singleQps),
-      fmt(remote.singleQps / local.singleQps, 2),
-    ]);
-    rows.push([
-      spec,
-      'search QPS, 8 calls in flight',
-      fmt(local.singleQps),
-      fmt(remote.concurrentQps),
-      fmt(remote.concurrentQps / local.singleQps, 2),
-    ]);
-    rows.push([
-      spec,
-      `search QPS, batch of ${args.queries}`,
-      fmt(local.batchQps),
-      fmt(remote.batchQps),
-      fmt(remote.batchQps / local.batchQps, 2),
-    ]);
-    rows.push([
-      spec,
-      'upsert vectors/s (gRPC: batches of 1000)',
-      fmt(local.addPerSecond, 0),
-      fmt(remote.upsertPerSecond, 0),
-      fmt(remote.upsertPerSecond / local.addPerSecond, 3),
-    ]);
+  report.log(
+    `Gaussian mixture through gRPC: upserting ${gmN.toLocaleString('en-US')} points into Flat and HNSW32 collections…`,
+  );
+  const servers = await startServers(1, 'search-gm');
+  cleanups.push(() => servers.stop());
+  const client = new RaftvecClient(servers.nodes[0]!.address, { deadlineMs: 600_000 });
+  cleanups.push(async () => client.close());
+  for (const spec of ['Flat', 'HNSW32']) {
+    // Section 5's collection default: pass `efSearch` here once CreateCollection takes it.
+    await client.createCollection(`gm-${spec.toLowerCase()}`, { dimension: DIM, indexSpec: spec });
+    await upsertAll(client, `gm-${spec.toLowerCase()}`, gm.vectors, gmN);
   }
-  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
-  for (const row of rows) console.log(row.map((cell, c) => cell.padEnd(widths[c]!)).join('  '));
-  console.log(`recall@${K} of HNSW32 against Flat (index default efSearch): ${fmt(recall, 3)}`);
-  for (const line of sweep) console.log(`  HNSW32 in-process, ${line}`);
-  console.log(
-    '(in-process upsert = FaissIndex.add only; gRPC upsert = validation, Raft log fsync, LevelDB and FAISS)',
+  const search = (collection: string, q: number): Promise<{ id: string }[]> =>
+    client.search(collection, row(queries, q), { k: K, withMetadata: false });
+  const flatSeconds = await sequential(args.queries, (q) => search('gm-flat', q));
+  const found: bigint[][] = [];
+  for (let q = 0; q < args.queries; q++)
+    found.push((await search('gm-hnsw32', q)).map((h) => labelOfId(h.id)));
+  const hnswSeconds = await sequential(args.queries, (q) => search('gm-hnsw32', q));
+  const defaults = await collectionDefaultEfSearch(client, 'gm-hnsw32');
+  const flatGrpcQps = args.queries / flatSeconds;
+  report.figure('gRPC: Flat, 1 query per call', flatGrpcQps, 'QPS', {
+    key: 'gm-grpc-flat-qps',
+    baseline: { name: 'Flat in-process', value: flatQps },
+  });
+  report.figure(`gRPC: HNSW32 recall@${K} at the defaults`, recallOf(found, truth), '', {
+    key: 'gm-grpc-hnsw-default-recall',
+    digits: 3,
+    goal: { op: '>=', value: 0.98, on: 'value' },
+  });
+  report.figure(
+    'gRPC: HNSW32 at the defaults, 1 query per call',
+    args.queries / hnswSeconds,
+    'QPS',
+    {
+      key: 'gm-grpc-hnsw-default-qps',
+      baseline: { name: 'gRPC Flat', value: flatGrpcQps },
+      goal: { op: '>=', value: 10 },
+    },
+  );
+  report.note(`the defaults of the HNSW32 collection: ${defaults}`);
+  report.note(
+    `mixture: ${GAUSSIAN_MIXTURE_DEFAULTS.clusters} clusters, spread ${GAUSSIAN_MIXTURE_DEFAULTS.spread}, decay ${GAUSSIAN_MIXTURE_DEFAULTS.decay} (bench/gaussian-mixture.ts); queries: a data point + N(0, ${GM_QUERY_NOISE}²) per component; ground truth: Flat in-process; QPS best of ${ROUNDS}`,
+  );
+}
+
+function markdownSweep(
+  sweep: readonly Sweep[],
+  flatQps: number,
+  n: number,
+  queries: number,
+): string {
+  const lines = [
+    `HNSW32, ${n.toLocaleString('en-US')} × ${DIM} Gaussian mixture (${GAUSSIAN_MIXTURE_DEFAULTS.clusters} clusters), k = ${K}, ${queries} queries near the data, in-process, 1 query per call (${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores):`,
+    '',
+    `| efSearch | recall@${K} | QPS | × Flat QPS |`,
+    '|---:|---:|---:|---:|',
+    ...sweep.map(
+      (s) =>
+        `| ${s.efSearch} | ${s.recall.toFixed(3)} | ${formatNumber(s.qps, 0)} | ${formatNumber(s.qps / flatQps, 1)} |`,
+    ),
+    `| Flat (exact) | 1.000 | ${formatNumber(flatQps, 0)} | 1.0 |`,
+  ];
+  return lines.join('\n');
+}
+
+// ---- section 6 ---------------------------------------------------------------------------
+
+async function precisionSection(report: Report): Promise<void> {
+  const random = randomVectors(PRECISION_STORED, DIM, 3);
+  // Components of magnitude 4,000 ± 100, random signs.
+  const stored = new Float32Array(random.length);
+  for (let i = 0; i < random.length; i++) {
+    const r = random[i]!;
+    stored[i] = Math.sign(r || 1) * (PRECISION_MAGNITUDE + 100 * (2 * Math.abs(r) - 1));
+  }
+  const index = FaissIndex.create(DIM, 'Flat', 'l2');
+  await index.add(stored, labelRange(PRECISION_STORED));
+  const step = Math.floor(PRECISION_STORED / PRECISION_QUERIES);
+  const sources = Array.from({ length: PRECISION_QUERIES }, (_, q) => q * step);
+  const batch = new Float32Array(PRECISION_QUERIES * DIM);
+  sources.forEach((s, q) => batch.set(row(stored, s), q * DIM));
+
+  /** The distance returned for the query's own label, worst over the queries; and how many rows miss it. */
+  const worstMatch = (
+    result: SearchResult,
+    rows: readonly number[],
+  ): { worst: number; missing: number } => {
+    let worst = 0;
+    let missing = 0;
+    rows.forEach((source, q) => {
+      const labels = result.labels.subarray(q * K, (q + 1) * K);
+      const at = labels.indexOf(BigInt(source));
+      if (at < 0) missing++;
+      else worst = Math.max(worst, result.distances[q * K + at]!);
+    });
+    return { worst, missing };
+  };
+  const batched = worstMatch(await index.search(batch, K), sources);
+  let single = 0;
+  let singleMissing = 0;
+  for (let q = 0; q < PRECISION_QUERIES; q++) {
+    const r = worstMatch(await index.search(row(batch, q), K), [sources[q]!]);
+    single = Math.max(single, r.worst);
+    singleMissing += r.missing;
+  }
+  report.figure(
+    `largest distance of an exact match, batch of ${PRECISION_QUERIES} (BLAS path)`,
+    batched.worst,
+    '',
+    {
+      key: 'batch-exact-match-max-distance',
+      baseline: { name: '1 query per call', value: single },
+      digits: 1,
+      note: 'expected 0 once the binding recomputes the returned distances exactly',
+    },
+  );
+  report.note(
+    `${PRECISION_STORED} stored vectors, ${PRECISION_QUERIES} queries copied from them; exact matches missing from the top ${K}: ${batched.missing} in the batch, ${singleMissing} one by one (0 is the right distance: a figure, not an assertion)`,
   );
 }

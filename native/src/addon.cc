@@ -398,6 +398,11 @@ class FaissIndexWrap : public Napi::ObjectWrap<FaissIndexWrap> {
       Napi::Object o = info[2].As<Napi::Object>();
       Napi::Value ef = o.Get("efSearch");
       if (!ef.IsUndefined()) opts.efSearch = asInteger(env, ef, "options.efSearch", 1, kMaxSearchKnob);
+      Napi::Value own = o.Get("faissOwnSearch");
+      if (!own.IsUndefined()) {
+        if (!own.IsBoolean()) throwType(env, "options.faissOwnSearch must be a boolean");
+        opts.faissOwnSearch = own.As<Napi::Boolean>().Value();
+      }
       Napi::Value np = o.Get("nprobe");
       if (!np.IsUndefined()) opts.nprobe = asInteger(env, np, "options.nprobe", 1, kMaxSearchKnob);
       allowValue = o.Get("allowIds");

@@ -645,7 +645,7 @@ void IndexCore::innerSearch(size_t n, const float* x, size_t k, float* D, idx_t*
       const auto* h = static_cast<const faiss::IndexHNSW*>(core_);
       int64_t ef = o.efSearch > 0 ? o.efSearch : h->hnsw.efSearch;
       ef = std::max<int64_t>(1, std::min<int64_t>(ef, std::max<int64_t>(static_cast<int64_t>(k), ntot)));
-      if (hnswSearchSupported(*h)) {
+      if (hnswSearchSupported(*h) && !o.faissOwnSearch) {
         searchHnsw(*h, n, xt, k, static_cast<int>(ef), h->hnsw.check_relative_distance, sel, D, P);
         return;
       }
@@ -782,7 +782,7 @@ void IndexCore::search(size_t n, const float* x, size_t k, const SearchOptions& 
   auto* hnsw = paramKind_ == ParamKind::HNSW && o.efSearch > 0
                    ? dynamic_cast<faiss::IndexHNSW*>(core_)
                    : nullptr;
-  if (hnsw != nullptr && hnswSearchSupported(*hnsw)) hnsw = nullptr;
+  if (hnsw != nullptr && hnswSearchSupported(*hnsw) && !o.faissOwnSearch) hnsw = nullptr;
   std::optional<SharedGuard> shared;
   std::optional<ExclusiveGuard> exclusive;
   if (hnsw != nullptr) exclusive.emplace(lock_);

@@ -122,6 +122,8 @@ enum class RemoveStrategy { Compact, Tombstone };
 struct SearchOptions {
   int64_t efSearch = 0;  // 0: index default (HNSW, or an IVF's HNSW quantizer)
   int64_t nprobe = 0;    // 0: index default (IVF)
+  // HNSW: FAISS's own HNSW::search instead of searchHnsw (to compare the two).
+  bool faissOwnSearch = false;
   bool hasAllow = false;
   const int64_t* allow = nullptr;
   size_t nAllow = 0;

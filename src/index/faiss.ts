@@ -58,6 +58,12 @@ export interface SearchOptions {
    * allowed labels.
    */
   allowIds?: BigInt64Array;
+  /**
+   * HNSW: search with FAISS's own HNSW::search instead of the binding's (same
+   * results; a per-call efSearch then shuts out every other search on the index
+   * while it runs). For checking the binding against FAISS, not for serving.
+   */
+  faissOwnSearch?: boolean;
 }
 
 export interface SearchResult {
@@ -137,6 +143,7 @@ interface NativeSearchOptions {
   efSearch?: number;
   nprobe?: number;
   allowIds?: BigInt64Array;
+  faissOwnSearch?: boolean;
 }
 
 interface NativeIndex {

@@ -95,6 +95,30 @@ describe('HNSW search with a per-call efSearch', () => {
     });
   }
 
+  for (const [metric, spec] of [
+    ['l2', 'HNSW4'],
+    ['ip', 'HNSW8'],
+    ['l2', 'HNSW8_SQ8'],
+  ] as const) {
+    it(`finds exactly what FAISS's own HNSW::search finds, at every efSearch (${spec}, ${metric})`, async () => {
+      configureFaissThreads({ buildThreads: 1 });
+      const index = FaissIndex.create(d, spec, metric);
+      if (!index.isTrained) await index.train(base);
+      await index.add(base, labels(n));
+      for (const efSearch of [undefined, 1, 10, 64, 200, 1000]) {
+        const opts = efSearch === undefined ? {} : { efSearch };
+        const ours = await index.search(queries, k, opts);
+        const faiss = await index.search(queries, k, { ...opts, faissOwnSearch: true });
+        expect(ours).toEqual(faiss);
+        // And one query at a time (no OpenMP team).
+        const single = queries.subarray(0, d);
+        expect(await index.search(single, k, opts)).toEqual(
+          await index.search(single, k, { ...opts, faissOwnSearch: true }),
+        );
+      }
+    });
+  }
+
   it('answers concurrent searches with different efSearch as it answers them one by one', async () => {
     const { hnsw } = await build('l2');
     const efs = [1, 8, 64, 300, 1000];
