@@ -663,6 +663,19 @@ export class RaftNode {
    * the node loses leadership are dropped: the runtime should fail them when
    * Ready.softState shows the role change.
    */
+  /**
+   * The read index of a ReadIndex read that needs no round of heartbeats, or undefined
+   * (then use readIndex): on a leader that is the only voter of the configuration in
+   * force and has committed an entry of its term, its commit index. No other node can
+   * lead while it is the only voter (thesis §6.4; etcd serves a one-voter ReadIndex at
+   * once too), so the round would only confirm what it knows.
+   */
+  immediateReadIndex(): number | undefined {
+    if (this.role !== 'leader' || !this.committedInCurrentTerm()) return undefined;
+    if (this.voters.length !== 1 || this.voters[0] !== this.id) return undefined;
+    return this.log.commitIndex();
+  }
+
   readIndex(requestId: string): void {
     if (this.role !== 'leader') throw new NotLeaderError(this.id, this.leaderId);
     // A new leader's commit index may be stale until it commits an entry of its own

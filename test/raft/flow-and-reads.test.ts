@@ -199,6 +199,28 @@ describe('ReadIndex (§6.4)', () => {
     expect(rd.readStates).toEqual([{ requestId: 'r', index: 1 }]);
   });
 
+  it('immediateReadIndex: a lone voter with a commit of its term reads at its commit index, no round', () => {
+    const n = newNode('solo', ['solo']);
+    for (let i = 0; i < 10; i++) n.tick();
+    expect(n.status().role).toBe('leader');
+    expect(n.immediateReadIndex()).toBeUndefined(); // its no-op is not durable yet
+    n.advance(n.ready());
+    expect(n.immediateReadIndex()).toBe(1);
+    n.propose(bytes('w'));
+    n.advance(n.ready());
+    expect(n.immediateReadIndex()).toBe(2);
+    // A second voter, in force from its append: every read needs a round again.
+    n.proposeMembership({ type: 'add', id: 'two', role: 'voter', peerAddress: 'two:7000' });
+    expect(n.immediateReadIndex()).toBeUndefined();
+  });
+
+  it('immediateReadIndex: never on a leader with other voters, nor on a follower', () => {
+    const c = steadyCluster();
+    expect(c.node('a').status().role).toBe('leader');
+    expect(c.node('a').immediateReadIndex()).toBeUndefined();
+    expect(c.node('b').immediateReadIndex()).toBeUndefined();
+  });
+
   it('a follower throws NotLeaderError with the leader hint', () => {
     const c = steadyCluster();
     const err = (() => {

@@ -956,6 +956,14 @@ export class RaftRuntime<Result> {
     } catch (error) {
       return Promise.reject(error);
     }
+    // A lone voter needs no round: its commit index is the read index at once.
+    const immediate = this.node.immediateReadIndex();
+    if (immediate !== undefined) {
+      this.lease.confirm(this.node.basicStatus().term, this.ports.clock.now());
+      return this.waitApplied(immediate, timeoutMs).catch((error: unknown) => {
+        throw error instanceof ApplyWaitTimedOut ? new ReadTimedOut(this.id) : error;
+      });
+    }
     const requestId = `${this.id}-${++this.readSeq}`;
     try {
       this.node.readIndex(requestId);
