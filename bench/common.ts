@@ -1,6 +1,6 @@
 /** Shared pieces of the benchmarks: seeded data, timing, and real server processes. */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -116,6 +116,34 @@ export function trackChild(child: ChildProcess): void {
   child.once('exit', () => live.delete(child));
 }
 
+export interface ChildOutput {
+  stdout: string;
+  stderr: string;
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+/**
+ * Runs `command` to its end (killed with the benchmark if that ends first) and resolves
+ * with everything it printed and how it exited; rejects only when it cannot start.
+ */
+export function runToEnd(
+  command: string,
+  args: readonly string[],
+  options: { env?: NodeJS.ProcessEnv; cwd?: string } = {},
+): Promise<ChildOutput> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
+    trackChild(child);
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.once('error', reject);
+    child.once('exit', (code, signal) => resolve({ stdout, stderr, code, signal }));
+  });
+}
+
 /**
  * Node flags for every server a benchmark starts, from RAFTVEC_BENCH_NODE_ARGS (e.g.
  * "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile them; a profile is written when a
@@ -176,4 +204,115 @@ export function killAndWait(child: ChildProcess, signal: NodeJS.Signals): Promis
     child.once('exit', () => resolve());
     child.kill(signal);
   });
+}
+
+// ---- process CPU time (Linux /proc) ----------------------------------------------------
+
+let clockTicks: { perSecond: number; assumed: boolean } | undefined;
+
+/**
+ * Clock ticks per second of /proc/<pid>/stat's times: `getconf CLK_TCK`, read once;
+ * 100 (the Linux value on every common architecture) if getconf is missing or odd.
+ */
+export function clockTicksPerSecond(): { perSecond: number; assumed: boolean } {
+  if (clockTicks === undefined) {
+    let perSecond = NaN;
+    try {
+      perSecond = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
+    } catch {
+      /* no getconf: assume 100 below */
+    }
+    clockTicks =
+      Number.isInteger(perSecond) && perSecond > 0
+        ? { perSecond, assumed: false }
+        : { perSecond: 100, assumed: true };
+  }
+  return clockTicks;
+}
+
+/**
+ * CPU seconds (user + system, all threads) that process `pid` has used so far, from
+ * /proc/<pid>/stat. Resolution: one clock tick (10 ms at CLK_TCK 100). Throws if the
+ * process is gone or /proc is not there.
+ */
+export function processCpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Field 2, the command, is in parentheses and may hold spaces: split after the last ')'.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // fields[0] is field 3 (state); utime and stime are fields 14 and 15.
+  const utime = Number(fields[11]);
+  const stime = Number(fields[12]);
+  if (!Number.isFinite(utime) || !Number.isFinite(stime)) {
+    throw new Error(`cannot parse /proc/${pid}/stat`);
+  }
+  return (utime + stime) / clockTicksPerSecond().perSecond;
+}
+
+export interface QuietOptions {
+  /** The window that must be quiet (ms). Default 1,500. */
+  quietMs?: number;
+  /** Most CPU the process may use over that window, as a fraction of one CPU. Default 0.05. */
+  maxCpuFraction?: number;
+  /** Give up after this long (ms); the promise still resolves, with quiet = false. Default 180,000. */
+  timeoutMs?: number;
+  /** Sampling period (ms). Default 100. */
+  pollMs?: number;
+}
+
+export interface QuietResult {
+  /** The process used at most maxCpuFraction of a CPU over the last quietMs. */
+  quiet: boolean;
+  /** How long the wait took (ms), including the quiet window itself. */
+  waitedMs: number;
+  /** CPU used over the last full window (fraction of one CPU); NaN if there never was one. */
+  cpuFraction: number;
+  /** Why it stopped early (the process exited, /proc unreadable), if it did. */
+  error?: string;
+}
+
+/**
+ * Waits until process `pid` has been quiet: at most `maxCpuFraction` of one CPU over
+ * the last `quietMs`, from its CPU time in /proc/<pid>/stat polled every ~100 ms. Used
+ * after bulk writes, while the server still checkpoints its indexes and snapshots.
+ * Never rejects: on timeout (or if the process goes away) it resolves with
+ * `quiet: false`, and the caller says so ("server still busy after N s").
+ */
+export async function waitProcessQuiet(
+  pid: number,
+  { quietMs = 1_500, maxCpuFraction = 0.05, timeoutMs = 180_000, pollMs = 100 }: QuietOptions = {},
+): Promise<QuietResult> {
+  const start = performance.now();
+  const samples: { at: number; cpu: number }[] = [];
+  let cpuFraction = NaN;
+  for (;;) {
+    const at = performance.now();
+    let cpu: number;
+    try {
+      cpu = processCpuSeconds(pid);
+    } catch (error) {
+      return {
+        quiet: false,
+        waitedMs: at - start,
+        cpuFraction,
+        error: error instanceof Error ? error.message : String(error),
+      };
+    }
+    samples.push({ at, cpu });
+    // The newest sample at least quietMs old starts the window; older ones are not needed.
+    let first = -1;
+    for (let i = samples.length - 1; i >= 0; i--) {
+      if (at - samples[i]!.at >= quietMs) {
+        first = i;
+        break;
+      }
+    }
+    if (first >= 0) {
+      samples.splice(0, first);
+      const from = samples[0]!;
+      cpuFraction = (cpu - from.cpu) / ((at - from.at) / 1000);
+      if (cpuFraction <= maxCpuFraction) return { quiet: true, waitedMs: at - start, cpuFraction };
+    }
+    if (at - start >= timeoutMs) return { quiet: false, waitedMs: at - start, cpuFraction };
+    await new Promise((r) => setTimeout(r, pollMs));
+  }
 }

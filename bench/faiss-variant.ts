@@ -8,12 +8,11 @@
  * Run directly (`tsx bench/faiss-variant.ts --child <data.f32> <n> <queries.f32> <nq> <d> <k>`),
  * it is the child, and prints `VARIANT_RESULT <json>`.
  */
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FaissIndex, faissAddonPath, faissVersion } from '../src/index/faiss.js';
-import { trackChild } from './common.js';
+import { runToEnd } from './common.js';
 
 export interface VariantFiles {
   dataFile: string;
@@ -35,7 +34,7 @@ export interface VariantResult {
 const MARK = 'VARIANT_RESULT ';
 
 /** Measures the addon at `addon` (undefined: the default, native/build) in a child process. */
-export function measureAddon(
+export async function measureAddon(
   addon: string | undefined,
   files: VariantFiles,
 ): Promise<VariantResult> {
@@ -55,33 +54,19 @@ export function measureAddon(
     String(files.dim),
     String(files.k),
   ];
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, args, {
-      env,
-      cwd: resolve(dirname(self), '..'),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    trackChild(child);
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    child.once('error', reject);
-    child.once('exit', (code, signal) => {
-      const line = stdout.split('\n').find((l) => l.startsWith(MARK));
-      if (code !== 0 || line === undefined) {
-        const lines = stderr.trim().split('\n');
-        const message = lines.filter((l) => /error/i.test(l)).slice(0, 2);
-        reject(
-          new Error(
-            `the child measuring ${addon ?? 'the default addon'} exited with ${signal ?? `code ${code}`}: ${(message.length > 0 ? message : lines.slice(-3)).join(' | ')}`,
-          ),
-        );
-        return;
-      }
-      resolvePromise(JSON.parse(line.slice(MARK.length)) as VariantResult);
-    });
+  const { stdout, stderr, code, signal } = await runToEnd(process.execPath, args, {
+    env,
+    cwd: resolve(dirname(self), '..'),
   });
+  const line = stdout.split('\n').find((l) => l.startsWith(MARK));
+  if (code !== 0 || line === undefined) {
+    const lines = stderr.trim().split('\n');
+    const message = lines.filter((l) => /error/i.test(l)).slice(0, 2);
+    throw new Error(
+      `the child measuring ${addon ?? 'the default addon'} exited with ${signal ?? `code ${code}`}: ${(message.length > 0 ? message : lines.slice(-3)).join(' | ')}`,
+    );
+  }
+  return JSON.parse(line.slice(MARK.length)) as VariantResult;
 }
 
 function readFloats(path: string, count: number): Float32Array {

@@ -11,6 +11,7 @@
  *
  *   const floor = await startGrpcFloor();
  *   const seconds = await floor.call();   // one round trip
+ *   processCpuSeconds(floor.pid);          // the server's CPU time so far
  *   await floor.stop();
  *
  * Run directly (`tsx bench/grpc-floor.ts --serve`), it is the server.
@@ -43,6 +44,8 @@ const floorService: grpc.ServiceDefinition = {
 
 export interface GrpcFloor {
   address: string;
+  /** The floor server's process id (for its CPU time in /proc/<pid>/stat). */
+  pid: number;
   /** One unary call; resolves to its round trip in seconds. */
   call(): Promise<number>;
   stop(): Promise<void>;
@@ -125,6 +128,8 @@ export async function startGrpcFloor(): Promise<GrpcFloor> {
     });
   });
   const address = `127.0.0.1:${port}`;
+  const pid = child.pid;
+  if (pid === undefined) throw new Error('the gRPC floor server has no process id');
   const client = new grpc.Client(address, grpc.credentials.createInsecure());
   await new Promise<void>((resolveReady, reject) =>
     client.waitForReady(Date.now() + 10_000, (error) => (error ? reject(error) : resolveReady())),
@@ -132,6 +137,7 @@ export async function startGrpcFloor(): Promise<GrpcFloor> {
   const call = unaryTimer(client, METHOD_PATH, identity, identity, Buffer.alloc(REQUEST_BYTES, 1));
   return {
     address,
+    pid,
     call,
     stop: async () => {
       client.close();

@@ -6,7 +6,10 @@
  *   1. gRPC floor: a bare grpc-js unary call (child process) vs raftvec's health
  *      check, and raftvec's per-call search overhead (gRPC − in-process latency,
  *      same query, same efSearch) vs that floor.
- *   2. gRPC / in-process: 1 query per call, 8 calls in flight, one batch; upserts.
+ *   2. gRPC / in-process: 1 query per call, 8 calls in flight, one batch; upserts;
+ *      the floor with 8 calls in flight, and the upper bound it sets on the ratio.
+ *      2b. CPU per sequential call, client and server (/proc/<pid>/stat), vs the
+ *      floor's; and the server's CPU beyond the search itself.
  *   3. Raw FAISS (bench/native/raw-faiss.cc against the addon's FAISS) vs the
  *      binding, and the Flat scan rate vs one core's memory bandwidth.
  *   4. FAISS build variants: native/build vs native/build-generic, if built.
@@ -14,7 +17,14 @@
  *      (shaped like embeddings), efSearch 16…512 in-process, defaults via gRPC.
  *   6. Batch precision: distance of an exact match of large-magnitude vectors.
  *
- *   npm run bench -- search [--n 100000] [--queries 200] [--long] [--markdown] [--json [PATH]]
+ * Timing starts only once the server is quiet after each bulk upsert (index
+ * checkpoints and snapshots keep it busy for a while: see waitProcessQuiet).
+ *
+ *   npm run bench -- search [--n 100000] [--queries 200] [--collection-ef N] [--long]
+ *                           [--markdown] [--json [PATH]]
+ *
+ * --collection-ef N: section 5b's HNSW32 collection is created with efSearch N (its
+ * default for searches that name none), and "through gRPC at the defaults" uses it.
  */
 import {
   existsSync,
@@ -37,10 +47,18 @@ import {
 } from '../src/index/faiss.js';
 import { RaftvecClient } from '../src/client/client.js';
 import { packageRoot } from '../src/package-root.js';
-import { randomVectors, startServers } from './common.js';
+import { limits } from '../src/limits.js';
+import {
+  clockTicksPerSecond,
+  processCpuSeconds,
+  randomVectors,
+  startServers,
+  waitProcessQuiet,
+  type QuietResult,
+} from './common.js';
 import { startGrpcFloor, startHealthTimer, type GrpcFloor } from './grpc-floor.js';
 import { GAUSSIAN_MIXTURE_DEFAULTS, gaussianMixture, queriesNear } from './gaussian-mixture.js';
-import { measureAddon, type VariantResult } from './faiss-variant.js';
+import { measureAddon, type VariantFiles, type VariantResult } from './faiss-variant.js';
 import {
   buildRawFaiss,
   readFaissBuildInfo,
@@ -67,19 +85,37 @@ const BANDWIDTH_MB = 1024;
 const PRECISION_STORED = 1000;
 const PRECISION_QUERIES = 32;
 const PRECISION_MAGNITUDE = 4000;
+/** Section 2b: sequential calls per CPU measurement (after WARMUP), at least. */
+const CPU_CALLS = 1000;
+/** The floor with 8 calls in flight: at least this many calls (it is cheap; fewer is noise). */
+const FLOOR_CONCURRENT_CALLS = 2000;
+/** Quiet = at most 5% of a core over 1.5 s, waiting at most 3 minutes (bench/common.ts). */
+const QUIET = { quietMs: 1_500, maxCpuFraction: 0.05, timeoutMs: 180_000 } as const;
+/** Section 2b: aim for about this many seconds of calls per loop (within CPU_CALLS…5×). */
+const CPU_SECONDS = 3;
+/** Section 2b: the servers' idle CPU is measured over this long (ms). */
+const IDLE_MS = 3000;
 
 interface Args {
   n: number;
   queries: number;
   long: boolean;
   markdown: boolean;
+  /** --collection-ef: section 5b's HNSW32 collection default efSearch (absent: none set). */
+  collectionEf: number | undefined;
 }
 
 const USAGE =
-  'usage: npm run bench -- search [--n POINTS] [--queries COUNT] [--long] [--markdown] [--json [PATH]]';
+  'usage: npm run bench -- search [--n POINTS] [--queries COUNT] [--collection-ef N] [--long] [--markdown] [--json [PATH]]';
 
 function parseArgs(argv: readonly string[]): Args {
-  const args: Args = { n: 100_000, queries: 200, long: false, markdown: false };
+  const args: Args = {
+    n: 100_000,
+    queries: 200,
+    long: false,
+    markdown: false,
+    collectionEf: undefined,
+  };
   const integer = (name: string, text: string | undefined, min: number, max: number): number => {
     if (text === undefined || text.startsWith('--'))
       throw new UsageError(`${name} needs a value\n${USAGE}`);
@@ -102,6 +138,9 @@ function parseArgs(argv: readonly string[]): Args {
       case '--queries':
         // All queries go in one batch call; the server takes at most 1,024 per search.
         args.queries = integer('--queries', value(), 1, 1_024);
+        break;
+      case '--collection-ef':
+        args.collectionEf = integer('--collection-ef', value(), 1, limits.maxEfSearch);
         break;
       case '--long':
         args.long = true;
@@ -279,18 +318,16 @@ async function upsertAll(
 }
 
 /**
- * The collection's default efSearch, as the server describes it. The collection-level
- * default (CreateCollection's efSearch) is not set by this bench yet: when it is, pass
- * it where the HNSW32 collection of section 5 is created, and it shows up here.
+ * The collection's default efSearch, as the server describes it (set by --collection-ef
+ * where section 5b creates its HNSW32 collection; otherwise the index's own).
  */
 async function collectionDefaultEfSearch(
   client: RaftvecClient,
   collection: string,
 ): Promise<string> {
-  const info = await client.describeCollection(collection);
-  const ef: unknown = (info as { efSearch?: unknown }).efSearch;
-  return typeof ef === 'number' && ef > 0
-    ? `collection default efSearch ${ef}`
+  const { efSearch } = await client.describeCollection(collection);
+  return efSearch !== undefined && efSearch > 0
+    ? `collection default efSearch ${efSearch}`
     : `index default efSearch (${HNSW_EF})`;
 }
 
@@ -327,6 +364,7 @@ export async function runSearchBench(
     gaussianMixture: { ...GAUSSIAN_MIXTURE_DEFAULTS, queryNoise: GM_QUERY_NOISE },
     hnswEfSearch: HNSW_EF,
     efSweep: EF_SWEEP,
+    collectionEfSearch: args.collectionEf ?? null,
     inFlight: IN_FLIGHT,
     rounds: ROUNDS,
     upsertBatch: UPSERT_BATCH,
@@ -392,6 +430,7 @@ export async function runSearchBench(
     const servers = await startServers(1, 'search');
     cleanups.push(() => servers.stop());
     const address = servers.nodes[0]!.address;
+    const serverPid = servers.nodes[0]!.child.pid;
     const client = new RaftvecClient(address, { deadlineMs: 120_000 });
     cleanups.push(async () => client.close());
     const floor = await startGrpcFloor();
@@ -400,13 +439,16 @@ export async function runSearchBench(
     cleanups.push(async () => health.close());
 
     const upsertSeconds = new Map<string, number>();
+    const quietNotes: string[] = [];
     for (const local of locals) {
       const collection = `uniform-${local.spec.toLowerCase()}`;
       await client.createCollection(collection, { dimension: DIM, indexSpec: local.spec });
       upsertSeconds.set(local.spec, await upsertAll(client, collection, data, args.n));
+      quietNotes.push(await waitQuiet(report, serverPid, `after upserting ${collection}`));
     }
 
     report.section('1. gRPC floor and per-call overhead (sequential calls, means)');
+    for (const text of quietNotes) report.note(text);
     const floorLatency = await floorVsHealth(
       report,
       floor,
@@ -453,6 +495,14 @@ export async function runSearchBench(
     );
 
     report.section(`2. gRPC / in-process, same queries (QPS, best of ${ROUNDS} passes)`);
+    const floorCalls = Math.max(args.queries, FLOOR_CONCURRENT_CALLS);
+    const floorSingleQps = floorCalls / (await sequential(floorCalls, () => floor.call()));
+    const floorConcurrentQps =
+      floorCalls / (await concurrent(floorCalls, IN_FLIGHT, () => floor.call()));
+    report.figure(`floor, ${IN_FLIGHT} calls in flight`, floorConcurrentQps, 'QPS', {
+      key: 'floor-concurrent-qps',
+      baseline: { name: 'floor, 1 call at a time', value: floorSingleQps },
+    });
     for (const local of locals) {
       const s = local.spec;
       const collection = `uniform-${s.toLowerCase()}`;
@@ -480,6 +530,18 @@ export async function runSearchBench(
         },
         goal: { op: '>=', value: 0.9 },
       });
+      report.figure(
+        `${s}: upper bound of gRPC / in-process at ${IN_FLIGHT} in flight`,
+        floorConcurrentQps,
+        'QPS',
+        {
+          key: `${s}-grpc-concurrent-upper-bound`,
+          baseline: {
+            name: `in-process, ${IN_FLIGHT} in flight`,
+            value: qps(local.concurrentSeconds),
+          },
+        },
+      );
       report.figure(`${s}: batch of ${args.queries} in one call`, qps(batchSeconds), 'QPS', {
         key: `${s}-grpc-batch-qps`,
         baseline: { name: 'in-process', value: qps(local.batchSeconds) },
@@ -503,6 +565,20 @@ export async function runSearchBench(
     report.note(
       'in-process upsert = FaissIndex.add of all n vectors at once; gRPC upsert = validation, Raft log fsync, LevelDB and FAISS',
     );
+    report.note(
+      `floor, ${IN_FLIGHT} calls in flight: ${floorCalls} calls on one channel (baseline: the same calls one at a time), best of ${ROUNDS}; the "upper bound" rows put it over in-process search at ${IN_FLIGHT} in flight: a server that did nothing but answer could not beat that ratio. The real ceiling is lower: through gRPC the search, the server's gRPC work and this process's client share ${cpus().length} cores, which the in-process baseline (and the floor) each had to themselves`,
+    );
+
+    report.section('2b. CPU per sequential call, client (this process) and server (/proc)');
+    await cpuSection(report, {
+      floor,
+      healthCall: health.call,
+      serverPid,
+      client,
+      locals,
+      queries,
+      args,
+    });
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 
     // ---- section 3: raw FAISS ----
@@ -601,6 +677,183 @@ async function floorVsHealth(
   return floorMicros;
 }
 
+// ---- waiting for a quiet server ----------------------------------------------------------
+
+/**
+ * Waits until the server process is quiet (after bulk upserts it still checkpoints its
+ * indexes and snapshots); logs and returns a line saying how long that took.
+ */
+async function waitQuiet(report: Report, pid: number | undefined, when: string): Promise<string> {
+  if (pid === undefined) return `${when}: the server has no process id, did not wait for it`;
+  const result = await waitProcessQuiet(pid, QUIET);
+  const text = quietText(when, result);
+  report.log(`  ${text}`);
+  return text;
+}
+
+function quietText(when: string, r: QuietResult): string {
+  const seconds = formatNumber(r.waitedMs / 1000, 1);
+  const cpu = Number.isFinite(r.cpuFraction)
+    ? `${formatNumber(r.cpuFraction * 100, 1)}% of a core over the last window`
+    : 'no full window measured';
+  if (r.quiet) {
+    return `${when}: waited ${seconds} s for the server to be quiet (${cpu}; the window itself, ${formatNumber(QUIET.quietMs / 1000, 1)} s, is the least wait)`;
+  }
+  if (r.error !== undefined)
+    return `${when}: could not watch the server's CPU after ${seconds} s (${r.error}); timing anyway`;
+  return `${when}: server still busy after ${seconds} s (${cpu}); timing anyway`;
+}
+
+// ---- section 2b ------------------------------------------------------------------------
+
+interface CpuPerCall {
+  calls: number;
+  /** Wall time per call (µs). */
+  wall: number;
+  /** This process's CPU per call (µs): process.cpuUsage, all threads. */
+  client: number;
+  /** The server process's CPU per call (µs), from /proc/<pid>/stat; NaN without a server. */
+  server: number;
+}
+
+/**
+ * CPU per call of `call`, run sequentially: at least CPU_CALLS calls and about
+ * CPU_SECONDS of them (at most 5 × CPU_CALLS), after WARMUP calls.
+ */
+async function cpuPerCall(
+  call: (i: number) => Promise<unknown>,
+  serverPid: number | undefined,
+): Promise<CpuPerCall> {
+  const warmStart = now();
+  for (let i = 0; i < WARMUP; i++) await call(i);
+  const warmPerCall = since(warmStart) / WARMUP;
+  const calls = Math.min(
+    5 * CPU_CALLS,
+    Math.max(CPU_CALLS, Math.ceil(CPU_SECONDS / Math.max(warmPerCall, 1e-6))),
+  );
+  const server0 = serverPid === undefined ? NaN : processCpuSeconds(serverPid);
+  const client0 = process.cpuUsage();
+  const start = now();
+  for (let i = 0; i < calls; i++) await call(i);
+  const wall = since(start);
+  const client = process.cpuUsage(client0);
+  const server1 = serverPid === undefined ? NaN : processCpuSeconds(serverPid);
+  return {
+    calls,
+    wall: (wall / calls) * 1e6,
+    client: (client.user + client.system) / calls,
+    server: ((server1 - server0) / calls) * 1e6,
+  };
+}
+
+/** The fraction of one core process `pid` uses while nobody calls it, over `ms`. */
+async function idleCpuFraction(pid: number, ms: number): Promise<number> {
+  const cpu0 = processCpuSeconds(pid);
+  const start = now();
+  await new Promise((r) => setTimeout(r, ms));
+  return (processCpuSeconds(pid) - cpu0) / since(start);
+}
+
+async function cpuSection(
+  report: Report,
+  ctx: {
+    floor: GrpcFloor;
+    healthCall: () => Promise<number>;
+    serverPid: number | undefined;
+    client: RaftvecClient;
+    locals: readonly Local[];
+    queries: Float32Array;
+    args: Args;
+  },
+): Promise<void> {
+  const { floor, serverPid, client, queries, args } = ctx;
+  if (serverPid === undefined) {
+    report.skip('the raftvec server has no process id');
+    return;
+  }
+  const ticks = clockTicksPerSecond();
+  let idleServer: number;
+  let idleFloor: number;
+  try {
+    [idleServer, idleFloor] = await Promise.all([
+      idleCpuFraction(serverPid, IDLE_MS),
+      idleCpuFraction(floor.pid, IDLE_MS),
+    ]);
+  } catch (error) {
+    report.skip(`cannot read the servers' CPU time from /proc: ${errorText(error)}`);
+    return;
+  }
+  report.log('CPU per call: floor, Health.Check, then Flat and HNSW32 in-process and via gRPC…');
+  const floorCpu = await cpuPerCall(() => floor.call(), floor.pid);
+  const healthCpu = await cpuPerCall(() => ctx.healthCall(), serverPid);
+  report.figure('floor: client CPU per call', floorCpu.client, 'µs', {
+    key: 'cpu-floor-client',
+    baseline: { name: 'floor round trip', value: floorCpu.wall },
+  });
+  report.figure('floor: server CPU per call', floorCpu.server, 'µs', {
+    key: 'cpu-floor-server',
+    baseline: { name: 'floor round trip', value: floorCpu.wall },
+  });
+  const vsFloorClient = { name: 'floor client', value: floorCpu.client };
+  const vsFloorServer = { name: 'floor server', value: floorCpu.server };
+  report.figure('Health.Check: client CPU per call', healthCpu.client, 'µs', {
+    key: 'cpu-health-client',
+    baseline: vsFloorClient,
+  });
+  report.figure('Health.Check: server CPU per call', healthCpu.server, 'µs', {
+    key: 'cpu-health-server',
+    baseline: vsFloorServer,
+  });
+  const walls = [
+    `floor ${formatNumber(floorCpu.wall)} µs (${floorCpu.calls} calls)`,
+    `Health.Check ${formatNumber(healthCpu.wall)} µs (${healthCpu.calls})`,
+  ];
+  for (const local of ctx.locals) {
+    const s = local.spec;
+    const collection = `uniform-${s.toLowerCase()}`;
+    const opts = searchOptionsFor(s);
+    const q = (i: number): Float32Array => row(queries, i % args.queries);
+    const inProcess = await cpuPerCall((i) => local.index.search(q(i), K, opts), undefined);
+    const grpc = await cpuPerCall(
+      (i) => client.search(collection, q(i), { k: K, withMetadata: false, ...opts }),
+      serverPid,
+    );
+    report.figure(`${s}: in-process search CPU per call`, inProcess.client, 'µs', {
+      key: `cpu-${s}-in-process`,
+      baseline: { name: 'its wall time', value: inProcess.wall },
+    });
+    report.figure(`${s}: gRPC client CPU per call`, grpc.client, 'µs', {
+      key: `cpu-${s}-grpc-client`,
+      baseline: vsFloorClient,
+    });
+    report.figure(`${s}: gRPC server CPU per call`, grpc.server, 'µs', {
+      key: `cpu-${s}-grpc-server`,
+      baseline: vsFloorServer,
+    });
+    report.figure(
+      `${s}: server CPU beyond the search itself (server − in-process)`,
+      grpc.server - inProcess.client,
+      'µs',
+      { key: `cpu-${s}-server-beyond-search`, baseline: vsFloorServer },
+    );
+    walls.push(
+      `${s} in-process ${formatNumber(inProcess.wall)} µs (${inProcess.calls}), via gRPC ${formatNumber(grpc.wall)} µs (${grpc.calls})`,
+    );
+  }
+  report.note(
+    `sequential calls, one at a time, after ${WARMUP} warm-up calls; at least ${CPU_CALLS} calls and about ${CPU_SECONDS} s each (at most ${5 * CPU_CALLS}); same queries and efSearch (${HNSW_EF}) as sections 1 and 2. Wall time per call in these loops: ${walls.join('; ')}`,
+  );
+  report.note(
+    `client CPU: process.cpuUsage() of this process (user + system, all threads: the in-process row includes FAISS's own threads); server CPU: utime + stime of /proc/<pid>/stat at ${ticks.perSecond} ticks/s (${ticks.assumed ? 'assumed: getconf CLK_TCK failed' : 'getconf CLK_TCK'}), so ±1 tick (${formatNumber(1000 / ticks.perSecond, 0)} ms) per loop: ±${formatNumber(1e6 / ticks.perSecond / CPU_CALLS, 0)} µs per call or less`,
+  );
+  report.note(
+    `the server figures include its idle CPU, measured over ${IDLE_MS / 1000} s with no calls just before: raftvec ${formatNumber(idleServer * 100, 1)}% of a core (Raft ticks; ${formatNumber(idleServer * healthCpu.wall, 1)} µs of a ${formatNumber(healthCpu.wall)} µs Health.Check), floor ${formatNumber(idleFloor * 100, 1)}%`,
+  );
+  report.note(
+    "\"beyond the search itself\" subtracts the in-process loop's CPU per call (FAISS search plus the binding's call from JS) from the server's: what decoding, validation, the read path, encoding and grpc-js cost on the server side",
+  );
+}
+
 // ---- section 3 ---------------------------------------------------------------------------
 
 async function rawFaissSection(
@@ -608,14 +861,7 @@ async function rawFaissSection(
   build: ReturnType<typeof readFaissBuildInfo> | undefined,
   flat: FaissIndex,
   queries: Float32Array,
-  files: {
-    dataFile: string;
-    queriesFile: string;
-    n: number;
-    queries: number;
-    dim: number;
-    k: number;
-  },
+  files: VariantFiles,
   args: Args,
 ): Promise<void> {
   if (!build) {
@@ -731,14 +977,7 @@ function lastLevelCacheBytes(): number | undefined {
 async function variantsSection(
   report: Report,
   variant: string,
-  files: {
-    dataFile: string;
-    queriesFile: string;
-    n: number;
-    queries: number;
-    dim: number;
-    k: number;
-  },
+  files: VariantFiles,
   args: Args,
 ): Promise<void> {
   const genericDir = join('native', 'build-generic');
@@ -899,10 +1138,18 @@ async function recallGaussian(
   cleanups.push(() => servers.stop());
   const client = new RaftvecClient(servers.nodes[0]!.address, { deadlineMs: 600_000 });
   cleanups.push(async () => client.close());
+  const quietNotes: string[] = [];
   for (const spec of ['Flat', 'HNSW32']) {
-    // Section 5's collection default: pass `efSearch` here once CreateCollection takes it.
-    await client.createCollection(`gm-${spec.toLowerCase()}`, { dimension: DIM, indexSpec: spec });
-    await upsertAll(client, `gm-${spec.toLowerCase()}`, gm.vectors, gmN);
+    const collection = `gm-${spec.toLowerCase()}`;
+    await client.createCollection(collection, {
+      dimension: DIM,
+      indexSpec: spec,
+      ...(spec !== 'Flat' && args.collectionEf !== undefined && { efSearch: args.collectionEf }),
+    });
+    await upsertAll(client, collection, gm.vectors, gmN);
+    quietNotes.push(
+      await waitQuiet(report, servers.nodes[0]!.child.pid, `after upserting ${collection}`),
+    );
   }
   const search = (collection: string, q: number): Promise<{ id: string }[]> =>
     client.search(collection, row(queries, q), { k: K, withMetadata: false });
@@ -932,7 +1179,10 @@ async function recallGaussian(
       goal: { op: '>=', value: 10 },
     },
   );
-  report.note(`the defaults of the HNSW32 collection: ${defaults}`);
+  report.note(
+    `the defaults of the HNSW32 collection: ${defaults}${args.collectionEf === undefined ? ' (--collection-ef N sets a collection default)' : ''}`,
+  );
+  for (const text of quietNotes) report.note(text);
   report.note(
     `mixture: ${GAUSSIAN_MIXTURE_DEFAULTS.clusters} clusters, spread ${GAUSSIAN_MIXTURE_DEFAULTS.spread}, decay ${GAUSSIAN_MIXTURE_DEFAULTS.decay} (bench/gaussian-mixture.ts); queries: a data point + N(0, ${GM_QUERY_NOISE}²) per component; ground truth: Flat in-process; QPS best of ${ROUNDS}`,
   );

@@ -5,14 +5,14 @@
  * Debian's libfaiss-dev), cached by a hash of the source, the flags and the
  * library under os.tmpdir()/raftvec-bench-native/.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { packageRoot } from '../../src/package-root.js';
-import { trackChild } from '../common.js';
+import { runToEnd } from '../common.js';
 
 /** How the addon's FAISS was built: native/<build dir>/faiss-build.json, or Debian's defaults. */
 export interface FaissBuildInfo {
@@ -211,7 +211,7 @@ function parseResult(line: string): RawFaissResult {
 }
 
 /** Runs the compiled baseline once; rejects with its stderr when it fails. */
-export function runRawFaiss(binary: string, run: RawFaissRun): Promise<RawFaissResult> {
+export async function runRawFaiss(binary: string, run: RawFaissRun): Promise<RawFaissResult> {
   const env: NodeJS.ProcessEnv = { ...process.env };
   delete env['OMP_NUM_THREADS'];
   delete env['OPENBLAS_NUM_THREADS'];
@@ -226,30 +226,15 @@ export function runRawFaiss(binary: string, run: RawFaissRun): Promise<RawFaissR
     String(run.k),
     String(run.bandwidthMB),
   ];
-  return new Promise((resolve, reject) => {
-    const child = spawn(binary, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    trackChild(child);
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    child.once('error', reject);
-    child.once('exit', (code, signal) => {
-      if (code !== 0) {
-        reject(new Error(`${binary} exited with ${signal ?? `code ${code}`}: ${stderr.trim()}`));
-        return;
-      }
-      try {
-        const line = stdout.trim().split('\n').pop() ?? '';
-        resolve(parseResult(line));
-      } catch (error) {
-        reject(
-          new Error(
-            `cannot read ${binary}'s output: ${error instanceof Error ? error.message : String(error)}`,
-            { cause: error },
-          ),
-        );
-      }
-    });
-  });
+  const { stdout, stderr, code, signal } = await runToEnd(binary, args, { env });
+  if (code !== 0)
+    throw new Error(`${binary} exited with ${signal ?? `code ${code}`}: ${stderr.trim()}`);
+  try {
+    return parseResult(stdout.trim().split('\n').pop() ?? '');
+  } catch (error) {
+    throw new Error(
+      `cannot read ${binary}'s output: ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error },
+    );
+  }
 }
