@@ -836,6 +836,28 @@ async function cpuSection(
       'µs',
       { key: `cpu-${s}-server-beyond-search`, baseline: vsFloorServer },
     );
+    // With calls in flight the cores are the limit, and client, server and search share
+    // them: each call costs its search plus both ends' gRPC work, where in-process it
+    // costs the search alone. The floor's ends are the least any grpc-js server pays.
+    const searchCpu = inProcess.client;
+    report.figure(
+      `${s}: CPU bound of gRPC / in-process in flight, with the floor's ends`,
+      searchCpu / (searchCpu + floorCpu.client + floorCpu.server),
+      '',
+      {
+        key: `cpu-${s}-bound-floor`,
+        note: 'search CPU / (search + floor client + floor server CPU per call): the best ratio any grpc-js server could reach with client and server on these cores',
+      },
+    );
+    report.figure(
+      `${s}: CPU bound of gRPC / in-process in flight, with raftvec's ends`,
+      searchCpu / (grpc.client + grpc.server),
+      '',
+      {
+        key: `cpu-${s}-bound-raftvec`,
+        note: 'search CPU / (raftvec client + server CPU per call): the 8-in-flight ratio section 2 can reach',
+      },
+    );
     walls.push(
       `${s} in-process ${formatNumber(inProcess.wall)} µs (${inProcess.calls}), via gRPC ${formatNumber(grpc.wall)} µs (${grpc.calls})`,
     );
