@@ -26,8 +26,10 @@ bool hnswSearchSupported(const faiss::IndexHNSW& index);
 
 // Searches n queries x (n * d floats) for their k nearest inner positions.
 // D and P hold n * k entries: ascending distances (L2), or descending inner
-// products (IP), -1 in P where fewer than k were found. efSearch >= 1; sel
-// (may be null) restricts the results, not the traversal, as FAISS does.
+// products (IP), -1 in P where fewer than k were found. efSearch >= 1, raised to
+// k when below it (FAISS 1.7.3 raises only its heap); with efSearch >= k the
+// results are FAISS's own. sel (may be null) restricts the results, not the
+// traversal, as FAISS does.
 // Throws faiss::FaissException before any parallel work if the storage has no
 // distance computer.
 void searchHnsw(const faiss::IndexHNSW& index, size_t n, const float* x, size_t k,
