@@ -116,6 +116,16 @@ export function trackChild(child: ChildProcess): void {
   child.once('exit', () => live.delete(child));
 }
 
+/** Seeded vectors and queries written as float32 files, for a benchmark's child processes. */
+export interface DataFiles {
+  dataFile: string;
+  n: number;
+  queriesFile: string;
+  queries: number;
+  dim: number;
+  k: number;
+}
+
 export interface ChildOutput {
   stdout: string;
   stderr: string;

@@ -12,16 +12,9 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FaissIndex, faissAddonPath, faissVersion } from '../src/index/faiss.js';
-import { runToEnd } from './common.js';
+import { runToEnd, type DataFiles } from './common.js';
 
-export interface VariantFiles {
-  dataFile: string;
-  n: number;
-  queriesFile: string;
-  queries: number;
-  dim: number;
-  k: number;
-}
+export type VariantFiles = DataFiles;
 
 export interface VariantResult {
   addon: string;

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { packageRoot } from '../../src/package-root.js';
-import { runToEnd } from '../common.js';
+import { runToEnd, type DataFiles } from '../common.js';
 
 /** How the addon's FAISS was built: native/<build dir>/faiss-build.json, or Debian's defaults. */
 export interface FaissBuildInfo {
@@ -160,13 +160,7 @@ export interface RawFaissResult {
   bandwidthMB: number;
 }
 
-export interface RawFaissRun {
-  dataFile: string;
-  n: number;
-  queriesFile: string;
-  queries: number;
-  dim: number;
-  k: number;
+export interface RawFaissRun extends DataFiles {
   /** Size of the array summed for the bandwidth figure (0: skip it). */
   bandwidthMB: number;
   /** OMP_NUM_THREADS / OPENBLAS_NUM_THREADS; undefined = the libraries' defaults. */
