@@ -38,6 +38,7 @@ import {
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  DEFAULT_EF_SEARCH,
   FaissIndex,
   type SearchOptions as IndexSearchOptions,
   type SearchResult,
@@ -70,7 +71,7 @@ import { Report, UsageError, formatNumber, type BenchOptions } from './report.js
 const DIM = 128;
 const K = 10;
 /** The index default efSearch; passed explicitly on both sides where they are compared. */
-const HNSW_EF = 64;
+const HNSW_EF = DEFAULT_EF_SEARCH;
 const EF_SWEEP = [16, 32, 64, 128, 256, 512] as const;
 const IN_FLIGHT = 8;
 /** Throughput figures: best of this many passes (both sides of every ratio alike). */

@@ -15,7 +15,7 @@ export interface CollectionSpec {
   indexSpec: string;
   /**
    * The HNSW search breadth a search uses when it names none (HNSW indexes only).
-   * Absent: the index's own default, 64.
+   * Absent: DEFAULT_EF_SEARCH (256).
    */
   efSearch?: number;
 }

@@ -742,7 +742,7 @@ function buildProgram(): Command {
     .option('--index <spec>', 'FAISS factory string, e.g. Flat, HNSW32, IVF100,Flat', 'Flat')
     .option(
       '--ef-search <n>',
-      'HNSW: default search breadth of this collection (default 64; a search may override it)',
+      'HNSW: default search breadth of this collection (default 256; a search may override it)',
       positiveInt('--ef-search'),
     )
     .addOption(

@@ -118,7 +118,7 @@ export interface CreateCollectionOptions extends WriteCallOptions {
   indexSpec?: string;
   /**
    * HNSW indexes: the search breadth of searches that name none (a search's own
-   * `efSearch` overrides it). Default: the index's, 64. Larger finds more of the
+   * `efSearch` overrides it). Default 256. Larger finds more of the
    * true nearest neighbours, more slowly (README, "Choosing efSearch").
    */
   efSearch?: number;

@@ -18,7 +18,7 @@
 import type { Metric } from '../domain.js';
 import { RaftvecError } from '../errors.js';
 import { limits } from '../limits.js';
-import { FaissError, FaissIndex } from './faiss.js';
+import { DEFAULT_EF_SEARCH, FaissError, FaissIndex } from './faiss.js';
 
 /**
  * A filtered search whose filter matches at most this many points is answered
@@ -317,7 +317,7 @@ export class CollectionIndex {
     if (short.length > 0 && this.isHnsw && !this.staging) {
       const efSearch = Math.min(
         limits.maxEfSearch,
-        Math.max(2 * k, 4 * (annOptions.efSearch ?? 64)),
+        Math.max(2 * k, 4 * (annOptions.efSearch ?? DEFAULT_EF_SEARCH)),
       );
       hits = await this.redo(
         hits,

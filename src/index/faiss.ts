@@ -46,6 +46,13 @@ export type FaissMetric = 'l2' | 'ip';
 
 export type RemoveStrategy = 'compact' | 'tombstone';
 
+/**
+ * The efSearch of an HNSW search that names none (native kDefaultEfSearch). An index
+ * saved by an older build keeps the default it was saved with: raftvec's state
+ * machine passes this value explicitly.
+ */
+export const DEFAULT_EF_SEARCH = 256;
+
 export interface SearchOptions {
   /** HNSW search breadth for this call (also applies to an IVF's HNSW quantizer). Ignored by other index types. */
   efSearch?: number;

@@ -54,7 +54,7 @@ import type {
 } from '../domain.js';
 import { RaftvecError } from '../errors.js';
 import { CollectionIndex, normalized } from '../index/collection-index.js';
-import { FaissError } from '../index/faiss.js';
+import { DEFAULT_EF_SEARCH, FaissError } from '../index/faiss.js';
 import {
   validateCollectionName,
   validateCollectionSpec,
@@ -112,6 +112,17 @@ import { RwLock } from './rwlock.js';
 
 type Bytes = Uint8Array;
 type BatchOp = CheckedOp;
+
+/**
+ * The efSearch a search runs with: its own, else the collection's, else, for an HNSW
+ * graph, DEFAULT_EF_SEARCH, passed explicitly because an index restored from an older
+ * checkpoint keeps the default it was saved with (replicas would answer differently).
+ * Other index types get none (an IVF's HNSW quantizer keeps its own).
+ */
+function searchBreadth(efSearch: number | undefined, indexSpec: string): { efSearch?: number } {
+  if (efSearch !== undefined) return { efSearch };
+  return /^HNSW/i.test(indexSpec) ? { efSearch: DEFAULT_EF_SEARCH } : {};
+}
 
 /** The digest before the first entry: 32 zero bytes. */
 const GENESIS_DIGEST = new Uint8Array(32);
@@ -815,11 +826,7 @@ export class VectorStateMachine {
       const queries = col.index.prepareQueries(query.vectors);
       const filtered = query.filter !== undefined && query.filter.must.length > 0;
       const raw = await col.index.search(queries, nq, query.k, {
-        ...(query.efSearch !== undefined
-          ? { efSearch: query.efSearch }
-          : col.record.efSearch !== undefined
-            ? { efSearch: col.record.efSearch }
-            : {}),
+        ...searchBreadth(query.efSearch ?? col.record.efSearch, col.record.indexSpec),
         ...(query.nprobe !== undefined ? { nprobe: query.nprobe } : {}),
         ...(filtered
           ? { allowLabels: toBigLabels(matchingLabels(col, compileFilter(query.filter))) }

@@ -747,7 +747,7 @@ describe('FaissIndex (native FAISS binding)', () => {
       const byDefault = recall(await ix.search(queries, 10), truth, 10);
       expect(wide).toBeGreaterThanOrEqual(0.95);
       expect(wide).toBeGreaterThan(narrow);
-      // the index default (64) sits between the two
+      // the index default (DEFAULT_EF_SEARCH, 256) sits between the two
       expect(byDefault).toBeGreaterThanOrEqual(narrow);
       expect(byDefault).toBeLessThanOrEqual(wide);
     });

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CollectionSpec, Command, Point } from '../../src/domain.js';
+import { DEFAULT_EF_SEARCH } from '../../src/index/faiss.js';
 import { limits } from '../../src/limits.js';
 import { VectorStateMachine } from '../../src/storage/state-machine.js';
 import { validateCollectionSpec } from '../../src/validation.js';
@@ -107,7 +108,7 @@ describe('a collection default efSearch', () => {
     expect(await idsFound(sm, queries)).toEqual(await idsFound(sm, queries, 1));
   });
 
-  it('is absent when not given: searches use the index default (64)', async () => {
+  it('is absent when not given: searches use DEFAULT_EF_SEARCH', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'raftvec-ef-'));
     dirs.push(dir);
     const sm = await openSm(dir);
@@ -118,6 +119,7 @@ describe('a collection default efSearch', () => {
     await apply(sm, { kind: 'upsert', collection: 'docs', points: points(3000, 1) });
     expect(sm.describeCollection('docs')).not.toHaveProperty('efSearch');
     const queries = points(40, 2).map((p) => p.vector);
-    expect(await idsFound(sm, queries)).toEqual(await idsFound(sm, queries, 64));
+    expect(await idsFound(sm, queries)).toEqual(await idsFound(sm, queries, DEFAULT_EF_SEARCH));
+    expect(await idsFound(sm, queries)).not.toEqual(await idsFound(sm, queries, 1));
   });
 });

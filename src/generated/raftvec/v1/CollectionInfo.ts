@@ -10,7 +10,7 @@ export interface CollectionInfo {
   'indexSpec'?: (string);
   'pointCount'?: (number | string | Long);
   /**
-   * the collection's default HNSW efSearch; 0: the index's own (64)
+   * the collection's default HNSW efSearch; 0: the default, 256
    */
   'efSearch'?: (number);
 }
@@ -22,7 +22,7 @@ export interface CollectionInfo__Output {
   'indexSpec': (string);
   'pointCount': (number);
   /**
-   * the collection's default HNSW efSearch; 0: the index's own (64)
+   * the collection's default HNSW efSearch; 0: the default, 256
    */
   'efSearch': (number);
 }

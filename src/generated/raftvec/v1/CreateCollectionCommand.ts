@@ -10,7 +10,7 @@ export interface CreateCollectionCommand {
   'metric'?: (string);
   'indexSpec'?: (string);
   /**
-   * the collection's default HNSW efSearch; 0: the index's own (64)
+   * the collection's default HNSW efSearch; 0: the default, 256
    */
   'efSearch'?: (number);
 }
@@ -24,7 +24,7 @@ export interface CreateCollectionCommand__Output {
   'metric': (string);
   'indexSpec': (string);
   /**
-   * the collection's default HNSW efSearch; 0: the index's own (64)
+   * the collection's default HNSW efSearch; 0: the default, 256
    */
   'efSearch': (number);
 }

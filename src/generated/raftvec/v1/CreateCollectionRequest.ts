@@ -14,7 +14,7 @@ export interface CreateCollectionRequest {
   'options'?: (_raftvec_v1_WriteOptions | null);
   /**
    * Default HNSW search breadth for this collection's searches (a search's own
-   * ef_search overrides it). 0: the index's default, 64. HNSW indexes only.
+   * ef_search overrides it). 0: the default, 256. HNSW indexes only.
    */
   'efSearch'?: (number);
 }
@@ -30,7 +30,7 @@ export interface CreateCollectionRequest__Output {
   'options': (_raftvec_v1_WriteOptions__Output | null);
   /**
    * Default HNSW search breadth for this collection's searches (a search's own
-   * ef_search overrides it). 0: the index's default, 64. HNSW indexes only.
+   * ef_search overrides it). 0: the default, 256. HNSW indexes only.
    */
   'efSearch': (number);
 }

@@ -12,7 +12,7 @@ export interface SearchRequest {
   'withVector'?: (boolean);
   'withMetadata'?: (boolean);
   /**
-   * HNSW only; 0 = index default
+   * HNSW only; 0 = the collection's default (256 unless set)
    */
   'efSearch'?: (number);
   /**
@@ -30,7 +30,7 @@ export interface SearchRequest__Output {
   'withVector': (boolean);
   'withMetadata': (boolean);
   /**
-   * HNSW only; 0 = index default
+   * HNSW only; 0 = the collection's default (256 unless set)
    */
   'efSearch': (number);
   /**
