@@ -99,6 +99,23 @@ export const isAlive = (pid: number): boolean => {
   }
 };
 
+/**
+ * Whether `node`'s process still runs. A pid recorded by an earlier run may have been
+ * reused since (a kernel worker took one here, and SIGTERM never ended it): where
+ * /proc shows the command line, the process must be the `serve` of this node's data dir.
+ */
+export function isNodeRunning(node: LocalNode): boolean {
+  if (node.pid <= 0 || !isAlive(node.pid)) return false;
+  let cmdline: string;
+  try {
+    cmdline = readFileSync(`/proc/${node.pid}/cmdline`, 'utf8');
+  } catch {
+    return true; // no /proc: trust the pid
+  }
+  const args = cmdline.split('\0');
+  return args.includes('serve') && args.includes(node.dataDir);
+}
+
 /** Starts `size` nodes with data under `root`. */
 export async function startLocalCluster(root: string, size = 3): Promise<LocalCluster> {
   mkdirSync(root, { recursive: true });
@@ -122,16 +139,12 @@ export async function startLocalCluster(root: string, size = 3): Promise<LocalCl
 export async function stopLocalCluster(cluster: LocalCluster): Promise<string[]> {
   const stopped: string[] = [];
   for (const node of cluster.nodes) {
-    if (node.pid > 0 && isAlive(node.pid)) {
+    if (isNodeRunning(node)) {
       process.kill(node.pid, 'SIGTERM');
       stopped.push(node.id);
     }
   }
-  await waitUntil(
-    () => cluster.nodes.every((n) => n.pid <= 0 || !isAlive(n.pid)),
-    20_000,
-    'nodes to exit',
-  );
+  await waitUntil(() => cluster.nodes.every((n) => !isNodeRunning(n)), 20_000, 'nodes to exit');
   return stopped;
 }
 
