@@ -135,7 +135,7 @@ interface CollectionRecord {
   dimension: number;
   metric: Metric;
   indexSpec: string;
-  /** The default HNSW efSearch of the collection's searches; absent: the index's own. */
+  /** The default HNSW efSearch of the collection's searches; absent: DEFAULT_EF_SEARCH. */
   efSearch?: number;
   /** The log index of the entry that created the collection; prefixes its data keys. */
   uid: number;
