@@ -22,6 +22,8 @@ export interface CollectionSpec {
 
 export interface CollectionInfo extends CollectionSpec {
   pointCount: number;
+  /** The collection's payload indexes, sorted by key. */
+  payloadIndexes: PayloadIndexSpec[];
 }
 
 /** JSON metadata attached to a point. Only plain JSON objects are allowed. */
@@ -43,30 +45,109 @@ export interface StoredPoint {
 }
 
 /**
- * A metadata filter: every condition must hold (AND). Keys may be dotted paths
- * into nested objects (`author.name`).
+ * A metadata filter (docs/filters.md has the exact semantics, next to Qdrant's). A point
+ * matches when every `must` condition holds, at least `minShould` (default 1) of the
+ * `should` conditions hold (when there are any), and no `mustNot` condition holds. An
+ * empty filter matches every point. Keys are dotted paths into nested objects
+ * (`author.name`); a condition on an array holds when any element satisfies it.
  */
 export interface Filter {
-  must: Condition[];
+  must?: Condition[];
+  should?: Condition[];
+  /** With `should`: how many of its conditions must hold (default 1). */
+  minShould?: number;
+  mustNot?: Condition[];
 }
 
 export type Scalar = string | number | boolean;
 
-export type Condition =
+export interface NumberRange {
+  gt?: number;
+  gte?: number;
+  lt?: number;
+  lte?: number;
+}
+
+/** Bounds as RFC 3339 timestamps (`2024-05-01`, `2024-05-01T12:00:00Z`, `…+02:00`); no offset means UTC. */
+export interface DatetimeRange {
+  gt?: string;
+  gte?: string;
+  lt?: string;
+  lte?: string;
+}
+
+/** A condition on the values at one metadata key. */
+export type FieldCondition =
   | { key: string; equals: Scalar }
   | { key: string; in: Scalar[] }
-  | { key: string; range: { gt?: number; gte?: number; lt?: number; lte?: number } };
+  | { key: string; notIn: Scalar[] }
+  | { key: string; range: NumberRange }
+  | { key: string; datetimeRange: DatetimeRange }
+  | { key: string; isNull: true }
+  | { key: string; isEmpty: true }
+  | { key: string; exists: true };
 
-export interface SearchQuery {
+/** A condition: on a key, on the point's id, or a nested filter. */
+export type Condition = FieldCondition | { hasId: string[] } | { filter: Filter };
+
+/** The value types a payload index can hold, each answering some conditions fast. */
+export type PayloadIndexType = 'keyword' | 'integer' | 'float' | 'bool' | 'datetime';
+
+export interface PayloadIndexSpec {
+  key: string;
+  type: PayloadIndexType;
+}
+
+/** Which points a write applies to: a list of ids, or every point matching a filter. */
+export type PointSelector = { ids: string[] } | { filter: Filter };
+
+/** How a payload update changes the metadata of the points it selects. */
+export type PayloadUpdate =
+  /** Sets these top-level keys, keeping the others. */
+  | { op: 'set'; payload: Metadata }
+  /** Replaces the whole metadata. */
+  | { op: 'overwrite'; payload: Metadata }
+  /** Removes these keys (dotted paths). */
+  | { op: 'deleteKeys'; keys: string[] };
+
+/**
+ * One query of a search: a vector, or the id of a stored point whose vector is the
+ * query (that point is left out of its hits); with its own filter and k, if given,
+ * instead of the search's.
+ */
+export interface SearchTarget {
+  vector?: Float32Array;
+  pointId?: string;
+  filter?: Filter;
+  k?: number;
+}
+
+/** Which metadata a read returns: none, all of it, or only these keys (dotted paths). */
+export interface MetadataSelection {
+  withMetadata: boolean;
+  /** Non-empty: only these keys (implies withMetadata). */
+  metadataKeys?: string[];
+}
+
+export interface SearchQuery extends MetadataSelection {
   collection: string;
   /** One or more query vectors, each of the collection's dimension. */
   vectors: Float32Array[];
+  /**
+   * Per query (same length as `vectors` when given): a stored point's id to search
+   * by, and a filter or k of its own. A query by id has an empty vector in `vectors`.
+   */
+  targets?: SearchTarget[];
   k: number;
   filter?: Filter;
   withVector: boolean;
-  withMetadata: boolean;
   efSearch?: number;
   nprobe?: number;
+  /**
+   * Hits beyond this score are left out: for l2 those farther than it (score above),
+   * for ip and cosine those less similar (score below).
+   */
+  scoreThreshold?: number;
 }
 
 export interface SearchHit {
@@ -77,14 +158,13 @@ export interface SearchHit {
   metadata?: Metadata;
 }
 
-export interface ScrollQuery {
+export interface ScrollQuery extends MetadataSelection {
   collection: string;
   /** Return points whose id sorts strictly after this one (byte order). */
   afterId?: string;
   limit: number;
   filter?: Filter;
   withVector: boolean;
-  withMetadata: boolean;
 }
 
 export interface ScrollPage {
@@ -119,12 +199,29 @@ export type Command =
   | ({ kind: 'dropCollection'; name: string } & WriteStamp)
   | ({ kind: 'upsert'; collection: string; points: Point[] } & WriteStamp)
   | ({ kind: 'delete'; collection: string; ids: string[] } & WriteStamp)
+  | ({ kind: 'deleteByFilter'; collection: string; filter: Filter } & WriteStamp)
+  | ({
+      kind: 'updatePayload';
+      collection: string;
+      points: PointSelector;
+      update: PayloadUpdate;
+    } & WriteStamp)
+  | ({ kind: 'createPayloadIndex'; collection: string; index: PayloadIndexSpec } & WriteStamp)
+  | ({ kind: 'dropPayloadIndex'; collection: string; key: string } & WriteStamp)
   /** Appended by a new Raft leader at the start of its term (Raft §8); changes nothing. */
   | { kind: 'noop' };
 
 /** What applying a command produced; deterministic on every replica. */
 export type ApplyResult =
-  | { ok: true; upserted?: number; deleted?: number; created?: boolean; dropped?: boolean }
+  | {
+      ok: true;
+      upserted?: number;
+      deleted?: number;
+      /** Points whose metadata a payload update changed. */
+      updated?: number;
+      created?: boolean;
+      dropped?: boolean;
+    }
   | { ok: false; code: ApplyErrorCode; message: string };
 
 /** Why applying a command was refused; each is deterministic, the same on every replica. */

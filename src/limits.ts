@@ -51,8 +51,17 @@ export const limits = {
   maxIndexSpecLength: 256,
   /** Nesting depth of metadata objects/arrays (a flat object has depth 1). */
   maxMetadataDepth: 32,
-  /** Conditions in one filter, and values in one `in` condition. */
-  maxFilterConditions: 64,
+  /** Conditions in one filter (nested ones included), and values in one `in` condition. */
+  maxFilterConditions: 128,
+  /** Nesting of filters in filters (a filter without nested ones has depth 1). */
+  maxFilterDepth: 8,
+  /**
+   * Points one delete or payload update by filter may change: all of them go into one
+   * log entry's LevelDB batch (an update rewrites each point's record, vector included).
+   */
+  maxPointsPerFilterWrite: 100_000,
+  /** Payload indexes per collection. */
+  maxPayloadIndexes: 64,
   maxFilterInValues: 1_024,
   maxFilterKeyLength: 256,
   /** Search-time knobs: HNSW efSearch and IVF nprobe (each at most the binding's maxSearchKnob). */

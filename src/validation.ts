@@ -13,12 +13,17 @@ import type {
   Condition,
   Filter,
   Metric,
+  PayloadIndexSpec,
+  PayloadIndexType,
+  PayloadUpdate,
   Point,
+  PointSelector,
   ScrollQuery,
   SearchQuery,
 } from './domain.js';
 import { invalidArgument } from './errors.js';
 import { limits, type ParamRange } from './limits.js';
+import { parseDatetime } from './datetime.js';
 
 const METRICS: readonly Metric[] = ['l2', 'ip', 'cosine'];
 /** limits.maxAbsVectorValue for messages: "1e15". */
@@ -513,10 +518,8 @@ export function validateIds(ids: readonly string[]): void {
 const isScalar = (v: unknown): boolean =>
   typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v));
 
-function validateCondition(c: Condition, i: number): void {
-  const where = `filter condition ${i}`;
-  if (c === null || typeof c !== 'object') throw invalidArgument(`${where}: not a condition`);
-  const key: unknown = c.key;
+/** A metadata key: a dotted path of non-empty segments. `where` names it in messages. */
+export function validateMetadataKey(key: unknown, where: string): asserts key is string {
   if (typeof key !== 'string' || key === '')
     throw invalidArgument(
       `${where}: key is empty; give a metadata field such as "source" or "author.name"`,
@@ -531,57 +534,168 @@ function validateCondition(c: Condition, i: number): void {
       `${where}: key ${show(key)} has an empty path segment (leading, trailing or doubled ".")`,
     );
   }
-  const kinds = (['equals', 'in', 'range'] as const).filter(
-    (k) => k in c && (c as Record<string, unknown>)[k] !== undefined,
-  );
-  if (kinds.length !== 1) {
-    throw invalidArgument(`${where} (key ${show(key)}): give exactly one of equals, in or range`);
-  }
-  if ('equals' in c && c.equals !== undefined) {
-    if (!isScalar(c.equals)) {
-      throw invalidArgument(
-        `${where} (key ${show(key)}): equals must be a string, a finite number or a boolean, got ${describeValue(c.equals)}`,
-      );
-    }
-  } else if ('in' in c && c.in !== undefined) {
-    if (!Array.isArray(c.in) || c.in.length === 0) {
-      throw invalidArgument(`${where} (key ${show(key)}): in needs a non-empty list of values`);
-    }
-    if (c.in.length > limits.maxFilterInValues) {
-      throw invalidArgument(
-        `${where} (key ${show(key)}): in has ${c.in.length} values; the limit is ${limits.maxFilterInValues}`,
-      );
-    }
-    c.in.forEach((v, j) => {
-      if (!isScalar(v)) {
-        throw invalidArgument(
-          `${where} (key ${show(key)}): in[${j}] must be a string, a finite number or a boolean, got ${describeValue(v)}`,
-        );
-      }
-    });
-  } else if ('range' in c && c.range !== undefined) {
-    const r: unknown = c.range;
-    if (r === null || typeof r !== 'object')
-      throw invalidArgument(`${where} (key ${show(key)}): range is not an object`);
-    const bounds = Object.entries(r as Record<string, unknown>).filter(
-      ([, v]) => v !== undefined && v !== null,
+}
+
+const FIELD_KINDS = [
+  'equals',
+  'in',
+  'notIn',
+  'range',
+  'datetimeRange',
+  'isNull',
+  'isEmpty',
+  'exists',
+] as const;
+const CONDITION_KINDS = [...FIELD_KINDS, 'hasId', 'filter'] as const;
+
+function validateScalarList(list: unknown, what: string): void {
+  if (!Array.isArray(list) || list.length === 0)
+    throw invalidArgument(`${what} needs a non-empty list of values`);
+  if (list.length > limits.maxFilterInValues) {
+    throw invalidArgument(
+      `${what} has ${list.length} values; the limit is ${limits.maxFilterInValues}`,
     );
-    if (bounds.length === 0) {
+  }
+  list.forEach((v: unknown, j) => {
+    if (!isScalar(v)) {
       throw invalidArgument(
-        `${where} (key ${show(key)}): range needs at least one of gt, gte, lt, lte`,
+        `${what}[${j}] must be a string, a finite number or a boolean, got ${describeValue(v)}`,
       );
     }
-    for (const [name, v] of bounds) {
-      if (!['gt', 'gte', 'lt', 'lte'].includes(name)) {
+  });
+}
+
+/** The bounds of a range: at least one of gt, gte, lt, lte, each accepted by `check`. */
+function validateBounds(
+  r: unknown,
+  what: string,
+  check: (v: unknown, bound: string) => void,
+): void {
+  if (r === null || typeof r !== 'object' || Array.isArray(r))
+    throw invalidArgument(`${what} is not an object`);
+  const bounds = Object.entries(r as Record<string, unknown>).filter(
+    ([, v]) => v !== undefined && v !== null,
+  );
+  if (bounds.length === 0) throw invalidArgument(`${what} needs at least one of gt, gte, lt, lte`);
+  for (const [name, v] of bounds) {
+    if (!['gt', 'gte', 'lt', 'lte'].includes(name))
+      throw invalidArgument(`${what} has unknown bound ${show(name)}; use gt, gte, lt, lte`);
+    check(v, `${what}.${name}`);
+  }
+}
+
+/** Conditions counted so far in one filter tree, against maxFilterConditions. */
+interface FilterBudget {
+  conditions: number;
+}
+
+function validateCondition(c: Condition, where: string, depth: number, budget: FilterBudget): void {
+  if (c === null || typeof c !== 'object' || Array.isArray(c))
+    throw invalidArgument(`${where}: not a condition`);
+  if (++budget.conditions > limits.maxFilterConditions) {
+    throw invalidArgument(
+      `the filter has more than ${limits.maxFilterConditions} conditions (nested ones included); split the query or use "in" lists`,
+    );
+  }
+  const record = c as Record<string, unknown>;
+  const kinds = CONDITION_KINDS.filter((k) => record[k] !== undefined);
+  if (kinds.length !== 1) {
+    throw invalidArgument(
+      `${where}: give exactly one of ${CONDITION_KINDS.join(', ')}${kinds.length > 1 ? ` (got ${kinds.join(' and ')})` : ''}`,
+    );
+  }
+  const kind = kinds[0]!;
+  if (kind === 'filter') {
+    validateFilterAt(record.filter as Filter, `${where}.filter`, depth + 1, budget);
+    return;
+  }
+  if (kind === 'hasId') {
+    const ids = record.hasId;
+    if (!Array.isArray(ids) || ids.length === 0)
+      throw invalidArgument(`${where}: hasId needs a non-empty list of point ids`);
+    if (ids.length > limits.maxFilterInValues)
+      throw invalidArgument(
+        `${where}: hasId has ${ids.length} ids; the limit is ${limits.maxFilterInValues}`,
+      );
+    ids.forEach((id: unknown, j) => validatePointId(id, `${where}: hasId[${j}]`));
+    if ('key' in record && record.key !== undefined && record.key !== '')
+      throw invalidArgument(`${where}: hasId is on the point's id, not on a key; leave key out`);
+    return;
+  }
+  validateMetadataKey(record.key, where);
+  const at = `${where} (key ${show(record.key as string)})`;
+  switch (kind) {
+    case 'equals':
+      if (!isScalar(record.equals)) {
         throw invalidArgument(
-          `${where} (key ${show(key)}): range has unknown bound ${show(name)}; use gt, gte, lt, lte`,
+          `${at}: equals must be a string, a finite number or a boolean, got ${describeValue(record.equals)}`,
         );
       }
-      if (typeof v !== 'number' || !Number.isFinite(v)) {
-        throw invalidArgument(
-          `${where} (key ${show(key)}): range.${name} must be a finite number, got ${describeValue(v)}`,
-        );
-      }
+      return;
+    case 'in':
+    case 'notIn':
+      validateScalarList(record[kind], `${at}: ${kind}`);
+      return;
+    case 'range':
+      validateBounds(record.range, `${at}: range`, (v, what) => {
+        if (typeof v !== 'number' || !Number.isFinite(v))
+          throw invalidArgument(`${what} must be a finite number, got ${describeValue(v)}`);
+      });
+      return;
+    case 'datetimeRange':
+      validateBounds(record.datetimeRange, `${at}: datetimeRange`, (v, what) => {
+        if (typeof v !== 'string' || parseDatetime(v) === undefined)
+          throw invalidArgument(
+            `${what} must be an RFC 3339 timestamp such as "2024-05-01" or "2024-05-01T12:30:00Z", got ${describeValue(v)}`,
+          );
+      });
+      return;
+    default:
+      if (record[kind] !== true) throw invalidArgument(`${at}: ${kind} must be true`);
+  }
+}
+
+const FILTER_CLAUSES = ['must', 'should', 'mustNot'] as const;
+
+function validateFilterAt(
+  filter: Filter,
+  where: string,
+  depth: number,
+  budget: FilterBudget,
+): void {
+  if (filter === null || typeof filter !== 'object' || Array.isArray(filter)) {
+    throw invalidArgument(
+      `${where} must be an object with lists of conditions in "must", "should" or "mustNot"`,
+    );
+  }
+  if (depth > limits.maxFilterDepth) {
+    throw invalidArgument(
+      `${where}: filters are nested more than ${limits.maxFilterDepth} deep; flatten the filter`,
+    );
+  }
+  const unknown = Object.keys(filter).filter(
+    (k) => !(FILTER_CLAUSES as readonly string[]).includes(k) && k !== 'minShould',
+  );
+  if (unknown.length > 0) {
+    throw invalidArgument(
+      `${where} has unknown field ${show(unknown[0]!)}; a filter has must, should, minShould and mustNot`,
+    );
+  }
+  for (const clause of FILTER_CLAUSES) {
+    const list: unknown = filter[clause];
+    if (list === undefined) continue;
+    if (!Array.isArray(list))
+      throw invalidArgument(`${where}.${clause} must be a list of conditions`);
+    list.forEach((c: Condition, i) =>
+      validateCondition(c, `${where}.${clause}[${i}]`, depth, budget),
+    );
+  }
+  if (filter.minShould !== undefined) {
+    const should = filter.should?.length ?? 0;
+    if (!isInteger(filter.minShould) || filter.minShould < 1 || filter.minShould > should) {
+      throw invalidArgument(
+        `${where}.minShould is ${describeValue(filter.minShould)}; with ${should} should condition(s) it must be from 1 to ${should}${should === 0 ? ' (give should conditions, or leave minShould out)' : ''}`,
+      );
     }
   }
 }
@@ -589,15 +703,7 @@ function validateCondition(c: Condition, i: number): void {
 /** A metadata filter (absent = no filter). */
 export function validateFilter(filter: Filter | undefined): void {
   if (filter === undefined) return;
-  if (filter === null || typeof filter !== 'object' || !Array.isArray(filter.must)) {
-    throw invalidArgument('filter must be an object with a list of conditions in "must"');
-  }
-  if (filter.must.length > limits.maxFilterConditions) {
-    throw invalidArgument(
-      `filter has ${filter.must.length} conditions; the limit is ${limits.maxFilterConditions}`,
-    );
-  }
-  filter.must.forEach(validateCondition);
+  validateFilterAt(filter, 'filter', 1, { conditions: 0 });
 }
 
 function validateOptionalRange(value: unknown, name: string, max: number): void {
@@ -652,28 +758,63 @@ export function validateSearch(dimension: number, query: SearchQuery, metric?: M
       `search has ${nq} query vectors; the limit is ${limits.maxQueriesPerSearch} per request`,
     );
   }
-  if (!isInteger(query.k) || query.k < 1 || query.k > limits.maxK) {
-    throw invalidArgument(
-      `k must be an integer from 1 to ${limits.maxK}, got ${describeValue(query.k)}`,
-    );
+  const validK = (k: unknown, what: string): void => {
+    if (!isInteger(k) || k < 1 || k > limits.maxK)
+      throw invalidArgument(
+        `${what} must be an integer from 1 to ${limits.maxK}, got ${describeValue(k)}`,
+      );
+  };
+  validK(query.k, 'k');
+  const targets = query.targets;
+  if (targets !== undefined && (!Array.isArray(targets) || targets.length !== nq))
+    throw invalidArgument(`search has ${nq} queries but ${targets?.length ?? 0} query targets`);
+  let results = 0;
+  for (let i = 0; i < nq; i++) {
+    const t = targets?.[i];
+    if (t?.k !== undefined) validK(t.k, `query ${i}: k`);
+    results += t?.k ?? query.k;
   }
-  if (nq * query.k > limits.maxResultsPerSearch) {
+  if (results > limits.maxResultsPerSearch) {
     throw invalidArgument(
-      `search asks for ${nq} queries × k=${query.k} = ${nq * query.k} results; the limit is ${limits.maxResultsPerSearch} per request: split the queries into several requests or lower k`,
+      `search asks for ${nq} queries × k=${query.k} = ${results} results; the limit is ${limits.maxResultsPerSearch} per request: split the queries into several requests or lower k`,
     );
   }
   if (query.withVector) {
     validateVectorResponse(
-      nq * query.k,
+      results,
       dimension,
       `search (${nq} ${nq === 1 ? 'query' : 'queries'} × k=${query.k}, with vectors)`,
       'lower k, send fewer queries per request, or leave vectors out',
     );
   }
-  query.vectors.forEach((v, i) => validateVector(dimension, v, `query vector ${i}`, metric));
+  query.vectors.forEach((v, i) => {
+    const t = targets?.[i];
+    if (t?.pointId !== undefined) {
+      validatePointId(t.pointId, `query ${i}: pointId`);
+      if (v.length !== 0)
+        throw invalidArgument(`query ${i}: give a vector or a point id to search by, not both`);
+    } else validateVector(dimension, v, `query vector ${i}`, metric);
+    if (t?.filter !== undefined) validateFilter(t.filter);
+  });
   validateOptionalRange(query.efSearch, 'efSearch', limits.maxEfSearch);
   validateOptionalRange(query.nprobe, 'nprobe', limits.maxNprobe);
   validateFilter(query.filter);
+  if (query.scoreThreshold !== undefined && !Number.isFinite(query.scoreThreshold))
+    throw invalidArgument(
+      `scoreThreshold must be a finite number, got ${describeValue(query.scoreThreshold)}`,
+    );
+  validateMetadataKeys(query.metadataKeys);
+}
+
+/** The metadata keys a read selects (absent or empty: all of them). */
+export function validateMetadataKeys(keys: readonly string[] | undefined): void {
+  if (keys === undefined) return;
+  if (!Array.isArray(keys)) throw invalidArgument('metadataKeys must be a list of keys');
+  if (keys.length > limits.maxFilterConditions)
+    throw invalidArgument(
+      `metadataKeys has ${keys.length} keys; the limit is ${limits.maxFilterConditions}`,
+    );
+  keys.forEach((k, i) => validateMetadataKey(k, `metadataKeys[${i}]`));
 }
 
 export function validateScroll(query: ScrollQuery): void {
@@ -686,4 +827,63 @@ export function validateScroll(query: ScrollQuery): void {
   if (query.afterId !== undefined && query.afterId !== '')
     validatePointId(query.afterId, 'afterId');
   validateFilter(query.filter);
+  validateMetadataKeys(query.metadataKeys);
+}
+
+export const PAYLOAD_INDEX_TYPES: readonly PayloadIndexType[] = [
+  'keyword',
+  'integer',
+  'float',
+  'bool',
+  'datetime',
+];
+
+/** A payload index to create: a key and one of PAYLOAD_INDEX_TYPES. */
+export function validatePayloadIndexSpec(spec: PayloadIndexSpec): void {
+  if (spec === null || typeof spec !== 'object') throw invalidArgument('payload index is missing');
+  validateMetadataKey(spec.key, 'payload index');
+  if (!PAYLOAD_INDEX_TYPES.includes(spec.type)) {
+    throw invalidArgument(
+      `payload index on ${show(spec.key)}: type must be one of ${PAYLOAD_INDEX_TYPES.join(', ')}, got ${describeValue(spec.type)}`,
+    );
+  }
+}
+
+/** The points a write applies to: a non-empty list of ids, or a filter. */
+export function validatePointSelector(points: PointSelector): void {
+  if (points === null || typeof points !== 'object')
+    throw invalidArgument('give the points to change: a list of ids or a filter');
+  const hasIds = 'ids' in points && points.ids !== undefined;
+  const hasFilter = 'filter' in points && points.filter !== undefined;
+  if (hasIds === hasFilter)
+    throw invalidArgument(
+      'give the points to change as a list of ids or as a filter (one of them)',
+    );
+  if ('ids' in points && hasIds) validateIds(points.ids);
+  else if ('filter' in points) validateFilter(points.filter);
+}
+
+/** A payload update: metadata to set or overwrite with, or keys to delete. */
+export function validatePayloadUpdate(update: PayloadUpdate): void {
+  if (update === null || typeof update !== 'object')
+    throw invalidArgument('payload update is missing');
+  switch (update.op) {
+    case 'set':
+    case 'overwrite':
+      validateMetadata(update.payload, 'payload');
+      return;
+    case 'deleteKeys':
+      if (!Array.isArray(update.keys) || update.keys.length === 0)
+        throw invalidArgument('keys: give at least one metadata key to delete');
+      if (update.keys.length > limits.maxFilterConditions)
+        throw invalidArgument(
+          `keys: at most ${limits.maxFilterConditions} keys per request, got ${update.keys.length}`,
+        );
+      update.keys.forEach((k, i) => validateMetadataKey(k, `keys[${i}]`));
+      return;
+    default:
+      throw invalidArgument(
+        `payload update op must be set, overwrite or deleteKeys, got ${describeValue((update as { op: unknown }).op)}`,
+      );
+  }
 }

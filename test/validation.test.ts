@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Point, SearchQuery } from '../src/domain.js';
+import type { Filter, Point, SearchQuery } from '../src/domain.js';
 import { RaftvecError } from '../src/errors.js';
 import {
   validateCollectionName,
@@ -378,7 +378,7 @@ describe('validateIds, validateFilter, validateSearch, validateScroll', () => {
     });
     rejects(
       () => validateFilter({ must: [{ key: '', equals: 1 }] }),
-      /condition 0/,
+      /filter\.must\[0\]/,
       /key is empty/,
     );
     rejects(() => validateFilter({ must: [{ key: 'a..b', equals: 1 }] }), /empty path segment/);
@@ -399,7 +399,45 @@ describe('validateIds, validateFilter, validateSearch, validateScroll', () => {
       /exactly one of/,
     );
     rejects(() => validateFilter({ must: [{ key: 'a' } as never] }), /exactly one of/);
-    rejects(() => validateFilter({} as never), /must/);
+    rejects(() => validateFilter({ bogus: [] } as never), /unknown field "bogus"/);
+    rejects(() => validateFilter({ must: {} } as never), /filter\.must must be a list/);
+  });
+  it('validates boolean filters: should, minShould, mustNot, nesting and the other conditions', () => {
+    validateFilter({});
+    validateFilter({
+      must: [{ filter: { should: [{ key: 'a', isNull: true }, { hasId: ['p1'] }] } }],
+      should: [
+        { key: 'b', notIn: ['x'] },
+        { key: 'c', datetimeRange: { gte: '2024-01-01', lt: '2024-02-01T00:00:00+02:00' } },
+      ],
+      minShould: 2,
+      mustNot: [
+        { key: 'd', isEmpty: true },
+        { key: 'e', exists: true },
+      ],
+    });
+    rejects(
+      () => validateFilter({ should: [{ key: 'a', equals: 1 }], minShould: 2 }),
+      /filter\.minShould is 2; with 1 should condition\(s\) it must be from 1 to 1/,
+    );
+    rejects(() => validateFilter({ minShould: 1 }), /give should conditions/);
+    rejects(
+      () => validateFilter({ mustNot: [{ key: 'a', isNull: false as never }] }),
+      /filter\.mustNot\[0\] \(key "a"\): isNull must be true/,
+    );
+    rejects(
+      () => validateFilter({ must: [{ key: 'w', datetimeRange: { gt: '2024-13-01' } }] }),
+      /datetimeRange\.gt must be an RFC 3339 timestamp/,
+    );
+    rejects(() => validateFilter({ must: [{ hasId: [] }] }), /hasId needs a non-empty list/);
+    rejects(() => validateFilter({ must: [{ hasId: [''] }] }), /hasId\[0\]/);
+    let deep: Filter = { must: [{ key: 'a', equals: 1 }] };
+    for (let i = 0; i < 8; i++) deep = { must: [{ filter: deep }] };
+    rejects(() => validateFilter(deep), /nested more than 8 deep/);
+    const wide: Filter = {
+      should: Array.from({ length: 129 }, (_, i) => ({ key: `k${i}`, equals: i })),
+    };
+    rejects(() => validateFilter(wide), /more than 128 conditions/);
   });
   const q = (over: Partial<SearchQuery>): SearchQuery => ({
     collection: 'c',
@@ -447,7 +485,7 @@ describe('validateIds, validateFilter, validateSearch, validateScroll', () => {
     rejects(() => validateSearch(3, q({ collection: '../x' })), /collection name/);
     rejects(
       () => validateSearch(3, q({ filter: { must: [{ key: '', equals: 1 }] } })),
-      /filter condition 0/,
+      /filter\.must\[0\]/,
     );
   });
   it('bounds queries × k, and the vectors a search may return, before looking at any vector', () => {

@@ -12,9 +12,11 @@ import type {
   JsonValue,
   Metadata,
   Metric,
+  PayloadIndexType,
   Scalar,
 } from '../domain.js';
 import { invalidArgument } from '../errors.js';
+import { limits } from '../limits.js';
 import { f32ToLE, readF32LEInto } from '../f32.js';
 import type { Value, Value__Output } from '../generated/google/protobuf/Value.js';
 import type { Struct, Struct__Output } from '../generated/google/protobuf/Struct.js';
@@ -22,6 +24,10 @@ import type { ListValue__Output } from '../generated/google/protobuf/ListValue.j
 import type { Filter as ProtoFilter, Filter__Output } from '../generated/raftvec/v1/Filter.js';
 import type { Condition, Condition__Output } from '../generated/raftvec/v1/Condition.js';
 import type { Metric as ProtoMetric } from '../generated/raftvec/v1/Metric.js';
+import type {
+  PayloadIndexType as ProtoPayloadIndexType,
+  PayloadIndexType__Output,
+} from '../generated/raftvec/v1/PayloadIndexType.js';
 import type { WriteConcern as ProtoWriteConcern } from '../generated/raftvec/v1/WriteConcern.js';
 import type {
   ReadOptions as ProtoReadOptions,
@@ -388,32 +394,66 @@ function scalarToValue(s: Scalar, what: string): Value {
   }
 }
 
+type Bounds<T> = { gt?: T; gte?: T; lt?: T; lte?: T };
+const BOUNDS = ['gt', 'gte', 'lt', 'lte'] as const;
+
+function boundsOf<T>(r: Bounds<T> | null | undefined): Bounds<T> {
+  const out: Bounds<T> = {};
+  for (const k of BOUNDS) if (r?.[k] !== undefined && r[k] !== null) out[k] = r[k];
+  return out;
+}
+
+function scalarsToList(list: unknown, what: string): { values: Value[] } {
+  if (!Array.isArray(list)) throw invalidArgument(`${what} must be a list`);
+  return { values: list.map((x: Scalar) => scalarToValue(x, `${what} values`)) };
+}
+
+function conditionToProto(c: DomainCondition, where: string, depth: number): Condition {
+  if (c === null || typeof c !== 'object') throw invalidArgument(`${where} must be an object`);
+  if ('filter' in c) return { filter: filterToProtoAt(c.filter, `${where}.filter`, depth + 1) };
+  if ('hasId' in c) return { hasId: { ids: c.hasId } };
+  const what = `${where} (key ${JSON.stringify(c.key)})`;
+  const key = c.key;
+  if ('equals' in c) return { key, equals: scalarToValue(c.equals, `${what}: equals`) };
+  if ('in' in c) return { key, in: scalarsToList(c.in, `${what}: "in"`) };
+  if ('notIn' in c) return { key, notIn: scalarsToList(c.notIn, `${what}: notIn`) };
+  if ('range' in c) return { key, range: boundsOf(c.range) };
+  if ('datetimeRange' in c) return { key, datetimeRange: boundsOf(c.datetimeRange) };
+  if ('isNull' in c) return { key, isNull: c.isNull === true };
+  if ('isEmpty' in c) return { key, isEmpty: c.isEmpty === true };
+  if ('exists' in c) return { key, exists: c.exists === true };
+  throw invalidArgument(
+    `${what}: needs one of equals, in, notIn, range, datetimeRange, isNull, isEmpty, exists, hasId or filter`,
+  );
+}
+
+function filterToProtoAt(filter: Filter, where: string, depth: number): ProtoFilter {
+  if (filter === null || typeof filter !== 'object' || Array.isArray(filter))
+    throw invalidArgument(
+      `${where} must be an object {"must": [...], "should": [...], "mustNot": [...]}`,
+    );
+  if (depth > limits.maxFilterDepth)
+    throw invalidArgument(`${where}: filters are nested more than ${limits.maxFilterDepth} deep`);
+  const list = (clause: 'must' | 'should' | 'mustNot'): Condition[] => {
+    const conditions: unknown = filter[clause];
+    if (conditions === undefined) return [];
+    if (!Array.isArray(conditions)) throw invalidArgument(`${where}.${clause} must be a list`);
+    return conditions.map((c: DomainCondition, i) =>
+      conditionToProto(c, `${where}.${clause}[${i}]`, depth),
+    );
+  };
+  return {
+    must: list('must'),
+    should: list('should'),
+    mustNot: list('mustNot'),
+    minShould: filter.minShould ?? 0,
+  };
+}
+
 /** A domain filter as a proto Filter (for sending). */
 export function filterToProto(filter: Filter | undefined): ProtoFilter | null {
   if (filter === undefined) return null;
-  if (filter === null || typeof filter !== 'object' || !Array.isArray(filter.must))
-    throw invalidArgument('filter must be an object {"must": [conditions]}');
-  const must: Condition[] = filter.must.map((c, i) => {
-    const what = `filter condition ${i} (key ${JSON.stringify(c?.key)})`;
-    if (c === null || typeof c !== 'object')
-      throw invalidArgument(`filter condition ${i} must be an object`);
-    if ('equals' in c) return { key: c.key, equals: scalarToValue(c.equals, `${what}: equals`) };
-    if ('in' in c) {
-      if (!Array.isArray(c.in)) throw invalidArgument(`${what}: "in" must be a list`);
-      return {
-        key: c.key,
-        in: { values: c.in.map((x) => scalarToValue(x, `${what}: "in" values`)) },
-      };
-    }
-    if ('range' in c) {
-      const r = c.range ?? {};
-      const range: Record<string, number> = {};
-      for (const k of ['gt', 'gte', 'lt', 'lte'] as const) if (r[k] !== undefined) range[k] = r[k];
-      return { key: c.key, range };
-    }
-    throw invalidArgument(`${what}: needs one of equals, in or range`);
-  });
-  return { must };
+  return filterToProtoAt(filter, 'filter', 1);
 }
 
 function valueToScalar(v: Value__Output | null | undefined, what: string): Scalar {
@@ -437,33 +477,77 @@ function valueToScalar(v: Value__Output | null | undefined, what: string): Scala
   }
 }
 
-function conditionFromProto(c: Condition__Output, i: number): DomainCondition {
-  const what = `filter condition ${i} (key ${JSON.stringify(c.key)})`;
+const listToScalars = (l: ListValue__Output | null | undefined, what: string): Scalar[] =>
+  (l?.values ?? []).map((x, j) => valueToScalar(x, `${what} value ${j}`));
+
+/** Optional proto3 fields arrive with a `_name` oneof naming the ones set. */
+function presentBounds<T>(r: Bounds<T> | null | undefined): Bounds<T> {
+  const out: Bounds<T> = {};
+  const set = (r ?? {}) as Record<string, unknown>;
+  if (r) for (const k of BOUNDS) if (set[`_${k}`] === k && r[k] !== undefined) out[k] = r[k];
+  return out;
+}
+
+function conditionFromProto(c: Condition__Output, where: string, depth: number): DomainCondition {
+  const what = `${where} (key ${JSON.stringify(c.key)})`;
+  const key = c.key;
   switch (c.match) {
+    case 'filter':
+      return { filter: filterFromProtoAt(c.filter, `${where}.filter`, depth + 1) };
+    case 'hasId':
+      return { hasId: [...(c.hasId?.ids ?? [])] };
     case 'equals':
-      return { key: c.key, equals: valueToScalar(c.equals, `${what}: equals`) };
+      return { key, equals: valueToScalar(c.equals, `${what}: equals`) };
     case 'in':
-      return {
-        key: c.key,
-        in: (c.in?.values ?? []).map((x, j) => valueToScalar(x, `${what}: "in" value ${j}`)),
-      };
-    case 'range': {
-      const r = c.range;
-      const range: { gt?: number; gte?: number; lt?: number; lte?: number } = {};
-      if (r)
-        for (const k of ['gt', 'gte', 'lt', 'lte'] as const)
-          if (r[`_${k}`] === k && r[k] !== undefined) range[k] = r[k];
-      return { key: c.key, range };
-    }
+      return { key, in: listToScalars(c.in, `${what}: "in"`) };
+    case 'notIn':
+      return { key, notIn: listToScalars(c.notIn, `${what}: notIn`) };
+    case 'range':
+      return { key, range: presentBounds(c.range) };
+    case 'datetimeRange':
+      return { key, datetimeRange: presentBounds(c.datetimeRange) };
+    case 'isNull':
+    case 'isEmpty':
+    case 'exists':
+      if (c[c.match] !== true) throw invalidArgument(`${what}: ${c.match} must be true`);
+      return { key, [c.match]: true } as DomainCondition;
     default:
-      throw invalidArgument(`${what}: needs one of equals, in or range`);
+      throw invalidArgument(
+        `${what}: needs one of equals, in, not_in, range, datetime_range, is_null, is_empty, exists, has_id or filter`,
+      );
   }
+}
+
+function filterFromProtoAt(
+  f: Filter__Output | null | undefined,
+  where: string,
+  depth: number,
+): Filter {
+  if (depth > limits.maxFilterDepth)
+    throw invalidArgument(`${where}: filters are nested more than ${limits.maxFilterDepth} deep`);
+  const out: Filter = {};
+  const clauses = [
+    ['must', f?.must],
+    ['should', f?.should],
+    ['mustNot', f?.mustNot],
+  ] as const;
+  for (const [clause, list] of clauses) {
+    if (list === undefined || list.length === 0) continue;
+    if (list.length > limits.maxFilterConditions)
+      throw invalidArgument(
+        `${where}.${clause} has ${list.length} conditions; the limit is ${limits.maxFilterConditions}`,
+      );
+    out[clause] = list.map((c, i) => conditionFromProto(c, `${where}.${clause}[${i}]`, depth));
+  }
+  if ((f?.minShould ?? 0) > 0) out.minShould = f!.minShould;
+  return out;
 }
 
 /** A received proto Filter as a domain filter; absent or empty means no filter. */
 export function filterFromProto(f: Filter__Output | null | undefined): Filter | undefined {
-  if (!f || f.must.length === 0) return undefined;
-  return { must: f.must.map(conditionFromProto) };
+  if (!f) return undefined;
+  const filter = filterFromProtoAt(f, 'filter', 1);
+  return Object.keys(filter).length === 0 ? undefined : filter;
 }
 
 // ---------------------------------------------------------------- vectors
@@ -505,4 +589,33 @@ export function wireVector(p: WireVector): Float32Array {
   const out = new Float32Array(p.vectorF32.byteLength / 4);
   readF32LEInto(p.vectorF32, 0, out, 0, out.length);
   return out;
+}
+
+// ---------------------------------------------------------------- payload indexes
+
+const PAYLOAD_INDEX_TYPE_TO_PROTO: Record<PayloadIndexType, PayloadIndexType__Output> = {
+  keyword: 'PAYLOAD_INDEX_TYPE_KEYWORD',
+  integer: 'PAYLOAD_INDEX_TYPE_INTEGER',
+  float: 'PAYLOAD_INDEX_TYPE_FLOAT',
+  bool: 'PAYLOAD_INDEX_TYPE_BOOL',
+  datetime: 'PAYLOAD_INDEX_TYPE_DATETIME',
+};
+
+export function payloadIndexTypeToProto(type: PayloadIndexType): PayloadIndexType__Output {
+  const proto = PAYLOAD_INDEX_TYPE_TO_PROTO[type];
+  if (proto === undefined)
+    throw invalidArgument(
+      `payload index type must be one of ${Object.keys(PAYLOAD_INDEX_TYPE_TO_PROTO).join(', ')}, got ${JSON.stringify(type)}`,
+    );
+  return proto;
+}
+
+export function payloadIndexTypeFromProto(
+  type: ProtoPayloadIndexType | undefined | null,
+): PayloadIndexType {
+  for (const [domain, proto] of Object.entries(PAYLOAD_INDEX_TYPE_TO_PROTO))
+    if (type === proto) return domain as PayloadIndexType;
+  throw invalidArgument(
+    `payload index type is missing or unknown (${String(type)}); use keyword, integer, float, bool or datetime`,
+  );
 }

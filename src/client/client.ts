@@ -35,6 +35,7 @@ import {
   filterToProto,
   metadataToStruct,
   metricFromProto,
+  payloadIndexTypeFromProto,
   metricToProto,
   structToMetadata,
   vectorToF32Bytes,
@@ -183,6 +184,10 @@ function collectionFromProto(c: CollectionInfo__Output | null): CollectionInfo {
     indexSpec: c.indexSpec,
     ...(c.efSearch > 0 && { efSearch: c.efSearch }),
     pointCount: c.pointCount,
+    payloadIndexes: c.payloadIndexes.map((p) => ({
+      key: p.key,
+      type: payloadIndexTypeFromProto(p.type),
+    })),
   };
 }
 

@@ -10,15 +10,21 @@ import type { CountRequest as _raftvec_v1_CountRequest, CountRequest__Output as 
 import type { CountResponse as _raftvec_v1_CountResponse, CountResponse__Output as _raftvec_v1_CountResponse__Output } from './raftvec/v1/CountResponse.js';
 import type { CreateCollectionRequest as _raftvec_v1_CreateCollectionRequest, CreateCollectionRequest__Output as _raftvec_v1_CreateCollectionRequest__Output } from './raftvec/v1/CreateCollectionRequest.js';
 import type { CreateCollectionResponse as _raftvec_v1_CreateCollectionResponse, CreateCollectionResponse__Output as _raftvec_v1_CreateCollectionResponse__Output } from './raftvec/v1/CreateCollectionResponse.js';
+import type { CreatePayloadIndexRequest as _raftvec_v1_CreatePayloadIndexRequest, CreatePayloadIndexRequest__Output as _raftvec_v1_CreatePayloadIndexRequest__Output } from './raftvec/v1/CreatePayloadIndexRequest.js';
+import type { DatetimeRange as _raftvec_v1_DatetimeRange, DatetimeRange__Output as _raftvec_v1_DatetimeRange__Output } from './raftvec/v1/DatetimeRange.js';
+import type { DeletePayloadKeysRequest as _raftvec_v1_DeletePayloadKeysRequest, DeletePayloadKeysRequest__Output as _raftvec_v1_DeletePayloadKeysRequest__Output } from './raftvec/v1/DeletePayloadKeysRequest.js';
 import type { DeleteRequest as _raftvec_v1_DeleteRequest, DeleteRequest__Output as _raftvec_v1_DeleteRequest__Output } from './raftvec/v1/DeleteRequest.js';
 import type { DescribeCollectionRequest as _raftvec_v1_DescribeCollectionRequest, DescribeCollectionRequest__Output as _raftvec_v1_DescribeCollectionRequest__Output } from './raftvec/v1/DescribeCollectionRequest.js';
 import type { DropCollectionRequest as _raftvec_v1_DropCollectionRequest, DropCollectionRequest__Output as _raftvec_v1_DropCollectionRequest__Output } from './raftvec/v1/DropCollectionRequest.js';
 import type { DropCollectionResponse as _raftvec_v1_DropCollectionResponse, DropCollectionResponse__Output as _raftvec_v1_DropCollectionResponse__Output } from './raftvec/v1/DropCollectionResponse.js';
+import type { DropPayloadIndexRequest as _raftvec_v1_DropPayloadIndexRequest, DropPayloadIndexRequest__Output as _raftvec_v1_DropPayloadIndexRequest__Output } from './raftvec/v1/DropPayloadIndexRequest.js';
 import type { Filter as _raftvec_v1_Filter, Filter__Output as _raftvec_v1_Filter__Output } from './raftvec/v1/Filter.js';
 import type { GetRequest as _raftvec_v1_GetRequest, GetRequest__Output as _raftvec_v1_GetRequest__Output } from './raftvec/v1/GetRequest.js';
 import type { GetResponse as _raftvec_v1_GetResponse, GetResponse__Output as _raftvec_v1_GetResponse__Output } from './raftvec/v1/GetResponse.js';
+import type { IdList as _raftvec_v1_IdList, IdList__Output as _raftvec_v1_IdList__Output } from './raftvec/v1/IdList.js';
 import type { ListCollectionsRequest as _raftvec_v1_ListCollectionsRequest, ListCollectionsRequest__Output as _raftvec_v1_ListCollectionsRequest__Output } from './raftvec/v1/ListCollectionsRequest.js';
 import type { ListCollectionsResponse as _raftvec_v1_ListCollectionsResponse, ListCollectionsResponse__Output as _raftvec_v1_ListCollectionsResponse__Output } from './raftvec/v1/ListCollectionsResponse.js';
+import type { PayloadIndexInfo as _raftvec_v1_PayloadIndexInfo, PayloadIndexInfo__Output as _raftvec_v1_PayloadIndexInfo__Output } from './raftvec/v1/PayloadIndexInfo.js';
 import type { Point as _raftvec_v1_Point, Point__Output as _raftvec_v1_Point__Output } from './raftvec/v1/Point.js';
 import type { QueryVector as _raftvec_v1_QueryVector, QueryVector__Output as _raftvec_v1_QueryVector__Output } from './raftvec/v1/QueryVector.js';
 import type { Range as _raftvec_v1_Range, Range__Output as _raftvec_v1_Range__Output } from './raftvec/v1/Range.js';
@@ -30,6 +36,7 @@ import type { ScrollResponse as _raftvec_v1_ScrollResponse, ScrollResponse__Outp
 import type { SearchRequest as _raftvec_v1_SearchRequest, SearchRequest__Output as _raftvec_v1_SearchRequest__Output } from './raftvec/v1/SearchRequest.js';
 import type { SearchResponse as _raftvec_v1_SearchResponse, SearchResponse__Output as _raftvec_v1_SearchResponse__Output } from './raftvec/v1/SearchResponse.js';
 import type { SearchResult as _raftvec_v1_SearchResult, SearchResult__Output as _raftvec_v1_SearchResult__Output } from './raftvec/v1/SearchResult.js';
+import type { SetPayloadRequest as _raftvec_v1_SetPayloadRequest, SetPayloadRequest__Output as _raftvec_v1_SetPayloadRequest__Output } from './raftvec/v1/SetPayloadRequest.js';
 import type { UpsertRequest as _raftvec_v1_UpsertRequest, UpsertRequest__Output as _raftvec_v1_UpsertRequest__Output } from './raftvec/v1/UpsertRequest.js';
 import type { VectorServiceClient as _raftvec_v1_VectorServiceClient, VectorServiceDefinition as _raftvec_v1_VectorServiceDefinition } from './raftvec/v1/VectorService.js';
 import type { WriteOptions as _raftvec_v1_WriteOptions, WriteOptions__Output as _raftvec_v1_WriteOptions__Output } from './raftvec/v1/WriteOptions.js';
@@ -59,16 +66,23 @@ export interface ProtoGrpcType {
       CountResponse: MessageTypeDefinition<_raftvec_v1_CountResponse, _raftvec_v1_CountResponse__Output>
       CreateCollectionRequest: MessageTypeDefinition<_raftvec_v1_CreateCollectionRequest, _raftvec_v1_CreateCollectionRequest__Output>
       CreateCollectionResponse: MessageTypeDefinition<_raftvec_v1_CreateCollectionResponse, _raftvec_v1_CreateCollectionResponse__Output>
+      CreatePayloadIndexRequest: MessageTypeDefinition<_raftvec_v1_CreatePayloadIndexRequest, _raftvec_v1_CreatePayloadIndexRequest__Output>
+      DatetimeRange: MessageTypeDefinition<_raftvec_v1_DatetimeRange, _raftvec_v1_DatetimeRange__Output>
+      DeletePayloadKeysRequest: MessageTypeDefinition<_raftvec_v1_DeletePayloadKeysRequest, _raftvec_v1_DeletePayloadKeysRequest__Output>
       DeleteRequest: MessageTypeDefinition<_raftvec_v1_DeleteRequest, _raftvec_v1_DeleteRequest__Output>
       DescribeCollectionRequest: MessageTypeDefinition<_raftvec_v1_DescribeCollectionRequest, _raftvec_v1_DescribeCollectionRequest__Output>
       DropCollectionRequest: MessageTypeDefinition<_raftvec_v1_DropCollectionRequest, _raftvec_v1_DropCollectionRequest__Output>
       DropCollectionResponse: MessageTypeDefinition<_raftvec_v1_DropCollectionResponse, _raftvec_v1_DropCollectionResponse__Output>
+      DropPayloadIndexRequest: MessageTypeDefinition<_raftvec_v1_DropPayloadIndexRequest, _raftvec_v1_DropPayloadIndexRequest__Output>
       Filter: MessageTypeDefinition<_raftvec_v1_Filter, _raftvec_v1_Filter__Output>
       GetRequest: MessageTypeDefinition<_raftvec_v1_GetRequest, _raftvec_v1_GetRequest__Output>
       GetResponse: MessageTypeDefinition<_raftvec_v1_GetResponse, _raftvec_v1_GetResponse__Output>
+      IdList: MessageTypeDefinition<_raftvec_v1_IdList, _raftvec_v1_IdList__Output>
       ListCollectionsRequest: MessageTypeDefinition<_raftvec_v1_ListCollectionsRequest, _raftvec_v1_ListCollectionsRequest__Output>
       ListCollectionsResponse: MessageTypeDefinition<_raftvec_v1_ListCollectionsResponse, _raftvec_v1_ListCollectionsResponse__Output>
       Metric: EnumTypeDefinition
+      PayloadIndexInfo: MessageTypeDefinition<_raftvec_v1_PayloadIndexInfo, _raftvec_v1_PayloadIndexInfo__Output>
+      PayloadIndexType: EnumTypeDefinition
       Point: MessageTypeDefinition<_raftvec_v1_Point, _raftvec_v1_Point__Output>
       QueryVector: MessageTypeDefinition<_raftvec_v1_QueryVector, _raftvec_v1_QueryVector__Output>
       Range: MessageTypeDefinition<_raftvec_v1_Range, _raftvec_v1_Range__Output>
@@ -81,6 +95,7 @@ export interface ProtoGrpcType {
       SearchRequest: MessageTypeDefinition<_raftvec_v1_SearchRequest, _raftvec_v1_SearchRequest__Output>
       SearchResponse: MessageTypeDefinition<_raftvec_v1_SearchResponse, _raftvec_v1_SearchResponse__Output>
       SearchResult: MessageTypeDefinition<_raftvec_v1_SearchResult, _raftvec_v1_SearchResult__Output>
+      SetPayloadRequest: MessageTypeDefinition<_raftvec_v1_SetPayloadRequest, _raftvec_v1_SetPayloadRequest__Output>
       UpsertRequest: MessageTypeDefinition<_raftvec_v1_UpsertRequest, _raftvec_v1_UpsertRequest__Output>
       VectorService: SubtypeConstructor<typeof grpc.Client, _raftvec_v1_VectorServiceClient> & { service: _raftvec_v1_VectorServiceDefinition }
       WriteConcern: EnumTypeDefinition

@@ -10,11 +10,15 @@ import type {
   CollectionInfo,
   Command,
   Filter,
+  MetadataSelection,
+  PayloadUpdate,
   Point,
+  PointSelector,
   ScrollPage,
   ScrollQuery,
   SearchHit,
   SearchQuery,
+  SearchTarget,
   StoredPoint,
 } from '../domain.js';
 import { RaftvecError, invalidArgument } from '../errors.js';
@@ -26,7 +30,11 @@ import {
   validateCollectionSpec,
   validateFilter,
   validateIds,
+  validateMetadataKeys,
+  validatePayloadIndexSpec,
+  validatePayloadUpdate,
   validatePointCount,
+  validatePointSelector,
   validatePoints,
   validateScroll,
   validateSearch,
@@ -39,6 +47,8 @@ import {
   metadataToStruct,
   metricFromProto,
   metricToProto,
+  payloadIndexTypeFromProto,
+  payloadIndexTypeToProto,
   structToMetadata,
   wireVector,
   wireVectorLength,
@@ -57,6 +67,9 @@ import type { QueryVector__Output } from '../generated/raftvec/v1/QueryVector.js
 import type { WriteOptions__Output } from '../generated/raftvec/v1/WriteOptions.js';
 import type { UpsertRequest__Output } from '../generated/raftvec/v1/UpsertRequest.js';
 import type { DeleteRequest__Output } from '../generated/raftvec/v1/DeleteRequest.js';
+import type { SetPayloadRequest__Output } from '../generated/raftvec/v1/SetPayloadRequest.js';
+import type { DeletePayloadKeysRequest__Output } from '../generated/raftvec/v1/DeletePayloadKeysRequest.js';
+import type { Filter__Output } from '../generated/raftvec/v1/Filter.js';
 import type { WriteResponse } from '../generated/raftvec/v1/WriteResponse.js';
 import type { WriteStreamRequest__Output } from '../generated/raftvec/v1/WriteStreamRequest.js';
 import type { WriteStreamResponse } from '../generated/raftvec/v1/WriteStreamResponse.js';
@@ -71,7 +84,7 @@ export interface VectorReader {
   get(
     collection: string,
     ids: string[],
-    opts: { withVector: boolean; withMetadata: boolean },
+    opts: { withVector: boolean } & MetadataSelection,
   ): Promise<StoredPoint[]>;
   search(q: SearchQuery): Promise<SearchHit[][]>;
   count(collection: string, filter?: Filter): Promise<number>;
@@ -123,7 +136,35 @@ function collectionInfoToProto(info: CollectionInfo): ProtoCollectionInfo {
     indexSpec: info.indexSpec,
     pointCount: info.pointCount,
     efSearch: info.efSearch ?? 0,
+    payloadIndexes: info.payloadIndexes.map((p) => ({
+      key: p.key,
+      type: payloadIndexTypeToProto(p.type),
+    })),
   };
+}
+
+/** The points a write by ids or by filter applies to (exactly one of the two). */
+function pointSelectorFromProto(req: {
+  ids: string[];
+  filter: Filter__Output | null;
+}): PointSelector {
+  const filter = filterFromProto(req.filter);
+  if (filter !== undefined && req.ids.length > 0)
+    throw invalidArgument('give ids or a filter, not both');
+  const points: PointSelector = filter !== undefined ? { filter } : { ids: req.ids };
+  validatePointSelector(points);
+  return points;
+}
+
+/** Which metadata a read returns: `metadata_keys`, if any, imply with_metadata. */
+function metadataSelection(req: {
+  withMetadata: boolean;
+  metadataKeys: string[];
+}): MetadataSelection {
+  validateMetadataKeys(req.metadataKeys);
+  return req.metadataKeys.length > 0
+    ? { withMetadata: true, metadataKeys: req.metadataKeys }
+    : { withMetadata: req.withMetadata };
 }
 
 function storedPointToProto(p: StoredPoint): ProtoPoint {
@@ -134,9 +175,14 @@ function storedPointToProto(p: StoredPoint): ProtoPoint {
   };
 }
 
-/** Query `i` of a search, from either of its wire forms (floats or float32 bytes). */
+/** Query `i` of a search, from either of its wire forms (floats or float32 bytes); empty for a query by point id. */
 function queryVector(q: QueryVector__Output, i: number): Float32Array {
   const bytes = q.valuesF32.byteLength;
+  if (q.pointId !== '') {
+    if (bytes > 0 || q.values.length > 0)
+      throw invalidArgument(`query ${i}: give a vector or a point id to search by, not both`);
+    return new Float32Array(0);
+  }
   if (bytes > 0 && q.values.length > 0)
     throw invalidArgument(
       `query ${i}: both values and values_f32 are set; send the query once, in one of them`,
@@ -439,12 +485,40 @@ export class VectorService {
     await this.#collectionForWrite(req.collection, deadline);
     const session = sessionFromProto(req.options);
     const writeConcern = writeConcernFromProto(req.options?.writeConcern);
-    validateIds(req.ids);
+    const points = pointSelectorFromProto(req);
+    const command: Command =
+      'filter' in points
+        ? { kind: 'deleteByFilter', collection: req.collection, filter: points.filter }
+        : { kind: 'delete', collection: req.collection, ids: points.ids };
     const { result, logIndex } = await this.#propose(
-      { kind: 'delete', collection: req.collection, ids: req.ids, ...(session && { session }) },
+      { ...command, ...(session && { session }) },
       { writeConcern, deadline },
     );
-    return { upserted: 0, deleted: result.deleted ?? 0, logIndex };
+    return { upserted: 0, deleted: result.deleted ?? 0, updated: 0, logIndex };
+  }
+
+  /** SetPayload, OverwritePayload and DeletePayloadKeys. */
+  async #updatePayload(
+    req: SetPayloadRequest__Output | DeletePayloadKeysRequest__Output,
+    update: PayloadUpdate,
+    deadline: Date,
+  ): Promise<WriteResponse> {
+    await this.#collectionForWrite(req.collection, deadline);
+    const session = sessionFromProto(req.options);
+    const writeConcern = writeConcernFromProto(req.options?.writeConcern);
+    const points = pointSelectorFromProto(req);
+    validatePayloadUpdate(update);
+    const { result, logIndex } = await this.#propose(
+      {
+        kind: 'updatePayload',
+        collection: req.collection,
+        points,
+        update,
+        ...(session && { session }),
+      },
+      { writeConcern, deadline },
+    );
+    return { upserted: 0, deleted: 0, updated: result.updated ?? 0, logIndex };
   }
 
   /**
@@ -600,7 +674,7 @@ export class VectorService {
         try {
           info = this.#reader.describeCollection(spec.name);
         } catch {
-          info = { ...spec, pointCount: 0 }; // dropped again meanwhile
+          info = { ...spec, pointCount: 0, payloadIndexes: [] }; // dropped again meanwhile
         }
         return { collection: collectionInfoToProto(info), logIndex };
       }),
@@ -630,6 +704,61 @@ export class VectorService {
 
       Delete: this.#unary('Delete', (req, call) => this.#delete(req, this.#deadline(call))),
 
+      SetPayload: this.#unary('SetPayload', (req, call) =>
+        this.#updatePayload(
+          req,
+          { op: 'set', payload: structToMetadata(req.payload, 'payload') },
+          this.#deadline(call),
+        ),
+      ),
+
+      OverwritePayload: this.#unary('OverwritePayload', (req, call) =>
+        this.#updatePayload(
+          req,
+          { op: 'overwrite', payload: structToMetadata(req.payload, 'payload') },
+          this.#deadline(call),
+        ),
+      ),
+
+      DeletePayloadKeys: this.#unary('DeletePayloadKeys', (req, call) =>
+        this.#updatePayload(req, { op: 'deleteKeys', keys: req.keys }, this.#deadline(call)),
+      ),
+
+      CreatePayloadIndex: this.#unary('CreatePayloadIndex', async (req, call) => {
+        const deadline = this.#deadline(call);
+        const index = { key: req.key, type: payloadIndexTypeFromProto(req.type) };
+        validatePayloadIndexSpec(index);
+        await this.#collectionForWrite(req.collection, deadline);
+        const session = sessionFromProto(req.options);
+        const { logIndex } = await this.#propose(
+          {
+            kind: 'createPayloadIndex',
+            collection: req.collection,
+            index,
+            ...(session && { session }),
+          },
+          { writeConcern: writeConcernFromProto(req.options?.writeConcern), deadline },
+        );
+        return { upserted: 0, deleted: 0, updated: 0, logIndex };
+      }),
+
+      DropPayloadIndex: this.#unary('DropPayloadIndex', async (req, call) => {
+        const deadline = this.#deadline(call);
+        validatePayloadIndexSpec({ key: req.key, type: 'keyword' });
+        await this.#collectionForWrite(req.collection, deadline);
+        const session = sessionFromProto(req.options);
+        const { logIndex } = await this.#propose(
+          {
+            kind: 'dropPayloadIndex',
+            collection: req.collection,
+            key: req.key,
+            ...(session && { session }),
+          },
+          { writeConcern: writeConcernFromProto(req.options?.writeConcern), deadline },
+        );
+        return { upserted: 0, deleted: 0, updated: 0, logIndex };
+      }),
+
       WriteStream: (call) => this.#writeStream(call),
 
       Get: this.#read('Get', async (req) => {
@@ -645,7 +774,7 @@ export class VectorService {
         }
         const points = await this.#reader.get(req.collection, req.ids, {
           withVector: req.withVector,
-          withMetadata: req.withMetadata,
+          ...metadataSelection(req),
         });
         const response = new BoundedResponse();
         const out: ProtoPoint[] = [];
@@ -657,15 +786,26 @@ export class VectorService {
       Search: this.#read('Search', async (req) => {
         const info = this.#collection(req.collection);
         const filter = filterFromProto(req.filter);
+        const targets = req.queries.map((q): SearchTarget => {
+          const own = filterFromProto(q.filter);
+          return {
+            ...(q.pointId !== '' && { pointId: q.pointId }),
+            ...(own && { filter: own }),
+            ...(q.k > 0 && { k: q.k }),
+          };
+        });
         const query: SearchQuery = {
           collection: req.collection,
           vectors: req.queries.map((q, i) => queryVector(q, i)),
-          k: req.k,
+          k: req.k === 0 && targets.every((t) => t.k !== undefined) ? targets[0]!.k! : req.k,
           withVector: req.withVector,
-          withMetadata: req.withMetadata,
+          ...metadataSelection(req),
+          ...(targets.some((t) => Object.keys(t).length > 0) && { targets }),
           ...(filter && { filter }),
           ...(req.efSearch > 0 && { efSearch: req.efSearch }),
           ...(req.nprobe > 0 && { nprobe: req.nprobe }),
+          ...(req.scoreThreshold !== undefined &&
+            req._scoreThreshold === 'scoreThreshold' && { scoreThreshold: req.scoreThreshold }),
         };
         validateSearch(info.dimension, query, info.metric);
         const results = await this.#reader.search(query);
@@ -705,7 +845,7 @@ export class VectorService {
           collection: req.collection,
           limit,
           withVector: req.withVector,
-          withMetadata: req.withMetadata,
+          ...metadataSelection(req),
           ...(req.afterId !== '' && { afterId: req.afterId }),
           ...(filter && { filter }),
         };

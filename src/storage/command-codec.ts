@@ -15,7 +15,18 @@
  */
 import { join } from 'node:path';
 import protobuf from 'protobufjs';
-import type { ClientSession, Command, Metadata, Metric, Point, WriteStamp } from '../domain.js';
+import type {
+  ClientSession,
+  Command,
+  Filter,
+  Metadata,
+  Metric,
+  PayloadIndexType,
+  PayloadUpdate,
+  Point,
+  PointSelector,
+  WriteStamp,
+} from '../domain.js';
 import { RaftvecError } from '../errors.js';
 import { protoDir } from '../package-root.js';
 import { f32ToLE, readF32LEInto } from '../f32.js';
@@ -38,7 +49,15 @@ interface DecodedLogCommand {
   clientId?: string;
   sequence?: number | LongLike;
   leaderTimeMs?: number | LongLike;
-  command?: 'createCollection' | 'dropCollection' | 'upsert' | 'delete';
+  command?:
+    | 'createCollection'
+    | 'dropCollection'
+    | 'upsert'
+    | 'delete'
+    | 'deleteByFilter'
+    | 'updatePayload'
+    | 'createPayloadIndex'
+    | 'dropPayloadIndex';
   createCollection?: {
     name?: string;
     dimension?: number;
@@ -49,6 +68,17 @@ interface DecodedLogCommand {
   dropCollection?: { name?: string };
   upsert?: { collection?: string; points?: DecodedPointRecord[] };
   delete?: { collection?: string; ids?: string[] };
+  deleteByFilter?: { collection?: string; filterJson?: string };
+  updatePayload?: {
+    collection?: string;
+    ids?: string[];
+    filterJson?: string;
+    op?: string;
+    payloadJson?: string;
+    keys?: string[];
+  };
+  createPayloadIndex?: { collection?: string; key?: string; type?: string };
+  dropPayloadIndex?: { collection?: string; key?: string };
 }
 
 function stampFields(stamp: WriteStamp): {
@@ -123,6 +153,45 @@ export function encodeCommand(cmd: Command): Uint8Array {
         delete: { collection: cmd.collection, ids: cmd.ids },
       };
       break;
+    case 'deleteByFilter':
+      message = {
+        ...stampFields(cmd),
+        deleteByFilter: { collection: cmd.collection, filterJson: JSON.stringify(cmd.filter) },
+      };
+      break;
+    case 'updatePayload': {
+      const update = cmd.update;
+      message = {
+        ...stampFields(cmd),
+        updatePayload: {
+          collection: cmd.collection,
+          ...('ids' in cmd.points
+            ? { ids: cmd.points.ids }
+            : { filterJson: JSON.stringify(cmd.points.filter) }),
+          op: update.op,
+          ...(update.op === 'deleteKeys'
+            ? { keys: update.keys }
+            : { payloadJson: JSON.stringify(update.payload) }),
+        },
+      };
+      break;
+    }
+    case 'createPayloadIndex':
+      message = {
+        ...stampFields(cmd),
+        createPayloadIndex: {
+          collection: cmd.collection,
+          key: cmd.index.key,
+          type: cmd.index.type,
+        },
+      };
+      break;
+    case 'dropPayloadIndex':
+      message = {
+        ...stampFields(cmd),
+        dropPayloadIndex: { collection: cmd.collection, key: cmd.key },
+      };
+      break;
     default: {
       const never: never = cmd;
       throw new RaftvecError('INTERNAL', `cannot encode unknown command ${JSON.stringify(never)}`);
@@ -165,6 +234,29 @@ function decodeMetadata(json: string | undefined, pointIndex: number): Metadata 
     throw corrupt(`point ${pointIndex}: metadata is not a JSON object`);
   }
   return parsed as Metadata;
+}
+
+/** A filter carried as JSON; its content is validated by apply, like every input. */
+function decodeFilter(json: string | undefined, what: string): Filter {
+  try {
+    return JSON.parse(json ?? '') as Filter;
+  } catch (err) {
+    throw corrupt(`${what}: the filter is not valid JSON (${(err as Error).message})`);
+  }
+}
+
+function decodePayloadUpdate(u: NonNullable<DecodedLogCommand['updatePayload']>): PayloadUpdate {
+  switch (u.op) {
+    case 'set':
+    case 'overwrite':
+      return { op: u.op, payload: decodeMetadata(u.payloadJson, 0) };
+    case 'deleteKeys':
+      return { op: 'deleteKeys', keys: [...(u.keys ?? [])] };
+    default:
+      throw corrupt(
+        `payload update op ${JSON.stringify(u.op)} is not set, overwrite or deleteKeys`,
+      );
+  }
 }
 
 /**
@@ -247,6 +339,40 @@ export function decodeCommand(bytes: Uint8Array): Command {
         kind: 'delete' as const,
         collection: m.delete?.collection ?? '',
         ids: [...(m.delete?.ids ?? [])],
+      });
+    case 'deleteByFilter':
+      return withSession({
+        kind: 'deleteByFilter' as const,
+        collection: m.deleteByFilter?.collection ?? '',
+        filter: decodeFilter(m.deleteByFilter?.filterJson, 'delete by filter'),
+      });
+    case 'updatePayload': {
+      const u = m.updatePayload ?? {};
+      const points: PointSelector =
+        u.filterJson !== undefined && u.filterJson !== ''
+          ? { filter: decodeFilter(u.filterJson, 'payload update') }
+          : { ids: [...(u.ids ?? [])] };
+      return withSession({
+        kind: 'updatePayload' as const,
+        collection: u.collection ?? '',
+        points,
+        update: decodePayloadUpdate(u),
+      });
+    }
+    case 'createPayloadIndex': {
+      const c = m.createPayloadIndex ?? {};
+      return withSession({
+        kind: 'createPayloadIndex' as const,
+        collection: c.collection ?? '',
+        // Not checked here: apply validates the type.
+        index: { key: c.key ?? '', type: (c.type ?? '') as PayloadIndexType },
+      });
+    }
+    case 'dropPayloadIndex':
+      return withSession({
+        kind: 'dropPayloadIndex' as const,
+        collection: m.dropPayloadIndex?.collection ?? '',
+        key: m.dropPayloadIndex?.key ?? '',
       });
     default:
       throw corrupt(`unknown command ${String(m.command)}`);

@@ -1,24 +1,52 @@
 /**
- * Evaluation of metadata filters (see `Filter` in domain.ts).
+ * Evaluation of metadata filters (see `Filter` in domain.ts; the semantics, next to
+ * Qdrant's, are in docs/filters.md).
  *
- * - Every condition must hold (AND); an empty `must` matches everything.
- * - A key is a dotted path into nested objects (`author.name`). When the path
- *   walks through an array, every element is followed (`tags.name` over
- *   `{"tags":[{"name":"a"},{"name":"b"}]}` yields "a" and "b"), and an array at
- *   the end of the path contributes its elements — like Qdrant, a condition on
- *   an array field holds when any element satisfies it.
- * - `equals` matches a scalar equal in type and value (`1` never equals `"1"`
- *   or `true`); `in` matches when any listed scalar equals; `range` holds for a
- *   number within every given bound (`gt`, `gte`, `lt`, `lte`); values that are
- *   not numbers never satisfy a range.
- * - A missing key satisfies no condition.
+ * - A point matches when every `must` condition holds, at least `minShould` (default
+ *   1) of the `should` conditions hold when there are any, and no `mustNot` condition
+ *   holds. An empty filter matches every point; a nested filter is a condition.
+ * - A key is a dotted path into nested objects (`author.name`). When the path walks
+ *   through an array, every element is followed (`tags.name` over
+ *   `{"tags":[{"name":"a"},{"name":"b"}]}` yields "a" and "b"), and an array at the
+ *   end of the path contributes its elements: like Qdrant, a condition on an array
+ *   field holds when any element satisfies it.
+ * - `equals` matches a scalar equal in type and value (`1` never equals `"1"` or
+ *   `true`); `in` matches when any listed scalar equals; `notIn` holds when the key
+ *   has no value, or some value equals none of the listed scalars.
+ * - `range` holds for a number within every given bound; `datetimeRange` for a
+ *   string that is an RFC 3339 timestamp (datetime.ts) within every given bound.
+ * - `exists` holds when the key is present (even as null or []); `isNull` when a
+ *   value there is null; `isEmpty` when the key is missing or holds only null or [].
+ * - `hasId` holds for the listed point ids.
+ * - A missing key satisfies no condition but `notIn` and `isEmpty`.
+ *
+ * Evaluation is a pure function of the filter, the metadata and the id: replicas
+ * agree on it, so apply may use it (delete and update by filter).
  */
-import type { Condition, Filter, JsonValue, Metadata, Scalar } from '../domain.js';
+import type {
+  Condition,
+  DatetimeRange,
+  FieldCondition,
+  Filter,
+  JsonValue,
+  Metadata,
+  NumberRange,
+  Scalar,
+} from '../domain.js';
+import { parseDatetime } from '../datetime.js';
 
-export type MetadataPredicate = (metadata: Metadata) => boolean;
+/** Whether a point (its metadata, and its id for `hasId`) satisfies a filter. */
+export type PointPredicate = (metadata: Metadata, id?: string) => boolean;
 
-/** The values found at a dotted path, with arrays flattened. */
-export function valuesAt(metadata: Metadata, path: readonly string[]): JsonValue[] {
+/**
+ * The values at a dotted path with arrays followed; a final array is flattened into
+ * its elements unless `keepArrays`.
+ */
+export function valuesAt(
+  metadata: Metadata,
+  path: readonly string[],
+  keepArrays = false,
+): JsonValue[] {
   let current: JsonValue[] = [metadata];
   for (const segment of path) {
     const next: JsonValue[] = [];
@@ -26,6 +54,7 @@ export function valuesAt(metadata: Metadata, path: readonly string[]): JsonValue
     if (next.length === 0) return next;
     current = next;
   }
+  if (keepArrays) return current;
   const out: JsonValue[] = [];
   for (const value of current) {
     if (Array.isArray(value)) out.push(...value);
@@ -46,35 +75,104 @@ function collectChild(value: JsonValue, segment: string, out: JsonValue[]): void
   }
 }
 
-const sameScalar = (a: JsonValue, b: Scalar): boolean => typeof a === typeof b && a === b;
+export const sameScalar = (a: JsonValue, b: Scalar): boolean => typeof a === typeof b && a === b;
 
-function compileCondition(c: Condition): MetadataPredicate {
+/** Whether `v` is a number within every bound of `r`. */
+export function inNumberRange(v: JsonValue, r: NumberRange): boolean {
+  return (
+    typeof v === 'number' &&
+    (r.gt === undefined || v > r.gt) &&
+    (r.gte === undefined || v >= r.gte) &&
+    (r.lt === undefined || v < r.lt) &&
+    (r.lte === undefined || v <= r.lte)
+  );
+}
+
+/** A datetime range with its bounds in epoch ms (bounds that do not parse are left out: validation refuses them). */
+export function datetimeBounds(r: DatetimeRange): NumberRange {
+  const out: NumberRange = {};
+  for (const bound of ['gt', 'gte', 'lt', 'lte'] as const) {
+    const text = r[bound];
+    const ms = text === undefined ? undefined : parseDatetime(text);
+    if (ms !== undefined) out[bound] = ms;
+  }
+  return out;
+}
+
+const isField = (c: Condition): c is FieldCondition => 'key' in c;
+
+function compileField(c: FieldCondition): PointPredicate {
   const path = c.key.split('.');
+  const values = (m: Metadata): JsonValue[] => valuesAt(m, path);
   if ('equals' in c) {
     const target = c.equals;
-    return (m) => valuesAt(m, path).some((v) => sameScalar(v, target));
+    return (m) => values(m).some((v) => sameScalar(v, target));
   }
   if ('in' in c) {
     const targets = c.in;
-    return (m) => valuesAt(m, path).some((v) => targets.some((t) => sameScalar(v, t)));
+    return (m) => values(m).some((v) => targets.some((t) => sameScalar(v, t)));
   }
-  const { gt, gte, lt, lte } = c.range;
-  const inRange = (v: JsonValue): boolean =>
-    typeof v === 'number' &&
-    (gt === undefined || gt === null || v > gt) &&
-    (gte === undefined || gte === null || v >= gte) &&
-    (lt === undefined || lt === null || v < lt) &&
-    (lte === undefined || lte === null || v <= lte);
-  return (m) => valuesAt(m, path).some(inRange);
+  if ('notIn' in c) {
+    const targets = c.notIn;
+    return (m) => {
+      const found = values(m);
+      return found.length === 0 || found.some((v) => !targets.some((t) => sameScalar(v, t)));
+    };
+  }
+  if ('range' in c) {
+    const range = c.range;
+    return (m) => values(m).some((v) => inNumberRange(v, range));
+  }
+  if ('datetimeRange' in c) {
+    const bounds = datetimeBounds(c.datetimeRange);
+    return (m) =>
+      values(m).some((v) => {
+        if (typeof v !== 'string') return false;
+        const ms = parseDatetime(v);
+        return ms !== undefined && inNumberRange(ms, bounds);
+      });
+  }
+  if ('isNull' in c) return (m) => valuesAt(m, path, true).some((v) => v === null);
+  if ('isEmpty' in c) return (m) => values(m).every((v) => v === null);
+  return (m) => valuesAt(m, path, true).length > 0;
 }
 
-/** Compiles a filter into a predicate on metadata. An absent filter matches everything. */
-export function compileFilter(filter: Filter | undefined): MetadataPredicate {
-  if (!filter || filter.must.length === 0) return () => true;
-  const predicates = filter.must.map(compileCondition);
-  return (m) => predicates.every((p) => p(m));
+function compileCondition(c: Condition): PointPredicate {
+  if (isField(c)) return compileField(c);
+  if ('hasId' in c) {
+    const ids = new Set(c.hasId);
+    return (_m, id) => id !== undefined && ids.has(id);
+  }
+  return compileFilter(c.filter);
 }
 
-/** Whether `metadata` satisfies `filter`. For many points, compile once with {@link compileFilter}. */
-export const matchesFilter = (filter: Filter | undefined, metadata: Metadata): boolean =>
-  compileFilter(filter)(metadata);
+/** Whether a filter has no condition at all (it matches every point). */
+export const isEmptyFilter = (filter: Filter | undefined): boolean =>
+  filter === undefined ||
+  ((filter.must?.length ?? 0) === 0 &&
+    (filter.should?.length ?? 0) === 0 &&
+    (filter.mustNot?.length ?? 0) === 0);
+
+/** Compiles a filter into a predicate on points. An absent or empty filter matches everything. */
+export function compileFilter(filter: Filter | undefined): PointPredicate {
+  if (filter === undefined || isEmptyFilter(filter)) return () => true;
+  const must = (filter.must ?? []).map(compileCondition);
+  const should = (filter.should ?? []).map(compileCondition);
+  const mustNot = (filter.mustNot ?? []).map(compileCondition);
+  const minShould = should.length === 0 ? 0 : (filter.minShould ?? 1);
+  return (m, id) => {
+    for (const p of must) if (!p(m, id)) return false;
+    for (const p of mustNot) if (p(m, id)) return false;
+    if (minShould === 0) return true;
+    let held = 0;
+    for (const p of should) if (p(m, id) && ++held >= minShould) return true;
+    return false;
+  };
+}
+
+/** Whether a point satisfies `filter`. For many points, compile once with {@link compileFilter}. */
+export const matchesFilter = (
+  filter: Filter | undefined,
+  metadata: Metadata,
+  id?: string,
+): boolean => compileFilter(filter)(metadata, id);

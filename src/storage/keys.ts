@@ -181,6 +181,27 @@ export function decodePointValueInto(
   };
 }
 
+/**
+ * A point record with its metadata replaced, label and vector bytes kept as they are
+ * (a payload update does not touch the vector).
+ */
+export function withPointMetadata(
+  bytes: Uint8Array,
+  dimension: number,
+  metadataJson: string,
+): Uint8Array {
+  const head = 8 + dimension * 4;
+  if (bytes.length < head) {
+    throw new RangeError(
+      `point record of ${bytes.length} bytes is shorter than a ${dimension}-d vector`,
+    );
+  }
+  const out = Buffer.allocUnsafe(head + Buffer.byteLength(metadataJson, 'utf8'));
+  out.set(bytes.subarray(0, head), 0);
+  out.write(metadataJson, head, 'utf8');
+  return out;
+}
+
 /** Just the label of a point record, without decoding the rest. */
 export const labelOfPointValue = (bytes: Uint8Array): number => readU64be(bytes, 0);
 

@@ -43,9 +43,13 @@ import type {
   CollectionSpec,
   Command,
   Filter,
+  MetadataSelection,
   Metadata,
   Metric,
+  PayloadIndexSpec,
+  PayloadUpdate,
   Point,
+  PointSelector,
   ScrollPage,
   ScrollQuery,
   SearchHit,
@@ -53,13 +57,19 @@ import type {
   StoredPoint,
 } from '../domain.js';
 import { RaftvecError } from '../errors.js';
-import { CollectionIndex, normalized } from '../index/collection-index.js';
+import { limits } from '../limits.js';
+import { CollectionIndex, normalized, type IndexHit } from '../index/collection-index.js';
 import { DEFAULT_EF_SEARCH, FaissError } from '../index/faiss.js';
 import {
   validateCollectionName,
   validateCollectionSpec,
   validateFilter,
   validateIds,
+  validateMetadata,
+  validateMetadataKeys,
+  validatePayloadIndexSpec,
+  validatePayloadUpdate,
+  validatePointSelector,
   validatePoints,
   validateScroll,
   validateSearch,
@@ -74,7 +84,10 @@ import { CommandDecodeError, decodeCommand, encodeCommand } from './command-code
 import { join } from 'node:path';
 import { readPointTable } from './point-table.js';
 import { IndexCheckpoints, type CollectionSnapshot, type LoadedIndex } from './index-checkpoint.js';
-import { compileFilter, type MetadataPredicate } from './filter.js';
+import { isEmptyFilter } from './filter.js';
+import { countMatching, matchingLabels } from './filter-planner.js';
+import { PayloadIndex } from './payload-index.js';
+import { applyPayloadUpdate, selectMetadata } from './payload-update.js';
 import {
   DEFAULT_SESSION_LIMITS,
   SessionTable,
@@ -98,6 +111,7 @@ import {
   formatKey,
   idOfPointKey,
   labelKey,
+  labelOfPointValue,
   labelRange,
   pointKey,
   pointRange,
@@ -107,6 +121,7 @@ import {
   uidOfDroppedKey,
   utf8Decode,
   utf8Encode,
+  withPointMetadata,
 } from './keys.js';
 import { RwLock } from './rwlock.js';
 
@@ -137,6 +152,8 @@ interface CollectionRecord {
   indexSpec: string;
   /** The default HNSW efSearch of the collection's searches; absent: DEFAULT_EF_SEARCH. */
   efSearch?: number;
+  /** The collection's payload indexes, sorted by key; absent: none. */
+  payloadIndexes?: PayloadIndexSpec[];
   /** The log index of the entry that created the collection; prefixes its data keys. */
   uid: number;
   /** The label the next upserted point gets. Labels are never reused. */
@@ -155,6 +172,38 @@ interface CollectionState {
   /** label → point, for filters and for mapping search hits back to ids. */
   points: Map<number, LivePoint>;
   index: CollectionIndex;
+  /** By key; built from `points` (node-local), defined by record.payloadIndexes. */
+  payloadIndexes: Map<string, PayloadIndex>;
+}
+
+/** A collection's in-memory state, with its payload indexes built from its points. */
+function collectionState(
+  record: CollectionRecord,
+  idToLabel: Map<string, number>,
+  points: Map<number, LivePoint>,
+  index: CollectionIndex,
+): CollectionState {
+  const payloadIndexes = new Map<string, PayloadIndex>();
+  for (const spec of record.payloadIndexes ?? [])
+    payloadIndexes.set(spec.key, buildPayloadIndex(spec, points));
+  return { record, idToLabel, points, index, payloadIndexes };
+}
+
+function buildPayloadIndex(
+  spec: PayloadIndexSpec,
+  points: ReadonlyMap<number, LivePoint>,
+): PayloadIndex {
+  const index = new PayloadIndex(spec);
+  for (const [label, point] of points) index.add(label, point.metadata);
+  return index;
+}
+
+/** Keeps a collection's payload indexes in step as a point's metadata changes. */
+function reindex(col: CollectionState, label: number, before?: Metadata, after?: Metadata): void {
+  for (const index of col.payloadIndexes.values()) {
+    if (before !== undefined) index.remove(label, before);
+    if (after !== undefined) index.add(label, after);
+  }
 }
 
 /**
@@ -173,6 +222,11 @@ interface Plan {
   commit?: () => void;
   /** A dropped collection whose data to clear in the background. */
   droppedUid?: number;
+  /**
+   * `prepare` reads the store: the entries before it in its group are written first, so
+   * that it reads what they wrote.
+   */
+  readsStore?: boolean;
 }
 
 /** How far loading the state has come, for `raftvec status` while a node starts. */
@@ -248,6 +302,43 @@ const failure = (code: ApplyErrorCode, message: string): ApplyResult => ({
   code,
   message,
 });
+
+/** The refusal of a command whose input `check` rejects, naming the collection; else undefined. */
+function refusal(collection: string, check: () => void): Plan | undefined {
+  try {
+    check();
+    return undefined;
+  } catch (err) {
+    if (!(err instanceof RaftvecError)) throw err;
+    return {
+      result: failure(
+        'INVALID_ARGUMENT',
+        `collection ${JSON.stringify(collection)}: ${err.message}`,
+      ),
+      ops: [],
+    };
+  }
+}
+
+/** The refusal of a write by filter that matches more points than one entry may change. */
+function tooManyMatches(collection: string, matches: number, what: string): Plan | undefined {
+  if (matches <= limits.maxPointsPerFilterWrite) return undefined;
+  return {
+    result: failure(
+      'FAILED_PRECONDITION',
+      `collection ${JSON.stringify(collection)}: the filter matches ${matches} points; one ${what} by filter changes at most ${limits.maxPointsPerFilterWrite}: narrow the filter (for example by a range of a key) and repeat`,
+    ),
+    ops: [],
+  };
+}
+
+/** Whether a hit is within the search's score threshold (if it has one). */
+function withinThreshold(col: CollectionState, query: SearchQuery, hit: IndexHit): boolean {
+  const t = query.scoreThreshold;
+  if (t === undefined) return true;
+  // l2 scores are distances (lower is closer); ip and cosine scores are similarities.
+  return col.record.metric === 'l2' ? hit.score <= t : hit.score >= t;
+}
 
 const notFoundMessage = (name: string): string =>
   `collection ${JSON.stringify(name)} does not exist; list the collections or create it first`;
@@ -586,9 +677,11 @@ export class VectorStateMachine {
   private async carryOut(index: number, data: Uint8Array, pending: BatchOp[]): Promise<Plan> {
     const { plan, session, leaderTimeMs } = this.planEntry(index, data);
     let outcome = plan;
+    if (plan.readsStore && pending.length > 0) await this.writeApplied(pending);
     try {
       await plan.prepare?.();
     } catch (err) {
+      if (err instanceof StateCorruptionError) throw err;
       // FAISS checks its input before changing anything; refusing it is a pure
       // function of the entry, so every replica rejects the entry alike.
       if (!(err instanceof FaissError && err.code === 'INVALID_ARGUMENT')) {
@@ -802,12 +895,13 @@ export class VectorStateMachine {
   async get(
     collection: string,
     ids: string[],
-    opts: { withVector: boolean; withMetadata: boolean },
+    opts: { withVector: boolean } & MetadataSelection,
   ): Promise<StoredPoint[]> {
     return this.read(async () => {
       const col = this.requireCollection(collection);
       if (ids.length === 0) return [];
       validateIds(ids);
+      validateMetadataKeys(opts.metadataKeys);
       const found: Array<{ id: string; label: number }> = [];
       for (const id of ids) {
         const label = col.idToLabel.get(id);
@@ -817,24 +911,50 @@ export class VectorStateMachine {
     });
   }
 
-  /** Nearest neighbours: one hit list per query vector, best first. */
+  /**
+   * Nearest neighbours: one hit list per query, best first. A query by point id
+   * searches with that point's stored vector and leaves the point out of its hits;
+   * queries with their own filter or k are searched apart from the others.
+   */
   async search(query: SearchQuery): Promise<SearchHit[][]> {
     return this.read(async () => {
       const col = this.requireCollection(query.collection);
       validateSearch(col.record.dimension, query, col.record.metric);
       const nq = query.vectors.length;
-      const queries = col.index.prepareQueries(query.vectors);
-      const filtered = query.filter !== undefined && query.filter.must.length > 0;
-      const raw = await col.index.search(queries, nq, query.k, {
-        ...searchBreadth(query.efSearch ?? col.record.efSearch, col.record.indexSpec),
-        ...(query.nprobe !== undefined ? { nprobe: query.nprobe } : {}),
-        ...(filtered
-          ? { allowLabels: toBigLabels(matchingLabels(col, compileFilter(query.filter))) }
-          : {}),
-        allLabels: () => toBigLabels(col.points.keys()),
-      });
+      const vectors = query.vectors.slice();
+      const self = await this.queriesByPoint(col, query, vectors);
+      // Queries that share a filter and a k are searched together, in one batch.
+      const groups = new Map<string, number[]>();
+      for (let i = 0; i < nq; i++) {
+        const t = query.targets?.[i];
+        const key = `${t?.filter !== undefined ? `own ${i}` : 'shared'} k=${t?.k ?? query.k}`;
+        const group = groups.get(key);
+        if (group) group.push(i);
+        else groups.set(key, [i]);
+      }
+      const rows: IndexHit[][] = new Array<IndexHit[]>(nq);
+      for (const members of groups.values()) {
+        const first = query.targets?.[members[0]!];
+        const k = first?.k ?? query.k;
+        const filter = first?.filter ?? query.filter;
+        // One more hit for a query by point, which finds itself first (usually).
+        const extra = members.some((i) => self[i] !== undefined) ? 1 : 0;
+        const found = await this.searchIndex(
+          col,
+          query,
+          members.map((i) => vectors[i]!),
+          k + extra,
+          filter,
+        );
+        members.forEach((qi, j) => {
+          const row = found[j]!.filter(
+            (h) => h.label !== self[qi] && withinThreshold(col, query, h),
+          );
+          rows[qi] = row.slice(0, k);
+        });
+      }
       const out: SearchHit[][] = [];
-      for (const row of raw) {
+      for (const row of rows) {
         const refs: Array<{ id: string; label: number; score: number }> = [];
         for (const hit of row) {
           const point = col.points.get(hit.label);
@@ -847,13 +967,70 @@ export class VectorStateMachine {
     });
   }
 
+  /**
+   * Puts the stored vector of each query by point id into `vectors`, and returns the
+   * label each such query leaves out. NOT_FOUND when a point does not exist.
+   */
+  private async queriesByPoint(
+    col: CollectionState,
+    query: SearchQuery,
+    vectors: Float32Array[],
+  ): Promise<Array<number | undefined>> {
+    const self: Array<number | undefined> = new Array<number | undefined>(vectors.length);
+    const byPoint: Array<{ i: number; id: string; label: number }> = [];
+    query.targets?.forEach((t, i) => {
+      if (t.pointId === undefined) return;
+      const label = col.idToLabel.get(t.pointId);
+      if (label === undefined) {
+        throw new RaftvecError(
+          'NOT_FOUND',
+          `query ${i}: point ${JSON.stringify(t.pointId)} does not exist in collection ${JSON.stringify(col.record.name)}; search by a stored point's id, or give a vector`,
+        );
+      }
+      byPoint.push({ i, id: t.pointId, label });
+      self[i] = label;
+    });
+    if (byPoint.length === 0) return self;
+    const { uid, dimension } = col.record;
+    const values = await this.db.getMany(byPoint.map((q) => pointKey(uid, q.id)));
+    values.forEach((value, j) => {
+      const q = byPoint[j]!;
+      if (value === undefined)
+        throw new StateCorruptionError(
+          this.db.location,
+          describeKey(pointKey(uid, q.id)),
+          'is missing for a loaded point',
+        );
+      const vector = new Float32Array(dimension);
+      this.decodePoint(pointKey(uid, q.id), value, dimension, vector);
+      vectors[q.i] = vector;
+    });
+    return self;
+  }
+
+  /** One batch of queries through the collection's index, restricted to `filter`'s matches. */
+  private async searchIndex(
+    col: CollectionState,
+    query: SearchQuery,
+    vectors: Float32Array[],
+    k: number,
+    filter: Filter | undefined,
+  ): Promise<IndexHit[][]> {
+    const filtered = !isEmptyFilter(filter);
+    return col.index.search(col.index.prepareQueries(vectors), vectors.length, k, {
+      ...searchBreadth(query.efSearch ?? col.record.efSearch, col.record.indexSpec),
+      ...(query.nprobe !== undefined ? { nprobe: query.nprobe } : {}),
+      ...(filtered ? { allowLabels: toBigLabels(matchingLabels(col, filter)) } : {}),
+      allLabels: () => toBigLabels(col.points.keys()),
+    });
+  }
+
   /** How many points the collection holds (that match `filter`, if given). */
   async count(collection: string, filter?: Filter): Promise<number> {
     return this.read(async () => {
       const col = this.requireCollection(collection);
-      if (filter === undefined || filter.must.length === 0) return col.idToLabel.size;
       validateFilter(filter);
-      return matchingLabels(col, compileFilter(filter)).length;
+      return countMatching(col, filter);
     });
   }
 
@@ -862,26 +1039,38 @@ export class VectorStateMachine {
     return this.read(async () => {
       const col = this.requireCollection(query.collection);
       validateScroll(query);
-      const predicate: MetadataPredicate = compileFilter(query.filter);
-      const range = pointRange(col.record.uid);
-      const bounds =
-        query.afterId !== undefined && query.afterId !== ''
-          ? { gt: pointKey(col.record.uid, query.afterId), lt: range.lt }
-          : range;
-      const page: Array<{ id: string; label: number }> = [];
+      const after = query.afterId !== undefined && query.afterId !== '' ? query.afterId : undefined;
+      let page: Array<{ id: string; label: number }> = [];
       let more = false;
-      // The iterator reads from an implicit LevelDB snapshot; under the read lock
-      // it agrees with the in-memory maps.
-      for await (const key of this.db.keys(bounds)) {
-        const id = idOfPointKey(key);
-        const label = col.idToLabel.get(id);
-        const point = label === undefined ? undefined : col.points.get(label);
-        if (label === undefined || !point || !predicate(point.metadata)) continue;
-        if (page.length === query.limit) {
-          more = true;
-          break;
+      const matches = isEmptyFilter(query.filter) ? undefined : matchingLabels(col, query.filter);
+      if (matches !== undefined && matches.length <= 4 * query.limit + 1_000) {
+        // Few matches: their ids sorted beat walking the store's keys to find them.
+        const afterBytes = after === undefined ? undefined : Buffer.from(after, 'utf8');
+        const found = Array.from(matches, (label) => {
+          const id = col.points.get(label)!.id;
+          return { id, label, bytes: Buffer.from(id, 'utf8') };
+        })
+          .filter((p) => afterBytes === undefined || Buffer.compare(p.bytes, afterBytes) > 0)
+          .sort((a, b) => Buffer.compare(a.bytes, b.bytes));
+        more = found.length > query.limit;
+        page = found.slice(0, query.limit).map(({ id, label }) => ({ id, label }));
+      } else {
+        const allowed = matches === undefined ? undefined : new Set(matches);
+        const range = pointRange(col.record.uid);
+        const bounds =
+          after !== undefined ? { gt: pointKey(col.record.uid, after), lt: range.lt } : range;
+        // The iterator reads from an implicit LevelDB snapshot; under the read lock
+        // it agrees with the in-memory maps.
+        for await (const key of this.db.keys(bounds)) {
+          const id = idOfPointKey(key);
+          const label = col.idToLabel.get(id);
+          if (label === undefined || (allowed !== undefined && !allowed.has(label))) continue;
+          if (page.length === query.limit) {
+            more = true;
+            break;
+          }
+          page.push({ id, label });
         }
-        page.push({ id, label });
       }
       const points = await this.materialize(col, page, query);
       const last = page[page.length - 1];
@@ -918,6 +1107,14 @@ export class VectorStateMachine {
         return this.planUpsert(command.collection, command.points);
       case 'delete':
         return this.planDelete(command.collection, command.ids);
+      case 'deleteByFilter':
+        return this.planDeleteByFilter(command.collection, command.filter);
+      case 'updatePayload':
+        return this.planUpdatePayload(command.collection, command.points, command.update);
+      case 'createPayloadIndex':
+        return this.planCreatePayloadIndex(command.collection, command.index);
+      case 'dropPayloadIndex':
+        return this.planDropPayloadIndex(command.collection, command.key);
       default: {
         const unknown: never = command;
         throw new RaftvecError(
@@ -965,12 +1162,7 @@ export class VectorStateMachine {
       result: { ok: true, created: true },
       ops: [{ type: 'put', key: collectionKey(spec.name), value: json(record) }],
       commit: () => {
-        this.collections.set(spec.name, {
-          record,
-          idToLabel: new Map(),
-          points: new Map(),
-          index: index_,
-        });
+        this.collections.set(spec.name, collectionState(record, new Map(), new Map(), index_));
       },
     };
   }
@@ -1045,13 +1237,15 @@ export class VectorStateMachine {
       },
       reload: { col, record },
       commit: () => {
-        for (const old of oldLabels) col.points.delete(old);
+        for (const old of oldLabels) {
+          reindex(col, old, col.points.get(old)?.metadata);
+          col.points.delete(old);
+        }
         for (const f of fresh) {
+          const metadata = frozenMetadata(f.metadataJson);
           col.idToLabel.set(f.id, f.label);
-          col.points.set(f.label, {
-            id: f.id,
-            metadata: frozenMetadata(f.metadataJson),
-          });
+          col.points.set(f.label, { id: f.id, metadata });
+          reindex(col, f.label, undefined, metadata);
         }
         col.record = record;
       },
@@ -1072,6 +1266,186 @@ export class VectorStateMachine {
         ops: [],
       };
     }
+    return this.deletePlan(col, ids);
+  }
+
+  private planDeleteByFilter(collection: string, filter: Filter): Plan {
+    const col = this.collections.get(collection);
+    if (!col) return { result: failure('NOT_FOUND', notFoundMessage(collection)), ops: [] };
+    const refused = refusal(collection, () => validateFilter(filter));
+    if (refused) return refused;
+    const labels = matchingLabels(col, filter);
+    const tooMany = tooManyMatches(collection, labels.length, 'delete');
+    if (tooMany) return tooMany;
+    return this.deletePlan(
+      col,
+      Array.from(labels, (label) => col.points.get(label)!.id),
+    );
+  }
+
+  private planUpdatePayload(
+    collection: string,
+    selector: PointSelector,
+    update: PayloadUpdate,
+  ): Plan {
+    const col = this.collections.get(collection);
+    if (!col) return { result: failure('NOT_FOUND', notFoundMessage(collection)), ops: [] };
+    const refused = refusal(collection, () => {
+      validatePointSelector(selector);
+      validatePayloadUpdate(update);
+    });
+    if (refused) return refused;
+    const targets: Array<{ id: string; label: number }> = [];
+    if ('ids' in selector) {
+      const missing: string[] = [];
+      for (const id of new Set(selector.ids)) {
+        const label = col.idToLabel.get(id);
+        if (label === undefined) missing.push(id);
+        else targets.push({ id, label });
+      }
+      if (missing.length > 0) {
+        const shown = missing
+          .slice(0, 5)
+          .map((id) => JSON.stringify(id))
+          .join(', ');
+        return {
+          result: failure(
+            'NOT_FOUND',
+            `collection ${JSON.stringify(collection)}: ${missing.length} of the ids do not exist (${shown}${missing.length > 5 ? ', …' : ''}); nothing was changed: upsert those points first, or leave their ids out`,
+          ),
+          ops: [],
+        };
+      }
+    } else {
+      const labels = matchingLabels(col, selector.filter);
+      const tooMany = tooManyMatches(collection, labels.length, 'update');
+      if (tooMany) return tooMany;
+      for (const label of labels) targets.push({ id: col.points.get(label)!.id, label });
+    }
+    const changes: Array<{
+      id: string;
+      label: number;
+      before: Metadata;
+      after: Metadata;
+      json: string;
+    }> = [];
+    for (const t of targets) {
+      const before = col.points.get(t.label)!.metadata;
+      const after = applyPayloadUpdate(before, update);
+      const bad = refusal(collection, () =>
+        validateMetadata(
+          after,
+          `point ${JSON.stringify(t.id)} after this update (nothing was changed)`,
+        ),
+      );
+      if (bad) return bad;
+      changes.push({ ...t, before, after, json: JSON.stringify(after) });
+    }
+    const { uid, dimension } = col.record;
+    const ops: BatchOp[] = [];
+    return {
+      result: { ok: true, updated: changes.length },
+      ops,
+      readsStore: true,
+      // The vectors stay as stored: each point record is rewritten with its new metadata.
+      prepare: async () => {
+        const keys = changes.map((c) => pointKey(uid, c.id));
+        const values = await this.db.getMany(keys);
+        values.forEach((value, i) => {
+          const c = changes[i]!;
+          // A pair check: the record on disk is the point held in memory.
+          if (value === undefined || labelOfPointValue(value) !== c.label) {
+            throw new StateCorruptionError(
+              this.db.location,
+              describeKey(keys[i]!),
+              value === undefined
+                ? 'is missing for a loaded point'
+                : `does not hold label ${c.label}`,
+            );
+          }
+          ops.push({
+            type: 'put',
+            key: keys[i]!,
+            value: withPointMetadata(value, dimension, c.json),
+          });
+        });
+      },
+      commit: () => {
+        for (const c of changes) {
+          const metadata = frozenMetadata(c.json);
+          reindex(col, c.label, c.before, metadata);
+          col.points.set(c.label, { id: c.id, metadata });
+        }
+      },
+    };
+  }
+
+  private planCreatePayloadIndex(collection: string, spec: PayloadIndexSpec): Plan {
+    const col = this.collections.get(collection);
+    if (!col) return { result: failure('NOT_FOUND', notFoundMessage(collection)), ops: [] };
+    const refused = refusal(collection, () => validatePayloadIndexSpec(spec));
+    if (refused) return refused;
+    const existing = col.record.payloadIndexes ?? [];
+    const same = existing.find((e) => e.key === spec.key);
+    if (same?.type === spec.type) return { result: { ok: true, created: false }, ops: [] };
+    if (same === undefined && existing.length >= limits.maxPayloadIndexes) {
+      return {
+        result: failure(
+          'FAILED_PRECONDITION',
+          `collection ${JSON.stringify(collection)} has ${existing.length} payload indexes, the limit; drop one first`,
+        ),
+        ops: [],
+      };
+    }
+    // One index per key: another type replaces the one there.
+    const next = [
+      ...existing.filter((e) => e.key !== spec.key),
+      { key: spec.key, type: spec.type },
+    ];
+    next.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    const record: CollectionRecord = { ...col.record, payloadIndexes: next };
+    return {
+      result: { ok: true, created: true },
+      ops: [{ type: 'put', key: collectionKey(collection), value: json(record) }],
+      commit: () => {
+        col.payloadIndexes.set(
+          spec.key,
+          buildPayloadIndex({ key: spec.key, type: spec.type }, col.points),
+        );
+        col.record = record;
+      },
+    };
+  }
+
+  private planDropPayloadIndex(collection: string, key: string): Plan {
+    const col = this.collections.get(collection);
+    if (!col) return { result: failure('NOT_FOUND', notFoundMessage(collection)), ops: [] };
+    const existing = col.record.payloadIndexes ?? [];
+    if (!existing.some((e) => e.key === key)) {
+      return {
+        result: failure(
+          'NOT_FOUND',
+          `collection ${JSON.stringify(collection)} has no payload index on ${JSON.stringify(key)}`,
+        ),
+        ops: [],
+      };
+    }
+    const next = existing.filter((e) => e.key !== key);
+    const record: CollectionRecord = { ...col.record };
+    if (next.length > 0) record.payloadIndexes = next;
+    else delete record.payloadIndexes;
+    return {
+      result: { ok: true, dropped: true },
+      ops: [{ type: 'put', key: collectionKey(collection), value: json(record) }],
+      commit: () => {
+        col.payloadIndexes.delete(key);
+        col.record = record;
+      },
+    };
+  }
+
+  /** The effects of deleting the points among `ids` that exist (the others are ignored). */
+  private deletePlan(col: CollectionState, ids: readonly string[]): Plan {
     const { uid } = col.record;
     const ops: BatchOp[] = [];
     const gone: Array<{ id: string; label: number }> = [];
@@ -1089,6 +1463,7 @@ export class VectorStateMachine {
       reload: { col, record: col.record },
       commit: () => {
         for (const g of gone) {
+          reindex(col, g.label, col.points.get(g.label)?.metadata);
           col.idToLabel.delete(g.id);
           col.points.delete(g.label);
         }
@@ -1161,20 +1536,20 @@ export class VectorStateMachine {
       const restored = await this.restoreIndex(record, checkpoint, points, missing);
       if (restored) {
         progress.indexesRestored++;
-        return { record, idToLabel, points, index: restored };
+        return collectionState(record, idToLabel, points, restored);
       }
       // The checkpoint is unusable: read the vectors again, for a rebuild.
       const all = await this.readVectors(record, points.size);
       const index = CollectionIndex.create(dimension, record.metric, record.indexSpec);
       await index.load(all.vectors, all.labels);
-      return { record, idToLabel, points, index };
+      return collectionState(record, idToLabel, points, index);
     }
     const index = CollectionIndex.create(dimension, record.metric, record.indexSpec);
     await index.load(
       vectors!.subarray(0, points.size * dimension),
       labels!.subarray(0, points.size),
     );
-    return { record, idToLabel, points, index };
+    return collectionState(record, idToLabel, points, index);
   }
 
   /**
@@ -1222,7 +1597,7 @@ export class VectorStateMachine {
       }
       progress.pointTablesRead++;
       this.loadedFromTables.push(record.uid);
-      return { record, idToLabel, points, index };
+      return collectionState(record, idToLabel, points, index);
     } catch {
       // Read the store instead: slower, never wrong.
       progress.pointsLoaded = loaded;
@@ -1369,8 +1744,12 @@ export class VectorStateMachine {
   private async materialize(
     col: CollectionState,
     refs: ReadonlyArray<{ id: string; label: number }>,
-    opts: { withVector: boolean; withMetadata: boolean },
+    opts: { withVector: boolean } & MetadataSelection,
   ): Promise<StoredPoint[]> {
+    const keys =
+      opts.metadataKeys !== undefined && opts.metadataKeys.length > 0
+        ? opts.metadataKeys
+        : undefined;
     let vectors: Array<Float32Array | undefined> = [];
     if (opts.withVector && refs.length > 0) {
       const values = await this.db.getMany(refs.map((r) => pointKey(col.record.uid, r.id)));
@@ -1387,9 +1766,9 @@ export class VectorStateMachine {
         const vector = vectors[i];
         if (vector) out.vector = vector;
       }
-      if (opts.withMetadata) {
+      if (opts.withMetadata || keys) {
         const point = col.points.get(r.label);
-        if (point) out.metadata = point.metadata;
+        if (point) out.metadata = keys ? selectMetadata(point.metadata, keys) : point.metadata;
       }
       return out;
     });
@@ -1429,13 +1808,8 @@ function info(col: CollectionState): CollectionInfo {
     indexSpec,
     ...(efSearch !== undefined && { efSearch }),
     pointCount: col.idToLabel.size,
+    payloadIndexes: [...(col.record.payloadIndexes ?? [])],
   };
-}
-
-function matchingLabels(col: CollectionState, predicate: MetadataPredicate): number[] {
-  const out: number[] = [];
-  for (const [label, point] of col.points) if (predicate(point.metadata)) out.push(label);
-  return out;
 }
 
 const toHex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');

@@ -38,6 +38,7 @@ describe('raftvec CLI', () => {
       metric: 'l2',
       indexSpec: 'Flat',
       pointCount: 0,
+      payloadIndexes: [],
     });
     expect(created.logIndex).toBeGreaterThan(0);
     ok(

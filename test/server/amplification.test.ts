@@ -285,6 +285,7 @@ describe('writes in flight', () => {
       metric: 'l2',
       indexSpec: 'Flat',
       pointCount: 0,
+      payloadIndexes: [],
     };
     const reader = { describeCollection: () => info } as unknown as VectorReader;
     // Proposals wait here until the test lets them finish.

@@ -40,6 +40,7 @@ describe('reference scenario', () => {
       metric: 'l2',
       indexSpec: 'Flat',
       pointCount: 0,
+      payloadIndexes: [],
     });
     expect(created.logIndex).toBeGreaterThan(0);
 
@@ -74,6 +75,7 @@ describe('collections', () => {
       metric: 'cosine',
       indexSpec: 'Flat',
       pointCount: 0,
+      payloadIndexes: [],
     });
     expect((await client.describeCollection('m-ip')).metric).toBe('ip');
 

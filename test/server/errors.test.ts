@@ -325,7 +325,7 @@ describe('search parameters', () => {
     await expectStatus(
       client.search(C, [1, 2, 3], { filter: { must: [{ key: '', equals: 'x' }] } }),
       'INVALID_ARGUMENT',
-      /filter condition 0/,
+      /filter\.must\[0\]/,
       /key is empty/,
     );
     await expectStatus(

@@ -170,8 +170,22 @@ describe('VectorStateMachine: collections', () => {
     ]);
     expect(sm.appliedIndex).toBe(3);
     expect(sm.listCollections()).toEqual([
-      { name: 'alpha', dimension: 4, metric: 'cosine', indexSpec: 'HNSW32', pointCount: 0 },
-      { name: 'beta', dimension: 3, metric: 'l2', indexSpec: 'Flat', pointCount: 0 },
+      {
+        name: 'alpha',
+        dimension: 4,
+        metric: 'cosine',
+        indexSpec: 'HNSW32',
+        pointCount: 0,
+        payloadIndexes: [],
+      },
+      {
+        name: 'beta',
+        dimension: 3,
+        metric: 'l2',
+        indexSpec: 'Flat',
+        pointCount: 0,
+        payloadIndexes: [],
+      },
     ]);
     expect(sm.describeCollection('beta')).toEqual({
       name: 'beta',
@@ -179,6 +193,7 @@ describe('VectorStateMachine: collections', () => {
       metric: 'l2',
       indexSpec: 'Flat',
       pointCount: 0,
+      payloadIndexes: [],
     });
     expect(() => sm.describeCollection('gamma')).toThrow(/collection "gamma" does not exist/);
     try {

@@ -8,6 +8,10 @@ export interface GetRequest {
   'withVector'?: (boolean);
   'withMetadata'?: (boolean);
   'readOptions'?: (_raftvec_v1_ReadOptions | null);
+  /**
+   * only these keys (dotted paths); implies with_metadata
+   */
+  'metadataKeys'?: (string)[];
 }
 
 export interface GetRequest__Output {
@@ -16,4 +20,8 @@ export interface GetRequest__Output {
   'withVector': (boolean);
   'withMetadata': (boolean);
   'readOptions': (_raftvec_v1_ReadOptions__Output | null);
+  /**
+   * only these keys (dotted paths); implies with_metadata
+   */
+  'metadataKeys': (string)[];
 }

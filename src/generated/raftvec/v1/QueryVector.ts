@@ -1,5 +1,6 @@
 // Original file: proto/raftvec/v1/vector.proto
 
+import type { Filter as _raftvec_v1_Filter, Filter__Output as _raftvec_v1_Filter__Output } from '../../raftvec/v1/Filter.js';
 
 export interface QueryVector {
   /**
@@ -11,6 +12,15 @@ export interface QueryVector {
    * instead of float by float. The TypeScript client sends this.
    */
   'valuesF32'?: (Buffer | Uint8Array | string);
+  /**
+   * Or: search by the vector of this stored point, which is left out of the hits.
+   */
+  'pointId'?: (string);
+  /**
+   * This query's own filter and k, instead of the request's.
+   */
+  'filter'?: (_raftvec_v1_Filter | null);
+  'k'?: (number);
 }
 
 export interface QueryVector__Output {
@@ -23,4 +33,13 @@ export interface QueryVector__Output {
    * instead of float by float. The TypeScript client sends this.
    */
   'valuesF32': (Buffer);
+  /**
+   * Or: search by the vector of this stored point, which is left out of the hits.
+   */
+  'pointId': (string);
+  /**
+   * This query's own filter and k, instead of the request's.
+   */
+  'filter': (_raftvec_v1_Filter__Output | null);
+  'k': (number);
 }

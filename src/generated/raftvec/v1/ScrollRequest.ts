@@ -14,6 +14,10 @@ export interface ScrollRequest {
   'withVector'?: (boolean);
   'withMetadata'?: (boolean);
   'readOptions'?: (_raftvec_v1_ReadOptions | null);
+  /**
+   * only these keys (dotted paths); implies with_metadata
+   */
+  'metadataKeys'?: (string)[];
 }
 
 export interface ScrollRequest__Output {
@@ -27,4 +31,8 @@ export interface ScrollRequest__Output {
   'withVector': (boolean);
   'withMetadata': (boolean);
   'readOptions': (_raftvec_v1_ReadOptions__Output | null);
+  /**
+   * only these keys (dotted paths); implies with_metadata
+   */
+  'metadataKeys': (string)[];
 }

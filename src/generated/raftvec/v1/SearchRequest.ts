@@ -20,6 +20,16 @@ export interface SearchRequest {
    */
   'nprobe'?: (number);
   'readOptions'?: (_raftvec_v1_ReadOptions | null);
+  /**
+   * Leave out hits beyond this score: for METRIC_L2 farther than it (a larger
+   * distance), for METRIC_IP and METRIC_COSINE less similar (a smaller product).
+   */
+  'scoreThreshold'?: (number | string);
+  /**
+   * only these keys (dotted paths); implies with_metadata
+   */
+  'metadataKeys'?: (string)[];
+  '_scoreThreshold'?: "scoreThreshold";
 }
 
 export interface SearchRequest__Output {
@@ -38,4 +48,14 @@ export interface SearchRequest__Output {
    */
   'nprobe': (number);
   'readOptions': (_raftvec_v1_ReadOptions__Output | null);
+  /**
+   * Leave out hits beyond this score: for METRIC_L2 farther than it (a larger
+   * distance), for METRIC_IP and METRIC_COSINE less similar (a smaller product).
+   */
+  'scoreThreshold'?: (number);
+  /**
+   * only these keys (dotted paths); implies with_metadata
+   */
+  'metadataKeys': (string)[];
+  '_scoreThreshold'?: "scoreThreshold";
 }

@@ -7,10 +7,13 @@ import type { CountRequest as _raftvec_v1_CountRequest, CountRequest__Output as 
 import type { CountResponse as _raftvec_v1_CountResponse, CountResponse__Output as _raftvec_v1_CountResponse__Output } from '../../raftvec/v1/CountResponse.js';
 import type { CreateCollectionRequest as _raftvec_v1_CreateCollectionRequest, CreateCollectionRequest__Output as _raftvec_v1_CreateCollectionRequest__Output } from '../../raftvec/v1/CreateCollectionRequest.js';
 import type { CreateCollectionResponse as _raftvec_v1_CreateCollectionResponse, CreateCollectionResponse__Output as _raftvec_v1_CreateCollectionResponse__Output } from '../../raftvec/v1/CreateCollectionResponse.js';
+import type { CreatePayloadIndexRequest as _raftvec_v1_CreatePayloadIndexRequest, CreatePayloadIndexRequest__Output as _raftvec_v1_CreatePayloadIndexRequest__Output } from '../../raftvec/v1/CreatePayloadIndexRequest.js';
+import type { DeletePayloadKeysRequest as _raftvec_v1_DeletePayloadKeysRequest, DeletePayloadKeysRequest__Output as _raftvec_v1_DeletePayloadKeysRequest__Output } from '../../raftvec/v1/DeletePayloadKeysRequest.js';
 import type { DeleteRequest as _raftvec_v1_DeleteRequest, DeleteRequest__Output as _raftvec_v1_DeleteRequest__Output } from '../../raftvec/v1/DeleteRequest.js';
 import type { DescribeCollectionRequest as _raftvec_v1_DescribeCollectionRequest, DescribeCollectionRequest__Output as _raftvec_v1_DescribeCollectionRequest__Output } from '../../raftvec/v1/DescribeCollectionRequest.js';
 import type { DropCollectionRequest as _raftvec_v1_DropCollectionRequest, DropCollectionRequest__Output as _raftvec_v1_DropCollectionRequest__Output } from '../../raftvec/v1/DropCollectionRequest.js';
 import type { DropCollectionResponse as _raftvec_v1_DropCollectionResponse, DropCollectionResponse__Output as _raftvec_v1_DropCollectionResponse__Output } from '../../raftvec/v1/DropCollectionResponse.js';
+import type { DropPayloadIndexRequest as _raftvec_v1_DropPayloadIndexRequest, DropPayloadIndexRequest__Output as _raftvec_v1_DropPayloadIndexRequest__Output } from '../../raftvec/v1/DropPayloadIndexRequest.js';
 import type { GetRequest as _raftvec_v1_GetRequest, GetRequest__Output as _raftvec_v1_GetRequest__Output } from '../../raftvec/v1/GetRequest.js';
 import type { GetResponse as _raftvec_v1_GetResponse, GetResponse__Output as _raftvec_v1_GetResponse__Output } from '../../raftvec/v1/GetResponse.js';
 import type { ListCollectionsRequest as _raftvec_v1_ListCollectionsRequest, ListCollectionsRequest__Output as _raftvec_v1_ListCollectionsRequest__Output } from '../../raftvec/v1/ListCollectionsRequest.js';
@@ -19,6 +22,7 @@ import type { ScrollRequest as _raftvec_v1_ScrollRequest, ScrollRequest__Output 
 import type { ScrollResponse as _raftvec_v1_ScrollResponse, ScrollResponse__Output as _raftvec_v1_ScrollResponse__Output } from '../../raftvec/v1/ScrollResponse.js';
 import type { SearchRequest as _raftvec_v1_SearchRequest, SearchRequest__Output as _raftvec_v1_SearchRequest__Output } from '../../raftvec/v1/SearchRequest.js';
 import type { SearchResponse as _raftvec_v1_SearchResponse, SearchResponse__Output as _raftvec_v1_SearchResponse__Output } from '../../raftvec/v1/SearchResponse.js';
+import type { SetPayloadRequest as _raftvec_v1_SetPayloadRequest, SetPayloadRequest__Output as _raftvec_v1_SetPayloadRequest__Output } from '../../raftvec/v1/SetPayloadRequest.js';
 import type { UpsertRequest as _raftvec_v1_UpsertRequest, UpsertRequest__Output as _raftvec_v1_UpsertRequest__Output } from '../../raftvec/v1/UpsertRequest.js';
 import type { WriteResponse as _raftvec_v1_WriteResponse, WriteResponse__Output as _raftvec_v1_WriteResponse__Output } from '../../raftvec/v1/WriteResponse.js';
 import type { WriteStreamRequest as _raftvec_v1_WriteStreamRequest, WriteStreamRequest__Output as _raftvec_v1_WriteStreamRequest__Output } from '../../raftvec/v1/WriteStreamRequest.js';
@@ -44,19 +48,47 @@ export interface VectorServiceClient extends grpc.Client {
   createCollection(argument: _raftvec_v1_CreateCollectionRequest, callback: grpc.requestCallback<_raftvec_v1_CreateCollectionResponse__Output>): grpc.ClientUnaryCall;
   
   /**
-   * Deletes points by id; ids that do not exist are ignored.
+   * Payload indexes: make filters on a key fast (see docs/filters.md). Built through
+   * the log on every replica; creating one that exists with the same type is a no-op.
+   */
+  CreatePayloadIndex(argument: _raftvec_v1_CreatePayloadIndexRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_raftvec_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  CreatePayloadIndex(argument: _raftvec_v1_CreatePayloadIndexRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_raftvec_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  CreatePayloadIndex(argument: _raftvec_v1_CreatePayloadIndexRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_raftvec_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  CreatePayloadIndex(argument: _raftvec_v1_CreatePayloadIndexRequest, callback: grpc.requestCallback<_raftvec_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  /**
+   * Payload indexes: make filters on a key fast (see docs/filters.md). Built through
+   * the log on every replica; creating one that exists with the same type is a no-op.
+   */
+  createPayloadIndex(argument: _raftvec_v1_CreatePayloadIndexRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_raftvec_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  createPayloadIndex(argument: _raftvec_v1_CreatePayloadIndexRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_raftvec_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  createPayloadIndex(argument: _raftvec_v1_CreatePayloadIndexRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_raftvec_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  createPayloadIndex(argument: _raftvec_v1_CreatePayloadIndexRequest, callback: grpc.requestCallback<_raftvec_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  
+  /**
+   * Deletes points by id (ids that do not exist are ignored), or every point that
+   * matches a filter, atomically.
    */
   Delete(argument: _raftvec_v1_DeleteRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_raftvec_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
   Delete(argument: _raftvec_v1_DeleteRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_raftvec_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
   Delete(argument: _raftvec_v1_DeleteRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_raftvec_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
   Delete(argument: _raftvec_v1_DeleteRequest, callback: grpc.requestCallback<_raftvec_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
   /**
-   * Deletes points by id; ids that do not exist are ignored.
+   * Deletes points by id (ids that do not exist are ignored), or every point that
+   * matches a filter, atomically.
    */
   delete(argument: _raftvec_v1_DeleteRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_raftvec_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
   delete(argument: _raftvec_v1_DeleteRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_raftvec_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
   delete(argument: _raftvec_v1_DeleteRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_raftvec_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
   delete(argument: _raftvec_v1_DeleteRequest, callback: grpc.requestCallback<_raftvec_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  
+  DeletePayloadKeys(argument: _raftvec_v1_DeletePayloadKeysRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_raftvec_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  DeletePayloadKeys(argument: _raftvec_v1_DeletePayloadKeysRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_raftvec_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  DeletePayloadKeys(argument: _raftvec_v1_DeletePayloadKeysRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_raftvec_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  DeletePayloadKeys(argument: _raftvec_v1_DeletePayloadKeysRequest, callback: grpc.requestCallback<_raftvec_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  deletePayloadKeys(argument: _raftvec_v1_DeletePayloadKeysRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_raftvec_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  deletePayloadKeys(argument: _raftvec_v1_DeletePayloadKeysRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_raftvec_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  deletePayloadKeys(argument: _raftvec_v1_DeletePayloadKeysRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_raftvec_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  deletePayloadKeys(argument: _raftvec_v1_DeletePayloadKeysRequest, callback: grpc.requestCallback<_raftvec_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
   
   DescribeCollection(argument: _raftvec_v1_DescribeCollectionRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_raftvec_v1_CollectionInfo__Output>): grpc.ClientUnaryCall;
   DescribeCollection(argument: _raftvec_v1_DescribeCollectionRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_raftvec_v1_CollectionInfo__Output>): grpc.ClientUnaryCall;
@@ -75,6 +107,15 @@ export interface VectorServiceClient extends grpc.Client {
   dropCollection(argument: _raftvec_v1_DropCollectionRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_raftvec_v1_DropCollectionResponse__Output>): grpc.ClientUnaryCall;
   dropCollection(argument: _raftvec_v1_DropCollectionRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_raftvec_v1_DropCollectionResponse__Output>): grpc.ClientUnaryCall;
   dropCollection(argument: _raftvec_v1_DropCollectionRequest, callback: grpc.requestCallback<_raftvec_v1_DropCollectionResponse__Output>): grpc.ClientUnaryCall;
+  
+  DropPayloadIndex(argument: _raftvec_v1_DropPayloadIndexRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_raftvec_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  DropPayloadIndex(argument: _raftvec_v1_DropPayloadIndexRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_raftvec_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  DropPayloadIndex(argument: _raftvec_v1_DropPayloadIndexRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_raftvec_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  DropPayloadIndex(argument: _raftvec_v1_DropPayloadIndexRequest, callback: grpc.requestCallback<_raftvec_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  dropPayloadIndex(argument: _raftvec_v1_DropPayloadIndexRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_raftvec_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  dropPayloadIndex(argument: _raftvec_v1_DropPayloadIndexRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_raftvec_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  dropPayloadIndex(argument: _raftvec_v1_DropPayloadIndexRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_raftvec_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  dropPayloadIndex(argument: _raftvec_v1_DropPayloadIndexRequest, callback: grpc.requestCallback<_raftvec_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
   
   /**
    * Reads. Each takes ReadOptions (how fresh the answer must be, and so which nodes
@@ -104,6 +145,15 @@ export interface VectorServiceClient extends grpc.Client {
   listCollections(argument: _raftvec_v1_ListCollectionsRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_raftvec_v1_ListCollectionsResponse__Output>): grpc.ClientUnaryCall;
   listCollections(argument: _raftvec_v1_ListCollectionsRequest, callback: grpc.requestCallback<_raftvec_v1_ListCollectionsResponse__Output>): grpc.ClientUnaryCall;
   
+  OverwritePayload(argument: _raftvec_v1_SetPayloadRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_raftvec_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  OverwritePayload(argument: _raftvec_v1_SetPayloadRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_raftvec_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  OverwritePayload(argument: _raftvec_v1_SetPayloadRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_raftvec_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  OverwritePayload(argument: _raftvec_v1_SetPayloadRequest, callback: grpc.requestCallback<_raftvec_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  overwritePayload(argument: _raftvec_v1_SetPayloadRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_raftvec_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  overwritePayload(argument: _raftvec_v1_SetPayloadRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_raftvec_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  overwritePayload(argument: _raftvec_v1_SetPayloadRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_raftvec_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  overwritePayload(argument: _raftvec_v1_SetPayloadRequest, callback: grpc.requestCallback<_raftvec_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  
   /**
    * Pages through a collection in id order.
    */
@@ -127,6 +177,27 @@ export interface VectorServiceClient extends grpc.Client {
   search(argument: _raftvec_v1_SearchRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_raftvec_v1_SearchResponse__Output>): grpc.ClientUnaryCall;
   search(argument: _raftvec_v1_SearchRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_raftvec_v1_SearchResponse__Output>): grpc.ClientUnaryCall;
   search(argument: _raftvec_v1_SearchRequest, callback: grpc.requestCallback<_raftvec_v1_SearchResponse__Output>): grpc.ClientUnaryCall;
+  
+  /**
+   * Payload updates, without resending vectors: of the points with the given ids (all
+   * must exist) or of every point matching a filter, atomically (all of them or none).
+   * SetPayload sets the given top-level keys and keeps the others; OverwritePayload
+   * replaces the whole metadata; DeletePayloadKeys removes keys (dotted paths).
+   */
+  SetPayload(argument: _raftvec_v1_SetPayloadRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_raftvec_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  SetPayload(argument: _raftvec_v1_SetPayloadRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_raftvec_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  SetPayload(argument: _raftvec_v1_SetPayloadRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_raftvec_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  SetPayload(argument: _raftvec_v1_SetPayloadRequest, callback: grpc.requestCallback<_raftvec_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  /**
+   * Payload updates, without resending vectors: of the points with the given ids (all
+   * must exist) or of every point matching a filter, atomically (all of them or none).
+   * SetPayload sets the given top-level keys and keeps the others; OverwritePayload
+   * replaces the whole metadata; DeletePayloadKeys removes keys (dotted paths).
+   */
+  setPayload(argument: _raftvec_v1_SetPayloadRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_raftvec_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  setPayload(argument: _raftvec_v1_SetPayloadRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_raftvec_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  setPayload(argument: _raftvec_v1_SetPayloadRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_raftvec_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
+  setPayload(argument: _raftvec_v1_SetPayloadRequest, callback: grpc.requestCallback<_raftvec_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
   
   /**
    * Inserts or replaces a batch of points, atomically: all of them or none.
@@ -170,13 +241,24 @@ export interface VectorServiceHandlers extends grpc.UntypedServiceImplementation
   CreateCollection: grpc.handleUnaryCall<_raftvec_v1_CreateCollectionRequest__Output, _raftvec_v1_CreateCollectionResponse>;
   
   /**
-   * Deletes points by id; ids that do not exist are ignored.
+   * Payload indexes: make filters on a key fast (see docs/filters.md). Built through
+   * the log on every replica; creating one that exists with the same type is a no-op.
+   */
+  CreatePayloadIndex: grpc.handleUnaryCall<_raftvec_v1_CreatePayloadIndexRequest__Output, _raftvec_v1_WriteResponse>;
+  
+  /**
+   * Deletes points by id (ids that do not exist are ignored), or every point that
+   * matches a filter, atomically.
    */
   Delete: grpc.handleUnaryCall<_raftvec_v1_DeleteRequest__Output, _raftvec_v1_WriteResponse>;
+  
+  DeletePayloadKeys: grpc.handleUnaryCall<_raftvec_v1_DeletePayloadKeysRequest__Output, _raftvec_v1_WriteResponse>;
   
   DescribeCollection: grpc.handleUnaryCall<_raftvec_v1_DescribeCollectionRequest__Output, _raftvec_v1_CollectionInfo>;
   
   DropCollection: grpc.handleUnaryCall<_raftvec_v1_DropCollectionRequest__Output, _raftvec_v1_DropCollectionResponse>;
+  
+  DropPayloadIndex: grpc.handleUnaryCall<_raftvec_v1_DropPayloadIndexRequest__Output, _raftvec_v1_WriteResponse>;
   
   /**
    * Reads. Each takes ReadOptions (how fresh the answer must be, and so which nodes
@@ -187,12 +269,22 @@ export interface VectorServiceHandlers extends grpc.UntypedServiceImplementation
   
   ListCollections: grpc.handleUnaryCall<_raftvec_v1_ListCollectionsRequest__Output, _raftvec_v1_ListCollectionsResponse>;
   
+  OverwritePayload: grpc.handleUnaryCall<_raftvec_v1_SetPayloadRequest__Output, _raftvec_v1_WriteResponse>;
+  
   /**
    * Pages through a collection in id order.
    */
   Scroll: grpc.handleUnaryCall<_raftvec_v1_ScrollRequest__Output, _raftvec_v1_ScrollResponse>;
   
   Search: grpc.handleUnaryCall<_raftvec_v1_SearchRequest__Output, _raftvec_v1_SearchResponse>;
+  
+  /**
+   * Payload updates, without resending vectors: of the points with the given ids (all
+   * must exist) or of every point matching a filter, atomically (all of them or none).
+   * SetPayload sets the given top-level keys and keeps the others; OverwritePayload
+   * replaces the whole metadata; DeletePayloadKeys removes keys (dotted paths).
+   */
+  SetPayload: grpc.handleUnaryCall<_raftvec_v1_SetPayloadRequest__Output, _raftvec_v1_WriteResponse>;
   
   /**
    * Inserts or replaces a batch of points, atomically: all of them or none.
@@ -213,13 +305,18 @@ export interface VectorServiceHandlers extends grpc.UntypedServiceImplementation
 export interface VectorServiceDefinition extends grpc.ServiceDefinition {
   Count: MethodDefinition<_raftvec_v1_CountRequest, _raftvec_v1_CountResponse, _raftvec_v1_CountRequest__Output, _raftvec_v1_CountResponse__Output>
   CreateCollection: MethodDefinition<_raftvec_v1_CreateCollectionRequest, _raftvec_v1_CreateCollectionResponse, _raftvec_v1_CreateCollectionRequest__Output, _raftvec_v1_CreateCollectionResponse__Output>
+  CreatePayloadIndex: MethodDefinition<_raftvec_v1_CreatePayloadIndexRequest, _raftvec_v1_WriteResponse, _raftvec_v1_CreatePayloadIndexRequest__Output, _raftvec_v1_WriteResponse__Output>
   Delete: MethodDefinition<_raftvec_v1_DeleteRequest, _raftvec_v1_WriteResponse, _raftvec_v1_DeleteRequest__Output, _raftvec_v1_WriteResponse__Output>
+  DeletePayloadKeys: MethodDefinition<_raftvec_v1_DeletePayloadKeysRequest, _raftvec_v1_WriteResponse, _raftvec_v1_DeletePayloadKeysRequest__Output, _raftvec_v1_WriteResponse__Output>
   DescribeCollection: MethodDefinition<_raftvec_v1_DescribeCollectionRequest, _raftvec_v1_CollectionInfo, _raftvec_v1_DescribeCollectionRequest__Output, _raftvec_v1_CollectionInfo__Output>
   DropCollection: MethodDefinition<_raftvec_v1_DropCollectionRequest, _raftvec_v1_DropCollectionResponse, _raftvec_v1_DropCollectionRequest__Output, _raftvec_v1_DropCollectionResponse__Output>
+  DropPayloadIndex: MethodDefinition<_raftvec_v1_DropPayloadIndexRequest, _raftvec_v1_WriteResponse, _raftvec_v1_DropPayloadIndexRequest__Output, _raftvec_v1_WriteResponse__Output>
   Get: MethodDefinition<_raftvec_v1_GetRequest, _raftvec_v1_GetResponse, _raftvec_v1_GetRequest__Output, _raftvec_v1_GetResponse__Output>
   ListCollections: MethodDefinition<_raftvec_v1_ListCollectionsRequest, _raftvec_v1_ListCollectionsResponse, _raftvec_v1_ListCollectionsRequest__Output, _raftvec_v1_ListCollectionsResponse__Output>
+  OverwritePayload: MethodDefinition<_raftvec_v1_SetPayloadRequest, _raftvec_v1_WriteResponse, _raftvec_v1_SetPayloadRequest__Output, _raftvec_v1_WriteResponse__Output>
   Scroll: MethodDefinition<_raftvec_v1_ScrollRequest, _raftvec_v1_ScrollResponse, _raftvec_v1_ScrollRequest__Output, _raftvec_v1_ScrollResponse__Output>
   Search: MethodDefinition<_raftvec_v1_SearchRequest, _raftvec_v1_SearchResponse, _raftvec_v1_SearchRequest__Output, _raftvec_v1_SearchResponse__Output>
+  SetPayload: MethodDefinition<_raftvec_v1_SetPayloadRequest, _raftvec_v1_WriteResponse, _raftvec_v1_SetPayloadRequest__Output, _raftvec_v1_WriteResponse__Output>
   Upsert: MethodDefinition<_raftvec_v1_UpsertRequest, _raftvec_v1_WriteResponse, _raftvec_v1_UpsertRequest__Output, _raftvec_v1_WriteResponse__Output>
   WriteStream: MethodDefinition<_raftvec_v1_WriteStreamRequest, _raftvec_v1_WriteStreamResponse, _raftvec_v1_WriteStreamRequest__Output, _raftvec_v1_WriteStreamResponse__Output>
 }

@@ -9,6 +9,10 @@ export interface WriteResponse {
    * The Raft log index of this write: a token for read-your-writes reads.
    */
   'logIndex'?: (number | string | Long);
+  /**
+   * points whose metadata a payload update changed
+   */
+  'updated'?: (number);
 }
 
 export interface WriteResponse__Output {
@@ -18,4 +22,8 @@ export interface WriteResponse__Output {
    * The Raft log index of this write: a token for read-your-writes reads.
    */
   'logIndex': (number);
+  /**
+   * points whose metadata a payload update changed
+   */
+  'updated': (number);
 }

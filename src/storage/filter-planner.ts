@@ -1,0 +1,128 @@
+/**
+ * Which points match a filter, using the collection's payload indexes where they can
+ * answer: a condition an index answers becomes a set of labels, `must` intersects
+ * those sets, `should` unites them (when every one of its conditions is answered), a
+ * nested filter is planned the same way. What the indexes narrow the points to is then
+ * checked against the whole filter (filter.ts), unless every condition was answered
+ * exactly; with nothing to narrow by, every point is checked. So an index changes how
+ * fast a filter runs, never what it matches (test/storage/filter-property.test.ts).
+ */
+import type { Condition, Filter, Metadata } from '../domain.js';
+import { compileFilter, datetimeBounds, isEmptyFilter } from './filter.js';
+import type { PayloadIndex } from './payload-index.js';
+
+/** What the planner reads of a collection. */
+export interface PlannerView {
+  /** Payload indexes by key. */
+  readonly payloadIndexes: ReadonlyMap<string, PayloadIndex>;
+  readonly idToLabel: ReadonlyMap<string, number>;
+  /** label → point. */
+  readonly points: ReadonlyMap<number, { id: string; metadata: Metadata }>;
+}
+
+/** Labels a plan narrowed a filter to; `exact`: they are exactly the matches. */
+interface Narrowed {
+  labels: Set<number>;
+  exact: boolean;
+}
+
+function narrowCondition(c: Condition, view: PlannerView): Narrowed | undefined {
+  if ('filter' in c) return narrowFilter(c.filter, view);
+  if ('hasId' in c) {
+    const labels = new Set<number>();
+    for (const id of c.hasId) {
+      const label = view.idToLabel.get(id);
+      if (label !== undefined) labels.add(label);
+    }
+    return { labels, exact: true };
+  }
+  const index = view.payloadIndexes.get(c.key);
+  if (index === undefined) return undefined;
+  if ('equals' in c || 'in' in c) {
+    const targets = 'equals' in c ? [c.equals] : c.in;
+    if (!targets.every((t) => index.canMatch(t))) return undefined;
+    const labels = new Set<number>();
+    index.labelsEqual(targets, labels);
+    return { labels, exact: true };
+  }
+  if ('range' in c && index.answersRanges) return index.labelsInRange(c.range);
+  if ('datetimeRange' in c && index.spec.type === 'datetime')
+    return index.labelsInRange(datetimeBounds(c.datetimeRange));
+  return undefined;
+}
+
+function intersect(sets: Set<number>[]): Set<number> {
+  sets.sort((a, b) => a.size - b.size);
+  const [smallest, ...rest] = sets;
+  const out = new Set<number>();
+  for (const label of smallest!) if (rest.every((s) => s.has(label))) out.add(label);
+  return out;
+}
+
+/** The labels a filter's indexed conditions narrow it to; undefined when none do. */
+function narrowFilter(filter: Filter, view: PlannerView): Narrowed | undefined {
+  const sets: Set<number>[] = [];
+  let exact = true;
+  for (const c of filter.must ?? []) {
+    const n = narrowCondition(c, view);
+    if (n === undefined) exact = false;
+    else {
+      sets.push(n.labels);
+      exact &&= n.exact;
+    }
+  }
+  const should = filter.should ?? [];
+  if (should.length > 0) {
+    const parts = should.map((c) => narrowCondition(c, view));
+    if (parts.every((p) => p !== undefined)) {
+      // A match holds at least one should condition: it is in their union.
+      const union = new Set<number>();
+      for (const p of parts) for (const label of p!.labels) union.add(label);
+      sets.push(union);
+      exact &&= (filter.minShould ?? 1) === 1 && parts.every((p) => p!.exact);
+    } else exact = false;
+  }
+  if ((filter.mustNot ?? []).length > 0) exact = false;
+  if (sets.length === 0) return undefined;
+  return { labels: sets.length === 1 ? sets[0]! : intersect(sets), exact };
+}
+
+/**
+ * The labels of the points matching `filter`, in ascending order (the same on every
+ * replica, whatever order their maps were built in). Undefined filter: every point.
+ */
+export function matchingLabels(view: PlannerView, filter: Filter | undefined): Float64Array {
+  const out: number[] = [];
+  if (filter === undefined || isEmptyFilter(filter)) {
+    for (const label of view.points.keys()) out.push(label);
+  } else {
+    const narrowed = narrowFilter(filter, view);
+    if (narrowed?.exact) {
+      for (const label of narrowed.labels) out.push(label);
+    } else {
+      const predicate = compileFilter(filter);
+      const check = (label: number): void => {
+        const point = view.points.get(label);
+        if (point !== undefined && predicate(point.metadata, point.id)) out.push(label);
+      };
+      if (narrowed === undefined) for (const label of view.points.keys()) check(label);
+      else for (const label of narrowed.labels) check(label);
+    }
+  }
+  return Float64Array.from(out).sort();
+}
+
+/** How many points match `filter` (no sort needed). */
+export function countMatching(view: PlannerView, filter: Filter | undefined): number {
+  if (filter === undefined || isEmptyFilter(filter)) return view.points.size;
+  const narrowed = narrowFilter(filter, view);
+  if (narrowed?.exact) return narrowed.labels.size;
+  const predicate = compileFilter(filter);
+  let n = 0;
+  const labels = narrowed === undefined ? view.points.keys() : narrowed.labels;
+  for (const label of labels) {
+    const point = view.points.get(label);
+    if (point !== undefined && predicate(point.metadata, point.id)) n++;
+  }
+  return n;
+}
