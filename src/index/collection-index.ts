@@ -32,6 +32,15 @@ import { DEFAULT_EF_SEARCH, FaissError, FaissIndex } from './faiss.js';
  */
 export const FILTER_EXACT_THRESHOLD = 20_000;
 
+/**
+ * A filtered search whose filter matches at least this share of the points (and more
+ * than FILTER_EXACT_THRESHOLD of them) asks the ANN index for more hits than k without
+ * a selector and keeps the allowed ones, falling back to the selector for a query that
+ * comes back short: a broad filter rejects few of the candidates, and this saves handing
+ * FAISS every allowed label.
+ */
+export const BROAD_FILTER_SHARE = 0.3;
+
 /** Rebuild an index once it holds this many tombstones and more tombstones than live points. */
 export const REBUILD_MIN_TOMBSTONES = 10_000;
 
@@ -41,6 +50,46 @@ export interface IndexHit {
   score: number;
 }
 
+/** The labels a filter matched, as the search needs them. */
+export interface AllowList {
+  readonly size: number;
+  has(label: number): boolean;
+  /** Every label, for FAISS (built when asked: a broad filter may never need it). */
+  labels(): BigInt64Array;
+}
+
+/** Whether `sorted` (ascending) holds `label`: a binary search. */
+export function sortedHas(sorted: Float64Array, label: number): boolean {
+  let lo = 0;
+  let hi = sorted.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const v = sorted[mid]!;
+    if (v === label) return true;
+    if (v < label) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return false;
+}
+
+/** An allow list over labels sorted in ascending order. */
+export function sortedAllowList(sorted: Float64Array): AllowList {
+  return {
+    size: sorted.length,
+    has: (label) => sortedHas(sorted, label),
+    labels: () => BigInt64Array.from(sorted, (l) => BigInt(l)),
+  };
+}
+
+function allowListOf(labels: BigInt64Array): AllowList {
+  let set: Set<number> | undefined;
+  return {
+    size: labels.length,
+    has: (label) => (set ??= new Set(Array.from(labels, Number))).has(label),
+    labels: () => labels,
+  };
+}
+
 export interface IndexSearchOptions {
   efSearch?: number;
   nprobe?: number;
@@ -48,9 +97,11 @@ export interface IndexSearchOptions {
    * The labels a filter matched (the filter is evaluated by the caller). Absent:
    * no filter. Present and empty: nothing matches.
    */
-  allowLabels?: BigInt64Array;
+  allowLabels?: BigInt64Array | AllowList;
   /** Every live label, for the exact fallback of an unfiltered search. */
   allLabels: () => BigInt64Array;
+  /** Set when a broad filter's first pass came back short: go on with the selector. */
+  broadTried?: boolean;
 }
 
 /** L2-normalizes `v` into a new array (float64 accumulation; deterministic). */
@@ -299,12 +350,31 @@ export class CollectionIndex {
     let candidates: BigInt64Array | null;
     let want: number;
     if (opts.allowLabels) {
-      candidates = opts.allowLabels;
-      want = Math.min(k, candidates.length);
+      const allow =
+        opts.allowLabels instanceof BigInt64Array
+          ? allowListOf(opts.allowLabels)
+          : opts.allowLabels;
+      want = Math.min(k, allow.size);
       if (want === 0) return Array.from({ length: nq }, () => []);
-      if (candidates.length <= FILTER_EXACT_THRESHOLD) {
-        return toHits(await index.searchExact(queries, want, candidates), nq, want);
+      if (allow.size <= FILTER_EXACT_THRESHOLD) {
+        return toHits(await index.searchExact(queries, want, allow.labels()), nq, want);
       }
+      if (allow.size >= BROAD_FILTER_SHARE * this.live && !this.staging && !opts.broadTried) {
+        const broad = await this.searchBroad(queries, nq, k, want, allow, annOptions);
+        if (broad.short.length === 0) return broad.hits;
+        const rest = await this.search(
+          subsetOf(queries, broad.short, this.dimension),
+          broad.short.length,
+          k,
+          {
+            ...opts,
+            allowLabels: { size: allow.size, has: allow.has, labels: allow.labels },
+            broadTried: true,
+          },
+        );
+        return replaced(broad.hits, broad.short, rest);
+      }
+      candidates = allow.labels();
       annOptions.allowIds = candidates;
     } else {
       candidates = null;
@@ -336,6 +406,26 @@ export class CollectionIndex {
     return hits;
   }
 
+  /**
+   * A broad filter: the ANN index without a selector for enough hits that, at the
+   * filter's share of the points, k of them are likely allowed; the allowed ones are
+   * kept. `short`: the queries that found fewer than `want`.
+   */
+  private async searchBroad(
+    queries: Float32Array,
+    nq: number,
+    k: number,
+    want: number,
+    allow: AllowList,
+    annOptions: { efSearch?: number; nprobe?: number },
+  ): Promise<{ hits: IndexHit[][]; short: number[] }> {
+    const share = allow.size / Math.max(1, this.live);
+    const wider = Math.min(limits.maxK, Math.ceil((2 * k) / share));
+    const raw = toHits(await this.target.search(queries, wider, annOptions), nq, wider);
+    const hits = raw.map((row) => row.filter((h) => allow.has(h.label)).slice(0, k));
+    return { hits, short: shortQueries(hits, want) };
+  }
+
   private async redo(
     hits: IndexHit[][],
     which: number[],
@@ -343,16 +433,24 @@ export class CollectionIndex {
     run: (q: Float32Array) => Promise<{ distances: Float32Array; labels: BigInt64Array }>,
     k: number,
   ): Promise<IndexHit[][]> {
-    const d = this.dimension;
-    const subset = new Float32Array(which.length * d);
-    which.forEach((qi, j) => subset.set(queries.subarray(qi * d, (qi + 1) * d), j * d));
-    const again = toHits(await run(subset), which.length, k);
-    const out = hits.slice();
-    which.forEach((qi, j) => {
-      out[qi] = again[j]!;
-    });
-    return out;
+    const again = toHits(await run(subsetOf(queries, which, this.dimension)), which.length, k);
+    return replaced(hits, which, again);
   }
+}
+
+/** `hits` with the rows of queries `which` replaced by `again` (in that order). */
+function replaced(hits: IndexHit[][], which: readonly number[], again: IndexHit[][]): IndexHit[][] {
+  const out = hits.slice();
+  which.forEach((qi, j) => {
+    out[qi] = again[j]!;
+  });
+  return out;
+}
+
+function subsetOf(queries: Float32Array, which: readonly number[], d: number): Float32Array {
+  const out = new Float32Array(which.length * d);
+  which.forEach((qi, j) => out.set(queries.subarray(qi * d, (qi + 1) * d), j * d));
+  return out;
 }
 
 function toHits(

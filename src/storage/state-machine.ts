@@ -58,7 +58,13 @@ import type {
 } from '../domain.js';
 import { RaftvecError } from '../errors.js';
 import { limits } from '../limits.js';
-import { CollectionIndex, normalized, type IndexHit } from '../index/collection-index.js';
+import {
+  CollectionIndex,
+  normalized,
+  sortedAllowList,
+  sortedHas,
+  type IndexHit,
+} from '../index/collection-index.js';
 import { DEFAULT_EF_SEARCH, FaissError } from '../index/faiss.js';
 import {
   validateCollectionName,
@@ -272,7 +278,7 @@ const NO_METADATA: Metadata = Object.freeze({});
 const frozenMetadata = (metadataJson: string): Metadata =>
   metadataJson === '{}' ? NO_METADATA : deepFreeze(JSON.parse(metadataJson) as Metadata);
 
-/** The labels of a checkpointed index, sorted, for {@link hasLabel}. */
+/** The labels of a checkpointed index, sorted, for {@link sortedHas}. */
 const sortedLabels = (labels: BigInt64Array): Float64Array =>
   Float64Array.from(labels, Number).sort();
 
@@ -281,20 +287,6 @@ function grown<T extends Float32Array | BigInt64Array>(array: T, length: number)
   const out = new (array.constructor as new (n: number) => T)(length);
   out.set(array as never);
   return out;
-}
-
-/** Binary search in {@link sortedLabels}' result. */
-function hasLabel(sorted: Float64Array, label: number): boolean {
-  let lo = 0;
-  let hi = sorted.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >>> 1;
-    const v = sorted[mid]!;
-    if (v === label) return true;
-    if (v < label) lo = mid + 1;
-    else hi = mid - 1;
-  }
-  return false;
 }
 
 const failure = (code: ApplyErrorCode, message: string): ApplyResult => ({
@@ -1020,7 +1012,7 @@ export class VectorStateMachine {
     return col.index.search(col.index.prepareQueries(vectors), vectors.length, k, {
       ...searchBreadth(query.efSearch ?? col.record.efSearch, col.record.indexSpec),
       ...(query.nprobe !== undefined ? { nprobe: query.nprobe } : {}),
-      ...(filtered ? { allowLabels: toBigLabels(matchingLabels(col, filter)) } : {}),
+      ...(filtered ? { allowLabels: sortedAllowList(matchingLabels(col, filter)) } : {}),
       allLabels: () => toBigLabels(col.points.keys()),
     });
   }
@@ -1509,7 +1501,7 @@ export class VectorStateMachine {
       idToLabel.set(id, p.label);
       points.set(p.label, { id, metadata: frozenMetadata(p.metadataJson) });
       if (labels) labels[at] = BigInt(p.label);
-      else if (!hasLabel(checkpointed!, p.label)) {
+      else if (!sortedHas(checkpointed!, p.label)) {
         const vector = new Float32Array(dimension);
         this.decodePoint(key, value, dimension, vector, 0);
         missing.push({ label: p.label, vector });
