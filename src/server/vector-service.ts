@@ -475,7 +475,7 @@ export class VectorService {
         { kind: 'upsert', collection: req.collection, points, ...(session && { session }) },
         { writeConcern, deadline },
       );
-      return { upserted: result.upserted ?? 0, deleted: 0, logIndex };
+      return { upserted: result.upserted ?? 0, deleted: 0, updated: 0, logIndex };
     } finally {
       release();
     }

@@ -149,8 +149,8 @@ describe('a raw WriteStream', () => {
       expect(a.error ?? null).toBeNull();
       expect(a.ok).toEqual(
         sent.get(a.requestId) === 'upsert'
-          ? { upserted: 1, deleted: 0, logIndex: expect.any(Number) }
-          : { upserted: 0, deleted: 1, logIndex: expect.any(Number) },
+          ? { upserted: 1, deleted: 0, updated: 0, logIndex: expect.any(Number) }
+          : { upserted: 0, deleted: 1, updated: 0, logIndex: expect.any(Number) },
       );
     }
     const indexes = answers.map((a) => a.ok!.logIndex);

@@ -125,6 +125,49 @@ describe('state snapshots', () => {
     expect(ra).toEqual({ ok: true, upserted: 200 });
   });
 
+  it('carries payload indexes and payload updates: the installed replica filters alike', async () => {
+    const a = await replica();
+    await applyAll(a.state, [
+      {
+        kind: 'createCollection',
+        spec: { name: 'docs', dimension: DIM, metric: 'l2', indexSpec: 'Flat' },
+      },
+      ...commands(0, 300),
+      { kind: 'createPayloadIndex', collection: 'docs', index: { key: 'n', type: 'integer' } },
+      {
+        kind: 'updatePayload',
+        collection: 'docs',
+        points: { filter: { must: [{ key: 'n', range: { lt: 50 } }] } },
+        update: { op: 'set', payload: { low: true } },
+      },
+    ]);
+    const meta = await a.state.takeSnapshot();
+    const b = await replica();
+    await b.state.installSnapshot(a.state.snapshots.folder(meta.index));
+    expect(b.state.describeCollection('docs').payloadIndexes).toEqual([
+      { key: 'n', type: 'integer' },
+    ]);
+    expect(b.state.listCollections()).toEqual(a.state.listCollections());
+    const filter = {
+      must: [
+        { key: 'n', range: { gte: 20, lt: 120 } },
+        { key: 'low', equals: true },
+      ],
+    };
+    // p0 was deleted by `commands`: 20..49 remain low.
+    expect(await b.state.count('docs', filter)).toBe(30);
+    expect(await b.state.count('docs', filter)).toBe(await a.state.count('docs', filter));
+    const search = {
+      collection: 'docs',
+      vectors: [Float32Array.from({ length: DIM }, () => 0.5)],
+      k: 5,
+      filter,
+      withVector: false,
+      withMetadata: true,
+    };
+    expect(await b.state.search(search)).toEqual(await a.state.search(search));
+  });
+
   it('refuses a damaged snapshot and keeps the state it had', async () => {
     const { folder } = await snapshotOfPoints();
     const records = join(folder, 'state.records');
