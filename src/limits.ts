@@ -60,6 +60,11 @@ export const limits = {
    * log entry's LevelDB batch (an update rewrites each point's record, vector included).
    */
   maxPointsPerFilterWrite: 100_000,
+  /**
+   * Bytes of point records (vectors included) one payload update rewrites: its
+   * LevelDB batch is held in memory whole.
+   */
+  maxPayloadUpdateBytes: 64 * 1024 * 1024,
   /** Payload indexes per collection. */
   maxPayloadIndexes: 64,
   maxFilterInValues: 1_024,

@@ -332,6 +332,23 @@ function withinThreshold(col: CollectionState, query: SearchQuery, hit: IndexHit
   return col.record.metric === 'l2' ? hit.score <= t : hit.score >= t;
 }
 
+/**
+ * The refusal of a payload update whose points' records (each rewritten whole, vector
+ * included) would come to more than limits.maxPayloadUpdateBytes.
+ */
+function tooManyBytes(collection: string, matches: number, dimension: number): Plan | undefined {
+  const bytes = matches * (8 + 4 * dimension);
+  if (bytes <= limits.maxPayloadUpdateBytes) return undefined;
+  const mib = (b: number): string => (b / 2 ** 20).toFixed(1);
+  return {
+    result: failure(
+      'FAILED_PRECONDITION',
+      `collection ${JSON.stringify(collection)}: the update selects ${matches} points, whose records (vectors included) come to ${mib(bytes)} MiB; one payload update rewrites at most ${mib(limits.maxPayloadUpdateBytes)} MiB (${Math.floor(limits.maxPayloadUpdateBytes / (8 + 4 * dimension))} points of this dimension): select fewer points per update (fewer ids, or a narrower filter)`,
+    ),
+    ops: [],
+  };
+}
+
 const notFoundMessage = (name: string): string =>
   `collection ${JSON.stringify(name)} does not exist; list the collections or create it first`;
 
@@ -1314,6 +1331,8 @@ export class VectorStateMachine {
       if (tooMany) return tooMany;
       for (const label of labels) targets.push({ id: col.points.get(label)!.id, label });
     }
+    const tooLarge = tooManyBytes(collection, targets.length, col.record.dimension);
+    if (tooLarge) return tooLarge;
     const changes: Array<{
       id: string;
       label: number;
@@ -1338,7 +1357,7 @@ export class VectorStateMachine {
     return {
       result: { ok: true, updated: changes.length },
       ops,
-      readsStore: true,
+      readsStore: changes.length > 0,
       // The vectors stay as stored: each point record is rewritten with its new metadata.
       prepare: async () => {
         const keys = changes.map((c) => pointKey(uid, c.id));
