@@ -217,7 +217,7 @@ export type ApplyResult =
       ok: true;
       upserted?: number;
       deleted?: number;
-      /** Points whose metadata a payload update changed. */
+      /** Points a payload update applied to (those its ids or filter selected). */
       updated?: number;
       created?: boolean;
       dropped?: boolean;

@@ -605,6 +605,8 @@ function validateCondition(c: Condition, where: string, depth: number, budget: F
     );
   }
   const kind = kinds[0]!;
+  if ((kind === 'filter' || kind === 'hasId') && record.key !== undefined)
+    throw invalidArgument(`${where}: a ${kind} condition has no key; leave key out`);
   if (kind === 'filter') {
     validateFilterAt(record.filter as Filter, `${where}.filter`, depth + 1, budget);
     return;
@@ -618,8 +620,6 @@ function validateCondition(c: Condition, where: string, depth: number, budget: F
         `${where}: hasId has ${ids.length} ids; the limit is ${limits.maxFilterInValues}`,
       );
     ids.forEach((id: unknown, j) => validatePointId(id, `${where}: hasId[${j}]`));
-    if ('key' in record && record.key !== undefined && record.key !== '')
-      throw invalidArgument(`${where}: hasId is on the point's id, not on a key; leave key out`);
     return;
   }
   validateMetadataKey(record.key, where);

@@ -286,7 +286,10 @@ void exactKernel(size_t n, const float* x, size_t d, size_t k, bool ip,
     for (size_t j = 0; j < nb; j++) {
       const float* v = block + j * d;
       float dis = ip ? faiss::fvec_inner_product(q, v, d) : faiss::fvec_L2sqr(q, v, d);
-      if (C::cmp(Di[0], dis)) faiss::heap_replace_top<C>(k, Di, Li, dis, labels[j]);
+      // Ties go by label (cmp2), not by the order points sit in the index: replicas
+      // hold the same labels but may hold them in another order (one rebuilt its index).
+      if (C::cmp2(Di[0], dis, Li[0], labels[j]))
+        faiss::heap_replace_top<C>(k, Di, Li, dis, labels[j]);
     }
   }
 }
@@ -690,14 +693,16 @@ void IndexCore::innerSearch(size_t n, const float* x, size_t k, float* D, idx_t*
       break;
   }
   target->search(static_cast<idx_t>(n), xt, static_cast<idx_t>(k), D, P, params);
-  if (const auto* flat = dynamic_cast<const faiss::IndexFlat*>(target); flat && n > 1)
+  // Also for one query (k·d work): it orders tied hits by label, as a batch does.
+  if (const auto* flat = dynamic_cast<const faiss::IndexFlat*>(target))
     recomputeExactly(*flat, n, xt, k, D, P);
 }
 
 // A batch of Flat queries goes through BLAS as |x|^2 + |y|^2 - 2x.y, which loses
 // the small differences of large vectors: an exact match of a vector with components
 // near 4,000 scored 4 to 8 instead of 0. The k returned distances are recomputed
-// directly (k * d per query, what a single query computes), and each row re-sorted.
+// directly (k * d per query, what a single query computes), and each row re-sorted,
+// equal distances by label.
 void IndexCore::recomputeExactly(const faiss::IndexFlat& flat, size_t n, const float* x,
                                  size_t k, float* D, idx_t* P) const {
   const size_t d = static_cast<size_t>(flat.d);
@@ -713,10 +718,14 @@ void IndexCore::recomputeExactly(const faiss::IndexFlat& flat, size_t n, const f
       const float* y = xb + static_cast<size_t>(p) * d;
       row[m++] = {ip ? faiss::fvec_inner_product(xq, y, d) : faiss::fvec_L2sqr(xq, y, d), p};
     }
-    std::stable_sort(row.begin(), row.begin() + static_cast<std::ptrdiff_t>(m),
-                     [ip](const auto& a, const auto& b) {
-                       return ip ? a.first > b.first : a.first < b.first;
-                     });
+    // Equal distances in label order, as an exact search orders them (positions differ
+    // between replicas).
+    const auto& ids = idmap_->id_map;
+    std::sort(row.begin(), row.begin() + static_cast<std::ptrdiff_t>(m),
+              [ip, &ids](const auto& a, const auto& b) {
+                if (a.first != b.first) return ip ? a.first > b.first : a.first < b.first;
+                return ids[static_cast<size_t>(a.second)] < ids[static_cast<size_t>(b.second)];
+              });
     idx_t* Pq = P + q * k;
     for (size_t j = 0; j < m; j++) {
       D[q * k + j] = row[j].first;

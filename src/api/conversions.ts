@@ -602,7 +602,9 @@ const PAYLOAD_INDEX_TYPE_TO_PROTO: Record<PayloadIndexType, PayloadIndexType__Ou
 };
 
 export function payloadIndexTypeToProto(type: PayloadIndexType): PayloadIndexType__Output {
-  const proto = PAYLOAD_INDEX_TYPE_TO_PROTO[type];
+  const proto = Object.hasOwn(PAYLOAD_INDEX_TYPE_TO_PROTO, type)
+    ? PAYLOAD_INDEX_TYPE_TO_PROTO[type]
+    : undefined;
   if (proto === undefined)
     throw invalidArgument(
       `payload index type must be one of ${Object.keys(PAYLOAD_INDEX_TYPE_TO_PROTO).join(', ')}, got ${JSON.stringify(type)}`,

@@ -151,6 +151,13 @@ function pointSelectorFromProto(req: {
   const filter = filterFromProto(req.filter);
   if (filter !== undefined && req.ids.length > 0)
     throw invalidArgument('give ids or a filter, not both');
+  if (filter === undefined && req.ids.length === 0) {
+    throw invalidArgument(
+      req.filter
+        ? 'the filter has no condition, and would select every point; give a filter with conditions, or ids (to remove every point, drop the collection)'
+        : 'ids: give at least one point id, or a filter that selects the points',
+    );
+  }
   const points: PointSelector = filter !== undefined ? { filter } : { ids: req.ids };
   validatePointSelector(points);
   return points;

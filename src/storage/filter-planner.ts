@@ -7,8 +7,14 @@
  * exactly; with nothing to narrow by, every point is checked. So an index changes how
  * fast a filter runs, never what it matches (test/storage/filter-property.test.ts).
  */
-import type { Condition, Filter, Metadata } from '../domain.js';
-import { compileFilter, datetimeBounds, isEmptyFilter } from './filter.js';
+import type { Condition, FieldCondition, Filter, Metadata } from '../domain.js';
+import {
+  compileFilter,
+  conditionKind,
+  datetimeBounds,
+  isEmptyFilter,
+  numberBounds,
+} from './filter.js';
 import type { PayloadIndex } from './payload-index.js';
 
 /** What the planner reads of a collection. */
@@ -26,16 +32,18 @@ interface Narrowed {
   exact: boolean;
 }
 
-function narrowCondition(c: Condition, view: PlannerView): Narrowed | undefined {
-  if ('filter' in c) return narrowFilter(c.filter, view);
-  if ('hasId' in c) {
+function narrowCondition(condition: Condition, view: PlannerView): Narrowed | undefined {
+  const kind = conditionKind(condition);
+  if (kind === 'filter') return narrowFilter((condition as { filter: Filter }).filter, view);
+  if (kind === 'hasId') {
     const labels = new Set<number>();
-    for (const id of c.hasId) {
+    for (const id of (condition as { hasId: string[] }).hasId) {
       const label = view.idToLabel.get(id);
       if (label !== undefined) labels.add(label);
     }
     return { labels, exact: true };
   }
+  const c = condition as FieldCondition;
   const index = view.payloadIndexes.get(c.key);
   if (index === undefined) return undefined;
   if ('equals' in c || 'in' in c) {
@@ -45,7 +53,7 @@ function narrowCondition(c: Condition, view: PlannerView): Narrowed | undefined 
     index.labelsEqual(targets, labels);
     return { labels, exact: true };
   }
-  if ('range' in c && index.answersRanges) return index.labelsInRange(c.range);
+  if ('range' in c && index.answersRanges) return index.labelsInRange(numberBounds(c.range));
   if ('datetimeRange' in c && index.spec.type === 'datetime')
     return index.labelsInRange(datetimeBounds(c.datetimeRange));
   return undefined;
@@ -92,22 +100,15 @@ function narrowFilter(filter: Filter, view: PlannerView): Narrowed | undefined {
  * replica, whatever order their maps were built in). Undefined filter: every point.
  */
 export function matchingLabels(view: PlannerView, filter: Filter | undefined): Float64Array {
+  if (filter === undefined || isEmptyFilter(filter))
+    return Float64Array.from(view.points.keys()).sort();
+  const narrowed = narrowFilter(filter, view);
+  if (narrowed?.exact) return Float64Array.from(narrowed.labels).sort();
+  const predicate = compileFilter(filter);
   const out: number[] = [];
-  if (filter === undefined || isEmptyFilter(filter)) {
-    for (const label of view.points.keys()) out.push(label);
-  } else {
-    const narrowed = narrowFilter(filter, view);
-    if (narrowed?.exact) {
-      for (const label of narrowed.labels) out.push(label);
-    } else {
-      const predicate = compileFilter(filter);
-      const check = (label: number): void => {
-        const point = view.points.get(label);
-        if (point !== undefined && predicate(point.metadata, point.id)) out.push(label);
-      };
-      if (narrowed === undefined) for (const label of view.points.keys()) check(label);
-      else for (const label of narrowed.labels) check(label);
-    }
+  for (const label of narrowed === undefined ? view.points.keys() : narrowed.labels) {
+    const point = view.points.get(label);
+    if (point !== undefined && predicate(point.metadata, point.id)) out.push(label);
   }
   return Float64Array.from(out).sort();
 }

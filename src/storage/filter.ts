@@ -77,7 +77,20 @@ function collectChild(value: JsonValue, segment: string, out: JsonValue[]): void
 
 export const sameScalar = (a: JsonValue, b: Scalar): boolean => typeof a === typeof b && a === b;
 
-/** Whether `v` is a number within every bound of `r`. */
+/**
+ * The bounds of a range that are numbers: a filter carried in a log entry is JSON, where
+ * an absent bound may be null (validation takes null for absent, and so must apply).
+ */
+export function numberBounds(r: NumberRange): NumberRange {
+  const out: NumberRange = {};
+  for (const bound of ['gt', 'gte', 'lt', 'lte'] as const) {
+    const v: unknown = r[bound];
+    if (typeof v === 'number') out[bound] = v;
+  }
+  return out;
+}
+
+/** Whether `v` is a number within every bound of `r` (bounds as {@link numberBounds} gives them). */
 export function inNumberRange(v: JsonValue, r: NumberRange): boolean {
   return (
     typeof v === 'number' &&
@@ -88,18 +101,19 @@ export function inNumberRange(v: JsonValue, r: NumberRange): boolean {
   );
 }
 
-/** A datetime range with its bounds in epoch ms (bounds that do not parse are left out: validation refuses them). */
+/**
+ * A datetime range with its bounds in epoch ms; bounds that are absent, null or (refused
+ * by validation anyway) not timestamps are left out.
+ */
 export function datetimeBounds(r: DatetimeRange): NumberRange {
   const out: NumberRange = {};
   for (const bound of ['gt', 'gte', 'lt', 'lte'] as const) {
-    const text = r[bound];
-    const ms = text === undefined ? undefined : parseDatetime(text);
+    const text: unknown = r[bound];
+    const ms = typeof text === 'string' ? parseDatetime(text) : undefined;
     if (ms !== undefined) out[bound] = ms;
   }
   return out;
 }
-
-const isField = (c: Condition): c is FieldCondition => 'key' in c;
 
 function compileField(c: FieldCondition): PointPredicate {
   const path = c.key.split('.');
@@ -120,7 +134,7 @@ function compileField(c: FieldCondition): PointPredicate {
     };
   }
   if ('range' in c) {
-    const range = c.range;
+    const range = numberBounds(c.range);
     return (m) => values(m).some((v) => inNumberRange(v, range));
   }
   if ('datetimeRange' in c) {
@@ -137,13 +151,24 @@ function compileField(c: FieldCondition): PointPredicate {
   return (m) => valuesAt(m, path, true).length > 0;
 }
 
+/** Which kind a condition is: the planner (filter-planner.ts) tells them apart alike. */
+export function conditionKind(c: Condition): 'hasId' | 'filter' | 'field' {
+  if ('hasId' in c && c.hasId !== undefined) return 'hasId';
+  if ('filter' in c && c.filter !== undefined) return 'filter';
+  return 'field';
+}
+
 function compileCondition(c: Condition): PointPredicate {
-  if (isField(c)) return compileField(c);
-  if ('hasId' in c) {
-    const ids = new Set(c.hasId);
-    return (_m, id) => id !== undefined && ids.has(id);
+  switch (conditionKind(c)) {
+    case 'hasId': {
+      const ids = new Set((c as { hasId: string[] }).hasId);
+      return (_m, id) => id !== undefined && ids.has(id);
+    }
+    case 'filter':
+      return compileFilter((c as { filter: Filter }).filter);
+    case 'field':
+      return compileField(c as FieldCondition);
   }
-  return compileFilter(c.filter);
 }
 
 /** Whether a filter has no condition at all (it matches every point). */

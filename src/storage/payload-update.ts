@@ -51,39 +51,52 @@ export function applyPayloadUpdate(metadata: Metadata, update: PayloadUpdate): M
   }
 }
 
-/** The part of `value` at the dotted `path` from `at` on, as nested objects; undefined: none. */
-function project(value: JsonValue, path: readonly string[], at: number): JsonValue | undefined {
-  if (at === path.length) return value;
+/** The keys a read selects, as a tree of path segments; `true`: the whole value there. */
+type Selection = Map<string, Selection | true>;
+
+function selectionOf(keys: readonly string[]): Selection {
+  const root: Selection = new Map();
+  for (const key of keys) {
+    const path = key.split('.');
+    let node = root;
+    for (let i = 0; i < path.length; i++) {
+      const segment = path[i]!;
+      const held = node.get(segment);
+      if (held === true) break; // a shorter key already takes the whole value
+      if (i === path.length - 1) node.set(segment, true);
+      else {
+        const next: Selection = held ?? new Map();
+        node.set(segment, next);
+        node = next;
+      }
+    }
+  }
+  return root;
+}
+
+/**
+ * The selected part of `value`, undefined when nothing is selected: objects keep the
+ * selected keys they have; an array keeps, in order, what each element has selected
+ * (elements with nothing selected are left out).
+ */
+function project(value: JsonValue, selection: Selection): JsonValue | undefined {
   if (Array.isArray(value)) {
     const out = value
-      .map((element) => project(element, path, at))
+      .map((element) => project(element, selection))
       .filter((v): v is JsonValue => v !== undefined);
     return out.length > 0 ? out : undefined;
   }
-  if (!isObject(value) || !has(value, path[at]!)) return undefined;
-  const child = project(value[path[at]!]!, path, at + 1);
-  return child === undefined ? undefined : withKey({}, path[at]!, child);
-}
-
-/** `a` and `b` (two projections of one value) together. */
-function merge(a: JsonValue, b: JsonValue): JsonValue {
-  if (isObject(a) && isObject(b)) {
-    let out = a;
-    for (const [k, v] of Object.entries(b))
-      out = withKey(out, k, has(out, k) ? merge(out[k]!, v) : v);
-    return out;
+  if (!isObject(value)) return undefined;
+  let out: JsonObject | undefined;
+  for (const [segment, below] of selection) {
+    if (!has(value, segment)) continue;
+    const part = below === true ? value[segment]! : project(value[segment]!, below);
+    if (part !== undefined) out = withKey(out ?? {}, segment, part);
   }
-  if (Array.isArray(a) && Array.isArray(b) && a.length === b.length)
-    return a.map((element, i) => merge(element, b[i]!));
-  return b;
+  return out;
 }
 
 /** Only the given keys (dotted paths) of `metadata`; keys it lacks are left out. */
 export function selectMetadata(metadata: Metadata, keys: readonly string[]): Metadata {
-  let out: JsonValue = {};
-  for (const key of keys) {
-    const part = project(metadata, key.split('.'), 0);
-    if (part !== undefined) out = merge(out, part);
-  }
-  return out as Metadata;
+  return (project(metadata, selectionOf(keys)) as Metadata | undefined) ?? {};
 }

@@ -634,6 +634,27 @@ export class VectorStateMachine {
     return this.applyEntry(index, encodeCommand(command));
   }
 
+  /**
+   * Plans a command. Planning reads only the command and the in-memory state, so it is
+   * the same on every replica: should input that validation let through still make it
+   * throw (a bug), the entry is rejected alike everywhere instead of stopping every node
+   * at the same entry, again at each restart.
+   */
+  private planSafely(index: number, command: Command): Plan {
+    try {
+      return this.plan(index, command);
+    } catch (err) {
+      if (err instanceof StateCorruptionError) throw err;
+      return {
+        result: failure(
+          'INVALID_ARGUMENT',
+          `log entry ${index} could not be applied and was rejected (${(err as Error).message})`,
+        ),
+        ops: [],
+      };
+    }
+  }
+
   /** Decodes an entry and plans its effects, or its rejection. */
   private planEntry(
     index: number,
@@ -670,7 +691,7 @@ export class VectorStateMachine {
         ops: [],
       };
     } else {
-      plan = this.plan(index, command);
+      plan = this.planSafely(index, command);
     }
     // A stale write leaves the client's session as it was.
     const keep = plan.result.ok || !staleSequence(plan.result);

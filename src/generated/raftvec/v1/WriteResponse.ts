@@ -10,7 +10,7 @@ export interface WriteResponse {
    */
   'logIndex'?: (number | string | Long);
   /**
-   * points whose metadata a payload update changed
+   * points a payload update applied to (selected by ids or filter)
    */
   'updated'?: (number);
 }
@@ -23,7 +23,7 @@ export interface WriteResponse__Output {
    */
   'logIndex': (number);
   /**
-   * points whose metadata a payload update changed
+   * points a payload update applied to (selected by ids or filter)
    */
   'updated': (number);
 }
