@@ -11,8 +11,9 @@
  *   npm run bench -- reads      # reads at each consistency level, 3 nodes: QPS, p50/p99 vs EVENTUAL; spread vs leader only
  *   npm run bench -- rolling    # rolling restart of 3 nodes under load: write/read gaps, leadership handed over on SIGTERM vs not
  *   npm run bench -- membership # a new node joining a running 3-node cluster (serve --join): time to catch up and to voter vs n, vs fs.cp
+ *   npm run bench -- filter     # filtered search at 1%/10%/50% selectivity, with vs without a payload index: QPS, recall@10
  *
- * `--json [PATH]` (benches that report through bench/report.ts: search) also writes every
+ * `--json [PATH]` (benches that report through bench/report.ts: search, filter) also writes every
  * figure, its baseline and ratio, the parameters and the machine as one JSON document, to
  * PATH, or to stdout (the human output then goes to stderr).
  */
@@ -24,6 +25,7 @@ import { runWritesBench } from './writes.js';
 import { runReadsBench } from './reads.js';
 import { runRollingRestartBench } from './rolling-restart.js';
 import { runMembershipBench } from './membership.js';
+import { runFilterBench } from './filter.js';
 import { takeJsonOption, UsageError, type BenchOptions } from './report.js';
 
 const [which, ...args] = process.argv.slice(2);
@@ -36,10 +38,11 @@ const benches: Record<string, (argv: readonly string[], options: BenchOptions) =
   reads: runReadsBench,
   rolling: runRollingRestartBench,
   membership: runMembershipBench,
+  filter: runFilterBench,
 };
 
 /** The benches that report through bench/report.ts, and so take --json. */
-const reporting: ReadonlySet<string> = new Set(['search']);
+const reporting: ReadonlySet<string> = new Set(['search', 'filter']);
 
 async function main(): Promise<void> {
   const selected = which === undefined || which === 'all' ? Object.keys(benches) : [which];

@@ -3,13 +3,19 @@
  * Results are printed as pretty JSON on stdout; errors go to stderr as
  * `raftvec: CODE: message` with a non-zero exit code.
  */
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import type { Filter, Condition, Metric, Scalar } from '../domain.js';
+import type { Filter, Condition, Metadata as PointMetadata, Metric, Scalar } from '../domain.js';
 import { RaftvecError } from '../errors.js';
-import { RaftvecClient, type ConsistencyOptions } from '../client/client.js';
+import {
+  RaftvecClient,
+  type ConsistencyOptions,
+  type PointSelection,
+  type SearchQueryInput,
+} from '../client/client.js';
 import { Session } from '../client/session.js';
 import { READ_CONSISTENCIES, type ReadConsistency, type ReadInfo } from '../api/conversions.js';
+import { PAYLOAD_INDEX_TYPES } from '../validation.js';
 import { RaftvecClientError } from '../client/errors.js';
 import { checkHealth } from '../client/health.js';
 import {
@@ -109,34 +115,94 @@ function parseVector(value: string): number[] {
 const isScalar = (v: unknown): v is Scalar =>
   typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean';
 
-/**
- * `{"must":[{"key":"source","equals":"docA"}]}`, or the shorthand
- * `{"source":"docA","year":{"gte":2020},"tag":["a","b"]}` (equals / range / in).
- */
-export function parseFilter(value: string): Filter {
+/** A JSON object given to an option; `what` names the option in messages. */
+function parseJsonObject(value: string, what: string, example: string): Record<string, unknown> {
   let raw: unknown;
   try {
     raw = JSON.parse(value);
   } catch (err) {
-    throw new InvalidArgumentError(`filter is not valid JSON: ${(err as Error).message}`);
+    throw new InvalidArgumentError(`${what} is not valid JSON: ${(err as Error).message}`);
   }
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
-    throw new InvalidArgumentError(
-      'filter must be a JSON object, e.g. \'{"source":"docA"}\' or \'{"must":[{"key":"source","equals":"docA"}]}\'',
-    );
-  const obj = raw as Record<string, unknown>;
-  if (Array.isArray(obj.must) && Object.keys(obj).length === 1)
-    return { must: obj.must as Condition[] };
+    throw new InvalidArgumentError(`${what} must be a JSON object, e.g. ${example}`);
+  return raw as Record<string, unknown>;
+}
+
+/** The fields of a filter in full form (docs/filters.md). */
+const FILTER_FIELDS = ['must', 'should', 'minShould', 'mustNot'];
+
+/**
+ * A --filter: the full form `{"must":[...],"should":[...],"minShould":2,"mustNot":[...]}`
+ * (any of those fields; docs/filters.md has every condition), or the shorthand
+ * `{"source":"docA","year":{"gte":2020},"tag":["a","b"]}` (each key: equals / range / in,
+ * all of them must hold).
+ */
+export function parseFilter(value: string): Filter {
+  const obj = parseJsonObject(
+    value,
+    '--filter',
+    '\'{"source":"docA"}\' or \'{"must":[{"key":"source","equals":"docA"}]}\'',
+  );
+  const keys = Object.keys(obj);
+  if (keys.some((k) => FILTER_FIELDS.includes(k))) {
+    const unknown = keys.find((k) => !FILTER_FIELDS.includes(k));
+    if (unknown !== undefined)
+      throw new InvalidArgumentError(
+        `--filter: ${JSON.stringify(unknown)} is not a field of a filter; a filter has must, should, minShould and mustNot (lists of conditions such as {"key":"year","range":{"gte":2020}}, and a number)`,
+      );
+    for (const clause of ['must', 'should', 'mustNot'])
+      if (obj[clause] !== undefined && !Array.isArray(obj[clause]))
+        throw new InvalidArgumentError(`--filter: ${clause} must be a list of conditions`);
+    return obj as Filter;
+  }
   const must: Condition[] = Object.entries(obj).map(([key, v]): Condition => {
     if (isScalar(v)) return { key, equals: v };
     if (Array.isArray(v)) return { key, in: v as Scalar[] };
     if (v !== null && typeof v === 'object')
       return { key, range: v as { gt?: number; gte?: number; lt?: number; lte?: number } };
     throw new InvalidArgumentError(
-      `filter key ${JSON.stringify(key)}: use a string/number/boolean (equals), a list (in) or {"gte":..,"lt":..} (range)`,
+      `--filter: key ${JSON.stringify(key)}: use a string/number/boolean (equals), a list (in) or {"gte":..,"lt":..} (range)`,
     );
   });
   return { must };
+}
+
+/** A --payload: the metadata to set or overwrite with. */
+function parsePayload(value: string): PointMetadata {
+  return parseJsonObject(value, '--payload', '\'{"source":"docA","year":2024}\'') as PointMetadata;
+}
+
+/** A comma-separated list (ids, keys) given to option `what`; at least one item. */
+function commaList(what: string) {
+  return (value: string): string[] => {
+    const items = value
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== '');
+    if (items.length === 0)
+      throw new InvalidArgumentError(`${what} needs at least one item (comma-separated)`);
+    return items;
+  };
+}
+
+function finiteNumber(what: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isFinite(n))
+      throw new InvalidArgumentError(`${what} must be a number, got ${JSON.stringify(value)}`);
+    return n;
+  };
+}
+
+/** The points a write by `--ids` or `--filter` applies to (exactly one of the two). */
+function selectionOf(command: string, o: { ids?: string[]; filter?: Filter }): PointSelection {
+  if (o.ids !== undefined && o.filter !== undefined)
+    throw new UsageError(`${command}: give --ids or --filter, not both`);
+  if (o.ids !== undefined) return o.ids;
+  if (o.filter !== undefined) return { filter: o.filter };
+  throw new UsageError(
+    `${command}: say which points: --ids a,b or --filter '{"must":[{"key":"source","equals":"docA"}]}'`,
+  );
 }
 
 function parseMetric(value: string): Metric {
@@ -231,6 +297,22 @@ function readOptionsOf(flags: ReadFlags): ConsistencyOptions {
         ),
     }),
   };
+}
+
+/** --write-concern of the write commands. */
+const writeConcernOption = (): Option =>
+  new Option('--write-concern <wc>', 'majority or all')
+    .choices(['majority', 'all'])
+    .default('majority');
+
+/** --no-metadata and --metadata-keys of a read, checked against each other. */
+function metadataFlags(o: { metadata: boolean; metadataKeys?: string[] }): {
+  withMetadata: boolean;
+  metadataKeys?: string[];
+} {
+  if (o.metadataKeys === undefined) return { withMetadata: o.metadata };
+  if (!o.metadata) throw new UsageError('give --metadata-keys or --no-metadata, not both');
+  return { withMetadata: true, metadataKeys: o.metadataKeys };
 }
 
 function buildProgram(): Command {
@@ -792,7 +874,8 @@ function buildProgram(): Command {
 
   program
     .command('describe')
-    .description('describe a collection (dimension, metric, index, point count)')
+    .alias('describe-collection')
+    .description('describe a collection (dimension, metric, index, point count, payload indexes)')
     .argument('<name>', 'collection name')
     .action(
       withClient(async (client, _cmd, name: string) => {
@@ -875,13 +958,20 @@ function buildProgram(): Command {
     .argument('<collection>', 'collection name')
     .argument('<ids...>', 'point ids')
     .option('--no-vector', 'leave vectors out')
-    .option('--no-metadata', 'leave metadata out');
+    .option('--no-metadata', 'leave metadata out')
+    .option(
+      '--metadata-keys <keys>',
+      'only these metadata keys, comma-separated dotted paths (e.g. source,author.name)',
+      commaList('--metadata-keys'),
+    );
   withReadFlags(program.commands.at(-1)!).action(
     withClient(async (client, cmd, collection: string, ids: string[]) => {
-      const o = cmd.opts<{ vector: boolean; metadata: boolean } & ReadFlags>();
+      const o = cmd.opts<
+        { vector: boolean; metadata: boolean; metadataKeys?: string[] } & ReadFlags
+      >();
       const points = await client.get(collection, ids, {
         withVector: o.vector,
-        withMetadata: o.metadata,
+        ...metadataFlags(o),
         ...readOptionsOf(o),
       });
       printJson(points.map(pointJson));
@@ -890,37 +980,60 @@ function buildProgram(): Command {
 
   program
     .command('search')
-    .description('nearest neighbours of a vector')
+    .description('nearest neighbours of a vector, or of a stored point (--by-point)')
     .argument('<collection>', 'collection name')
-    .requiredOption('--vector <json>', "query vector, e.g. '[0.1,0.2,0.3]'", parseVector)
+    .option('--vector <json>', "query vector, e.g. '[0.1,0.2,0.3]'", parseVector)
+    .option(
+      '--by-point <id>',
+      "search by this stored point's vector instead of --vector (the point is left out of the hits)",
+    )
     .option('-k, --k <n>', 'number of neighbours', positiveInt('-k'), 10)
     .option(
       '--filter <json>',
-      'metadata filter: \'{"source":"docA"}\' or \'{"must":[{"key":"year","range":{"gte":2020}}]}\'',
+      'metadata filter: \'{"source":"docA"}\' or \'{"must":[{"key":"year","range":{"gte":2020}}],"mustNot":[...]}\' (docs/filters.md)',
       parseFilter,
+    )
+    .option(
+      '--score-threshold <n>',
+      'leave out hits beyond this score: for l2 farther than it (a squared distance), for ip and cosine less similar',
+      finiteNumber('--score-threshold'),
     )
     .option('--with-vector', 'include vectors in the hits', false)
     .option('--no-metadata', 'leave metadata out')
+    .option(
+      '--metadata-keys <keys>',
+      'only these metadata keys, comma-separated dotted paths (e.g. source,author.name)',
+      commaList('--metadata-keys'),
+    )
     .option('--ef-search <n>', 'HNSW search depth', positiveInt('--ef-search'))
     .option('--nprobe <n>', 'IVF cells to probe', positiveInt('--nprobe'));
   withReadFlags(program.commands.at(-1)!).action(
     withClient(async (client, cmd, collection: string) => {
       const o = cmd.opts<
         ReadFlags & {
-          vector: number[];
+          vector?: number[];
+          byPoint?: string;
           k: number;
           filter?: Filter;
+          scoreThreshold?: number;
           withVector: boolean;
           metadata: boolean;
+          metadataKeys?: string[];
           efSearch?: number;
           nprobe?: number;
         }
       >();
-      const hits = await client.search(collection, o.vector, {
+      if ((o.vector === undefined) === (o.byPoint === undefined))
+        throw new UsageError(
+          "search: give the query as --vector '[0.1,0.2,0.3]' or as --by-point ID (one of them)",
+        );
+      const query: SearchQueryInput = o.vector ?? { pointId: o.byPoint! };
+      const hits = await client.search(collection, query, {
         k: o.k,
         withVector: o.withVector,
-        withMetadata: o.metadata,
+        ...metadataFlags(o),
         ...(o.filter && { filter: o.filter }),
+        ...(o.scoreThreshold !== undefined && { scoreThreshold: o.scoreThreshold }),
         ...(o.efSearch !== undefined && { efSearch: o.efSearch }),
         ...(o.nprobe !== undefined && { nprobe: o.nprobe }),
         ...readOptionsOf(o),
@@ -931,18 +1044,158 @@ function buildProgram(): Command {
 
   program
     .command('delete')
-    .description('delete points by id (ids that do not exist are ignored)')
-    .argument('<collection>', 'collection name')
-    .argument('<ids...>', 'point ids')
-    .addOption(
-      new Option('--write-concern <wc>', 'majority or all')
-        .choices(['majority', 'all'])
-        .default('majority'),
+    .description(
+      'delete points by id (ids that do not exist are ignored), or every point matching --filter',
     )
+    .argument('<collection>', 'collection name')
+    .argument('[ids...]', 'point ids (or --filter)')
+    .option(
+      '--filter <json>',
+      'delete every point matching this filter, atomically (see search --help; at most 100,000 points)',
+      parseFilter,
+    )
+    .addOption(writeConcernOption())
     .action(
       withClient(async (client, cmd, collection: string, ids: string[]) => {
+        const o = cmd.opts<{ filter?: Filter; writeConcern: 'majority' | 'all' }>();
+        if (ids.length > 0 && o.filter !== undefined)
+          throw new UsageError('delete: give point ids or --filter, not both');
+        if (ids.length === 0 && o.filter === undefined)
+          throw new UsageError(
+            'delete: give the ids of the points to delete, or --filter to delete every match',
+          );
+        const points: PointSelection = o.filter !== undefined ? { filter: o.filter } : ids;
+        printJson(await client.delete(collection, points, { writeConcern: o.writeConcern }));
+      }),
+    );
+
+  /** set-payload and overwrite-payload: the same options, another call. */
+  const payloadCommand = (name: string, description: string, overwrite: boolean): void => {
+    program
+      .command(name)
+      .description(description)
+      .argument('<collection>', 'collection name')
+      .option(
+        '--ids <ids>',
+        'the points, comma-separated ids (every one must exist)',
+        commaList('--ids'),
+      )
+      .option(
+        '--filter <json>',
+        'or every point matching this filter (see search --help)',
+        parseFilter,
+      )
+      .requiredOption('--payload <json>', 'the metadata, a JSON object', parsePayload)
+      .addOption(writeConcernOption())
+      .addHelpText(
+        'after',
+        '\nAll or nothing: if an id does not exist (NOT_FOUND) or the metadata of one point would\n' +
+          'become invalid (INVALID_ARGUMENT), no point changes. Prints {"updated": N, "logIndex": I}.',
+      )
+      .action(
+        withClient(async (client, cmd, collection: string) => {
+          const o = cmd.opts<{
+            ids?: string[];
+            filter?: Filter;
+            payload: PointMetadata;
+            writeConcern: 'majority' | 'all';
+          }>();
+          const points = selectionOf(name, o);
+          const opts = { writeConcern: o.writeConcern };
+          printJson(
+            overwrite
+              ? await client.overwritePayload(collection, points, o.payload, opts)
+              : await client.setPayload(collection, points, o.payload, opts),
+          );
+        }),
+      );
+  };
+  payloadCommand(
+    'set-payload',
+    'set top-level metadata keys of points (by --ids or --filter), keeping their other keys; vectors stay',
+    false,
+  );
+  payloadCommand(
+    'overwrite-payload',
+    'replace the whole metadata of points (by --ids or --filter); vectors stay',
+    true,
+  );
+
+  program
+    .command('delete-payload-keys')
+    .description('remove metadata keys (dotted paths) from points, by --ids or --filter')
+    .argument('<collection>', 'collection name')
+    .option(
+      '--ids <ids>',
+      'the points, comma-separated ids (every one must exist)',
+      commaList('--ids'),
+    )
+    .option(
+      '--filter <json>',
+      'or every point matching this filter (see search --help)',
+      parseFilter,
+    )
+    .requiredOption(
+      '--keys <keys>',
+      'the keys to remove, comma-separated dotted paths (e.g. draft,author.email)',
+      commaList('--keys'),
+    )
+    .addOption(writeConcernOption())
+    .action(
+      withClient(async (client, cmd, collection: string) => {
+        const o = cmd.opts<{
+          ids?: string[];
+          filter?: Filter;
+          keys: string[];
+          writeConcern: 'majority' | 'all';
+        }>();
+        const points = selectionOf('delete-payload-keys', o);
+        printJson(
+          await client.deletePayloadKeys(collection, points, o.keys, {
+            writeConcern: o.writeConcern,
+          }),
+        );
+      }),
+    );
+
+  program
+    .command('create-payload-index')
+    .description(
+      'index the values at a metadata key, so that filters on it need not read every point',
+    )
+    .argument('<collection>', 'collection name')
+    .argument('<key>', 'metadata key, a dotted path (e.g. author.name)')
+    .addArgument(
+      new Argument(
+        '<type>',
+        'keyword (strings: equals, in), integer or float (numbers: equals, in, range), bool (equals, in), datetime (RFC 3339 strings: datetimeRange)',
+      ).choices(PAYLOAD_INDEX_TYPES),
+    )
+    .addOption(writeConcernOption())
+    .action(
+      withClient(async (client, cmd, collection: string, key: string, type: string) => {
         const o = cmd.opts<{ writeConcern: 'majority' | 'all' }>();
-        printJson(await client.delete(collection, ids, { writeConcern: o.writeConcern }));
+        printJson(
+          await client.createPayloadIndex(
+            collection,
+            key,
+            type as (typeof PAYLOAD_INDEX_TYPES)[number],
+            { writeConcern: o.writeConcern },
+          ),
+        );
+      }),
+    );
+
+  program
+    .command('drop-payload-index')
+    .description('drop the payload index on a metadata key')
+    .argument('<collection>', 'collection name')
+    .argument('<key>', 'metadata key')
+    .addOption(writeConcernOption())
+    .action(
+      withClient(async (client, cmd, collection: string, key: string) => {
+        const o = cmd.opts<{ writeConcern: 'majority' | 'all' }>();
+        printJson(await client.dropPayloadIndex(collection, key, { writeConcern: o.writeConcern }));
       }),
     );
 
@@ -971,7 +1224,12 @@ function buildProgram(): Command {
     .option('--limit <n>', 'page size', positiveInt('--limit'), 100)
     .option('--filter <json>', 'metadata filter (see search --help)', parseFilter)
     .option('--no-vector', 'leave vectors out')
-    .option('--no-metadata', 'leave metadata out');
+    .option('--no-metadata', 'leave metadata out')
+    .option(
+      '--metadata-keys <keys>',
+      'only these metadata keys, comma-separated dotted paths (e.g. source,author.name)',
+      commaList('--metadata-keys'),
+    );
   withReadFlags(program.commands.at(-1)!).action(
     withClient(async (client, cmd, collection: string) => {
       const o = cmd.opts<
@@ -981,12 +1239,13 @@ function buildProgram(): Command {
           filter?: Filter;
           vector: boolean;
           metadata: boolean;
+          metadataKeys?: string[];
         }
       >();
       const page = await client.scroll(collection, {
         limit: o.limit,
         withVector: o.vector,
-        withMetadata: o.metadata,
+        ...metadataFlags(o),
         ...(o.after !== undefined && { afterId: o.after }),
         ...(o.filter && { filter: o.filter }),
         ...readOptionsOf(o),

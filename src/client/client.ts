@@ -18,11 +18,12 @@ import type {
   Filter,
   Metadata,
   Metric,
+  PayloadIndexType,
   ScrollPage,
   SearchHit,
   StoredPoint,
 } from '../domain.js';
-import { RaftvecError } from '../errors.js';
+import { RaftvecError, invalidArgument } from '../errors.js';
 import {
   Transport,
   type RetryPolicy,
@@ -36,6 +37,7 @@ import {
   metadataToStruct,
   metricFromProto,
   payloadIndexTypeFromProto,
+  payloadIndexTypeToProto,
   metricToProto,
   structToMetadata,
   vectorToF32Bytes,
@@ -54,6 +56,8 @@ import type { CollectionInfo__Output } from '../generated/raftvec/v1/CollectionI
 import type { Point__Output } from '../generated/raftvec/v1/Point.js';
 import type { ScoredPoint__Output } from '../generated/raftvec/v1/ScoredPoint.js';
 import type { WriteOptions } from '../generated/raftvec/v1/WriteOptions.js';
+import type { Filter as ProtoFilter } from '../generated/raftvec/v1/Filter.js';
+import type { QueryVector } from '../generated/raftvec/v1/QueryVector.js';
 import * as grpc from '@grpc/grpc-js';
 
 export interface RaftvecClientOptions {
@@ -134,23 +138,58 @@ export interface UpsertPoint {
 export interface WriteResult {
   /** The Raft log index of the write: a token for read-your-writes reads. */
   logIndex: number;
+  /**
+   * Payload updates (setPayload, overwritePayload, deletePayloadKeys): how many points
+   * the update applied to. Absent for other writes.
+   */
+  updated?: number;
 }
+
+/**
+ * Which points a write applies to: a list of ids (`['a', 'b']` or `{ ids: [...] }`), or
+ * every point matching a filter (`{ filter }`, at least one condition).
+ */
+export type PointSelection = readonly string[] | { ids: readonly string[] } | { filter: Filter };
 
 export interface ReadOptions extends ConsistencyOptions {
   /** Return vectors. Default: true for get/scroll, false for search. */
   withVector?: boolean;
   /** Return metadata. Default true. */
   withMetadata?: boolean;
+  /**
+   * Return only these metadata keys (dotted paths such as `author.name`); keys a point
+   * lacks are left out. Implies `withMetadata` (which must then not be false). Empty or
+   * absent: all of the metadata.
+   */
+  metadataKeys?: readonly string[];
+}
+
+/**
+ * One query of a search: a vector, or the id of a stored point whose vector is the
+ * query (that point is left out of its own hits), with a filter and k of its own if
+ * given (instead of the search's `filter` and `k`).
+ */
+export interface SearchTarget {
+  vector?: Vector;
+  pointId?: string;
+  filter?: Filter;
+  k?: number;
 }
 
 export interface SearchOptions extends ReadOptions {
-  /** Neighbours per query. Default 10. */
+  /** Neighbours per query (a query's own `k` overrides it). Default 10. */
   k?: number;
+  /** Applies to every query that has no filter of its own. */
   filter?: Filter;
   /** HNSW search depth (index default if absent). */
   efSearch?: number;
   /** IVF cells to probe (index default if absent). */
   nprobe?: number;
+  /**
+   * Leave out hits beyond this score: for `l2` those farther than it (score above it,
+   * a squared distance), for `ip` and `cosine` those less similar (score below it).
+   */
+  scoreThreshold?: number;
 }
 
 export interface ScrollOptions extends ReadOptions {
@@ -167,8 +206,69 @@ export interface CountOptions extends ConsistencyOptions {
 
 type Vector = Float32Array | readonly number[];
 
-const isSingleVector = (v: Vector | readonly Vector[]): v is Vector =>
-  v instanceof Float32Array || (Array.isArray(v) && v.length > 0 && typeof v[0] === 'number');
+/** A query of a search: a vector, or a {@link SearchTarget}. */
+export type SearchQueryInput = Vector | SearchTarget;
+
+const isTarget = (q: unknown): q is SearchTarget =>
+  q !== null && typeof q === 'object' && !Array.isArray(q) && !(q instanceof Float32Array);
+
+/** One query (a vector or a target), as opposed to a list of them. */
+const isSingleQuery = (q: SearchQueryInput | readonly SearchQueryInput[]): q is SearchQueryInput =>
+  q instanceof Float32Array ||
+  isTarget(q) ||
+  (Array.isArray(q) && q.length > 0 && typeof q[0] === 'number');
+
+/** A query of a search on the wire; `i` names it in messages. */
+function queryToProto(q: SearchQueryInput, i: number): QueryVector {
+  if (!isTarget(q)) return { valuesF32: vectorToF32Bytes(q) };
+  const hasVector = q.vector !== undefined;
+  const hasPoint = q.pointId !== undefined;
+  if (!hasVector && !hasPoint)
+    throw invalidArgument(
+      `query ${i}: give a vector or a pointId (the id of a stored point to search by)`,
+    );
+  return {
+    ...(hasVector && { valuesF32: vectorToF32Bytes(q.vector!) }),
+    ...(hasPoint && { pointId: q.pointId }),
+    ...(q.filter !== undefined && { filter: filterToProto(q.filter) }),
+    ...(q.k !== undefined && { k: q.k }),
+  };
+}
+
+const hasNoCondition = (f: ProtoFilter): boolean =>
+  (f.must?.length ?? 0) + (f.should?.length ?? 0) + (f.mustNot?.length ?? 0) === 0;
+
+const isIdList = (p: PointSelection): p is readonly string[] => Array.isArray(p);
+
+/** The points of a write by ids or by filter, on the wire. */
+function selectionToProto(points: PointSelection): { ids: string[]; filter: ProtoFilter | null } {
+  if (isIdList(points)) return { ids: [...points], filter: null };
+  if (points === null || typeof points !== 'object')
+    throw invalidArgument('give the points as a list of ids, { ids: [...] } or { filter: {...} }');
+  const ids = 'ids' in points && points.ids !== undefined ? [...points.ids] : [];
+  if (!('filter' in points) || points.filter === undefined) return { ids, filter: null };
+  const filter = filterToProto(points.filter)!;
+  // On the wire an empty filter is no filter: say so rather than have the server
+  // read it as an empty list of ids.
+  if (hasNoCondition(filter))
+    throw invalidArgument(
+      'filter: a write by filter needs at least one condition (an empty filter would match every point; to remove them all, drop the collection)',
+    );
+  return { ids, filter };
+}
+
+/** `withMetadata` and `metadataKeys` of a read, checked against each other. */
+function metadataSelection(opts: ReadOptions | undefined): {
+  withMetadata: boolean;
+  metadataKeys: string[];
+} {
+  const metadataKeys = [...(opts?.metadataKeys ?? [])];
+  if (metadataKeys.length > 0 && opts?.withMetadata === false)
+    throw invalidArgument(
+      'metadataKeys asks for metadata, and withMetadata is false: leave one of them out',
+    );
+  return { withMetadata: metadataKeys.length > 0 || (opts?.withMetadata ?? true), metadataKeys };
+}
 
 function collectionFromProto(c: CollectionInfo__Output | null): CollectionInfo {
   if (!c)
@@ -302,8 +402,7 @@ export class RaftvecClient {
         return { consistency, minAppliedIndex: session.token };
       default:
         if (opts?.maxStalenessMs !== undefined)
-          throw new RaftvecError(
-            'INVALID_ARGUMENT',
+          throw invalidArgument(
             `maxStalenessMs is for bounded reads only; this read is ${String(consistency)}`,
           );
         return { consistency } as ReadRequirement;
@@ -397,18 +496,121 @@ export class RaftvecClient {
     return { upserted: res.upserted, logIndex: res.logIndex };
   }
 
-  /** Deletes points by id; ids that do not exist are ignored. */
+  /**
+   * Deletes points by id (ids that do not exist are ignored), or every point matching a
+   * filter (`{ filter }`), atomically. A delete by filter changes at most
+   * 100,000 points (FAILED_PRECONDITION beyond: narrow the filter).
+   */
   async delete(
     collection: string,
-    ids: readonly string[],
+    points: PointSelection,
     opts?: WriteCallOptions,
   ): Promise<{ deleted: number } & WriteResult> {
+    const selection = this.#encode('Delete', () => selectionToProto(points));
     const res = await this.#write(
       'Delete',
-      (wo) => ({ collection, ids: [...ids], options: wo }),
+      (wo) => ({ collection, ...selection, options: wo }),
       opts,
     );
     return { deleted: res.deleted, logIndex: res.logIndex };
+  }
+
+  /**
+   * Sets these top-level metadata keys of the points (keeping their other keys), without
+   * resending vectors. By ids, every one must exist (NOT_FOUND otherwise, and nothing
+   * changes); by filter, every matching point (at most 100,000). All or nothing: if the
+   * metadata of one point would become invalid (too large, too deep), none changes.
+   */
+  async setPayload(
+    collection: string,
+    points: PointSelection,
+    payload: Metadata,
+    opts?: WriteCallOptions,
+  ): Promise<{ updated: number } & WriteResult> {
+    return this.#payloadWrite('SetPayload', collection, points, payload, opts);
+  }
+
+  /** Replaces the whole metadata of the points; otherwise as {@link setPayload}. */
+  async overwritePayload(
+    collection: string,
+    points: PointSelection,
+    payload: Metadata,
+    opts?: WriteCallOptions,
+  ): Promise<{ updated: number } & WriteResult> {
+    return this.#payloadWrite('OverwritePayload', collection, points, payload, opts);
+  }
+
+  /**
+   * Removes these metadata keys (dotted paths; through an array, from each of its
+   * elements) from the points; keys a point lacks are ignored. Otherwise as
+   * {@link setPayload}.
+   */
+  async deletePayloadKeys(
+    collection: string,
+    points: PointSelection,
+    keys: readonly string[],
+    opts?: WriteCallOptions,
+  ): Promise<{ updated: number } & WriteResult> {
+    const selection = this.#encode('DeletePayloadKeys', () => selectionToProto(points));
+    const res = await this.#write(
+      'DeletePayloadKeys',
+      (wo) => ({ collection, ...selection, keys: [...keys], options: wo }),
+      opts,
+    );
+    return { updated: res.updated, logIndex: res.logIndex };
+  }
+
+  async #payloadWrite(
+    method: 'SetPayload' | 'OverwritePayload',
+    collection: string,
+    points: PointSelection,
+    payload: Metadata,
+    opts: WriteCallOptions | undefined,
+  ): Promise<{ updated: number } & WriteResult> {
+    const { selection, struct } = this.#encode(method, () => ({
+      selection: selectionToProto(points),
+      struct: metadataToStruct(payload),
+    }));
+    const res = await this.#write(
+      method,
+      (wo) => ({ collection, ...selection, payload: struct, options: wo }),
+      opts,
+    );
+    return { updated: res.updated, logIndex: res.logIndex };
+  }
+
+  /**
+   * Indexes the values at a metadata key (a dotted path) so that filters on it run
+   * without reading every point (docs/filters.md: which conditions each type answers).
+   * Creating one that exists with the same type changes nothing; another type replaces it.
+   */
+  async createPayloadIndex(
+    collection: string,
+    key: string,
+    type: PayloadIndexType,
+    opts?: WriteCallOptions,
+  ): Promise<WriteResult> {
+    const protoType = this.#encode('CreatePayloadIndex', () => payloadIndexTypeToProto(type));
+    const res = await this.#write(
+      'CreatePayloadIndex',
+      (wo) => ({ collection, key, type: protoType, options: wo }),
+      opts,
+    );
+    return { logIndex: res.logIndex };
+  }
+
+  /** Drops the payload index on `key` (NOT_FOUND if there is none). */
+  async dropPayloadIndex(
+    collection: string,
+    key: string,
+    opts?: WriteCallOptions,
+  ): Promise<WriteResult> {
+    const res = await this.#write(
+      'DropPayloadIndex',
+      (wo) => ({ collection, key, options: wo }),
+      opts,
+    );
+    return { logIndex: res.logIndex };
   }
 
   /** The points that exist, in the order asked. */
@@ -418,46 +620,63 @@ export class RaftvecClient {
     opts?: ReadOptions,
   ): Promise<StoredPoint[]> {
     const withVector = opts?.withVector ?? true;
-    const withMetadata = opts?.withMetadata ?? true;
+    const { withMetadata, metadataKeys } = this.#encode('Get', () => metadataSelection(opts));
     const res = await this.#read(
       'Get',
-      (readOptions) => ({ collection, ids: [...ids], withVector, withMetadata, readOptions }),
+      (readOptions) => ({
+        collection,
+        ids: [...ids],
+        withVector,
+        withMetadata,
+        metadataKeys,
+        readOptions,
+      }),
       opts,
     );
     return res.points.map((p) => pointFromProto(p, withVector, withMetadata));
   }
 
-  /** Nearest neighbours of one vector (hits, best first) or of several (one list per vector). */
-  search(collection: string, vector: Vector, opts?: SearchOptions): Promise<SearchHit[]>;
+  /**
+   * Nearest neighbours of one query (hits, best first) or of several (one list per
+   * query, in order). A query is a vector, or a {@link SearchTarget}: a vector or a
+   * stored point's id to search by, with its own filter and k if given, e.g.
+   * `search('c', [{ pointId: 'p1' }, { vector: [1, 0], k: 3, filter }], { k: 10 })`.
+   */
+  search(collection: string, query: SearchQueryInput, opts?: SearchOptions): Promise<SearchHit[]>;
   search(
     collection: string,
-    vectors: readonly Vector[],
+    queries: readonly SearchQueryInput[],
     opts?: SearchOptions,
   ): Promise<SearchHit[][]>;
   async search(
     collection: string,
-    vectorOrVectors: Vector | readonly Vector[],
+    queryOrQueries: SearchQueryInput | readonly SearchQueryInput[],
     opts?: SearchOptions,
   ): Promise<SearchHit[] | SearchHit[][]> {
-    const single = isSingleVector(vectorOrVectors);
-    const vectors: readonly Vector[] = single
-      ? [vectorOrVectors]
-      : (vectorOrVectors as readonly Vector[]);
+    const single = isSingleQuery(queryOrQueries);
+    const list: readonly SearchQueryInput[] = single
+      ? [queryOrQueries]
+      : (queryOrQueries as readonly SearchQueryInput[]);
     const withVector = opts?.withVector ?? false;
-    const withMetadata = opts?.withMetadata ?? true;
-    const filter = this.#encode('Search', () => filterToProto(opts?.filter));
+    const { filter, queries, withMetadata, metadataKeys } = this.#encode('Search', () => ({
+      filter: filterToProto(opts?.filter),
+      queries: list.map(queryToProto),
+      ...metadataSelection(opts),
+    }));
     const res = await this.#read(
       'Search',
       (readOptions) => ({
         readOptions,
         collection,
-        queries: vectors.map((v) => ({ valuesF32: vectorToF32Bytes(v) })),
+        queries,
         k: opts?.k ?? 10,
         filter,
         withVector,
         withMetadata,
+        metadataKeys,
         efSearch: opts?.efSearch ?? 0,
         nprobe: opts?.nprobe ?? 0,
+        ...(opts?.scoreThreshold !== undefined && { scoreThreshold: opts.scoreThreshold }),
       }),
       opts,
     );
@@ -465,6 +684,14 @@ export class RaftvecClient {
       r.hits.map((h) => hitFromProto(h, withVector, withMetadata)),
     );
     return single ? (results[0] ?? []) : results;
+  }
+
+  /**
+   * The nearest neighbours of a stored point (its own vector as the query), the point
+   * itself left out: "more like this one". NOT_FOUND if the point does not exist.
+   */
+  searchByPoint(collection: string, pointId: string, opts?: SearchOptions): Promise<SearchHit[]> {
+    return this.search(collection, { pointId }, opts);
   }
 
   async count(collection: string, opts?: CountOptions): Promise<number> {
@@ -480,8 +707,10 @@ export class RaftvecClient {
   /** One page of points in id order; pass `nextAfterId` as `afterId` for the next page. */
   async scroll(collection: string, opts?: ScrollOptions): Promise<ScrollPage> {
     const withVector = opts?.withVector ?? true;
-    const withMetadata = opts?.withMetadata ?? true;
-    const filter = this.#encode('Scroll', () => filterToProto(opts?.filter));
+    const { filter, withMetadata, metadataKeys } = this.#encode('Scroll', () => ({
+      filter: filterToProto(opts?.filter),
+      ...metadataSelection(opts),
+    }));
     const res = await this.#read(
       'Scroll',
       (readOptions) => ({
@@ -492,6 +721,7 @@ export class RaftvecClient {
         filter,
         withVector,
         withMetadata,
+        metadataKeys,
       }),
       opts,
     );

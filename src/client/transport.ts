@@ -33,6 +33,10 @@ import type { CountRequest } from '../generated/raftvec/v1/CountRequest.js';
 import type { CountResponse__Output } from '../generated/raftvec/v1/CountResponse.js';
 import type { ScrollRequest } from '../generated/raftvec/v1/ScrollRequest.js';
 import type { ScrollResponse__Output } from '../generated/raftvec/v1/ScrollResponse.js';
+import type { SetPayloadRequest } from '../generated/raftvec/v1/SetPayloadRequest.js';
+import type { DeletePayloadKeysRequest } from '../generated/raftvec/v1/DeletePayloadKeysRequest.js';
+import type { CreatePayloadIndexRequest } from '../generated/raftvec/v1/CreatePayloadIndexRequest.js';
+import type { DropPayloadIndexRequest } from '../generated/raftvec/v1/DropPayloadIndexRequest.js';
 
 /** Request and response types of each VectorService RPC. */
 export interface VectorRpcs {
@@ -46,6 +50,11 @@ export interface VectorRpcs {
   Search: [SearchRequest, SearchResponse__Output];
   Count: [CountRequest, CountResponse__Output];
   Scroll: [ScrollRequest, ScrollResponse__Output];
+  SetPayload: [SetPayloadRequest, WriteResponse__Output];
+  OverwritePayload: [SetPayloadRequest, WriteResponse__Output];
+  DeletePayloadKeys: [DeletePayloadKeysRequest, WriteResponse__Output];
+  CreatePayloadIndex: [CreatePayloadIndexRequest, WriteResponse__Output];
+  DropPayloadIndex: [DropPayloadIndexRequest, WriteResponse__Output];
 }
 export type VectorRpc = keyof VectorRpcs;
 
