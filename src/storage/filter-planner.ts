@@ -15,7 +15,8 @@ import {
   isEmptyFilter,
   numberBounds,
 } from './filter.js';
-import type { PayloadIndex } from './payload-index.js';
+import { sortedHas } from '../index/collection-index.js';
+import { uniqueSorted, type PayloadIndex } from './payload-index.js';
 
 /** What the planner reads of a collection. */
 export interface PlannerView {
@@ -26,9 +27,9 @@ export interface PlannerView {
   readonly points: ReadonlyMap<number, { id: string; metadata: Metadata }>;
 }
 
-/** Labels a plan narrowed a filter to; `exact`: they are exactly the matches. */
+/** Labels (sorted, each once) a plan narrowed a filter to; `exact`: they are exactly the matches. */
 interface Narrowed {
-  labels: Set<number>;
+  labels: Float64Array;
   exact: boolean;
 }
 
@@ -36,12 +37,12 @@ function narrowCondition(condition: Condition, view: PlannerView): Narrowed | un
   const kind = conditionKind(condition);
   if (kind === 'filter') return narrowFilter((condition as { filter: Filter }).filter, view);
   if (kind === 'hasId') {
-    const labels = new Set<number>();
+    const labels: number[] = [];
     for (const id of (condition as { hasId: string[] }).hasId) {
       const label = view.idToLabel.get(id);
-      if (label !== undefined) labels.add(label);
+      if (label !== undefined) labels.push(label);
     }
-    return { labels, exact: true };
+    return { labels: uniqueSorted(Float64Array.from(labels).sort()), exact: true };
   }
   const c = condition as FieldCondition;
   const index = view.payloadIndexes.get(c.key);
@@ -49,9 +50,7 @@ function narrowCondition(condition: Condition, view: PlannerView): Narrowed | un
   if ('equals' in c || 'in' in c) {
     const targets = 'equals' in c ? [c.equals] : c.in;
     if (!targets.every((t) => index.canMatch(t))) return undefined;
-    const labels = new Set<number>();
-    index.labelsEqual(targets, labels);
-    return { labels, exact: true };
+    return { labels: index.labelsEqual(targets), exact: true };
   }
   if ('range' in c && index.answersRanges) return index.labelsInRange(numberBounds(c.range));
   if ('datetimeRange' in c && index.spec.type === 'datetime')
@@ -59,17 +58,30 @@ function narrowCondition(condition: Condition, view: PlannerView): Narrowed | un
   return undefined;
 }
 
-function intersect(sets: Set<number>[]): Set<number> {
-  sets.sort((a, b) => a.size - b.size);
+/** The labels in every one of `sets` (each sorted): the smallest, searched in the others. */
+function intersect(sets: Float64Array[]): Float64Array {
+  sets.sort((a, b) => a.length - b.length);
   const [smallest, ...rest] = sets;
-  const out = new Set<number>();
-  for (const label of smallest!) if (rest.every((s) => s.has(label))) out.add(label);
-  return out;
+  const out = new Float64Array(smallest!.length);
+  let n = 0;
+  for (const label of smallest!) if (rest.every((s) => sortedHas(s, label))) out[n++] = label;
+  return out.subarray(0, n);
+}
+
+/** The labels in any of `sets` (each sorted). */
+function unite(sets: Float64Array[]): Float64Array {
+  const all = new Float64Array(sets.reduce((n, s) => n + s.length, 0));
+  let at = 0;
+  for (const s of sets) {
+    all.set(s, at);
+    at += s.length;
+  }
+  return uniqueSorted(all.sort());
 }
 
 /** The labels a filter's indexed conditions narrow it to; undefined when none do. */
 function narrowFilter(filter: Filter, view: PlannerView): Narrowed | undefined {
-  const sets: Set<number>[] = [];
+  const sets: Float64Array[] = [];
   let exact = true;
   for (const c of filter.must ?? []) {
     const n = narrowCondition(c, view);
@@ -84,9 +96,7 @@ function narrowFilter(filter: Filter, view: PlannerView): Narrowed | undefined {
     const parts = should.map((c) => narrowCondition(c, view));
     if (parts.every((p) => p !== undefined)) {
       // A match holds at least one should condition: it is in their union.
-      const union = new Set<number>();
-      for (const p of parts) for (const label of p!.labels) union.add(label);
-      sets.push(union);
+      sets.push(unite(parts.map((p) => p!.labels)));
       exact &&= (filter.minShould ?? 1) === 1 && parts.every((p) => p!.exact);
     } else exact = false;
   }
@@ -103,7 +113,7 @@ export function matchingLabels(view: PlannerView, filter: Filter | undefined): F
   if (filter === undefined || isEmptyFilter(filter))
     return Float64Array.from(view.points.keys()).sort();
   const narrowed = narrowFilter(filter, view);
-  if (narrowed?.exact) return Float64Array.from(narrowed.labels).sort();
+  if (narrowed?.exact) return narrowed.labels;
   const predicate = compileFilter(filter);
   const out: number[] = [];
   for (const label of narrowed === undefined ? view.points.keys() : narrowed.labels) {
@@ -117,7 +127,7 @@ export function matchingLabels(view: PlannerView, filter: Filter | undefined): F
 export function countMatching(view: PlannerView, filter: Filter | undefined): number {
   if (filter === undefined || isEmptyFilter(filter)) return view.points.size;
   const narrowed = narrowFilter(filter, view);
-  if (narrowed?.exact) return narrowed.labels.size;
+  if (narrowed?.exact) return narrowed.labels.length;
   const predicate = compileFilter(filter);
   let n = 0;
   const labels = narrowed === undefined ? view.points.keys() : narrowed.labels;

@@ -115,9 +115,11 @@ export class PayloadIndex {
     }
   }
 
-  /** The labels of points with a value equal to one of `targets` (each one `canMatch`). */
-  labelsEqual(targets: readonly Scalar[], out: Set<number>): void {
-    for (const target of targets) addLabels(this.byValue.get(target), out);
+  /** The labels of points with a value equal to one of `targets` (each one `canMatch`), sorted. */
+  labelsEqual(targets: readonly Scalar[]): Float64Array {
+    const found = new LabelCollector();
+    for (const target of new Set(targets)) found.add(this.byValue.get(target));
+    return found.sorted();
   }
 
   /** Whether ranges on numbers (or, for datetime, on timestamps) can use this index. */
@@ -130,7 +132,7 @@ export class PayloadIndex {
    * index). Exact, except that an integer index adds the points it does not cover
    * (`exact` false: the caller checks those).
    */
-  labelsInRange(range: NumberRange): { labels: Set<number>; exact: boolean } {
+  labelsInRange(range: NumberRange): { labels: Float64Array; exact: boolean } {
     const keys = this.sortedKeys();
     let lo = 0;
     let hi = keys.length;
@@ -154,11 +156,11 @@ export class PayloadIndex {
         hi,
         firstIndex(keys, (k) => k >= range.lt!),
       );
-    const labels = new Set<number>();
-    for (let i = lo; i < hi; i++) addLabels(this.byValue.get(keys[i]!), labels);
-    if (this.uncovered.size === 0) return { labels, exact: true };
-    for (const label of this.uncovered) labels.add(label);
-    return { labels, exact: false };
+    const found = new LabelCollector();
+    for (let i = lo; i < hi; i++) found.add(this.byValue.get(keys[i]!));
+    if (this.uncovered.size === 0) return { labels: found.sorted(), exact: true };
+    for (const label of this.uncovered) found.add(label);
+    return { labels: found.sorted(), exact: false };
   }
 
   /** The distinct numeric keys in order, merging those added since the last call. */
@@ -183,10 +185,34 @@ export class PayloadIndex {
   }
 }
 
-function addLabels(held: Labels | undefined, out: Set<number>): void {
-  if (held === undefined) return;
-  if (typeof held === 'number') out.add(held);
-  else for (const label of held) out.add(label);
+/** Labels gathered from postings, then sorted with duplicates removed (typed arrays sort fast). */
+class LabelCollector {
+  private labels = new Float64Array(64);
+  private size = 0;
+
+  add(held: Labels | undefined): void {
+    if (held === undefined) return;
+    const count = typeof held === 'number' ? 1 : held.size;
+    if (this.size + count > this.labels.length) {
+      const grown = new Float64Array(Math.max(2 * this.labels.length, this.size + count));
+      grown.set(this.labels.subarray(0, this.size));
+      this.labels = grown;
+    }
+    if (typeof held === 'number') this.labels[this.size++] = held;
+    else for (const label of held) this.labels[this.size++] = label;
+  }
+
+  sorted(): Float64Array {
+    return uniqueSorted(this.labels.subarray(0, this.size).sort());
+  }
+}
+
+/** `sorted` without repeated values (a point with several values can be found twice). */
+export function uniqueSorted(sorted: Float64Array): Float64Array {
+  let n = 0;
+  for (let i = 0; i < sorted.length; i++)
+    if (n === 0 || sorted[i] !== sorted[n - 1]) sorted[n++] = sorted[i]!;
+  return sorted.subarray(0, n);
 }
 
 /** The first index whose key satisfies `at` (a predicate false then true along the keys). */
