@@ -38,6 +38,26 @@ export class UsageError extends Error {
 }
 
 /**
+ * A reader of integer option values for one bench: `--n 100_000` style, within
+ * [min, max], or a UsageError naming the option and ending with `usage`.
+ */
+export function integerOption(
+  usage: string,
+): (name: string, text: string | undefined, min: number, max: number) => number {
+  return (name, text, min, max) => {
+    if (text === undefined || text.startsWith('--'))
+      throw new UsageError(`${name} needs a value\n${usage}`);
+    const value = Number(text.replace(/_/g, ''));
+    if (!Number.isInteger(value) || value < min || value > max) {
+      throw new UsageError(
+        `${name} must be an integer from ${min} to ${max.toLocaleString('en-US')}, got "${text}"\n${usage}`,
+      );
+    }
+    return value;
+  };
+}
+
+/**
  * Takes `--json [PATH]` out of a benchmark's arguments. PATH is the next
  * argument unless it starts with "--".
  */

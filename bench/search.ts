@@ -66,7 +66,7 @@ import {
   runRawFaiss,
   type RawFaissResult,
 } from './native/raw-faiss.js';
-import { Report, UsageError, formatNumber, type BenchOptions } from './report.js';
+import { Report, UsageError, formatNumber, integerOption, type BenchOptions } from './report.js';
 
 const DIM = 128;
 const K = 10;
@@ -117,17 +117,7 @@ function parseArgs(argv: readonly string[]): Args {
     markdown: false,
     collectionEf: undefined,
   };
-  const integer = (name: string, text: string | undefined, min: number, max: number): number => {
-    if (text === undefined || text.startsWith('--'))
-      throw new UsageError(`${name} needs a value\n${USAGE}`);
-    const value = Number(text.replace(/_/g, ''));
-    if (!Number.isInteger(value) || value < min || value > max) {
-      throw new UsageError(
-        `${name} must be an integer from ${min} to ${max.toLocaleString('en-US')}, got "${text}"\n${USAGE}`,
-      );
-    }
-    return value;
-  };
+  const integer = integerOption(USAGE);
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? arg.split('=', 2) : [arg];
