@@ -68,6 +68,10 @@ export const limits = {
   /** Payload indexes per collection. */
   maxPayloadIndexes: 64,
   maxFilterInValues: 1_024,
+  /** Different per-query filters in one search. */
+  maxFiltersPerSearch: 64,
+  /** Values of every in, notIn and hasId list of one filter, together. */
+  maxFilterValues: 16_384,
   maxFilterKeyLength: 256,
   /** Search-time knobs: HNSW efSearch and IVF nprobe (each at most the binding's maxSearchKnob). */
   maxEfSearch: 32_768,

@@ -584,9 +584,20 @@ function validateBounds(
   }
 }
 
-/** Conditions counted so far in one filter tree, against maxFilterConditions. */
+/** What one filter tree holds so far, against maxFilterConditions and maxFilterValues. */
 interface FilterBudget {
   conditions: number;
+  /** Values of in, notIn and hasId lists. */
+  values: number;
+}
+
+function chargeValues(budget: FilterBudget, list: unknown): void {
+  budget.values += Array.isArray(list) ? list.length : 0;
+  if (budget.values > limits.maxFilterValues) {
+    throw invalidArgument(
+      `the filter's in, notIn and hasId lists hold more than ${limits.maxFilterValues} values in all; split the query`,
+    );
+  }
 }
 
 function validateCondition(c: Condition, where: string, depth: number, budget: FilterBudget): void {
@@ -613,6 +624,7 @@ function validateCondition(c: Condition, where: string, depth: number, budget: F
   }
   if (kind === 'hasId') {
     const ids = record.hasId;
+    chargeValues(budget, ids);
     if (!Array.isArray(ids) || ids.length === 0)
       throw invalidArgument(`${where}: hasId needs a non-empty list of point ids`);
     if (ids.length > limits.maxFilterInValues)
@@ -635,6 +647,7 @@ function validateCondition(c: Condition, where: string, depth: number, budget: F
     case 'in':
     case 'notIn':
       validateScalarList(record[kind], `${at}: ${kind}`);
+      chargeValues(budget, record[kind]);
       return;
     case 'range':
       validateBounds(record.range, `${at}: range`, (v, what) => {
@@ -703,7 +716,7 @@ function validateFilterAt(
 /** A metadata filter (absent = no filter). */
 export function validateFilter(filter: Filter | undefined): void {
   if (filter === undefined) return;
-  validateFilterAt(filter, 'filter', 1, { conditions: 0 });
+  validateFilterAt(filter, 'filter', 1, { conditions: 0, values: 0 });
 }
 
 function validateOptionalRange(value: unknown, name: string, max: number): void {
@@ -796,6 +809,12 @@ export function validateSearch(dimension: number, query: SearchQuery, metric?: M
     } else validateVector(dimension, v, `query vector ${i}`, metric);
     if (t?.filter !== undefined) validateFilter(t.filter);
   });
+  const filters = new Set(targets?.flatMap((t) => (t.filter ? [JSON.stringify(t.filter)] : [])));
+  if (filters.size > limits.maxFiltersPerSearch) {
+    throw invalidArgument(
+      `search has ${filters.size} different per-query filters; the limit is ${limits.maxFiltersPerSearch} per request (each is planned on its own): send the others in further requests`,
+    );
+  }
   validateOptionalRange(query.efSearch, 'efSearch', limits.maxEfSearch);
   validateOptionalRange(query.nprobe, 'nprobe', limits.maxNprobe);
   validateFilter(query.filter);

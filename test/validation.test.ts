@@ -438,6 +438,21 @@ describe('validateIds, validateFilter, validateSearch, validateScroll', () => {
       should: Array.from({ length: 129 }, (_, i) => ({ key: `k${i}`, equals: i })),
     };
     rejects(() => validateFilter(wide), /more than 128 conditions/);
+    const manyValues: Filter = {
+      should: Array.from({ length: 17 }, (_, i) => ({
+        key: `k${i}`,
+        in: Array.from({ length: 1_000 }, (_, j) => j),
+      })),
+    };
+    rejects(() => validateFilter(manyValues), /hold more than 16384 values in all/);
+  });
+  it('bounds the different per-query filters of one search', () => {
+    const own = (n: number) =>
+      Array.from({ length: n }, (_, i) => ({ filter: { must: [{ key: 'a', equals: i }] } }));
+    const search = (n: number): SearchQuery =>
+      q({ vectors: Array.from({ length: n }, () => new Float32Array(3)), targets: own(n) });
+    validateSearch(3, search(64));
+    rejects(() => validateSearch(3, search(65)), /65 different per-query filters; the limit is 64/);
   });
   const q = (over: Partial<SearchQuery>): SearchQuery => ({
     collection: 'c',

@@ -274,6 +274,15 @@ void checkFinite(const float* x, size_t n, size_t d, const char* what) {
   }
 }
 
+// The heap of an inner-product search (FAISS's CMin) with ties the other way round:
+// CMin::cmp2 keeps the largest labels among equal scores, CMax (L2) the smallest. With
+// this one both keep, and list first, the smallest labels.
+struct CMinSmallLabelsFirst : faiss::CMin<float, int64_t> {
+  static bool cmp2(float a1, float b1, int64_t a2, int64_t b2) {
+    return (a1 < b1) || ((a1 == b1) && (a2 > b2));
+  }
+};
+
 template <class C>
 void exactKernel(size_t n, const float* x, size_t d, size_t k, bool ip,
                  const float* block, const int64_t* labels, size_t nb, float* D,
@@ -759,7 +768,7 @@ void IndexCore::exactOverPositions(size_t n, const float* x, size_t k,
                                    int64_t* L) const {
   const bool ip = metric_ == faiss::METRIC_INNER_PRODUCT;
   using CL2 = faiss::CMax<float, int64_t>;
-  using CIP = faiss::CMin<float, int64_t>;
+  using CIP = CMinSmallLabelsFirst;
   for (size_t i = 0; i < n; i++) {
     if (ip) faiss::heap_heapify<CIP>(k, D + i * k, L + i * k);
     else faiss::heap_heapify<CL2>(k, D + i * k, L + i * k);

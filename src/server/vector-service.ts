@@ -804,7 +804,10 @@ export class VectorService {
         const query: SearchQuery = {
           collection: req.collection,
           vectors: req.queries.map((q, i) => queryVector(q, i)),
-          k: req.k === 0 && targets.every((t) => t.k !== undefined) ? targets[0]!.k! : req.k,
+          k:
+            req.k === 0 && targets.length > 0 && targets.every((t) => t.k !== undefined)
+              ? targets[0]!.k!
+              : req.k,
           withVector: req.withVector,
           ...metadataSelection(req),
           ...(targets.some((t) => Object.keys(t).length > 0) && { targets }),

@@ -12,10 +12,15 @@ const isObject = (v: JsonValue | undefined): v is JsonObject =>
 
 const has = (o: JsonObject, key: string): boolean => Object.prototype.hasOwnProperty.call(o, key);
 
-/** A copy of `o` with `key` set: a plain own property, even for "__proto__". */
+/** Sets `key` on `o` as a plain own property, even for "__proto__" (no prototype setter). */
+function defineOwn(o: JsonObject, key: string, value: JsonValue): void {
+  Object.defineProperty(o, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
+/** A copy of `o` with `key` set (see {@link defineOwn}). */
 function withKey(o: JsonObject, key: string, value: JsonValue): JsonObject {
   const out: JsonObject = { ...o };
-  Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+  defineOwn(out, key, value);
   return out;
 }
 
@@ -26,8 +31,7 @@ function withoutPath(value: JsonValue, path: readonly string[]): JsonValue {
   const [head, ...rest] = path as [string, ...string[]];
   if (rest.length === 0) {
     const out: JsonObject = {};
-    for (const [k, v] of Object.entries(value))
-      if (k !== head) Object.assign(out, withKey({}, k, v));
+    for (const [k, v] of Object.entries(value)) if (k !== head) defineOwn(out, k, v);
     return out;
   }
   return withKey(value, head, withoutPath(value[head]!, rest));

@@ -349,6 +349,17 @@ function tooManyBytes(collection: string, matches: number, dimension: number): P
   };
 }
 
+/** The refusal of a payload update whose new records, metadata included, pass the bound. */
+function tooManyBytesWithMetadata(collection: string, at: number, selected: number): Plan {
+  return {
+    result: failure(
+      'FAILED_PRECONDITION',
+      `collection ${JSON.stringify(collection)}: the update selects ${selected} points, and their new records (vector and metadata) pass ${limits.maxPayloadUpdateBytes / 2 ** 20} MiB at the ${at}th; one payload update rewrites at most that much: select fewer points per update (fewer ids, or a narrower filter), or keep less metadata per point`,
+    ),
+    ops: [],
+  };
+}
+
 const notFoundMessage = (name: string): string =>
   `collection ${JSON.stringify(name)} does not exist; list the collections or create it first`;
 
@@ -610,7 +621,9 @@ export class VectorStateMachine {
             if (outcome.droppedUid !== undefined) dropped.push(outcome.droppedUid);
             if (outcome.result.ok)
               this.changedSinceCheckpoint +=
-                (outcome.result.upserted ?? 0) + (outcome.result.deleted ?? 0);
+                (outcome.result.upserted ?? 0) +
+                (outcome.result.deleted ?? 0) +
+                (outcome.result.updated ?? 0);
           }
           await this.writeApplied(pending);
         } catch (err) {
@@ -953,11 +966,12 @@ export class VectorStateMachine {
       const nq = query.vectors.length;
       const vectors = query.vectors.slice();
       const self = await this.queriesByPoint(col, query, vectors);
-      // Queries that share a filter and a k are searched together, in one batch.
+      // Queries that share a filter and a k are searched together, in one batch (each
+      // filter is planned once).
       const groups = new Map<string, number[]>();
       for (let i = 0; i < nq; i++) {
         const t = query.targets?.[i];
-        const key = `${t?.filter !== undefined ? `own ${i}` : 'shared'} k=${t?.k ?? query.k}`;
+        const key = `${t?.filter !== undefined ? JSON.stringify(t.filter) : 'shared'} k=${t?.k ?? query.k}`;
         const group = groups.get(key);
         if (group) group.push(i);
         else groups.set(key, [i]);
@@ -1361,9 +1375,17 @@ export class VectorStateMachine {
       after: Metadata;
       json: string;
     }> = [];
+    // The records' real size, metadata included, counted as they are made: planning
+    // stops at the bound instead of building every new metadata first.
+    let bytes = 0;
     for (const t of targets) {
       const before = col.points.get(t.label)!.metadata;
       const after = applyPayloadUpdate(before, update);
+      const json = JSON.stringify(after);
+      bytes += 8 + 4 * col.record.dimension + Buffer.byteLength(json, 'utf8');
+      if (bytes > limits.maxPayloadUpdateBytes) {
+        return tooManyBytesWithMetadata(collection, changes.length + 1, targets.length);
+      }
       const bad = refusal(collection, () =>
         validateMetadata(
           after,
@@ -1371,7 +1393,7 @@ export class VectorStateMachine {
         ),
       );
       if (bad) return bad;
-      changes.push({ ...t, before, after, json: JSON.stringify(after) });
+      changes.push({ ...t, before, after, json });
     }
     const { uid, dimension } = col.record;
     const ops: BatchOp[] = [];
@@ -1398,7 +1420,7 @@ export class VectorStateMachine {
           ops.push({
             type: 'put',
             key: keys[i]!,
-            value: withPointMetadata(value, dimension, c.json),
+            value: this.rewritten(keys[i]!, value, dimension, c.json),
           });
         });
       },
@@ -1474,6 +1496,20 @@ export class VectorStateMachine {
         col.record = record;
       },
     };
+  }
+
+  /** A point record with new metadata; a record too short for its vector is corruption. */
+  private rewritten(
+    key: Uint8Array,
+    value: Uint8Array,
+    dimension: number,
+    json: string,
+  ): Uint8Array {
+    try {
+      return withPointMetadata(value, dimension, json);
+    } catch (err) {
+      throw new StateCorruptionError(this.db.location, describeKey(key), (err as Error).message);
+    }
   }
 
   /** The effects of deleting the points among `ids` that exist (the others are ignored). */

@@ -4,6 +4,7 @@ import {
   CollectionIndex,
   REBUILD_MIN_TOMBSTONES,
   normalized,
+  sortedAllowList,
   trainingThreshold,
 } from '../../src/index/collection-index.js';
 import { mulberry32 as rng } from '../support/random.js';
@@ -90,6 +91,23 @@ describe('CollectionIndex', () => {
     for (const row of res) {
       expect(row).toHaveLength(50);
       for (const h of row) expect(h.label).toBeGreaterThanOrEqual(n - 1000);
+    }
+  });
+
+  it('an exact search keeps, and lists first, the smallest labels among tied scores (l2 and ip)', async () => {
+    for (const metric of ['l2', 'ip'] as const) {
+      // Eight identical vectors, added in an order unlike their labels' (as after a rebuild).
+      const labels = BigInt64Array.from([5n, 2n, 7n, 0n, 6n, 1n, 3n, 4n]);
+      const idx = CollectionIndex.create(2, metric, 'Flat');
+      await idx.load(new Float32Array(16).fill(1), labels);
+      const [row] = await idx.search(new Float32Array([1, 1]), 1, 3, {
+        allowLabels: sortedAllowList(Float64Array.from([0, 1, 2, 3, 4, 5, 6, 7])),
+        allLabels: () => labels,
+      });
+      expect(
+        row!.map((h) => h.label),
+        metric,
+      ).toEqual([0, 1, 2]);
     }
   });
 });

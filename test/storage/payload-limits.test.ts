@@ -56,4 +56,34 @@ describe('payload update limits', () => {
     expect(byIds).toEqual({ ok: true, updated: fits });
     expect(await sm.count('wide', { must: [{ key: 'seen', equals: true }] })).toBe(fits);
   });
+
+  it('counts the new metadata in the bound: large payloads on small vectors are refused too', async () => {
+    const sm = await openSm(await tempDir());
+    let index = 0;
+    await sm.apply(++index, {
+      kind: 'createCollection',
+      spec: { name: 'narrow', dimension: 1, metric: 'l2', indexSpec: 'Flat' },
+    });
+    const points = 1_200; // 1,200 × 60 KB of metadata: past 64 MiB, though the vectors are 4 bytes
+    for (let from = 0; from < points; from += 1_000) {
+      await sm.apply(++index, {
+        kind: 'upsert',
+        collection: 'narrow',
+        points: Array.from({ length: Math.min(1_000, points - from) }, (_, i) => ({
+          id: `p${from + i}`,
+          vector: new Float32Array([from + i]),
+          metadata: { n: from + i },
+        })),
+      });
+    }
+    const refused = await sm.apply(++index, {
+      kind: 'updatePayload',
+      collection: 'narrow',
+      points: { filter: { must: [{ key: 'n', range: { gte: 0 } }] } },
+      update: { op: 'set', payload: { blob: 'x'.repeat(60_000) } },
+    });
+    expect(refused).toMatchObject({ ok: false, code: 'FAILED_PRECONDITION' });
+    expect(refused.ok || refused.message).toMatch(/selects 1200 points.*pass 64 MiB at the \d+th/);
+    expect(await sm.count('narrow', { must: [{ key: 'blob', exists: true }] })).toBe(0);
+  });
 });
