@@ -76,7 +76,7 @@ describe('payload update limits', () => {
         })),
       });
     }
-    const refused = await sm.apply(++index, {
+    const refused = await sm.apply(index + 1, {
       kind: 'updatePayload',
       collection: 'narrow',
       points: { filter: { must: [{ key: 'n', range: { gte: 0 } }] } },
