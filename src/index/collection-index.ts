@@ -215,6 +215,7 @@ export class CollectionIndex {
     const index = new CollectionIndex(dimension, metric, indexSpec, main);
     index.live = main.ntotal;
     await index.remove(reconcile.remove);
+    inLabelOrder(reconcile.addVectors, reconcile.addLabels, dimension);
     await index.add(reconcile.addVectors, reconcile.addLabels);
     return index;
   }
@@ -294,8 +295,11 @@ export class CollectionIndex {
    *
    * When training fails, the points stay in an exact staging index and
    * training is tried again once the collection has doubled.
+   *
+   * The arrays are put in label order in place first ({@link inLabelOrder}).
    */
   async load(vectors: Float32Array, labels: BigInt64Array): Promise<void> {
+    inLabelOrder(vectors, labels, this.dimension);
     const fresh = FaissIndex.create(this.dimension, this.indexSpec, faissMetric(this.metric));
     if (fresh.isTrained) {
       if (labels.length > 0) await fresh.add(vectors, labels);
@@ -435,6 +439,44 @@ export class CollectionIndex {
   ): Promise<IndexHit[][]> {
     const again = toHits(await run(subsetOf(queries, which, this.dimension)), which.length, k);
     return replaced(hits, which, again);
+  }
+}
+
+/**
+ * Puts `labels` in ascending order and `vectors` (`d` floats each) with them, in place.
+ * An index built from them holds its points in label order, as one that took them write
+ * by write does (labels grow with each upsert): FAISS breaks ties between equal
+ * distances by position, so replicas that loaded their index and replicas that did not
+ * then choose among tied points alike.
+ */
+export function inLabelOrder(vectors: Float32Array, labels: BigInt64Array, d: number): void {
+  const n = labels.length;
+  const keys = Float64Array.from(labels, Number);
+  let sorted = true;
+  for (let i = 1; i < n && sorted; i++) sorted = keys[i - 1]! <= keys[i]!;
+  if (sorted) return;
+  // order[i]: where the element that belongs at i is now. Applied cycle by cycle, so
+  // only one vector is held aside at a time.
+  const order = Uint32Array.from({ length: n }, (_, i) => i).sort((a, b) => keys[a]! - keys[b]!);
+  const placed = new Uint8Array(n);
+  const heldVector = new Float32Array(d);
+  for (let start = 0; start < n; start++) {
+    if (placed[start]) continue;
+    heldVector.set(vectors.subarray(start * d, (start + 1) * d));
+    const heldLabel = labels[start]!;
+    let i = start;
+    for (;;) {
+      placed[i] = 1;
+      const from = order[i]!;
+      if (from === start) {
+        vectors.set(heldVector, i * d);
+        labels[i] = heldLabel;
+        break;
+      }
+      vectors.copyWithin(i * d, from * d, (from + 1) * d);
+      labels[i] = labels[from]!;
+      i = from;
+    }
   }
 }
 

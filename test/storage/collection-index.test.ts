@@ -3,6 +3,7 @@ import { RaftvecError } from '../../src/errors.js';
 import {
   CollectionIndex,
   REBUILD_MIN_TOMBSTONES,
+  inLabelOrder,
   normalized,
   sortedAllowList,
   trainingThreshold,
@@ -108,6 +109,54 @@ describe('CollectionIndex', () => {
         row!.map((h) => h.label),
         metric,
       ).toEqual([0, 1, 2]);
+    }
+  });
+
+  it('puts vectors in label order in place, each with its label', () => {
+    const d = 3;
+    const r = rng(21);
+    const n = 500;
+    const labels = BigInt64Array.from({ length: n }, (_, i) => BigInt(i * 7));
+    for (let i = n - 1; i > 0; i--) {
+      const j = Math.floor(r() * (i + 1));
+      [labels[i], labels[j]] = [labels[j]!, labels[i]!];
+    }
+    // Each vector names its label, so the pairing can be checked after the move.
+    const vectors = Float32Array.from(
+      { length: n * d },
+      (_, k) => Number(labels[Math.floor(k / d)]!) + (k % d) / 10,
+    );
+    inLabelOrder(vectors, labels, d);
+    for (let i = 0; i < n; i++) {
+      expect(labels[i]).toBe(BigInt(i * 7));
+      expect(Array.from(vectors.subarray(i * d, (i + 1) * d))).toEqual(
+        [0, 1, 2].map((c) => Math.fround(i * 7 + c / 10)),
+      );
+    }
+  });
+
+  it('a Flat index loaded in another order chooses among tied points as one built write by write', async () => {
+    for (const metric of ['l2', 'ip'] as const) {
+      const byWrites = CollectionIndex.create(2, metric, 'Flat');
+      for (let label = 0; label < 8; label++)
+        await byWrites.add(new Float32Array([1, 1]), BigInt64Array.from([BigInt(label)]));
+      const loaded = CollectionIndex.create(2, metric, 'Flat');
+      await loaded.load(
+        new Float32Array(16).fill(1),
+        BigInt64Array.from([5n, 2n, 7n, 0n, 6n, 1n, 3n, 4n]),
+      );
+      const all = () => BigInt64Array.from({ length: 8 }, (_, i) => BigInt(i));
+      for (const n of [1, 25]) {
+        // One query and a batch (FAISS takes another path for 20 queries or more).
+        const queries = new Float32Array(2 * n).fill(1);
+        const a = await byWrites.search(queries, n, 3, { allLabels: all });
+        const b = await loaded.search(queries, n, 3, { allLabels: all });
+        expect(
+          b.map((row) => row.map((h) => h.label)),
+          `${metric}, ${n} queries`,
+        ).toEqual(a.map((row) => row.map((h) => h.label)));
+        expect(a[0]!.map((h) => h.label)).toEqual([0, 1, 2]);
+      }
     }
   });
 });

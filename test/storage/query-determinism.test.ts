@@ -684,6 +684,13 @@ describe('hits that tie', () => {
       const fromA = await a.search(query);
       expect(fromA[0]).toHaveLength(2);
       expect(await b.search(query)).toEqual(fromA);
+      if (indexSpec === 'Flat') {
+        // Unfiltered too: the restarted replica loaded its index in label order.
+        const unfiltered: SearchQuery = { ...query, filter: undefined };
+        const all = await a.search(unfiltered);
+        expect(all[0]!.map((h) => h.id)).toEqual(['z', 'y']);
+        expect(await b.search(unfiltered)).toEqual(all);
+      }
     });
   }
 });

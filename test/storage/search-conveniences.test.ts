@@ -210,8 +210,9 @@ describe('per-query k and filter', () => {
   });
   it('order tied hits the same alone and in a batch', async () => {
     // p0 and its twin score the same for every query. Tied hits come in label order on
-    // either path; which of two points tied at the k-th score a Flat search keeps is
-    // FAISS's choice (by position), so there the answers may differ only in that place.
+    // either path; but which of two points tied at the k-th score a Flat search keeps may
+    // differ: FAISS's kernel for several queries can round the same distance one ulp
+    // apart for two identical vectors, so the answers may differ only in that place.
     const sm = await openSm(await tempDir());
     const vec = vectors(5);
     const points: RawPoint[] = Array.from({ length: 50 }, (_, i) => ({
