@@ -193,6 +193,20 @@ export interface WriteStamp {
   leaderTimeMs?: number;
 }
 
+/** One operation of a batch: a write to the batch's collection. */
+export type BatchOperation =
+  | { kind: 'upsert'; points: Point[] }
+  | { kind: 'delete'; ids: string[] }
+  | { kind: 'deleteByFilter'; filter: Filter }
+  | { kind: 'updatePayload'; points: PointSelector; update: PayloadUpdate };
+
+/** What one operation of a batch did. */
+export interface OperationResult {
+  upserted?: number;
+  deleted?: number;
+  updated?: number;
+}
+
 /** A write, as carried by the log and applied deterministically by every replica. */
 export type Command =
   | ({ kind: 'createCollection'; spec: CollectionSpec } & WriteStamp)
@@ -208,6 +222,8 @@ export type Command =
     } & WriteStamp)
   | ({ kind: 'createPayloadIndex'; collection: string; index: PayloadIndexSpec } & WriteStamp)
   | ({ kind: 'dropPayloadIndex'; collection: string; key: string } & WriteStamp)
+  /** Operations applied in order, each seeing the ones before, all of them or none. */
+  | ({ kind: 'batch'; collection: string; operations: BatchOperation[] } & WriteStamp)
   /** Appended by a new Raft leader at the start of its term (Raft §8); changes nothing. */
   | { kind: 'noop' };
 
@@ -221,6 +237,8 @@ export type ApplyResult =
       updated?: number;
       created?: boolean;
       dropped?: boolean;
+      /** A batch: one result per operation. */
+      results?: OperationResult[];
     }
   | { ok: false; code: ApplyErrorCode; message: string };
 

@@ -65,6 +65,8 @@ export const limits = {
    * LevelDB batch is held in memory whole.
    */
   maxPayloadUpdateBytes: 64 * 1024 * 1024,
+  /** Operations in one UpdateBatch (their points count together against maxPointsPerWrite). */
+  maxOperationsPerBatch: 256,
   /** Payload indexes per collection. */
   maxPayloadIndexes: 64,
   maxFilterInValues: 1_024,

@@ -9,6 +9,7 @@
  * every replica. A batch is checked whole: one bad item rejects all of it.
  */
 import type {
+  BatchOperation,
   CollectionSpec,
   Condition,
   Filter,
@@ -904,5 +905,24 @@ export function validatePayloadUpdate(update: PayloadUpdate): void {
       throw invalidArgument(
         `payload update op must be set, overwrite or deleteKeys, got ${describeValue((update as { op: unknown }).op)}`,
       );
+  }
+}
+
+/** A batch's shape: 1 to maxOperationsPerBatch operations, at most maxPointsPerWrite points upserted in all. */
+export function validateBatchShape(operations: readonly BatchOperation[]): void {
+  if (!Array.isArray(operations) || operations.length === 0)
+    throw invalidArgument('a batch needs at least one operation');
+  if (operations.length > limits.maxOperationsPerBatch) {
+    throw invalidArgument(
+      `a batch holds at most ${limits.maxOperationsPerBatch} operations, got ${operations.length}; split it`,
+    );
+  }
+  let points = 0;
+  for (const op of operations)
+    if (op?.kind === 'upsert' && Array.isArray(op.points)) points += op.points.length;
+  if (points > limits.maxPointsPerWrite) {
+    throw invalidArgument(
+      `a batch upserts ${points} points in all; the limit is ${limits.maxPointsPerWrite}: split it`,
+    );
   }
 }

@@ -1,6 +1,8 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { MessageTypeDefinition } from '@grpc/proto-loader';
 
+import type { BatchCommand as _raftvec_v1_BatchCommand, BatchCommand__Output as _raftvec_v1_BatchCommand__Output } from './raftvec/v1/BatchCommand.js';
+import type { BatchOperationRecord as _raftvec_v1_BatchOperationRecord, BatchOperationRecord__Output as _raftvec_v1_BatchOperationRecord__Output } from './raftvec/v1/BatchOperationRecord.js';
 import type { CreateCollectionCommand as _raftvec_v1_CreateCollectionCommand, CreateCollectionCommand__Output as _raftvec_v1_CreateCollectionCommand__Output } from './raftvec/v1/CreateCollectionCommand.js';
 import type { CreatePayloadIndexCommand as _raftvec_v1_CreatePayloadIndexCommand, CreatePayloadIndexCommand__Output as _raftvec_v1_CreatePayloadIndexCommand__Output } from './raftvec/v1/CreatePayloadIndexCommand.js';
 import type { DeleteByFilterCommand as _raftvec_v1_DeleteByFilterCommand, DeleteByFilterCommand__Output as _raftvec_v1_DeleteByFilterCommand__Output } from './raftvec/v1/DeleteByFilterCommand.js';
@@ -19,6 +21,8 @@ type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> 
 export interface ProtoGrpcType {
   raftvec: {
     v1: {
+      BatchCommand: MessageTypeDefinition<_raftvec_v1_BatchCommand, _raftvec_v1_BatchCommand__Output>
+      BatchOperationRecord: MessageTypeDefinition<_raftvec_v1_BatchOperationRecord, _raftvec_v1_BatchOperationRecord__Output>
       CreateCollectionCommand: MessageTypeDefinition<_raftvec_v1_CreateCollectionCommand, _raftvec_v1_CreateCollectionCommand__Output>
       CreatePayloadIndexCommand: MessageTypeDefinition<_raftvec_v1_CreatePayloadIndexCommand, _raftvec_v1_CreatePayloadIndexCommand__Output>
       DeleteByFilterCommand: MessageTypeDefinition<_raftvec_v1_DeleteByFilterCommand, _raftvec_v1_DeleteByFilterCommand__Output>

@@ -16,6 +16,7 @@
 import { join } from 'node:path';
 import protobuf from 'protobufjs';
 import type {
+  BatchOperation,
   ClientSession,
   Command,
   Filter,
@@ -57,7 +58,8 @@ interface DecodedLogCommand {
     | 'deleteByFilter'
     | 'updatePayload'
     | 'createPayloadIndex'
-    | 'dropPayloadIndex';
+    | 'dropPayloadIndex'
+    | 'batch';
   createCollection?: {
     name?: string;
     dimension?: number;
@@ -79,6 +81,17 @@ interface DecodedLogCommand {
   };
   createPayloadIndex?: { collection?: string; key?: string; type?: string };
   dropPayloadIndex?: { collection?: string; key?: string };
+  batch?: { collection?: string; operations?: DecodedOperation[] };
+}
+
+type DecodedUpdate = NonNullable<DecodedLogCommand['updatePayload']>;
+
+interface DecodedOperation {
+  operation?: 'upsert' | 'delete' | 'deleteByFilter' | 'updatePayload';
+  upsert?: { points?: DecodedPointRecord[] };
+  delete?: { ids?: string[] };
+  deleteByFilter?: { filterJson?: string };
+  updatePayload?: DecodedUpdate;
 }
 
 function stampFields(stamp: WriteStamp): {
@@ -113,6 +126,46 @@ function sessionFields(session: ClientSession | undefined): {
   return { clientId: session.clientId, sequence: session.sequence };
 }
 
+function upsertBody(collection: string, points: readonly Point[]): Record<string, unknown> {
+  return {
+    collection,
+    points: points.map((p) => ({
+      id: p.id,
+      vectorF32: f32ToLE(p.vector),
+      metadataJson: JSON.stringify(p.metadata),
+    })),
+  };
+}
+
+function updateBody(
+  collection: string,
+  points: PointSelector,
+  update: PayloadUpdate,
+): Record<string, unknown> {
+  return {
+    collection,
+    ...('ids' in points ? { ids: points.ids } : { filterJson: JSON.stringify(points.filter) }),
+    op: update.op,
+    ...(update.op === 'deleteKeys'
+      ? { keys: update.keys }
+      : { payloadJson: JSON.stringify(update.payload) }),
+  };
+}
+
+/** One operation of a batch, its collection left to the batch. */
+function operationRecord(op: BatchOperation): Record<string, unknown> {
+  switch (op.kind) {
+    case 'upsert':
+      return { upsert: upsertBody('', op.points) };
+    case 'delete':
+      return { delete: { ids: op.ids } };
+    case 'deleteByFilter':
+      return { deleteByFilter: { filterJson: JSON.stringify(op.filter) } };
+    case 'updatePayload':
+      return { updatePayload: updateBody('', op.points, op.update) };
+  }
+}
+
 /** Encodes a command as the payload of a Raft log entry. */
 export function encodeCommand(cmd: Command): Uint8Array {
   let message: Record<string, unknown>;
@@ -135,17 +188,7 @@ export function encodeCommand(cmd: Command): Uint8Array {
       message = { ...stampFields(cmd), dropCollection: { name: cmd.name } };
       break;
     case 'upsert':
-      message = {
-        ...stampFields(cmd),
-        upsert: {
-          collection: cmd.collection,
-          points: cmd.points.map((p) => ({
-            id: p.id,
-            vectorF32: f32ToLE(p.vector),
-            metadataJson: JSON.stringify(p.metadata),
-          })),
-        },
-      };
+      message = { ...stampFields(cmd), upsert: upsertBody(cmd.collection, cmd.points) };
       break;
     case 'delete':
       message = {
@@ -159,23 +202,18 @@ export function encodeCommand(cmd: Command): Uint8Array {
         deleteByFilter: { collection: cmd.collection, filterJson: JSON.stringify(cmd.filter) },
       };
       break;
-    case 'updatePayload': {
-      const update = cmd.update;
+    case 'updatePayload':
       message = {
         ...stampFields(cmd),
-        updatePayload: {
-          collection: cmd.collection,
-          ...('ids' in cmd.points
-            ? { ids: cmd.points.ids }
-            : { filterJson: JSON.stringify(cmd.points.filter) }),
-          op: update.op,
-          ...(update.op === 'deleteKeys'
-            ? { keys: update.keys }
-            : { payloadJson: JSON.stringify(update.payload) }),
-        },
+        updatePayload: updateBody(cmd.collection, cmd.points, cmd.update),
       };
       break;
-    }
+    case 'batch':
+      message = {
+        ...stampFields(cmd),
+        batch: { collection: cmd.collection, operations: cmd.operations.map(operationRecord) },
+      };
+      break;
     case 'createPayloadIndex':
       message = {
         ...stampFields(cmd),
@@ -245,7 +283,7 @@ function decodeFilter(json: string | undefined, what: string): Filter {
   }
 }
 
-function decodePayloadUpdate(u: NonNullable<DecodedLogCommand['updatePayload']>): PayloadUpdate {
+function decodePayloadUpdate(u: DecodedUpdate): PayloadUpdate {
   switch (u.op) {
     case 'set':
     case 'overwrite':
@@ -256,6 +294,32 @@ function decodePayloadUpdate(u: NonNullable<DecodedLogCommand['updatePayload']>)
       throw corrupt(
         `payload update op ${JSON.stringify(u.op)} is not set, overwrite or deleteKeys`,
       );
+  }
+}
+
+function decodeUpdate(u: DecodedUpdate): { points: PointSelector; update: PayloadUpdate } {
+  const points: PointSelector =
+    u.filterJson !== undefined && u.filterJson !== ''
+      ? { filter: decodeFilter(u.filterJson, 'payload update') }
+      : { ids: [...(u.ids ?? [])] };
+  return { points, update: decodePayloadUpdate(u) };
+}
+
+function decodeOperation(op: DecodedOperation, i: number): BatchOperation {
+  switch (op.operation) {
+    case 'upsert':
+      return { kind: 'upsert', points: decodePoints(op.upsert?.points ?? []) };
+    case 'delete':
+      return { kind: 'delete', ids: [...(op.delete?.ids ?? [])] };
+    case 'deleteByFilter':
+      return {
+        kind: 'deleteByFilter',
+        filter: decodeFilter(op.deleteByFilter?.filterJson, `batch operation ${i}`),
+      };
+    case 'updatePayload':
+      return { kind: 'updatePayload', ...decodeUpdate(op.updatePayload ?? {}) };
+    default:
+      throw corrupt(`batch operation ${i} is not a known operation`);
   }
 }
 
@@ -348,17 +412,18 @@ export function decodeCommand(bytes: Uint8Array): Command {
       });
     case 'updatePayload': {
       const u = m.updatePayload ?? {};
-      const points: PointSelector =
-        u.filterJson !== undefined && u.filterJson !== ''
-          ? { filter: decodeFilter(u.filterJson, 'payload update') }
-          : { ids: [...(u.ids ?? [])] };
       return withSession({
         kind: 'updatePayload' as const,
         collection: u.collection ?? '',
-        points,
-        update: decodePayloadUpdate(u),
+        ...decodeUpdate(u),
       });
     }
+    case 'batch':
+      return withSession({
+        kind: 'batch' as const,
+        collection: m.batch?.collection ?? '',
+        operations: (m.batch?.operations ?? []).map(decodeOperation),
+      });
     case 'createPayloadIndex': {
       const c = m.createPayloadIndex ?? {};
       return withSession({

@@ -38,6 +38,7 @@ import { mkdir } from 'node:fs/promises';
 import type {
   ApplyErrorCode,
   ApplyResult,
+  BatchOperation,
   ClientSession,
   CollectionInfo,
   CollectionSpec,
@@ -46,6 +47,7 @@ import type {
   MetadataSelection,
   Metadata,
   Metric,
+  OperationResult,
   PayloadIndexSpec,
   PayloadUpdate,
   Point,
@@ -70,6 +72,7 @@ import {
   validateCollectionName,
   validateCollectionSpec,
   validateFilter,
+  validateBatchShape,
   validateIds,
   validateMetadata,
   validateMetadataKeys,
@@ -94,6 +97,7 @@ import { isEmptyFilter } from './filter.js';
 import { countMatching, matchingLabels } from './filter-planner.js';
 import { PayloadIndex } from './payload-index.js';
 import { applyPayloadUpdate, selectMetadata } from './payload-update.js';
+import { EntryRefused, HeldIndexChanges, type IndexChanges } from './batch.js';
 import {
   DEFAULT_SESSION_LIMITS,
   SessionTable,
@@ -233,7 +237,12 @@ interface Plan {
    * that it reads what they wrote.
    */
   readsStore?: boolean;
+  /** Takes back what `commit` did to the in-memory state (a batch that is refused later). */
+  undo?: () => void;
 }
+
+/** How an operation reads point records: from the store, or first from its batch's writes. */
+type RecordReader = (keys: Uint8Array[]) => Promise<Array<Uint8Array | undefined>>;
 
 /** How far loading the state has come, for `raftvec status` while a node starts. */
 export interface LoadProgress {
@@ -620,10 +629,9 @@ export class VectorStateMachine {
             results.push(outcome.result);
             if (outcome.droppedUid !== undefined) dropped.push(outcome.droppedUid);
             if (outcome.result.ok)
-              this.changedSinceCheckpoint +=
-                (outcome.result.upserted ?? 0) +
-                (outcome.result.deleted ?? 0) +
-                (outcome.result.updated ?? 0);
+              for (const r of [outcome.result, ...(outcome.result.results ?? [])])
+                this.changedSinceCheckpoint +=
+                  (r.upserted ?? 0) + (r.deleted ?? 0) + (r.updated ?? 0);
           }
           await this.writeApplied(pending);
         } catch (err) {
@@ -725,19 +733,23 @@ export class VectorStateMachine {
       await plan.prepare?.();
     } catch (err) {
       if (err instanceof StateCorruptionError) throw err;
-      // FAISS checks its input before changing anything; refusing it is a pure
-      // function of the entry, so every replica rejects the entry alike.
-      if (!(err instanceof FaissError && err.code === 'INVALID_ARGUMENT')) {
+      if (err instanceof EntryRefused) {
+        // Found unfit while carried out (a batch operation), and taken back whole.
+        outcome = { result: err.result, ops: [] };
+      } else if (err instanceof FaissError && err.code === 'INVALID_ARGUMENT') {
+        // FAISS checks its input before changing anything; refusing it is a pure
+        // function of the entry, so every replica rejects the entry alike.
+        outcome = {
+          result: failure('INVALID_ARGUMENT', `log entry ${index} was rejected: ${err.message}`),
+          ops: [],
+        };
+      } else {
         this.broken = err as Error;
         throw new RaftvecError(
           'INTERNAL',
           `entry ${index}: the FAISS index failed (${(err as Error).message}); restart the node to rebuild the index`,
         );
       }
-      outcome = {
-        result: failure('INVALID_ARGUMENT', `log entry ${index} was rejected: ${err.message}`),
-        ops: [],
-      };
     }
     const sessionChanges = this.sessions.plan(
       index,
@@ -1159,6 +1171,8 @@ export class VectorStateMachine {
         return this.planCreatePayloadIndex(command.collection, command.index);
       case 'dropPayloadIndex':
         return this.planDropPayloadIndex(command.collection, command.key);
+      case 'batch':
+        return this.planBatch(command.collection, command.operations);
       default: {
         const unknown: never = command;
         throw new RaftvecError(
@@ -1228,7 +1242,7 @@ export class VectorStateMachine {
     };
   }
 
-  private planUpsert(collection: string, points: Point[]): Plan {
+  private planUpsert(collection: string, points: Point[], held?: IndexChanges): Plan {
     const col = this.collections.get(collection);
     if (!col) return { result: failure('NOT_FOUND', notFoundMessage(collection)), ops: [] };
     const { uid, dimension, metric } = col.record;
@@ -1268,35 +1282,58 @@ export class VectorStateMachine {
       newLabels[i] = BigInt(label);
       fresh.push({ id: p.id, label, metadataJson });
     });
+    const before = col.record;
     const record: CollectionRecord = { ...col.record, nextLabel };
     ops.push({ type: 'put', key: collectionKey(collection), value: json(record) });
+    // What commit changes, for undo.
+    const replaced: Array<{ label: number; point: LivePoint }> = [];
+    const previous: Array<{ id: string; label: number | undefined }> = [];
     return {
       result: { ok: true, upserted: points.length },
       ops,
       // Add before remove: FAISS checks every vector before adding any, so if it
       // refuses the batch the index is exactly as it was.
       prepare: async () => {
-        await col.index.add(vectors, newLabels);
-        await col.index.remove(toBigLabels(oldLabels));
+        const index = held ?? col.index;
+        await index.add(vectors, newLabels);
+        await index.remove(toBigLabels(oldLabels));
       },
       reload: { col, record },
       commit: () => {
         for (const old of oldLabels) {
-          reindex(col, old, col.points.get(old)?.metadata);
+          const point = col.points.get(old);
+          if (point) replaced.push({ label: old, point });
+          reindex(col, old, point?.metadata);
           col.points.delete(old);
         }
         for (const f of fresh) {
           const metadata = frozenMetadata(f.metadataJson);
+          previous.push({ id: f.id, label: col.idToLabel.get(f.id) });
           col.idToLabel.set(f.id, f.label);
           col.points.set(f.label, { id: f.id, metadata });
           reindex(col, f.label, undefined, metadata);
         }
         col.record = record;
       },
+      undo: () => {
+        for (const f of fresh) {
+          reindex(col, f.label, col.points.get(f.label)?.metadata);
+          col.points.delete(f.label);
+        }
+        for (const p of previous.reverse()) {
+          if (p.label === undefined) col.idToLabel.delete(p.id);
+          else col.idToLabel.set(p.id, p.label);
+        }
+        for (const r of replaced) {
+          col.points.set(r.label, r.point);
+          reindex(col, r.label, undefined, r.point.metadata);
+        }
+        col.record = before;
+      },
     };
   }
 
-  private planDelete(collection: string, ids: string[]): Plan {
+  private planDelete(collection: string, ids: string[], held?: IndexChanges): Plan {
     const col = this.collections.get(collection);
     if (!col) return { result: failure('NOT_FOUND', notFoundMessage(collection)), ops: [] };
     try {
@@ -1310,10 +1347,10 @@ export class VectorStateMachine {
         ops: [],
       };
     }
-    return this.deletePlan(col, ids);
+    return this.deletePlan(col, ids, held);
   }
 
-  private planDeleteByFilter(collection: string, filter: Filter): Plan {
+  private planDeleteByFilter(collection: string, filter: Filter, held?: IndexChanges): Plan {
     const col = this.collections.get(collection);
     if (!col) return { result: failure('NOT_FOUND', notFoundMessage(collection)), ops: [] };
     const refused = refusal(collection, () => validateFilter(filter));
@@ -1324,6 +1361,7 @@ export class VectorStateMachine {
     return this.deletePlan(
       col,
       Array.from(labels, (label) => col.points.get(label)!.id),
+      held,
     );
   }
 
@@ -1331,6 +1369,7 @@ export class VectorStateMachine {
     collection: string,
     selector: PointSelector,
     update: PayloadUpdate,
+    read: RecordReader = (keys) => this.db.getMany(keys),
   ): Plan {
     const col = this.collections.get(collection);
     if (!col) return { result: failure('NOT_FOUND', notFoundMessage(collection)), ops: [] };
@@ -1404,7 +1443,7 @@ export class VectorStateMachine {
       // The vectors stay as stored: each point record is rewritten with its new metadata.
       prepare: async () => {
         const keys = changes.map((c) => pointKey(uid, c.id));
-        const values = await this.db.getMany(keys);
+        const values = await read(keys);
         values.forEach((value, i) => {
           const c = changes[i]!;
           // A pair check: the record on disk is the point held in memory.
@@ -1431,7 +1470,116 @@ export class VectorStateMachine {
           col.points.set(c.label, { id: c.id, metadata });
         }
       },
+      undo: () => {
+        for (const c of changes) {
+          reindex(col, c.label, col.points.get(c.label)?.metadata, c.before);
+          col.points.set(c.label, { id: c.id, metadata: c.before });
+        }
+      },
     };
+  }
+
+  /**
+   * A batch: its operations carried out one after the other in `prepare`, each planned on
+   * the state the ones before left, committed in memory with its undo kept, its FAISS
+   * changes held back (batch.ts). The first refusal takes every operation back and
+   * refuses the entry with it; else the held FAISS changes are made, and the entry's
+   * LevelDB writes are every operation's, in order.
+   */
+  private planBatch(collection: string, operations: BatchOperation[]): Plan {
+    const col = this.collections.get(collection);
+    if (!col) return { result: failure('NOT_FOUND', notFoundMessage(collection)), ops: [] };
+    const refused = refusal(collection, () => validateBatchShape(operations));
+    if (refused) return refused;
+    const results: OperationResult[] = [];
+    const ops: BatchOp[] = [];
+    const plan: Plan = { result: { ok: true, results }, ops, readsStore: true };
+    plan.prepare = async () => {
+      const before = col.record;
+      const undo: Array<() => void> = [];
+      const held = new HeldIndexChanges(col.record.dimension);
+      // What the operations so far wrote, by key: a later one reads its records from here.
+      const written = new Map<string, Uint8Array | undefined>();
+      const read: RecordReader = async (keys) => {
+        const hex = keys.map((k) => Buffer.from(k).toString('hex'));
+        const stored = await this.db.getMany(keys.filter((_, i) => !written.has(hex[i]!)));
+        let next = 0;
+        return hex.map((h) => (written.has(h) ? written.get(h) : stored[next++]));
+      };
+      const takeBack = (): void => {
+        for (const step of undo.reverse()) step();
+        col.record = before;
+        ops.length = 0;
+      };
+      try {
+        for (let i = 0; i < operations.length; i++) {
+          const step = this.planOperation(collection, operations[i]!, held, read);
+          if (!step.result.ok) {
+            throw new EntryRefused(
+              failure(step.result.code, `operation ${i}: ${step.result.message}`) as ApplyResult & {
+                ok: false;
+              },
+            );
+          }
+          await step.prepare?.();
+          for (const op of step.ops) {
+            ops.push(op);
+            written.set(
+              Buffer.from(op.key).toString('hex'),
+              op.type === 'put' ? op.value : undefined,
+            );
+          }
+          step.commit?.();
+          if (step.undo) undo.push(step.undo);
+          const { upserted, deleted, updated } = step.result;
+          results.push({
+            ...(upserted !== undefined && { upserted }),
+            ...(deleted !== undefined && { deleted }),
+            ...(updated !== undefined && { updated }),
+          });
+        }
+        await held.applyTo(col.index);
+      } catch (err) {
+        takeBack();
+        if (err instanceof FaissError && err.code === 'INVALID_ARGUMENT') {
+          throw new EntryRefused(
+            failure(
+              'INVALID_ARGUMENT',
+              `the batch was refused by the index: ${err.message}`,
+            ) as ApplyResult & {
+              ok: false;
+            },
+          );
+        }
+        throw err;
+      }
+      plan.reload = { col, record: col.record };
+    };
+    return plan;
+  }
+
+  /** One operation of a batch on `collection`, planned on the state as it is now. */
+  private planOperation(
+    collection: string,
+    op: BatchOperation,
+    held: IndexChanges,
+    read: RecordReader,
+  ): Plan {
+    switch (op?.kind) {
+      case 'upsert':
+        return this.planUpsert(collection, op.points, held);
+      case 'delete':
+        return this.planDelete(collection, op.ids, held);
+      case 'deleteByFilter':
+        return this.planDeleteByFilter(collection, op.filter, held);
+      case 'updatePayload':
+        return this.planUpdatePayload(collection, op.points, op.update, read);
+      default:
+        return {
+          result: failure('INVALID_ARGUMENT', 'not an operation a batch can hold'),
+          ops: [],
+        };
+    }
   }
 
   private planCreatePayloadIndex(collection: string, spec: PayloadIndexSpec): Plan {
@@ -1513,10 +1661,11 @@ export class VectorStateMachine {
   }
 
   /** The effects of deleting the points among `ids` that exist (the others are ignored). */
-  private deletePlan(col: CollectionState, ids: readonly string[]): Plan {
+  private deletePlan(col: CollectionState, ids: readonly string[], held?: IndexChanges): Plan {
     const { uid } = col.record;
     const ops: BatchOp[] = [];
     const gone: Array<{ id: string; label: number }> = [];
+    const removed: Array<{ label: number; point: LivePoint }> = [];
     for (const id of new Set(ids)) {
       const label = col.idToLabel.get(id);
       if (label === undefined) continue;
@@ -1527,13 +1676,22 @@ export class VectorStateMachine {
     return {
       result: { ok: true, deleted: gone.length },
       ops,
-      prepare: () => col.index.remove(toBigLabels(gone.map((g) => g.label))),
+      prepare: () => (held ?? col.index).remove(toBigLabels(gone.map((g) => g.label))),
       reload: { col, record: col.record },
       commit: () => {
         for (const g of gone) {
-          reindex(col, g.label, col.points.get(g.label)?.metadata);
+          const point = col.points.get(g.label);
+          if (point) removed.push({ label: g.label, point });
+          reindex(col, g.label, point?.metadata);
           col.idToLabel.delete(g.id);
           col.points.delete(g.label);
+        }
+      },
+      undo: () => {
+        for (const r of removed) {
+          col.points.set(r.label, r.point);
+          col.idToLabel.set(r.point.id, r.label);
+          reindex(col, r.label, undefined, r.point.metadata);
         }
       },
     };

@@ -8,6 +8,7 @@ import type { DeleteByFilterCommand as _raftvec_v1_DeleteByFilterCommand, Delete
 import type { UpdatePayloadCommand as _raftvec_v1_UpdatePayloadCommand, UpdatePayloadCommand__Output as _raftvec_v1_UpdatePayloadCommand__Output } from '../../raftvec/v1/UpdatePayloadCommand.js';
 import type { CreatePayloadIndexCommand as _raftvec_v1_CreatePayloadIndexCommand, CreatePayloadIndexCommand__Output as _raftvec_v1_CreatePayloadIndexCommand__Output } from '../../raftvec/v1/CreatePayloadIndexCommand.js';
 import type { DropPayloadIndexCommand as _raftvec_v1_DropPayloadIndexCommand, DropPayloadIndexCommand__Output as _raftvec_v1_DropPayloadIndexCommand__Output } from '../../raftvec/v1/DropPayloadIndexCommand.js';
+import type { BatchCommand as _raftvec_v1_BatchCommand, BatchCommand__Output as _raftvec_v1_BatchCommand__Output } from '../../raftvec/v1/BatchCommand.js';
 import type { Long } from '@grpc/proto-loader';
 
 export interface LogCommand {
@@ -26,7 +27,8 @@ export interface LogCommand {
   'updatePayload'?: (_raftvec_v1_UpdatePayloadCommand | null);
   'createPayloadIndex'?: (_raftvec_v1_CreatePayloadIndexCommand | null);
   'dropPayloadIndex'?: (_raftvec_v1_DropPayloadIndexCommand | null);
-  'command'?: "createCollection"|"dropCollection"|"upsert"|"delete"|"deleteByFilter"|"updatePayload"|"createPayloadIndex"|"dropPayloadIndex";
+  'batch'?: (_raftvec_v1_BatchCommand | null);
+  'command'?: "createCollection"|"dropCollection"|"upsert"|"delete"|"deleteByFilter"|"updatePayload"|"createPayloadIndex"|"dropPayloadIndex"|"batch";
 }
 
 export interface LogCommand__Output {
@@ -45,5 +47,6 @@ export interface LogCommand__Output {
   'updatePayload'?: (_raftvec_v1_UpdatePayloadCommand__Output | null);
   'createPayloadIndex'?: (_raftvec_v1_CreatePayloadIndexCommand__Output | null);
   'dropPayloadIndex'?: (_raftvec_v1_DropPayloadIndexCommand__Output | null);
-  'command'?: "createCollection"|"dropCollection"|"upsert"|"delete"|"deleteByFilter"|"updatePayload"|"createPayloadIndex"|"dropPayloadIndex";
+  'batch'?: (_raftvec_v1_BatchCommand__Output | null);
+  'command'?: "createCollection"|"dropCollection"|"upsert"|"delete"|"deleteByFilter"|"updatePayload"|"createPayloadIndex"|"dropPayloadIndex"|"batch";
 }

@@ -23,6 +23,8 @@ import type { ScrollResponse as _raftvec_v1_ScrollResponse, ScrollResponse__Outp
 import type { SearchRequest as _raftvec_v1_SearchRequest, SearchRequest__Output as _raftvec_v1_SearchRequest__Output } from '../../raftvec/v1/SearchRequest.js';
 import type { SearchResponse as _raftvec_v1_SearchResponse, SearchResponse__Output as _raftvec_v1_SearchResponse__Output } from '../../raftvec/v1/SearchResponse.js';
 import type { SetPayloadRequest as _raftvec_v1_SetPayloadRequest, SetPayloadRequest__Output as _raftvec_v1_SetPayloadRequest__Output } from '../../raftvec/v1/SetPayloadRequest.js';
+import type { UpdateBatchRequest as _raftvec_v1_UpdateBatchRequest, UpdateBatchRequest__Output as _raftvec_v1_UpdateBatchRequest__Output } from '../../raftvec/v1/UpdateBatchRequest.js';
+import type { UpdateBatchResponse as _raftvec_v1_UpdateBatchResponse, UpdateBatchResponse__Output as _raftvec_v1_UpdateBatchResponse__Output } from '../../raftvec/v1/UpdateBatchResponse.js';
 import type { UpsertRequest as _raftvec_v1_UpsertRequest, UpsertRequest__Output as _raftvec_v1_UpsertRequest__Output } from '../../raftvec/v1/UpsertRequest.js';
 import type { WriteResponse as _raftvec_v1_WriteResponse, WriteResponse__Output as _raftvec_v1_WriteResponse__Output } from '../../raftvec/v1/WriteResponse.js';
 import type { WriteStreamRequest as _raftvec_v1_WriteStreamRequest, WriteStreamRequest__Output as _raftvec_v1_WriteStreamRequest__Output } from '../../raftvec/v1/WriteStreamRequest.js';
@@ -200,6 +202,25 @@ export interface VectorServiceClient extends grpc.Client {
   setPayload(argument: _raftvec_v1_SetPayloadRequest, callback: grpc.requestCallback<_raftvec_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
   
   /**
+   * Several writes to one collection in one log entry: applied in order, each seeing the
+   * ones before it, all of them or none (the first refusal refuses the whole batch, with
+   * its operation's index in the message).
+   */
+  UpdateBatch(argument: _raftvec_v1_UpdateBatchRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_raftvec_v1_UpdateBatchResponse__Output>): grpc.ClientUnaryCall;
+  UpdateBatch(argument: _raftvec_v1_UpdateBatchRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_raftvec_v1_UpdateBatchResponse__Output>): grpc.ClientUnaryCall;
+  UpdateBatch(argument: _raftvec_v1_UpdateBatchRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_raftvec_v1_UpdateBatchResponse__Output>): grpc.ClientUnaryCall;
+  UpdateBatch(argument: _raftvec_v1_UpdateBatchRequest, callback: grpc.requestCallback<_raftvec_v1_UpdateBatchResponse__Output>): grpc.ClientUnaryCall;
+  /**
+   * Several writes to one collection in one log entry: applied in order, each seeing the
+   * ones before it, all of them or none (the first refusal refuses the whole batch, with
+   * its operation's index in the message).
+   */
+  updateBatch(argument: _raftvec_v1_UpdateBatchRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_raftvec_v1_UpdateBatchResponse__Output>): grpc.ClientUnaryCall;
+  updateBatch(argument: _raftvec_v1_UpdateBatchRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_raftvec_v1_UpdateBatchResponse__Output>): grpc.ClientUnaryCall;
+  updateBatch(argument: _raftvec_v1_UpdateBatchRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_raftvec_v1_UpdateBatchResponse__Output>): grpc.ClientUnaryCall;
+  updateBatch(argument: _raftvec_v1_UpdateBatchRequest, callback: grpc.requestCallback<_raftvec_v1_UpdateBatchResponse__Output>): grpc.ClientUnaryCall;
+  
+  /**
    * Inserts or replaces a batch of points, atomically: all of them or none.
    */
   Upsert(argument: _raftvec_v1_UpsertRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_raftvec_v1_WriteResponse__Output>): grpc.ClientUnaryCall;
@@ -287,6 +308,13 @@ export interface VectorServiceHandlers extends grpc.UntypedServiceImplementation
   SetPayload: grpc.handleUnaryCall<_raftvec_v1_SetPayloadRequest__Output, _raftvec_v1_WriteResponse>;
   
   /**
+   * Several writes to one collection in one log entry: applied in order, each seeing the
+   * ones before it, all of them or none (the first refusal refuses the whole batch, with
+   * its operation's index in the message).
+   */
+  UpdateBatch: grpc.handleUnaryCall<_raftvec_v1_UpdateBatchRequest__Output, _raftvec_v1_UpdateBatchResponse>;
+  
+  /**
    * Inserts or replaces a batch of points, atomically: all of them or none.
    */
   Upsert: grpc.handleUnaryCall<_raftvec_v1_UpsertRequest__Output, _raftvec_v1_WriteResponse>;
@@ -317,6 +345,7 @@ export interface VectorServiceDefinition extends grpc.ServiceDefinition {
   Scroll: MethodDefinition<_raftvec_v1_ScrollRequest, _raftvec_v1_ScrollResponse, _raftvec_v1_ScrollRequest__Output, _raftvec_v1_ScrollResponse__Output>
   Search: MethodDefinition<_raftvec_v1_SearchRequest, _raftvec_v1_SearchResponse, _raftvec_v1_SearchRequest__Output, _raftvec_v1_SearchResponse__Output>
   SetPayload: MethodDefinition<_raftvec_v1_SetPayloadRequest, _raftvec_v1_WriteResponse, _raftvec_v1_SetPayloadRequest__Output, _raftvec_v1_WriteResponse__Output>
+  UpdateBatch: MethodDefinition<_raftvec_v1_UpdateBatchRequest, _raftvec_v1_UpdateBatchResponse, _raftvec_v1_UpdateBatchRequest__Output, _raftvec_v1_UpdateBatchResponse__Output>
   Upsert: MethodDefinition<_raftvec_v1_UpsertRequest, _raftvec_v1_WriteResponse, _raftvec_v1_UpsertRequest__Output, _raftvec_v1_WriteResponse__Output>
   WriteStream: MethodDefinition<_raftvec_v1_WriteStreamRequest, _raftvec_v1_WriteStreamResponse, _raftvec_v1_WriteStreamRequest__Output, _raftvec_v1_WriteStreamResponse__Output>
 }
