@@ -62,6 +62,7 @@ import { RaftvecError } from '../errors.js';
 import { limits } from '../limits.js';
 import {
   CollectionIndex,
+  bigLabels,
   normalized,
   sortedAllowList,
   sortedHas,
@@ -372,12 +373,8 @@ function tooManyBytesWithMetadata(collection: string, at: number, selected: numb
 const notFoundMessage = (name: string): string =>
   `collection ${JSON.stringify(name)} does not exist; list the collections or create it first`;
 
-const toBigLabels = (labels: Iterable<number>): BigInt64Array => {
-  const arr = Array.from(labels);
-  const out = new BigInt64Array(arr.length);
-  for (let i = 0; i < arr.length; i++) out[i] = BigInt(arr[i]!);
-  return out;
-};
+const toBigLabels = (labels: Iterable<number>): BigInt64Array =>
+  bigLabels(Float64Array.from(labels));
 
 export interface OpenOptions {
   /**

@@ -3,6 +3,7 @@ import { RaftvecError } from '../../src/errors.js';
 import {
   CollectionIndex,
   REBUILD_MIN_TOMBSTONES,
+  bigLabels,
   inLabelOrder,
   normalized,
   sortedAllowList,
@@ -158,5 +159,10 @@ describe('CollectionIndex', () => {
         expect(a[0]!.map((h) => h.label)).toEqual([0, 1, 2]);
       }
     }
+  });
+
+  it('writes labels as int64 without a BigInt each, up to 2^53 - 1', () => {
+    const labels = [0, 1, 2 ** 31, 2 ** 32 - 1, 2 ** 32, 2 ** 32 + 5, 2 ** 52 + 3, 2 ** 53 - 1];
+    expect(Array.from(bigLabels(Float64Array.from(labels)))).toEqual(labels.map((l) => BigInt(l)));
   });
 });
