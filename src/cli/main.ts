@@ -9,6 +9,8 @@ import type { Filter, Condition, Metadata as PointMetadata, Metric, Scalar } fro
 import { RaftvecError } from '../errors.js';
 import {
   RaftvecClient,
+  batchOperationToProto,
+  type BatchOperationInput,
   type ConsistencyOptions,
   type PointSelection,
   type SearchQueryInput,
@@ -203,6 +205,77 @@ function selectionOf(command: string, o: { ids?: string[]; filter?: Filter }): P
   throw new UsageError(
     `${command}: say which points: --ids a,b or --filter '{"must":[{"key":"source","equals":"docA"}]}'`,
   );
+}
+
+/** Bad lines of an update-batch file reported at most (the rest are counted). */
+const MAX_REPORTED_BAD_LINES = 20;
+
+/**
+ * The operations of `update-batch`, each with where it came from (`ops.jsonl:3`,
+ * `--ops[2]`): from --file (one JSON operation per line, `-` for stdin, blank lines
+ * skipped) or --ops (a JSON array). Each is checked for its shape, as the client would,
+ * so that a bad one is reported with its line and nothing is sent.
+ */
+function batchOperationsOf(o: { file?: string; ops?: string }): {
+  operations: BatchOperationInput[];
+  sources: string[];
+} {
+  if ((o.file === undefined) === (o.ops === undefined))
+    throw new UsageError(
+      "update-batch: give the operations as --file ops.jsonl (one per line; - for stdin) or as --ops '[...]' (one of them)",
+    );
+  const items: Array<{ source: string; text?: string; value?: unknown }> = [];
+  const bad: string[] = [];
+  let name: string;
+  if (o.file !== undefined) {
+    name = o.file === '-' ? 'stdin' : o.file;
+    if (o.file !== '-' && (!existsSync(o.file) || !statSync(o.file).isFile()))
+      throw new UsageError(`--file ${o.file}: no such file`);
+    const text = readFileSync(o.file === '-' ? 0 : o.file, 'utf8');
+    text.split(/\r?\n/).forEach((line, i) => {
+      if (line.trim() !== '') items.push({ source: `${name}:${i + 1}`, text: line });
+    });
+  } else {
+    name = '--ops';
+    let raw: unknown;
+    try {
+      raw = JSON.parse(o.ops!);
+    } catch (err) {
+      throw new UsageError(`--ops is not valid JSON: ${(err as Error).message}`);
+    }
+    if (!Array.isArray(raw))
+      throw new UsageError(
+        '--ops must be a JSON array of operations, e.g. \'[{"upsert":[{"id":"a","vector":[0.1,0.2]}]},{"delete":["b"]}]\'',
+      );
+    raw.forEach((value, i) => items.push({ source: `--ops[${i}]`, value }));
+  }
+  const operations: BatchOperationInput[] = [];
+  for (const item of items) {
+    try {
+      let value = item.value;
+      if (item.text !== undefined) {
+        try {
+          value = JSON.parse(item.text);
+        } catch (err) {
+          throw new UsageError(`not valid JSON (${(err as Error).message})`);
+        }
+      }
+      batchOperationToProto(value as BatchOperationInput);
+      operations.push(value as BatchOperationInput);
+    } catch (err) {
+      if (!(err instanceof UsageError || err instanceof RaftvecError)) throw err;
+      bad.push(`${item.source}: ${err.message}`);
+    }
+  }
+  if (bad.length > 0) {
+    const shown = bad.slice(0, MAX_REPORTED_BAD_LINES).map((b) => `  ${b}`);
+    if (bad.length > shown.length) shown.push(`  … and ${bad.length - shown.length} more`);
+    throw new UsageError(
+      `${name}: ${bad.length} bad operation(s); nothing was sent:\n${shown.join('\n')}`,
+    );
+  }
+  if (operations.length === 0) throw new UsageError(`${name} holds no operation`);
+  return { operations, sources: items.map((item) => item.source) };
 }
 
 function parseMetric(value: string): Metric {
@@ -1155,6 +1228,46 @@ function buildProgram(): Command {
             writeConcern: o.writeConcern,
           }),
         );
+      }),
+    );
+
+  program
+    .command('update-batch')
+    .description(
+      'several writes to one collection, applied in order as one: all of them or none (docs/filters.md, "Batches")',
+    )
+    .argument('<collection>', 'collection name')
+    .option('--file <ops.jsonl>', 'one operation per line, as JSON; - reads stdin')
+    .option('--ops <json>', 'or the operations as a JSON array')
+    .addOption(writeConcernOption())
+    .addHelpText(
+      'after',
+      '\nAn operation is an object with one of these keys:\n' +
+        '  {"upsert":[{"id":"a","vector":[0.1,0.2],"metadata":{"n":1}}]}\n' +
+        '  {"delete":["b","c"]}  or  {"delete":{"filter":{"must":[{"key":"n","equals":1}]}}}\n' +
+        '  {"setPayload":{"points":["a"],"payload":{"seen":true}}}\n' +
+        '  {"overwritePayload":{"points":{"filter":{...}},"payload":{}}}\n' +
+        '  {"deletePayloadKeys":{"points":["a"],"keys":["draft"]}}\n' +
+        'Each sees the ones before it; the first one refused refuses the whole batch (the message\n' +
+        'starts "operation <i>:"). At most 256 operations and 10,000 upserted points.\n' +
+        'Prints {"results": [{"upserted","deleted","updated"} per operation], "logIndex": I}.',
+    )
+    .action(
+      withClient(async (client, cmd, collection: string) => {
+        const o = cmd.opts<{ file?: string; ops?: string; writeConcern: 'majority' | 'all' }>();
+        const { operations, sources } = batchOperationsOf(o);
+        try {
+          printJson(
+            await client.updateBatch(collection, operations, { writeConcern: o.writeConcern }),
+          );
+        } catch (err) {
+          // The server names the operation by its index: say where it came from.
+          const i = /^operation (\d+): /.exec(err instanceof Error ? err.message : '')?.[1];
+          const source = i === undefined ? undefined : sources[Number(i)];
+          if (source !== undefined && o.file !== undefined)
+            process.stderr.write(`raftvec: operation ${i} is ${source}\n`);
+          throw err;
+        }
       }),
     );
 

@@ -53,7 +53,8 @@ import { Session } from './session.js';
 import type { ReadOptions as ProtoReadOptions } from '../generated/raftvec/v1/ReadOptions.js';
 import type { ReadInfo__Output } from '../generated/raftvec/v1/ReadInfo.js';
 import type { CollectionInfo__Output } from '../generated/raftvec/v1/CollectionInfo.js';
-import type { Point__Output } from '../generated/raftvec/v1/Point.js';
+import type { Point as ProtoPoint, Point__Output } from '../generated/raftvec/v1/Point.js';
+import type { BatchOperation as ProtoBatchOperation } from '../generated/raftvec/v1/BatchOperation.js';
 import type { ScoredPoint__Output } from '../generated/raftvec/v1/ScoredPoint.js';
 import type { WriteOptions } from '../generated/raftvec/v1/WriteOptions.js';
 import type { Filter as ProtoFilter } from '../generated/raftvec/v1/Filter.js';
@@ -150,6 +151,40 @@ export interface WriteResult {
  * every point matching a filter (`{ filter }`, at least one condition).
  */
 export type PointSelection = readonly string[] | { ids: readonly string[] } | { filter: Filter };
+
+/**
+ * One operation of {@link RaftvecClient.updateBatch}: an object with exactly one of
+ * these keys, each taking what the write of the same name takes.
+ *
+ * ```ts
+ * { upsert: [{ id: 'a', vector: [1, 0], metadata: { n: 1 } }] }
+ * { delete: ['b'] }                                   // or { delete: { filter } }
+ * { setPayload: { points: ['a'], payload: { seen: true } } }
+ * { overwritePayload: { points: { filter }, payload: {} } }
+ * { deletePayloadKeys: { points: ['a'], keys: ['draft'] } }
+ * ```
+ */
+export type BatchOperationInput =
+  | { upsert: readonly UpsertPoint[] }
+  | { delete: PointSelection }
+  | { setPayload: { points: PointSelection; payload: Metadata } }
+  | { overwritePayload: { points: PointSelection; payload: Metadata } }
+  | { deletePayloadKeys: { points: PointSelection; keys: readonly string[] } };
+
+/** What one operation of a batch did (0 for what it does not do). */
+export interface BatchOperationResult {
+  upserted: number;
+  deleted: number;
+  /** Points a payload operation applied to. */
+  updated: number;
+}
+
+export interface UpdateBatchResult {
+  /** One per operation, in order. */
+  results: BatchOperationResult[];
+  /** The Raft log index of the whole batch (one entry): a token for read-your-writes reads. */
+  logIndex: number;
+}
 
 export interface ReadOptions extends ConsistencyOptions {
   /** Return vectors. Default: true for get/scroll, false for search. */
@@ -255,6 +290,111 @@ function selectionToProto(points: PointSelection): { ids: string[]; filter: Prot
       'filter: a write by filter needs at least one condition (an empty filter would match every point; to remove them all, drop the collection)',
     );
   return { ids, filter };
+}
+
+/** A point of an upsert on the wire, its vector as float32 bytes. */
+function pointToProto(p: UpsertPoint): ProtoPoint {
+  return {
+    id: p.id,
+    vectorF32: vectorToF32Bytes(p.vector),
+    metadata: metadataToStruct(p.metadata ?? {}),
+  };
+}
+
+const BATCH_OPERATION_KINDS = [
+  'upsert',
+  'delete',
+  'setPayload',
+  'overwritePayload',
+  'deletePayloadKeys',
+] as const;
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/** The body of a payload operation (`what` names it in messages): an object. */
+function payloadBody(body: unknown, what: string): Record<string, unknown> {
+  if (!isPlainObject(body))
+    throw invalidArgument(
+      what === 'deletePayloadKeys'
+        ? `${what} takes { points, keys }, e.g. { points: ['a'], keys: ['draft'] }`
+        : `${what} takes { points, payload }, e.g. { points: ['a'], payload: { seen: true } }`,
+    );
+  return body;
+}
+
+/**
+ * One operation of a batch on the wire; throws INVALID_ARGUMENT (without the
+ * operation's index: see {@link RaftvecClient.updateBatch}) for one of the wrong shape.
+ */
+export function batchOperationToProto(operation: BatchOperationInput): ProtoBatchOperation {
+  const kinds = BATCH_OPERATION_KINDS.join(', ');
+  // Checked as unknown: operations often come from JSON (the CLI's update-batch).
+  const op: unknown = operation;
+  if (!isPlainObject(op)) throw invalidArgument(`an operation is an object with one of ${kinds}`);
+  const keys = Object.keys(op).filter((k) => op[k] !== undefined);
+  if (keys.length !== 1) {
+    throw invalidArgument(
+      keys.length === 0
+        ? `the operation is empty: give one of ${kinds}`
+        : `one operation per item, got ${keys.join(' and ')}: give each its own item`,
+    );
+  }
+  const kind = keys[0]!;
+  const body: unknown = op[kind];
+  switch (kind) {
+    case 'upsert': {
+      if (!Array.isArray(body))
+        throw invalidArgument('upsert takes a list of points ({ id, vector, metadata? })');
+      return {
+        upsert: {
+          points: body.map((p: unknown, j) => {
+            if (!isPlainObject(p)) throw invalidArgument(`point ${j}: not an object`);
+            if (!(p.vector instanceof Float32Array) && !Array.isArray(p.vector))
+              throw invalidArgument(`point ${j}: vector must be a list of numbers`);
+            return pointToProto(p as unknown as UpsertPoint);
+          }),
+        },
+      };
+    }
+    case 'delete':
+      return { delete: selectionToProto(body as PointSelection) };
+    case 'setPayload':
+    case 'overwritePayload': {
+      const { points, payload } = payloadBody(body, kind);
+      if (!isPlainObject(payload)) throw invalidArgument(`${kind}: payload must be a JSON object`);
+      return {
+        [kind]: {
+          ...selectionToProto(points as PointSelection),
+          payload: metadataToStruct(payload as Metadata),
+        },
+      };
+    }
+    case 'deletePayloadKeys': {
+      const { points, keys: payloadKeys } = payloadBody(body, kind);
+      if (!Array.isArray(payloadKeys))
+        throw invalidArgument(`${kind}: keys must be a list of metadata keys`);
+      return {
+        deletePayloadKeys: {
+          ...selectionToProto(points as PointSelection),
+          keys: payloadKeys as string[],
+        },
+      };
+    }
+    default:
+      throw invalidArgument(`unknown operation ${JSON.stringify(kind)}: give one of ${kinds}`);
+  }
+}
+
+/** Runs `f` for operation `i` of a batch: an error it throws names the operation first. */
+function inOperation<T>(i: number, f: () => T): T {
+  try {
+    return f();
+  } catch (err) {
+    if (err instanceof RaftvecError)
+      throw new RaftvecError(err.code, `operation ${i}: ${err.message}`, { ...err.details });
+    throw err;
+  }
 }
 
 /** `withMetadata` and `metadataKeys` of a read, checked against each other. */
@@ -481,13 +621,7 @@ export class RaftvecClient {
     points: readonly UpsertPoint[],
     opts?: WriteCallOptions,
   ): Promise<{ upserted: number } & WriteResult> {
-    const wirePoints = this.#encode('Upsert', () =>
-      points.map((p) => ({
-        id: p.id,
-        vectorF32: vectorToF32Bytes(p.vector),
-        metadata: metadataToStruct(p.metadata ?? {}),
-      })),
-    );
+    const wirePoints = this.#encode('Upsert', () => points.map(pointToProto));
     const res = await this.#write(
       'Upsert',
       (wo) => ({ collection, points: wirePoints, options: wo }),
@@ -577,6 +711,40 @@ export class RaftvecClient {
       opts,
     );
     return { updated: res.updated, logIndex: res.logIndex };
+  }
+
+  /**
+   * Several writes to one collection as one log entry ({@link BatchOperationInput}:
+   * upsert, delete, setPayload, overwritePayload, deletePayloadKeys), applied in order,
+   * each seeing the ones before it (a payload can be set on a point upserted earlier in
+   * the batch), all of them or none: the first operation refused refuses the whole
+   * batch, with its code and a message starting `operation <i>: `. At most 256
+   * operations, and 10,000 upserted points in all. Like every write it carries this
+   * client's session, so a retry after a failover is applied once.
+   */
+  async updateBatch(
+    collection: string,
+    operations: readonly BatchOperationInput[],
+    opts?: WriteCallOptions,
+  ): Promise<UpdateBatchResult> {
+    const wireOperations = this.#encode('UpdateBatch', () => {
+      if (!Array.isArray(operations))
+        throw invalidArgument('give the operations of the batch as a list');
+      return operations.map((op, i) => inOperation(i, () => batchOperationToProto(op)));
+    });
+    const res = await this.#write(
+      'UpdateBatch',
+      (wo) => ({ collection, operations: wireOperations, options: wo }),
+      opts,
+    );
+    return {
+      results: res.results.map((r) => ({
+        upserted: r.upserted,
+        deleted: r.deleted,
+        updated: r.updated,
+      })),
+      logIndex: res.logIndex,
+    };
   }
 
   /**

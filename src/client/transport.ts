@@ -37,6 +37,8 @@ import type { SetPayloadRequest } from '../generated/raftvec/v1/SetPayloadReques
 import type { DeletePayloadKeysRequest } from '../generated/raftvec/v1/DeletePayloadKeysRequest.js';
 import type { CreatePayloadIndexRequest } from '../generated/raftvec/v1/CreatePayloadIndexRequest.js';
 import type { DropPayloadIndexRequest } from '../generated/raftvec/v1/DropPayloadIndexRequest.js';
+import type { UpdateBatchRequest } from '../generated/raftvec/v1/UpdateBatchRequest.js';
+import type { UpdateBatchResponse__Output } from '../generated/raftvec/v1/UpdateBatchResponse.js';
 
 /** Request and response types of each VectorService RPC. */
 export interface VectorRpcs {
@@ -53,6 +55,7 @@ export interface VectorRpcs {
   SetPayload: [SetPayloadRequest, WriteResponse__Output];
   OverwritePayload: [SetPayloadRequest, WriteResponse__Output];
   DeletePayloadKeys: [DeletePayloadKeysRequest, WriteResponse__Output];
+  UpdateBatch: [UpdateBatchRequest, UpdateBatchResponse__Output];
   CreatePayloadIndex: [CreatePayloadIndexRequest, WriteResponse__Output];
   DropPayloadIndex: [DropPayloadIndexRequest, WriteResponse__Output];
 }

@@ -6,6 +6,7 @@
 import type * as grpc from '@grpc/grpc-js';
 import type {
   ApplyResult,
+  BatchOperation,
   ClientSession,
   CollectionInfo,
   Command,
@@ -30,6 +31,7 @@ import {
   validateCollectionSpec,
   validateFilter,
   validateIds,
+  validateBatchShape,
   validateMetadataKeys,
   validatePayloadIndexSpec,
   validatePayloadUpdate,
@@ -70,6 +72,9 @@ import type { DeleteRequest__Output } from '../generated/raftvec/v1/DeleteReques
 import type { SetPayloadRequest__Output } from '../generated/raftvec/v1/SetPayloadRequest.js';
 import type { DeletePayloadKeysRequest__Output } from '../generated/raftvec/v1/DeletePayloadKeysRequest.js';
 import type { Filter__Output } from '../generated/raftvec/v1/Filter.js';
+import type { BatchOperation__Output } from '../generated/raftvec/v1/BatchOperation.js';
+import type { UpdateBatchRequest__Output } from '../generated/raftvec/v1/UpdateBatchRequest.js';
+import type { UpdateBatchResponse } from '../generated/raftvec/v1/UpdateBatchResponse.js';
 import type { WriteResponse } from '../generated/raftvec/v1/WriteResponse.js';
 import type { WriteStreamRequest__Output } from '../generated/raftvec/v1/WriteStreamRequest.js';
 import type { WriteStreamResponse } from '../generated/raftvec/v1/WriteStreamResponse.js';
@@ -285,6 +290,70 @@ const idForMessage = (id: string): string =>
   id.length > 64
     ? `${JSON.stringify(id.slice(0, 64))}... (${id.length} characters)`
     : JSON.stringify(id);
+
+/** Runs `f` for operation `i` of a batch: an error it throws names the operation first. */
+function inOperation<T>(i: number, f: () => T): T {
+  try {
+    return f();
+  } catch (err) {
+    if (err instanceof RaftvecError)
+      throw new RaftvecError(err.code, `operation ${i}: ${err.message}`, { ...err.details });
+    throw err;
+  }
+}
+
+const NO_OPERATION =
+  'no operation is set: give one of upsert, delete, set_payload, overwrite_payload or delete_payload_keys';
+
+/**
+ * One operation of an UpdateBatch, converted and checked as its own call would be
+ * (Upsert, Delete, SetPayload, OverwritePayload, DeletePayloadKeys); run it through
+ * {@link inOperation}, which names the operation in errors. Upsert vectors must have
+ * passed the wire checks of #updateBatch first.
+ */
+function batchOperationFromProto(op: BatchOperation__Output, info: CollectionInfo): BatchOperation {
+  const noPoints = { ids: [], filter: null };
+  switch (op.operation) {
+    case 'upsert': {
+      const points: Point[] = (op.upsert?.points ?? []).map((p, j) => ({
+        id: p.id,
+        vector: wireVector(p),
+        metadata: structToMetadata(p.metadata, `metadata of point ${j} (id ${idForMessage(p.id)})`),
+      }));
+      validatePoints(info.dimension, points, info.metric);
+      return { kind: 'upsert', points };
+    }
+    case 'delete': {
+      const points = pointSelectorFromProto(op.delete ?? noPoints);
+      return 'filter' in points
+        ? { kind: 'deleteByFilter', filter: points.filter }
+        : { kind: 'delete', ids: points.ids };
+    }
+    case 'setPayload':
+    case 'overwritePayload': {
+      const set = (op.operation === 'setPayload' ? op.setPayload : op.overwritePayload) ?? {
+        ...noPoints,
+        payload: null,
+      };
+      const points = pointSelectorFromProto(set);
+      const update: PayloadUpdate = {
+        op: op.operation === 'setPayload' ? 'set' : 'overwrite',
+        payload: structToMetadata(set.payload, 'payload'),
+      };
+      validatePayloadUpdate(update);
+      return { kind: 'updatePayload', points, update };
+    }
+    case 'deletePayloadKeys': {
+      const del = op.deletePayloadKeys ?? { ...noPoints, keys: [] };
+      const points = pointSelectorFromProto(del);
+      const update: PayloadUpdate = { op: 'deleteKeys', keys: del.keys };
+      validatePayloadUpdate(update);
+      return { kind: 'updatePayload', points, update };
+    }
+    default:
+      throw invalidArgument(NO_OPERATION);
+  }
+}
 
 /** A request whose bytes did not decode (see tolerantDeserializers). */
 export class MalformedRequest {
@@ -529,6 +598,66 @@ export class VectorService {
   }
 
   /**
+   * UpdateBatch: several writes to one collection in one command, applied in order,
+   * each seeing the ones before, all of them or none. Each operation is checked as its
+   * own call would be, and an error names it (`operation 2: ...`); the upserted
+   * points of the whole batch count against the in-flight write bytes together.
+   */
+  async #updateBatch(
+    req: UpdateBatchRequest__Output,
+    deadline: Date,
+  ): Promise<UpdateBatchResponse> {
+    const info = await this.#collectionForWrite(req.collection, deadline);
+    const session = sessionFromProto(req.options);
+    const writeConcern = writeConcernFromProto(req.options?.writeConcern);
+    // Shape first, on the decoded arrays (as #upsert): an empty operation, an upsert
+    // with too many points or a wrong dimension is refused before anything is copied.
+    let payloadBytes = 0;
+    req.operations.forEach((op, i) =>
+      inOperation(i, () => {
+        if (op.operation === undefined) throw invalidArgument(NO_OPERATION);
+        if (op.operation !== 'upsert') return;
+        const points = op.upsert?.points ?? [];
+        validatePointCount(points.length);
+        points.forEach((p, j) => {
+          const where = `point ${j} (id ${idForMessage(p.id)})`;
+          const length = wireVectorLength(p, where);
+          validateVectorLength(info.dimension, length, where);
+          payloadBytes += 4 * length + p.id.length; // as float32, as stored
+        });
+      }),
+    );
+    // A batch without upserts holds no vectors: like a Delete, it reserves nothing.
+    const release = payloadBytes > 0 ? this.#reserveWrite(payloadBytes) : () => undefined;
+    try {
+      const operations = req.operations.map((op, i) =>
+        inOperation(i, () => batchOperationFromProto(op, info)),
+      );
+      validateBatchShape(operations);
+      const { result, logIndex } = await this.#propose(
+        {
+          kind: 'batch',
+          collection: req.collection,
+          operations,
+          ...(session && { session }),
+        },
+        { writeConcern, deadline },
+      );
+      return {
+        results: (result.results ?? []).map((r) => ({
+          upserted: r.upserted ?? 0,
+          deleted: r.deleted ?? 0,
+          updated: r.updated ?? 0,
+          logIndex: 0,
+        })),
+        logIndex,
+      };
+    } finally {
+      release();
+    }
+  }
+
+  /**
    * WriteStream: each request is an Upsert or a Delete, handled exactly as the unary
    * call would be, answered with its id when it finishes (in any order). At most
    * MAX_STREAM_WRITES_IN_FLIGHT of one stream are handled at once; the stream ends
@@ -729,6 +858,10 @@ export class VectorService {
 
       DeletePayloadKeys: this.#unary('DeletePayloadKeys', (req, call) =>
         this.#updatePayload(req, { op: 'deleteKeys', keys: req.keys }, this.#deadline(call)),
+      ),
+
+      UpdateBatch: this.#unary('UpdateBatch', (req, call) =>
+        this.#updateBatch(req, this.#deadline(call)),
       ),
 
       CreatePayloadIndex: this.#unary('CreatePayloadIndex', async (req, call) => {

@@ -359,6 +359,12 @@ function tooManyBytes(collection: string, matches: number, dimension: number): P
   };
 }
 
+/**
+ * Bytes of records one batch writes: what its own upserts carry (bounded by the log
+ * entry's size) and what one payload update may rewrite.
+ */
+const BATCH_WRITE_BYTES = limits.maxPayloadUpdateBytes + limits.maxLogEntryBytes;
+
 /** The refusal of a payload update whose new records, metadata included, pass the bound. */
 function tooManyBytesWithMetadata(collection: string, at: number, selected: number): Plan {
   return {
@@ -1503,6 +1509,8 @@ export class VectorStateMachine {
         let next = 0;
         return hex.map((h) => (written.has(h) ? written.get(h) : stored[next++]));
       };
+      let changed = 0;
+      let writtenBytes = 0;
       const takeBack = (): void => {
         for (const step of undo.reverse()) step();
         col.record = before;
@@ -1520,6 +1528,7 @@ export class VectorStateMachine {
           }
           await step.prepare?.();
           for (const op of step.ops) {
+            if (op.type === 'put') writtenBytes += op.value.byteLength;
             ops.push(op);
             written.set(
               Buffer.from(op.key).toString('hex'),
@@ -1529,6 +1538,16 @@ export class VectorStateMachine {
           step.commit?.();
           if (step.undo) undo.push(step.undo);
           const { upserted, deleted, updated } = step.result;
+          // Each operation is bounded; so is what they change together.
+          changed += (deleted ?? 0) + (updated ?? 0);
+          if (changed > limits.maxPointsPerFilterWrite || writtenBytes > BATCH_WRITE_BYTES) {
+            throw new EntryRefused(
+              failure(
+                'FAILED_PRECONDITION',
+                `operation ${i}: the batch's operations delete or update ${changed} points and write ${(writtenBytes / 2 ** 20).toFixed(1)} MiB of records so far; one batch changes at most ${limits.maxPointsPerFilterWrite} points and writes at most ${BATCH_WRITE_BYTES / 2 ** 20} MiB: split it`,
+              ) as ApplyResult & { ok: false },
+            );
+          }
           results.push({
             ...(upserted !== undefined && { upserted }),
             ...(deleted !== undefined && { deleted }),

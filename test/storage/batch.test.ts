@@ -199,6 +199,44 @@ describe('batches', () => {
     expect(await sm.count('c')).toBe(0);
   });
 
+  it('bounds what its operations change together', async () => {
+    const sm = await openSm(await tempDir());
+    await applyOk(sm, create('c', DIM));
+    const n = 60_000;
+    for (let from = 0; from < n; from += 10_000) {
+      await applyOk(sm, {
+        kind: 'upsert',
+        collection: 'c',
+        points: Array.from({ length: 10_000 }, (_, i) => ({
+          id: `p${from + i}`,
+          vector: new Float32Array([from + i, 0, 0]),
+          metadata: { n: from + i },
+        })),
+      });
+    }
+    const all: Filter = { must: [{ key: 'n', range: { gte: 0 } }] };
+    // Each operation alone is within its limits (60,000 points); two pass 100,000.
+    const refused = await sm.apply(sm.appliedIndex + 1, {
+      kind: 'batch',
+      collection: 'c',
+      operations: [
+        {
+          kind: 'updatePayload',
+          points: { filter: all },
+          update: { op: 'set', payload: { a: 1 } },
+        },
+        {
+          kind: 'updatePayload',
+          points: { filter: all },
+          update: { op: 'set', payload: { b: 1 } },
+        },
+      ],
+    });
+    expect(refused).toMatchObject({ ok: false, code: 'FAILED_PRECONDITION' });
+    expect(refused.ok || refused.message).toMatch(/^operation 1: .*at most 100000 points/);
+    expect(await sm.count('c', { must: [{ key: 'a', exists: true }] })).toBe(0);
+  });
+
   it('match a model over random batches, through restarts, and alike when applied in groups', async () => {
     const random = mulberry32(99);
     const dirA = await tempDir();
