@@ -34,3 +34,14 @@ export const alreadyExists = (message: string): RaftvecError =>
   new RaftvecError('ALREADY_EXISTS', message);
 export const failedPrecondition = (message: string): RaftvecError =>
   new RaftvecError('FAILED_PRECONDITION', message);
+
+/** Runs `f` for operation `i` of a batch: a RaftvecError it throws names the operation first. */
+export function inOperation<T>(i: number, f: () => T): T {
+  try {
+    return f();
+  } catch (err) {
+    if (err instanceof RaftvecError)
+      throw new RaftvecError(err.code, `operation ${i}: ${err.message}`, { ...err.details });
+    throw err;
+  }
+}

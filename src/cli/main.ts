@@ -197,6 +197,19 @@ function finiteNumber(what: string) {
 }
 
 /** The points a write by `--ids` or `--filter` applies to (exactly one of the two). */
+/** --ids of a payload write: the points, by id. */
+const idsOption = (): Option =>
+  new Option('--ids <ids>', 'the points, comma-separated ids (every one must exist)').argParser(
+    commaList('--ids'),
+  );
+
+/** --filter of a payload write: the points, by filter. */
+const filterSelectionOption = (): Option =>
+  new Option(
+    '--filter <json>',
+    'or every point matching this filter (see search --help)',
+  ).argParser(parseFilter);
+
 function selectionOf(command: string, o: { ids?: string[]; filter?: Filter }): PointSelection {
   if (o.ids !== undefined && o.filter !== undefined)
     throw new UsageError(`${command}: give --ids or --filter, not both`);
@@ -1148,16 +1161,8 @@ function buildProgram(): Command {
       .command(name)
       .description(description)
       .argument('<collection>', 'collection name')
-      .option(
-        '--ids <ids>',
-        'the points, comma-separated ids (every one must exist)',
-        commaList('--ids'),
-      )
-      .option(
-        '--filter <json>',
-        'or every point matching this filter (see search --help)',
-        parseFilter,
-      )
+      .addOption(idsOption())
+      .addOption(filterSelectionOption())
       .requiredOption('--payload <json>', 'the metadata, a JSON object', parsePayload)
       .addOption(writeConcernOption())
       .addHelpText(
@@ -1198,16 +1203,8 @@ function buildProgram(): Command {
     .command('delete-payload-keys')
     .description('remove metadata keys (dotted paths) from points, by --ids or --filter')
     .argument('<collection>', 'collection name')
-    .option(
-      '--ids <ids>',
-      'the points, comma-separated ids (every one must exist)',
-      commaList('--ids'),
-    )
-    .option(
-      '--filter <json>',
-      'or every point matching this filter (see search --help)',
-      parseFilter,
-    )
+    .addOption(idsOption())
+    .addOption(filterSelectionOption())
     .requiredOption(
       '--keys <keys>',
       'the keys to remove, comma-separated dotted paths (e.g. draft,author.email)',

@@ -23,7 +23,7 @@ import type {
   SearchHit,
   StoredPoint,
 } from '../domain.js';
-import { RaftvecError, invalidArgument } from '../errors.js';
+import { RaftvecError, inOperation, invalidArgument } from '../errors.js';
 import {
   Transport,
   type RetryPolicy,
@@ -383,17 +383,6 @@ export function batchOperationToProto(operation: BatchOperationInput): ProtoBatc
     }
     default:
       throw invalidArgument(`unknown operation ${JSON.stringify(kind)}: give one of ${kinds}`);
-  }
-}
-
-/** Runs `f` for operation `i` of a batch: an error it throws names the operation first. */
-function inOperation<T>(i: number, f: () => T): T {
-  try {
-    return f();
-  } catch (err) {
-    if (err instanceof RaftvecError)
-      throw new RaftvecError(err.code, `operation ${i}: ${err.message}`, { ...err.details });
-    throw err;
   }
 }
 

@@ -22,7 +22,7 @@ import type {
   SearchTarget,
   StoredPoint,
 } from '../domain.js';
-import { RaftvecError, invalidArgument } from '../errors.js';
+import { RaftvecError, inOperation, invalidArgument } from '../errors.js';
 import { NOT_PROPOSED_KEY } from '../api/metadata-keys.js';
 import {
   RESPONSE_POINT_OVERHEAD_BYTES,
@@ -290,17 +290,6 @@ const idForMessage = (id: string): string =>
   id.length > 64
     ? `${JSON.stringify(id.slice(0, 64))}... (${id.length} characters)`
     : JSON.stringify(id);
-
-/** Runs `f` for operation `i` of a batch: an error it throws names the operation first. */
-function inOperation<T>(i: number, f: () => T): T {
-  try {
-    return f();
-  } catch (err) {
-    if (err instanceof RaftvecError)
-      throw new RaftvecError(err.code, `operation ${i}: ${err.message}`, { ...err.details });
-    throw err;
-  }
-}
 
 const NO_OPERATION =
   'no operation is set: give one of upsert, delete, set_payload, overwrite_payload or delete_payload_keys';
