@@ -18,6 +18,7 @@ import {
   type ConnectionStats,
 } from './connection-limits.js';
 import { stderrLogger, type Logger } from './status.js';
+import { authInterceptor, type ApiKeys } from './api-keys.js';
 
 export interface GrpcServerParts {
   server: RaftvecServer;
@@ -105,10 +106,15 @@ export function createGrpcServer(
     connectionLimits?: Partial<ConnectionLimits> | undefined;
     /** Where refused connections are reported (rate-limited). */
     log?: Logger;
+    /** API keys every call but health and Raft peers must present (api-keys.ts); absent: none. */
+    apiKeys?: ApiKeys | undefined;
   } = {},
 ): GrpcServerParts {
   const server = new RaftvecServer(
-    serverChannelOptions(options.maxMessageBytes),
+    {
+      ...serverChannelOptions(options.maxMessageBytes),
+      interceptors: [authInterceptor(options.apiKeys)],
+    },
     options.connectionLimits,
     options.log,
   );

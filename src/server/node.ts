@@ -51,6 +51,7 @@ import {
 import { joinCluster, promoteSelf } from './join.js';
 import { memberOf } from '../raft/membership.js';
 import { bindServer, createGrpcServer, shutdownServer } from './grpc-server.js';
+import type { ApiKeys } from './api-keys.js';
 import { stderrLogger, type Logger } from './status.js';
 import type { ConnectionLimits } from './connection-limits.js';
 import {
@@ -90,6 +91,11 @@ export interface NodeOptions {
   joinAsLearner?: boolean;
   /** Shared by all members; peers without it are refused. Required with more than one member. */
   clusterSecret?: string;
+  /**
+   * API keys with roles every client call must present (api-keys.ts); absent: none
+   * asked. Health and the Raft peer service stay open to callers without a key.
+   */
+  apiKeys?: ApiKeys;
   /** Raft tick length and timeouts (see DEFAULT_RAFT_TIMING). */
   raftTiming?: Partial<RaftTiming>;
   /** Print `raftvec listening on HOST:PORT` to stdout once bound. Default true. */
@@ -299,7 +305,7 @@ export async function startNode(options: NodeOptions): Promise<NodeHandle> {
       () => live,
       () => loadingError(id, progress),
     ),
-    { connectionLimits: options.connectionLimits, log },
+    { connectionLimits: options.connectionLimits, log, apiKeys: options.apiKeys },
   );
   const { health, server } = parts;
   const peerServer = raftPeerServer({
