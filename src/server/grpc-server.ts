@@ -19,6 +19,7 @@ import {
 } from './connection-limits.js';
 import { stderrLogger, type Logger } from './status.js';
 import { authInterceptor, type ApiKeys } from './api-keys.js';
+import type { NodeMetrics } from './metrics.js';
 
 export interface GrpcServerParts {
   server: RaftvecServer;
@@ -108,12 +109,17 @@ export function createGrpcServer(
     log?: Logger;
     /** API keys every call but health and Raft peers must present (api-keys.ts); absent: none. */
     apiKeys?: ApiKeys | undefined;
+    /** Counts and times every call (metrics.ts). */
+    metrics?: NodeMetrics | undefined;
   } = {},
 ): GrpcServerParts {
   const server = new RaftvecServer(
     {
       ...serverChannelOptions(options.maxMessageBytes),
-      interceptors: [authInterceptor(options.apiKeys)],
+      interceptors: [
+        ...(options.metrics ? [options.metrics.interceptor()] : []),
+        authInterceptor(options.apiKeys),
+      ],
     },
     options.connectionLimits,
     options.log,

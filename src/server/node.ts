@@ -45,6 +45,7 @@ import type { WritePath } from './write-path.js';
 import { VectorService } from './vector-service.js';
 import {
   clusterServiceHandlers,
+  clusterStatusOf,
   membershipToProto,
   type MemberControl,
 } from './cluster-service.js';
@@ -52,6 +53,7 @@ import { joinCluster, promoteSelf } from './join.js';
 import { memberOf } from '../raft/membership.js';
 import { bindServer, createGrpcServer, shutdownServer } from './grpc-server.js';
 import type { ApiKeys } from './api-keys.js';
+import { NodeMetrics } from './metrics.js';
 import { stderrLogger, type Logger } from './status.js';
 import type { ConnectionLimits } from './connection-limits.js';
 import {
@@ -96,6 +98,8 @@ export interface NodeOptions {
    * asked. Health and the Raft peer service stay open to callers without a key.
    */
   apiKeys?: ApiKeys;
+  /** HOST:PORT to serve Prometheus metrics on (HTTP `GET /metrics`, metrics.ts); absent: none. */
+  metricsListen?: string;
   /** Raft tick length and timeouts (see DEFAULT_RAFT_TIMING). */
   raftTiming?: Partial<RaftTiming>;
   /** Print `raftvec listening on HOST:PORT` to stdout once bound. Default true. */
@@ -141,6 +145,8 @@ export interface NodeHandle {
   readonly stateMachine: ReplicaState;
   readonly runtime: RaftRuntime<ApplyResult>;
   readonly writePath: WritePath;
+  /** Where `GET /metrics` is served (with `metricsListen`), e.g. `127.0.0.1:9464`. */
+  readonly metricsAddress?: string;
   /**
    * Graceful stop: NOT_SERVING, finish in-flight calls (bounded by the grace
    * period), stop Raft after its in-progress disk write, close LevelDB. Idempotent.
@@ -284,6 +290,7 @@ export async function startNode(options: NodeOptions): Promise<NodeHandle> {
   // Bind first, so that a node loading a large state answers health (NOT_SERVING) and
   // status (its loading progress) instead of refusing connections until it is ready.
   let stateMachine: ReplicaState | undefined;
+  let metricsEndpoint: { address: string; close: () => Promise<void> } | undefined;
   let runtime: RaftRuntime<ApplyResult> | undefined;
   let transport: PeerTransport | undefined;
   // Where each peer said it listens, as it tells us on its stream (PEER_ADDRESS_HEADER).
@@ -300,12 +307,26 @@ export async function startNode(options: NodeOptions): Promise<NodeHandle> {
     pointTablesRead: 0,
   };
   let address = options.listen;
+  const statusSource = {
+    id,
+    address: () => address,
+    runtime: () => runtime,
+    stateMachine: () => stateMachine,
+    loading: () => progress,
+  };
+  const metrics =
+    options.metricsListen === undefined
+      ? undefined
+      : new NodeMetrics({
+          status: () => clusterStatusOf(statusSource),
+          collections: () => stateMachine?.listCollections(),
+        });
   const parts = createGrpcServer(
     handlersOnceLoaded(
       () => live,
       () => loadingError(id, progress),
     ),
-    { connectionLimits: options.connectionLimits, log, apiKeys: options.apiKeys },
+    { connectionLimits: options.connectionLimits, log, apiKeys: options.apiKeys, metrics },
   );
   const { health, server } = parts;
   const peerServer = raftPeerServer({
@@ -340,39 +361,34 @@ export async function startNode(options: NodeOptions): Promise<NodeHandle> {
   server.addService(raftPeerServiceDefinition(), peerServer.handlers);
   server.addService(
     clusterServiceDefinition(),
-    clusterServiceHandlers(
-      {
-        id,
-        address: () => address,
-        runtime: () => runtime,
-        stateMachine: () => stateMachine,
-        loading: () => progress,
+    clusterServiceHandlers(statusSource, {
+      clusterSecret,
+      takeSnapshot: async () => {
+        if (runtime === undefined) throw new Error(`node ${id} is still starting`);
+        const { index } = await runtime.snapshotNow();
+        return { index, firstIndex: runtime.status().firstIndex };
       },
-      {
-        clusterSecret,
-        takeSnapshot: async () => {
-          if (runtime === undefined) throw new Error(`node ${id} is still starting`);
-          const { index } = await runtime.snapshotNow();
-          return { index, firstIndex: runtime.status().firstIndex };
-        },
-        members: memberControl(() => runtime, id),
-        transferLeadership: async (to, timeoutMs) => {
-          if (runtime === undefined)
-            throw new RaftvecError('UNAVAILABLE', `node ${id} is still starting`);
-          const raft = runtime;
-          try {
-            const leaderId = await raft.transferLeadership(to, timeoutMs ?? transferTimeoutMs);
-            return { leaderId, term: raft.status().term };
-          } catch (err) {
-            throw fromRaftError(err);
-          }
-        },
+      members: memberControl(() => runtime, id),
+      transferLeadership: async (to, timeoutMs) => {
+        if (runtime === undefined)
+          throw new RaftvecError('UNAVAILABLE', `node ${id} is still starting`);
+        const raft = runtime;
+        try {
+          const leaderId = await raft.transferLeadership(to, timeoutMs ?? transferTimeoutMs);
+          return { leaderId, term: raft.status().term };
+        } catch (err) {
+          throw fromRaftError(err);
+        }
       },
-    ),
+    }),
   );
   try {
     address = await bindServer(server, options.listen);
     if (options.announce ?? true) process.stdout.write(`${LISTENING_PREFIX}${address}\n`);
+    if (metrics !== undefined && options.metricsListen !== undefined) {
+      metricsEndpoint = await metrics.serve(options.metricsListen);
+      log(`${id}: metrics on http://${metricsEndpoint.address}/metrics`);
+    }
     const port = Number(address.slice(address.lastIndexOf(':') + 1));
     const advertised = options.advertise ?? address;
     clientAddresses.set(id, advertised);
@@ -464,7 +480,7 @@ export async function startNode(options: NodeOptions): Promise<NodeHandle> {
     trim.unref();
     const wp = new RaftWritePath(raft, unsafe);
     writePath = wp;
-    const service = new VectorService(sm, wp, {
+    const service = new VectorService(metrics ? timedSearches(sm, metrics) : sm, wp, {
       log,
       readPath: new RaftReadPath(raft, { maxClockSkewMs: lease.maxClockSkewMs, unsafe }),
       ...(options.defaultWriteTimeoutMs !== undefined && {
@@ -490,6 +506,7 @@ export async function startNode(options: NodeOptions): Promise<NodeHandle> {
       stateMachine: sm,
       runtime: raft,
       writePath: wp,
+      ...(metricsEndpoint && { metricsAddress: metricsEndpoint.address }),
       stop() {
         stoppingNow = true;
         stopping ??= (async () => {
@@ -523,6 +540,7 @@ export async function startNode(options: NodeOptions): Promise<NodeHandle> {
           peerServer.disconnectAll();
           await shutdown;
           clearInterval(trim);
+          await metricsEndpoint?.close();
           await sm.close();
         })();
         return stopping;
@@ -530,6 +548,7 @@ export async function startNode(options: NodeOptions): Promise<NodeHandle> {
     };
   } catch (err) {
     server.forceShutdown();
+    await metricsEndpoint?.close();
     await writePath?.close().catch(() => undefined);
     await runtime?.close().catch(() => undefined);
     await stateMachine?.close().catch(() => undefined);
@@ -663,4 +682,24 @@ function handlersOnceLoaded(
     };
   }
   return out as unknown as VectorServiceHandlers;
+}
+
+/** The state machine's reads, with each search timed into `metrics`. */
+function timedSearches(sm: ReplicaState, metrics: NodeMetrics): ReplicaState {
+  return new Proxy(sm, {
+    get(target, property, receiver) {
+      if (property !== 'search') {
+        const value: unknown = Reflect.get(target, property, receiver);
+        return typeof value === 'function' ? value.bind(target) : value;
+      }
+      return async (query: Parameters<ReplicaState['search']>[0]) => {
+        const started = process.hrtime.bigint();
+        try {
+          return await target.search(query);
+        } finally {
+          metrics.observeSearch(Number(process.hrtime.bigint() - started) / 1e9);
+        }
+      };
+    },
+  });
 }
