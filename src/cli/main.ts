@@ -3,6 +3,13 @@
  * Results are printed as pretty JSON on stdout; errors go to stderr as
  * `raftvec: CODE: message` with a non-zero exit code.
  */
+import {
+  ApiKeysFileError,
+  generateApiKey,
+  loadApiKeys,
+  type ApiKeys,
+  type Role,
+} from '../server/api-keys.js';
 import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import type { Filter, Condition, Metadata as PointMetadata, Metric, Scalar } from '../domain.js';
@@ -35,7 +42,7 @@ import { parsePeers } from './peers.js';
 import { CliError, UsageError } from './errors.js';
 import { findLeader, printMembership } from './membership.js';
 import type { Membership__Output } from '../generated/raftvec/v1/Membership.js';
-import type { Metadata } from '@grpc/grpc-js';
+import { Metadata } from '@grpc/grpc-js';
 import { batches, checkJsonlFile, JsonlError, readJsonlPoints } from './jsonl.js';
 import { collectionJson, hitJson, pointJson, printJson } from './output.js';
 import { createProgress } from './progress.js';
@@ -301,6 +308,13 @@ function parseMetric(value: string): Metric {
 interface GlobalOptions {
   address: string;
   timeout: number;
+  /** --api-key, or RAFTVEC_API_KEY (empty: none). */
+  apiKey?: string;
+}
+
+/** The API key the client commands send: --api-key, else RAFTVEC_API_KEY; none if empty. */
+function apiKeyOf(g: GlobalOptions): string | undefined {
+  return g.apiKey === undefined || g.apiKey === '' ? undefined : g.apiKey;
 }
 
 /** The addresses of a comma-separated --address. */
@@ -311,17 +325,40 @@ function addressList(address: string): string[] {
     .filter((a) => a !== '');
 }
 
-/** The cluster secret an admin command (`what`) needs: from --cluster-secret-file or the environment. */
-function adminSecret(what: string, clusterSecretFile: string | undefined): string {
+/** Reads --api-keys-file; a bad file is a usage error naming what is wrong. */
+async function loadApiKeysOrExit(path: string): Promise<ApiKeys> {
+  try {
+    return await loadApiKeys(path);
+  } catch (err) {
+    if (err instanceof ApiKeysFileError) throw new UsageError(err.message);
+    throw err;
+  }
+}
+
+/**
+ * How an admin command (`what`) authenticates: with the cluster secret (from
+ * --cluster-secret-file or RAFTVEC_CLUSTER_SECRET) if there is one, as before; else
+ * with an admin API key (--api-key or RAFTVEC_API_KEY), which the node accepts
+ * instead. `credentials` goes with the admin call; `apiKey` is the key the command's
+ * ClusterStatusClient for the admin call sends (none with the secret: a node with API
+ * keys judges a call that carries a key by the key alone, so a read key sent along
+ * would get the secret refused).
+ */
+function adminAuth(
+  what: string,
+  clusterSecretFile: string | undefined,
+  apiKey: string | undefined,
+): { credentials: Metadata; apiKey?: string } {
   const secret =
     clusterSecretFile !== undefined
       ? readClusterSecretFile(clusterSecretFile)
       : process.env['RAFTVEC_CLUSTER_SECRET'];
-  if (secret === undefined || secret === '')
-    throw new UsageError(
-      `${what} needs the cluster secret: --cluster-secret-file PATH or RAFTVEC_CLUSTER_SECRET`,
-    );
-  return secret;
+  if (secret !== undefined && secret !== '')
+    return { credentials: peerCredentials(secret, 'raftvec-cli') };
+  if (apiKey !== undefined) return { credentials: new Metadata(), apiKey };
+  throw new UsageError(
+    `${what} needs the cluster secret: --cluster-secret-file PATH or RAFTVEC_CLUSTER_SECRET; or an admin API key: --api-key KEY or RAFTVEC_API_KEY`,
+  );
 }
 
 /** The smallest lease drift margin: one Raft tick, for timer jitter. */
@@ -419,6 +456,12 @@ function buildProgram(): Command {
         .argParser(positiveInt('--timeout'))
         .default(10_000),
     )
+    .addOption(
+      new Option(
+        '--api-key <key>',
+        'API key for a server run with --api-keys-file (sent as "authorization: Bearer <key>")',
+      ).env('RAFTVEC_API_KEY'),
+    )
     .showHelpAfterError('(add --help for usage)')
     .exitOverride()
     .configureOutput({ outputError: (str, write) => write(str) });
@@ -426,7 +469,8 @@ function buildProgram(): Command {
   const connect = (cmd: Command): RaftvecClient => {
     const g = cmd.optsWithGlobals<GlobalOptions>();
     const addresses = addressList(g.address);
-    return new RaftvecClient(addresses, { deadlineMs: g.timeout });
+    const apiKey = apiKeyOf(g);
+    return new RaftvecClient(addresses, { deadlineMs: g.timeout, ...(apiKey && { apiKey }) });
   };
   /** Runs `fn` with a connected client and closes it. */
   const withClient = (
@@ -475,6 +519,14 @@ function buildProgram(): Command {
     .option(
       '--cluster-secret <secret>',
       'shared secret from which peers derive their keys (default: env RAFTVEC_CLUSTER_SECRET); visible in ps, prefer --cluster-secret-file',
+    )
+    .option(
+      '--metrics-listen <host:port>',
+      'serve Prometheus metrics over HTTP at GET /metrics on this address (e.g. 127.0.0.1:9464)',
+    )
+    .option(
+      '--api-keys-file <path>',
+      'JSON file of API keys with roles ({"keys": [{"id", "role": read|write|admin, "sha256"}]}, see raftvec keys generate); every client call but health must then present one',
     )
     .option(
       '--heartbeat-ms <ms>',
@@ -554,6 +606,8 @@ function buildProgram(): Command {
         transferOnStop: boolean;
         clusterSecret?: string;
         clusterSecretFile?: string;
+        apiKeysFile?: string;
+        metricsListen?: string;
         heartbeatMs: number;
         electionTimeoutMs: number;
         maxConnections: number;
@@ -601,9 +655,13 @@ function buildProgram(): Command {
           opts.clusterSecretFile !== undefined
             ? readClusterSecretFile(opts.clusterSecretFile)
             : (opts.clusterSecret ?? process.env['RAFTVEC_CLUSTER_SECRET']);
+        const apiKeys =
+          opts.apiKeysFile === undefined ? undefined : await loadApiKeysOrExit(opts.apiKeysFile);
         let node: Awaited<ReturnType<typeof startNode>>;
         try {
           node = await startNode({
+            ...(apiKeys && { apiKeys }),
+            ...(opts.metricsListen !== undefined && { metricsListen: opts.metricsListen }),
             listen: opts.listen,
             dataDir: opts.data,
             id: opts.id,
@@ -669,18 +727,18 @@ function buildProgram(): Command {
   program
     .command('snapshot')
     .description(
-      "snapshot each node's state now and compact its log behind it (needs the cluster secret)",
+      "snapshot each node's state now and compact its log behind it (needs the cluster secret or an admin API key)",
     )
     .option('--cluster-secret-file <path>', 'file holding the cluster secret (chmod 600)')
     .action(async function (this: Command, opts: { clusterSecretFile?: string }) {
       const g = this.optsWithGlobals<GlobalOptions>();
-      const secret = adminSecret('snapshot', opts.clusterSecretFile);
+      const auth = adminAuth('snapshot', opts.clusterSecretFile, apiKeyOf(g));
       const addresses = addressList(g.address);
       const results = await Promise.all(
         addresses.map(async (address) => {
-          const client = new ClusterStatusClient(address);
+          const client = new ClusterStatusClient(address, { apiKey: auth.apiKey });
           try {
-            const taken = await client.takeSnapshot(peerCredentials(secret, 'raftvec-cli'));
+            const taken = await client.takeSnapshot(auth.credentials);
             return { address, ...taken };
           } finally {
             client.close();
@@ -692,7 +750,7 @@ function buildProgram(): Command {
 
   const leader = program
     .command('leader')
-    .description('leadership of the cluster (needs the cluster secret)');
+    .description('leadership of the cluster (needs the cluster secret or an admin API key)');
   leader
     .command('transfer')
     .description(
@@ -702,16 +760,17 @@ function buildProgram(): Command {
     .option('--cluster-secret-file <path>', 'file holding the cluster secret (chmod 600)')
     .action(async function (this: Command, opts: { to?: string; clusterSecretFile?: string }) {
       const g = this.optsWithGlobals<GlobalOptions>();
-      const secret = adminSecret('leader transfer', opts.clusterSecretFile);
+      const auth = adminAuth('leader transfer', opts.clusterSecretFile, apiKeyOf(g));
       const { address: leaderAddress, id: from } = await findLeader(
         addressList(g.address),
         g.timeout,
+        apiKeyOf(g),
       );
-      const client = new ClusterStatusClient(leaderAddress);
+      const client = new ClusterStatusClient(leaderAddress, { apiKey: auth.apiKey });
       const started = Date.now();
       try {
         const done = await client.transferLeadership(
-          peerCredentials(secret, 'raftvec-cli'),
+          auth.credentials,
           { to: opts.to ?? '', timeoutMs: 0 },
           g.timeout,
         );
@@ -726,7 +785,7 @@ function buildProgram(): Command {
   const member = program
     .command('member')
     .description(
-      'cluster membership: list, add, promote and remove members, one at a time through the Raft log (changes need the cluster secret)',
+      'cluster membership: list, add, promote and remove members, one at a time through the Raft log (changes need the cluster secret or an admin API key)',
     );
   /** Runs a membership change at the leader and prints the configuration it answers. */
   const atLeaderPrint = async (
@@ -735,11 +794,11 @@ function buildProgram(): Command {
     secretFile: string | undefined,
     call: (client: ClusterStatusClient, credentials: Metadata) => Promise<Membership__Output>,
   ): Promise<void> => {
-    const secret = adminSecret(`member ${what}`, secretFile);
-    const leaderAt = await findLeader(addressList(g.address), g.timeout);
-    const client = new ClusterStatusClient(leaderAt.address);
+    const auth = adminAuth(`member ${what}`, secretFile, apiKeyOf(g));
+    const leaderAt = await findLeader(addressList(g.address), g.timeout, apiKeyOf(g));
+    const client = new ClusterStatusClient(leaderAt.address, { apiKey: auth.apiKey });
     try {
-      printMembership(await call(client, peerCredentials(secret, 'raftvec-cli')));
+      printMembership(await call(client, auth.credentials));
     } catch (err) {
       throw RaftvecClientError.fromServiceError(`member ${what}`, err);
     } finally {
@@ -753,7 +812,7 @@ function buildProgram(): Command {
       const g = this.optsWithGlobals<GlobalOptions>();
       const errors: string[] = [];
       for (const address of addressList(g.address)) {
-        const client = new ClusterStatusClient(address);
+        const client = new ClusterStatusClient(address, { apiKey: apiKeyOf(g) });
         try {
           printMembership(await client.listMembers(Math.min(g.timeout, 5_000)));
           return;
@@ -830,7 +889,7 @@ function buildProgram(): Command {
       const addresses = addressList(g.address);
       const nodes = await Promise.all(
         addresses.map(async (address) => {
-          const client = new ClusterStatusClient(address);
+          const client = new ClusterStatusClient(address, { apiKey: apiKeyOf(g) });
           try {
             const [status, health] = await Promise.all([
               client.status(Math.min(g.timeout, 5_000)),
@@ -857,7 +916,7 @@ function buildProgram(): Command {
           ? { ...n, lag: leaderCommit - n.appliedIndex }
           : n,
       );
-      const divergence = await compareDigests(rows, Math.min(g.timeout, 5_000));
+      const divergence = await compareDigests(rows, Math.min(g.timeout, 5_000), apiKeyOf(g));
       if (opts.json) printJson({ nodes: rows, divergence });
       else {
         printStatusTable(rows);
@@ -894,6 +953,28 @@ function buildProgram(): Command {
       process.stdout.write(
         stopped.length > 0 ? `stopped ${stopped.join(', ')}\n` : 'no node was running\n',
       );
+    });
+
+  const keys = program
+    .command('keys')
+    .description('API keys for serve --api-keys-file (see README, "Security: API keys")');
+  keys
+    .command('generate')
+    .description(
+      'make a new random API key: prints the key (once: only its SHA-256 is kept) on stdout, and the entry to add to the "keys" list of the --api-keys-file on stderr, as one line of JSON',
+    )
+    .addOption(
+      new Option('--role <role>', 'what the key may do: read, write or admin')
+        .choices(['read', 'write', 'admin'])
+        .makeOptionMandatory(),
+    )
+    .requiredOption('--id <name>', "the key's name in the keys file (1 to 128 characters)")
+    .action((opts: { role: Role; id: string }) => {
+      if (opts.id === '' || opts.id.length > 128)
+        throw new UsageError('--id must be a name of 1 to 128 characters');
+      const { key, entry } = generateApiKey(opts.id, opts.role);
+      process.stdout.write(`${key}\n`);
+      process.stderr.write(`${JSON.stringify(entry)}\n`);
     });
 
   program
@@ -1418,6 +1499,7 @@ export async function run(argv: readonly string[]): Promise<number> {
 async function compareDigests(
   nodes: ReadonlyArray<Partial<NodeStatus> & { address: string }>,
   timeoutMs: number,
+  apiKey: string | undefined,
 ): Promise<string[]> {
   const running = nodes.filter((n) => n.phase === 'running' && n.appliedDigest);
   const samples: DigestSample[] = running.map((n) => ({
@@ -1429,7 +1511,7 @@ async function compareDigests(
   if (samples.length > 1 && samples.some((s) => s.index !== lowest) && lowest > 0) {
     await Promise.all(
       running.map(async (n) => {
-        const client = new ClusterStatusClient(n.address);
+        const client = new ClusterStatusClient(n.address, { apiKey });
         try {
           const again = await client.status(timeoutMs, lowest);
           if (again.digestAt)

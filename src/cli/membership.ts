@@ -1,26 +1,32 @@
 /** What `raftvec member` and `raftvec leader transfer` share: finding the leader, printing a configuration. */
 import { ClusterStatusClient } from '../client/cluster-status.js';
 import type { Membership__Output } from '../generated/raftvec/v1/Membership.js';
+import { status as grpcStatus } from '@grpc/grpc-js';
+import { RaftvecClientError } from '../client/errors.js';
 import { CliError } from './errors.js';
 import { printJson } from './output.js';
 
 /**
  * Asks the nodes at `addresses` in turn who leads; answers the leader's id and client
- * address. CliError when none knows a leader.
+ * address (asking with `apiKey`, if given). CliError when none knows a leader.
  */
 export async function findLeader(
   addresses: readonly string[],
   timeoutMs: number,
+  apiKey?: string,
 ): Promise<{ id: string; address: string }> {
   for (const address of addresses) {
-    const probe = new ClusterStatusClient(address);
+    const probe = new ClusterStatusClient(address, { apiKey });
     try {
       const status = await probe.status(Math.min(timeoutMs, 5_000));
       if (status.role === 'leader') return { id: status.id, address };
       if (status.leaderAddress !== '')
         return { id: status.leaderId, address: status.leaderAddress };
-    } catch {
-      // try the next address
+    } catch (err) {
+      // A refused key is said as such (another node would refuse it too); else try the next.
+      const code = (err as { code?: unknown }).code;
+      if (code === grpcStatus.UNAUTHENTICATED || code === grpcStatus.PERMISSION_DENIED)
+        throw RaftvecClientError.fromServiceError('Status', err);
     } finally {
       probe.close();
     }

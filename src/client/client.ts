@@ -77,6 +77,13 @@ export interface RaftvecClientOptions {
   channelOptions?: grpc.ChannelOptions;
   credentials?: grpc.ChannelCredentials;
   /**
+   * An API key for a server run with `--api-keys-file` (`raftvec keys generate` makes
+   * one): sent as `authorization: Bearer <key>` on every call, the WriteStream
+   * included. Without one, such a server answers UNAUTHENTICATED. Nothing is read from
+   * the environment here (the CLI reads RAFTVEC_API_KEY).
+   */
+  apiKey?: string;
+  /**
    * Upserts and deletes as messages on one stream per server (VectorService.WriteStream)
    * rather than a call each. Default true; the answers are the same.
    */
@@ -466,6 +473,7 @@ export class RaftvecClient {
       ...(options.channelOptions && { channelOptions: options.channelOptions }),
       ...(options.credentials && { credentials: options.credentials }),
       ...(options.writeStream !== undefined && { writeStream: options.writeStream }),
+      ...(options.apiKey !== undefined && { apiKey: options.apiKey }),
     };
     this.#transport = new Transport(address, transportOptions);
   }

@@ -1,6 +1,7 @@
 /** Reads a node's Raft status through raftvec.v1.ClusterService (for `raftvec status` and write concern `all`). */
 import * as grpc from '@grpc/grpc-js';
 import { clusterServiceDefinition } from '../api/proto.js';
+import { withApiKey } from './transport.js';
 import type { NodeStatus__Output } from '../generated/raftvec/v1/NodeStatus.js';
 import type { Membership__Output } from '../generated/raftvec/v1/Membership.js';
 
@@ -13,9 +14,25 @@ export type NodeStatus = NodeStatus__Output;
 export class ClusterStatusClient {
   private readonly client: grpc.Client;
 
-  constructor(readonly address: string) {
+  /**
+   * With `apiKey`, every call carries `authorization: Bearer <key>` (a server run with
+   * `--api-keys-file` asks a read key for Status and ListMembers, an admin key for the
+   * admin calls, which otherwise take the cluster credential instead).
+   */
+  /** What a status call carries: a node's peer credentials, for write concern "all". */
+  private readonly statusMetadata: grpc.Metadata;
+
+  constructor(
+    readonly address: string,
+    options: { apiKey?: string; statusCredentials?: grpc.Metadata } = {},
+  ) {
+    this.statusMetadata = options.statusCredentials ?? new grpc.Metadata();
     const Client = grpc.makeGenericClientConstructor(clusterServiceDefinition(), 'ClusterService');
-    this.client = new Client(address, grpc.credentials.createInsecure());
+    this.client = new Client(
+      address,
+      grpc.credentials.createInsecure(),
+      withApiKey({}, options.apiKey),
+    );
   }
 
   /**
@@ -31,6 +48,7 @@ export class ClusterStatusClient {
         method.requestSerialize,
         method.responseDeserialize as (b: Buffer) => NodeStatus,
         { digestAtIndex },
+        this.statusMetadata.clone(),
         { deadline: Date.now() + deadlineMs },
         (error, value) =>
           error || value === undefined
@@ -42,7 +60,8 @@ export class ClusterStatusClient {
 
   /**
    * Asks the node to snapshot its state and compact its log now. `credentials` is the
-   * cluster credential (peer id and key headers); the snapshot may take a while.
+   * cluster credential (peer id and key headers), or empty when this client has an
+   * admin API key; the snapshot may take a while.
    */
   takeSnapshot(
     credentials: grpc.Metadata,
@@ -169,8 +188,9 @@ export async function nodeStatus(
   address: string,
   deadlineMs = 1_000,
   digestAtIndex = 0,
+  apiKey?: string,
 ): Promise<NodeStatus | undefined> {
-  const client = new ClusterStatusClient(address);
+  const client = new ClusterStatusClient(address, { apiKey });
   try {
     return await client.status(deadlineMs, digestAtIndex);
   } catch {

@@ -24,6 +24,7 @@ export { RaftvecClientError, statusName, type StatusName } from './errors.js';
 export {
   Transport,
   DEFAULT_RETRY_POLICY,
+  apiKeyInterceptor,
   type RetryPolicy,
   type TransportOptions,
 } from './transport.js';

@@ -90,6 +90,43 @@ export interface TransportOptions {
   /** Extra channel options (e.g. keepalive); message limits default to limits.maxMessageBytes. */
   channelOptions?: grpc.ChannelOptions;
   credentials?: grpc.ChannelCredentials;
+  /**
+   * An API key (`raftvec keys generate`) sent as `authorization: Bearer <key>` on every
+   * call, the WriteStream included, for a server run with `--api-keys-file`.
+   */
+  apiKey?: string;
+}
+
+/**
+ * A client interceptor that adds `authorization: Bearer <key>` to every call's metadata
+ * (unary and streaming alike); undefined without a key. The key is checked here, once,
+ * and never repeated in an error message: it is a secret.
+ */
+export function apiKeyInterceptor(apiKey: string | undefined): grpc.Interceptor | undefined {
+  if (apiKey === undefined) return undefined;
+  if (typeof apiKey !== 'string' || !/^[\x21-\x7e]+$/.test(apiKey))
+    throw new TypeError(
+      'raftvec client: apiKey must be a non-empty string of printable ASCII without spaces (as `raftvec keys generate` prints it)',
+    );
+  const value = `Bearer ${apiKey}`;
+  return (options, nextCall) =>
+    new grpc.InterceptingCall(nextCall(options), {
+      start(metadata, listener, next) {
+        // A copy: the caller's Metadata (maybe reused, maybe logged) never holds the key.
+        const withKey = metadata.clone();
+        withKey.set('authorization', value);
+        next(withKey, listener);
+      },
+    });
+}
+
+/** Client options carrying the interceptor of `apiKey`, if any, on top of `options`. */
+export function withApiKey(
+  options: grpc.ChannelOptions,
+  apiKey: string | undefined,
+): grpc.ClientOptions {
+  const interceptor = apiKeyInterceptor(apiKey);
+  return interceptor === undefined ? options : { ...options, interceptors: [interceptor] };
 }
 
 /** Addresses a client keeps at most: those it was given, and leaders that hints named. */
@@ -123,6 +160,8 @@ export class Transport {
   readonly #useWriteStream: boolean;
   readonly #channelOptions: grpc.ChannelOptions;
   readonly #credentials: grpc.ChannelCredentials;
+  /** Channel options, with the API key's interceptor if there is a key. */
+  readonly #clientOptions: grpc.ClientOptions;
   #closed = false;
 
   constructor(addresses: string | readonly string[], options: TransportOptions = {}) {
@@ -147,6 +186,7 @@ export class Transport {
       ...options.channelOptions,
     };
     this.#credentials = options.credentials ?? grpc.credentials.createInsecure();
+    this.#clientOptions = withApiKey(this.#channelOptions, options.apiKey);
   }
 
   /** The address calls go to now. */
@@ -161,7 +201,7 @@ export class Transport {
   #client(address: string): VectorServiceClient {
     return cached(this.#clients, address, () => {
       const { proto } = loadVectorProto();
-      return new proto.raftvec.v1.VectorService(address, this.#credentials, this.#channelOptions);
+      return new proto.raftvec.v1.VectorService(address, this.#credentials, this.#clientOptions);
     });
   }
 

@@ -29,6 +29,9 @@ interface InFlight {
   timer: NodeJS.Timeout;
 }
 
+/** Codes with which a server refuses the stream itself (api-keys.ts), before any write. */
+const REFUSALS: readonly number[] = [grpc.status.UNAUTHENTICATED, grpc.status.PERMISSION_DENIED];
+
 type Call = grpc.ClientDuplexStream<WriteStreamRequest, WriteStreamResponse__Output>;
 
 export class WriteStream {
@@ -104,8 +107,11 @@ export class WriteStream {
       if (this.#call === call) this.#call = undefined;
       const code = error?.code ?? grpc.status.UNAVAILABLE;
       // A server without WriteStream answers UNIMPLEMENTED: said as is, for the caller
-      // to fall back to unary calls. Anything else: the write's fate is unknown.
-      const status = code === grpc.status.UNIMPLEMENTED ? code : grpc.status.UNAVAILABLE;
+      // to fall back to unary calls. A stream refused for its API key (no key, an
+      // unknown one, a role too low) is refused before any write is read: said as is,
+      // not retried. Anything else: the write's fate is unknown.
+      const refused = REFUSALS.includes(code);
+      const status = code === grpc.status.UNIMPLEMENTED || refused ? code : grpc.status.UNAVAILABLE;
       for (const [id, write] of this.#inFlight) {
         this.#inFlight.delete(id);
         clearTimeout(write.timer);
@@ -113,7 +119,9 @@ export class WriteStream {
           new RaftvecClientError(
             write.method,
             status,
-            `the write stream to ${this.address} ended${error ? `: ${error.details || error.message}` : ''}; the write may or may not have been applied`,
+            refused
+              ? (error?.details ?? 'refused')
+              : `the write stream to ${this.address} ended${error ? `: ${error.details || error.message}` : ''}; the write may or may not have been applied`,
             {},
             error,
           ),

@@ -22,7 +22,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import * as grpc from '@grpc/grpc-js';
-import { PEER_KEY_HEADER } from '../raft/runtime/peer-transport.js';
+import { PEER_KEY_HEADER, authenticatePeer } from '../raft/runtime/peer-transport.js';
 
 /**
  * The role the interceptor verified, for handlers that accept either an admin key or
@@ -128,17 +128,25 @@ export class ApiKeys {
     return found;
   }
 
-  /** Whether a call to `path` with `metadata` may go on. */
-  check(path: string, metadata: grpc.Metadata): Verdict {
+  /**
+   * Whether a call to `path` with `metadata` may go on. `peerAuthentic` says whether the
+   * call carries a member's valid peer credentials (peer-transport.ts).
+   */
+  check(
+    path: string,
+    metadata: grpc.Metadata,
+    peerAuthentic: (metadata: grpc.Metadata) => boolean = () => false,
+  ): Verdict {
     const needed = requiredRole(path);
     if (needed === undefined) return { ok: true };
-    // A node's own admin calls (serve --join) carry its peer key, which those handlers
-    // check (cluster-service.ts); the read-only cluster calls check none.
+    // A node's own cluster calls carry its peer key: the admin handlers check it
+    // themselves (cluster-service.ts, serve --join); for the read-only ones (a leader
+    // polling status for write concern "all") it is checked here.
     if (
-      needed === 'admin' &&
       path.startsWith('/raftvec.v1.ClusterService/') &&
       metadata.get(PEER_KEY_HEADER).length > 0 &&
-      presentedKey(metadata) === undefined
+      presentedKey(metadata) === undefined &&
+      (needed === 'admin' || peerAuthentic(metadata))
     )
       return { ok: true };
     const key = presentedKey(metadata);
@@ -172,7 +180,12 @@ export class ApiKeys {
  * The server interceptor of every node: drops a caller's own VERIFIED_ROLE_HEADER, and
  * with `keys`, lets through only the calls they admit, marking the verified role.
  */
-export function authInterceptor(keys: ApiKeys | undefined): grpc.ServerInterceptor {
+export function authInterceptor(
+  keys: ApiKeys | undefined,
+  clusterSecret?: string,
+): grpc.ServerInterceptor {
+  const peerAuthentic = (metadata: grpc.Metadata): boolean =>
+    clusterSecret !== undefined && !('refusal' in authenticatePeer(metadata, clusterSecret));
   return (method, call) =>
     new grpc.ServerInterceptingCall(call, {
       start: (next) => {
@@ -180,7 +193,7 @@ export function authInterceptor(keys: ApiKeys | undefined): grpc.ServerIntercept
           onReceiveMetadata: (metadata, proceed) => {
             metadata.remove(VERIFIED_ROLE_HEADER);
             if (keys === undefined) return proceed(metadata);
-            const verdict = keys.check(method.path, metadata);
+            const verdict = keys.check(method.path, metadata, peerAuthentic);
             if (!verdict.ok)
               return call.sendStatus({ code: verdict.code, details: verdict.message });
             if (verdict.role !== undefined) metadata.set(VERIFIED_ROLE_HEADER, verdict.role);
@@ -215,7 +228,12 @@ export async function loadApiKeys(path: string): Promise<ApiKeys> {
   try {
     parsed = JSON.parse(text);
   } catch (err) {
-    throw new ApiKeysFileError(path, `is not JSON (${(err as Error).message})`);
+    // The parser's own message may quote the file, digests included: only its position.
+    const at = /position (\d+)/.exec((err as Error).message)?.[1];
+    throw new ApiKeysFileError(
+      path,
+      `is not valid JSON${at === undefined ? '' : ` (at byte ${at})`}`,
+    );
   }
   const keys = (parsed as { keys?: unknown } | null)?.keys;
   if (!Array.isArray(keys) || keys.length === 0)

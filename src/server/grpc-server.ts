@@ -109,6 +109,8 @@ export function createGrpcServer(
     log?: Logger;
     /** API keys every call but health and Raft peers must present (api-keys.ts); absent: none. */
     apiKeys?: ApiKeys | undefined;
+    /** With apiKeys: the cluster's own nodes may read each other's status with their peer keys. */
+    clusterSecret?: string | undefined;
     /** Counts and times every call (metrics.ts). */
     metrics?: NodeMetrics | undefined;
   } = {},
@@ -118,7 +120,7 @@ export function createGrpcServer(
       ...serverChannelOptions(options.maxMessageBytes),
       interceptors: [
         ...(options.metrics ? [options.metrics.interceptor()] : []),
-        authInterceptor(options.apiKeys),
+        authInterceptor(options.apiKeys, options.clusterSecret),
       ],
     },
     options.connectionLimits,

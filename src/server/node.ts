@@ -34,6 +34,7 @@ import { SNAPSHOT_META_FILE, snapshotReceiver } from '../raft/runtime/snapshot-t
 import type { SnapshotPolicy } from '../raft/runtime/snapshotting.js';
 import {
   PeerTransport,
+  peerCredentials,
   raftPeerServer,
   raftPeerServiceDefinition,
 } from '../raft/runtime/peer-transport.js';
@@ -326,7 +327,13 @@ export async function startNode(options: NodeOptions): Promise<NodeHandle> {
       () => live,
       () => loadingError(id, progress),
     ),
-    { connectionLimits: options.connectionLimits, log, apiKeys: options.apiKeys, metrics },
+    {
+      connectionLimits: options.connectionLimits,
+      log,
+      apiKeys: options.apiKeys,
+      clusterSecret,
+      metrics,
+    },
   );
   const { health, server } = parts;
   const peerServer = raftPeerServer({
@@ -478,7 +485,7 @@ export async function startNode(options: NodeOptions): Promise<NodeHandle> {
     // (milliseconds) and runs on a timer rather than on the write path.
     const trim = setInterval(releaseFreeMemory, MEMORY_RELEASE_INTERVAL_MS);
     trim.unref();
-    const wp = new RaftWritePath(raft, unsafe);
+    const wp = new RaftWritePath(raft, unsafe, peerCredentials(clusterSecret, id));
     writePath = wp;
     const service = new VectorService(metrics ? timedSearches(sm, metrics) : sm, wp, {
       log,

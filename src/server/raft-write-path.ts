@@ -7,6 +7,7 @@
  */
 import type { ApplyResult, Command } from '../domain.js';
 import { RaftvecError } from '../errors.js';
+import type * as grpc from '@grpc/grpc-js';
 import { ClusterStatusClient } from '../client/cluster-status.js';
 import type { RaftRuntime } from '../raft/runtime/raft-runtime.js';
 import { encodeCommand } from '../storage/command-codec.js';
@@ -24,6 +25,8 @@ export class RaftWritePath implements WritePath {
   constructor(
     private readonly runtime: RaftRuntime<ApplyResult>,
     private readonly unsafe: Pick<UnsafeTestFlags, 'ackBeforeCommit'> = SAFE,
+    /** This node's peer credentials, for polling the others' status (write concern "all"). */
+    private readonly statusCredentials?: grpc.Metadata,
   ) {}
 
   ensureWritable(): void {
@@ -97,7 +100,9 @@ export class RaftWritePath implements WritePath {
   private client(address: string): ClusterStatusClient {
     let client = this.statusClients.get(address);
     if (client === undefined) {
-      client = new ClusterStatusClient(address);
+      client = new ClusterStatusClient(address, {
+        ...(this.statusCredentials && { statusCredentials: this.statusCredentials }),
+      });
       this.statusClients.set(address, client);
     }
     return client;

@@ -37,6 +37,7 @@ export class TestCluster {
     private readonly serveArgs: readonly string[] = [],
     private readonly env: NodeJS.ProcessEnv = {},
     private readonly argsFor: (member: ClusterMember) => readonly string[] = () => [],
+    private readonly apiKey?: string,
   ) {}
 
   /** Starts `size` nodes and waits until every one serves. */
@@ -52,6 +53,8 @@ export class TestCluster {
       secretFileFor?: readonly string[];
       /** More `raftvec serve` flags for every member. */
       serveArgs?: readonly string[];
+      /** The key this helper's status reads and clients send (for `--api-keys-file`). */
+      apiKey?: string;
       /** More environment variables for every member. */
       env?: NodeJS.ProcessEnv;
       /**
@@ -88,6 +91,7 @@ export class TestCluster {
       options.serveArgs ?? [],
       options.env ?? {},
       (m) => memberArgs.get(m.id) ?? [],
+      options.apiKey,
     );
     if (options.proxied) {
       for (const from of members) {
@@ -235,7 +239,7 @@ export class TestCluster {
   }
 
   async status(id: string): Promise<NodeStatus | undefined> {
-    return nodeStatus(this.member(id).address);
+    return nodeStatus(this.member(id).address, 1_000, 0, this.apiKey);
   }
 
   /** Waits for a leader among `among` (default: running members) that they all agree on. */
@@ -274,6 +278,7 @@ export class TestCluster {
     options: { addresses?: string[]; deadlineMs?: number; maxAttempts?: number } = {},
   ): RaftvecClient {
     return new RaftvecClient(options.addresses ?? this.addresses, {
+      ...(this.apiKey !== undefined && { apiKey: this.apiKey }),
       deadlineMs: options.deadlineMs ?? 20_000,
       retry: { maxAttempts: options.maxAttempts ?? 20, initialBackoffMs: 25, maxBackoffMs: 500 },
     });
