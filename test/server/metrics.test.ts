@@ -4,7 +4,10 @@
  */
 // @ts-expect-error -- the parser ships no type declarations
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { packageRoot } from '../../src/package-root.js';
 import { RaftvecClient } from '../../src/client/index.js';
 import { startTestNode, type TestNode } from '../support/in-process.js';
 
@@ -94,5 +97,37 @@ describe('metrics', () => {
       );
     expect(Number(search?.value)).toBeGreaterThanOrEqual(1);
     expect((await fetch(`http://${t.node.metricsAddress}/other`)).status).toBe(404);
+  });
+});
+
+describe('the Grafana dashboard', () => {
+  it('queries only metrics the node serves', async () => {
+    const dashboard = JSON.parse(
+      await readFile(join(packageRoot(), 'deploy', 'grafana', 'raftvec.json'), 'utf8'),
+    ) as { panels: Array<{ title: string; targets: Array<{ expr: string }> }> };
+    const served = new Set(
+      [...(await scrape()).values()].flatMap((f) =>
+        f.type === 'HISTOGRAM'
+          ? [`${f.name}_bucket`, `${f.name}_sum`, `${f.name}_count`]
+          : [f.name],
+      ),
+    );
+    const functions = new Set(['max', 'sum', 'rate', 'histogram_quantile']);
+    let queried = 0;
+    for (const panel of dashboard.panels) {
+      for (const { expr } of panel.targets) {
+        // Metric names: what is left without label matchers, ranges and `by (…)` clauses.
+        const stripped = expr
+          .replace(/\{[^}]*\}/g, '')
+          .replace(/\[[^\]]*\]/g, '')
+          .replace(/\bby \([^)]*\)/g, '');
+        for (const name of stripped.match(/[a-z_][a-z0-9_]*/g) ?? []) {
+          if (functions.has(name) || /^\d/.test(name)) continue;
+          expect(served.has(name), `${panel.title}: ${name}`).toBe(true);
+          queried++;
+        }
+      }
+    }
+    expect(queried).toBeGreaterThanOrEqual(dashboard.panels.length);
   });
 });
