@@ -251,7 +251,7 @@ describe('loadApiKeys', () => {
   it('refuses bad JSON, a bad role, a bad sha256 and a duplicate id, never echoing a digest', async () => {
     const digests = [sha('a'), sha('b'), `${sha('c').slice(0, 63)}z`, sha('d').slice(0, 40)];
     const cases: Array<[string, RegExp]> = [
-      [`{"keys": [{"id": "x", "role": "read", "sha256": "${digests[0]}"}`, /is not JSON/],
+      [`{"keys": [{"id": "x", "role": "read", "sha256": "${digests[0]}"}`, /is not valid JSON/],
       [JSON.stringify({ keys: [{ id: 'x', role: 'root', sha256: digests[0] }] }), /role must be/],
       [JSON.stringify({ keys: [{ id: 'x', role: 'read', sha256: digests[2] }] }), /sha256 must/],
       [JSON.stringify({ keys: [{ id: 'x', role: 'read', sha256: digests[3] }] }), /sha256 must/],
