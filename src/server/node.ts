@@ -43,7 +43,7 @@ import { limits } from '../limits.js';
 import { faissBuildInfo, releaseFreeMemory } from '../index/faiss.js';
 import { RaftWritePath } from './raft-write-path.js';
 import type { WritePath } from './write-path.js';
-import { VectorService } from './vector-service.js';
+import { VectorService, type VectorReader } from './vector-service.js';
 import {
   clusterServiceHandlers,
   clusterStatusOf,
@@ -692,21 +692,20 @@ function handlersOnceLoaded(
 }
 
 /** The state machine's reads, with each search timed into `metrics`. */
-function timedSearches(sm: ReplicaState, metrics: NodeMetrics): ReplicaState {
-  return new Proxy(sm, {
-    get(target, property, receiver) {
-      if (property !== 'search') {
-        const value: unknown = Reflect.get(target, property, receiver);
-        return typeof value === 'function' ? value.bind(target) : value;
+function timedSearches(sm: ReplicaState, metrics: NodeMetrics): VectorReader {
+  return {
+    listCollections: () => sm.listCollections(),
+    describeCollection: (name) => sm.describeCollection(name),
+    get: (collection, ids, opts) => sm.get(collection, ids, opts),
+    count: (collection, filter) => sm.count(collection, filter),
+    scroll: (query) => sm.scroll(query),
+    search: async (query) => {
+      const started = process.hrtime.bigint();
+      try {
+        return await sm.search(query);
+      } finally {
+        metrics.observeSearch(Number(process.hrtime.bigint() - started) / 1e9);
       }
-      return async (query: Parameters<ReplicaState['search']>[0]) => {
-        const started = process.hrtime.bigint();
-        try {
-          return await target.search(query);
-        } finally {
-          metrics.observeSearch(Number(process.hrtime.bigint() - started) / 1e9);
-        }
-      };
     },
-  });
+  };
 }
