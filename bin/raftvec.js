@@ -4,6 +4,15 @@
 // FAISS searches and LevelDB share libuv's thread pool (4 threads by default); a long
 // search must not hold up the Raft log's fsync. Set before anything uses the pool.
 process.env.UV_THREADPOOL_SIZE ??= '8';
+// grpc-js names the server it dials in TLS's SNI even when that name is an IP address
+// (127.0.0.1 in a local cluster), which Node flags as deprecated (DEP0123) on stderr;
+// the certificate is still checked against the address. Only that warning is dropped.
+const emitWarning = process.emitWarning.bind(process);
+process.emitWarning = (warning, ...rest) => {
+  const code = typeof rest[0] === 'object' && rest[0] !== null ? rest[0].code : rest[1];
+  if (code === 'DEP0123') return;
+  emitWarning(warning, ...rest);
+};
 let cli;
 try {
   cli = await import('../dist/cli/main.js');

@@ -10,7 +10,8 @@ import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { packageRoot } from '../src/package-root.js';
-import { freePort } from '../src/cli/local-cluster.js';
+import { holdPort } from '../src/cli/local-cluster.js';
+import type { AddressInfo, Server } from 'node:net';
 import { ClusterStatusClient, type NodeStatus } from '../src/client/cluster-status.js';
 import { LinkProxy } from './link-proxy.js';
 import type { Rng } from './random.js';
@@ -93,7 +94,14 @@ export class Cluster {
   static async start(options: ClusterOptions): Promise<Cluster> {
     const ids = Array.from({ length: options.size }, (_, i) => `n${i + 1}`);
     const addresses = new Map<string, string>();
-    for (const id of ids) addresses.set(id, `127.0.0.1:${await freePort()}`);
+    // Each node's port stays held (listened on) until the nodes start: a port only looked
+    // up and let go could be handed by the kernel to one of the proxies created meanwhile.
+    const held: Server[] = [];
+    for (const id of ids) {
+      const hold = await holdPort();
+      held.push(hold);
+      addresses.set(id, `127.0.0.1:${(hold.address() as AddressInfo).port}`);
+    }
     const links = new Map<string, LinkProxy>();
     for (const from of ids)
       for (const to of ids)
@@ -143,6 +151,7 @@ export class Cluster {
     });
     const cluster = new Cluster(nodes, options);
     for (const [key, link] of links) cluster.links.set(key, link);
+    await Promise.all(held.map((server) => new Promise((resolve) => server.close(resolve))));
     await Promise.all(nodes.map((n) => cluster.startNode(n.id)));
     return cluster;
   }

@@ -8,4 +8,4 @@ if [ "${1:-}" = "stop" ]; then
   exec node bin/raftvec.js cluster stop --root .cluster
 fi
 bash scripts/setup.sh
-exec node bin/raftvec.js cluster demo --root .cluster
+exec node bin/raftvec.js cluster demo --root .cluster "$@"

@@ -33,3 +33,11 @@ export const NOT_PROPOSED_KEY = 'not-proposed';
  * or the leader (LEADER_ADDRESS_KEY, when known).
  */
 export const APPLIED_INDEX_KEY = 'applied-index';
+
+/**
+ * Trailing metadata of a call the server refused because it is overloaded, and that is
+ * worth sending again (e.g. RESOURCE_EXHAUSTED from a full proposal queue): how long, in
+ * milliseconds, the server suggests waiting first. A refusal without it (an entry too
+ * large, a message over the size limit) would be refused again.
+ */
+export const RETRY_AFTER_MS_KEY = 'retry-after-ms';

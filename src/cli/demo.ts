@@ -7,6 +7,7 @@ import { rmSync } from 'node:fs';
 import { RaftvecClient } from '../client/client.js';
 import { printStatusTable } from './status-table.js';
 import {
+  clusterCredentials,
   clusterStatus,
   isAlive,
   loadCluster,
@@ -24,7 +25,7 @@ const say = (line: string): void => {
 const step = (n: number, title: string): void => say(`\n[${n}] ${title}`);
 const json = (value: unknown): string => JSON.stringify(value);
 
-export async function runDemo(root: string): Promise<void> {
+export async function runDemo(root: string, options: { tls?: boolean } = {}): Promise<void> {
   const previous = loadCluster(root);
   if (previous !== undefined) {
     const stopped = await stopLocalCluster(previous);
@@ -33,14 +34,19 @@ export async function runDemo(root: string): Promise<void> {
   rmSync(root, { recursive: true, force: true });
 
   step(0, 'starting a local three-node cluster');
-  const cluster = await startLocalCluster(root, 3);
+  const cluster = await startLocalCluster(root, 3, options);
   const addresses = cluster.nodes.map((n) => n.address);
   for (const node of cluster.nodes)
     say(`    ${node.id}  ${node.address}  pid ${node.pid}  data ${node.dataDir}`);
-  const leader = await waitForLeader(addresses);
+  if (cluster.certs !== undefined)
+    say(
+      `    TLS on: mutual TLS between the nodes, clients trust ${cluster.certs}/ca.pem (certificates from scripts/dev-certs.sh)`,
+    );
+  const credentials = clusterCredentials(cluster);
+  const leader = await waitForLeader(addresses, 30_000, credentials);
   say(`    leader: ${leader.id} at ${leader.address} (term ${leader.term})`);
 
-  const client = new RaftvecClient(addresses, { deadlineMs: 15_000 });
+  const client = new RaftvecClient(addresses, { deadlineMs: 15_000, credentials });
   try {
     step(1, 'insert vec1 under write concern "majority"');
     await client.createCollection('docs', { dimension: 3, metric: 'l2' });
@@ -68,7 +74,7 @@ export async function runDemo(root: string): Promise<void> {
     process.kill(victim.pid, 'SIGKILL');
     await waitUntil(() => !isAlive(victim.pid), 10_000, `${victim.id} to die`);
     const survivors = addresses.filter((a) => a !== victim.address);
-    const newLeader = await waitForLeader(survivors);
+    const newLeader = await waitForLeader(survivors, 30_000, credentials);
     say(
       `    new leader: ${newLeader.id} at ${newLeader.address} (term ${newLeader.term}), ${Date.now() - killedAt} ms after the kill`,
     );
@@ -96,7 +102,7 @@ export async function runDemo(root: string): Promise<void> {
     spawnNode(cluster, victim);
     await waitUntil(
       async () => {
-        const statuses = await clusterStatus(addresses);
+        const statuses = await clusterStatus(addresses, credentials);
         const restarted = statuses.find((s) => s.id === victim.id);
         return restarted !== undefined && restarted.appliedIndex >= second.logIndex;
       },
@@ -111,7 +117,7 @@ export async function runDemo(root: string): Promise<void> {
   }
 
   step(7, 'cluster status');
-  const statuses = await clusterStatus(addresses);
+  const statuses = await clusterStatus(addresses, credentials);
   const leaderCommit = Math.max(0, ...statuses.map((s) => s.commitIndex));
   printStatusTable(
     statuses.map((s) => ({ ...s, lag: leaderCommit - s.appliedIndex })),
@@ -122,9 +128,10 @@ export async function runDemo(root: string): Promise<void> {
 
 function printHowToContinue(cluster: LocalCluster): void {
   const addresses = cluster.nodes.map((n) => n.address).join(',');
+  const tls = cluster.certs === undefined ? '' : ` --tls-ca ${cluster.certs}/ca.pem`;
   say('\nThe cluster is still running. Try:');
-  say(`    node bin/raftvec.js --address ${addresses} status`);
-  say(`    node bin/raftvec.js --address ${addresses} search docs --vector '[0.1,0.2,0.3]'`);
+  say(`    node bin/raftvec.js --address ${addresses}${tls} status`);
+  say(`    node bin/raftvec.js --address ${addresses}${tls} search docs --vector '[0.1,0.2,0.3]'`);
   say(`Logs: ${cluster.root}/n*.log. Stop it with:`);
   say('    ./scripts/demo.sh stop');
 }

@@ -3,7 +3,7 @@
  * demo and for trying raftvec out. Its description (ids, addresses, pids, secret)
  * lives in `<root>/cluster.json` so a later command can stop it.
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, openSync, closeSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo, type Server } from 'node:net';
@@ -11,6 +11,8 @@ import { join } from 'node:path';
 import { packageRoot } from '../package-root.js';
 import { checkHealth } from '../client/health.js';
 import { nodeStatus, type NodeStatus } from '../client/cluster-status.js';
+import { channelCredentials } from '../client/tls.js';
+import type { ChannelCredentials } from '@grpc/grpc-js';
 
 export interface LocalNode {
   id: string;
@@ -24,6 +26,18 @@ export interface LocalCluster {
   root: string;
   secret: string;
   nodes: LocalNode[];
+  /**
+   * With TLS: the folder of scripts/dev-certs.sh's CA and node certificates; every node
+   * then runs with mutual TLS (--peer-ca/--peer-cert/--peer-key) and clients trust ca.pem.
+   */
+  certs?: string;
+}
+
+/** How clients of `cluster` dial it: TLS trusting its dev CA, or plaintext. */
+export function clusterCredentials(cluster: LocalCluster): ChannelCredentials {
+  return cluster.certs === undefined
+    ? channelCredentials(false)
+    : channelCredentials({ ca: readFileSync(join(cluster.certs, 'ca.pem')) });
 }
 
 const describeFile = (root: string): string => join(root, 'cluster.json');
@@ -65,6 +79,16 @@ export function spawnNode(cluster: LocalCluster, node: LocalNode): number {
       peersArgument(cluster),
       '--data',
       node.dataDir,
+      ...(cluster.certs === undefined
+        ? []
+        : [
+            '--peer-ca',
+            join(cluster.certs, 'ca.pem'),
+            '--peer-cert',
+            join(cluster.certs, `${node.id}.pem`),
+            '--peer-key',
+            join(cluster.certs, `${node.id}-key.pem`),
+          ]),
     ],
     {
       detached: true,
@@ -116,10 +140,27 @@ export function isNodeRunning(node: LocalNode): boolean {
   return args.includes('serve') && args.includes(node.dataDir);
 }
 
-/** Starts `size` nodes with data under `root`. */
-export async function startLocalCluster(root: string, size = 3): Promise<LocalCluster> {
+/**
+ * Starts `size` nodes with data under `root`; with `tls`, makes a development CA and
+ * certificates in `<root>/certs` (scripts/dev-certs.sh, openssl) and runs them with
+ * mutual TLS.
+ */
+export async function startLocalCluster(
+  root: string,
+  size = 3,
+  options: { tls?: boolean } = {},
+): Promise<LocalCluster> {
   mkdirSync(root, { recursive: true });
   const cluster: LocalCluster = { root, secret: randomBytes(16).toString('hex'), nodes: [] };
+  if (options.tls === true) {
+    cluster.certs = join(root, 'certs');
+    const ids = Array.from({ length: size }, (_, i) => `n${i + 1}`);
+    execFileSync(
+      'bash',
+      [join(packageRoot(), 'scripts', 'dev-certs.sh'), cluster.certs, ...ids, 'raftvec-cli'],
+      { stdio: ['ignore', 'ignore', 'inherit'] },
+    );
+  }
   for (let i = 1; i <= size; i++) {
     const id = `n${i}`;
     cluster.nodes.push({
@@ -131,7 +172,8 @@ export async function startLocalCluster(root: string, size = 3): Promise<LocalCl
     });
   }
   for (const node of cluster.nodes) spawnNode(cluster, node);
-  await Promise.all(cluster.nodes.map((node) => waitForServing(node)));
+  const credentials = clusterCredentials(cluster);
+  await Promise.all(cluster.nodes.map((node) => waitForServing(node, credentials)));
   return cluster;
 }
 
@@ -160,13 +202,14 @@ export async function waitUntil(
   }
 }
 
-async function waitForServing(node: LocalNode): Promise<void> {
+async function waitForServing(node: LocalNode, credentials: ChannelCredentials): Promise<void> {
   await waitUntil(
     async () => {
       if (!isAlive(node.pid)) {
         throw new Error(`node ${node.id} exited during start; see ${node.logFile}`);
       }
-      return (await checkHealth(node.address, '', 1_000).catch(() => 'UNKNOWN')) === 'SERVING';
+      const health = await checkHealth(node.address, '', 1_000, credentials).catch(() => 'UNKNOWN');
+      return health === 'SERVING';
     },
     60_000,
     `node ${node.id} to serve at ${node.address}`,
@@ -174,8 +217,13 @@ async function waitForServing(node: LocalNode): Promise<void> {
 }
 
 /** Every reachable node's status (unreachable nodes are left out). */
-export async function clusterStatus(addresses: readonly string[]): Promise<NodeStatus[]> {
-  const statuses = await Promise.all(addresses.map((address) => nodeStatus(address)));
+export async function clusterStatus(
+  addresses: readonly string[],
+  credentials?: ChannelCredentials,
+): Promise<NodeStatus[]> {
+  const statuses = await Promise.all(
+    addresses.map((address) => nodeStatus(address, 1_000, 0, undefined, credentials)),
+  );
   return statuses.filter((s): s is NodeStatus => s !== undefined);
 }
 
@@ -183,11 +231,12 @@ export async function clusterStatus(addresses: readonly string[]): Promise<NodeS
 export async function waitForLeader(
   addresses: readonly string[],
   timeoutMs = 30_000,
+  credentials?: ChannelCredentials,
 ): Promise<NodeStatus> {
   let leader: NodeStatus | undefined;
   await waitUntil(
     async () => {
-      leader = (await clusterStatus(addresses)).find((s) => s.role === 'leader');
+      leader = (await clusterStatus(addresses, credentials)).find((s) => s.role === 'leader');
       return leader !== undefined;
     },
     timeoutMs,

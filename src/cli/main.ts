@@ -27,6 +27,8 @@ import { READ_CONSISTENCIES, type ReadConsistency, type ReadInfo } from '../api/
 import { PAYLOAD_INDEX_TYPES } from '../validation.js';
 import { RaftvecClientError } from '../client/errors.js';
 import { checkHealth } from '../client/health.js';
+import { channelCredentials, clientTlsFromFiles } from '../client/tls.js';
+import type { NodeTlsOptions } from '../server/tls.js';
 import {
   ClusterStatusClient,
   digestMismatches,
@@ -42,10 +44,11 @@ import { parsePeers } from './peers.js';
 import { CliError, UsageError } from './errors.js';
 import { findLeader, printMembership } from './membership.js';
 import type { Membership__Output } from '../generated/raftvec/v1/Membership.js';
-import { Metadata } from '@grpc/grpc-js';
+import { Metadata, type ChannelCredentials } from '@grpc/grpc-js';
 import { batches, checkJsonlFile, JsonlError, readJsonlPoints } from './jsonl.js';
 import { collectionJson, hitJson, pointJson, printJson } from './output.js';
 import { createProgress } from './progress.js';
+import type { LogLevelSetting } from '../server/node-log.js';
 
 export const DEFAULT_ADDRESS = '127.0.0.1:7000';
 
@@ -310,6 +313,28 @@ interface GlobalOptions {
   timeout: number;
   /** --api-key, or RAFTVEC_API_KEY (empty: none). */
   apiKey?: string;
+  /** --tls: TLS with the system's root certificates. */
+  tls?: boolean;
+  /** --tls-ca, or RAFTVEC_TLS_CA: TLS trusting this CA. */
+  tlsCa?: string;
+  clientCert?: string;
+  clientKey?: string;
+}
+
+/** How the client commands dial: plaintext, or TLS per --tls, --tls-ca, --client-cert/key. */
+function credentialsOf(g: GlobalOptions): ChannelCredentials {
+  const caFile = g.tlsCa === '' ? undefined : g.tlsCa;
+  if ((g.clientCert === undefined) !== (g.clientKey === undefined))
+    throw new UsageError('--client-cert and --client-key go together');
+  if (!g.tls && caFile === undefined && g.clientCert === undefined)
+    return channelCredentials(false);
+  try {
+    return channelCredentials(
+      clientTlsFromFiles({ caFile, certFile: g.clientCert, keyFile: g.clientKey }),
+    );
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
 }
 
 /** The API key the client commands send: --api-key, else RAFTVEC_API_KEY; none if empty. */
@@ -359,6 +384,31 @@ function adminAuth(
   throw new UsageError(
     `${what} needs the cluster secret: --cluster-secret-file PATH or RAFTVEC_CLUSTER_SECRET; or an admin API key: --api-key KEY or RAFTVEC_API_KEY`,
   );
+}
+
+/** serve's TLS flags as NodeTlsOptions (undefined: plaintext); pairs incomplete are usage errors. */
+function tlsFlags(opts: {
+  tlsCert?: string;
+  tlsKey?: string;
+  peerCa?: string;
+  peerCert?: string;
+  peerKey?: string;
+}): NodeTlsOptions | undefined {
+  if ((opts.tlsCert === undefined) !== (opts.tlsKey === undefined))
+    throw new UsageError('--tls-cert and --tls-key go together');
+  const peerFlags = [opts.peerCa, opts.peerCert, opts.peerKey].filter((f) => f !== undefined);
+  if (peerFlags.length !== 0 && peerFlags.length !== 3)
+    throw new UsageError('--peer-ca, --peer-cert and --peer-key go together (mutual TLS)');
+  const server =
+    opts.tlsCert !== undefined && opts.tlsKey !== undefined
+      ? { certFile: opts.tlsCert, keyFile: opts.tlsKey }
+      : undefined;
+  const peer =
+    opts.peerCa !== undefined && opts.peerCert !== undefined && opts.peerKey !== undefined
+      ? { caFile: opts.peerCa, certFile: opts.peerCert, keyFile: opts.peerKey }
+      : undefined;
+  if (server === undefined && peer === undefined) return undefined;
+  return { ...(server && { server }), ...(peer && { peer }) };
 }
 
 /** The smallest lease drift margin: one Raft tick, for timer jitter. */
@@ -462,6 +512,19 @@ function buildProgram(): Command {
         'API key for a server run with --api-keys-file (sent as "authorization: Bearer <key>")',
       ).env('RAFTVEC_API_KEY'),
     )
+    .addOption(new Option('--tls', "connect with TLS, trusting the system's root certificates"))
+    .addOption(
+      new Option('--tls-ca <path>', 'connect with TLS, trusting this PEM CA (implies --tls)').env(
+        'RAFTVEC_TLS_CA',
+      ),
+    )
+    .addOption(
+      new Option(
+        '--client-cert <path>',
+        'PEM client certificate to present (implies --tls; for cluster-secret admin calls under mutual TLS: CN=raftvec-cli)',
+      ),
+    )
+    .addOption(new Option('--client-key <path>', 'PEM private key of --client-cert'))
     .showHelpAfterError('(add --help for usage)')
     .exitOverride()
     .configureOutput({ outputError: (str, write) => write(str) });
@@ -470,7 +533,11 @@ function buildProgram(): Command {
     const g = cmd.optsWithGlobals<GlobalOptions>();
     const addresses = addressList(g.address);
     const apiKey = apiKeyOf(g);
-    return new RaftvecClient(addresses, { deadlineMs: g.timeout, ...(apiKey && { apiKey }) });
+    return new RaftvecClient(addresses, {
+      deadlineMs: g.timeout,
+      ...(apiKey && { apiKey }),
+      credentials: credentialsOf(g),
+    });
   };
   /** Runs `fn` with a connected client and closes it. */
   const withClient = (
@@ -529,6 +596,20 @@ function buildProgram(): Command {
       'JSON file of API keys with roles ({"keys": [{"id", "role": read|write|admin, "sha256"}]}, see raftvec keys generate); every client call but health must then present one',
     )
     .option(
+      '--tls-cert <path>',
+      'PEM certificate (chain) the port presents: TLS for clients and peers alike; with --tls-key',
+    )
+    .option('--tls-key <path>', 'PEM private key of --tls-cert')
+    .option(
+      '--peer-ca <path>',
+      "PEM CA that signs every node's peer certificate: mutual TLS between nodes, with --peer-cert and --peer-key",
+    )
+    .option(
+      '--peer-cert <path>',
+      "this node's PEM peer certificate, subject CN = its node id (presented to peers; also the port's certificate without --tls-cert)",
+    )
+    .option('--peer-key <path>', 'PEM private key of --peer-cert')
+    .option(
       '--heartbeat-ms <ms>',
       'leader heartbeat interval',
       positiveInt('--heartbeat-ms', 10_000),
@@ -539,6 +620,12 @@ function buildProgram(): Command {
       'silence after which a follower campaigns (randomized up to twice this)',
       positiveInt('--election-timeout-ms', 600_000),
       250,
+    )
+    .option(
+      '--max-pending-writes <n>',
+      'entries a leader holds appended and not yet applied; past it, writes get RESOURCE_EXHAUSTED with a retry-after-ms hint',
+      positiveInt('--max-pending-writes', 1_000_000),
+      4096,
     )
     .option(
       '--max-connections <n>',
@@ -579,6 +666,15 @@ function buildProgram(): Command {
       '--no-transfer-on-stop',
       'on SIGTERM/SIGINT, stop without handing leadership to another voter first (the others then wait out an election timeout)',
     )
+    .addOption(
+      new Option(
+        '--log-level <level>',
+        'least severe log level written (JSON lines on stderr; pretty-printed on a terminal when pino-pretty is installed)',
+      )
+        .choices(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'])
+        .env('RAFTVEC_LOG_LEVEL')
+        .default('info'),
+    )
     .addOption(new Option('--unsafe-ack-before-commit').hideHelp().default(false))
     .addOption(new Option('--unsafe-reads-without-read-index').hideHelp().default(false))
     .addOption(new Option('--unsafe-skip-session-table').hideHelp().default(false))
@@ -604,13 +700,20 @@ function buildProgram(): Command {
         leaseDriftMs: number;
         maxClockSkewMs: number;
         transferOnStop: boolean;
+        logLevel: LogLevelSetting;
         clusterSecret?: string;
         clusterSecretFile?: string;
         apiKeysFile?: string;
         metricsListen?: string;
+        tlsCert?: string;
+        tlsKey?: string;
+        peerCa?: string;
+        peerCert?: string;
+        peerKey?: string;
         heartbeatMs: number;
         electionTimeoutMs: number;
         maxConnections: number;
+        maxPendingWrites: number;
         syncStateWrites: boolean;
         snapshotThresholdEntries: number;
         snapshotTrailingEntries: number;
@@ -622,6 +725,11 @@ function buildProgram(): Command {
         unsafeSessionReadsIgnoreIndex: boolean;
       }) => {
         const { startNode } = await import('../server/node.js');
+        // RAFTVEC_BOOTSTRAP=statefulset: flags not given come from the pod's identity (k8s/).
+        const { statefulSetDefaults } = await import('./statefulset.js');
+        const serve = program.commands.find((c) => c.name() === 'serve');
+        const boot = statefulSetDefaults(process.env, (f) => serve?.getOptionValueSource(f));
+        Object.assign(opts, boot);
         const peers = opts.peers === undefined ? undefined : parsePeers(opts.peers, opts.id);
         if (opts.join !== undefined) {
           if (peers !== undefined)
@@ -655,16 +763,25 @@ function buildProgram(): Command {
           opts.clusterSecretFile !== undefined
             ? readClusterSecretFile(opts.clusterSecretFile)
             : (opts.clusterSecret ?? process.env['RAFTVEC_CLUSTER_SECRET']);
+        const { createNodeLog } = await import('../server/node-log.js');
+        const log = createNodeLog({
+          nodeId: opts.id,
+          level: opts.logLevel,
+          secrets: [clusterSecret],
+        });
         const apiKeys =
           opts.apiKeysFile === undefined ? undefined : await loadApiKeysOrExit(opts.apiKeysFile);
+        const tls = tlsFlags(opts);
         let node: Awaited<ReturnType<typeof startNode>>;
         try {
           node = await startNode({
             ...(apiKeys && { apiKeys }),
+            ...(tls && { tls }),
             ...(opts.metricsListen !== undefined && { metricsListen: opts.metricsListen }),
             listen: opts.listen,
             dataDir: opts.data,
             id: opts.id,
+            log,
             ...(opts.advertise !== undefined && { advertise: opts.advertise }),
             lease: { driftMs: opts.leaseDriftMs, maxClockSkewMs: opts.maxClockSkewMs },
             transferLeadershipOnStop: opts.transferOnStop,
@@ -673,6 +790,7 @@ function buildProgram(): Command {
             ...(clusterSecret && { clusterSecret }),
             raftTiming: raftTimingFromMs(opts.heartbeatMs, opts.electionTimeoutMs),
             connectionLimits: { maxConnections: opts.maxConnections },
+            maxPendingWrites: opts.maxPendingWrites,
             syncStateWrites: opts.syncStateWrites,
             snapshots: {
               thresholdEntries: opts.snapshotThresholdEntries,
@@ -688,9 +806,7 @@ function buildProgram(): Command {
               sessionReadsIgnoreIndex: opts.unsafeSessionReadsIgnoreIndex,
             },
             onFatal: () => {
-              process.stderr.write(
-                'raftvec: fatal error; exiting so a supervisor can restart the node\n',
-              );
+              log.at('fatal', 'fatal error; exiting so a supervisor can restart the node');
               process.exit(70);
             },
           });
@@ -703,15 +819,15 @@ function buildProgram(): Command {
           let stopping = false;
           const onSignal = (signal: NodeJS.Signals): void => {
             if (stopping) {
-              process.stderr.write(`raftvec: ${signal} again; exiting now\n`);
+              log.at('warn', `${signal} again; exiting now`);
               process.exit(1);
             }
             stopping = true;
-            process.stderr.write(`raftvec: ${signal}: stopping (finishing in-flight calls)\n`);
+            log(`${signal}: stopping (finishing in-flight calls)`);
             node.stop().then(
               () => resolve(),
               (err: unknown) => {
-                process.stderr.write(`raftvec: error while stopping: ${String(err)}\n`);
+                log('error while stopping', err);
                 process.exitCode = 1;
                 resolve();
               },
@@ -720,7 +836,7 @@ function buildProgram(): Command {
           process.on('SIGTERM', onSignal);
           process.on('SIGINT', onSignal);
         });
-        process.stderr.write('raftvec: stopped\n');
+        log('stopped');
       },
     );
 
@@ -736,7 +852,10 @@ function buildProgram(): Command {
       const addresses = addressList(g.address);
       const results = await Promise.all(
         addresses.map(async (address) => {
-          const client = new ClusterStatusClient(address, { apiKey: auth.apiKey });
+          const client = new ClusterStatusClient(address, {
+            apiKey: auth.apiKey,
+            credentials: credentialsOf(g),
+          });
           try {
             const taken = await client.takeSnapshot(auth.credentials);
             return { address, ...taken };
@@ -765,8 +884,12 @@ function buildProgram(): Command {
         addressList(g.address),
         g.timeout,
         apiKeyOf(g),
+        credentialsOf(g),
       );
-      const client = new ClusterStatusClient(leaderAddress, { apiKey: auth.apiKey });
+      const client = new ClusterStatusClient(leaderAddress, {
+        apiKey: auth.apiKey,
+        credentials: credentialsOf(g),
+      });
       const started = Date.now();
       try {
         const done = await client.transferLeadership(
@@ -795,8 +918,16 @@ function buildProgram(): Command {
     call: (client: ClusterStatusClient, credentials: Metadata) => Promise<Membership__Output>,
   ): Promise<void> => {
     const auth = adminAuth(`member ${what}`, secretFile, apiKeyOf(g));
-    const leaderAt = await findLeader(addressList(g.address), g.timeout, apiKeyOf(g));
-    const client = new ClusterStatusClient(leaderAt.address, { apiKey: auth.apiKey });
+    const leaderAt = await findLeader(
+      addressList(g.address),
+      g.timeout,
+      apiKeyOf(g),
+      credentialsOf(g),
+    );
+    const client = new ClusterStatusClient(leaderAt.address, {
+      apiKey: auth.apiKey,
+      credentials: credentialsOf(g),
+    });
     try {
       printMembership(await call(client, auth.credentials));
     } catch (err) {
@@ -812,7 +943,10 @@ function buildProgram(): Command {
       const g = this.optsWithGlobals<GlobalOptions>();
       const errors: string[] = [];
       for (const address of addressList(g.address)) {
-        const client = new ClusterStatusClient(address, { apiKey: apiKeyOf(g) });
+        const client = new ClusterStatusClient(address, {
+          apiKey: apiKeyOf(g),
+          credentials: credentialsOf(g),
+        });
         try {
           printMembership(await client.listMembers(Math.min(g.timeout, 5_000)));
           return;
@@ -889,11 +1023,14 @@ function buildProgram(): Command {
       const addresses = addressList(g.address);
       const nodes = await Promise.all(
         addresses.map(async (address) => {
-          const client = new ClusterStatusClient(address, { apiKey: apiKeyOf(g) });
+          const client = new ClusterStatusClient(address, {
+            apiKey: apiKeyOf(g),
+            credentials: credentialsOf(g),
+          });
           try {
             const [status, health] = await Promise.all([
               client.status(Math.min(g.timeout, 5_000)),
-              checkHealth(address, '', Math.min(g.timeout, 5_000)),
+              checkHealth(address, '', Math.min(g.timeout, 5_000), credentialsOf(g)),
             ]);
             return { ...status, address, health };
           } catch (err) {
@@ -916,7 +1053,12 @@ function buildProgram(): Command {
           ? { ...n, lag: leaderCommit - n.appliedIndex }
           : n,
       );
-      const divergence = await compareDigests(rows, Math.min(g.timeout, 5_000), apiKeyOf(g));
+      const divergence = await compareDigests(
+        rows,
+        Math.min(g.timeout, 5_000),
+        apiKeyOf(g),
+        credentialsOf(g),
+      );
       if (opts.json) printJson({ nodes: rows, divergence });
       else {
         printStatusTable(rows);
@@ -934,9 +1076,16 @@ function buildProgram(): Command {
       'start a local 3-node cluster and run the reference scenario; leaves the cluster running',
     )
     .option('--root <dir>', "folder for the cluster's data and logs", '.cluster')
-    .action(async (opts: { root: string }) => {
+    .option(
+      '--tls',
+      'run the nodes with mutual TLS, with a development CA and certificates made in ROOT/certs (scripts/dev-certs.sh, needs openssl)',
+      false,
+    )
+    .action(async function (this: Command, opts: { root: string }) {
+      // The program's own --tls (a client flag) takes the flag wherever it stands.
+      const { tls } = this.optsWithGlobals<{ tls?: boolean }>();
       const { runDemo } = await import('./demo.js');
-      await runDemo(resolvePath(opts.root));
+      await runDemo(resolvePath(opts.root), { tls: tls === true });
     });
   cluster
     .command('stop')
@@ -1500,6 +1649,7 @@ async function compareDigests(
   nodes: ReadonlyArray<Partial<NodeStatus> & { address: string }>,
   timeoutMs: number,
   apiKey: string | undefined,
+  credentials: ChannelCredentials,
 ): Promise<string[]> {
   const running = nodes.filter((n) => n.phase === 'running' && n.appliedDigest);
   const samples: DigestSample[] = running.map((n) => ({
@@ -1511,7 +1661,7 @@ async function compareDigests(
   if (samples.length > 1 && samples.some((s) => s.index !== lowest) && lowest > 0) {
     await Promise.all(
       running.map(async (n) => {
-        const client = new ClusterStatusClient(n.address, { apiKey });
+        const client = new ClusterStatusClient(n.address, { apiKey, credentials });
         try {
           const again = await client.status(timeoutMs, lowest);
           if (again.digestAt)

@@ -1,7 +1,7 @@
 /** What `raftvec member` and `raftvec leader transfer` share: finding the leader, printing a configuration. */
 import { ClusterStatusClient } from '../client/cluster-status.js';
 import type { Membership__Output } from '../generated/raftvec/v1/Membership.js';
-import { status as grpcStatus } from '@grpc/grpc-js';
+import { status as grpcStatus, type ChannelCredentials } from '@grpc/grpc-js';
 import { RaftvecClientError } from '../client/errors.js';
 import { CliError } from './errors.js';
 import { printJson } from './output.js';
@@ -14,9 +14,10 @@ export async function findLeader(
   addresses: readonly string[],
   timeoutMs: number,
   apiKey?: string,
+  credentials?: ChannelCredentials,
 ): Promise<{ id: string; address: string }> {
   for (const address of addresses) {
-    const probe = new ClusterStatusClient(address, { apiKey });
+    const probe = new ClusterStatusClient(address, { apiKey, credentials });
     try {
       const status = await probe.status(Math.min(timeoutMs, 5_000));
       if (status.role === 'leader') return { id: status.id, address };

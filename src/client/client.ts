@@ -60,6 +60,7 @@ import type { WriteOptions } from '../generated/raftvec/v1/WriteOptions.js';
 import type { Filter as ProtoFilter } from '../generated/raftvec/v1/Filter.js';
 import type { QueryVector } from '../generated/raftvec/v1/QueryVector.js';
 import * as grpc from '@grpc/grpc-js';
+import { channelCredentials, type ClientTlsOptions } from './tls.js';
 
 export interface RaftvecClientOptions {
   /** Deadline of each call, including retries. Default 10 s. */
@@ -75,6 +76,12 @@ export interface RaftvecClientOptions {
   initialSequence?: number;
   retry?: Partial<RetryPolicy>;
   channelOptions?: grpc.ChannelOptions;
+  /**
+   * TLS to servers run with `--tls-cert`: `true` trusts the system's root certificates;
+   * `{ ca }` a private CA (PEM). Ignored when `credentials` is given.
+   */
+  tls?: boolean | ClientTlsOptions;
+  /** gRPC channel credentials, for what `tls` does not cover. Default: per `tls`. */
   credentials?: grpc.ChannelCredentials;
   /**
    * An API key for a server run with `--api-keys-file` (`raftvec keys generate` makes
@@ -471,7 +478,7 @@ export class RaftvecClient {
     const transportOptions: TransportOptions = {
       ...(options.retry && { retry: options.retry }),
       ...(options.channelOptions && { channelOptions: options.channelOptions }),
-      ...(options.credentials && { credentials: options.credentials }),
+      credentials: options.credentials ?? channelCredentials(options.tls),
       ...(options.writeStream !== undefined && { writeStream: options.writeStream }),
       ...(options.apiKey !== undefined && { apiKey: options.apiKey }),
     };

@@ -24,13 +24,18 @@ export class ClusterStatusClient {
 
   constructor(
     readonly address: string,
-    options: { apiKey?: string; statusCredentials?: grpc.Metadata } = {},
+    options: {
+      apiKey?: string | undefined;
+      statusCredentials?: grpc.Metadata;
+      /** TLS (client/tls.ts `channelCredentials`); default plaintext. */
+      credentials?: grpc.ChannelCredentials | undefined;
+    } = {},
   ) {
     this.statusMetadata = options.statusCredentials ?? new grpc.Metadata();
     const Client = grpc.makeGenericClientConstructor(clusterServiceDefinition(), 'ClusterService');
     this.client = new Client(
       address,
-      grpc.credentials.createInsecure(),
+      options.credentials ?? grpc.credentials.createInsecure(),
       withApiKey({}, options.apiKey),
     );
   }
@@ -189,8 +194,9 @@ export async function nodeStatus(
   deadlineMs = 1_000,
   digestAtIndex = 0,
   apiKey?: string,
+  credentials?: grpc.ChannelCredentials,
 ): Promise<NodeStatus | undefined> {
-  const client = new ClusterStatusClient(address, { apiKey });
+  const client = new ClusterStatusClient(address, { apiKey, credentials });
   try {
     return await client.status(deadlineMs, digestAtIndex);
   } catch {

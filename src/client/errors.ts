@@ -1,3 +1,4 @@
+import { RETRY_AFTER_MS_KEY } from '../api/metadata-keys.js';
 import * as grpc from '@grpc/grpc-js';
 
 /** The string form of a gRPC status code: 'NOT_FOUND', 'INVALID_ARGUMENT', … */
@@ -6,6 +7,15 @@ export type StatusName = keyof typeof grpc.status;
 export function statusName(code: number): StatusName | 'UNKNOWN' {
   const name = grpc.status[code] as StatusName | undefined;
   return name ?? 'UNKNOWN';
+}
+
+/** The longest wait a server's hint can ask of this client (a bound on what a server dictates). */
+export const MAX_RETRY_AFTER_MS = 60_000;
+
+/** A `retry-after-ms` value as a number of ms (capped), or undefined if absent or not a count. */
+export function parseRetryAfterMs(value: string | undefined): number | undefined {
+  if (value === undefined || !/^\d{1,9}$/.test(value.trim())) return undefined;
+  return Math.min(Number(value.trim()), MAX_RETRY_AFTER_MS);
 }
 
 /** Headers every response carries: not details of an error. */
@@ -21,6 +31,13 @@ export class RaftvecClientError extends Error {
   readonly details: Readonly<Record<string, string>>;
   /** The RPC, e.g. 'Upsert'. */
   readonly method: string;
+  /**
+   * The server's hint that the call may be sent again after this many ms (trailing
+   * metadata `retry-after-ms`, on RESOURCE_EXHAUSTED when the node is overloaded: its
+   * proposal queue is full). Undefined: no hint; retrying as is would not help, or the
+   * server does not say.
+   */
+  readonly retryAfterMs: number | undefined;
 
   constructor(
     method: string,
@@ -35,6 +52,7 @@ export class RaftvecClientError extends Error {
     this.grpcCode = grpcCode;
     this.code = statusName(grpcCode);
     this.details = details;
+    this.retryAfterMs = parseRetryAfterMs(details[RETRY_AFTER_MS_KEY]);
   }
 
   static fromServiceError(method: string, err: unknown): RaftvecClientError {

@@ -34,9 +34,11 @@ export async function checkHealth(
   address: string,
   service = '',
   deadlineMs = 2_000,
+  /** TLS (client/tls.ts `channelCredentials`); default plaintext. */
+  credentials: grpc.ChannelCredentials = grpc.credentials.createInsecure(),
 ): Promise<ServingStatus> {
   const Ctor = healthClientCtor();
-  const client = new Ctor(address, grpc.credentials.createInsecure());
+  const client = new Ctor(address, credentials);
   try {
     return await new Promise<ServingStatus>((resolve, reject) => {
       client.check({ service }, { deadline: new Date(Date.now() + deadlineMs) }, (err, res) => {

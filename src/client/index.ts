@@ -28,8 +28,9 @@ export {
   type RetryPolicy,
   type TransportOptions,
 } from './transport.js';
-export { LEADER_ADDRESS_KEY } from '../api/metadata-keys.js';
+export { LEADER_ADDRESS_KEY, RETRY_AFTER_MS_KEY } from '../api/metadata-keys.js';
 export { checkHealth, type ServingStatus } from './health.js';
+export { channelCredentials, type ClientTlsOptions } from './tls.js';
 export type { WriteConcern } from '../api/conversions.js';
 export type {
   CollectionInfo,

@@ -6,6 +6,13 @@
  * write carries (clientId, sequence), reused on retry, so the server applies it
  * once. On a retryable failure the transport follows a `leader-address` hint in
  * the trailing metadata if there is one, else moves on to the next address.
+ *
+ * Back-pressure: an overloaded node refuses a write with RESOURCE_EXHAUSTED and a
+ * `retry-after-ms` hint (RaftvecClientError.retryAfterMs). Not retried by default: the
+ * caller sees it at once and can shed load. With RESOURCE_EXHAUSTED among the
+ * retryable codes, only refusals that carry the hint are retried, to the same node,
+ * each after at least the hinted wait (and never past the deadline); any retried error
+ * that carries a hint waits at least that long.
  */
 import * as grpc from '@grpc/grpc-js';
 import { limits } from '../limits.js';
@@ -67,7 +74,10 @@ export interface RetryPolicy {
   initialBackoffMs: number;
   maxBackoffMs: number;
   multiplier: number;
-  /** Status codes worth retrying. */
+  /**
+   * Status codes worth retrying. RESOURCE_EXHAUSTED, if listed, is retried only when
+   * the server sent a `retry-after-ms` hint (an overloaded node), after that wait.
+   */
   retryableCodes: readonly StatusName[];
 }
 
@@ -136,6 +146,34 @@ const MAX_KNOWN_ADDRESSES = 64;
 const MIN_SPREAD_ATTEMPT_MS = 250;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Whether `err` may be sent again under `policy`: its code is listed, and a
+ * RESOURCE_EXHAUSTED carries the server's hint that waiting helps (without one, e.g. an
+ * entry or a message too large, it would be refused again).
+ */
+function retryableUnder(policy: RetryPolicy, err: RaftvecClientError): boolean {
+  if (!(policy.retryableCodes as readonly string[]).includes(err.code)) return false;
+  return err.code !== 'RESOURCE_EXHAUSTED' || err.retryAfterMs !== undefined;
+}
+
+/**
+ * How long to wait before the next attempt: full jitter over the backoff, or, when the
+ * server hinted a wait, at least that wait plus jitter of up to as much again (bounded
+ * by the backoff), so that the clients one overloaded node refused at once do not all
+ * come back at once.
+ */
+export function retryDelayMs(
+  err: RaftvecClientError,
+  backoffMs: number,
+  policy: RetryPolicy,
+  random: () => number = Math.random,
+): number {
+  const jitter = random() * Math.min(backoffMs, policy.maxBackoffMs);
+  const hint = err.retryAfterMs;
+  if (hint === undefined) return jitter;
+  return hint + Math.min(jitter, hint);
+}
 
 /** The value of `key` in `map`, made by `create` the first time. */
 function cached<K, V>(map: Map<K, V>, key: K, create: () => V): V {
@@ -310,20 +348,23 @@ export class Transport {
       } catch (e) {
         const err = RaftvecClientError.fromServiceError(method, e);
         const retryable =
-          (policy.retryableCodes as readonly string[]).includes(err.code) ||
+          retryableUnder(policy, err) ||
           // Reads are idempotent: an attempt cut short by its own share of the time may go again.
           (spread && err.code === 'DEADLINE_EXCEEDED' && attemptDeadline < deadline);
         if (!retryable || attempt >= policy.maxAttempts || this.#closed) throw err;
-        const delay = Math.random() * Math.min(backoff, policy.maxBackoffMs);
+        const delay = retryDelayMs(err, backoff, policy);
+        // A wait (the server's hinted one included) that does not fit before the deadline:
+        // the error now rather than at the deadline.
         if (Date.now() + delay >= deadline.getTime()) throw err;
         if (spread) {
           const hinted = this.#remember(err.details[LEADER_ADDRESS_KEY]);
           if (hinted !== undefined) this.#current = hinted;
           address = hinted !== undefined ? this.#addresses[hinted]! : this.#nextReplica();
-        } else {
+        } else if (err.code !== 'RESOURCE_EXHAUSTED') {
           this.#redirect(err);
           address = this.address;
         }
+        // else: the node that refused is up and leads, only busy; another would send us back.
         await sleep(delay);
         backoff *= policy.multiplier;
       }

@@ -183,9 +183,9 @@ export class ApiKeys {
 export function authInterceptor(
   keys: ApiKeys | undefined,
   clusterSecret?: string,
+  /** Mutual TLS is on: a peer key counts only with its node's certificate (tls.ts). */
+  requirePeerCertificate = false,
 ): grpc.ServerInterceptor {
-  const peerAuthentic = (metadata: grpc.Metadata): boolean =>
-    clusterSecret !== undefined && !('refusal' in authenticatePeer(metadata, clusterSecret));
   return (method, call) =>
     new grpc.ServerInterceptingCall(call, {
       start: (next) => {
@@ -193,6 +193,16 @@ export function authInterceptor(
           onReceiveMetadata: (metadata, proceed) => {
             metadata.remove(VERIFIED_ROLE_HEADER);
             if (keys === undefined) return proceed(metadata);
+            const peerAuthentic = (m: grpc.Metadata): boolean =>
+              clusterSecret !== undefined &&
+              !(
+                'refusal' in
+                authenticatePeer(
+                  m,
+                  clusterSecret,
+                  requirePeerCertificate ? { authContext: () => call.getAuthContext() } : undefined,
+                )
+              );
             const verdict = keys.check(method.path, metadata, peerAuthentic);
             if (!verdict.ok)
               return call.sendStatus({ code: verdict.code, details: verdict.message });

@@ -8,7 +8,7 @@ import type * as grpc from '@grpc/grpc-js';
 import { status as grpcStatus } from '@grpc/grpc-js';
 import type { TakeSnapshotReply } from '../generated/raftvec/v1/TakeSnapshotReply.js';
 import { authenticatePeer } from '../raft/runtime/peer-transport.js';
-import { stderrLogger, toServiceError } from './status.js';
+import { stderrLogger, toServiceError, type Logger } from './status.js';
 import { faissBuildInfo } from '../index/faiss.js';
 import type { NodeStatus } from '../generated/raftvec/v1/NodeStatus.js';
 import type { StatusRequest__Output } from '../generated/raftvec/v1/StatusRequest.js';
@@ -142,6 +142,10 @@ const DEFAULT_CATCH_UP_TIMEOUT_MS = 60_000;
 /** What the admin calls need from the node: the cluster secret, a snapshot now, a leadership transfer. */
 export interface SnapshotControl {
   clusterSecret: string;
+  /** Mutual TLS is on: the cluster credential also needs the caller node's certificate. */
+  requirePeerCertificate?: boolean;
+  /** Where internal errors of the admin calls are logged (default stderr). */
+  log?: Logger;
   takeSnapshot: () => Promise<{ index: number; firstIndex: number }>;
   /** Resolves with the new leader; rejects with a RaftvecError (or another error: UNAVAILABLE). */
   transferLeadership?: (
@@ -173,7 +177,11 @@ export function clusterServiceHandlers(
     }
     // An admin API key, verified by the server's interceptor (api-keys.ts), will do.
     if (call.metadata.get(VERIFIED_ROLE_HEADER)[0] === 'admin') return control;
-    const auth = authenticatePeer(call.metadata, control.clusterSecret);
+    const auth = authenticatePeer(
+      call.metadata,
+      control.clusterSecret,
+      control.requirePeerCertificate ? { authContext: () => call.getAuthContext() } : undefined,
+    );
     if ('refusal' in auth) {
       callback({ code: grpcStatus.UNAUTHENTICATED, details: auth.refusal });
       return undefined;
@@ -210,7 +218,8 @@ export function clusterServiceHandlers(
     }
     void transfer(to === '' ? undefined : to, timeoutMs > 0 ? timeoutMs : undefined).then(
       (done) => callback(null, done),
-      (error: unknown) => callback(toServiceError(error, 'TransferLeadership', stderrLogger)),
+      (error: unknown) =>
+        callback(toServiceError(error, 'TransferLeadership', control?.log ?? stderrLogger)),
     );
   };
   const invalid = (callback: (error: Partial<grpc.StatusObject>) => void, details: string): void =>
@@ -227,7 +236,7 @@ export function clusterServiceHandlers(
     (promise: Promise<MembershipProto>): void => {
       promise.then(
         (m) => callback(null, m),
-        (error: unknown) => callback(toServiceError(error, method, stderrLogger)),
+        (error: unknown) => callback(toServiceError(error, method, control?.log ?? stderrLogger)),
       );
     };
   const listMembers: grpc.handleUnaryCall<unknown, MembershipProto> = (_call, callback) => {

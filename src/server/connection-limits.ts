@@ -92,6 +92,12 @@ export function grpcConnectionOptions(limits: ConnectionLimits): grpc.ServerOpti
 /** What every HTTP/2 client sends first (RFC 9113 §3.4). */
 const HTTP2_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
 
+/**
+ * What every TLS client sends first: a handshake record (content type 22) of TLS major
+ * version 3 (RFC 8446 §5.1; TLS 1.0 to 1.3 all write 3 there).
+ */
+const TLS_HANDSHAKE_RECORD = Buffer.from([0x16, 0x03]);
+
 /** How often refusals and accept errors are logged at most: a flood must not flood the log. */
 const LOG_INTERVAL_MS = 10_000;
 
@@ -132,6 +138,12 @@ export class ConnectionGate {
     private readonly sink: ConnectionSink,
     private readonly limits: ConnectionLimits,
     private readonly log: Logger,
+    /**
+     * What a connection opens with: the HTTP/2 preface, or with TLS on, the header of a
+     * TLS handshake record (the ClientHello); the TLS handshake itself is then bounded
+     * by the TLS server's own handshake timeout (tls.ts).
+     */
+    private readonly opening: 'http2' | 'tls' = 'http2',
   ) {}
 
   stats(): ConnectionStats {
@@ -238,14 +250,15 @@ export class ConnectionGate {
         length += (chunk as Buffer).length;
       }
       const received = Buffer.concat(chunks, length);
-      const compared = Math.min(received.length, HTTP2_PREFACE.length);
-      if (!received.subarray(0, compared).equals(HTTP2_PREFACE.subarray(0, compared))) {
+      const expected = this.opening === 'tls' ? TLS_HANDSHAKE_RECORD : HTTP2_PREFACE;
+      const compared = Math.min(received.length, expected.length);
+      if (!received.subarray(0, compared).equals(expected.subarray(0, compared))) {
         this.#stats.badPrefaces += 1;
         stop();
         socket.destroy();
         return;
       }
-      if (compared < HTTP2_PREFACE.length) return;
+      if (compared < expected.length) return;
       stop();
       socket.unshift(received);
       this.sink.injectConnection(socket);

@@ -36,21 +36,36 @@ export class RaftvecServer extends grpc.Server {
   readonly #log: Logger;
   readonly #gates: ConnectionGate[] = [];
 
+  readonly #credentials: grpc.ServerCredentials;
+
   constructor(
     options: grpc.ServerOptions = {},
     connectionLimits: Partial<ConnectionLimits> = {},
     log: Logger = stderrLogger,
+    /** TLS (tls.ts `NodeTls.serverCredentials`); default plaintext. */
+    credentials: grpc.ServerCredentials = grpc.ServerCredentials.createInsecure(),
   ) {
     const resolved = resolveConnectionLimits(connectionLimits);
     super({ ...options, ...grpcConnectionOptions(resolved) });
     this.connectionLimits = resolved;
     this.#log = log;
+    this.#credentials = credentials;
+  }
+
+  /** Whether the server speaks TLS. */
+  get secure(): boolean {
+    return this.#credentials._isSecure();
   }
 
   /** A new gate whose admitted connections this server serves (for bindServer). */
   createGate(): ConnectionGate {
-    const injector = this.createConnectionInjector(grpc.ServerCredentials.createInsecure());
-    const gate = new ConnectionGate(injector, this.connectionLimits, this.#log);
+    const injector = this.createConnectionInjector(this.#credentials);
+    const gate = new ConnectionGate(
+      injector,
+      this.connectionLimits,
+      this.#log,
+      this.secure ? 'tls' : 'http2',
+    );
     this.#gates.push(gate);
     return gate;
   }
@@ -113,6 +128,10 @@ export function createGrpcServer(
     clusterSecret?: string | undefined;
     /** Counts and times every call (metrics.ts). */
     metrics?: NodeMetrics | undefined;
+    /** TLS (tls.ts); absent: plaintext. */
+    credentials?: grpc.ServerCredentials | undefined;
+    /** Mutual TLS: peer keys count only with their node's certificate. */
+    requirePeerCertificate?: boolean;
   } = {},
 ): GrpcServerParts {
   const server = new RaftvecServer(
@@ -120,11 +139,12 @@ export function createGrpcServer(
       ...serverChannelOptions(options.maxMessageBytes),
       interceptors: [
         ...(options.metrics ? [options.metrics.interceptor()] : []),
-        authInterceptor(options.apiKeys, options.clusterSecret),
+        authInterceptor(options.apiKeys, options.clusterSecret, options.requirePeerCertificate),
       ],
     },
     options.connectionLimits,
     options.log,
+    options.credentials,
   );
   const { proto } = loadVectorProto();
   server.addService(tolerantDeserializers(proto.raftvec.v1.VectorService.service), handlers);
@@ -178,7 +198,7 @@ export const formatAddress = (host: string, port: number): string =>
   host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 
 /**
- * Listens (insecure; TLS comes with peer authentication) through a ConnectionGate,
+ * Listens (with the server's credentials: plaintext or TLS) through a ConnectionGate,
  * which enforces the connection limit and the handshake timeout before gRPC sees a
  * connection, and resolves the address actually bound.
  */

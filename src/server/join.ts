@@ -33,6 +33,8 @@ export interface JoinOptions {
   log: (line: string) => void;
   /** Whether to keep trying (false once the node stops). */
   active?: () => boolean;
+  /** How to dial the cluster: the peer TLS credentials with mutual TLS, else plaintext. */
+  credentials?: () => grpc.ChannelCredentials;
 }
 
 /** Why the cluster refused this node outright. */
@@ -65,13 +67,13 @@ function checkedMembers(list: NonNullable<MembershipProto['members']>): Membersh
  * retrying while the cluster has no leader, until `timeoutMs`. Other errors reject.
  */
 export async function atLeader<T>(
-  options: Pick<JoinOptions, 'address' | 'timeoutMs' | 'active'>,
+  options: Pick<JoinOptions, 'address' | 'timeoutMs' | 'active' | 'credentials'>,
   call: (client: ClusterStatusClient, remainingMs: number) => Promise<T>,
 ): Promise<T> {
   const deadline = Date.now() + options.timeoutMs;
   let target = options.address;
   for (;;) {
-    const client = new ClusterStatusClient(target);
+    const client = new ClusterStatusClient(target, { credentials: options.credentials?.() });
     try {
       return await call(client, Math.max(1, deadline - Date.now()));
     } catch (error) {

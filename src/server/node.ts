@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { HealthImplementation } from 'grpc-health-check';
-import { Metadata, status as grpcStatus } from '@grpc/grpc-js';
+import { Metadata, credentials as grpcCredentials, status as grpcStatus } from '@grpc/grpc-js';
 import type * as grpc from '@grpc/grpc-js';
 import { RaftvecError } from '../errors.js';
 import { StateCorruptionError, levelChecksumsVerified } from '../storage/checked-store.js';
@@ -56,7 +56,9 @@ import { bindServer, createGrpcServer, shutdownServer } from './grpc-server.js';
 import type { ApiKeys } from './api-keys.js';
 import { NodeMetrics } from './metrics.js';
 import { stderrLogger, type Logger } from './status.js';
-import type { ConnectionLimits } from './connection-limits.js';
+import { resolveConnectionLimits, type ConnectionLimits } from './connection-limits.js';
+import { NodeTls, type NodeTlsOptions } from './tls.js';
+import { startReadiness } from './readiness.js';
 import {
   checkUnsafeFlagsAllowed,
   SAFE,
@@ -99,6 +101,12 @@ export interface NodeOptions {
    * asked. Health and the Raft peer service stay open to callers without a key.
    */
   apiKeys?: ApiKeys;
+  /**
+   * TLS on the node's port (`--tls-cert --tls-key`) and mutual TLS between nodes
+   * (`--peer-ca --peer-cert --peer-key`); see tls.ts. A cluster of more than one node
+   * with TLS needs the mutual part. Absent: plaintext.
+   */
+  tls?: NodeTlsOptions;
   /** HOST:PORT to serve Prometheus metrics on (HTTP `GET /metrics`, metrics.ts); absent: none. */
   metricsListen?: string;
   /** Raft tick length and timeouts (see DEFAULT_RAFT_TIMING). */
@@ -266,6 +274,22 @@ export async function startNode(options: NodeOptions): Promise<NodeHandle> {
       'give --join or --peers, not both: a joining node learns its peers from the cluster',
     );
   const clusterSecret = options.clusterSecret || randomBytes(16).toString('hex');
+  const tls =
+    options.tls?.server !== undefined || options.tls?.peer !== undefined
+      ? NodeTls.load(
+          options.tls,
+          id,
+          log,
+          resolveConnectionLimits(options.connectionLimits).handshakeTimeoutMs,
+        )
+      : undefined;
+  if (tls !== undefined && !tls.mutual && (peers.size > 1 || options.join !== undefined))
+    throw new Error(
+      'a cluster of more than one node with TLS needs mutual TLS between its nodes too: --peer-ca, --peer-cert and --peer-key (scripts/dev-certs.sh makes a local set)',
+    );
+  if (tls !== undefined) log(`${id}: ${tls.describe()}`);
+  const peerChannel = (): grpc.ChannelCredentials =>
+    tls?.peerChannelCredentials() ?? grpcCredentials.createInsecure();
   const raftTiming = { ...DEFAULT_RAFT_TIMING, ...options.raftTiming };
   // Time for a transferee to catch up and win: two election timeouts.
   const transferTimeoutMs = 2 * raftTiming.electionTick * raftTiming.tickMs;
@@ -321,6 +345,11 @@ export async function startNode(options: NodeOptions): Promise<NodeHandle> {
       : new NodeMetrics({
           status: () => clusterStatusOf(statusSource),
           collections: () => stateMachine?.listCollections(),
+          // The leader's whole backlog (raft-write-path.ts), which is what the limit bounds.
+          proposalQueue: () => {
+            const p = writePath instanceof RaftWritePath ? writePath.pending() : undefined;
+            return p && { pending: p.backlog, limit: p.maxBacklog };
+          },
         });
   const parts = createGrpcServer(
     handlersOnceLoaded(
@@ -333,12 +362,15 @@ export async function startNode(options: NodeOptions): Promise<NodeHandle> {
       apiKeys: options.apiKeys,
       clusterSecret,
       metrics,
+      credentials: tls?.serverCredentials,
+      requirePeerCertificate: tls?.mutual ?? false,
     },
   );
   const { health, server } = parts;
   const peerServer = raftPeerServer({
     selfId: id,
     clusterSecret,
+    requireCertificate: tls?.mutual ?? false,
     // Messages that arrive while the node loads are dropped; Raft re-sends them.
     deliver: (m) => runtime?.deliver(m),
     onAnnouncement: (peer, { clientAddress, voteQuietMs, peerAddress }) => {
@@ -370,6 +402,8 @@ export async function startNode(options: NodeOptions): Promise<NodeHandle> {
     clusterServiceDefinition(),
     clusterServiceHandlers(statusSource, {
       clusterSecret,
+      requirePeerCertificate: tls?.mutual ?? false,
+      log,
       takeSnapshot: async () => {
         if (runtime === undefined) throw new Error(`node ${id} is still starting`);
         const { index } = await runtime.snapshotNow();
@@ -389,8 +423,11 @@ export async function startNode(options: NodeOptions): Promise<NodeHandle> {
       },
     }),
   );
+  let unwatchTls: (() => void) | undefined;
   try {
     address = await bindServer(server, options.listen);
+    // Certificates are read again on SIGHUP and when their files change.
+    unwatchTls = tls?.watch();
     if (options.announce ?? true) process.stdout.write(`${LISTENING_PREFIX}${address}\n`);
     if (metrics !== undefined && options.metricsListen !== undefined) {
       metricsEndpoint = await metrics.serve(options.metricsListen);
@@ -402,6 +439,12 @@ export async function startNode(options: NodeOptions): Promise<NodeHandle> {
 
     const loadStarted = Date.now();
     let corrupted = false;
+    const readiness = await startReadiness(health, {
+      runtime: () => runtime,
+      serving: () => stoppingNow === undefined && !corrupted,
+      listen: options.listen,
+      log,
+    });
     const sm = await openReplica(options.dataDir, options.syncStateWrites ?? false, log, {
       unsafeSkipSessionTable: unsafe.skipSessionTable,
       onProgress: (p) => {
@@ -420,11 +463,20 @@ export async function startNode(options: NodeOptions): Promise<NodeHandle> {
         `${id}: loaded ${progress.pointsLoaded} points in ${progress.collectionsTotal} collections in ${Date.now() - loadStarted} ms (${progress.indexesRestored} indexes from a checkpoint, ${progress.pointTablesRead} of them with their point table and no scan of the store; the others rebuilt)`,
       );
     stateMachine = sm;
-    transport = new PeerTransport(peers, clusterSecret, (line) => log(line), {
-      clientAddress: advertised,
-      peerAddress: advertised,
-      voteQuietMs: voteQuietWindowMs(raftTiming),
-    });
+    transport = new PeerTransport(
+      peers,
+      clusterSecret,
+      (line) => log(line),
+      {
+        clientAddress: advertised,
+        peerAddress: advertised,
+        voteQuietMs: voteQuietWindowMs(raftTiming),
+      },
+      peerChannel,
+    );
+    const peerTransport = transport;
+    // New certificates: the streams to the peers are dialled again with them.
+    tls?.onReload(() => peerTransport.reconnect());
     for (const [peer, peerAddress] of announcedPeerAddresses)
       transport.learnAddress(peer, peerAddress);
     let joined = false;
@@ -437,6 +489,7 @@ export async function startNode(options: NodeOptions): Promise<NodeHandle> {
       timeoutMs: JOIN_TIMEOUT_MS,
       log,
       active: () => stoppingNow === undefined,
+      credentials: peerChannel,
     };
     const raft = await RaftRuntime.open<ApplyResult>(
       {
@@ -450,6 +503,7 @@ export async function startNode(options: NodeOptions): Promise<NodeHandle> {
         }),
         maxEntryBytes: limits.maxLogEntryBytes,
         log: (line) => log(line),
+        ...(metrics && { observer: metrics }),
         lease,
         clientAddress: (member) => clientAddresses.get(member),
         peerVoteQuietMs: (member) => voteQuietWindows.get(member),
@@ -475,6 +529,7 @@ export async function startNode(options: NodeOptions): Promise<NodeHandle> {
       },
     );
     runtime = raft;
+    log.attach?.(() => raft.status());
     if (options.join !== undefined && !joined)
       log(
         `${id}: has a stored configuration; --join ${options.join} is not needed and was ignored`,
@@ -485,7 +540,11 @@ export async function startNode(options: NodeOptions): Promise<NodeHandle> {
     // (milliseconds) and runs on a timer rather than on the write path.
     const trim = setInterval(releaseFreeMemory, MEMORY_RELEASE_INTERVAL_MS);
     trim.unref();
-    const wp = new RaftWritePath(raft, unsafe, peerCredentials(clusterSecret, id));
+    const wp = new RaftWritePath(raft, unsafe, peerCredentials(clusterSecret, id), peerChannel, {
+      ...(options.maxPendingWrites !== undefined && {
+        maxPendingWrites: options.maxPendingWrites,
+      }),
+    });
     writePath = wp;
     const service = new VectorService(metrics ? timedSearches(sm, metrics) : sm, wp, {
       log,
@@ -547,14 +606,17 @@ export async function startNode(options: NodeOptions): Promise<NodeHandle> {
           peerServer.disconnectAll();
           await shutdown;
           clearInterval(trim);
+          unwatchTls?.();
           await metricsEndpoint?.close();
           await sm.close();
+          readiness.close();
         })();
         return stopping;
       },
     };
   } catch (err) {
     server.forceShutdown();
+    unwatchTls?.();
     await metricsEndpoint?.close();
     await writePath?.close().catch(() => undefined);
     await runtime?.close().catch(() => undefined);

@@ -35,7 +35,21 @@ export function detailsToMetadata(details: Readonly<Record<string, string>>): gr
   return md;
 }
 
-export type Logger = (message: string, err?: unknown) => void;
+/** Log levels, as pino names them. */
+export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
+
+/**
+ * Where the server's log lines go. The plain call picks a level itself (src/server/
+ * node-log.ts: `error` with an `err`, `warn` for a problem, else `info`); the
+ * structured node logger also has `at` to give one, and `attach` to stamp every
+ * later line with the node's live Raft term and role. Never pass a key, a secret or
+ * vector values in a message.
+ */
+export interface Logger {
+  (message: string, err?: unknown): void;
+  at?: (level: LogLevel, message: string, err?: unknown) => void;
+  attach?: (source: () => { term: number; role: string }) => void;
+}
 
 export const stderrLogger: Logger = (message, err) => {
   const detail =

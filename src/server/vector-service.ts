@@ -23,7 +23,7 @@ import type {
   StoredPoint,
 } from '../domain.js';
 import { RaftvecError, inOperation, invalidArgument } from '../errors.js';
-import { NOT_PROPOSED_KEY } from '../api/metadata-keys.js';
+import { overloaded } from './raft-errors.js';
 import {
   RESPONSE_POINT_OVERHEAD_BYTES,
   responseVectorBytes,
@@ -228,6 +228,13 @@ function responsePointBytes(p: StoredPoint): number {
 
 /** Writes of one WriteStream handled at once (each holds its request until answered). */
 export const MAX_STREAM_WRITES_IN_FLIGHT = 1024;
+
+/**
+ * The wait suggested (retry-after-ms) to a write refused because the node holds too
+ * many bytes of upserts, or a stream too many writes: answers free room within a
+ * commit or two.
+ */
+const IN_FLIGHT_RETRY_AFTER_MS = 50;
 
 /** Points converted between two yields to the event loop while a response is built. */
 const RESPONSE_CHUNK_POINTS = 256;
@@ -481,7 +488,8 @@ export class VectorService {
    * creation): before answering NOT_FOUND it catches up through the read barrier.
    */
   async #collectionForWrite(name: string, deadline: Date): Promise<CollectionInfo> {
-    this.#writes.ensureWritable();
+    // Before the request is converted and checked: an overloaded leader refuses cheaply.
+    this.#writes.ensureWritable(deadline);
     try {
       return this.#collection(name);
     } catch (err) {
@@ -499,10 +507,10 @@ export class VectorService {
   #reserveWrite(bytes: number): () => void {
     const held = this.#inFlightWriteBytes;
     if (held > 0 && held + bytes > this.#maxInFlightWriteBytes) {
-      throw new RaftvecError(
-        'RESOURCE_EXHAUSTED',
+      throw overloaded(
         `this node is already handling ${held} bytes of upserts (the limit is ${this.#maxInFlightWriteBytes}); this one (${bytes} bytes) was not accepted: retry with backoff`,
-        { [NOT_PROPOSED_KEY]: '1' },
+        IN_FLIGHT_RETRY_AFTER_MS,
+        { notProposed: true },
       );
     }
     this.#inFlightWriteBytes += bytes;
@@ -713,10 +721,10 @@ export class VectorService {
       }
       if (inFlight >= MAX_STREAM_WRITES_IN_FLIGHT) {
         fail(
-          new RaftvecError(
-            'RESOURCE_EXHAUSTED',
+          overloaded(
             `this stream already has ${inFlight} writes in flight (the limit is ${MAX_STREAM_WRITES_IN_FLIGHT}); wait for answers before sending more`,
-            { [NOT_PROPOSED_KEY]: '1' },
+            IN_FLIGHT_RETRY_AFTER_MS,
+            { notProposed: true },
           ),
         );
         return;

@@ -28,16 +28,20 @@ export interface ProposeOutcome {
 export interface WritePath {
   /**
    * Makes `command` durable and applies it. Rejects with a RaftvecError:
-   * RESOURCE_EXHAUSTED (queue full; not applied), DEADLINE_EXCEEDED,
+   * RESOURCE_EXHAUSTED (overloaded: not applied, `retry-after-ms` says when to try
+   * again; or the entry is too large), DEADLINE_EXCEEDED,
    * UNAVAILABLE / FAILED_PRECONDITION with `leader-address` (not the leader; later),
    * UNAVAILABLE (shutting down; not applied).
    */
   propose(command: Command, options: ProposeOptions): Promise<ProposeOutcome>;
   /**
    * Throws (UNAVAILABLE with `leader-address`) unless this node can accept writes, so
-   * that a follower redirects the client before judging the write by its local state.
+   * that a follower redirects the client before judging the write by its local state;
+   * RESOURCE_EXHAUSTED (with `retry-after-ms`) when it is too busy to take one now, and,
+   * given the write's `deadline`, when the write could not be done by then. Cheap: called
+   * before a request is converted and validated, so that refusing costs little.
    */
-  ensureWritable(): void;
+  ensureWritable(deadline?: Date): void;
   /** Stops accepting writes and waits for those already accepted to finish. */
   close(): Promise<void>;
 }

@@ -218,7 +218,9 @@ describe('membership', () => {
       expect(await client.count('docs')).toBe(total + batch);
 
       const snapshotBytes = await bytesUnder(join(n4.dataDir, 'snapshots')).catch(() => undefined);
-      const installedLine = /^(\S+) raftvec: n4: installed snapshot/m.exec(n4Process.stderr);
+      const installedLine = /^\{.*"time":"([^"]+)".*"msg":"n4: installed snapshot/m.exec(
+        n4Process.stderr,
+      );
       const installedMs =
         installedLine === null ? undefined : Date.parse(installedLine[1]!) - joinStarted;
       // For the record, not asserted.

@@ -81,7 +81,7 @@ describe('raftvec serve --unsafe-*', () => {
   async function stop(node: NodeProcess): Promise<void> {
     const exit = await node.kill('SIGTERM');
     expect(exit, node.describe()).toEqual({ code: 0, signal: null });
-    await waitFor('the "stopped" line on stderr', () => node.stderr.includes('raftvec: stopped'));
+    await waitFor('the "stopped" line on stderr', () => node.stderr.includes('"msg":"stopped"'));
   }
 
   it('hides the flags from --help', async () => {

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { RaftvecClient } from '../../src/client/client.js';
 import { nodeStatus, type NodeStatus } from '../../src/client/cluster-status.js';
 import { TcpProxy } from './tcp-proxy.js';
+import type { ChannelCredentials } from '@grpc/grpc-js';
 import { LISTENING_RE, waitFor, type NodeProcess, type ProcessGroup } from './processes.js';
 
 export const TEST_CLUSTER_SECRET = 'test-cluster-secret';
@@ -38,6 +39,8 @@ export class TestCluster {
     private readonly env: NodeJS.ProcessEnv = {},
     private readonly argsFor: (member: ClusterMember) => readonly string[] = () => [],
     private readonly apiKey?: string,
+    /** How the helper dials the members (TLS); default plaintext. */
+    readonly credentials?: ChannelCredentials,
   ) {}
 
   /** Starts `size` nodes and waits until every one serves. */
@@ -57,6 +60,8 @@ export class TestCluster {
       apiKey?: string;
       /** More environment variables for every member. */
       env?: NodeJS.ProcessEnv;
+      /** How this helper's status reads, health checks and clients dial (TLS). */
+      credentials?: ChannelCredentials;
       /**
        * More `raftvec serve` flags for one member; called before any member starts
        * (with the member's id and listen address known).
@@ -92,6 +97,7 @@ export class TestCluster {
       options.env ?? {},
       (m) => memberArgs.get(m.id) ?? [],
       options.apiKey,
+      options.credentials,
     );
     if (options.proxied) {
       for (const from of members) {
@@ -157,6 +163,7 @@ export class TestCluster {
       listen: member.address,
       args: this.serveFlagsFor(member),
       env: this.envFor(member),
+      ...(this.credentials && { credentials: this.credentials }),
     });
     return member.process;
   }
@@ -179,6 +186,7 @@ export class TestCluster {
         listen: member.address,
         args,
         env: this.envFor(member),
+        ...(this.credentials && { credentials: this.credentials }),
       });
       return member.process;
     }
@@ -239,7 +247,7 @@ export class TestCluster {
   }
 
   async status(id: string): Promise<NodeStatus | undefined> {
-    return nodeStatus(this.member(id).address, 1_000, 0, this.apiKey);
+    return nodeStatus(this.member(id).address, 1_000, 0, this.apiKey, this.credentials);
   }
 
   /** Waits for a leader among `among` (default: running members) that they all agree on. */
@@ -279,6 +287,7 @@ export class TestCluster {
   ): RaftvecClient {
     return new RaftvecClient(options.addresses ?? this.addresses, {
       ...(this.apiKey !== undefined && { apiKey: this.apiKey }),
+      ...(this.credentials && { credentials: this.credentials }),
       deadlineMs: options.deadlineMs ?? 20_000,
       retry: { maxAttempts: options.maxAttempts ?? 20, initialBackoffMs: 25, maxBackoffMs: 500 },
     });

@@ -2,6 +2,7 @@
  * Speaks the peer API as a (possibly hostile) peer would: opens one
  * RaftPeer/Deliver stream to `address` with the given call headers, writes raw
  * wire messages, ends it, and resolves the call's status (null when accepted).
+ * `credentials`: TLS (with a client certificate, for mutual TLS); default plaintext.
  */
 import * as grpc from '@grpc/grpc-js';
 import type { WireRaftMessage } from '../../src/raft/runtime/message-codec.js';
@@ -11,9 +12,10 @@ export function deliverAsPeer(
   address: string,
   headers: Record<string, string>,
   messages: WireRaftMessage[],
+  credentials: grpc.ChannelCredentials = grpc.credentials.createInsecure(),
 ): Promise<grpc.ServiceError | null> {
   const Client = grpc.makeGenericClientConstructor(raftPeerServiceDefinition(), 'RaftPeer');
-  const client = new Client(address, grpc.credentials.createInsecure());
+  const client = new Client(address, credentials);
   const metadata = new grpc.Metadata();
   for (const [k, v] of Object.entries(headers)) metadata.set(k, v);
   return new Promise((resolve) => {

@@ -17,6 +17,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { ChannelCredentials } from '@grpc/grpc-js';
 import { checkHealth } from '../../src/client/health.js';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -54,10 +55,15 @@ export async function waitFor<T>(
 }
 
 /** Waits until `address` reports SERVING for `service` ("" = the whole node). */
-export function waitForServing(address: string, service = '', timeoutMs = 15_000): Promise<true> {
+export function waitForServing(
+  address: string,
+  service = '',
+  timeoutMs = 15_000,
+  credentials?: ChannelCredentials,
+): Promise<true> {
   return waitFor(
     `${address} to report SERVING${service ? ` for ${service}` : ''}`,
-    async () => (await checkHealth(address, service, 1_000)) === 'SERVING',
+    async () => (await checkHealth(address, service, 1_000, credentials)) === 'SERVING',
     { timeoutMs },
   ) as Promise<true>;
 }
@@ -209,6 +215,8 @@ export interface StartNodeOptions {
   env?: NodeJS.ProcessEnv;
   name?: string;
   timeoutMs?: number;
+  /** How to dial the node for its health (TLS); default plaintext. */
+  credentials?: ChannelCredentials;
 }
 
 /** Spawned processes and temp dirs of one test file; `cleanup()` in afterAll. */
@@ -266,7 +274,7 @@ export class ProcessGroup {
     const timeoutMs = options.timeoutMs ?? 30_000;
     try {
       const address = await p.waitForLine(LISTENING_RE, timeoutMs);
-      await waitForServing(address, '', timeoutMs);
+      await waitForServing(address, '', timeoutMs, options.credentials);
       return Object.assign(p, { address });
     } catch (err) {
       await p.kill('SIGKILL').catch(() => undefined);

@@ -1,7 +1,9 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
+import type { PeerCertificate } from 'node:tls';
 import { limits } from '../../limits.js';
 import { raftPeerServiceDefinition } from '../../api/proto.js';
+import { DEFAULT_RAFT_CONFIG } from '../config.js';
 import type { Member } from '../membership.js';
 import type { Message, NodeId } from '../types.js';
 import type { Transport } from './ports.js';
@@ -62,6 +64,7 @@ export { raftPeerServiceDefinition };
 export function authenticatePeer(
   metadata: grpc.Metadata,
   clusterSecret: string,
+  certificate?: PeerCertificateCheck,
 ): { peer: NodeId } | { refusal: string; logLine: string } {
   const claimedId = metadata.get(PEER_ID_HEADER)[0];
   const key = metadata.get(PEER_KEY_HEADER)[0];
@@ -89,7 +92,40 @@ export function authenticatePeer(
       logLine: `wrong key for claimed node ${JSON.stringify(claimedId)} (a different cluster secret, or an impostor)`,
     };
   }
+  if (certificate !== undefined) {
+    const problem = certificateProblem(certificate.authContext(), claimedId);
+    if (problem !== undefined)
+      return {
+        refusal: `with mutual TLS on, a peer call needs a certificate from the cluster's peer CA that names the node it claims to be: ${problem}`,
+        logLine: `${problem} (claimed node ${JSON.stringify(claimedId)})`,
+      };
+  }
   return { peer: claimedId };
+}
+
+/**
+ * With mutual TLS on (server/tls.ts), how to read the certificate a call came with:
+ * grpc-js reports it only when it verified against the peer CA.
+ */
+export interface PeerCertificateCheck {
+  authContext(): ConnectionSecurity;
+}
+
+/** grpc-js's AuthContext of a call (the package does not export the type). */
+export interface ConnectionSecurity {
+  transportSecurityType?: string;
+  sslPeerCertificate?: PeerCertificate;
+}
+
+/** Why the connection's certificate does not prove `claimedId`, or undefined when it does. */
+function certificateProblem(context: ConnectionSecurity, claimedId: NodeId): string | undefined {
+  const certificate = context.sslPeerCertificate;
+  if (context.transportSecurityType !== 'ssl' || certificate === undefined)
+    return 'the connection has no client certificate signed by the peer CA';
+  const cn = (certificate.subject as Record<string, unknown> | undefined)?.['CN'];
+  if (cn !== claimedId)
+    return `the client certificate names ${typeof cn === 'string' ? `CN=${cn}` : 'no CN'}, not ${claimedId}`;
+  return undefined;
 }
 
 /**
@@ -160,6 +196,11 @@ export interface PeerServerOptions {
     callback: grpc.sendUnaryData<unknown>,
   ) => void;
   log?: (line: string) => void;
+  /**
+   * Mutual TLS is on: a call must also come over a connection whose certificate the
+   * peer CA signed for the node it claims (authenticatePeer).
+   */
+  requireCertificate?: boolean;
 }
 
 export interface PeerServer {
@@ -205,7 +246,11 @@ export function raftPeerServer(options: PeerServerOptions): PeerServer {
     call,
     callback,
   ) => {
-    const auth = authenticatePeer(call.metadata, options.clusterSecret);
+    const auth = authenticatePeer(
+      call.metadata,
+      options.clusterSecret,
+      options.requireCertificate ? { authContext: () => call.getAuthContext() } : undefined,
+    );
     if ('refusal' in auth) {
       refuse(call, callback, auth.refusal, auth.logLine);
       return;
@@ -276,7 +321,11 @@ export function raftPeerServer(options: PeerServerOptions): PeerServer {
     call.on('error', () => open.delete(finish));
   };
   const installSnapshot: grpc.handleClientStreamingCall<unknown, unknown> = (call, callback) => {
-    const auth = authenticatePeer(call.metadata, options.clusterSecret);
+    const auth = authenticatePeer(
+      call.metadata,
+      options.clusterSecret,
+      options.requireCertificate ? { authContext: () => call.getAuthContext() } : undefined,
+    );
     if ('refusal' in auth) {
       refuse(call, callback, auth.refusal, auth.logLine);
       return;
@@ -295,17 +344,61 @@ export function raftPeerServer(options: PeerServerOptions): PeerServer {
   };
 }
 
+/**
+ * Bytes of messages one peer stream may hold that gRPC has not yet handed to HTTP/2
+ * (written, their write not yet complete). A message that would take a stream past it
+ * is dropped (one message always goes on an empty stream, whatever its size).
+ *
+ * As much as the Raft core's flow control lets a leader have in flight to one follower
+ * (maxInflightMessages appends of up to maxBytesPerMessage), and 1 MiB for heartbeats
+ * and answers: the core stops sending appends to a follower that does not acknowledge
+ * them, so a slow or stopped peer costs at most this, while a link that is merely slower
+ * than the leader (HTTP/2 moves a stream's 64 KiB window per turn of the receiver's
+ * event loop) loses nothing. Dropping within the core's window does not save memory for
+ * long and costs much: the follower sees a gap, rejects, and the leader falls back to
+ * probing it one message at a time (seen under load with a 4 MiB bound).
+ */
+export const MAX_PEER_STREAM_BUFFERED_BYTES =
+  DEFAULT_RAFT_CONFIG.maxInflightMessages * DEFAULT_RAFT_CONFIG.maxBytesPerMessage + 1024 * 1024;
+
+/**
+ * Messages one peer stream may hold (a bound on their per-message overhead, for many
+ * small ones). Not the stream's own high-water mark (16 messages): gRPC hands a stream's
+ * messages to HTTP/2 one at a time, each after the last was sent, so a busy leader's
+ * burst (appends to a pipeline, heartbeats, answers) passes 16 within one turn of the
+ * event loop on a healthy link, and dropping there cost retransmissions and probes
+ * (a follower falls back to probing when an append goes missing) under plain load.
+ */
+export const MAX_PEER_STREAM_BUFFERED_MESSAGES = 1024;
+
 interface PeerStream {
-  call: grpc.ClientWritableStream<WireRaftMessage>;
+  /** Carries serialized messages (see send): their size is known before they are written. */
+  call: grpc.ClientWritableStream<Buffer>;
   /** The node this stream authenticated as: the sender of every message it carries. */
   sender: NodeId;
   broken: boolean;
   /**
-   * The stream's buffer is full (write() returned false): drop messages until it
-   * drains. Raft tolerates loss (the leader re-sends); an unbounded queue toward a
-   * dead or slow peer would not be tolerated by the process's memory.
+   * Bytes written to `call` whose write has not completed: what this node holds for
+   * the peer beyond HTTP/2. At most MAX_PEER_STREAM_BUFFERED_BYTES (or one message), in
+   * at most MAX_PEER_STREAM_BUFFERED_MESSAGES messages: past either, messages are
+   * dropped until the stream drains. Raft tolerates loss (the leader re-sends); an
+   * unbounded queue toward a dead or slow peer would not be tolerated by the process's
+   * memory.
    */
-  congested: boolean;
+  bufferedBytes: number;
+  /** Messages dropped on this stream because it was full (for the log and stats). */
+  dropped: number;
+}
+
+/** What a peer stream holds and has dropped (PeerTransport.streamBuffers). */
+export interface PeerStreamBuffer {
+  peer: NodeId;
+  /** Bytes written and not yet handed to HTTP/2 (see MAX_PEER_STREAM_BUFFERED_BYTES). */
+  bufferedBytes: number;
+  /** Messages waiting in the stream's own buffer. */
+  bufferedMessages: number;
+  /** Messages dropped on this stream because it was full. */
+  dropped: number;
 }
 
 /**
@@ -315,7 +408,8 @@ interface PeerStream {
  *
  * A stream authenticates as the `from` of the messages it carries — always this
  * node, whose runtime hands over only its own core's messages — with that node's
- * key derived from the cluster secret, so the transport needs no separate identity.
+ * key derived from the cluster secret, so the transport needs no separate identity;
+ * with mutual TLS, the connection also presents this node's peer certificate.
  */
 /** Addresses of former members kept (see PeerTransport.setMembers). */
 const MAX_FORMER_PEERS = 64;
@@ -339,6 +433,9 @@ export class PeerTransport implements Transport {
     private readonly log: (line: string) => void = () => {},
     /** What this node tells every peer on its stream. */
     private readonly announcement: PeerAnnouncement = {},
+    /** How to dial a peer: its TLS credentials with mutual TLS (server/tls.ts), else none. */
+    private readonly credentials: () => grpc.ChannelCredentials = () =>
+      grpc.credentials.createInsecure(),
   ) {
     this.ServiceClient = grpc.makeGenericClientConstructor(raftPeerServiceDefinition(), 'RaftPeer');
     this.peerAddresses = new Map(peerAddresses);
@@ -390,6 +487,14 @@ export class PeerTransport implements Transport {
   }
 
   /** Closes the stream and channel to `id`, if any. */
+  /**
+   * Drops every stream and channel, so that the next message dials anew with the
+   * credentials now in force (after the TLS certificates were reloaded).
+   */
+  reconnect(): void {
+    for (const id of [...this.clients.keys()]) this.forget(id);
+  }
+
   private forget(id: NodeId): void {
     const stream = this.streams.get(id);
     if (stream !== undefined && !stream.broken) stream.call.end();
@@ -402,11 +507,56 @@ export class PeerTransport implements Transport {
     if (this.closed) return;
     for (const message of messages) {
       const stream = this.streamTo(message.to, message.from);
-      if (stream === undefined || stream.broken || stream.congested) continue;
+      if (stream === undefined || stream.broken) continue;
       // The receiver drops a message whose sender is not the stream's identity.
       if (stream.sender !== message.from) continue;
-      if (!stream.call.write(messageToWire(message))) stream.congested = true;
+      // Full: dropped before the work of serializing it.
+      if (
+        stream.bufferedBytes >= MAX_PEER_STREAM_BUFFERED_BYTES ||
+        stream.call.writableLength >= MAX_PEER_STREAM_BUFFERED_MESSAGES
+      ) {
+        this.noteDrop(message.to, stream);
+        continue;
+      }
+      const bytes = raftMessageSerializer(messageToWire(message));
+      const size = bytes.byteLength;
+      if (
+        stream.bufferedBytes > 0 &&
+        stream.bufferedBytes + size > MAX_PEER_STREAM_BUFFERED_BYTES
+      ) {
+        this.noteDrop(message.to, stream);
+        continue;
+      }
+      stream.bufferedBytes += size;
+      // The callback comes once gRPC has handed the message on (or the stream failed).
+      // Past the stream's own high-water mark write() says false: the bounds above are
+      // what limits the buffer (see MAX_PEER_STREAM_BUFFERED_MESSAGES).
+      stream.call.write(bytes, () => {
+        stream.bufferedBytes -= size;
+      });
     }
+  }
+
+  /** Logs a message dropped on a full stream, at the 1st, 2nd, 4th, … drop of the stream. */
+  private noteDrop(peer: NodeId, stream: PeerStream): void {
+    stream.dropped++;
+    if (!isPowerOfTwo(stream.dropped) || this.closed) return;
+    this.log(
+      `the stream to peer ${peer} is full (${stream.bufferedBytes} bytes and ${stream.call.writableLength} messages not yet sent; is the peer slow or stopped?): dropped a message, which Raft sends again once it drains (${stream.dropped} dropped on this stream)`,
+    );
+  }
+
+  /**
+   * What each open peer stream holds and has dropped: the bound on what a slow or
+   * stopped peer makes this node buffer (for tests and diagnostics).
+   */
+  streamBuffers(): PeerStreamBuffer[] {
+    return [...this.streams].map(([peer, stream]) => ({
+      peer,
+      bufferedBytes: stream.bufferedBytes,
+      bufferedMessages: stream.call.writableLength,
+      dropped: stream.dropped,
+    }));
   }
 
   private streamTo(peer: NodeId, sender: NodeId): PeerStream | undefined {
@@ -423,7 +573,8 @@ export class PeerTransport implements Transport {
       sender,
       call: client.makeClientStreamRequest(
         '/raftvec.v1.RaftPeer/Deliver',
-        (m: WireRaftMessage) => raftMessageSerializer(m),
+        // Serialized by send, which needs the size first.
+        (bytes: Buffer) => bytes,
         () => ({}),
         metadata,
         (error) => {
@@ -432,13 +583,11 @@ export class PeerTransport implements Transport {
         },
       ),
       broken: false,
-      congested: false,
+      bufferedBytes: 0,
+      dropped: 0,
     };
     stream.call.on('error', () => {
       stream.broken = true;
-    });
-    stream.call.on('drain', () => {
-      stream.congested = false;
     });
     this.streams.set(peer, stream);
     return stream;
@@ -488,7 +637,7 @@ export class PeerTransport implements Transport {
     if (existing) return existing;
     const address = this.peerAddresses.get(peer);
     if (address === undefined) return undefined;
-    const client = new this.ServiceClient(address, grpc.credentials.createInsecure(), {
+    const client = new this.ServiceClient(address, this.credentials(), {
       'grpc.max_send_message_length': limits.maxMessageBytes,
       'grpc.max_receive_message_length': limits.maxMessageBytes,
       'grpc.keepalive_time_ms': 10_000,

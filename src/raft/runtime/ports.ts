@@ -214,6 +214,53 @@ export interface Clock {
   setInterval(fn: () => void, ms: number): TimerHandle;
 }
 
+/**
+ * What the runtime reports of its own work, for metrics (src/server/metrics.ts). Every
+ * method is called synchronously on the runtime's path, so it must be cheap, must not
+ * throw, and must not call back into the runtime. Observations are not safety: the
+ * runtime does the same whatever the observer does, and timings come from its Clock
+ * (so a simulated clock reports simulated, often zero, durations).
+ */
+export interface RuntimeObserver {
+  /**
+   * This node became a candidate in the new term `term` (it voted for itself there):
+   * once per election it stands in, including one that a leadership transfer asked for.
+   * Pre-vote rounds, which change no term, are not elections.
+   */
+  electionStarted(term: number): void;
+  /** This node won the election of `term` and leads: at most once per term. */
+  electionWon(term: number): void;
+  /**
+   * This node learned of the leader of a term newer than any it had known a leader in
+   * (itself included): at most once per term. The first leader it learns of after a
+   * start counts.
+   */
+  leaderChanged(leader: NodeId, term: number): void;
+  /**
+   * A synced write of the log (entries and hard state in one batch, `LogStorage.persist`
+   * with `sync`) is durable: `entries` entries, `seconds` from the call to its promise
+   * resolving. Unsynced writes (a commit-index-only change) are not reported.
+   */
+  logSynced(entries: number, seconds: number): void;
+  /**
+   * The state machine applied `entries` committed entries in one `StateMachine.apply`
+   * call (a group, up to a few hundred entries), in `seconds`. Entries found applied
+   * before a restart, and so skipped, are not reported.
+   */
+  applied(entries: number, seconds: number): void;
+  /**
+   * This node took `snapshot` (`SnapshotStore.take`, `seconds` long, not counting the
+   * wait for the entries queued before it to be applied), on its own or on demand. The
+   * runtime never looks into `snapshot.meta`; the observer may.
+   */
+  snapshotTaken(snapshot: SnapshotRef, seconds: number): void;
+  /**
+   * This node installed a snapshot received from its leader: the log reset to it and
+   * `SnapshotStore.install`, `seconds` from the first to the end of the second.
+   */
+  snapshotInstalled(index: number, seconds: number): void;
+}
+
 /** Uniform random numbers in [0, 1): the only randomness the core uses (election timeouts). */
 export type RandomSource = () => number;
 

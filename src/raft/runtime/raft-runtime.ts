@@ -34,6 +34,7 @@ import type {
   NodeId,
   RaftStatus,
   Ready,
+  Role,
   SoftState,
 } from '../types.js';
 import {
@@ -50,7 +51,13 @@ import {
   ReadTimedOut,
   TooManyReadsWaiting,
 } from './errors.js';
-import type { PersistedLog, RaftPorts, SnapshotHeader, TimerHandle } from './ports.js';
+import type {
+  PersistedLog,
+  RaftPorts,
+  RuntimeObserver,
+  SnapshotHeader,
+  TimerHandle,
+} from './ports.js';
 import { FreshnessLog, LeaderLease } from './leader-lease.js';
 import { DEFAULT_SNAPSHOT_POLICY, Snapshotting, type SnapshotPolicy } from './snapshotting.js';
 
@@ -160,6 +167,8 @@ export interface RaftRuntimeConfig {
   /** The largest payload one entry may carry (EntryTooLarge above it). */
   maxEntryBytes: number;
   log?: (line: string) => void;
+  /** Told of elections, synced log writes, applies and snapshots (metrics); absent: nobody. */
+  observer?: RuntimeObserver;
   /** Called when the node must stop: its disk or its invariants can no longer be trusted. */
   onFatal?: (error: unknown) => void;
   /** When to snapshot and compact, and how long a transfer may take (with `ports.snapshots`). */
@@ -307,6 +316,12 @@ export class RaftRuntime<Result> {
   /** While above 0, no Ready is handled (pauseReadies). */
   private readiesPaused = 0;
   private readonly snapshotting: Snapshotting | undefined;
+  private readonly observer: RuntimeObserver | undefined;
+  /**
+   * The core's term and role as of the last input, and the newest term this node knew
+   * a leader in: what the observer was told (see observeCore).
+   */
+  private readonly observed: { term: number; role: Role; leaderTerm: number };
   private readonly leaseConfig: LeaseConfig;
   private readonly lease: LeaderLease;
   private readonly freshness = new FreshnessLog();
@@ -336,6 +351,9 @@ export class RaftRuntime<Result> {
     this.timing = { ...DEFAULT_RAFT_TIMING, ...config.timing };
     this.maxPendingProposals = config.maxPendingProposals ?? 4096;
     this.log = config.log ?? (() => {});
+    this.observer = config.observer;
+    const { term, role } = node.basicStatus();
+    this.observed = { term, role, leaderTerm: 0 };
     this.leaseConfig = { ...DEFAULT_LEASE, ...config.lease };
     this.lease = new LeaderLease(
       voteQuietWindowMs(this.timing) - this.leaseConfig.driftMs,
@@ -360,6 +378,8 @@ export class RaftRuntime<Result> {
             pauseReadies: () => this.pauseReadies(),
             appliedIndex: () => ports.stateMachine.appliedIndex,
             say: (line) => this.log(line),
+            now: () => ports.clock.now(),
+            observer: config.observer,
           });
   }
 
@@ -560,6 +580,7 @@ export class RaftRuntime<Result> {
       // A lone voter has nobody to wait for: run out its election timeout at once
       // (randomized below 2·electionTick) instead of idling for it after a restart.
       for (let i = 0; i < 2 * this.timing.electionTick; i++) this.node.tick();
+      this.observeCore();
     }
     this.ticker = this.ports.clock.setInterval(() => {
       if (!this.inputsHeld)
@@ -580,7 +601,30 @@ export class RaftRuntime<Result> {
       this.fail(error);
       return;
     }
+    this.observeCore();
     this.kick();
+  }
+
+  /**
+   * Tells the observer what the last core input did to the election state. Called after
+   * every input (one input starts at most one election), so an election that ends
+   * before the next Ready (a lone voter wins at once) is not missed.
+   */
+  private observeCore(): void {
+    const observer = this.observer;
+    if (observer === undefined) return;
+    const { term, role, leaderId } = this.node.basicStatus();
+    const seen = this.observed;
+    // A candidate's term is one it campaigns in; a follower's new term was someone else's.
+    const newTerm = term > seen.term;
+    if (newTerm && (role === 'candidate' || role === 'leader')) observer.electionStarted(term);
+    if (role === 'leader' && (newTerm || seen.role !== 'leader')) observer.electionWon(term);
+    if (leaderId !== undefined && term > seen.leaderTerm) {
+      seen.leaderTerm = term;
+      observer.leaderChanged(leaderId, term);
+    }
+    seen.term = term;
+    seen.role = role;
   }
 
   /** A message from a peer (its sender authenticated by whoever received it). */
@@ -776,6 +820,14 @@ export class RaftRuntime<Result> {
 
   status(): RaftStatus {
     return this.node.status();
+  }
+
+  /**
+   * Proposals accepted and not yet settled (their entry applied, lost, timed out), and
+   * the count at which new ones get ProposalQueueFull (`maxPendingProposals`).
+   */
+  proposalQueue(): { pending: number; limit: number } {
+    return { pending: this.pendingProposals, limit: this.maxPendingProposals };
   }
 
   /** Term of the core's in-memory log entry at `index` (read-only; for tests and diagnostics). */
@@ -1155,7 +1207,10 @@ export class RaftRuntime<Result> {
       this.applyChain.catch((error: unknown) => this.fail(error));
     }
     if (ready.entries.length > 0 || ready.hardState !== undefined) {
+      const started = this.ports.clock.now();
       await this.ports.log.persist(ready.entries, ready.hardState, ready.mustSync);
+      if (ready.mustSync)
+        this.observer?.logSynced(ready.entries.length, (this.ports.clock.now() - started) / 1000);
     }
     this.ports.transport.send(this.stamped(ready.messagesAfterAppend));
     for (const readState of ready.readStates) {
@@ -1178,11 +1233,13 @@ export class RaftRuntime<Result> {
       }
       const group = applyGroup(entries, next);
       next += group.length;
+      const started = this.ports.clock.now();
       const results = await stateMachine.apply(
         group[0]!.index,
         // A configuration is the core's business: the state machine sees a no-op.
         group.map((e) => (e.type === 'normal' ? e.data : NOOP_PAYLOAD)),
       );
+      this.observer?.applied(group.length, (this.ports.clock.now() - started) / 1000);
       if (results.length !== group.length)
         throw new RaftInvariantError(
           `the state machine answered ${results.length} results for ${group.length} entries`,

@@ -21,6 +21,7 @@ import type { RaftNode } from '../raft-node.js';
 import type { NodeId, SnapshotRequest } from '../types.js';
 import type {
   LogStorage,
+  RuntimeObserver,
   SnapshotHeader,
   SnapshotRef,
   SnapshotSender,
@@ -78,6 +79,9 @@ export interface SnapshottingHooks {
   pauseReadies: () => Promise<() => void>;
   appliedIndex: () => number;
   say: (line: string) => void;
+  /** Milliseconds on the runtime's monotonic clock, to time snapshots for `observer`. */
+  now: () => number;
+  observer: RuntimeObserver | undefined;
 }
 
 export class Snapshotting {
@@ -115,7 +119,12 @@ export class Snapshotting {
 
   /** Takes a snapshot now (on demand) and compacts the log behind it. */
   async takeAndCompact(): Promise<SnapshotRef> {
-    const ref = await this.h.exclusive(() => this.h.store.take());
+    const ref = await this.h.exclusive(async () => {
+      const started = this.h.now();
+      const taken = await this.h.store.take();
+      this.h.observer?.snapshotTaken(taken, (this.h.now() - started) / 1000);
+      return taken;
+    });
     this.lastSnapshotIndex = Math.max(this.lastSnapshotIndex, ref.index);
     this.h.say(`${this.h.id}: took snapshot ${ref.index}`);
     const upTo = this.compactionPoint(ref.index);
@@ -243,6 +252,7 @@ export class Snapshotting {
         // longer holds the entry that set it (a sender of an older version sends none:
         // the one in force here stays).
         const membership = header.membership ?? node.membership();
+        const started = this.h.now();
         const point = { index: header.index, term: header.snapshotTerm, membership };
         if (node.logTerm(header.index) === header.snapshotTerm) await this.h.log.compact(point);
         else await this.h.log.resetTo(point);
@@ -258,6 +268,7 @@ export class Snapshotting {
           });
         });
         if (!accepted) throw new Error('the core refused a snapshot it had asked for');
+        this.h.observer?.snapshotInstalled(header.index, (this.h.now() - started) / 1000);
         this.lastSnapshotIndex = Math.max(this.lastSnapshotIndex, header.index);
         this.h.say(`${this.h.id}: installed snapshot ${header.index} from ${header.from}`);
         return { installed: true, reason: '' };
