@@ -97,8 +97,20 @@ export async function streamSnapshot(
   folder: string,
   meta: Uint8Array,
 ): Promise<void> {
+  // A call that ends (the follower answered early, the deadline passed, the channel
+  // broke) never drains: waiting for 'drain' alone would hold this function, and the
+  // file it reads, forever.
+  const ended = new Promise<never>((_, reject) => {
+    const fail = (): void =>
+      reject(new Error('the InstallSnapshot call ended before the whole snapshot was sent'));
+    call.once('status', fail);
+    call.once('error', fail);
+    call.once('close', fail);
+  });
+  ended.catch(() => undefined);
   const write = async (chunk: WireChunk): Promise<void> => {
-    if (!call.write(chunk)) await new Promise<void>((resolve) => call.once('drain', resolve));
+    if (!call.write(chunk))
+      await Promise.race([new Promise<void>((resolve) => call.once('drain', resolve)), ended]);
   };
   const { membership, ...rest } = header;
   await write({

@@ -18,6 +18,7 @@ import {
 } from '../../../src/raft/runtime/peer-transport.js';
 import {
   snapshotReceiver,
+  streamSnapshot,
   type SnapshotHeader,
 } from '../../../src/raft/runtime/snapshot-transfer.js';
 
@@ -171,5 +172,63 @@ describe('InstallSnapshot transfer', () => {
     const ack = await transport.sendSnapshot({ ...header, index: 13 }, folder, meta, 30_000);
     transport.close();
     expect(ack).toEqual({ installed: true, reason: '' });
+  });
+
+  it('stops sending, and lets go of the file, when the follower answers before the end', async () => {
+    // A follower that refuses at the first message and reads no further: the sender's
+    // buffer fills, and 'drain' never comes.
+    const refusing = new grpc.Server();
+    refusing.addService(raftPeerServiceDefinition(), {
+      Deliver: (_call: unknown, callback: grpc.sendUnaryData<unknown>) => callback(null, {}),
+      InstallSnapshot: (
+        call: grpc.ServerReadableStream<unknown, unknown>,
+        callback: grpc.sendUnaryData<unknown>,
+      ) => {
+        call.once('data', () => {
+          call.pause();
+          callback({ code: grpc.status.FAILED_PRECONDITION, details: 'not now' });
+        });
+      },
+    });
+    const port = await new Promise<number>((resolve, reject) =>
+      refusing.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (error, p) =>
+        error ? reject(error) : resolve(p),
+      ),
+    );
+    const folder = join(root, 'large');
+    await mkdir(folder, { recursive: true });
+    const big = randomBytes(32 * 1024 * 1024);
+    await writeFile(join(folder, 'state.records'), big);
+    const meta = Buffer.from(
+      JSON.stringify({
+        files: [
+          {
+            path: 'state.records',
+            bytes: big.byteLength,
+            sha256: createHash('sha256').update(big).digest('hex'),
+          },
+        ],
+      }),
+    );
+    const Client = grpc.makeGenericClientConstructor(raftPeerServiceDefinition(), 'RaftPeer');
+    const client = new Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+    const method = raftPeerServiceDefinition()['InstallSnapshot']!;
+    let answer: grpc.ServiceError | null | undefined;
+    const call = client.makeClientStreamRequest(
+      method.path,
+      method.requestSerialize,
+      method.responseDeserialize,
+      peerCredentials(SECRET, 'n1'),
+      (error) => (answer = error),
+    );
+    try {
+      await expect(streamSnapshot(call, header, folder, meta)).rejects.toThrow(
+        /ended before the whole snapshot was sent/,
+      );
+      expect(answer?.code).toBe(grpc.status.FAILED_PRECONDITION);
+    } finally {
+      client.close();
+      refusing.forceShutdown();
+    }
   });
 });
