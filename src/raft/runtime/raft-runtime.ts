@@ -238,7 +238,11 @@ export interface ReplicaFreshness {
   freshAsOfWallMs: number | undefined;
 }
 
-/** Waiters for the applied index beyond which waitApplied refuses (RESOURCE_EXHAUSTED-worthy). */
+/**
+ * Reads waiting at once, for the applied index (waitApplied) or for a ReadIndex round
+ * (readBarrier), beyond which more are refused with TooManyReadsWaiting
+ * (RESOURCE_EXHAUSTED with a retry hint).
+ */
 const MAX_APPLIED_WAITERS = 10_000;
 
 export interface ProposeOutcome<Result> {
@@ -1000,7 +1004,8 @@ export class RaftRuntime<Result> {
    * Resolves when a read served from the local state machine is linearizable: the
    * leader confirmed its leadership with a majority after the read arrived, and has
    * applied everything committed before it (ReadIndex, Raft thesis §6.4). Rejects
-   * with NotLeader, ReadTimedOut after `timeoutMs`, NodeStopped.
+   * with NotLeader, ReadTimedOut after `timeoutMs`, NodeStopped, and
+   * TooManyReadsWaiting when MAX_APPLIED_WAITERS rounds already wait.
    */
   readBarrier(timeoutMs: number): Promise<void> {
     try {
@@ -1016,6 +1021,9 @@ export class RaftRuntime<Result> {
         throw error instanceof ApplyWaitTimedOut ? new ReadTimedOut(this.id) : error;
       });
     }
+    // Each waits for its deadline at most; this bounds how many wait at once.
+    if (this.reads.size >= MAX_APPLIED_WAITERS)
+      return Promise.reject(new TooManyReadsWaiting(this.id, this.reads.size));
     const requestId = `${this.id}-${++this.readSeq}`;
     try {
       this.node.readIndex(requestId);

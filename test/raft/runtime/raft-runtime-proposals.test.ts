@@ -5,7 +5,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import { RaftNode, type Entry, type HardState, type Message } from '../../../src/raft/index.js';
-import { ProposalLost, ProposalTimedOut } from '../../../src/raft/runtime/errors.js';
+import {
+  ProposalLost,
+  ProposalTimedOut,
+  TooManyReadsWaiting,
+} from '../../../src/raft/runtime/errors.js';
 import type { LogStorage, PersistedLog, StateMachine } from '../../../src/raft/runtime/ports.js';
 import { RaftRuntime, type ProposeOutcome } from '../../../src/raft/runtime/raft-runtime.js';
 import { ManualClock } from '../../support/manual-clock.js';
@@ -244,6 +248,32 @@ describe('RaftRuntime: a state machine that lags', () => {
     release();
     for (let i = 0; i < 100 && applied.length < n; i++) await settle();
     expect(applied).toEqual(Array.from({ length: n }, (_, i) => i + 1));
+    await raft.close();
+  });
+
+  it('bounds the reads waiting for a ReadIndex round: past the limit, a read is refused at once', async () => {
+    const { raft, deliver } = await openLeaderOfTerm1();
+    // Its no-op commits (b and c hold it), so reads may start ReadIndex rounds.
+    for (const from of ['b', 'c'])
+      await deliver({
+        type: 'AppendEntriesResponse',
+        from,
+        to: 'a',
+        term: 1,
+        success: true,
+        matchIndex: 1,
+        rejectedIndex: 0,
+        conflictTerm: 0,
+        hintIndex: 0,
+      });
+    expect(raft.status().commitIndex).toBe(1);
+    // No follower answers a heartbeat: every round stays open until its deadline.
+    const waiting = Array.from({ length: 10_000 }, () => track(raft.readBarrier(60_000)));
+    await settle();
+    expect(waiting.every((w) => w.error === undefined && w.value === undefined)).toBe(true);
+    const refused = track(raft.readBarrier(60_000));
+    await settle();
+    expect(refused.error).toBeInstanceOf(TooManyReadsWaiting);
     await raft.close();
   });
 });
