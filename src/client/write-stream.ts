@@ -27,7 +27,16 @@ interface InFlight {
   resolve: (response: WriteResponse__Output) => void;
   reject: (error: RaftvecClientError) => void;
   timer: NodeJS.Timeout;
+  /** Not yet written to the stream: the message, sent once there is room. */
+  unsent?: () => WriteStreamRequest;
 }
+
+/**
+ * Writes sent on one stream and not yet answered, at most: the server's own bound
+ * (MAX_STREAM_WRITES_IN_FLIGHT, vector-service.ts), past which it refuses them.
+ * Further writes wait here, unsent, until answers or the stream's buffer make room.
+ */
+export const MAX_WRITES_SENT_PER_STREAM = 1024;
 
 /** Codes with which a server refuses the stream itself (api-keys.ts), before any write. */
 const REFUSALS: readonly number[] = [grpc.status.UNAUTHENTICATED, grpc.status.PERMISSION_DENIED];
@@ -37,6 +46,12 @@ type Call = grpc.ClientDuplexStream<WriteStreamRequest, WriteStreamResponse__Out
 export class WriteStream {
   #call: Call | undefined;
   readonly #inFlight = new Map<number, InFlight>();
+  /** Ids of writes waiting to be sent, oldest first (each also in #inFlight, with `unsent`). */
+  readonly #queued: number[] = [];
+  /** Writes sent and not yet answered. */
+  #sent = 0;
+  /** The stream's buffer is full: wait for 'drain' before sending more. */
+  #blocked = false;
   #lastId = 0;
   #closed = false;
 
@@ -51,39 +66,84 @@ export class WriteStream {
       return Promise.reject(
         new RaftvecClientError(write.method, grpc.status.CANCELLED, 'the client is closed'),
       );
-    const call = this.#open();
+    this.#open();
     const requestId = ++this.#lastId;
     return new Promise((resolve, reject) => {
       const timeoutMs = Math.max(1, deadline.getTime() - Date.now());
       const timer = setTimeout(() => {
-        if (this.#inFlight.delete(requestId))
+        const write = this.#inFlight.get(requestId);
+        if (write === undefined) return;
+        this.#inFlight.delete(requestId);
+        if (write.unsent !== undefined) {
+          this.#queued.splice(this.#queued.indexOf(requestId), 1);
           reject(
             new RaftvecClientError(
               write.method,
               grpc.status.DEADLINE_EXCEEDED,
-              `no answer from ${this.address} within the deadline; the write may still be applied`,
+              `the write waited for room on the stream to ${this.address} until its deadline and was never sent: it was not applied`,
             ),
           );
+          return;
+        }
+        this.#sent -= 1;
+        reject(
+          new RaftvecClientError(
+            write.method,
+            grpc.status.DEADLINE_EXCEEDED,
+            `no answer from ${this.address} within the deadline; the write may still be applied`,
+          ),
+        );
+        this.#flush();
       }, timeoutMs);
-      this.#inFlight.set(requestId, { method: write.method, resolve, reject, timer });
-      call.write({
-        requestId,
-        // The server's own deadline, a little before ours (as for a unary call).
-        timeoutMs: Math.min(timeoutMs, 0xffffffff),
-        ...(write.method === 'Upsert' ? { upsert: write.request } : { delete: write.request }),
+      this.#inFlight.set(requestId, {
+        method: write.method,
+        resolve,
+        reject,
+        timer,
+        // The server's own deadline is what is left of ours when the message goes out.
+        unsent: () => ({
+          requestId,
+          timeoutMs: Math.min(Math.max(1, deadline.getTime() - Date.now()), 0xffffffff),
+          ...(write.method === 'Upsert' ? { upsert: write.request } : { delete: write.request }),
+        }),
       });
+      this.#queued.push(requestId);
+      this.#flush();
     });
+  }
+
+  /** Sends queued writes while the stream has room (its buffer and the server's bound). */
+  #flush(): void {
+    const call = this.#call;
+    if (call === undefined) return;
+    while (!this.#blocked && this.#sent < MAX_WRITES_SENT_PER_STREAM && this.#queued.length > 0) {
+      const write = this.#inFlight.get(this.#queued.shift()!);
+      if (write?.unsent === undefined) continue;
+      const message = write.unsent();
+      delete write.unsent;
+      this.#sent += 1;
+      if (!call.write(message)) this.#blocked = true;
+    }
   }
 
   #open(): Call {
     if (this.#call !== undefined) return this.#call;
     const call = this.client.WriteStream();
     this.#call = call;
+    this.#sent = 0;
+    this.#blocked = false;
+    call.on('drain', () => {
+      if (this.#call !== call) return;
+      this.#blocked = false;
+      this.#flush();
+    });
     call.on('data', (response: WriteStreamResponse__Output) => {
       const write = this.#inFlight.get(response.requestId);
-      if (write === undefined) return; // timed out here already
+      if (write === undefined || write.unsent !== undefined) return; // timed out here already
       this.#inFlight.delete(response.requestId);
+      this.#sent -= 1;
       clearTimeout(write.timer);
+      queueMicrotask(() => this.#flush());
       if (response.error)
         write.reject(
           new RaftvecClientError(
@@ -112,6 +172,7 @@ export class WriteStream {
       // not retried. Anything else: the write's fate is unknown.
       const refused = REFUSALS.includes(code);
       const status = code === grpc.status.UNIMPLEMENTED || refused ? code : grpc.status.UNAVAILABLE;
+      const ended = `the write stream to ${this.address} ended${error ? `: ${error.details || error.message}` : ''}`;
       for (const [id, write] of this.#inFlight) {
         this.#inFlight.delete(id);
         clearTimeout(write.timer);
@@ -121,12 +182,16 @@ export class WriteStream {
             status,
             refused
               ? (error?.details ?? 'refused')
-              : `the write stream to ${this.address} ended${error ? `: ${error.details || error.message}` : ''}; the write may or may not have been applied`,
+              : write.unsent !== undefined
+                ? `${ended} before the write was sent: it was not applied`
+                : `${ended}; the write may or may not have been applied`,
             {},
             error,
           ),
         );
       }
+      this.#queued.length = 0;
+      this.#sent = 0;
     };
     call.on('error', (error: grpc.ServiceError) => broken(error));
     call.on('end', () => broken());
@@ -143,6 +208,7 @@ export class WriteStream {
       );
     }
     this.#inFlight.clear();
+    this.#queued.length = 0;
     this.#call?.cancel();
     this.#call = undefined;
   }
