@@ -840,7 +840,7 @@ function buildProgram(): Command {
       },
     );
 
-  program
+  const snapshot = program
     .command('snapshot')
     .description(
       "snapshot each node's state now and compact its log behind it (needs the cluster secret or an admin API key)",
@@ -865,6 +865,39 @@ function buildProgram(): Command {
         }),
       );
       printJson(results);
+    });
+  snapshot
+    .command('restore')
+    .description(
+      "build a NEW cluster member's data directory from one node's snapshot folder (like etcdutl snapshot restore); run once per member, same --from and --peers",
+    )
+    .requiredOption(
+      '--from <folder>',
+      'the snapshot folder: <data>/snapshots/<index> of a node of the old cluster (every file is checked against its meta.json)',
+    )
+    .requiredOption('--data <dir>', "the new member's data folder (missing or empty)")
+    .requiredOption('--id <id>', "the new member's id (listed in --peers)")
+    .requiredOption(
+      '--peers <list>',
+      'every voter of the NEW cluster as ID=HOST:PORT, comma-separated, this member included: its configuration (the old one is not kept)',
+    )
+    .addHelpText(
+      'after',
+      '\nThe member then starts with: raftvec serve --data DIR --id ID --peers (the same list), with the\n' +
+        "new cluster's secret. Its Raft log starts after the snapshot's index with --peers as the\n" +
+        'configuration there; every member restored from the same folder with the same --peers agrees\n' +
+        'on it. Prints what was restored as JSON.',
+    )
+    .action(async (opts: { from: string; data: string; id: string; peers: string }) => {
+      const { restoreSnapshot } = await import('./restore.js');
+      printJson(
+        await restoreSnapshot({
+          from: opts.from,
+          dataDir: opts.data,
+          id: opts.id,
+          peers: parsePeers(opts.peers, opts.id),
+        }),
+      );
     });
 
   const leader = program
