@@ -9,6 +9,13 @@ need_apt=()
 [ -e /usr/lib/x86_64-linux-gnu/libopenblas.so ] || [ -e /usr/lib/aarch64-linux-gnu/libopenblas.so ] || need_apt+=(libopenblas-dev)
 command -v g++ >/dev/null || need_apt+=(g++)
 command -v make >/dev/null || need_apt+=(make)
+# node-gyp, which builds the native addons, runs Python.
+command -v python3 >/dev/null || need_apt+=(python3)
+# Certificates for TLS clusters and their tests (scripts/dev-certs.sh).
+command -v openssl >/dev/null || need_apt+=(openssl)
+# kubectl renders k8s/ offline in test/k8s (`kubectl kustomize`); Debian's
+# kubernetes-client, where no kubectl is installed already.
+command -v kubectl >/dev/null || need_apt+=(kubernetes-client)
 # A headless browser for the jepsen-lite report test (test/jepsen-lite/report.test.ts).
 command -v chromium >/dev/null || need_apt+=(chromium)
 # Optional: what building FAISS for AVX2 from Debian's source package needs
@@ -35,20 +42,6 @@ if [ $((${#need_apt[@]} + ${#need_opt[@]})) -gt 0 ]; then
   fi
 fi
 
-# Before npm ci, whose install script builds the addon: that build then links
-# the AVX2 FAISS at once. Never fails (falls back to libfaiss-dev).
-bash scripts/faiss-avx2-from-source.sh
-
-# npm ci when node_modules is missing or older than the lock file.
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  echo "setup: npm ci"
-  npm ci --no-audit --no-fund
-fi
-# Rebuilds when missing, older than native/src, or built with another FAISS
-# variant than the one now chosen (native/build/faiss-build.json).
-node native/build.mjs --if-needed
-# classic-level rebuilt with LevelDB's own checksum checks on (skips itself when current).
-node native/leveldb-checked.mjs
-
-echo "setup: building TypeScript"
-npm run --silent build
+# The build itself (the AVX2 FAISS when this CPU can use it, npm ci with the
+# native addons, TypeScript): shared with the Dockerfile's build stage.
+bash scripts/build.sh
