@@ -27,4 +27,8 @@ try {
   }
   throw err;
 }
-process.exitCode = await cli.run(process.argv);
+// Exit once the command is done (for `serve`: once the node has stopped) rather than when
+// the event loop empties: a TCP connect still pending to a node that vanished would hold
+// the process for minutes after its answer was printed. Output to files, pipes and
+// terminals is written synchronously on Linux, so nothing printed is lost.
+process.exit(await cli.run(process.argv));

@@ -411,11 +411,17 @@ export interface PeerStreamBuffer {
  * key derived from the cluster secret, so the transport needs no separate identity;
  * with mutual TLS, the connection also presents this node's peer certificate.
  */
+/** How long a peer's channel may stay unconnected before it is dropped and dialled anew. */
+export const REDIAL_AFTER_MS = 1_000;
+
 /** Addresses of former members kept (see PeerTransport.setMembers). */
 const MAX_FORMER_PEERS = 64;
 
 export class PeerTransport implements Transport {
   private readonly clients = new Map<NodeId, grpc.Client>();
+  /** Since when each peer's channel has not been connected (redialIfStuck). */
+  private readonly unreadySince = new Map<NodeId, number>();
+  private dialCount = 0;
   private readonly streams = new Map<NodeId, PeerStream>();
   private readonly ServiceClient: grpc.ServiceClientConstructor;
   private closed = false;
@@ -496,6 +502,7 @@ export class PeerTransport implements Transport {
   }
 
   private forget(id: NodeId): void {
+    this.unreadySince.delete(id);
     const stream = this.streams.get(id);
     if (stream !== undefined && !stream.broken) stream.call.end();
     this.streams.delete(id);
@@ -559,7 +566,38 @@ export class PeerTransport implements Transport {
     }));
   }
 
+  /** Channels dialled since this transport was made (a new channel is a new connection). */
+  get dials(): number {
+    return this.dialCount;
+  }
+
+  /**
+   * A channel that has not been connected for REDIAL_AFTER_MS is dropped, so that the
+   * next message dials afresh. gRPC keeps a TCP connect to a vanished host pending until
+   * the kernel gives up (minutes), and a peer that comes back at that address is
+   * reached only at the next SYN retransmission, seconds to tens of seconds later
+   * (seen: a killed container rejoining after 47 s); a new channel also looks the name
+   * up again (a restarted pod's new address).
+   */
+  private redialIfStuck(peer: NodeId): void {
+    const client = this.clients.get(peer);
+    if (client === undefined) return;
+    const state = client.getChannel().getConnectivityState(false);
+    if (state === grpc.connectivityState.READY) {
+      this.unreadySince.delete(peer);
+      return;
+    }
+    const now = Date.now();
+    const since = this.unreadySince.get(peer);
+    if (since === undefined) this.unreadySince.set(peer, now);
+    else if (now - since >= REDIAL_AFTER_MS) {
+      this.unreadySince.delete(peer);
+      this.forget(peer);
+    }
+  }
+
   private streamTo(peer: NodeId, sender: NodeId): PeerStream | undefined {
+    this.redialIfStuck(peer);
     const existing = this.streams.get(peer);
     if (existing !== undefined && !existing.broken) return existing;
     const client = this.clientFor(peer);
@@ -637,6 +675,7 @@ export class PeerTransport implements Transport {
     if (existing) return existing;
     const address = this.peerAddresses.get(peer);
     if (address === undefined) return undefined;
+    this.dialCount++;
     const client = new this.ServiceClient(address, this.credentials(), {
       'grpc.max_send_message_length': limits.maxMessageBytes,
       'grpc.max_receive_message_length': limits.maxMessageBytes,
@@ -649,6 +688,9 @@ export class PeerTransport implements Transport {
       // redials a peer every 100 ms.
       'grpc.initial_reconnect_backoff_ms': 50,
       'grpc.max_reconnect_backoff_ms': 100,
+      // A name may move (a restarted pod gets a new address): gRPC's default waits 30 s
+      // between lookups.
+      'grpc.dns_min_time_between_resolutions_ms': 1_000,
     });
     this.clients.set(peer, client);
     return client;

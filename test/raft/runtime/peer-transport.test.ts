@@ -4,6 +4,7 @@
  * gRPC server with the real peer service; no Raft behind it, just a recorder.
  */
 import { createHmac } from 'node:crypto';
+import { createServer, type AddressInfo } from 'node:net';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WireRaftMessage } from '../../../src/raft/runtime/message-codec.js';
@@ -12,6 +13,7 @@ import {
   PEER_ID_HEADER,
   PEER_KEY_HEADER,
   PeerTransport,
+  REDIAL_AFTER_MS,
   peerKey,
   raftPeerServer,
   raftPeerServiceDefinition,
@@ -154,5 +156,55 @@ describe('the peer transport', () => {
     transport.close();
     expect(lines[0]).toMatch(/cannot reach peer n1 .*not node n3's key.*same cluster secret/);
     expect(delivered.length).toBe(before);
+  });
+
+  it('dials a peer it cannot connect to afresh, rather than wait on one connection attempt', async () => {
+    // A port nobody listens on: the channel never connects.
+    const closed = await new Promise<number>((resolve) => {
+      const probe = createServer().listen(0, '127.0.0.1', () => {
+        const { port } = probe.address() as AddressInfo;
+        probe.close(() => resolve(port));
+      });
+    });
+    const transport = new PeerTransport(new Map([['n1', `127.0.0.1:${closed}`]]), SECRET);
+    const heartbeat: Message = {
+      type: 'HeartbeatResponse',
+      from: 'n3',
+      to: 'n1',
+      term: 6,
+      readContext: 2,
+    };
+    try {
+      await waitFor(
+        'a second and a third channel',
+        () => {
+          transport.send([heartbeat]);
+          return transport.dials >= 3 ? true : undefined;
+        },
+        { timeoutMs: 10 * REDIAL_AFTER_MS },
+      );
+    } finally {
+      transport.close();
+    }
+  });
+
+  it('keeps a connected channel, however long it is used', async () => {
+    const before = delivered.length;
+    const transport = new PeerTransport(new Map([['n1', address]]), SECRET);
+    try {
+      let sent = 0;
+      const started = Date.now();
+      // Over twice the redial delay, sending all along.
+      while (Date.now() - started < 2 * REDIAL_AFTER_MS + 200) {
+        transport.send([
+          { type: 'HeartbeatResponse', from: 'n3', to: 'n1', term: 6, readContext: ++sent },
+        ]);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      await waitFor('every message to arrive', () => delivered.length - before >= sent);
+      expect(transport.dials).toBe(1);
+    } finally {
+      transport.close();
+    }
   });
 });
