@@ -826,14 +826,6 @@ export class RaftRuntime<Result> {
     return this.node.status();
   }
 
-  /**
-   * Proposals accepted and not yet settled (their entry applied, lost, timed out), and
-   * the count at which new ones get ProposalQueueFull (`maxPendingProposals`).
-   */
-  proposalQueue(): { pending: number; limit: number } {
-    return { pending: this.pendingProposals, limit: this.maxPendingProposals };
-  }
-
   /** Term of the core's in-memory log entry at `index` (read-only; for tests and diagnostics). */
   logTerm(index: number): number | undefined {
     return this.node.logTerm(index);
