@@ -29,6 +29,11 @@ interface InFlight {
   timer: NodeJS.Timeout;
   /** Not yet written to the stream: the message, sent once there is room. */
   unsent?: () => WriteStreamRequest;
+  /**
+   * Sent, and its caller already told DEADLINE_EXCEEDED: kept (and counted as sent)
+   * until the server answers it, since the server counts it against its bound until then.
+   */
+  abandoned?: true;
 }
 
 /**
@@ -73,9 +78,9 @@ export class WriteStream {
       const timer = setTimeout(() => {
         const write = this.#inFlight.get(requestId);
         if (write === undefined) return;
-        this.#inFlight.delete(requestId);
         if (write.unsent !== undefined) {
-          this.#queued.splice(this.#queued.indexOf(requestId), 1);
+          // Its id stays in #queued; #flush skips ids no longer in #inFlight.
+          this.#inFlight.delete(requestId);
           reject(
             new RaftvecClientError(
               write.method,
@@ -85,7 +90,7 @@ export class WriteStream {
           );
           return;
         }
-        this.#sent -= 1;
+        write.abandoned = true;
         reject(
           new RaftvecClientError(
             write.method,
@@ -93,7 +98,6 @@ export class WriteStream {
             `no answer from ${this.address} within the deadline; the write may still be applied`,
           ),
         );
-        this.#flush();
       }, timeoutMs);
       this.#inFlight.set(requestId, {
         method: write.method,
@@ -139,11 +143,12 @@ export class WriteStream {
     });
     call.on('data', (response: WriteStreamResponse__Output) => {
       const write = this.#inFlight.get(response.requestId);
-      if (write === undefined || write.unsent !== undefined) return; // timed out here already
+      if (write === undefined || write.unsent !== undefined) return;
       this.#inFlight.delete(response.requestId);
       this.#sent -= 1;
       clearTimeout(write.timer);
       queueMicrotask(() => this.#flush());
+      if (write.abandoned) return; // its caller was told DEADLINE_EXCEEDED already
       if (response.error)
         write.reject(
           new RaftvecClientError(

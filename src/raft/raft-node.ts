@@ -959,12 +959,13 @@ export class RaftNode {
     }
   }
 
-  /** Role, leader, term and commit index without copying replication progress: cheap enough for every request and every Ready. */
+  /** Role, leader, term, commit and last index without copying replication progress: cheap enough for every request and every Ready. */
   basicStatus(): {
     role: Role;
     leaderId: NodeId | undefined;
     term: number;
     commitIndex: number;
+    lastIndex: number;
     transferee: NodeId | undefined;
   } {
     return {
@@ -972,6 +973,7 @@ export class RaftNode {
       leaderId: this.leaderId,
       term: this.term,
       commitIndex: this.log.commitIndex(),
+      lastIndex: this.log.lastIndex(),
       transferee: this.leadTransferee,
     };
   }

@@ -58,7 +58,7 @@ import { NodeMetrics } from './metrics.js';
 import { stderrLogger, type Logger } from './status.js';
 import { resolveConnectionLimits, type ConnectionLimits } from './connection-limits.js';
 import { NodeTls, type NodeTlsOptions } from './tls.js';
-import { startReadiness } from './readiness.js';
+import { startReadiness, type Readiness } from './readiness.js';
 import {
   checkUnsafeFlagsAllowed,
   SAFE,
@@ -424,6 +424,7 @@ export async function startNode(options: NodeOptions): Promise<NodeHandle> {
     }),
   );
   let unwatchTls: (() => void) | undefined;
+  let readiness: Readiness | undefined;
   try {
     address = await bindServer(server, options.listen);
     // Certificates are read again on SIGHUP and when their files change.
@@ -439,7 +440,7 @@ export async function startNode(options: NodeOptions): Promise<NodeHandle> {
 
     const loadStarted = Date.now();
     let corrupted = false;
-    const readiness = await startReadiness(health, {
+    readiness = await startReadiness(health, {
       runtime: () => runtime,
       serving: () => stoppingNow === undefined && !corrupted,
       listen: options.listen,
@@ -600,16 +601,20 @@ export async function startNode(options: NodeOptions): Promise<NodeHandle> {
           // New calls are refused from here; calls in progress may still need Raft
           // (a write waiting to commit), so peers keep talking until they finish.
           const shutdown = shutdownServer(server, options.shutdownGraceMs ?? 10_000);
-          await service.drain(options.shutdownGraceMs ?? 10_000);
-          await wp.close();
-          await raft.close();
-          peerServer.disconnectAll();
-          await shutdown;
-          clearInterval(trim);
-          unwatchTls?.();
-          await metricsEndpoint?.close();
-          await sm.close();
-          readiness.close();
+          try {
+            await service.drain(options.shutdownGraceMs ?? 10_000);
+            await wp.close();
+            await raft.close();
+            peerServer.disconnectAll();
+            await shutdown;
+            await sm.close();
+          } finally {
+            // Whatever failed above, nothing of the node is left listening or watching.
+            clearInterval(trim);
+            unwatchTls?.();
+            readiness?.close();
+            await metricsEndpoint?.close();
+          }
         })();
         return stopping;
       },
@@ -617,6 +622,7 @@ export async function startNode(options: NodeOptions): Promise<NodeHandle> {
   } catch (err) {
     server.forceShutdown();
     unwatchTls?.();
+    readiness?.close();
     await metricsEndpoint?.close();
     await writePath?.close().catch(() => undefined);
     await runtime?.close().catch(() => undefined);

@@ -10,8 +10,8 @@ import {
   LEADER_ID_KEY,
   NOT_LEADER_KEY,
   NOT_PROPOSED_KEY,
+  RETRY_AFTER_MS_KEY,
 } from '../api/metadata-keys.js';
-import { RETRY_AFTER_MS_KEY } from '../api/metadata-keys.js';
 import { RaftvecError } from '../errors.js';
 import {
   ApplyWaitTimedOut,

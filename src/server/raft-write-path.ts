@@ -174,7 +174,7 @@ export class RaftWritePath implements WritePath {
 
   /** Entries appended to this node's log and not yet applied here. */
   private backlog(): number {
-    return Math.max(0, this.runtime.status().lastIndex - this.runtime.appliedIndex);
+    return Math.max(0, this.runtime.lastIndex - this.runtime.appliedIndex);
   }
 
   /**
@@ -182,6 +182,7 @@ export class RaftWritePath implements WritePath {
    * (busy while writes of this path are pending: a cheap stand-in for a backlog).
    */
   private sweep(): void {
+    // timedOut is kept in index order (see propose), so the applied ones are a prefix.
     const applied = this.runtime.appliedIndex;
     let done = 0;
     while (done < this.timedOut.length && this.timedOut[done]!.index <= applied)
@@ -289,9 +290,13 @@ export class RaftWritePath implements WritePath {
         this.sweep();
       },
       (err: unknown) => {
-        if (err instanceof ProposalTimedOut && !this.closed)
-          this.timedOut.push({ index: err.index, release });
-        else release();
+        if (err instanceof ProposalTimedOut && !this.closed) {
+          // Deadlines differ, so writes time out out of index order: insert in order
+          // (from the end, where nearly every one goes).
+          let at = this.timedOut.length;
+          while (at > 0 && this.timedOut[at - 1]!.index > err.index) at--;
+          this.timedOut.splice(at, 0, { index: err.index, release });
+        } else release();
         this.sweep();
       },
     );

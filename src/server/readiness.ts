@@ -18,12 +18,16 @@
  * cannot reach the health service there. With a probe port (RAFTVEC_PROBE_PORT), the
  * same health service (every name: "", raftvec.v1.VectorService, raftvec.v1.Ready) is
  * also served in plaintext on that port, on the host the node listens on, and nothing
- * else is: no data, no peer calls. Its listener does not keep the process alive.
+ * else is: no data, no peer calls. The node closes it when it stops, or fails to start.
  */
-import { createServer, type Server as NetServer } from 'node:net';
-import * as grpc from '@grpc/grpc-js';
 import type { HealthImplementation, ServingStatus } from 'grpc-health-check';
-import { formatAddress, parseListenAddress } from './grpc-server.js';
+import {
+  RaftvecServer,
+  bindServer,
+  formatAddress,
+  parseListenAddress,
+  serverChannelOptions,
+} from './grpc-server.js';
 
 /** The health service name that says whether this replica is ready for calls. */
 export const READY_SERVICE_NAME = 'raftvec.v1.Ready';
@@ -43,6 +47,9 @@ export const READY_CHECK_INTERVAL_MS = 250;
 
 /** At most this many connections to the probe port at once (the kubelet needs one). */
 const PROBE_MAX_CONNECTIONS = 16;
+
+/** A health check and its answer are a few bytes. */
+const PROBE_MAX_MESSAGE_BYTES = 64 * 1024;
 
 /** What readiness reads of the Raft runtime (RaftRuntime has it). */
 export interface ReadinessSource {
@@ -173,48 +180,27 @@ export async function startReadiness(
 }
 
 /**
- * A plaintext gRPC server with only `health` on HOST:PORT; its listener is unref'd, so
- * that it never keeps a node that failed to start (or has stopped) running.
+ * A plaintext gRPC server with only `health` on HOST:PORT, behind the node's own
+ * connection gate (connection count, handshake timeout, accept errors).
  */
 async function serveProbePort(
   health: HealthImplementation,
   host: string,
   port: number,
 ): Promise<{ address: string; close: () => void }> {
-  const server = new grpc.Server({
-    'grpc.max_receive_message_length': 4 * 1024,
-    'grpc.max_send_message_length': 64 * 1024,
-    'grpc.max_connection_idle_ms': 60_000,
-    'grpc.enable_channelz': 0,
+  const server = new RaftvecServer(serverChannelOptions(PROBE_MAX_MESSAGE_BYTES), {
+    maxConnections: PROBE_MAX_CONNECTIONS,
   });
   health.addToServer(server);
-  const injector = server.createConnectionInjector(grpc.ServerCredentials.createInsecure());
-  const listener: NetServer = createServer((socket) => injector.injectConnection(socket));
-  listener.maxConnections = PROBE_MAX_CONNECTIONS;
+  let address: string;
   try {
-    await new Promise<void>((resolve, reject) => {
-      listener.once('error', reject);
-      listener.listen(port, host, () => {
-        listener.off('error', reject);
-        resolve();
-      });
-    });
+    address = await bindServer(server, formatAddress(host, port));
   } catch (err) {
-    injector.destroy();
+    server.forceShutdown();
     throw new Error(
-      `cannot listen for health probes on ${formatAddress(host, port)}: ${err instanceof Error ? err.message : String(err)}`,
+      `cannot listen for health probes: ${err instanceof Error ? err.message : String(err)}`,
       { cause: err },
     );
   }
-  listener.unref();
-  const bound = listener.address();
-  const boundPort = typeof bound === 'object' && bound !== null ? bound.port : port;
-  return {
-    address: formatAddress(host, boundPort),
-    close: () => {
-      listener.close();
-      injector.destroy();
-      server.forceShutdown();
-    },
-  };
+  return { address, close: () => server.forceShutdown() };
 }

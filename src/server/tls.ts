@@ -102,42 +102,73 @@ function loadIdentity(flags: [string, string], files: CertificateFiles): LoadedI
   return { cert, key, validTo: leaf.validTo };
 }
 
-/** The subject CN of a certificate, or undefined. */
-export function commonName(
-  subject: string | Readonly<Record<string, unknown>>,
-): string | undefined {
-  if (typeof subject !== 'string') {
-    const cn = subject['CN'];
-    return typeof cn === 'string' ? cn : undefined;
-  }
+/** The subject CN of a certificate (X509Certificate.subject, one field a line), or undefined. */
+function commonName(subject: string): string | undefined {
   for (const line of subject.split('\n')) if (line.startsWith('CN=')) return line.slice(3);
   return undefined;
+}
+
+/** Every certificate of a PEM file (a bundle, or a certificate followed by its chain). */
+function certificatesOf(flag: string, path: string, pem: Buffer): X509Certificate[] {
+  const blocks = pem
+    .toString('latin1')
+    .match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g);
+  if (blocks === null) throw new TlsConfigError(`${flag} ${path}: holds no PEM certificate`);
+  return blocks.map((block) => {
+    try {
+      return new X509Certificate(block);
+    } catch (err) {
+      throw new TlsConfigError(
+        `${flag} ${path}: not a PEM certificate (${(err as Error).message})`,
+      );
+    }
+  });
+}
+
+/** Whether `issuer` signed `cert`. */
+const signedBy = (cert: X509Certificate, issuer: X509Certificate): boolean =>
+  cert.checkIssued(issuer) && cert.verify(issuer.publicKey);
+
+/**
+ * Whether the first certificate of `chain` leads to one of `cas`, through the
+ * intermediates that follow it in its file (as TLS checks it).
+ */
+function chainsTo(chain: readonly X509Certificate[], cas: readonly X509Certificate[]): boolean {
+  let current = chain[0]!;
+  for (let step = 0; step <= chain.length; step++) {
+    if (cas.some((ca) => signedBy(current, ca))) return true;
+    const next = chain.find((c) => c !== current && signedBy(current, c));
+    if (next === undefined) return false;
+    current = next;
+  }
+  return false;
 }
 
 function load(options: NodeTlsOptions, nodeId: string): LoadedTls {
   let peer: LoadedTls['peer'];
   if (options.peer !== undefined) {
     const ca = readPem('--peer-ca', options.peer.caFile);
-    let caCert: X509Certificate;
-    try {
-      caCert = new X509Certificate(ca);
-    } catch (err) {
-      throw new TlsConfigError(
-        `--peer-ca ${options.peer.caFile}: not a PEM certificate (${(err as Error).message})`,
-      );
-    }
+    const cas = certificatesOf('--peer-ca', options.peer.caFile, ca);
     const identity = loadIdentity(['--peer-cert', '--peer-key'], options.peer);
-    const leaf = new X509Certificate(identity.cert);
-    const cn = commonName(leaf.subject);
+    const chain = certificatesOf('--peer-cert', options.peer.certFile, identity.cert);
+    const cn = commonName(chain[0]!.subject);
     if (cn !== nodeId)
       throw new TlsConfigError(
         `--peer-cert ${options.peer.certFile} names ${cn === undefined ? 'no CN' : `CN=${cn}`}; a node's peer certificate must name its node id (CN=${nodeId}), which the other nodes check`,
       );
-    if (!leaf.checkIssued(caCert) || !leaf.verify(caCert.publicKey))
+    if (!chainsTo(chain, cas))
       throw new TlsConfigError(
         `--peer-cert ${options.peer.certFile} is not signed by the CA in --peer-ca ${options.peer.caFile}`,
       );
     peer = { ...identity, ca };
+    if (options.server !== undefined) {
+      // The other nodes check this port's certificate against their --peer-ca.
+      const server = readPem('--tls-cert', options.server.certFile);
+      if (!chainsTo(certificatesOf('--tls-cert', options.server.certFile, server), cas))
+        throw new TlsConfigError(
+          `--tls-cert ${options.server.certFile} is not signed by a CA in --peer-ca ${options.peer.caFile}, against which the other nodes check this port: add its issuer to the --peer-ca bundle`,
+        );
+    }
   }
   const server =
     options.server !== undefined ? loadIdentity(['--tls-cert', '--tls-key'], options.server) : peer;

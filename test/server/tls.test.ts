@@ -13,7 +13,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, readFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { X509Certificate } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -214,6 +214,17 @@ describe('files that do not fit together', () => {
     expect(load({ peer })).toThrow(
       /names CN=n2; a node's peer certificate must name its node id \(CN=n1\)/,
     );
+  });
+
+  it('takes a --peer-ca bundle of several CAs, whichever signed the peer certificate', () => {
+    const bundle = join(scratch, 'bundle.pem');
+    writeFileSync(bundle, Buffer.concat([pem(rogue, 'ca.pem'), pem(certs, 'ca.pem')]));
+    const peer = {
+      caFile: bundle,
+      certFile: join(certs, 'n1.pem'),
+      keyFile: join(certs, 'n1-key.pem'),
+    };
+    expect(load({ peer })()).toBeInstanceOf(NodeTls);
   });
 
   it('refuses a peer certificate another CA signed', () => {

@@ -402,6 +402,18 @@ export interface PeerStreamBuffer {
 }
 
 /**
+ * How long a peer's channel may first stay unconnected before it is dropped and dialled
+ * anew; each redial of a peer that has not connected since doubles it, up to
+ * MAX_REDIAL_AFTER_MS (a connection that needs longer, e.g. a slow TLS handshake on a
+ * distant link, still gets through).
+ */
+export const REDIAL_AFTER_MS = 1_000;
+const MAX_REDIAL_AFTER_MS = 4_000;
+
+/** Addresses of former members kept (see PeerTransport.setMembers). */
+const MAX_FORMER_PEERS = 64;
+
+/**
  * Client side: one ordered stream per peer, opened lazily and reopened after it
  * breaks. Sending never blocks and never throws: a message that cannot go out is
  * dropped, which Raft's retries absorb.
@@ -411,16 +423,13 @@ export interface PeerStreamBuffer {
  * key derived from the cluster secret, so the transport needs no separate identity;
  * with mutual TLS, the connection also presents this node's peer certificate.
  */
-/** How long a peer's channel may stay unconnected before it is dropped and dialled anew. */
-export const REDIAL_AFTER_MS = 1_000;
-
-/** Addresses of former members kept (see PeerTransport.setMembers). */
-const MAX_FORMER_PEERS = 64;
-
 export class PeerTransport implements Transport {
   private readonly clients = new Map<NodeId, grpc.Client>();
-  /** Since when each peer's channel has not been connected (redialIfStuck). */
-  private readonly unreadySince = new Map<NodeId, number>();
+  /**
+   * Peers whose channel has not been connected: since when, and the wait before the next
+   * redial (redialIfStuck).
+   */
+  private readonly unready = new Map<NodeId, { since: number; waitMs: number }>();
   private dialCount = 0;
   private readonly streams = new Map<NodeId, PeerStream>();
   private readonly ServiceClient: grpc.ServiceClientConstructor;
@@ -492,7 +501,6 @@ export class PeerTransport implements Transport {
     }
   }
 
-  /** Closes the stream and channel to `id`, if any. */
   /**
    * Drops every stream and channel, so that the next message dials anew with the
    * credentials now in force (after the TLS certificates were reloaded).
@@ -501,8 +509,9 @@ export class PeerTransport implements Transport {
     for (const id of [...this.clients.keys()]) this.forget(id);
   }
 
+  /** Closes the stream and channel to `id`, if any. */
   private forget(id: NodeId): void {
-    this.unreadySince.delete(id);
+    this.unready.delete(id);
     const stream = this.streams.get(id);
     if (stream !== undefined && !stream.broken) stream.call.end();
     this.streams.delete(id);
@@ -584,15 +593,19 @@ export class PeerTransport implements Transport {
     if (client === undefined) return;
     const state = client.getChannel().getConnectivityState(false);
     if (state === grpc.connectivityState.READY) {
-      this.unreadySince.delete(peer);
+      this.unready.delete(peer);
       return;
     }
     const now = Date.now();
-    const since = this.unreadySince.get(peer);
-    if (since === undefined) this.unreadySince.set(peer, now);
-    else if (now - since >= REDIAL_AFTER_MS) {
-      this.unreadySince.delete(peer);
+    const unready = this.unready.get(peer);
+    if (unready === undefined) this.unready.set(peer, { since: now, waitMs: REDIAL_AFTER_MS });
+    else if (now - unready.since >= unready.waitMs) {
       this.forget(peer);
+      // Kept across the redial: the next channel gets twice as long.
+      this.unready.set(peer, {
+        since: now,
+        waitMs: Math.min(2 * unready.waitMs, MAX_REDIAL_AFTER_MS),
+      });
     }
   }
 

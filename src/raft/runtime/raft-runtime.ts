@@ -841,6 +841,11 @@ export class RaftRuntime<Result> {
     return this.ports.stateMachine.appliedIndex;
   }
 
+  /** The index of the last entry in this node's log (cheap: no status copy). */
+  get lastIndex(): number {
+    return this.node.basicStatus().lastIndex;
+  }
+
   /** Every member's id (voters and learners) and peer address, this node included if a member. */
   get members(): ReadonlyMap<NodeId, string> {
     return new Map(this.node.membership().members.map((m) => [m.id, m.peerAddress]));
