@@ -4,6 +4,7 @@
  * works).
  */
 import * as grpc from '@grpc/grpc-js';
+import type * as http2 from 'node:http2';
 import { HealthImplementation } from 'grpc-health-check';
 import { ReflectionService } from '@grpc/reflection';
 import { limits } from '../limits.js';
@@ -50,6 +51,7 @@ export class RaftvecServer extends grpc.Server {
     this.connectionLimits = resolved;
     this.#log = log;
     this.#credentials = credentials;
+    widenReceiveWindows(this, resolved.receiveWindowBytes);
   }
 
   /** Whether the server speaks TLS. */
@@ -96,6 +98,37 @@ export class RaftvecServer extends grpc.Server {
     for (const gate of this.#gates) gate.destroy();
     super.forceShutdown();
   }
+}
+
+/**
+ * Gives every HTTP/2 session of `server` a receive window of `bytes`, per stream and
+ * for the connection. grpc-js has no server option for it (only its client channels
+ * take 'grpc-node.flow_control_window'), so this wraps the one internal method that
+ * sees each HTTP/2 server it creates; should a grpc-js release rename it, every
+ * server fails here at construction instead of silently serving 64 KiB windows.
+ */
+function widenReceiveWindows(server: grpc.Server, bytes: number): void {
+  type SetupHandlers = (http2Server: http2.Http2Server, ...rest: unknown[]) => void;
+  const internals = server as unknown as { _setupHandlers?: SetupHandlers };
+  const setupHandlers = internals._setupHandlers;
+  if (typeof setupHandlers !== 'function')
+    throw new Error(
+      'this @grpc/grpc-js has no Server._setupHandlers: raftvec cannot set its HTTP/2 receive window (pin the grpc-js version of package-lock.json)',
+    );
+  internals._setupHandlers = function (this: grpc.Server, http2Server, ...rest) {
+    setupHandlers.call(this, http2Server, ...rest);
+    // The stream window is a SETTINGS value; the connection's grows only by a
+    // WINDOW_UPDATE, which setLocalWindowSize sends (RFC 9113 §6.9.2).
+    http2Server.updateSettings({ initialWindowSize: bytes });
+    http2Server.on('session', (session: http2.ServerHttp2Session) => {
+      try {
+        if (!session.destroyed) session.setLocalWindowSize(bytes);
+      } catch (error) {
+        // A connection that cannot take the window is dropped, never the node.
+        session.destroy(error as Error);
+      }
+    });
+  };
 }
 
 /** Channel options that every raftvec server sets explicitly. */

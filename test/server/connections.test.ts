@@ -20,6 +20,7 @@ import {
 import {
   ConnectionLimitError,
   DEFAULT_CONNECTION_LIMITS,
+  HTTP2_DEFAULT_WINDOW,
   resolveConnectionLimits,
   type ConnectionLimits,
 } from '../../src/server/connection-limits.js';
@@ -231,6 +232,26 @@ describe('connection limits', () => {
     const defaults = await startServer({});
     expect((await http2Session(defaults.address)).remoteSettings.maxConcurrentStreams).toBe(
       DEFAULT_CONNECTION_LIMITS.maxConcurrentStreams,
+    );
+  });
+
+  it('gives each stream and each connection the receive window receiveWindowBytes', async () => {
+    for (const [limits, window] of [
+      [{}, DEFAULT_CONNECTION_LIMITS.receiveWindowBytes],
+      [{ receiveWindowBytes: 3 << 20 }, 3 << 20],
+    ] as const) {
+      const { address } = await startServer(limits);
+      const session = await http2Session(address);
+      // The stream window comes in SETTINGS, the connection's in a WINDOW_UPDATE after them.
+      expect(session.remoteSettings.initialWindowSize).toBe(window);
+      while (session.state.remoteWindowSize !== window) {
+        expect(session.state.remoteWindowSize).toBeLessThan(window);
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    }
+    expect(DEFAULT_CONNECTION_LIMITS.receiveWindowBytes).toBeGreaterThan(HTTP2_DEFAULT_WINDOW);
+    expect(() => resolveConnectionLimits({ receiveWindowBytes: HTTP2_DEFAULT_WINDOW - 1 })).toThrow(
+      /receiveWindowBytes must be at least 65535/,
     );
   });
 
