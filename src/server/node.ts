@@ -696,6 +696,10 @@ function snapshotStoreOf(replica: ReplicaState): SnapshotStore {
   };
   return {
     take: async () => refOf(await replica.takeSnapshot()),
+    capture: async () => {
+      const writeOut = await replica.captureSnapshot();
+      return async () => refOf(await writeOut());
+    },
     newest: async () => {
       const meta = await replica.snapshots.newest();
       return meta === undefined ? undefined : refOf(meta);

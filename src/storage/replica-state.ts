@@ -156,6 +156,17 @@ export class ReplicaState {
    * running meanwhile, or accepts a snapshot at whatever index it captured).
    */
   async takeSnapshot(): Promise<SnapshotMeta> {
+    const writeOut = await this.captureSnapshot();
+    return writeOut();
+  }
+
+  /**
+   * The first step of {@link takeSnapshot}, the only one that needs applies held: the
+   * state at the applied index (the indexes serialized, the records as a LevelDB
+   * snapshot). Resolves with the second step, which writes the snapshot out and may
+   * run while entries are applied again.
+   */
+  async captureSnapshot(): Promise<() => Promise<SnapshotMeta>> {
     // The log may be compacted behind this snapshot: what the state store applied must
     // be on disk first, or a crash could leave it behind the log's new start.
     await this.stateMachine.syncToDisk();
@@ -167,15 +178,17 @@ export class ReplicaState {
       await this.snapshots.discard(draft);
       throw err;
     }
-    const meta = await this.snapshots.write(
-      draft,
-      captured.index,
-      captured.digest,
-      captured.records,
-      captured.collections,
-    );
-    releaseFreeMemory();
-    return meta;
+    return async () => {
+      const meta = await this.snapshots.write(
+        draft,
+        captured.index,
+        captured.digest,
+        captured.records,
+        captured.collections,
+      );
+      releaseFreeMemory();
+      return meta;
+    };
   }
 
   /**

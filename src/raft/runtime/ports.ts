@@ -145,12 +145,20 @@ export interface SnapshotRef {
 }
 
 /**
- * The state machine's snapshots. The runtime calls `take` and `install` with no
- * apply running (it queues them), so the state does not move underneath.
+ * The state machine's snapshots. The runtime calls `take`, `capture` and `install` with
+ * no apply running (it queues them), so the state does not move underneath.
  */
 export interface SnapshotStore {
   /** Writes a durable snapshot at the state machine's applied index. */
   take(): Promise<SnapshotRef>;
+  /**
+   * `take` in two steps: captures the state at the applied index, and resolves with the
+   * function that writes that capture out as a durable snapshot, unchanged by what is
+   * applied after. The runtime runs the write while entries are applied again, so a
+   * snapshot holds applies (and writes) only for the capture. Optional: without it,
+   * applies wait for the whole of `take`.
+   */
+  capture?(): Promise<() => Promise<SnapshotRef>>;
   /** The newest durable snapshot, if any. */
   newest(): Promise<SnapshotRef | undefined>;
   /**

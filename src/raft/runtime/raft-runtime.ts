@@ -1463,11 +1463,12 @@ export class RaftRuntime<Result> {
     this.ticker = undefined;
   }
 
-  /** Stops ticking and talking; waits for the in-progress persist and apply to finish. */
+  /** Stops ticking and talking; waits for the in-progress persist, apply and snapshot to finish. */
   async close(): Promise<void> {
     this.stopTimers();
     await this.cycle?.catch(() => undefined);
     await this.applyChain.catch(() => undefined);
+    await this.snapshotting?.settled();
     this.ports.transport.close();
     this.rejectAllPending(new NodeStopped(this.id, 'is shutting down; the write may still commit'));
     await this.ports.log.close().catch(() => undefined);

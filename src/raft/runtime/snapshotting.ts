@@ -88,10 +88,18 @@ export class Snapshotting {
   private lastSnapshotIndex = 0;
   private bytesSinceSnapshot = 0;
   private taking: Promise<void> | undefined;
+  /** Snapshots being written out after their capture, applies running meanwhile. */
+  private readonly writingOut = new Set<Promise<unknown>>();
   private readonly sending = new Set<NodeId>();
   private receiving = false;
 
   constructor(private readonly h: SnapshottingHooks) {}
+
+  /** Resolves once no snapshot of this node's is being written (to close its stores). */
+  async settled(): Promise<void> {
+    await this.taking;
+    await Promise.allSettled([...this.writingOut]);
+  }
 
   /** Learns where the newest snapshot on disk stands (at start). */
   async init(): Promise<void> {
@@ -119,12 +127,33 @@ export class Snapshotting {
 
   /** Takes a snapshot now (on demand) and compacts the log behind it. */
   async takeAndCompact(): Promise<SnapshotRef> {
-    const ref = await this.h.exclusive(async () => {
-      const started = this.h.now();
-      const taken = await this.h.store.take();
-      this.h.observer?.snapshotTaken(taken, (this.h.now() - started) / 1000);
-      return taken;
-    });
+    const { store } = this.h;
+    let started = 0;
+    let ref: SnapshotRef;
+    if (store.capture === undefined) {
+      ref = await this.h.exclusive(async () => {
+        started = this.h.now();
+        return store.take();
+      });
+    } else {
+      // Only the capture holds applies: writing a large state out took seconds, and
+      // every write waited for it.
+      const { written } = await this.h.exclusive(async () => {
+        started = this.h.now();
+        const writeOut = await store.capture!();
+        // Known as being written before anything queued behind the capture runs (an
+        // install waits for it).
+        const writing = writeOut();
+        this.writingOut.add(writing);
+        return { written: writing };
+      });
+      try {
+        ref = await written;
+      } finally {
+        this.writingOut.delete(written);
+      }
+    }
+    this.h.observer?.snapshotTaken(ref, (this.h.now() - started) / 1000);
     this.lastSnapshotIndex = Math.max(this.lastSnapshotIndex, ref.index);
     this.h.say(`${this.h.id}: took snapshot ${ref.index}`);
     const upTo = this.compactionPoint(ref.index);
@@ -242,6 +271,9 @@ export class Snapshotting {
     const resumeReadies = await this.h.pauseReadies();
     try {
       return await this.h.exclusive(async () => {
+        // A snapshot of this node's own still being written reads the state this
+        // install replaces (a capture queued before the install, written after it).
+        await Promise.allSettled([...this.writingOut]);
         // Inputs were held since the core's yes, which therefore still holds.
         // From here a crash restarts from this snapshot: the stored log starts after it.
         // Entries after it stay only if the log holds the snapshot's last entry (same

@@ -27,7 +27,8 @@
  *    that happens within `apply()`; otherwise at an 'apply' event after that latency,
  *    and a crash before it loses the apply (the entry is applied again from the log
  *    after the restart).
- *  - SimSnapshotStore: the node's snapshot folders, on the same disk. `take()` copies
+ *  - SimSnapshotStore: the node's snapshot folders, on the same disk. `take()` (or
+ *    `capture()`, whose write-out then runs while entries are applied again) copies
  *    the state machine's applied list (its state) at its applied index and lands, as a
  *    new durable snapshot, at a 'store' event; `install(folder)` replaces the applied
  *    list by the snapshot's at a 'store' event (atomic: a crash before it lands keeps
@@ -415,9 +416,9 @@ export class SimStateMachine implements StateMachine<Applied> {
     if (!this.life.alive) return never();
     if (this.applying !== undefined)
       return this.life.broken(`apply(${index}) while apply(${this.applying.index}) is in progress`);
-    if (this.life.snapshots.busy)
+    if (this.life.snapshots.holdingState)
       return this.life.broken(
-        `apply(${index}) while a snapshot is ${this.life.snapshots.busy} (the state would move underneath)`,
+        `apply(${index}) while a snapshot is ${this.life.snapshots.holdingState} (the state would move underneath)`,
       );
     if (index !== this.appliedIndex + 1)
       return this.life.broken(`apply(${index}) after applying ${this.appliedIndex}`);
@@ -466,6 +467,8 @@ interface StoreOp {
   readonly kind: 'taken' | 'installed';
   readonly snapshot: SimSnapshot;
   readonly done: () => void;
+  /** Whether applying now would move the state underneath (not so for a capture's write-out). */
+  readonly holdsState: boolean;
 }
 
 /** The snapshot folders on a node's simulated disk (SnapshotStore). */
@@ -483,13 +486,35 @@ export class SimSnapshotStore implements SnapshotStore {
     return this.op?.kind;
   }
 
+  /** What is in progress that an apply must not overlap. */
+  get holdingState(): 'taken' | 'installed' | undefined {
+    return this.op?.holdsState ? this.op.kind : undefined;
+  }
+
   take(): Promise<SnapshotRef> {
     if (!this.life.alive) return never();
     const refused = this.refusal('take()');
     if (refused !== undefined) return this.life.broken(refused);
-    const disk = this.life.disk;
     // The state is captured now: the runtime keeps applies away until it resolves.
-    const state: readonly Entry[] = disk.applied.slice();
+    return this.writeOut(this.life.disk.applied.slice(), true);
+  }
+
+  capture(): Promise<() => Promise<SnapshotRef>> {
+    if (!this.life.alive) return never();
+    const refused = this.refusal('capture()');
+    if (refused !== undefined) return this.life.broken(refused);
+    // Captured now, with applies held; written out later, while entries may be applied.
+    const state: readonly Entry[] = this.life.disk.applied.slice();
+    return Promise.resolve(() => {
+      if (!this.life.alive) return never();
+      if (this.op !== undefined)
+        return this.life.broken(`a capture written out while a snapshot is ${this.op.kind}`);
+      return this.writeOut(state, false);
+    });
+  }
+
+  /** Lands `state` on the disk as a new snapshot after a seeded latency. */
+  private writeOut(state: readonly Entry[], holdsState: boolean): Promise<SnapshotRef> {
     const index = state.length;
     const snapshot: SimSnapshot = {
       folder: `${this.life.nodeId}/${index}`,
@@ -498,7 +523,7 @@ export class SimSnapshotStore implements SnapshotStore {
       state,
     };
     return new Promise<SnapshotRef>((resolve) => {
-      this.op = { kind: 'taken', snapshot, done: () => resolve(refOf(snapshot)) };
+      this.op = { kind: 'taken', snapshot, done: () => resolve(refOf(snapshot)), holdsState };
       this.host.schedule(this.host.snapshotLatency(), { kind: 'store', life: this.life });
     });
   }
@@ -523,7 +548,7 @@ export class SimSnapshotStore implements SnapshotStore {
     if (snapshot === undefined)
       return this.life.broken(`install(${folder}): no such snapshot on this node's disk`);
     return new Promise<void>((resolve) => {
-      this.op = { kind: 'installed', snapshot, done: resolve };
+      this.op = { kind: 'installed', snapshot, done: resolve, holdsState: true };
       this.host.schedule(this.host.snapshotLatency(), { kind: 'store', life: this.life });
     });
   }

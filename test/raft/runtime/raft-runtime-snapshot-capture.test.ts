@@ -1,0 +1,159 @@
+/**
+ * A snapshot holds applies only while the state is captured (SnapshotStore.capture):
+ * writing the capture out runs while entries are applied again, the log is compacted
+ * only once the snapshot is written, an install waits for a write still in progress,
+ * and close() waits for it. Writing out a large state used to hold every write for
+ * seconds. One real runtime, a single voter, in-memory ports.
+ */
+import { describe, expect, it } from 'vitest';
+import type { Entry, HardState } from '../../../src/raft/index.js';
+import type {
+  LogStorage,
+  PersistedLog,
+  SnapshotRef,
+  SnapshotStore,
+  StateMachine,
+} from '../../../src/raft/runtime/ports.js';
+import { RaftRuntime } from '../../../src/raft/runtime/raft-runtime.js';
+import { ManualClock } from '../../support/manual-clock.js';
+
+const enc = new TextEncoder();
+const TICK = 10;
+const ELECTION_TICK = 10;
+
+class MemoryLog implements LogStorage {
+  hardState: HardState = { term: 0, vote: undefined, commit: 0 };
+  compactedTo = 0;
+  load(): Promise<PersistedLog> {
+    return Promise.resolve({ hardState: this.hardState, entries: [] });
+  }
+  persist(_entries: readonly Entry[], hardState: HardState | undefined): Promise<void> {
+    if (hardState !== undefined) this.hardState = hardState;
+    return Promise.resolve();
+  }
+  compact(point: { index: number }): Promise<void> {
+    this.compactedTo = point.index;
+    return Promise.resolve();
+  }
+  resetTo(): Promise<void> {
+    return Promise.reject(new Error('not used'));
+  }
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+class Counter implements StateMachine<number> {
+  appliedIndex = 0;
+  apply(first: number, payloads: readonly Uint8Array[]): Promise<number[]> {
+    const indexes = payloads.map((_, k) => first + k);
+    this.appliedIndex = indexes.at(-1) ?? this.appliedIndex;
+    return Promise.resolve(indexes);
+  }
+}
+
+/** A store whose captures are written out only when the test lets them. */
+class HeldStore implements SnapshotStore {
+  captured: number[] = [];
+  private pending: Array<() => void> = [];
+  constructor(private readonly stateMachine: Counter) {}
+  take(): Promise<SnapshotRef> {
+    return Promise.reject(new Error('capture() is offered: take() must not be used'));
+  }
+  capture(): Promise<() => Promise<SnapshotRef>> {
+    const index = this.stateMachine.appliedIndex;
+    this.captured.push(index);
+    const ref = { index, folder: `snapshots/${index}`, meta: new Uint8Array() };
+    return Promise.resolve(
+      () => new Promise<SnapshotRef>((resolve) => this.pending.push(() => resolve(ref))),
+    );
+  }
+  get writing(): number {
+    return this.pending.length;
+  }
+  finishWrites(): void {
+    for (const finish of this.pending.splice(0)) finish();
+  }
+  newest(): Promise<SnapshotRef | undefined> {
+    return Promise.resolve(undefined);
+  }
+  install(): Promise<void> {
+    return Promise.reject(new Error('not used'));
+  }
+}
+
+const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+async function openSingleVoter() {
+  const clock = new ManualClock();
+  const log = new MemoryLog();
+  const stateMachine = new Counter();
+  const store = new HeldStore(stateMachine);
+  const raft = await RaftRuntime.open<number>(
+    {
+      id: 'a',
+      peers: new Map([['a', 'a:1']]),
+      timing: { tickMs: TICK, electionTick: ELECTION_TICK, heartbeatTick: 1 },
+      maxEntryBytes: 1024,
+      snapshots: { thresholdEntries: 3, trailingEntries: 0 },
+    },
+    {
+      log,
+      stateMachine,
+      transport: { send: () => {}, close: () => {} },
+      clock,
+      random: () => 0,
+      snapshots: {
+        store,
+        sender: { sendSnapshot: () => Promise.resolve({ installed: false, reason: 'not used' }) },
+      },
+    },
+  );
+  clock.advance(ELECTION_TICK * TICK);
+  await settle();
+  expect(raft.status().role).toBe('leader');
+  return { raft, log, stateMachine, store };
+}
+
+describe('RaftRuntime: a snapshot holds applies only for its capture', () => {
+  it('writes commit and apply while a captured snapshot is written out; the log is compacted after', async () => {
+    const { raft, log, stateMachine, store } = await openSingleVoter();
+    for (let i = 0; i < 3; i++) await raft.propose(enc.encode(`w${i}`), 60_000);
+    await settle();
+    expect(store.captured).toHaveLength(1);
+    expect(store.writing).toBe(1);
+    const capturedAt = store.captured[0]!;
+
+    // The write-out is held: writes still commit and apply, past the captured index.
+    for (let i = 0; i < 5; i++) {
+      const outcome = await raft.propose(enc.encode(`x${i}`), 60_000);
+      expect(outcome.result).toBe(outcome.logIndex);
+    }
+    expect(stateMachine.appliedIndex).toBeGreaterThan(capturedAt + 4);
+    // Not compacted behind a snapshot that is not written yet.
+    expect(log.compactedTo).toBe(0);
+    expect(raft.status().snapshotIndex).toBe(0);
+
+    store.finishWrites();
+    await settle();
+    await settle();
+    expect(log.compactedTo).toBe(capturedAt);
+    expect(raft.status().snapshotIndex).toBe(capturedAt);
+    await raft.close();
+  });
+
+  it('close() waits for a snapshot still being written out', async () => {
+    const { raft, store } = await openSingleVoter();
+    for (let i = 0; i < 3; i++) await raft.propose(enc.encode(`w${i}`), 60_000);
+    await settle();
+    expect(store.writing).toBe(1);
+    let closed = false;
+    const closing = raft.close().then(() => (closed = true));
+    await settle();
+    await settle();
+    expect(closed).toBe(false);
+    store.finishWrites();
+    await closing;
+    expect(closed).toBe(true);
+  });
+});
