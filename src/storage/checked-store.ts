@@ -68,7 +68,12 @@ function checksum(key: Bytes, value: Bytes): number {
 
 export function sealRecord(key: Bytes, value: Bytes): Bytes {
   const out = new Uint8Array(4 + value.length);
-  new DataView(out.buffer).setUint32(0, checksum(key, value), false);
+  const sum = checksum(key, value);
+  // Big-endian, byte by byte: a DataView per record cost as much as the copy.
+  out[0] = sum >>> 24;
+  out[1] = (sum >>> 16) & 0xff;
+  out[2] = (sum >>> 8) & 0xff;
+  out[3] = sum & 0xff;
   out.set(value, 4);
   return out;
 }
@@ -231,7 +236,7 @@ export class CheckedStore {
         `is truncated (${sealed.length} bytes)`,
       );
     const value = sealed.subarray(4);
-    const stored = new DataView(sealed.buffer, sealed.byteOffset, 4).getUint32(0, false);
+    const stored = sealed[0]! * 0x1000000 + ((sealed[1]! << 16) | (sealed[2]! << 8) | sealed[3]!);
     if (stored !== checksum(key, value))
       throw new StateCorruptionError(this.location, describeKey(key), 'fails its checksum');
     return value;

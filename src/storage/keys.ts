@@ -52,21 +52,26 @@ function tagged(tag: number, rest: Uint8Array): Uint8Array {
 }
 
 export function u64be(value: number): Uint8Array {
+  const out = new Uint8Array(8);
+  writeU64be(out, 0, value);
+  return out;
+}
+
+/** Writes `value` as 8 big-endian bytes into `out` at `offset` (keys are built in place). */
+export function writeU64be(out: Uint8Array, offset: number, value: number): void {
   if (!Number.isSafeInteger(value) || value < 0)
     throw new RangeError(`${value} is not an unsigned integer below 2^53`);
-  const out = new Uint8Array(8);
   // Two 32-bit halves: no BigInt on this path (every record key and label uses it).
   const high = Math.floor(value / 0x100000000);
   const low = value - high * 0x100000000;
-  out[0] = high >>> 24;
-  out[1] = (high >>> 16) & 0xff;
-  out[2] = (high >>> 8) & 0xff;
-  out[3] = high & 0xff;
-  out[4] = low >>> 24;
-  out[5] = (low >>> 16) & 0xff;
-  out[6] = (low >>> 8) & 0xff;
-  out[7] = low & 0xff;
-  return out;
+  out[offset] = high >>> 24;
+  out[offset + 1] = (high >>> 16) & 0xff;
+  out[offset + 2] = (high >>> 8) & 0xff;
+  out[offset + 3] = high & 0xff;
+  out[offset + 4] = low >>> 24;
+  out[offset + 5] = (low >>> 16) & 0xff;
+  out[offset + 6] = (low >>> 8) & 0xff;
+  out[offset + 7] = low & 0xff;
 }
 
 export function readU64be(bytes: Uint8Array, offset = 0): number {
@@ -83,10 +88,16 @@ export function readU64be(bytes: Uint8Array, offset = 0): number {
   return high * 0x100000000 + low;
 }
 
-export const appliedIndexKey = (): Uint8Array => tagged(TAG_META, utf8.encode('appliedIndex'));
-export const formatKey = (): Uint8Array => tagged(TAG_META, utf8.encode('format'));
-export const digestKey = (): Uint8Array => tagged(TAG_META, utf8.encode('digest'));
-export const sessionClockKey = (): Uint8Array => tagged(TAG_META, utf8.encode('sessionClock'));
+/** A metadata key: encoded once, each caller given its own copy (written per entry). */
+function metaKey(name: string): () => Uint8Array {
+  const key = tagged(TAG_META, utf8.encode(name));
+  return () => key.slice();
+}
+
+export const appliedIndexKey = metaKey('appliedIndex');
+export const formatKey = metaKey('format');
+export const digestKey = metaKey('digest');
+export const sessionClockKey = metaKey('sessionClock');
 
 export const sessionKey = (clientId: string): Uint8Array =>
   tagged(TAG_SESSION, utf8.encode(clientId));
@@ -120,7 +131,7 @@ export function pointKey(uid: number, id: string): Uint8Array {
   // Written in place: one allocation per key (an encoder would add one per id).
   const key = Buffer.allocUnsafe(9 + Buffer.byteLength(id, 'utf8'));
   key[0] = TAG_POINT;
-  key.set(u64be(uid), 1);
+  writeU64be(key, 1, uid);
   key.write(id, 9, 'utf8');
   return key;
 }
@@ -136,8 +147,8 @@ export const idOfPointKey = (key: Uint8Array): string => utf8Decoder.decode(key.
 export function labelKey(uid: number, label: number): Uint8Array {
   const key = new Uint8Array(17);
   key[0] = TAG_LABEL;
-  key.set(u64be(uid), 1);
-  key.set(u64be(label), 9);
+  writeU64be(key, 1, uid);
+  writeU64be(key, 9, label);
   return key;
 }
 
@@ -153,7 +164,7 @@ export function encodePointValue(
   metadataJson: string,
 ): Uint8Array {
   const out = Buffer.allocUnsafe(8 + vector.length * 4 + Buffer.byteLength(metadataJson, 'utf8'));
-  out.set(u64be(label), 0);
+  writeU64be(out, 0, label);
   writeF32LE(vector, out, 8);
   out.write(metadataJson, 8 + vector.length * 4, 'utf8');
   return out;

@@ -155,6 +155,15 @@ const GENESIS_DIGEST = new Uint8Array(32);
 /** How many recent (applied index → digest) pairs a node remembers, for comparisons. */
 const DIGEST_HISTORY = 4_096;
 
+/**
+ * When an index checkpoint is due: once the points changed since the last one reach
+ * both figures. A checkpoint writes the whole index and point table, so loading n
+ * points from empty writes about n / changedFraction points' worth of checkpoints: at
+ * 10,000 and a tenth, checkpoints took a fifth of the main thread while ingesting
+ * (the point tables alone a tenth). A crash replays at most this share into the index.
+ */
+const DEFAULT_CHECKPOINT_POLICY = { minChangedPoints: 50_000, changedFraction: 0.2 };
+
 /** What a `C` key holds. */
 interface CollectionRecord {
   name: string;
@@ -440,7 +449,8 @@ export class VectorStateMachine {
   private applied: number;
   private digest: Uint8Array;
   /** Recent (applied index → hex digest), oldest first, at most DIGEST_HISTORY. */
-  private readonly digests = new Map<number, string>();
+  /** Recent digests by index, as bytes: hex only when asked (a string per entry cost). */
+  private readonly digests = new Map<number, Uint8Array>();
   private readonly sessions: SessionTable;
   private readonly collections = new Map<string, CollectionState>();
   private readonly lock = new RwLock();
@@ -450,7 +460,7 @@ export class VectorStateMachine {
   private cleanup: Promise<void> = Promise.resolve();
   private onCorruption: ((error: StateCorruptionError) => void) | undefined;
   private checkpoints: IndexCheckpoints | undefined;
-  private checkpointPolicy = { minChangedPoints: 10_000, changedFraction: 0.1 };
+  private checkpointPolicy = DEFAULT_CHECKPOINT_POLICY;
   /** Points upserted or deleted since the last checkpoint. */
   private changedSinceCheckpoint = 0;
   private lastCheckpointIndex = 0;
@@ -525,8 +535,10 @@ export class VectorStateMachine {
       if (options.checkpoints) {
         sm.checkpoints = new IndexCheckpoints(options.checkpoints.dir);
         sm.checkpointPolicy = {
-          minChangedPoints: options.checkpoints.minChangedPoints ?? 10_000,
-          changedFraction: options.checkpoints.changedFraction ?? 0.1,
+          minChangedPoints:
+            options.checkpoints.minChangedPoints ?? DEFAULT_CHECKPOINT_POLICY.minChangedPoints,
+          changedFraction:
+            options.checkpoints.changedFraction ?? DEFAULT_CHECKPOINT_POLICY.changedFraction,
         };
       }
       const collectionRecords: CollectionRecord[] = [];
@@ -581,7 +593,8 @@ export class VectorStateMachine {
 
   /** The digest this node had at `index`, if it is recent enough to be remembered. */
   digestAt(index: number): string | undefined {
-    return this.digests.get(index);
+    const digest = this.digests.get(index);
+    return digest === undefined ? undefined : toHex(digest);
   }
 
   /** Client sessions held now (bounded by the session limits). */
@@ -929,7 +942,8 @@ export class VectorStateMachine {
   }
 
   private rememberDigest(): void {
-    this.digests.set(this.applied, toHex(this.digest));
+    // Each digest is a new array (nextDigest), never changed after: kept as it is.
+    this.digests.set(this.applied, this.digest);
     if (this.digests.size > DIGEST_HISTORY) {
       const oldest = this.digests.keys().next().value;
       if (oldest !== undefined) this.digests.delete(oldest);
