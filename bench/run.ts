@@ -12,6 +12,7 @@
  *   npm run bench -- rolling    # rolling restart of 3 nodes under load: write/read gaps, leadership handed over on SIGTERM vs not
  *   npm run bench -- membership # a new node joining a running 3-node cluster (serve --join): time to catch up and to voter vs n, vs fs.cp
  *   npm run bench -- filter     # filtered search at 1%/10%/50% selectivity, with vs without a payload index: QPS, recall@10
+ *   npm run bench -- ingest     # bulk ingest into one node (1000 × 128-d batches, Flat) vs the 50k vectors/s goal; time per stage
  *
  * `--json [PATH]` (benches that report through bench/report.ts: search, filter) also writes every
  * figure, its baseline and ratio, the parameters and the machine as one JSON document, to
@@ -26,6 +27,7 @@ import { runReadsBench } from './reads.js';
 import { runRollingRestartBench } from './rolling-restart.js';
 import { runMembershipBench } from './membership.js';
 import { runFilterBench } from './filter.js';
+import { runIngestBench } from './ingest.js';
 import { takeJsonOption, UsageError, type BenchOptions } from './report.js';
 
 const [which, ...args] = process.argv.slice(2);
@@ -39,6 +41,7 @@ const benches: Record<string, (argv: readonly string[], options: BenchOptions) =
   rolling: runRollingRestartBench,
   membership: runMembershipBench,
   filter: runFilterBench,
+  ingest: runIngestBench,
 };
 
 /** The benches that report through bench/report.ts, and so take --json. */
