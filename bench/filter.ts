@@ -53,7 +53,14 @@ import type {
 import { faissVersion, getFaissThreadConfig } from '../src/index/faiss.js';
 import { VectorStateMachine } from '../src/storage/state-machine.js';
 import { GAUSSIAN_MIXTURE_DEFAULTS, gaussianMixture, queriesNear } from './gaussian-mixture.js';
-import { Report, UsageError, formatNumber, integerOption, type BenchOptions } from './report.js';
+import {
+  Report,
+  UsageError,
+  formatNumber,
+  flagsOf,
+  integerOption,
+  type BenchOptions,
+} from './report.js';
 
 const K = 10;
 const INDEX_SPEC = 'HNSW32';
@@ -97,10 +104,7 @@ function parseArgs(argv: readonly string[]): Args {
     markdown: false,
   };
   const integer = integerOption(USAGE);
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? arg.split('=', 2) : [arg];
-    const value = (): string | undefined => inline ?? argv[++i];
+  for (const { arg, flag, inline, value } of flagsOf(argv)) {
     switch (flag) {
       case '--n':
         args.n = integer('--n', value(), 1_000, 10_000_000);

@@ -55,7 +55,7 @@ import {
   type ServerProcess,
 } from './common.js';
 import { leaderOf } from './cluster-waits.js';
-import { UsageError, integerOption } from './report.js';
+import { UsageError, flagsOf, integerOption } from './report.js';
 
 const DIM = 128;
 const BATCH = 1000;
@@ -82,10 +82,7 @@ const USAGE =
 function parseArgs(argv: readonly string[]): Args {
   const args: Args = { batches: 200, clients: 4, warmupBatches: 20, stageBatches: 50 };
   const integer = integerOption(USAGE);
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? arg.split('=', 2) : [arg];
-    const value = (): string | undefined => inline ?? argv[++i];
+  for (const { arg, flag, value } of flagsOf(argv)) {
     switch (flag) {
       case '--batches':
         args.batches = integer('--batches', value(), 1, 100_000);

@@ -38,6 +38,24 @@ export class UsageError extends Error {
 }
 
 /**
+ * Each command-line argument of a bench (`arg`) as a flag, its `--flag=value` text if
+ * any (`inline`), and the function that takes its value: `inline`, else the next
+ * argument (consumed).
+ */
+export function* flagsOf(argv: readonly string[]): Generator<{
+  arg: string;
+  flag: string;
+  inline: string | undefined;
+  value: () => string | undefined;
+}> {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? arg.split('=', 2) : [arg];
+    yield { arg, flag: flag!, inline, value: () => inline ?? argv[++i] };
+  }
+}
+
+/**
  * A reader of integer option values for one bench: `--n 100_000` style, within
  * [min, max], or a UsageError naming the option and ending with `usage`.
  */

@@ -66,7 +66,14 @@ import {
   runRawFaiss,
   type RawFaissResult,
 } from './native/raw-faiss.js';
-import { Report, UsageError, formatNumber, integerOption, type BenchOptions } from './report.js';
+import {
+  Report,
+  UsageError,
+  formatNumber,
+  flagsOf,
+  integerOption,
+  type BenchOptions,
+} from './report.js';
 
 const DIM = 128;
 const K = 10;
@@ -118,10 +125,7 @@ function parseArgs(argv: readonly string[]): Args {
     collectionEf: undefined,
   };
   const integer = integerOption(USAGE);
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? arg.split('=', 2) : [arg];
-    const value = (): string | undefined => inline ?? argv[++i];
+  for (const { arg, flag, inline, value } of flagsOf(argv)) {
     switch (flag) {
       case '--n':
         args.n = integer('--n', value(), 1_000, 100_000_000);
