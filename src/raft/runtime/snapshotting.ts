@@ -88,6 +88,8 @@ export class Snapshotting {
   private lastSnapshotIndex = 0;
   private bytesSinceSnapshot = 0;
   private taking: Promise<void> | undefined;
+  /** The snapshots being taken, in turn (takeAndCompact). */
+  private takes: Promise<unknown> = Promise.resolve();
   /** Snapshots being written out after their capture, applies running meanwhile. */
   private readonly writingOut = new Set<Promise<unknown>>();
   private readonly sending = new Set<NodeId>();
@@ -98,6 +100,7 @@ export class Snapshotting {
   /** Resolves once no snapshot of this node's is being written (to close its stores). */
   async settled(): Promise<void> {
     await this.taking;
+    await this.takes;
     await Promise.allSettled([...this.writingOut]);
   }
 
@@ -125,8 +128,17 @@ export class Snapshotting {
       });
   }
 
-  /** Takes a snapshot now (on demand) and compacts the log behind it. */
-  async takeAndCompact(): Promise<SnapshotRef> {
+  /**
+   * Takes a snapshot now (on demand) and compacts the log behind it. One at a time: a
+   * second waits for the first to be written (two at one index would write one folder).
+   */
+  takeAndCompact(): Promise<SnapshotRef> {
+    const taken = this.takes.then(() => this.takeAndCompactNow());
+    this.takes = taken.catch(() => undefined);
+    return taken;
+  }
+
+  private async takeAndCompactNow(): Promise<SnapshotRef> {
     const { store } = this.h;
     let started = 0;
     let ref: SnapshotRef;
