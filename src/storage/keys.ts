@@ -41,6 +41,16 @@ const TAG_DROPPED = 0x44; // 'D'
 const TAG_POINT = 0x50; // 'P'
 const TAG_LABEL = 0x4c; // 'L'
 
+/**
+ * Whether `key` is one that most entries write again (the applied index, digest and
+ * session clock, a client's session, a collection's record), as opposed to a point's
+ * or a label's: the keys worth keeping only the last write of in a group's batch.
+ */
+export function rewrittenOften(key: Uint8Array): boolean {
+  const tag = key[0];
+  return tag === TAG_META || tag === TAG_SESSION || tag === TAG_COLLECTION;
+}
+
 const utf8 = new TextEncoder();
 const utf8Decoder = new TextDecoder('utf-8', { fatal: true });
 
