@@ -60,10 +60,10 @@ export const DEFAULT_CONNECTION_LIMITS: Readonly<ConnectionLimits> = Object.free
   receiveWindowBytes: 1 << 20,
 });
 
-/** A value out of range in ConnectionLimits. */
 /** HTTP/2's initial flow-control window (RFC 9113 §6.9.2). */
 export const HTTP2_DEFAULT_WINDOW = 65_535;
 
+/** A value out of range in ConnectionLimits. */
 export class ConnectionLimitError extends RangeError {
   constructor(
     readonly option: keyof ConnectionLimits,

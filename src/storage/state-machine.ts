@@ -449,8 +449,10 @@ export class VectorStateMachine {
   private readonly sync: boolean;
   private applied: number;
   private digest: Uint8Array;
-  /** Recent (applied index → hex digest), oldest first, at most DIGEST_HISTORY. */
-  /** Recent digests by index, as bytes: hex only when asked (a string per entry cost). */
+  /**
+   * Recent (applied index → digest), oldest first, at most DIGEST_HISTORY; as bytes,
+   * turned to hex only when asked (a string per entry cost).
+   */
   private readonly digests = new Map<number, Uint8Array>();
   private readonly sessions: SessionTable;
   private readonly collections = new Map<string, CollectionState>();
@@ -2099,15 +2101,17 @@ function nextDigest(
  */
 function lastWritesOnly(ops: BatchOp[]): BatchOp[] {
   const last = new Map<string, number>();
-  const names: (string | undefined)[] = ops.map((op, i) => {
+  let rewrites = 0;
+  const names = ops.map((op, i) => {
     if (!rewrittenOften(op.key)) return undefined;
     const name = Buffer.from(op.key.buffer, op.key.byteOffset, op.key.byteLength).toString(
       'latin1',
     );
+    if (last.has(name)) rewrites++;
     last.set(name, i);
     return name;
   });
-  if (last.size === names.filter((n) => n !== undefined).length) return ops;
+  if (rewrites === 0) return ops;
   return ops.filter((_, i) => names[i] === undefined || last.get(names[i]) === i);
 }
 

@@ -90,8 +90,8 @@ export class Snapshotting {
   private taking: Promise<void> | undefined;
   /** The snapshots being taken, in turn (takeAndCompact). */
   private takes: Promise<unknown> = Promise.resolve();
-  /** Snapshots being written out after their capture, applies running meanwhile. */
-  private readonly writingOut = new Set<Promise<unknown>>();
+  /** The snapshot being written out after its capture, applies running meanwhile. */
+  private writingOut: Promise<SnapshotRef> | undefined;
   private readonly sending = new Set<NodeId>();
   private receiving = false;
 
@@ -99,9 +99,8 @@ export class Snapshotting {
 
   /** Resolves once no snapshot of this node's is being written (to close its stores). */
   async settled(): Promise<void> {
-    await this.taking;
+    // Every take, the automatic ones included, goes through `takes`.
     await this.takes;
-    await Promise.allSettled([...this.writingOut]);
   }
 
   /** Learns where the newest snapshot on disk stands (at start). */
@@ -155,14 +154,13 @@ export class Snapshotting {
         const writeOut = await store.capture!();
         // Known as being written before anything queued behind the capture runs (an
         // install waits for it).
-        const writing = writeOut();
-        this.writingOut.add(writing);
-        return { written: writing };
+        this.writingOut = writeOut();
+        return { written: this.writingOut };
       });
       try {
         ref = await written;
       } finally {
-        this.writingOut.delete(written);
+        this.writingOut = undefined;
       }
     }
     this.h.observer?.snapshotTaken(ref, (this.h.now() - started) / 1000);
@@ -285,7 +283,7 @@ export class Snapshotting {
       return await this.h.exclusive(async () => {
         // A snapshot of this node's own still being written reads the state this
         // install replaces (a capture queued before the install, written after it).
-        await Promise.allSettled([...this.writingOut]);
+        await this.writingOut?.catch(() => undefined);
         // Inputs were held since the core's yes, which therefore still holds.
         // From here a crash restarts from this snapshot: the stored log starts after it.
         // Entries after it stay only if the log holds the snapshot's last entry (same
