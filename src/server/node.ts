@@ -662,8 +662,9 @@ async function openReplica(
   } catch (err) {
     if (!(err instanceof StateCorruptionError || err instanceof StateFormatError)) throw err;
     const raftDir = join(dataDir, 'raft');
-    const point = await RaftLogStore.snapshotPoint(raftDir);
-    const first = await RaftLogStore.firstIndex(raftDir);
+    const stored = await RaftLogStore.read(raftDir);
+    const point = stored.snapshot;
+    const first = stored.entries[0]?.index;
     const wholeLog = point === undefined && (first === undefined || first === 1);
     const snapshot = wholeLog ? undefined : await new StateSnapshots(paths.snapshots).newest();
     const usable = snapshot !== undefined && snapshot.index >= (point?.index ?? 0);

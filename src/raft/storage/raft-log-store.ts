@@ -1,294 +1,406 @@
-import { crc32 } from 'node:zlib';
+import { mkdir, open, readdir, readFile, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Level } from 'level';
-import protobuf from 'protobufjs';
-import { protoDir } from '../../package-root.js';
-import type { Entry, EntryType, HardState } from '../types.js';
-import { decodeMembership, encodeMembership, type Membership } from '../membership.js';
+import type { Entry, HardState } from '../types.js';
+import type { Membership } from '../membership.js';
 import type { LogStorage, PersistedLog, SnapshotPoint } from '../runtime/ports.js';
+import { readLevelRaftLog } from './level-raft-log.js';
+import { corrupt, decodeLogStart, encodeLogStart, type LogStart } from './log-start.js';
+import { encodeRecord, scanSegment } from './wal-record.js';
+
+export { RaftLogCorruption } from './log-start.js';
 
 /** A Raft log entry as the store sees it: opaque data at (index, term). */
 export type LogEntryRecord = Entry;
 
-const HARD_STATE_KEY = Buffer.from('h');
-const SNAPSHOT_POINT_KEY = Buffer.from('s');
-const ENTRY_PREFIX = 0x65; // 'e', followed by the index as a big-endian uint64 so keys sort by index
-
-function entryKey(index: number): Buffer {
-  const key = Buffer.alloc(9);
-  key[0] = ENTRY_PREFIX;
-  key.writeBigUInt64BE(BigInt(index), 1);
-  return key;
+export interface RaftLogStoreOptions {
+  /** A new segment file is started once the current one holds this many bytes (64 MiB). */
+  segmentBytes?: number;
 }
 
-const schema = protobuf.loadSync(join(protoDir(), 'raftvec/v1/raft_storage.proto'));
-const LogEntryMessage = schema.lookupType('raftvec.v1.LogEntry');
-const HardStateMessage = schema.lookupType('raftvec.v1.HardState');
-const SnapshotPointMessage = schema.lookupType('raftvec.v1.SnapshotPoint');
-const ENTRY_TYPE_CODES: Record<EntryType, number> = { normal: 0, noop: 1, config: 2 };
-const ENTRY_TYPES = new Map<number, EntryType>(
-  Object.entries(ENTRY_TYPE_CODES).map(([type, code]) => [code, type as EntryType]),
-);
+const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024;
+const LOG_START_FILE = 'log-start';
+const SEGMENT_NAME = /^wal-(\d{16})\.log$/;
+/** The files of the LevelDB database the log was kept in before (level-raft-log.ts). */
+const LEVELDB_FILE = /^(CURRENT|LOCK|LOG|LOG\.old|MANIFEST-\d+|\d+\.(log|ldb|sst))$/;
+/** Records of at most this many bytes when a LevelDB log is migrated. */
+const MIGRATION_RECORD_BYTES = 16 * 1024 * 1024;
+const ZERO_HARD_STATE: HardState = { term: 0, vote: undefined, commit: 0 };
 
-/** CRC-32 of the payload, then the payload: a torn or flipped byte is caught on read. */
-function seal(payload: Uint8Array): Buffer {
-  const sealed = Buffer.alloc(4 + payload.length);
-  sealed.writeUInt32BE(crc32(payload), 0);
-  sealed.set(payload, 4);
-  return sealed;
+const segmentName = (seq: number): string => `wal-${String(seq).padStart(16, '0')}.log`;
+
+interface Segment {
+  seq: number;
+  /** The highest entry index ever written to it (0: none): it may go once that is compacted. */
+  maxIndex: number;
 }
 
-function unseal(sealed: Uint8Array, what: string): Uint8Array {
-  const buf = Buffer.from(sealed.buffer, sealed.byteOffset, sealed.byteLength);
-  if (buf.length < 4) throw corrupt(`${what} is truncated (${buf.length} bytes)`);
-  const payload = buf.subarray(4);
-  if (buf.readUInt32BE(0) !== crc32(payload)) throw corrupt(`${what} fails its checksum`);
-  return payload;
-}
-
-/** The log on disk fails a check: the node must not start from it. */
-export class RaftLogCorruption extends Error {
-  constructor(message: string) {
-    super(`raft log corrupted on disk: ${message}`);
-    this.name = 'RaftLogCorruption';
+/** Syncs a directory, so that files created, renamed or removed in it stay so. */
+async function syncDir(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
   }
 }
 
-const corrupt = (message: string): RaftLogCorruption => new RaftLogCorruption(message);
-
-function encodeSnapshotPoint(point: SnapshotPoint, membershipFrom = 0): Buffer {
-  return seal(
-    SnapshotPointMessage.encode(
-      SnapshotPointMessage.create({
-        index: point.index,
-        term: point.term,
-        membershipFrom,
-        membership:
-          point.membership === undefined ? new Uint8Array(0) : encodeMembership(point.membership),
-      }),
-    ).finish(),
-  );
-}
-
-export function encodeEntry(entry: LogEntryRecord): Buffer {
-  const message = LogEntryMessage.create({
-    index: entry.index,
-    term: entry.term,
-    type: ENTRY_TYPE_CODES[entry.type],
-    data: entry.data,
-  });
-  return seal(LogEntryMessage.encode(message).finish());
-}
-
-export function decodeEntry(sealed: Uint8Array): LogEntryRecord {
-  const decoded = LogEntryMessage.toObject(LogEntryMessage.decode(unseal(sealed, 'a log entry')), {
-    longs: Number,
-    defaults: true,
-  }) as { index: number; term: number; type: number; data: Uint8Array };
-  const type = ENTRY_TYPES.get(decoded.type);
-  if (type === undefined)
-    throw corrupt(`entry ${decoded.index} has unknown type ${decoded.type} (a newer raftvec?)`);
-  const data = new Uint8Array(decoded.data);
-  if (type === 'config') {
-    const membership = decodeMembership(data);
-    if (!membership.ok)
-      throw corrupt(`config entry ${decoded.index} is invalid: ${membership.reason}`);
+/** Replaces `name` in `dir` with `bytes`, durably: either the old or the new file after a crash. */
+async function writeFileDurably(dir: string, name: string, bytes: Uint8Array): Promise<void> {
+  const tmp = join(dir, `${name}.tmp`);
+  const handle = await open(tmp, 'w');
+  try {
+    await handle.writeFile(bytes);
+    await handle.sync();
+  } finally {
+    await handle.close();
   }
-  return { index: decoded.index, term: decoded.term, type, data };
+  await rename(tmp, join(dir, name));
+  await syncDir(dir);
 }
 
 /**
- * The durable Raft log and hard state of one node, in LevelDB (the LogStorage port,
- * see runtime/ports.ts for each method's contract). Every write is one batch: the
- * entries of a whole Ready plus its hard state go to disk together (group commit),
- * synced before the runtime sends a message that promises them or acknowledges.
- * Every value carries a CRC-32, checked when it is read back.
+ * The durable Raft log and hard state of one node (the LogStorage port; each
+ * method's contract is in runtime/ports.ts), as etcd's WAL keeps them: append-only
+ * segment files `wal-<seq>.log`, one checksummed record per `persist` (the entries
+ * of a whole Ready and its hard state: group commit), synced with one fdatasync
+ * before the runtime sends a message that promises them. Where the log starts (the
+ * snapshot point and its configuration) is the small file `log-start`, replaced
+ * whole. Compaction removes whole segment files; nothing is ever rewritten in place.
+ *
+ * Each segment starts with the full hard state, so the newest segment always holds
+ * the current one however many older segments compaction removed.
+ *
+ * The process must be the only one using `dir`: the node's state store (LevelDB,
+ * with its lock file) in the same data directory guards that.
  */
 export class RaftLogStore implements LogStorage {
+  private readonly segmentBytes: number;
+  private segments: Segment[] = [];
+  /** The newest segment, open for appending. */
+  private file: FileHandle | undefined;
+  private fileBytes = 0;
+  private hardState: HardState = ZERO_HARD_STATE;
   private lastIndex = 0;
-  /** The first stored entry's index (lastIndex + 1 when none is stored). */
-  private firstStored = 1;
-  /** Where the log starts (0, 0 when it was never compacted). */
-  private start: SnapshotPoint = { index: 0, term: 0 };
+  private start: LogStart = { firstSegment: 1 };
+  /** Every change runs in turn (compaction comes from the snapshot task, beside persists). */
+  private queue: Promise<unknown> = Promise.resolve();
+  /** A write failed part-way: the file's tail is unknown until `load` repairs it. */
+  private failure: Error | undefined;
 
-  private constructor(private readonly db: Level<Buffer, Buffer>) {}
+  private constructor(
+    private readonly dir: string,
+    options: RaftLogStoreOptions,
+  ) {
+    this.segmentBytes = options.segmentBytes ?? DEFAULT_SEGMENT_BYTES;
+  }
 
   /** Opens (or creates) the log in `dir`; `load` reads it. */
-  static async open(dir: string): Promise<RaftLogStore> {
-    const db = new Level<Buffer, Buffer>(dir, { keyEncoding: 'buffer', valueEncoding: 'buffer' });
-    await db.open();
-    return new RaftLogStore(db);
+  static async open(dir: string, options: RaftLogStoreOptions = {}): Promise<RaftLogStore> {
+    await mkdir(dir, { recursive: true });
+    return new RaftLogStore(dir, options);
+  }
+
+  /** Reads the log at `dir` (migrating it first if it is still in LevelDB) and closes it. */
+  static async read(dir: string): Promise<PersistedLog> {
+    const store = await RaftLogStore.open(dir);
+    try {
+      return await store.load();
+    } finally {
+      await store.close();
+    }
   }
 
   async load(): Promise<PersistedLog> {
-    const hardState = await RaftLogStore.readHardState(this.db);
-    const start = await RaftLogStore.readLogStart(this.db);
-    const snapshot = start.snapshot;
-    const entries: Entry[] = [];
-    for await (const [key, value] of this.db.iterator({
-      gt: entryKey(0),
-      lte: entryKey(Number.MAX_SAFE_INTEGER),
-    })) {
-      const entry = decodeEntry(value);
-      const keyIndex = Number(key.readBigUInt64BE(1));
-      // The first entry follows the snapshot point (or is entry 1); then no gaps.
-      const expected = (entries.at(-1)?.index ?? snapshot?.index ?? 0) + 1;
-      if (entry.index !== keyIndex || entry.index !== expected) {
-        throw corrupt(
-          `entry stored under index ${keyIndex} claims index ${entry.index}, expected ${expected}`,
-        );
-      }
-      entries.push(entry);
+    const names = await readdir(this.dir);
+    if (!names.some((n) => SEGMENT_NAME.test(n)) && names.includes('CURRENT'))
+      await this.migrateFromLevelDB();
+    await this.removeLevelDBFiles(await readdir(this.dir));
+
+    this.start = await this.readLogStart();
+    const seqs = (await readdir(this.dir))
+      .map((n) => SEGMENT_NAME.exec(n)?.[1])
+      .filter((s): s is string => s !== undefined)
+      .map(Number)
+      .sort((a, b) => a - b);
+    // Segments before the first one are what a reset left behind.
+    for (const seq of seqs.filter((s) => s < this.start.firstSegment))
+      await unlink(join(this.dir, segmentName(seq)));
+    const live = seqs.filter((s) => s >= this.start.firstSegment);
+    for (let i = 1; i < live.length; i++) {
+      if (live[i] !== live[i - 1]! + 1)
+        throw corrupt(`segment ${segmentName(live[i - 1]! + 1)} is missing`);
     }
-    this.lastIndex = entries.at(-1)?.index ?? snapshot?.index ?? 0;
-    this.start = { index: snapshot?.index ?? 0, term: snapshot?.term ?? 0 };
-    this.firstStored = entries[0]?.index ?? this.lastIndex + 1;
+    if (live.length === 0) return this.loadEmpty();
+
+    const after = this.start.snapshot?.index ?? 0;
+    const entries: Entry[] = [];
+    let hardState = ZERO_HARD_STATE;
+    for (const [i, seq] of live.entries()) {
+      const name = segmentName(seq);
+      const newest = i === live.length - 1;
+      const bytes = await readFile(join(this.dir, name));
+      const scanned = scanSegment(bytes, name, newest);
+      let maxIndex = 0;
+      for (const record of scanned.records) {
+        hardState = record.hardState ?? hardState;
+        for (const entry of record.entries) {
+          maxIndex = Math.max(maxIndex, entry.index);
+          this.replay(entries, after, entry, name);
+        }
+      }
+      this.segments.push({ seq, maxIndex });
+      if (newest) {
+        this.file = await open(join(this.dir, name), 'r+');
+        if (scanned.soundBytes < bytes.length) {
+          // A torn write from a crash before its sync: nothing in it was acknowledged.
+          await this.file.truncate(scanned.soundBytes);
+          await this.file.sync();
+        }
+        this.fileBytes = scanned.soundBytes;
+      }
+    }
+    this.hardState = hardState;
+    // A crash right after a segment was created can leave it empty (see beginSegment).
+    if (this.fileBytes === 0) await this.append(encodeRecord([], hardState), true);
+    this.lastIndex = entries.at(-1)?.index ?? after;
+    return this.persistedLog(hardState, entries);
+  }
+
+  /**
+   * Adds `entry` to the entries read so far, as `persist` wrote it: an entry at or
+   * below the last one replaces it and everything after (a conflict, §5.3).
+   */
+  private replay(entries: Entry[], after: number, entry: Entry, where: string): void {
+    if (entry.index <= after) return; // compacted: its segment outlived the snapshot point
+    const last = entries.at(-1)?.index ?? after;
+    if (entry.index > last + 1)
+      throw corrupt(`${where}: entry ${entry.index} follows entry ${last}, expected ${last + 1}`);
+    entries.length = entry.index - after - 1;
+    entries.push(entry);
+  }
+
+  private async loadEmpty(): Promise<PersistedLog> {
+    this.hardState = ZERO_HARD_STATE;
+    await this.beginSegment(this.start.firstSegment);
+    this.lastIndex = this.start.snapshot?.index ?? 0;
+    return this.persistedLog(ZERO_HARD_STATE, []);
+  }
+
+  /**
+   * Creates segment `seq` as the newest, its first record the whole hard state,
+   * synced: compaction may then remove every older segment without losing it.
+   */
+  private async beginSegment(seq: number): Promise<void> {
+    this.file = await open(join(this.dir, segmentName(seq)), 'wx');
+    await syncDir(this.dir);
+    this.segments.push({ seq, maxIndex: 0 });
+    this.fileBytes = 0;
+    await this.append(encodeRecord([], this.hardState), true);
+  }
+
+  private persistedLog(hardState: HardState, entries: Entry[]): PersistedLog {
+    const { snapshot, membership, membershipFrom } = this.start;
     return {
       hardState,
       entries,
       ...(snapshot && { snapshot }),
-      ...(start.membership && { membership: start.membership }),
-      ...(start.membershipFrom !== undefined && { membershipFrom: start.membershipFrom }),
+      ...(membership && { membership }),
+      ...(membershipFrom !== undefined && { membershipFrom }),
     };
   }
 
-  async compact(point: SnapshotPoint): Promise<void> {
-    const batch = this.db.batch();
-    const upTo = Math.min(point.index, this.lastIndex);
-    for (let index = this.firstStored; index <= upTo; index++) batch.del(entryKey(index));
-    batch.put(SNAPSHOT_POINT_KEY, encodeSnapshotPoint(point));
-    await batch.write({ sync: false });
-    this.firstStored = Math.max(this.firstStored, upTo + 1);
-    this.start = { index: point.index, term: point.term };
+  private async readLogStart(): Promise<LogStart> {
+    let sealed: Buffer;
+    try {
+      sealed = await readFile(join(this.dir, LOG_START_FILE));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { firstSegment: 1 };
+      throw err;
+    }
+    return decodeLogStart(sealed);
   }
 
-  async recordMembership(membership: Membership, knownFrom = 0): Promise<void> {
-    await this.db.put(
-      SNAPSHOT_POINT_KEY,
-      encodeSnapshotPoint({ ...this.start, membership }, knownFrom),
-      { sync: true },
+  private async writeLogStart(start: LogStart): Promise<void> {
+    const point = start.snapshot ?? { index: 0, term: 0 };
+    await writeFileDurably(
+      this.dir,
+      LOG_START_FILE,
+      encodeLogStart(
+        { ...point, ...(start.membership && { membership: start.membership }) },
+        start.membershipFrom ?? 0,
+        start.firstSegment,
+      ),
+    );
+    this.start = start;
+  }
+
+  persist(entries: readonly Entry[], hardState?: HardState, sync = true): Promise<void> {
+    if (entries.length === 0 && hardState === undefined) return Promise.resolve();
+    return this.enqueue(async () => {
+      this.checkAppend(entries);
+      if (this.fileBytes >= this.segmentBytes) await this.startSegment();
+      await this.append(encodeRecord(entries, hardState), sync);
+      if (hardState !== undefined) this.hardState = hardState;
+      const last = entries.at(-1);
+      if (last !== undefined) {
+        this.lastIndex = last.index;
+        const segment = this.segments.at(-1)!;
+        segment.maxIndex = Math.max(segment.maxIndex, last.index);
+      }
+    });
+  }
+
+  /** The entries must continue the log (or replace a suffix of it) without a gap. */
+  private checkAppend(entries: readonly Entry[]): void {
+    const first = entries[0];
+    if (first === undefined) return;
+    const after = this.start.snapshot?.index ?? 0;
+    if (first.index <= after || first.index > this.lastIndex + 1)
+      throw new RangeError(
+        `entries from ${first.index} do not fit a log holding (${after}, ${this.lastIndex}]`,
+      );
+    for (let i = 1; i < entries.length; i++) {
+      if (entries[i]!.index !== first.index + i)
+        throw new RangeError(`entries to persist skip from ${first.index + i - 1}`);
+    }
+  }
+
+  /** Appends one record to the newest segment, synced if asked. */
+  private async append(record: Buffer, sync: boolean): Promise<void> {
+    if (this.failure !== undefined) throw this.failure;
+    const file = this.file;
+    if (file === undefined) throw new Error('the Raft log was not loaded');
+    try {
+      const { bytesWritten } = await file.write(record, 0, record.length, this.fileBytes);
+      if (bytesWritten !== record.length)
+        throw new Error(`wrote ${bytesWritten} of ${record.length} bytes`);
+      if (sync) await file.datasync();
+    } catch (err) {
+      // The tail may hold part of the record: no later record may follow it.
+      this.failure = err instanceof Error ? err : new Error(String(err));
+      throw err;
+    }
+    this.fileBytes += record.length;
+  }
+
+  /** Closes the newest segment (synced: a later one may not outlive it) and starts the next. */
+  private async startSegment(): Promise<void> {
+    const previous = this.file!;
+    await previous.datasync();
+    await previous.close();
+    await this.beginSegment(this.segments.at(-1)!.seq + 1);
+  }
+
+  compact(point: SnapshotPoint): Promise<void> {
+    return this.enqueue(async () => {
+      const { membership, ...position } = point;
+      await this.writeLogStart({
+        firstSegment: this.start.firstSegment,
+        snapshot: position,
+        ...(membership && { membership }),
+      });
+      // Whole segments whose every entry is covered go, oldest first and one sync each,
+      // so a crash cannot bring back an older one with a gap after it; never the newest.
+      while (this.segments.length > 1 && this.segments[0]!.maxIndex <= point.index) {
+        await unlink(join(this.dir, segmentName(this.segments[0]!.seq)));
+        await syncDir(this.dir);
+        this.segments.shift();
+      }
+      this.lastIndex = Math.max(this.lastIndex, point.index);
+    });
+  }
+
+  resetTo(point: SnapshotPoint): Promise<void> {
+    return this.enqueue(async () => {
+      const old = this.segments;
+      await this.file?.close();
+      // A new segment holding the hard state, then the log start that names it first:
+      // until that is durable a crash leaves the old log whole.
+      const seq = old.at(-1)!.seq + 1;
+      this.segments = [];
+      await this.beginSegment(seq);
+      const { membership, ...position } = point;
+      await this.writeLogStart({
+        firstSegment: seq,
+        snapshot: position,
+        ...(membership && { membership }),
+      });
+      for (const segment of old) await unlink(join(this.dir, segmentName(segment.seq)));
+      this.lastIndex = point.index;
+    });
+  }
+
+  recordMembership(membership: Membership, knownFrom = 0): Promise<void> {
+    return this.enqueue(() =>
+      this.writeLogStart({
+        firstSegment: this.start.firstSegment,
+        ...(this.start.snapshot && { snapshot: this.start.snapshot }),
+        membership,
+        ...(knownFrom > (this.start.snapshot?.index ?? 0) && { membershipFrom: knownFrom }),
+      }),
     );
   }
 
-  async resetTo(point: SnapshotPoint): Promise<void> {
-    const batch = this.db.batch();
-    for (let index = this.firstStored; index <= this.lastIndex; index++) batch.del(entryKey(index));
-    batch.put(SNAPSHOT_POINT_KEY, encodeSnapshotPoint(point));
-    await batch.write({ sync: true });
-    this.lastIndex = point.index;
-    this.firstStored = point.index + 1;
-    this.start = { index: point.index, term: point.term };
-  }
-
-  /** Where the stored log starts (a snapshot point at index >= 1) and the configuration there. */
-  private static async readLogStart(
-    db: Level<Buffer, Buffer>,
-  ): Promise<{ snapshot?: SnapshotPoint; membership?: Membership; membershipFrom?: number }> {
-    const sealed = await db.get(SNAPSHOT_POINT_KEY);
-    if (sealed === undefined) return {};
-    const decoded = SnapshotPointMessage.toObject(
-      SnapshotPointMessage.decode(unseal(sealed, 'the snapshot point')),
-      { longs: Number, defaults: true },
-    ) as { index: number; term: number; membership: Uint8Array; membershipFrom: number };
-    let membership: Membership | undefined;
-    if (decoded.membership.byteLength > 0) {
-      const m = decodeMembership(new Uint8Array(decoded.membership));
-      if (!m.ok) throw corrupt(`the configuration stored with the log start: ${m.reason}`);
-      membership = m.membership;
-    }
-    if (!Number.isSafeInteger(decoded.membershipFrom))
-      throw corrupt(`the configuration's index ${decoded.membershipFrom} is not an index`);
-    const from =
-      decoded.membershipFrom > decoded.index ? { membershipFrom: decoded.membershipFrom } : {};
-    const bootstrap = decoded.index === 0 && decoded.term === 0 && membership !== undefined;
-    if (bootstrap) return { membership, ...from };
-    if (!Number.isSafeInteger(decoded.index) || decoded.index < 1 || decoded.term < 1)
-      throw corrupt(`snapshot point (${decoded.index}, ${decoded.term}) is not a log position`);
-    return {
-      snapshot: { index: decoded.index, term: decoded.term },
-      ...(membership && { membership, ...from }),
-    };
-  }
-
-  /**
-   * The index of the first entry stored in the log at `dir`, or undefined when it
-   * holds none (or does not exist). Cheap: reads one key.
-   */
-  static async firstIndex(dir: string): Promise<number | undefined> {
-    const db = new Level<Buffer, Buffer>(dir, { keyEncoding: 'buffer', valueEncoding: 'buffer' });
-    await db.open();
-    try {
-      for await (const key of db.keys({
-        gt: entryKey(0),
-        lte: entryKey(Number.MAX_SAFE_INTEGER),
-        limit: 1,
-      }))
-        return Number(key.readBigUInt64BE(1));
-      return undefined;
-    } finally {
-      await db.close();
-    }
-  }
-
-  /** Where the log at `dir` starts, if it was compacted or reset to a snapshot. */
-  static async snapshotPoint(dir: string): Promise<SnapshotPoint | undefined> {
-    const db = new Level<Buffer, Buffer>(dir, { keyEncoding: 'buffer', valueEncoding: 'buffer' });
-    await db.open();
-    try {
-      return (await RaftLogStore.readLogStart(db)).snapshot;
-    } finally {
-      await db.close();
-    }
-  }
-
-  private static async readHardState(db: Level<Buffer, Buffer>): Promise<HardState> {
-    const sealed = await db.get(HARD_STATE_KEY);
-    if (sealed === undefined) return { term: 0, vote: undefined, commit: 0 };
-    const decoded = HardStateMessage.toObject(
-      HardStateMessage.decode(unseal(sealed, 'the hard state')),
-      {
-        longs: Number,
-        defaults: true,
-      },
-    ) as { term: number; vote: string; commit: number };
-    return {
-      term: decoded.term,
-      vote: decoded.vote === '' ? undefined : decoded.vote,
-      commit: decoded.commit,
-    };
-  }
-
-  /**
-   * Appends `entries` (truncating any stored suffix from the first new index, which the
-   * Raft core only asks for at a real conflict) and records `hardState`, in one batch,
-   * synced unless `sync` is false (the core allows that for a commit-only change: a lost
-   * commit index is learned again from the leader).
-   */
-  async persist(entries: readonly Entry[], hardState?: HardState, sync = true): Promise<void> {
-    if (entries.length === 0 && hardState === undefined) return;
-    const batch = this.db.batch();
-    const first = entries[0];
-    if (first !== undefined) {
-      for (let index = first.index; index <= this.lastIndex; index++) batch.del(entryKey(index));
-      for (const entry of entries) batch.put(entryKey(entry.index), encodeEntry(entry));
-    }
-    if (hardState !== undefined) {
-      const message = HardStateMessage.create({
-        term: hardState.term,
-        vote: hardState.vote ?? '',
-        commit: hardState.commit,
-      });
-      batch.put(HARD_STATE_KEY, seal(HardStateMessage.encode(message).finish()));
-    }
-    await batch.write({ sync });
-    const last = entries.at(-1);
-    if (last !== undefined) {
-      this.lastIndex = last.index;
-      this.firstStored = Math.min(this.firstStored, first!.index);
-    }
-  }
-
   async close(): Promise<void> {
-    await this.db.close();
+    await this.queue.catch(() => undefined);
+    await this.file?.close();
+    this.file = undefined;
+  }
+
+  private enqueue(change: () => Promise<void>): Promise<void> {
+    const done = this.queue.then(change);
+    this.queue = done.catch(() => undefined);
+    return done;
+  }
+
+  /**
+   * Rewrites a log kept in LevelDB (before the segment files) as segment files: the
+   * segment is written under another name and renamed into place last, so a crash
+   * before that leaves the LevelDB log to migrate again.
+   */
+  private async migrateFromLevelDB(): Promise<void> {
+    const legacy = await readLevelRaftLog(this.dir);
+    const seq = 1;
+    if (legacy.snapshot !== undefined || legacy.membership !== undefined) {
+      await this.writeLogStart({
+        firstSegment: seq,
+        ...(legacy.snapshot && { snapshot: legacy.snapshot }),
+        ...(legacy.membership && { membership: legacy.membership }),
+        ...(legacy.membershipFrom !== undefined && { membershipFrom: legacy.membershipFrom }),
+      });
+    }
+    const records: Buffer[] = [];
+    let chunk: Entry[] = [];
+    let chunkBytes = 0;
+    for (const entry of legacy.entries) {
+      chunk.push(entry);
+      chunkBytes += entry.data.byteLength;
+      if (chunkBytes >= MIGRATION_RECORD_BYTES) {
+        records.push(encodeRecord(chunk, records.length === 0 ? legacy.hardState : undefined));
+        chunk = [];
+        chunkBytes = 0;
+      }
+    }
+    records.push(encodeRecord(chunk, records.length === 0 ? legacy.hardState : undefined));
+    const tmp = join(this.dir, `${segmentName(seq)}.tmp`);
+    const handle = await open(tmp, 'w');
+    try {
+      for (const record of records) await handle.write(record);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(tmp, join(this.dir, segmentName(seq)));
+    await syncDir(this.dir);
+  }
+
+  /** LevelDB's files, once the segment files hold the log (also after a crash mid-way). */
+  private async removeLevelDBFiles(names: readonly string[]): Promise<void> {
+    const leftovers = names.filter((n) => LEVELDB_FILE.test(n));
+    if (leftovers.length === 0 || !names.some((n) => SEGMENT_NAME.test(n))) return;
+    // CURRENT first: without it the directory is no longer a LevelDB database.
+    leftovers.sort((a, b) => (a === 'CURRENT' ? -1 : b === 'CURRENT' ? 1 : 0));
+    for (const name of leftovers) await unlink(join(this.dir, name));
+    await syncDir(this.dir);
   }
 }

@@ -21,6 +21,11 @@ export interface SnapshotPoint {
    * that joined a running cluster learned the one at the leader's log start.
    */
   'membershipFrom'?: (number | string | Long);
+  /**
+   * The first segment file of the log: older ones are left over from before a reset
+   * to a snapshot (or from a crash while they were being removed) and are ignored.
+   */
+  'firstSegment'?: (number | string | Long);
 }
 
 /**
@@ -42,4 +47,9 @@ export interface SnapshotPoint__Output {
    * that joined a running cluster learned the one at the leader's log start.
    */
   'membershipFrom': (number);
+  /**
+   * The first segment file of the log: older ones are left over from before a reset
+   * to a snapshot (or from a crash while they were being removed) and are ignored.
+   */
+  'firstSegment': (number);
 }
