@@ -104,6 +104,22 @@ describe('RaftLogStore', () => {
     await store.close();
   });
 
+  it('writes a commit-index-only change with the next record, or at close, not on its own', async () => {
+    const dir = await freshDir();
+    const { store } = await openLog(dir);
+    await store.persist([entry(1, 1)], { term: 1, vote: 'a', commit: 0 });
+    const size = (await stat(await newestSegment(dir))).size;
+    await store.persist([], { term: 1, vote: 'a', commit: 1 }, false);
+    expect((await stat(await newestSegment(dir))).size).toBe(size);
+    // A crash now loses it, as the port allows: the last written hard state is read.
+    expect((await RaftLogStore.read(dir)).hardState.commit).toBe(0);
+    await store.persist([entry(2, 1)]);
+    expect((await RaftLogStore.read(dir)).hardState).toEqual({ term: 1, vote: 'a', commit: 1 });
+    await store.persist([], { term: 1, vote: 'a', commit: 2 }, false);
+    await store.close();
+    expect((await RaftLogStore.read(dir)).hardState.commit).toBe(2);
+  });
+
   it('truncates the stored suffix when a conflicting entry is written, also across segments', async () => {
     const dir = await freshDir();
     const first = await openLog(dir, { segmentBytes: 1 });
