@@ -282,6 +282,7 @@ async function measureStages(stageBatches: number): Promise<{
   gc.observe({ entryTypes: ['gc'] });
   try {
     log = await RaftLogStore.open(join(root, 'raft-log'));
+    await log.load();
     // As the node opens it by default: the Raft log is the durable record.
     sm = await VectorStateMachine.open(join(root, 'state'), { sync: false });
     db = new Level<Uint8Array, Uint8Array>(join(root, 'raw-level'), {
