@@ -23,6 +23,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writePointTable } from './point-table.js';
+import { syncDir, writeSynced } from '../durable-files.js';
 
 /** One collection's entry in a checkpoint manifest. */
 export interface CheckpointedIndex {
@@ -86,26 +87,6 @@ async function syncFile(path: string): Promise<void> {
     await file.sync();
   } finally {
     await file.close();
-  }
-}
-
-async function writeSynced(path: string, bytes: Uint8Array | string): Promise<void> {
-  const file = await open(path, 'w');
-  try {
-    await file.writeFile(bytes);
-    await file.sync();
-  } finally {
-    await file.close();
-  }
-}
-
-/** fsyncs a folder, so that a rename or a new file in it survives a crash. */
-export async function syncDir(path: string): Promise<void> {
-  const dir = await open(path, 'r');
-  try {
-    await dir.sync();
-  } finally {
-    await dir.close();
   }
 }
 

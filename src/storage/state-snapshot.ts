@@ -20,7 +20,8 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { IndexCheckpoints, syncDir, type CollectionSnapshot } from './index-checkpoint.js';
+import { IndexCheckpoints, type CollectionSnapshot } from './index-checkpoint.js';
+import { syncDir } from '../durable-files.js';
 
 type Bytes = Uint8Array;
 

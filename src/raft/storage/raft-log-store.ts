@@ -1,6 +1,7 @@
 import { constants } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
+import { syncDir, writeSynced } from '../../durable-files.js';
 import type { Entry, HardState } from '../types.js';
 import type { Membership } from '../membership.js';
 import type { LogStorage, PersistedLog, SnapshotPoint } from '../runtime/ports.js';
@@ -60,26 +61,10 @@ async function closeSegment(segment: OpenSegment | undefined): Promise<void> {
   await segment?.synced.close();
 }
 
-/** Syncs a directory, so that files created, renamed or removed in it stay so. */
-async function syncDir(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
 /** Replaces `name` in `dir` with `bytes`, durably: either the old or the new file after a crash. */
 async function writeFileDurably(dir: string, name: string, bytes: Uint8Array): Promise<void> {
   const tmp = join(dir, `${name}.tmp`);
-  const handle = await open(tmp, 'w');
-  try {
-    await handle.writeFile(bytes);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
+  await writeSynced(tmp, bytes);
   await rename(tmp, join(dir, name));
   await syncDir(dir);
 }
