@@ -73,8 +73,11 @@ async function writeFileDurably(dir: string, name: string, bytes: Uint8Array): P
  * The durable Raft log and hard state of one node (the LogStorage port; each
  * method's contract is in runtime/ports.ts), as etcd's WAL keeps them: append-only
  * segment files `wal-<seq>.log`, one checksummed record per `persist` (the entries
- * of a whole Ready and its hard state: group commit), synced with one fdatasync
- * before the runtime sends a message that promises them. Where the log starts (the
+ * of a whole Ready and its hard state: group commit), written and synced in one
+ * system call (O_DSYNC) before the runtime sends a message that promises them; a
+ * commit-index-only change rides with the next record. Entries are checked before
+ * they are written (they continue the log) and after they are read back (checksums,
+ * no gaps, entries after the log start). Where the log starts (the
  * snapshot point and its configuration) is the small file `log-start`, replaced
  * whole. Compaction removes whole segment files; nothing is ever rewritten in place.
  *
