@@ -13,6 +13,7 @@
  *   npm run bench -- membership # a new node joining a running 3-node cluster (serve --join): time to catch up and to voter vs n, vs fs.cp
  *   npm run bench -- filter     # filtered search at 1%/10%/50% selectivity, with vs without a payload index: QPS, recall@10
  *   npm run bench -- ingest     # bulk ingest into one node (1000 × 128-d batches, Flat) vs the 50k vectors/s goal; time per stage
+ *   npm run bench -- raft-log   # the Raft log's synced append alone: segment files vs the former LevelDB batch
  *
  * `--json [PATH]` (benches that report through bench/report.ts: search, filter) also writes every
  * figure, its baseline and ratio, the parameters and the machine as one JSON document, to
@@ -28,6 +29,7 @@ import { runRollingRestartBench } from './rolling-restart.js';
 import { runMembershipBench } from './membership.js';
 import { runFilterBench } from './filter.js';
 import { runIngestBench } from './ingest.js';
+import { runRaftLogBench } from './raft-log.js';
 import { takeJsonOption, UsageError, type BenchOptions } from './report.js';
 
 const [which, ...args] = process.argv.slice(2);
@@ -42,6 +44,7 @@ const benches: Record<string, (argv: readonly string[], options: BenchOptions) =
   membership: runMembershipBench,
   filter: runFilterBench,
   ingest: runIngestBench,
+  'raft-log': runRaftLogBench,
 };
 
 /** The benches that report through bench/report.ts, and so take --json. */
