@@ -14,6 +14,7 @@
  *   npm run bench -- filter     # filtered search at 1%/10%/50% selectivity, with vs without a payload index: QPS, recall@10
  *   npm run bench -- ingest     # bulk ingest into one node (1000 × 128-d batches, Flat) vs the 50k vectors/s goal; time per stage
  *   npm run bench -- raft-log   # the Raft log's synced append alone: segment files vs the former LevelDB batch
+ *   npm run bench -- commit-path # where one write's latency goes, stage by stage, 3 nodes vs 1
  *
  * `--json [PATH]` (benches that report through bench/report.ts: search, filter) also writes every
  * figure, its baseline and ratio, the parameters and the machine as one JSON document, to
@@ -30,6 +31,7 @@ import { runMembershipBench } from './membership.js';
 import { runFilterBench } from './filter.js';
 import { runIngestBench } from './ingest.js';
 import { runRaftLogBench } from './raft-log.js';
+import { runCommitPathBench } from './commit-path.js';
 import { takeJsonOption, UsageError, type BenchOptions } from './report.js';
 
 const [which, ...args] = process.argv.slice(2);
@@ -45,6 +47,7 @@ const benches: Record<string, (argv: readonly string[], options: BenchOptions) =
   filter: runFilterBench,
   ingest: runIngestBench,
   'raft-log': runRaftLogBench,
+  'commit-path': runCommitPathBench,
 };
 
 /** The benches that report through bench/report.ts, and so take --json. */

@@ -3,6 +3,7 @@
  * proposing (bad input never enters the log), writes through a WritePath, reads
  * from the state machine, and every error mapped to its gRPC status.
  */
+import { commitTrace, commitTraceNow, commitTraceOn } from '../commit-trace.js';
 import type * as grpc from '@grpc/grpc-js';
 import type {
   ApplyResult,
@@ -523,6 +524,7 @@ export class VectorService {
   }
 
   async #upsert(req: UpsertRequest__Output, deadline: Date): Promise<WriteResponse> {
+    const arrived = commitTraceOn ? commitTraceNow() : 0;
     const info = await this.#collectionForWrite(req.collection, deadline);
     const session = sessionFromProto(req.options);
     const writeConcern = writeConcernFromProto(req.options?.writeConcern);
@@ -548,6 +550,8 @@ export class VectorService {
         { kind: 'upsert', collection: req.collection, points, ...(session && { session }) },
         { writeConcern, deadline },
       );
+      commitTrace('serviceIn', logIndex, arrived);
+      commitTrace('serviceOut', logIndex);
       return { upserted: result.upserted ?? 0, deleted: 0, updated: 0, logIndex };
     } finally {
       release();

@@ -33,6 +33,7 @@
  * are cleared in the background afterwards, and on the next open if the node
  * stopped first. See keys.ts for the layout.
  */
+import { commitTrace } from '../commit-trace.js';
 import { createHash } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import type {
@@ -803,7 +804,9 @@ export class VectorStateMachine {
   ): Promise<void> {
     pending.push({ type: 'put', key: digestKey(), value: at.digest });
     pending.push({ type: 'put', key: appliedIndexKey(), value: u64be(at.index) });
+    commitTrace('stateWriteStart', at.index);
     await this.db.batch(lastWritesOnly(pending.splice(0)), this.sync);
+    commitTrace('stateWriteEnd', at.index);
   }
 
   /** Starts a checkpoint in the background when enough has changed since the last one. */

@@ -1,4 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { commitTraceOn, traceReplication } from '../../commit-trace.js';
 import * as grpc from '@grpc/grpc-js';
 import type { PeerCertificate } from 'node:tls';
 import { limits } from '../../limits.js';
@@ -290,6 +291,7 @@ export function raftPeerServer(options: PeerServerOptions): PeerServer {
       let message: Message;
       try {
         message = messageFromWire(wire);
+        if (commitTraceOn) traceReplication([message], false);
       } catch (error) {
         if (error instanceof MalformedMessageError) {
           drop(error.message);

@@ -10,6 +10,7 @@
  * handed back to the proposer unread (`Result`), and its errors (errors.ts) say
  * what is known of an operation's fate without any wire format.
  */
+import { commitTrace, commitTraceOn, traceReplication } from '../../commit-trace.js';
 import type { RaftConfigInput } from '../config.js';
 import {
   MembershipChangeError,
@@ -877,6 +878,7 @@ export class RaftRuntime<Result> {
     let position: { index: number; term: number };
     try {
       position = this.node.propose(data);
+      commitTrace('proposed', position.index);
     } catch (error) {
       return Promise.reject(this.translate(error));
     }
@@ -1187,6 +1189,7 @@ export class RaftRuntime<Result> {
     }
     // The core says which messages may leave before this Ready is durable (a leader's
     // appends and heartbeats: thesis §10.2.1) and which promise what is being written.
+    if (commitTraceOn) traceReplication(ready.messages, true);
     this.ports.transport.send(this.stamped(ready.messages));
     if (ready.snapshotsToSend.length > 0) this.snapshotting?.send(ready.snapshotsToSend);
     if (ready.snapshotInstalled !== undefined) {
@@ -1199,6 +1202,7 @@ export class RaftRuntime<Result> {
     }
     if (ready.committedEntries.length > 0) {
       const entries = ready.committedEntries;
+      commitTrace('committed', entries.at(-1)!.index);
       this.unappliedEntries += entries.length;
       // The core hands out only committed entries already on this node's disk (written
       // by earlier Readies), so applying them need not wait for this Ready's writes: it
@@ -1213,11 +1217,15 @@ export class RaftRuntime<Result> {
     }
     if (ready.entries.length > 0 || ready.hardState !== undefined) {
       const started = this.ports.clock.now();
+      const last = ready.entries.at(-1)?.index ?? 0;
+      commitTrace('persistStart', last);
       await this.ports.log.persist(ready.entries, ready.hardState, ready.mustSync);
+      commitTrace('persistEnd', last);
       if (ready.mustSync)
         this.observer?.logSynced(ready.entries.length, (this.ports.clock.now() - started) / 1000);
     }
     this.ports.transport.send(this.stamped(ready.messagesAfterAppend));
+    if (commitTraceOn) traceReplication(ready.messagesAfterAppend, true);
     for (const readState of ready.readStates) {
       this.onReadState(readState.requestId, readState.index);
     }
@@ -1244,6 +1252,7 @@ export class RaftRuntime<Result> {
         // A configuration is the core's business: the state machine sees a no-op.
         group.map((e) => (e.type === 'normal' ? e.data : NOOP_PAYLOAD)),
       );
+      commitTrace('applied', group.at(-1)!.index);
       this.observer?.applied(group.length, (this.ports.clock.now() - started) / 1000);
       if (results.length !== group.length)
         throw new RaftInvariantError(
