@@ -521,7 +521,7 @@ export async function startNode(options: NodeOptions): Promise<NodeHandle> {
           get appliedIndex() {
             return sm.appliedIndex;
           },
-          apply: (first, payloads) => sm.applyEntries(first, payloads),
+          apply: (first, payloads, decided) => sm.applyEntries(first, payloads, decided),
         },
         transport,
         clock: systemClock,

@@ -119,8 +119,12 @@ export class ReplicaState {
     return this.stateMachine.applyEntry(index, data);
   }
 
-  applyEntries(first: number, payloads: readonly Uint8Array[]): Promise<ApplyResult[]> {
-    return this.stateMachine.applyEntries(first, payloads);
+  applyEntries(
+    first: number,
+    payloads: readonly Uint8Array[],
+    decided?: (results: readonly ApplyResult[]) => void,
+  ): Promise<ApplyResult[]> {
+    return this.stateMachine.applyEntries(first, payloads, decided);
   }
 
   listCollections(): CollectionInfo[] {

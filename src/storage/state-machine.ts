@@ -626,8 +626,15 @@ export class VectorStateMachine {
    * and written to LevelDB in one batch: the result is the same as applying them
    * one by one (later operations on a key in a batch win), at the cost of one
    * write instead of one per entry. Reads wait for the whole group.
+   *
+   * `decided` is called with the results once the group is in memory and FAISS, before
+   * the LevelDB write (see StateMachine.apply in the Raft runtime's ports).
    */
-  async applyEntries(first: number, payloads: readonly Uint8Array[]): Promise<ApplyResult[]> {
+  async applyEntries(
+    first: number,
+    payloads: readonly Uint8Array[],
+    decided?: (results: readonly ApplyResult[]) => void,
+  ): Promise<ApplyResult[]> {
     this.checkUsable();
     if (this.applying)
       throw new RaftvecError('INTERNAL', 'apply() called while another apply() is running');
@@ -653,6 +660,9 @@ export class VectorStateMachine {
                 this.changedSinceCheckpoint +=
                   (r.upserted ?? 0) + (r.deleted ?? 0) + (r.updated ?? 0);
           }
+          // Memory and FAISS hold the group; reads wait for the write lock, held until
+          // LevelDB does too. The results are final: the caller may answer now.
+          decided?.(results);
           await this.writeApplied(pending);
         } catch (err) {
           // Entries of the group may be in memory (and FAISS) and not in LevelDB: this

@@ -510,4 +510,53 @@ describe('applyEntries: groups of entries apply exactly as one entry per call', 
     expect(await observe(sm)).toEqual(before);
     expect(await sm.applyEntries(4, [LOG[3]!.payload])).toEqual([{ ok: true, upserted: 100 }]);
   });
+
+  it('tells the results before writing them out; a read started then sees the whole group', async () => {
+    const sm = await openSm(await tempDir());
+    await sm.applyEntries(1, [encodeCommand(create('docs', DOCS_DIM, 'l2', 'Flat'))]);
+    const points = docsPoints(0, 3);
+    // Counts the LevelDB batches written (a private detail).
+    const db = (sm as unknown as { db: { batch: (...args: unknown[]) => Promise<void> } }).db;
+    const batch = db.batch.bind(db);
+    let batches = 0;
+    db.batch = (...args) => {
+      batches++;
+      return batch(...args);
+    };
+    const decided: {
+      results: readonly ApplyResult[];
+      applyResolved: boolean;
+      batches: number;
+    }[] = [];
+    let read: Promise<unknown> | undefined;
+    let applyResolved = false;
+    const applying = sm
+      .applyEntries(
+        2,
+        [
+          encodeCommand(upsert('docs', points.slice(0, 2))),
+          encodeCommand(upsert('docs', points.slice(2))),
+        ],
+        (results) => {
+          decided.push({ results: [...results], applyResolved, batches });
+          // Vectors are read from LevelDB: only a read that waits for the write finds them.
+          read = sm.get('docs', ['p0', 'p1', 'p2'], { withVector: true, withMetadata: true });
+        },
+      )
+      .then((results) => {
+        applyResolved = true;
+        return results;
+      });
+    const results = await applying;
+    // Told once, before the group's one batch was written.
+    expect(decided).toEqual([{ results, applyResolved: false, batches: 0 }]);
+    expect(batches).toBe(1);
+    expect(results).toEqual([
+      { ok: true, upserted: 2 },
+      { ok: true, upserted: 1 },
+    ]);
+    const got = (await read) as { id: string; vector?: Float32Array }[];
+    expect(got.map((p) => p.id)).toEqual(['p0', 'p1', 'p2']);
+    expect(got.map((p) => Array.from(p.vector!))).toEqual(points.map((p) => Array.from(p.vector)));
+  });
 });

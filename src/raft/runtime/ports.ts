@@ -108,8 +108,19 @@ export interface StateMachine<Result> {
    * same as if the entries had come one call each (the grouping is the runtime's,
    * and differs between replicas). Rejects only for a local fault (disk, broken
    * invariant): the runtime then stops the node.
+   *
+   * `decided`, if given, may be called once before the call resolves, with the same
+   * results, when the entries are applied as far as any read can tell (a read that
+   * starts then waits for the rest) and only writing the state out remains: the runtime
+   * answers the proposers then, so that a write's reply does not wait on that disk
+   * write. The entries are committed, so a crash before the write-out loses nothing
+   * (they are applied again from the log).
    */
-  apply(first: number, payloads: readonly Uint8Array[]): Promise<Result[]>;
+  apply(
+    first: number,
+    payloads: readonly Uint8Array[],
+    decided?: (results: readonly Result[]) => void,
+  ): Promise<Result[]>;
 }
 
 /**

@@ -1247,10 +1247,20 @@ export class RaftRuntime<Result> {
       const group = applyGroup(entries, next);
       next += group.length;
       const started = this.ports.clock.now();
+      // Proposers are answered as soon as the state machine has decided (reads wait for
+      // it to finish); again once it resolves, which is a no-op for those answered.
+      const answer = (results: readonly Result[]): void => {
+        // A count that does not match is thrown on below, once the apply resolves.
+        if (results.length !== group.length) return;
+        group.forEach((entry, k) =>
+          this.settleProposalAt(entry.index, { entry, result: results[k]! }),
+        );
+      };
       const results = await stateMachine.apply(
         group[0]!.index,
         // A configuration is the core's business: the state machine sees a no-op.
         group.map((e) => (e.type === 'normal' ? e.data : NOOP_PAYLOAD)),
+        answer,
       );
       commitTrace('applied', group.at(-1)!.index);
       this.observer?.applied(group.length, (this.ports.clock.now() - started) / 1000);
@@ -1259,9 +1269,7 @@ export class RaftRuntime<Result> {
           `the state machine answered ${results.length} results for ${group.length} entries`,
         );
       this.unappliedEntries -= group.length;
-      group.forEach((entry, k) =>
-        this.settleProposalAt(entry.index, { entry, result: results[k]! }),
-      );
+      answer(results);
       this.settleReads(group.at(-1)!.index);
     }
   }

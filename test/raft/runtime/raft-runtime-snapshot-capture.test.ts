@@ -6,42 +6,14 @@
  * seconds. One real runtime, a single voter, in-memory ports.
  */
 import { describe, expect, it } from 'vitest';
-import type { Entry, HardState } from '../../../src/raft/index.js';
-import type {
-  LogStorage,
-  PersistedLog,
-  SnapshotRef,
-  SnapshotStore,
-  StateMachine,
-} from '../../../src/raft/runtime/ports.js';
+import type { SnapshotRef, SnapshotStore, StateMachine } from '../../../src/raft/runtime/ports.js';
 import { RaftRuntime } from '../../../src/raft/runtime/raft-runtime.js';
 import { ManualClock } from '../../support/manual-clock.js';
+import { MemoryLog } from '../../support/memory-raft-log.js';
 
 const enc = new TextEncoder();
 const TICK = 10;
 const ELECTION_TICK = 10;
-
-class MemoryLog implements LogStorage {
-  hardState: HardState = { term: 0, vote: undefined, commit: 0 };
-  compactedTo = 0;
-  load(): Promise<PersistedLog> {
-    return Promise.resolve({ hardState: this.hardState, entries: [] });
-  }
-  persist(_entries: readonly Entry[], hardState: HardState | undefined): Promise<void> {
-    if (hardState !== undefined) this.hardState = hardState;
-    return Promise.resolve();
-  }
-  compact(point: { index: number }): Promise<void> {
-    this.compactedTo = point.index;
-    return Promise.resolve();
-  }
-  resetTo(): Promise<void> {
-    return Promise.reject(new Error('not used'));
-  }
-  close(): Promise<void> {
-    return Promise.resolve();
-  }
-}
 
 class Counter implements StateMachine<number> {
   appliedIndex = 0;

@@ -404,11 +404,19 @@ export class SimStateMachine implements StateMachine<Applied> {
     return this.applying !== undefined;
   }
 
-  /** Entries of a group one after the other, each with its own simulated latency. */
-  async apply(first: number, payloads: readonly Uint8Array[]): Promise<Applied[]> {
+  /**
+   * Entries of a group one after the other, each with its own simulated latency. Each
+   * lands durably at once, so the results are decided when the last one lands.
+   */
+  async apply(
+    first: number,
+    payloads: readonly Uint8Array[],
+    decided?: (results: readonly Applied[]) => void,
+  ): Promise<Applied[]> {
     const results: Applied[] = [];
     for (let k = 0; k < payloads.length; k++)
       results.push(await this.applyOne(first + k, payloads[k]!));
+    decided?.(results);
     return results;
   }
 
