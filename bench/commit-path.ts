@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { RaftvecClient } from '../src/client/client.js';
 import type { CommitTracePoint } from '../src/commit-trace.js';
 import { fmt, killAndWait, percentile, startServers } from './common.js';
+import { UsageError, flagsOf, integerOption } from './report.js';
 
 const DIM = 128;
 
@@ -21,14 +22,15 @@ interface Args {
   warmupSeconds: number;
 }
 
+const USAGE = 'usage: npm run bench -- commit-path [--writes N] [--warmup-s S]';
+
 function parseArgs(argv: readonly string[]): Args {
   const args: Args = { writes: 3000, warmupSeconds: 4 };
-  for (let i = 0; i < argv.length; i += 2) {
-    const flag = argv[i]!;
-    const value = Number(argv[i + 1]);
-    if (flag === '--writes' && Number.isInteger(value) && value >= 1) args.writes = value;
-    else if (flag === '--warmup-s' && value >= 0) args.warmupSeconds = value;
-    else throw new Error(`bad argument ${flag} ${argv[i + 1]}; use --writes N (≥ 1), --warmup-s S`);
+  const integer = integerOption(USAGE);
+  for (const { arg, flag, value } of flagsOf(argv)) {
+    if (flag === '--writes') args.writes = integer(flag, value(), 1, 1_000_000);
+    else if (flag === '--warmup-s') args.warmupSeconds = integer(flag, value(), 0, 600);
+    else throw new UsageError(`unknown argument ${arg}\n${USAGE}`);
   }
   return args;
 }

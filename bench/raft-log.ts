@@ -17,6 +17,7 @@ import { RaftLogStore } from '../src/raft/storage/raft-log-store.js';
 import { seal, storageSchema } from '../src/raft/storage/log-start.js';
 import type { Entry, HardState } from '../src/raft/types.js';
 import { fmt, percentile } from './common.js';
+import { UsageError, flagsOf, integerOption } from './report.js';
 
 const LogEntryMessage = storageSchema.lookupType('raftvec.v1.LogEntry');
 const HardStateMessage = storageSchema.lookupType('raftvec.v1.HardState');
@@ -26,16 +27,15 @@ interface Args {
   rounds: number;
 }
 
+const USAGE = 'usage: npm run bench -- raft-log [--appends N] [--rounds N]';
+
 function parseArgs(argv: readonly string[]): Args {
   const args: Args = { appends: 200, rounds: 3 };
-  for (let i = 0; i < argv.length; i += 2) {
-    const flag = argv[i]!;
-    const value = Number(argv[i + 1]);
-    if (!Number.isInteger(value) || value < 1)
-      throw new Error(`${flag} needs a whole number ≥ 1 (got ${argv[i + 1]})`);
-    if (flag === '--appends') args.appends = value;
-    else if (flag === '--rounds') args.rounds = value;
-    else throw new Error(`unknown argument ${flag}; use --appends N, --rounds N`);
+  const integer = integerOption(USAGE);
+  for (const { arg, flag, value } of flagsOf(argv)) {
+    if (flag === '--appends') args.appends = integer(flag, value(), 1, 100_000);
+    else if (flag === '--rounds') args.rounds = integer(flag, value(), 1, 100);
+    else throw new UsageError(`unknown argument ${arg}\n${USAGE}`);
   }
   return args;
 }

@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import type { StateMachine } from '../../../src/raft/runtime/ports.js';
 import { RaftRuntime, type ProposeOutcome } from '../../../src/raft/runtime/raft-runtime.js';
 import { ManualClock } from '../../support/manual-clock.js';
+import { track } from '../../support/promise-state.js';
 import { MemoryLog } from '../../support/memory-raft-log.js';
 
 const enc = new TextEncoder();
@@ -59,15 +60,6 @@ class HeldWriteOut implements StateMachine<number> {
 }
 
 const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
-
-function track<T>(p: Promise<T>): { value?: T; error?: unknown } {
-  const state: { value?: T; error?: unknown } = {};
-  p.then(
-    (value) => (state.value = value),
-    (error: unknown) => (state.error = error),
-  );
-  return state;
-}
 
 async function openSingleVoter() {
   const clock = new ManualClock();

@@ -13,6 +13,7 @@ import {
 import type { LogStorage, PersistedLog, StateMachine } from '../../../src/raft/runtime/ports.js';
 import { RaftRuntime, type ProposeOutcome } from '../../../src/raft/runtime/raft-runtime.js';
 import { ManualClock } from '../../support/manual-clock.js';
+import { track } from '../../support/promise-state.js';
 
 const enc = new TextEncoder();
 
@@ -63,16 +64,6 @@ class Recorder implements StateMachine<number> {
 }
 
 const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
-
-/** Settled state of a promise, readable synchronously. */
-function track<T>(p: Promise<T>): { value?: T; error?: unknown } {
-  const state: { value?: T; error?: unknown } = {};
-  p.then(
-    (value) => (state.value = value),
-    (error: unknown) => (state.error = error),
-  );
-  return state;
-}
 
 const TICK = 10;
 const ELECTION_TICK = 10;
