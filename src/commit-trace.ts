@@ -51,13 +51,9 @@ export const commitTraceOn = file !== undefined;
 export const commitTraceNow = (): number => performance.timeOrigin + performance.now();
 
 /** Records that the write at `logIndex` passed `point` (at `atMs`, by default now). */
-export function commitTrace(
-  point: CommitTracePoint,
-  logIndex: number,
-  atMs: number = commitTraceNow(),
-): void {
+export function commitTrace(point: CommitTracePoint, logIndex: number, atMs?: number): void {
   if (file === undefined) return;
-  held.push(`${point} ${logIndex} ${atMs.toFixed(3)}`);
+  held.push(`${point} ${logIndex} ${(atMs ?? commitTraceNow()).toFixed(3)}`);
   if (held.length >= FLUSH_EVERY) flush();
 }
 
