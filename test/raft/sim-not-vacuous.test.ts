@@ -236,7 +236,7 @@ describe('the simulator exercises leadership transfers', () => {
       ['Leadership Transfer'],
     );
     expect(found.violation!.message).toMatch(
-      /sends TimeoutNow to n\d, whose disk holds (no entry|an entry of term \d+) at the leader's last index/,
+      /sends TimeoutNow to n\d+, whose disk holds (no entry|an entry of term \d+) at the leader's last index/,
     );
   }, 120_000);
 });
