@@ -103,9 +103,9 @@ const STAGES: Stage[] = [
 async function tracedRun(size: number, args: Args): Promise<Map<string, number[]>> {
   const traceDir = mkdtempSync(join(tmpdir(), 'raftvec-bench-commit-path-'));
   const prefix = join(traceDir, 'trace');
-  process.env.RAFTVEC_COMMIT_TRACE = prefix;
-  const cluster = await startServers(size, `commit-path-${size}`);
-  delete process.env.RAFTVEC_COMMIT_TRACE;
+  const cluster = await startServers(size, `commit-path-${size}`, {
+    env: { RAFTVEC_COMMIT_TRACE: prefix },
+  });
   const client = new RaftvecClient(
     cluster.nodes.map((n) => n.address),
     { deadlineMs: 30_000 },

@@ -51,6 +51,8 @@ export interface StartOptions {
   serveArgs?: readonly string[];
   /** Keep each node's output lines in ServerProcess.log (with arrival times). */
   captureLog?: boolean;
+  /** More environment variables for every node (e.g. RAFTVEC_COMMIT_TRACE). */
+  env?: Readonly<Record<string, string>>;
 }
 
 /** Starts `raftvec serve` processes (one node, or a cluster when size > 1) and waits until they serve. */
@@ -82,7 +84,7 @@ export async function startServers(
       address: addresses[i]!,
       dataDir: join(root, id),
       args,
-      child: spawnServer(args, log),
+      child: spawnServer(args, log, options.env),
       ...(log && { log }),
     };
   });
@@ -162,11 +164,15 @@ export function runToEnd(
 const serverNodeArgs = (process.env.RAFTVEC_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
 
 /** Spawns `raftvec serve`; with `log`, its output lines are appended there as they arrive. */
-export function spawnServer(args: readonly string[], log?: LogLine[]): ChildProcess {
+export function spawnServer(
+  args: readonly string[],
+  log?: LogLine[],
+  env: Readonly<Record<string, string>> = {},
+): ChildProcess {
   const script = join(packageRoot(), 'bin', 'raftvec.js');
   const child = spawn(process.execPath, [...serverNodeArgs, script, ...args], {
     stdio: ['ignore', log ? 'pipe' : 'ignore', log ? 'pipe' : 'ignore'],
-    env: { ...process.env, RAFTVEC_CLUSTER_SECRET: BENCH_CLUSTER_SECRET },
+    env: { ...process.env, ...env, RAFTVEC_CLUSTER_SECRET: BENCH_CLUSTER_SECRET },
   });
   trackChild(child);
   if (log) {

@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Level } from 'level';
 import { RaftLogStore } from '../src/raft/storage/raft-log-store.js';
+import { HARD_STATE_KEY, entryKey } from '../src/raft/storage/level-raft-log.js';
 import { seal, storageSchema } from '../src/raft/storage/log-start.js';
 import type { Entry, HardState } from '../src/raft/types.js';
 import { fmt, percentile } from './common.js';
@@ -61,17 +62,18 @@ async function levelDbLog(dir: string): Promise<AppendTarget> {
   await db.open();
   return {
     append: async (entry, hardState) => {
-      const key = Buffer.alloc(9);
-      key[0] = 0x65;
-      key.writeBigUInt64BE(BigInt(entry.index), 1);
       const record = LogEntryMessage.create({ ...entry, type: 0 });
       const state = HardStateMessage.create({ ...hardState, vote: hardState.vote ?? '' });
       await db.batch(
         [
-          { type: 'put', key, value: seal(LogEntryMessage.encode(record).finish()) },
           {
             type: 'put',
-            key: Buffer.from('h'),
+            key: entryKey(entry.index),
+            value: seal(LogEntryMessage.encode(record).finish()),
+          },
+          {
+            type: 'put',
+            key: HARD_STATE_KEY,
             value: seal(HardStateMessage.encode(state).finish()),
           },
         ],

@@ -4,11 +4,13 @@ import { decodeMembership } from '../membership.js';
 import type { PersistedLog } from '../runtime/ports.js';
 import { corrupt, decodeLogStart, storageSchema, unseal, type LogStart } from './log-start.js';
 
-const HARD_STATE_KEY = Buffer.from('h');
+/** Where the old format kept the hard state (exported for bench/raft-log.ts, which writes it). */
+export const HARD_STATE_KEY = Buffer.from('h');
 const SNAPSHOT_POINT_KEY = Buffer.from('s');
 const ENTRY_PREFIX = 0x65; // 'e', followed by the index as a big-endian uint64 so keys sort by index
 
-function entryKey(index: number): Buffer {
+/** Where the old format kept the entry at `index`. */
+export function entryKey(index: number): Buffer {
   const key = Buffer.alloc(9);
   key[0] = ENTRY_PREFIX;
   key.writeBigUInt64BE(BigInt(index), 1);
