@@ -62,9 +62,9 @@ interface Stage {
 type Role = 'client' | 'leader' | 'follower';
 
 /**
- * The stages in order. With 3 nodes the follower is the one whose answer reached the
- * leader first (the one that made the majority); with 1 node the follower stages are
- * absent and the leader commits once its own write is durable.
+ * The stages in order. With 3 nodes the follower is the one that sent its answer first
+ * (the one that made the majority); with 1 node the follower stages are absent and the
+ * leader commits once its own write is durable.
  */
 const STAGES: Stage[] = [
   { name: 'client → leader', from: ['client', 'clientSend'], to: ['leader', 'serviceIn'] },
@@ -129,8 +129,12 @@ async function tracedRun(size: number, args: Args): Promise<Map<string, number[]
     await Promise.all(cluster.nodes.map((n) => killAndWait(n.child, 'SIGTERM')));
     await cluster.stop();
   }
-  const nodes = readdirSync(traceDir).map((f) => readPasses(join(traceDir, f)));
-  rmSync(traceDir, { recursive: true, force: true });
+  let nodes: Passes[];
+  try {
+    nodes = readdirSync(traceDir).map((f) => readPasses(join(traceDir, f)));
+  } finally {
+    rmSync(traceDir, { recursive: true, force: true });
+  }
   const indexes = [...clientPasses.keys()]
     .filter((k) => k.startsWith('clientSend '))
     .map((k) => Number(k.split(' ')[1]));
@@ -139,7 +143,7 @@ async function tracedRun(size: number, args: Args): Promise<Map<string, number[]
   const followers = nodes.filter((p) => p !== leader);
   const spans = new Map<string, number[]>(STAGES.map((s) => [s.name, []]));
   for (const index of indexes) {
-    // The follower whose answer the leader received first made the majority.
+    // The follower that answered first (by the time it sent its answer) made the majority.
     const follower = followers
       .filter((f) => f.has(key('responseSent', index)))
       .sort((a, b) => a.get(key('responseSent', index))! - b.get(key('responseSent', index))!)[0];
