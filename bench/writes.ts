@@ -11,17 +11,22 @@
  *
  * A shape is writers/connections. Writers never share a client session (a session's
  * writes are ordered); writers on one connection share one HTTP/2 connection.
+ *
+ * Each shape also prints the CPU the server processes spent per write (all of them,
+ * then each) and the throughput that bounds on this machine's cores, and their CPU at
+ * rest: the cluster and its clients share the machine, so on 2 cores a write path that
+ * costs more CPU per write saturates first.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { RaftvecClient } from '../src/client/client.js';
 import { freePort } from '../src/cli/local-cluster.js';
-import { fmt, killAndWait, percentile, startServers } from './common.js';
+import { fmt, killAndWait, percentile, processCpuSeconds, startServers } from './common.js';
 
 const DIM = 128;
 
@@ -78,21 +83,42 @@ interface Run {
   writes: number;
   seconds: number;
   latenciesMs: number[];
+  /** CPU seconds each server process used over the measured seconds. */
+  serverCpuSeconds: number[];
+  /** CPU seconds per second each server process used at rest, before any load. */
+  restCpuPerSecond: number[];
 }
+
+/** How long the servers are watched at rest before the load. */
+const REST_SECONDS = 2;
+
+const cpuOf = (pids: readonly number[]): number[] => pids.map(processCpuSeconds);
+const minus = (after: readonly number[], before: readonly number[]): number[] =>
+  after.map((a, i) => a - before[i]!);
+const sum = (values: readonly number[]): number => values.reduce((s, v) => s + v, 0);
 
 /**
  * Runs `writers` loops of `write` for `seconds`; each loop waits for its write before
  * the next. The same load runs unmeasured for `warmupSeconds` first (connections made,
  * the leader found, and Node's JIT compilers done with the hot paths: a cold Node
  * process runs its first seconds several times slower, which is not what a
- * long-running server does), with negative write numbers.
+ * long-running server does), with negative write numbers. Before that the server
+ * processes `pids` are watched at rest for REST_SECONDS; their CPU is counted over the
+ * measured seconds too: on a machine with few cores the CPU a write costs the whole
+ * cluster bounds the throughput.
  */
 async function drive(
   writers: number,
   seconds: number,
   warmupSeconds: number,
+  pids: readonly number[],
   write: (writer: number, n: number) => Promise<void>,
 ): Promise<Run> {
+  const restStart = cpuOf(pids);
+  const restStarted = performance.now();
+  await new Promise((resolve) => setTimeout(resolve, REST_SECONDS * 1000));
+  const restSeconds = (performance.now() - restStarted) / 1000;
+  const restCpuPerSecond = minus(cpuOf(pids), restStart).map((cpu) => cpu / restSeconds);
   const warmEnd = performance.now() + warmupSeconds * 1000;
   await Promise.all(
     Array.from({ length: writers }, async (_, writer) => {
@@ -102,6 +128,7 @@ async function drive(
     }),
   );
   const latenciesMs: number[] = [];
+  const cpuBefore = cpuOf(pids);
   const started = performance.now();
   const end = started + seconds * 1000;
   await Promise.all(
@@ -113,8 +140,26 @@ async function drive(
       }
     }),
   );
-  return { writes: latenciesMs.length, seconds: (performance.now() - started) / 1000, latenciesMs };
+  const elapsed = (performance.now() - started) / 1000;
+  const serverCpuSeconds = minus(cpuOf(pids), cpuBefore);
+  return {
+    writes: latenciesMs.length,
+    seconds: elapsed,
+    latenciesMs,
+    serverCpuSeconds,
+    restCpuPerSecond,
+  };
 }
+
+/**
+ * The servers' CPU per write (ms, all processes together, then each), what it bounds
+ * the throughput to on this machine's cores, and their CPU at rest (cores).
+ */
+const describeCpu = (r: Run): string => {
+  const perWriteMs = (cpu: number) => (1000 * cpu) / r.writes;
+  const total = perWriteMs(sum(r.serverCpuSeconds));
+  return `${fmt(total, 2)} ms (${r.serverCpuSeconds.map((c) => fmt(perWriteMs(c), 2)).join(' + ')}), at most ${fmt((1000 * availableParallelism()) / total, 0)} writes/s on ${availableParallelism()} cores; at rest ${fmt(sum(r.restCpuPerSecond), 3)} cores`;
+};
 
 const describe = (r: Run): string => {
   const sorted = [...r.latenciesMs].sort((a, b) => a - b);
@@ -123,7 +168,12 @@ const describe = (r: Run): string => {
 
 // ---- raftvec -------------------------------------------------------------------------
 
-async function raftvecShape(addresses: readonly string[], shape: Shape, args: Args) {
+async function raftvecShape(
+  addresses: readonly string[],
+  pids: readonly number[],
+  shape: Shape,
+  args: Args,
+) {
   // grpc-js shares one connection among clients with equal options: a distinct option
   // per connection group gives `connections` connections.
   const clients = Array.from(
@@ -141,7 +191,7 @@ async function raftvecShape(addresses: readonly string[], shape: Shape, args: Ar
         if (!/exists/i.test(String(err))) throw err;
       });
     const vector = new Float32Array(DIM).fill(0.25);
-    return await drive(shape.writers, args.seconds, args.warmupSeconds, async (writer, n) => {
+    return await drive(shape.writers, args.seconds, args.warmupSeconds, pids, async (writer, n) => {
       await clients[writer]!.upsert('w', [{ id: `w${writer}-${n}`, vector }]);
     });
   } finally {
@@ -161,7 +211,11 @@ interface EtcdKv extends grpc.Client {
 }
 
 /** Three etcd members on loopback, in a temporary folder; resolves with their client URLs. */
-async function startEtcd(): Promise<{ endpoints: string[]; stop: () => Promise<void> }> {
+async function startEtcd(): Promise<{
+  endpoints: string[];
+  pids: number[];
+  stop: () => Promise<void>;
+}> {
   const root = mkdtempSync(join(tmpdir(), 'raftvec-bench-etcd-'));
   const ports = await Promise.all(Array.from({ length: 6 }, () => freePort()));
   const names = ['e1', 'e2', 'e3'];
@@ -215,7 +269,7 @@ async function startEtcd(): Promise<{ endpoints: string[]; stop: () => Promise<v
     await new Promise((r) => setTimeout(r, 100));
   }
   kv.close();
-  return { endpoints, stop };
+  return { endpoints, pids: children.map((c) => c.pid!), stop };
 }
 
 type EtcdKvConstructor = new (
@@ -236,14 +290,19 @@ function etcdClient(endpoint: string, connection: number): EtcdKv {
   });
 }
 
-async function etcdShape(endpoints: readonly string[], shape: Shape, args: Args) {
+async function etcdShape(
+  endpoints: readonly string[],
+  pids: readonly number[],
+  shape: Shape,
+  args: Args,
+) {
   // Writers go to the members in turn, as etcd's own benchmark spreads its clients.
   const clients = Array.from({ length: shape.connections }, (_, c) =>
     etcdClient(endpoints[c % endpoints.length]!, c),
   );
   const value = Buffer.alloc(512, 7);
   try {
-    return await drive(shape.writers, args.seconds, args.warmupSeconds, (writer, n) => {
+    return await drive(shape.writers, args.seconds, args.warmupSeconds, pids, (writer, n) => {
       const client = clients[writer % shape.connections]!;
       return new Promise<void>((resolve, reject) =>
         client.Put({ key: Buffer.from(`w${writer}-${n}`), value }, (error) =>
@@ -274,6 +333,7 @@ export async function runWritesBench(argv: readonly string[]): Promise<void> {
     try {
       raftvec = await raftvecShape(
         cluster.nodes.map((n) => n.address),
+        cluster.nodes.map((n) => n.child.pid!),
         shape,
         args,
       );
@@ -284,14 +344,14 @@ export async function runWritesBench(argv: readonly string[]): Promise<void> {
     if (baseline === 'etcd') {
       const etcd = await startEtcd();
       try {
-        base = await etcdShape(etcd.endpoints, shape, args);
+        base = await etcdShape(etcd.endpoints, etcd.pids, shape, args);
       } finally {
         await etcd.stop();
       }
     } else {
       const one = await startServers(1, 'writes-one');
       try {
-        base = await raftvecShape([one.nodes[0]!.address], shape, args);
+        base = await raftvecShape([one.nodes[0]!.address], [one.nodes[0]!.child.pid!], shape, args);
       } finally {
         await one.stop();
       }
@@ -299,6 +359,9 @@ export async function runWritesBench(argv: readonly string[]): Promise<void> {
     results.push({ shape, raftvec, base });
     console.log(
       `  ${shape.writers} writers / ${shape.connections} connections: raftvec 3 nodes ${describe(raftvec)}; ${baseline} ${describe(base)}; throughput ratio ${fmt(raftvec.writes / raftvec.seconds / (base.writes / base.seconds), 2)}`,
+    );
+    console.log(
+      `    server CPU per write: raftvec ${describeCpu(raftvec)}; ${baseline} ${describeCpu(base)}; ratio ${fmt(sum(raftvec.serverCpuSeconds) / raftvec.writes / (sum(base.serverCpuSeconds) / base.writes), 2)}`,
     );
   }
   const first = results[0];
