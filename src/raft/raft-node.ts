@@ -402,6 +402,14 @@ export class RaftNode {
   // Inputs
   // -------------------------------------------------------------------------
 
+  /**
+   * Leader: whether the next `tick` broadcasts a heartbeat. A ReadIndex registered just
+   * before that tick rides on the heartbeat instead of a round of its own.
+   */
+  heartbeatDueAtNextTick(): boolean {
+    return this.role === 'leader' && this.heartbeatElapsed + 1 >= this.config.heartbeatTick;
+  }
+
   /** Advance logical time by one tick. */
   tick(): void {
     if (this.ticksSinceStart < this.config.electionTick) this.ticksSinceStart++;

@@ -332,7 +332,6 @@ export class RaftRuntime<Result> {
   private readonly freshness = new FreshnessLog();
   /** A lease renewal round is registered and not yet confirmed or dropped. */
   private leaseRenewalPending = false;
-  private lastLeaseRenewalAt = Number.NEGATIVE_INFINITY;
   private readonly appliedWaiters = new Set<{
     index: number;
     resolve: () => void;
@@ -665,17 +664,17 @@ export class RaftRuntime<Result> {
   /**
    * Leader: registers a ReadIndex round whose confirmation renews the lease, once per
    * heartbeat interval and one at a time (a leader cut off from its majority does not
-   * pile them up). Called from the tick, before the core's own heartbeat.
+   * pile them up). Called from the tick, before the core's own heartbeat, and only in
+   * the tick that sends it: the round rides on that heartbeat, so followers get one
+   * message per heartbeat interval, not two (one of each, out of phase).
    */
   private maybeRenewLease(): void {
     if (this.role !== 'leader' || this.lease.durationMs <= 0) return;
+    if (this.leaseRenewalPending || !this.node.heartbeatDueAtNextTick()) return;
     const now = this.ports.clock.now();
-    const interval = this.timing.heartbeatTick * this.timing.tickMs;
-    if (this.leaseRenewalPending || now - this.lastLeaseRenewalAt < interval) return;
     const requestId = `${this.id}-lease-${++this.readSeq}`;
     this.node.readIndex(requestId);
     this.leaseRenewalPending = true;
-    this.lastLeaseRenewalAt = now;
     const done = (): void => {
       this.leaseRenewalPending = false;
     };

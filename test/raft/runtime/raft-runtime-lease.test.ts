@@ -125,7 +125,10 @@ class Net {
   held: Message[] = [];
   private queue: Message[] = [];
 
-  static async open(members: MemberSpec[]): Promise<Net> {
+  static async open(
+    members: MemberSpec[],
+    timing: { tickMs: number; electionTick: number; heartbeatTick: number } = TIMING,
+  ): Promise<Net> {
     const net = new Net();
     const peers = new Map(members.map((m) => [m.id, `${m.id}:1`]));
     for (const spec of members) {
@@ -136,7 +139,7 @@ class Net {
         {
           id: spec.id,
           peers,
-          timing: TIMING,
+          timing,
           maxEntryBytes: 1024,
           lease: { driftMs: DRIFT, maxClockSkewMs: SKEW },
           log: (line) => lines.push(line),
@@ -359,6 +362,34 @@ describe('RaftRuntime: the leader lease', () => {
     }
     // A new round each tick (the previous one confirmed), riding on the tick's heartbeat.
     expect(contexts.every((ctx, k) => ctx > 0 && (k === 0 || ctx > contexts[k - 1]!))).toBe(true);
+    await net.close();
+  });
+
+  it('with a heartbeat every 5 ticks, the renewal rides on the heartbeat: one message per interval to each follower, and the lease holds', async () => {
+    const net = await Net.open(
+      [
+        { id: 'a', random: 0 },
+        { id: 'b', random: 0.3 },
+        { id: 'c', random: 0.6 },
+      ],
+      { ...TIMING, heartbeatTick: 5 },
+    );
+    for (let i = 0; i < 3 * ELECTION_TICK && net.raft('a').role !== 'leader'; i++)
+      await net.advance(TICK);
+    const a = net.raft('a');
+    expect(a.role).toBe('leader');
+    await net.advance(10 * TICK);
+    const from = net.clock.now();
+    const holds: boolean[] = [];
+    for (let i = 0; i < 20; i++) {
+      await net.advance(TICK);
+      holds.push(a.leaseHolds());
+    }
+    const toB = net.sent.filter((s) => s.at > from && s.m.from === 'a' && s.m.to === 'b');
+    // 20 ticks at rest: 4 heartbeat intervals, each one heartbeat carrying a renewal round.
+    expect(toB.map((s) => s.m.type)).toEqual(Array(4).fill('Heartbeat'));
+    expect(toB.every((s) => s.m.type === 'Heartbeat' && s.m.readContext > 0)).toBe(true);
+    expect(holds.every(Boolean)).toBe(true);
     await net.close();
   });
 
@@ -658,6 +689,21 @@ describe('core: a ReadIndex registered just before a heartbeat tick', () => {
     expect(hbs.every((m) => m.type === 'Heartbeat' && m.readContext > 0)).toBe(true);
     c.deliverAll();
     expect(c.readStates.get('a')!.map((r) => r.requestId)).toEqual(['r']);
+  });
+
+  it('heartbeatDueAtNextTick says which tick that is (leader only)', () => {
+    const c = new TestCluster(['a', 'b', 'c'], {}, { heartbeatTick: 3 });
+    expect(c.node('a').heartbeatDueAtNextTick()).toBe(false); // a follower
+    c.elect('a');
+    c.deliverAll();
+    const due: boolean[] = [];
+    for (let i = 0; i < 6; i++) {
+      due.push(c.node('a').heartbeatDueAtNextTick());
+      c.inbox.length = 0;
+      c.tick('a');
+      expect(c.inbox.some((m) => m.type === 'Heartbeat')).toBe(due.at(-1));
+    }
+    expect(due.filter(Boolean)).toHaveLength(2);
   });
 
   it('without a tick, the read still gets its own round at the next Ready', () => {
