@@ -1,6 +1,8 @@
 /**
  * Replication costs and failover, on real processes over loopback gRPC:
- *  - upsert throughput (batches of 100 × 128-d) with three nodes vs the same build with one;
+ *  - upsert throughput (batches of 100 × 128-d) with three nodes vs the same build with one,
+ *    and the CPU the servers (all of them) and the clients spent per vector: the
+ *    replicas share the machine's cores, so their CPU per vector bounds the ratio;
  *  - commit latency p50/p99 of single small writes, three nodes vs one;
  *  - failover: leader kill -9 → first acknowledged write, over many trials (min/median/max);
  *  - elections during a write-and-search load with no faults (should be zero);
@@ -11,12 +13,14 @@
  *     [--pause-seconds 30] [--parts throughput,failover,load,catchup]
  *     [--election-timeout-ms N] [--heartbeat-ms N]
  */
+import { availableParallelism } from 'node:os';
 import { RaftvecClient } from '../src/client/client.js';
 import { ClusterStatusClient, type NodeStatus } from '../src/client/cluster-status.js';
 import {
   fmt,
   killAndWait,
   percentile,
+  processCpuSeconds,
   randomVectors,
   spawnServer,
   startServers,
@@ -70,7 +74,14 @@ async function waitForLeader(nodes: readonly ServerProcess[]): Promise<NodeStatu
 async function writeThroughput(
   size: number,
   args: Args,
-): Promise<{ vectorsPerSecond: number; p50: number; p99: number }> {
+): Promise<{
+  vectorsPerSecond: number;
+  p50: number;
+  p99: number;
+  /** CPU microseconds per vector over the measured batches: all servers, and this process (the clients). */
+  serverCpuUs: number;
+  clientCpuUs: number;
+}> {
   const servers = await startServers(size, `w${size}`, { serveArgs: args.serveArgs });
   const addresses = servers.nodes.map((n) => n.address);
   try {
@@ -101,7 +112,16 @@ async function writeThroughput(
     // A third of the batches unmeasured first, under other ids: Node's JIT compilers
     // finish with the hot paths, as in a server that has been running for a while.
     await upsertBatches(0, Math.ceil(args.batches / 3), 'warm');
+    const pids = servers.nodes.map((n) => n.child.pid!);
+    const serverCpuBefore = pids.map(processCpuSeconds);
+    const clientCpuBefore = process.cpuUsage();
     const run = await timed(() => upsertBatches(0, args.batches, 'b'));
+    const clientCpu = process.cpuUsage(clientCpuBefore);
+    const serverCpu = pids.reduce(
+      (sum, pid, i) => sum + processCpuSeconds(pid) - serverCpuBefore[i]!,
+      0,
+    );
+    const vectors = args.batches * 100;
     const latencies: number[] = [];
     for (let i = -Math.ceil(args.latencyWrites / 3); i < 0; i++)
       await clients[0]!.upsert('small', [{ id: `warm${i}`, vector: [i, 1, 2, 3] }]);
@@ -113,9 +133,11 @@ async function writeThroughput(
     latencies.sort((a, b) => a - b);
     for (const c of clients) c.close();
     return {
-      vectorsPerSecond: (args.batches * 100) / run.seconds,
+      vectorsPerSecond: vectors / run.seconds,
       p50: percentile(latencies, 50),
       p99: percentile(latencies, 99),
+      serverCpuUs: (1e6 * serverCpu) / vectors,
+      clientCpuUs: (clientCpu.user + clientCpu.system) / vectors,
     };
   } finally {
     await servers.stop();
@@ -351,6 +373,12 @@ async function throughputPart(args: Args): Promise<void> {
   const three = await writeThroughput(3, args);
   console.log(
     `upsert throughput: 1 node ${fmt(one.vectorsPerSecond, 0)} vectors/s, 3 nodes ${fmt(three.vectorsPerSecond, 0)} vectors/s, ratio 3/1 = ${fmt(three.vectorsPerSecond / one.vectorsPerSecond, 2)}`,
+  );
+  // The whole machine's CPU per vector (servers and clients) bounds the rate on its cores.
+  const bound = (r: { serverCpuUs: number; clientCpuUs: number }): number =>
+    (1e6 * availableParallelism()) / (r.serverCpuUs + r.clientCpuUs);
+  console.log(
+    `  CPU per vector, servers + clients: 1 node ${fmt(one.serverCpuUs, 1)} + ${fmt(one.clientCpuUs, 1)} µs, 3 nodes ${fmt(three.serverCpuUs, 1)} + ${fmt(three.clientCpuUs, 1)} µs (servers 3/1 = ${fmt(three.serverCpuUs / one.serverCpuUs, 2)}); on ${availableParallelism()} cores that allows at most ${fmt(bound(one), 0)} and ${fmt(bound(three), 0)} vectors/s, a ratio of ${fmt(bound(three) / bound(one), 2)}`,
   );
   console.log(
     `commit latency p50: 1 node ${fmt(one.p50, 2)} ms, 3 nodes ${fmt(three.p50, 2)} ms, ratio 3/1 = ${fmt(three.p50 / one.p50, 2)}`,
