@@ -18,7 +18,11 @@ import type {
   PersistedLog,
   StateMachine,
 } from '../../../src/raft/runtime/ports.js';
-import { RaftRuntime, voteQuietWindowMs } from '../../../src/raft/runtime/raft-runtime.js';
+import {
+  RaftRuntime,
+  voteQuietWindowMs,
+  type RaftTiming,
+} from '../../../src/raft/runtime/raft-runtime.js';
 import { TestCluster } from '../helpers.js';
 import { ManualClock } from '../../support/manual-clock.js';
 
@@ -125,10 +129,7 @@ class Net {
   held: Message[] = [];
   private queue: Message[] = [];
 
-  static async open(
-    members: MemberSpec[],
-    timing: { tickMs: number; electionTick: number; heartbeatTick: number } = TIMING,
-  ): Promise<Net> {
+  static async open(members: MemberSpec[], timing: RaftTiming = TIMING): Promise<Net> {
     const net = new Net();
     const peers = new Map(members.map((m) => [m.id, `${m.id}:1`]));
     for (const spec of members) {
