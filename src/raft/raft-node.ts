@@ -486,6 +486,12 @@ export class RaftNode {
       } else if (m.type === 'PreVote') {
         // Tell the pre-candidate about our newer term so that it can catch up.
         this.send({ type: 'PreVoteResponse', to: m.from, term: this.term, granted: false });
+      } else if (m.type === 'RequestVote') {
+        // Figure 2: refuse with our term, so that the candidate adopts it. Silence is
+        // a livelock when our own campaigns cannot reach it (e.g. we still hold an
+        // older configuration without it): its term would never catch up with ours,
+        // and it needs our vote.
+        this.send({ type: 'RequestVoteResponse', to: m.from, term: this.term, granted: false });
       }
       return;
     }

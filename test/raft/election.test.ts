@@ -166,11 +166,34 @@ describe('vote granting (§5.2, §5.4.1)', () => {
     expect(resp).toMatchObject({ type: 'RequestVoteResponse', granted, term: 3 });
   });
 
-  it('a request from an earlier term is not granted and the voter keeps its term', () => {
+  it("a request from an earlier term is refused with the voter's term, which it keeps (Figure 2)", () => {
     const n = newNode('c', peers, { hardState: { term: 5 } });
     n.step(voteRequest('a', 'c', 4, 10, 4));
     expect(n.status().term).toBe(5);
     expect(n.status().vote).toBeUndefined();
+    expect(drainMessages(n)).toEqual([
+      { type: 'RequestVoteResponse', from: 'c', to: 'a', term: 5, granted: false },
+    ]);
+  });
+
+  it('a candidate behind a voter whose own campaigns cannot reach it catches up on its term and wins', () => {
+    // The shape of a livelock the simulator found (membership, no pre-vote): b holds
+    // an older configuration that leaves a out, so b's campaigns never reach a and
+    // only raise b's term; a needs b's vote. Before b answered lower-term requests,
+    // a campaigned below b's term forever.
+    const pair = ['a', 'b'];
+    const c = new TestCluster(pair, {
+      a: { entries: logOf(1, 2), hardState: { term: 2 }, config: { random: () => 0 } },
+      b: { entries: logOf(1), hardState: { term: 10 }, config: { random: () => 0.999 } },
+    });
+    c.drop = (m) => m.from === 'b' && m.type === 'RequestVote';
+    for (let i = 0; i < 100 && c.node('a').status().role !== 'leader'; i++) {
+      c.tick('a');
+      c.tick('b');
+      c.deliverAll();
+    }
+    expect(c.node('a').status().role).toBe('leader');
+    expect(c.node('a').status().term).toBeGreaterThan(10);
   });
 
   it('a node with a stale log never wins an election, however often it tries', () => {
