@@ -20,6 +20,7 @@ export const DEFAULT_RAFT_CONFIG = {
   checkQuorum: true,
   // Off by default so that unit tests can elect fresh nodes at once; see RaftConfig.
   voteQuietAfterStart: false,
+  commitNoticeOnTick: false,
   maxPromotionLag: 256,
 } as const satisfies Partial<RaftConfig>;
 

@@ -30,6 +30,8 @@ export class Progress {
   pendingSnapshot = 0;
   /** The follower must receive an AppendEntries even if it carries no entries (e.g. a new commit index). */
   pendingEmptyAppend = false;
+  /** The highest commit index sent to the follower, in an AppendEntries or a heartbeat. */
+  commitSent = 0;
   readonly inflights: Inflights;
 
   constructor(next: number, maxInflight: number) {

@@ -1210,6 +1210,12 @@ export class RaftNode {
       this.heartbeatElapsed = 0;
       this.bcastHeartbeat();
     }
+    if (this.config.commitNoticeOnTick) {
+      // A commit index that no message has carried yet goes out on its own now.
+      const commit = this.log.commitIndex();
+      for (const [id, pr] of this.progress)
+        if (id !== this.id && pr.commitSent < commit) pr.pendingEmptyAppend = true;
+    }
   }
 
   private quorumActive(): boolean {
@@ -1514,8 +1520,9 @@ export class RaftNode {
     const wasCommittedInTerm = this.committedInCurrentTerm();
     this.log.commitTo(index);
     // Tell followers promptly (the next flush sends it with an empty AppendEntries
-    // where that cannot be mistaken for a gap).
-    for (const [id, pr] of this.progress) if (id !== this.id) pr.pendingEmptyAppend = true;
+    // where that cannot be mistaken for a gap), or on the next tick (commitNoticeOnTick).
+    if (!this.config.commitNoticeOnTick)
+      for (const [id, pr] of this.progress) if (id !== this.id) pr.pendingEmptyAppend = true;
     if (!wasCommittedInTerm && this.committedInCurrentTerm()) {
       const waiting = this.readsAwaitingCommit;
       this.readsAwaitingCommit = [];
@@ -1597,6 +1604,7 @@ export class RaftNode {
     });
     pr.sentEntries(prevLogIndex + entries.length, entries.length);
     pr.pendingEmptyAppend = false;
+    pr.commitSent = Math.max(pr.commitSent, this.log.commitIndex());
     return true;
   }
 
@@ -1650,6 +1658,7 @@ export class RaftNode {
         readContext,
       };
       this.send(hb);
+      pr.commitSent = Math.max(pr.commitSent, hb.commit);
     }
   }
 

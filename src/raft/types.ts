@@ -424,6 +424,14 @@ export interface RaftConfig {
    * it on.
    */
   readonly voteQuietAfterStart: boolean;
+  /**
+   * Leader: followers learn a new commit index from the next AppendEntries or heartbeat,
+   * or on the next tick at the latest, instead of from an empty AppendEntries sent at
+   * once. A lone write then costs each follower one message and one answer instead of
+   * two of each; followers learn of it up to a tick later. Off by default (etcd's
+   * behaviour, which the interaction tests describe); the runtime turns it on.
+   */
+  readonly commitNoticeOnTick: boolean;
   /** Uniform in [0, 1). Injected so the core stays deterministic under a seeded simulator. */
   readonly random: () => number;
 }

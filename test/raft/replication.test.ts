@@ -335,6 +335,59 @@ describe('commit index (§5.3, §5.4.2)', () => {
   });
 });
 
+describe('commit notices on the tick (commitNoticeOnTick, as the runtime runs the core)', () => {
+  /** a leads b and c, heartbeats every 3 ticks, and the next tick sends none; all settled. */
+  function steady(): TestCluster {
+    const c = new TestCluster(peers, {}, { commitNoticeOnTick: true, heartbeatTick: 3 });
+    c.elect('a');
+    // Until every follower knows the election's no-op committed, and the next tick is
+    // not a heartbeat tick.
+    for (let i = 0; i < 6; i++) {
+      c.tick('a');
+      c.deliverAll();
+    }
+    while (c.node('a').heartbeatDueAtNextTick()) {
+      c.tick('a');
+      c.deliverAll();
+    }
+    const commit = c.node('a').status().commitIndex;
+    for (const id of ['b', 'c']) expect(c.node(id).status().commitIndex).toBe(commit);
+    return c;
+  }
+
+  it('a lone write: no empty AppendEntries at once; the followers learn the commit on the next tick', () => {
+    const c = steady();
+    const { index } = c.node('a').propose(bytes('x'));
+    c.deliverAll();
+    expect(c.node('a').status().commitIndex).toBe(index);
+    // Only the entry's own AppendEntries went out, before it committed.
+    for (const id of ['b', 'c']) expect(c.node(id).status().commitIndex).toBe(index - 1);
+    c.tick('a');
+    const notices = c.inbox.filter((m) => m.type === 'AppendEntries');
+    expect(notices.map((m) => m.to).sort()).toEqual(['b', 'c']);
+    expect(notices.every((m) => m.type === 'AppendEntries' && m.entries.length === 0)).toBe(true);
+    expect(c.inbox.some((m) => m.type === 'Heartbeat')).toBe(false);
+    c.deliverAll();
+    for (const id of ['b', 'c']) expect(c.node(id).status().commitIndex).toBe(index);
+    // Told once: the next tick sends nothing more about it.
+    c.tick('a');
+    expect(c.inbox.filter((m) => m.type === 'AppendEntries')).toHaveLength(0);
+  });
+
+  it('the next write carries the commit index: no notice on the tick after it', () => {
+    const c = steady();
+    const first = c.node('a').propose(bytes('x')).index;
+    c.deliverAll();
+    c.node('a').propose(bytes('y'));
+    c.settle();
+    const appends = c.inbox.filter((m) => m.type === 'AppendEntries');
+    expect(appends).toHaveLength(2);
+    expect(appends.every((m) => m.type === 'AppendEntries' && m.leaderCommit === first)).toBe(true);
+    c.deliverOnce();
+    for (const id of ['b', 'c']) expect(c.node(id).status().commitIndex).toBe(first);
+  });
+});
+
 describe('Ready contract', () => {
   it('a follower gets entries, the new commit and its answer in one Ready, and applies them only once durable', () => {
     const n = newNode('b', peers, { hardState: { term: 1 } });

@@ -496,6 +496,7 @@ export class RaftRuntime<Result> {
         random: ports.random,
         // Lease reads count on it (leader-lease.ts).
         voteQuietAfterStart: true,
+        commitNoticeOnTick: true,
       },
       {
         hardState: { ...state.hardState, commit },
