@@ -292,6 +292,7 @@ describe('configuration', () => {
       preVote: true,
       checkQuorum: true,
       voteQuietAfterStart: false,
+      commitNoticeOnTick: false,
       maxPromotionLag: 256,
     });
     expect(new RaftNode(base, empty).status()).toMatchObject({ role: 'follower', term: 0 });
