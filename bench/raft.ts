@@ -268,6 +268,11 @@ export async function runRaftBench(argv: readonly string[]): Promise<void> {
     console.log(
       `catch-up: a follower stopped for ${args.pauseSeconds} s under ${CATCHUP_WRITERS} writers fell ${c.behind} entries behind (the cluster wrote ${fmt(c.writeRate, 0)} entries/s); resumed, it was level again after ${fmt(c.seconds, 2)} s, applying ${fmt(c.catchUpRate, 0)} entries/s${c.bySnapshot ? ' (by snapshot)' : ''}: ${fmt(c.catchUpRate / c.writeRate, 2)}× the write rate`,
     );
+    // Whether the catch-up was bound by the machine's cores rather than by replication.
+    const { follower, others, client } = c.cores;
+    console.log(
+      `  while it caught up: the follower used ${fmt(follower, 2)} cores (${fmt((1e6 * follower) / c.catchUpRate, 0)} µs of CPU per entry applied), the other two servers ${fmt(others, 2)}, the writers ${fmt(client, 2)}: ${fmt(follower + others + client, 2)} of ${availableParallelism()} cores`,
+    );
   }
   if (args.parts.includes('load')) {
     const load = await electionsUnderLoad(args);
@@ -289,6 +294,8 @@ async function catchUp(args: Args): Promise<{
   catchUpRate: number;
   seconds: number;
   bySnapshot: boolean;
+  /** Cores used while it caught up: the resumed follower, the other two servers, this bench (the writers). */
+  cores: { follower: number; others: number; client: number };
 }> {
   const servers = await startServers(3, 'catchup', {
     serveArgs: args.serveArgs,
@@ -340,6 +347,10 @@ async function catchUp(args: Args): Promise<{
     const writeRate = (commitAtResume - commitAtPause) / ((performance.now() - pausedAt) / 1000);
     // What the follower had applied when it stopped: nothing moved since.
     const appliedAtResume = before?.appliedIndex ?? 0;
+    const others = servers.nodes.filter((n) => n !== follower).map((n) => n.child.pid!);
+    const followerCpuBefore = processCpuSeconds(follower.child.pid!);
+    const othersCpuBefore = others.map(processCpuSeconds);
+    const clientCpuBefore = process.cpuUsage();
     follower.child.kill('SIGCONT');
     const resumedAt = performance.now();
     let now: NodeStatus | undefined;
@@ -348,6 +359,14 @@ async function catchUp(args: Args): Promise<{
       [now] = await statuses([follower]);
     } while ((now?.appliedIndex ?? 0) < commitAtResume);
     const seconds = (performance.now() - resumedAt) / 1000;
+    const clientCpu = process.cpuUsage(clientCpuBefore);
+    const cores = {
+      follower: (processCpuSeconds(follower.child.pid!) - followerCpuBefore) / seconds,
+      others:
+        others.reduce((sum, pid, i) => sum + processCpuSeconds(pid) - othersCpuBefore[i]!, 0) /
+        seconds,
+      client: (clientCpu.user + clientCpu.system) / 1e6 / seconds,
+    };
     writing = false;
     await load;
     if (loadFailure !== undefined) throw loadFailure;
@@ -359,6 +378,7 @@ async function catchUp(args: Args): Promise<{
       bySnapshot: (follower.log ?? []).some(
         (l) => l.at > resumedAt && l.line.includes('installed snapshot'),
       ),
+      cores,
     };
   } finally {
     writing = false;
