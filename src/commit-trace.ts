@@ -3,7 +3,10 @@
  * shows where a single write's latency goes stage by stage (client hop, proposal,
  * replication, fsyncs, apply). Off unless RAFTVEC_COMMIT_TRACE names a file prefix: then
  * each process appends `stage logIndex wallTimeMs` lines to `<prefix>.<node id>.<pid>`.
- * Wall time (performance.timeOrigin + now) so that processes on one machine compare.
+ * Stamped with the machine's monotonic clock (CLOCK_MONOTONIC through process.hrtime),
+ * which every process on one machine shares: `performance.timeOrigin` is fixed from the
+ * wall clock when each process starts, so two processes can disagree by however much the
+ * wall clock was adjusted in between (12 ms seen on these VMs).
  */
 import { openSync, writeSync } from 'node:fs';
 import type { Message } from './raft/types.js';
@@ -47,8 +50,8 @@ if (prefix !== undefined && prefix !== '') {
 /** Whether trace points are recorded (check before computing what a point needs). */
 export const commitTraceOn = file !== undefined;
 
-/** The time a point is stamped with: ms since the epoch, sub-millisecond. */
-export const commitTraceNow = (): number => performance.timeOrigin + performance.now();
+/** The time a point is stamped with: ms on the machine's monotonic clock, sub-millisecond. */
+export const commitTraceNow = (): number => Number(process.hrtime.bigint()) / 1e6;
 
 /** Records that the write at `logIndex` passed `point` (at `atMs`, by default now). */
 export function commitTrace(point: CommitTracePoint, logIndex: number, atMs?: number): void {
