@@ -2,7 +2,7 @@
  * Trace points along a write's commit path, for `npm run bench -- commit-path`, which
  * shows where a single write's latency goes stage by stage (client hop, proposal,
  * replication, fsyncs, apply). Off unless RAFTVEC_COMMIT_TRACE names a file prefix: then
- * each process appends `stage logIndex wallTimeMs` lines to `<prefix>.<node id>.<pid>`.
+ * each process appends `stage logIndex timeMs` lines to `<prefix>.<node id>.<pid>`.
  * Stamped with the machine's monotonic clock (CLOCK_MONOTONIC through process.hrtime),
  * which every process on one machine shares: `performance.timeOrigin` is fixed from the
  * wall clock when each process starts, so two processes can disagree by however much the
