@@ -15,6 +15,7 @@
  *   npm run bench -- ingest     # bulk ingest into one node (1000 × 128-d batches, Flat) vs the 50k vectors/s goal; time per stage
  *   npm run bench -- raft-log   # the Raft log's synced append alone: segment files vs the former LevelDB batch
  *   npm run bench -- commit-path # where one write's latency goes, stage by stage, 3 nodes vs 1
+ *   npm run bench -- apply      # the state machine's apply per single-point upsert, in process, vs its LevelDB + FAISS floor
  *
  * `--json [PATH]` (benches that report through bench/report.ts: search, filter) also writes every
  * figure, its baseline and ratio, the parameters and the machine as one JSON document, to
@@ -32,6 +33,7 @@ import { runFilterBench } from './filter.js';
 import { runIngestBench } from './ingest.js';
 import { runRaftLogBench } from './raft-log.js';
 import { runCommitPathBench } from './commit-path.js';
+import { runApplyBench } from './apply.js';
 import { takeJsonOption, UsageError, type BenchOptions } from './report.js';
 
 const [which, ...args] = process.argv.slice(2);
@@ -48,6 +50,7 @@ const benches: Record<string, (argv: readonly string[], options: BenchOptions) =
   ingest: runIngestBench,
   'raft-log': runRaftLogBench,
   'commit-path': runCommitPathBench,
+  apply: runApplyBench,
 };
 
 /** The benches that report through bench/report.ts, and so take --json. */

@@ -14,6 +14,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { Level } from 'level';
+import { slabBytes } from './byte-slab.js';
 import { RaftvecError } from '../errors.js';
 
 type Bytes = Uint8Array;
@@ -67,7 +68,7 @@ function checksum(key: Bytes, value: Bytes): number {
 }
 
 export function sealRecord(key: Bytes, value: Bytes): Bytes {
-  const out = new Uint8Array(4 + value.length);
+  const out = slabBytes(4 + value.length);
   const sum = checksum(key, value);
   // Big-endian, byte by byte: a DataView per record cost as much as the copy.
   out[0] = sum >>> 24;

@@ -27,6 +27,7 @@
  */
 
 import { readF32LEInto, writeF32LE } from '../f32.js';
+import { slabBytes, slabUtf8 } from './byte-slab.js';
 
 /**
  * Version 2: every value carries a checksum (see checked-store.ts), and the
@@ -109,8 +110,14 @@ export const formatKey = metaKey('format');
 export const digestKey = metaKey('digest');
 export const sessionClockKey = metaKey('sessionClock');
 
-export const sessionKey = (clientId: string): Uint8Array =>
-  tagged(TAG_SESSION, utf8.encode(clientId));
+/** A key of `tag` then UTF-8 `text`, in slab bytes: one is built per entry applied. */
+function taggedText(tag: number, text: string): Uint8Array {
+  const key = slabUtf8(text, 1);
+  key[0] = tag;
+  return key;
+}
+
+export const sessionKey = (clientId: string): Uint8Array => taggedText(TAG_SESSION, clientId);
 
 export const sessionRange = (): { gte: Uint8Array; lt: Uint8Array } => ({
   gte: Uint8Array.of(TAG_SESSION),
@@ -119,8 +126,7 @@ export const sessionRange = (): { gte: Uint8Array; lt: Uint8Array } => ({
 export const clientIdOfSessionKey = (key: Uint8Array): string =>
   utf8Decoder.decode(key.subarray(1));
 
-export const collectionKey = (name: string): Uint8Array =>
-  tagged(TAG_COLLECTION, utf8.encode(name));
+export const collectionKey = (name: string): Uint8Array => taggedText(TAG_COLLECTION, name);
 export const collectionRange = (): { gte: Uint8Array; lt: Uint8Array } => ({
   gte: Uint8Array.of(TAG_COLLECTION),
   lt: Uint8Array.of(TAG_COLLECTION + 1),
@@ -138,11 +144,10 @@ function uidPrefix(tag: number, uid: number): Uint8Array {
 }
 
 export function pointKey(uid: number, id: string): Uint8Array {
-  // Written in place: one allocation per key (an encoder would add one per id).
-  const key = Buffer.allocUnsafe(9 + Buffer.byteLength(id, 'utf8'));
+  // Written in place, in slab bytes (an encoder would allocate once more per id).
+  const key = slabUtf8(id, 9);
   key[0] = TAG_POINT;
   writeU64be(key, 1, uid);
-  key.write(id, 9, 'utf8');
   return key;
 }
 
@@ -155,7 +160,7 @@ export const pointRange = (uid: number): { gte: Uint8Array; lt: Uint8Array } => 
 export const idOfPointKey = (key: Uint8Array): string => utf8Decoder.decode(key.subarray(9));
 
 export function labelKey(uid: number, label: number): Uint8Array {
-  const key = new Uint8Array(17);
+  const key = slabBytes(17);
   key[0] = TAG_LABEL;
   writeU64be(key, 1, uid);
   writeU64be(key, 9, label);
@@ -173,10 +178,9 @@ export function encodePointValue(
   vector: Float32Array,
   metadataJson: string,
 ): Uint8Array {
-  const out = Buffer.allocUnsafe(8 + vector.length * 4 + Buffer.byteLength(metadataJson, 'utf8'));
+  const out = slabUtf8(metadataJson, 8 + vector.length * 4);
   writeU64be(out, 0, label);
   writeF32LE(vector, out, 8);
-  out.write(metadataJson, 8 + vector.length * 4, 'utf8');
   return out;
 }
 
@@ -217,14 +221,14 @@ export function withPointMetadata(
       `point record of ${bytes.length} bytes is shorter than a ${dimension}-d vector`,
     );
   }
-  const out = Buffer.allocUnsafe(head + Buffer.byteLength(metadataJson, 'utf8'));
+  const out = slabUtf8(metadataJson, head);
   out.set(bytes.subarray(0, head), 0);
-  out.write(metadataJson, head, 'utf8');
   return out;
 }
 
 /** Just the label of a point record, without decoding the rest. */
 export const labelOfPointValue = (bytes: Uint8Array): number => readU64be(bytes, 0);
 
-export const utf8Encode = (s: string): Uint8Array => utf8.encode(s);
+/** UTF-8 bytes of `s` for a record written now (slab bytes; see byte-slab.ts). */
+export const utf8Encode = (s: string): Uint8Array => slabUtf8(s);
 export const utf8Decode = (b: Uint8Array): string => utf8Decoder.decode(b);
