@@ -26,23 +26,39 @@ const LARGEST_CARVED = SLAB_CHUNK_BYTES / 4;
 let chunk = Buffer.alloc(SLAB_CHUNK_BYTES);
 let used = 0;
 
-/** `n` zeroed bytes of their own, valid until dropped; see the module's contract. */
-export function slabBytes(n: number): Buffer {
+/** Where `n` bytes start in `chunk` (a fresh chunk when they do not fit), or -1 for a record of its own. */
+function carve(n: number): number {
   if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`${n} is not a byte count`);
-  if (n > LARGEST_CARVED) return Buffer.alloc(n);
+  if (n > LARGEST_CARVED) return -1;
   if (used + n > SLAB_CHUNK_BYTES) {
     chunk = Buffer.alloc(SLAB_CHUNK_BYTES);
     used = 0;
   }
-  const out = chunk.subarray(used, used + n);
+  const at = used;
   // 8-byte alignment keeps each record's start where a wider read of it is cheap.
   used += (n + 7) & ~7;
-  return out;
+  return at;
+}
+
+/**
+ * `n` zeroed bytes of their own, valid until dropped; see the module's contract. A plain
+ * Uint8Array view: making a Buffer view costs twice as much.
+ */
+export function slabBytes(n: number): Uint8Array {
+  const at = carve(n);
+  if (at < 0) return new Uint8Array(n);
+  return new Uint8Array(chunk.buffer, chunk.byteOffset + at, n);
 }
 
 /** `text` as UTF-8 in slab bytes, after `prefix` bytes left for the caller to fill. */
-export function slabUtf8(text: string, prefix = 0): Buffer {
-  const out = slabBytes(prefix + Buffer.byteLength(text, 'utf8'));
-  out.write(text, prefix, 'utf8');
-  return out;
+export function slabUtf8(text: string, prefix = 0): Uint8Array {
+  const n = prefix + Buffer.byteLength(text, 'utf8');
+  const at = carve(n);
+  if (at < 0) {
+    const own = Buffer.alloc(n);
+    own.write(text, prefix, 'utf8');
+    return own;
+  }
+  chunk.write(text, at + prefix, 'utf8');
+  return new Uint8Array(chunk.buffer, chunk.byteOffset + at, n);
 }

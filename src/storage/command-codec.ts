@@ -362,11 +362,13 @@ export function decodeCommand(bytes: Uint8Array): Command {
   const session: ClientSession | undefined =
     clientId === '' ? undefined : { clientId, sequence: toSafeNumber(m.sequence) };
   const leaderTimeMs = toSafeNumber(m.leaderTimeMs);
-  const withSession = <T extends object>(c: T): T & WriteStamp => ({
-    ...c,
-    ...(session && { session }),
-    ...(leaderTimeMs > 0 && { leaderTimeMs }),
-  });
+  // Fields set on the command itself: spreading it into a new object cost 3-4% of apply.
+  const withSession = <T extends object>(c: T): T & WriteStamp => {
+    const stamped = c as T & WriteStamp;
+    if (session) stamped.session = session;
+    if (leaderTimeMs > 0) stamped.leaderTimeMs = leaderTimeMs;
+    return stamped;
+  };
 
   switch (m.command) {
     case undefined:

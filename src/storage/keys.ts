@@ -45,7 +45,7 @@ const TAG_LABEL = 0x4c; // 'L'
 /**
  * Whether `key` is one that most entries write again (the applied index, digest and
  * session clock, a client's session, a collection's record), as opposed to a point's
- * or a label's: the keys worth keeping only the last write of in a group's batch.
+ * or a label's: an apply group keeps only the last write of these (group-writes.ts).
  */
 export function rewrittenOften(key: Uint8Array): boolean {
   const tag = key[0];

@@ -100,6 +100,7 @@ import { countMatching, matchingLabels } from './filter-planner.js';
 import { PayloadIndex } from './payload-index.js';
 import { applyPayloadUpdate, selectMetadata } from './payload-update.js';
 import { EntryRefused, HeldIndexChanges, type IndexChanges } from './batch.js';
+import { GroupWrites } from './group-writes.js';
 import {
   DEFAULT_SESSION_LIMITS,
   SessionTable,
@@ -128,7 +129,6 @@ import {
   pointKey,
   pointRange,
   readU64be,
-  rewrittenOften,
   sessionKey,
   u64be,
   uidOfDroppedKey,
@@ -251,6 +251,11 @@ interface Plan {
   readsStore?: boolean;
   /** Takes back what `commit` did to the in-memory state (a batch that is refused later). */
   undo?: () => void;
+  /**
+   * The record of the collection the entry changes, as the entry leaves it (none: the
+   * entry drops the collection). Kept out of `ops`: a group writes only its last one.
+   */
+  collectionRecord?: { name: string; record?: CollectionRecord };
 }
 
 /** How an operation reads point records: from the store, or first from its batch's writes. */
@@ -649,7 +654,7 @@ export class VectorStateMachine {
       const results: ApplyResult[] = [];
       const dropped: number[] = [];
       await this.lock.write(async () => {
-        const pending: BatchOp[] = [];
+        const pending = new GroupWrites();
         try {
           for (let k = 0; k < payloads.length; k++) {
             const outcome = await this.carryOut(first + k, payloads[k]!, pending);
@@ -755,10 +760,10 @@ export class VectorStateMachine {
    * index must read the store back), then its in-memory changes. A refusal by FAISS
    * turns the entry into a rejection.
    */
-  private async carryOut(index: number, data: Uint8Array, pending: BatchOp[]): Promise<Plan> {
+  private async carryOut(index: number, data: Uint8Array, pending: GroupWrites): Promise<Plan> {
     const { plan, session, leaderTimeMs } = this.planEntry(index, data);
     let outcome = plan;
-    if (plan.readsStore && pending.length > 0) await this.writeApplied(pending);
+    if (plan.readsStore && !pending.isEmpty) await this.writeApplied(pending);
     try {
       await plan.prepare?.();
     } catch (err) {
@@ -787,8 +792,9 @@ export class VectorStateMachine {
       session && { clientId: session.clientId, sequence: session.sequence, result: outcome.result },
     );
     const digest = nextDigest(this.digest, index, data, outcome.result);
-    for (const op of outcome.ops) pending.push(op);
-    for (const op of sessionOps(sessionChanges)) pending.push(op);
+    for (const op of outcome.ops) pending.add(op);
+    if (outcome.collectionRecord) addCollectionRecord(pending, outcome.collectionRecord);
+    addSessionChanges(pending, sessionChanges);
     const reload = outcome.reload;
     if (reload !== undefined && (reload.col.index.wantsTraining || reload.col.index.wantsRebuild)) {
       // Training reads every vector back from the store: what is pending goes first,
@@ -809,13 +815,14 @@ export class VectorStateMachine {
    * entry applied unless `at` says otherwise, in one LevelDB batch.
    */
   private async writeApplied(
-    pending: BatchOp[],
+    pending: GroupWrites,
     at: { index: number; digest: Uint8Array } = { index: this.applied, digest: this.digest },
   ): Promise<void> {
-    pending.push({ type: 'put', key: digestKey(), value: at.digest });
-    pending.push({ type: 'put', key: appliedIndexKey(), value: u64be(at.index) });
+    const ops = pending.take();
+    ops.push({ type: 'put', key: digestKey(), value: at.digest });
+    ops.push({ type: 'put', key: appliedIndexKey(), value: u64be(at.index) });
     commitTrace('stateWriteStart', at.index);
-    await this.db.batch(lastWritesOnly(pending.splice(0)), this.sync);
+    await this.db.batch(ops, this.sync);
     commitTrace('stateWriteEnd', at.index);
   }
 
@@ -1251,7 +1258,8 @@ export class VectorStateMachine {
     };
     return {
       result: { ok: true, created: true },
-      ops: [{ type: 'put', key: collectionKey(spec.name), value: json(record) }],
+      ops: [],
+      collectionRecord: { name: spec.name, record },
       commit: () => {
         this.collections.set(spec.name, collectionState(record, new Map(), new Map(), index_));
       },
@@ -1264,10 +1272,8 @@ export class VectorStateMachine {
     const uid = col.record.uid;
     return {
       result: { ok: true, dropped: true },
-      ops: [
-        { type: 'del', key: collectionKey(name) },
-        { type: 'put', key: droppedKey(uid), value: new Uint8Array(0) },
-      ],
+      ops: [{ type: 'put', key: droppedKey(uid), value: new Uint8Array(0) }],
+      collectionRecord: { name },
       commit: () => {
         this.collections.delete(name);
       },
@@ -1317,19 +1323,19 @@ export class VectorStateMachine {
     });
     const before = col.record;
     const record: CollectionRecord = { ...col.record, nextLabel };
-    ops.push({ type: 'put', key: collectionKey(collection), value: json(record) });
     // What commit changes, for undo.
     const replaced: Array<{ label: number; point: LivePoint }> = [];
     const previous: Array<{ id: string; label: number | undefined }> = [];
     return {
       result: { ok: true, upserted: points.length },
       ops,
+      collectionRecord: { name: collection, record },
       // Add before remove: FAISS checks every vector before adding any, so if it
       // refuses the batch the index is exactly as it was.
       prepare: async () => {
         const index = held ?? col.index;
         await index.add(vectors, newLabels);
-        await index.remove(toBigLabels(oldLabels));
+        if (oldLabels.length > 0) await index.remove(toBigLabels(oldLabels));
       },
       reload: { col, record },
       commit: () => {
@@ -1545,6 +1551,7 @@ export class VectorStateMachine {
         for (const step of undo.reverse()) step();
         col.record = before;
         ops.length = 0;
+        delete plan.collectionRecord;
       };
       try {
         for (let i = 0; i < operations.length; i++) {
@@ -1557,6 +1564,12 @@ export class VectorStateMachine {
             );
           }
           await step.prepare?.();
+          if (step.collectionRecord) {
+            // Counted as when it was one of the operations' writes: apply stays the same.
+            const { record } = step.collectionRecord;
+            if (record !== undefined) writtenBytes += json(record).byteLength;
+            plan.collectionRecord = step.collectionRecord;
+          }
           for (const op of step.ops) {
             if (op.type === 'put') writtenBytes += op.value.byteLength;
             ops.push(op);
@@ -1654,7 +1667,8 @@ export class VectorStateMachine {
     const record: CollectionRecord = { ...col.record, payloadIndexes: next };
     return {
       result: { ok: true, created: true },
-      ops: [{ type: 'put', key: collectionKey(collection), value: json(record) }],
+      ops: [],
+      collectionRecord: { name: collection, record },
       commit: () => {
         col.payloadIndexes.set(
           spec.key,
@@ -1684,7 +1698,8 @@ export class VectorStateMachine {
     else delete record.payloadIndexes;
     return {
       result: { ok: true, dropped: true },
-      ops: [{ type: 'put', key: collectionKey(collection), value: json(record) }],
+      ops: [],
+      collectionRecord: { name: collection, record },
       commit: () => {
         col.payloadIndexes.delete(key);
         col.record = record;
@@ -2106,35 +2121,32 @@ function nextDigest(
     .digest();
 }
 
-/**
- * A group's batch without the writes that a later one of the same key overrides, for
- * the keys most entries rewrite (keys.ts `rewrittenOften`): LevelDB applies a batch in
- * order, so the stored result is the same, and a group of single-point upserts is
- * left with about two records per entry instead of five.
- */
-function lastWritesOnly(ops: BatchOp[]): BatchOp[] {
-  const last = new Map<string, number>();
-  let rewrites = 0;
-  const names = ops.map((op, i) => {
-    if (!rewrittenOften(op.key)) return undefined;
-    const name = Buffer.from(op.key.buffer, op.key.byteOffset, op.key.byteLength).toString(
-      'latin1',
-    );
-    if (last.has(name)) rewrites++;
-    last.set(name, i);
-    return name;
-  });
-  if (rewrites === 0) return ops;
-  return ops.filter((_, i) => names[i] === undefined || last.get(names[i]) === i);
+/** Adds the write of a collection's record (its delete, when the entry drops it) to its group. */
+function addCollectionRecord(
+  pending: GroupWrites,
+  { name, record }: { name: string; record?: CollectionRecord },
+): void {
+  pending.rewrite(`C${name}`, () =>
+    record === undefined
+      ? { type: 'del', key: collectionKey(name) }
+      : { type: 'put', key: collectionKey(name), value: json(record) },
+  );
 }
 
-function sessionOps(changes: SessionChanges): BatchOp[] {
-  const ops: BatchOp[] = changes.evict.map((clientId) => ({
-    type: 'del',
-    key: sessionKey(clientId),
-  }));
+/** Adds the session table's changes (sessions written and evicted, its clock) to a group. */
+function addSessionChanges(pending: GroupWrites, changes: SessionChanges): void {
+  for (const clientId of changes.evict)
+    pending.rewrite(`S${clientId}`, () => ({ type: 'del', key: sessionKey(clientId) }));
   for (const [clientId, record] of changes.put)
-    ops.push({ type: 'put', key: sessionKey(clientId), value: json(record) });
-  ops.push({ type: 'put', key: sessionClockKey(), value: u64be(changes.clockMs) });
-  return ops;
+    pending.rewrite(`S${clientId}`, () => ({
+      type: 'put',
+      key: sessionKey(clientId),
+      value: json(record),
+    }));
+  const { clockMs } = changes;
+  pending.rewrite('MsessionClock', () => ({
+    type: 'put',
+    key: sessionClockKey(),
+    value: u64be(clockMs),
+  }));
 }

@@ -10,7 +10,7 @@ import { sealRecord } from '../../src/storage/checked-store.js';
 
 describe('slab bytes', () => {
   it('hands out zeroed views that never overlap, across many chunks', () => {
-    const taken: Array<{ view: Buffer; fill: number }> = [];
+    const taken: Array<{ view: Uint8Array; fill: number }> = [];
     let total = 0;
     for (let i = 0; total < 3 * SLAB_CHUNK_BYTES; i++) {
       const n = 1 + ((i * 37) % 700);
@@ -41,8 +41,12 @@ describe('slab bytes', () => {
 
   it('writes UTF-8 text after the prefix it leaves', () => {
     const out = slabUtf8('héllo ✓', 3);
-    expect(out.subarray(0, 3)).toEqual(Buffer.alloc(3));
-    expect(out.subarray(3).toString('utf8')).toBe('héllo ✓');
+    expect(out.subarray(0, 3)).toEqual(new Uint8Array(3));
+    expect(Buffer.from(out.subarray(3)).toString('utf8')).toBe('héllo ✓');
+    const long = 'x'.repeat(SLAB_CHUNK_BYTES);
+    const own = slabUtf8(long, 2);
+    expect(own.buffer.byteLength).toBe(SLAB_CHUNK_BYTES + 2);
+    expect(Buffer.from(own.subarray(2)).toString('utf8')).toBe(long);
   });
 
   it('keeps the records built from it intact while later ones are built', () => {
