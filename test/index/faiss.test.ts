@@ -481,6 +481,25 @@ describe('FaissIndex (native FAISS binding)', () => {
     await expectFaissError(() => ix.reconstruct(5 as unknown as bigint), 'INVALID_ARGUMENT');
   });
 
+  it('keeps every vector as a Flat index grows past the size where its codes move to huge-page buffers', async () => {
+    // 128-d Flat codes are 512 bytes: the array reaches 4 MiB at 8192 vectors and is
+    // grown by raftvec (not std::vector) from there on. Single adds, then one large one.
+    const d = 128;
+    const rand = prng(21);
+    const singles = 12_000;
+    const base = randomVectors(singles + 20_000, d, rand);
+    const ix = FaissIndex.create(d, 'Flat', 'l2');
+    for (let i = 0; i < singles; i++)
+      await ix.add(base.subarray(i * d, (i + 1) * d), new BigInt64Array([BigInt(i)]));
+    await ix.add(base.subarray(singles * d), labelRange(20_000, singles));
+    expect(ix.ntotal).toBe(singles + 20_000);
+    for (const i of [0, 4095, 8191, 8192, 8193, 11_999, 12_000, 16_383, 31_999]) {
+      expect([...ix.reconstruct(BigInt(i))]).toEqual([...base.subarray(i * d, (i + 1) * d)]);
+      const hit = await ix.search(base.subarray(i * d, (i + 1) * d), 1);
+      expect(hit.labels[0]).toBe(BigInt(i));
+    }
+  });
+
   it('remove counts each live label once and ignores unknown labels', async () => {
     const ix = FaissIndex.create(2, 'Flat', 'l2');
     await ix.add(new Float32Array([0, 0, 1, 1, 2, 2]), new BigInt64Array([10n, 11n, 12n]));

@@ -206,7 +206,8 @@ function booleanAt(o: Record<string, unknown>, field: string, where: string): bo
   return value;
 }
 
-function bytesAt(
+/** A checked bytes field, still a view into the gRPC receive buffer: copy what is kept. */
+function wireBytesAt(
   o: Record<string, unknown>,
   field: string,
   where: string,
@@ -219,8 +220,36 @@ function bytesAt(
     throw new MalformedMessageError(
       `${where}${field} is ${value.byteLength} bytes, above the limit of ${maxBytes}`,
     );
-  // A copy: the core keeps entries, and must not pin the whole gRPC receive buffer.
-  return new Uint8Array(value);
+  return value;
+}
+
+/** A checked bytes field, copied out of the gRPC receive buffer (which it must not pin). */
+function bytesAt(
+  o: Record<string, unknown>,
+  field: string,
+  where: string,
+  maxBytes: number,
+): Uint8Array {
+  return new Uint8Array(wireBytesAt(o, field, where, maxBytes));
+}
+
+/**
+ * The entries of one AppendEntries with their data copied out of the gRPC receive
+ * buffer (the core keeps entries, and must not pin it) into one buffer for the
+ * message: a backing store of its own per entry cost more than the copy.
+ */
+function entriesFromWire(wire: readonly unknown[]): Entry[] {
+  const checked = wire.map((e: unknown, k) => entryFromWire(e, k));
+  let total = 0;
+  for (const e of checked) total += e.data.byteLength;
+  const owned = new Uint8Array(total);
+  let at = 0;
+  return checked.map((e) => {
+    owned.set(e.data, at);
+    const data = owned.subarray(at, at + e.data.byteLength);
+    at += e.data.byteLength;
+    return { index: e.index, term: e.term, type: e.type, data };
+  });
 }
 
 function describe(value: unknown): string {
@@ -241,7 +270,7 @@ function entryFromWire(value: unknown, k: number): Entry {
     index: indexAt(e, 'index', where),
     term: indexAt(e, 'term', where),
     type,
-    data: bytesAt(e, 'data', where, limits.maxLogEntryBytes),
+    data: wireBytesAt(e, 'data', where, limits.maxLogEntryBytes),
   };
 }
 
@@ -324,7 +353,7 @@ function decodeBody(
         type: 'AppendEntries',
         prevLogIndex: indexAt(b, 'prevLogIndex', at),
         prevLogTerm: indexAt(b, 'prevLogTerm', at),
-        entries: entries.map((e: unknown, k) => entryFromWire(e, k)),
+        entries: entriesFromWire(entries),
         leaderCommit: indexAt(b, 'leaderCommit', at),
       };
     }

@@ -230,4 +230,26 @@ describe('raft message codec: what a correct peer never sends', () => {
     data[0] = 9;
     expect([...decoded.entries[0]!.data]).toEqual([1, 2, 3]);
   });
+
+  it("keeps a message's entries in one buffer of their own, sized to their data", () => {
+    // Views into one large receive buffer, as gRPC hands them over.
+    const received = new Uint8Array(64 * 1024).fill(7);
+    received.set([1, 2, 3], 100);
+    received.set([4, 5], 200);
+    const decoded = decode(
+      ae(9, 6, [
+        { ...wireEntry(10, 7), data: received.subarray(100, 103) },
+        { ...wireEntry(11, 7), type: 'ENTRY_TYPE_NOOP', data: new Uint8Array(0) },
+        { ...wireEntry(12, 7), data: received.subarray(200, 202) },
+      ]),
+    );
+    if (decoded.type !== 'AppendEntries') throw new Error('expected AppendEntries');
+    expect(decoded.entries.map((e) => [...e.data])).toEqual([[1, 2, 3], [], [4, 5]]);
+    const owned = decoded.entries[0]!.data.buffer;
+    expect(owned).not.toBe(received.buffer);
+    expect(owned.byteLength).toBe(5);
+    expect(decoded.entries[2]!.data.buffer).toBe(owned);
+    received.fill(0);
+    expect(decoded.entries.map((e) => [...e.data])).toEqual([[1, 2, 3], [], [4, 5]]);
+  });
 });
