@@ -31,7 +31,8 @@ export class GroupWrites {
   /**
    * The write of a record most entries write again, under `slot`, a name for its key
    * alone: it replaces any earlier write of the slot in this group. `write` is called
-   * when the group is taken, only for the last write of each slot.
+   * when the group is taken, only for the last write of each slot: what it encodes
+   * must not change in between (records are replaced, never edited in place).
    */
   rewrite(slot: string, write: () => CheckedOp): void {
     // Deleted first, so the map's order is the order of last writes.

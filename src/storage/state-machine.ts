@@ -253,7 +253,8 @@ interface Plan {
   undo?: () => void;
   /**
    * The record of the collection the entry changes, as the entry leaves it (none: the
-   * entry drops the collection). Kept out of `ops`: a group writes only its last one.
+   * entry drops the collection). Kept out of `ops`: a group writes only its last one,
+   * encoded when the group is written, so the record must never change after this.
    */
   collectionRecord?: { name: string; record?: CollectionRecord };
 }
@@ -1567,7 +1568,8 @@ export class VectorStateMachine {
           if (step.collectionRecord) {
             // Counted as when it was one of the operations' writes: apply stays the same.
             const { record } = step.collectionRecord;
-            if (record !== undefined) writtenBytes += json(record).byteLength;
+            if (record !== undefined)
+              writtenBytes += Buffer.byteLength(JSON.stringify(record), 'utf8');
             plan.collectionRecord = step.collectionRecord;
           }
           for (const op of step.ops) {
