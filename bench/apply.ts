@@ -21,7 +21,7 @@ import { FaissIndex } from '../src/index/faiss.js';
 import { encodeCommand } from '../src/storage/command-codec.js';
 import { encodePointValue, labelKey, pointKey } from '../src/storage/keys.js';
 import { VectorStateMachine } from '../src/storage/state-machine.js';
-import { fmt, randomVectors } from './common.js';
+import { fmt, percentile, randomVectors } from './common.js';
 import { UsageError, flagsOf, integerOption } from './report.js';
 
 const DIM = 128;
@@ -150,7 +150,10 @@ export async function runApplyBench(argv: readonly string[]): Promise<void> {
     );
   }
   const median = (xs: number[]): number =>
-    [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
+    percentile(
+      [...xs].sort((x, y) => x - y),
+      50,
+    );
   const wall = median(applied.map((c) => c.wallUs));
   const cpu = median(applied.map((c) => c.cpuUs));
   console.log(

@@ -8,7 +8,8 @@
  * applies a batch in order, so the stored result is the same as writing every entry's
  * operations one after the other: a slot's key is never one of the ordered operations'
  * (checked on every `add`), and the slots go out in the order of their last writes.
- * For a group of single-point upserts that skips two JSON encodings per entry.
+ * For a group of single-point upserts that skips two JSON encodings per entry. Its size
+ * is the group's: the Raft runtime bounds a group's entries and bytes.
  */
 import { RaftvecError } from '../errors.js';
 import type { CheckedOp } from './checked-store.js';

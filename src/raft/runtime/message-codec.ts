@@ -223,16 +223,6 @@ function wireBytesAt(
   return value;
 }
 
-/** A checked bytes field, copied out of the gRPC receive buffer (which it must not pin). */
-function bytesAt(
-  o: Record<string, unknown>,
-  field: string,
-  where: string,
-  maxBytes: number,
-): Uint8Array {
-  return new Uint8Array(wireBytesAt(o, field, where, maxBytes));
-}
-
 /**
  * The entries of one AppendEntries with their data copied out of the gRPC receive
  * buffer (the core keeps entries, and must not pin it) into one buffer for the
@@ -388,7 +378,8 @@ function decodeBody(
         lastIncludedIndex: indexAt(b, 'lastIncludedIndex', at),
         lastIncludedTerm: indexAt(b, 'lastIncludedTerm', at),
         offset: indexAt(b, 'offset', at),
-        data: bytesAt(b, 'data', at, limits.maxMessageBytes),
+        // A copy: the core keeps the chunk, and must not pin the gRPC receive buffer.
+        data: new Uint8Array(wireBytesAt(b, 'data', at, limits.maxMessageBytes)),
         done: booleanAt(b, 'done', at),
       };
     case 'timeoutNow':
