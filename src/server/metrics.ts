@@ -60,26 +60,6 @@ const GRPC_CODE_NAMES = new Map(
     .map(([k, v]) => [v as number, k]),
 );
 
-/**
- * The size of a snapshot: the files its description (the store's meta.json:
- * `{ files: [{ bytes }] }`, see src/storage/state-snapshot.ts) lists, and the
- * description itself; undefined if the description does not read as one.
- */
-function snapshotBytes(snapshot: SnapshotRef): number | undefined {
-  try {
-    const meta = JSON.parse(new TextDecoder().decode(snapshot.meta)) as { files?: unknown };
-    if (!Array.isArray(meta.files)) return undefined;
-    let bytes = snapshot.meta.byteLength;
-    for (const file of meta.files as Array<{ bytes?: unknown }>) {
-      if (typeof file.bytes !== 'number') return undefined;
-      bytes += file.bytes;
-    }
-    return bytes;
-  } catch {
-    return undefined;
-  }
-}
-
 export class NodeMetrics implements RuntimeObserver {
   readonly registry = new Registry();
   readonly #requests: Counter<'method' | 'code'>;
@@ -275,8 +255,7 @@ export class NodeMetrics implements RuntimeObserver {
 
   snapshotTaken(snapshot: SnapshotRef, seconds: number): void {
     this.#snapshotSeconds.observe({ operation: 'take' }, seconds);
-    const bytes = snapshotBytes(snapshot);
-    if (bytes !== undefined) this.#snapshotBytes.set(bytes);
+    if (snapshot.bytes !== undefined) this.#snapshotBytes.set(snapshot.bytes);
   }
 
   snapshotInstalled(_index: number, seconds: number): void {

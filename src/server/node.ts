@@ -693,7 +693,9 @@ async function openReplica(
 function snapshotStoreOf(replica: ReplicaState): SnapshotStore {
   const refOf = async (meta: SnapshotMeta): Promise<SnapshotRef> => {
     const folder = replica.snapshots.folder(meta.index);
-    return { index: meta.index, folder, meta: await readFile(join(folder, SNAPSHOT_META_FILE)) };
+    const description = await readFile(join(folder, SNAPSHOT_META_FILE));
+    const bytes = meta.files.reduce((sum, file) => sum + file.bytes, description.byteLength);
+    return { index: meta.index, folder, meta: description, bytes };
   };
   return {
     take: async () => refOf(await replica.takeSnapshot()),

@@ -153,6 +153,11 @@ export interface SnapshotRef {
   folder: string;
   /** Its description (the folder's meta.json): what is sent first, and checked on arrival. */
   meta: Uint8Array;
+  /**
+   * Its size on disk, if the store knows it: the next snapshot waits for a log of
+   * about that size (SnapshotPolicy.thresholdGrowth).
+   */
+  bytes?: number;
 }
 
 /**

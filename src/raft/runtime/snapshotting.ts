@@ -31,8 +31,20 @@ import type {
 export interface SnapshotPolicy {
   /** Entries applied since the last snapshot that trigger the next one. */
   thresholdEntries: number;
-  /** Payload bytes applied since the last snapshot that trigger the next one. */
+  /**
+   * Payload bytes applied since the last snapshot that trigger the next one: at least
+   * this, or `thresholdGrowth` times the last snapshot's size, up to `maxThresholdBytes`.
+   */
   thresholdBytes: number;
+  /**
+   * A snapshot copies the whole state, so a fixed byte threshold made a bulk load copy
+   * it again every 64 MiB: quadratic in the size of the load. Waiting for a log as large
+   * as the last snapshot (times this factor) bounds the copying to about one byte per
+   * byte logged, as Redis's auto-aof-rewrite-percentage does for its AOF.
+   */
+  thresholdGrowth: number;
+  /** The byte threshold never grows past this: entries since the last snapshot stay in memory. */
+  maxThresholdBytes: number;
   /**
    * Entries kept in the log before the snapshot point, for followers a little behind,
    * and at most `trailingBytes` of them: the log in memory stays bounded in bytes.
@@ -53,6 +65,8 @@ export interface SnapshotPolicy {
 export const DEFAULT_SNAPSHOT_POLICY: SnapshotPolicy = {
   thresholdEntries: 100_000,
   thresholdBytes: 64 * 1024 * 1024,
+  thresholdGrowth: 1,
+  maxThresholdBytes: 512 * 1024 * 1024,
   trailingEntries: 5_000,
   trailingBytes: 16 * 1024 * 1024,
   sendTimeoutMs: 10 * 60_000,
@@ -86,6 +100,8 @@ export interface SnapshottingHooks {
 
 export class Snapshotting {
   private lastSnapshotIndex = 0;
+  /** The newest snapshot's size on disk (0: none, or not known). */
+  private lastSnapshotBytes = 0;
   private bytesSinceSnapshot = 0;
   private taking: Promise<void> | undefined;
   /** The snapshots being taken, in turn (takeAndCompact). */
@@ -105,7 +121,16 @@ export class Snapshotting {
 
   /** Learns where the newest snapshot on disk stands (at start). */
   async init(): Promise<void> {
-    this.lastSnapshotIndex = (await this.h.store.newest())?.index ?? 0;
+    const newest = await this.h.store.newest();
+    this.lastSnapshotIndex = newest?.index ?? 0;
+    this.lastSnapshotBytes = newest?.bytes ?? 0;
+  }
+
+  /** Payload bytes applied since the last snapshot that trigger the next one. */
+  thresholdBytes(): number {
+    const { thresholdBytes, thresholdGrowth, maxThresholdBytes } = this.h.policy;
+    const grown = Math.min(maxThresholdBytes, thresholdGrowth * this.lastSnapshotBytes);
+    return Math.max(thresholdBytes, grown);
   }
 
   /**
@@ -115,9 +140,9 @@ export class Snapshotting {
   maybeTake(bytes: number): void {
     this.bytesSinceSnapshot += bytes;
     if (this.taking !== undefined) return;
-    const { thresholdEntries, thresholdBytes } = this.h.policy;
     const entries = this.h.appliedIndex() - this.lastSnapshotIndex;
-    if (entries < thresholdEntries && this.bytesSinceSnapshot < thresholdBytes) return;
+    if (entries < this.h.policy.thresholdEntries && this.bytesSinceSnapshot < this.thresholdBytes())
+      return;
     this.bytesSinceSnapshot = 0;
     this.taking = this.takeAndCompact()
       .then(() => undefined)
@@ -164,7 +189,10 @@ export class Snapshotting {
       }
     }
     this.h.observer?.snapshotTaken(ref, (this.h.now() - started) / 1000);
-    this.lastSnapshotIndex = Math.max(this.lastSnapshotIndex, ref.index);
+    if (ref.index >= this.lastSnapshotIndex) {
+      this.lastSnapshotIndex = ref.index;
+      this.lastSnapshotBytes = ref.bytes ?? 0;
+    }
     this.h.say(`${this.h.id}: took snapshot ${ref.index}`);
     const upTo = this.compactionPoint(ref.index);
     // A node that joined a running cluster may not know the configuration at `upTo`

@@ -1,0 +1,136 @@
+/**
+ * When a snapshot is taken: after `thresholdBytes` of payload at first, then after a
+ * log as large as the last snapshot (`thresholdGrowth` times its size, never more than
+ * `maxThresholdBytes`). A fixed threshold copied a growing state again every 64 MiB of
+ * a bulk load. One real runtime, a single voter, in-memory ports.
+ */
+import { describe, expect, it } from 'vitest';
+import type { SnapshotRef, SnapshotStore, StateMachine } from '../../../src/raft/runtime/ports.js';
+import { RaftRuntime } from '../../../src/raft/runtime/raft-runtime.js';
+import { ManualClock } from '../../support/manual-clock.js';
+import { MemoryLog } from '../../support/memory-raft-log.js';
+
+const TICK = 10;
+const ELECTION_TICK = 10;
+/** Every proposal's payload. */
+const PAYLOAD = new Uint8Array(50);
+
+class Counter implements StateMachine<number> {
+  appliedIndex = 0;
+  apply(first: number, payloads: readonly Uint8Array[]): Promise<number[]> {
+    const indexes = payloads.map((_, k) => first + k);
+    this.appliedIndex = indexes.at(-1) ?? this.appliedIndex;
+    return Promise.resolve(indexes);
+  }
+}
+
+/** A store whose snapshots say they are `sizes[k]` bytes (the k-th one taken). */
+class SizedStore implements SnapshotStore {
+  taken: number[] = [];
+  constructor(
+    private readonly stateMachine: Counter,
+    private readonly sizes: number[],
+    private readonly existing?: SnapshotRef,
+  ) {}
+  take(): Promise<SnapshotRef> {
+    const index = this.stateMachine.appliedIndex;
+    const bytes = this.sizes[this.taken.length];
+    this.taken.push(index);
+    return Promise.resolve({ index, folder: `snapshots/${index}`, meta: new Uint8Array(), bytes });
+  }
+  newest(): Promise<SnapshotRef | undefined> {
+    return Promise.resolve(this.existing);
+  }
+  install(): Promise<void> {
+    return Promise.reject(new Error('not used'));
+  }
+}
+
+const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+async function openSingleVoter(sizes: number[], existing?: SnapshotRef) {
+  const clock = new ManualClock();
+  const stateMachine = new Counter();
+  const store = new SizedStore(stateMachine, sizes, existing);
+  const raft = await RaftRuntime.open<number>(
+    {
+      id: 'a',
+      peers: new Map([['a', 'a:1']]),
+      timing: { tickMs: TICK, electionTick: ELECTION_TICK, heartbeatTick: 1 },
+      maxEntryBytes: 1024,
+      snapshots: {
+        thresholdEntries: 1_000_000,
+        thresholdBytes: 100,
+        thresholdGrowth: 1,
+        maxThresholdBytes: 1_000,
+        trailingEntries: 0,
+      },
+    },
+    {
+      log: new MemoryLog(),
+      stateMachine,
+      transport: { send: () => {}, close: () => {} },
+      clock,
+      random: () => 0,
+      snapshots: {
+        store,
+        sender: { sendSnapshot: () => Promise.resolve({ installed: false, reason: 'not used' }) },
+      },
+    },
+  );
+  clock.advance(ELECTION_TICK * TICK);
+  await settle();
+  expect(raft.status().role).toBe('leader');
+  return { raft, store };
+}
+
+/** Proposes `count` writes one after the other, letting each snapshot they trigger finish. */
+async function write(raft: RaftRuntime<number>, count: number): Promise<void> {
+  for (let i = 0; i < count; i++) {
+    await raft.propose(PAYLOAD, 60_000);
+    await settle();
+  }
+}
+
+describe('RaftRuntime: the snapshot threshold grows with the snapshot', () => {
+  it('waits for a log as large as the last snapshot, up to the bound', async () => {
+    const { raft, store } = await openSingleVoter([400, 5_000, 5_000]);
+    const first = raft.status().commitIndex; // the leader's empty entry
+    // 100 bytes (two writes) trigger the first one, which says it is 400 bytes.
+    await write(raft, 2);
+    expect(store.taken).toEqual([first + 2]);
+    // The next waits for 400 bytes of log: eight writes, not two.
+    await write(raft, 7);
+    expect(store.taken).toHaveLength(1);
+    await write(raft, 1);
+    expect(store.taken).toEqual([first + 2, first + 10]);
+    // A 5,000-byte snapshot: the threshold stops at maxThresholdBytes (twenty writes).
+    await write(raft, 19);
+    expect(store.taken).toHaveLength(2);
+    await write(raft, 1);
+    expect(store.taken).toEqual([first + 2, first + 10, first + 30]);
+    await raft.close();
+  });
+
+  it('takes the size of the newest snapshot on disk at start', async () => {
+    const existing: SnapshotRef = {
+      index: 0,
+      folder: 'snapshots/0',
+      meta: new Uint8Array(),
+      bytes: 300,
+    };
+    const { raft, store } = await openSingleVoter([100], existing);
+    await write(raft, 5);
+    expect(store.taken).toHaveLength(0);
+    await write(raft, 1);
+    expect(store.taken).toHaveLength(1);
+    await raft.close();
+  });
+
+  it('keeps the fixed threshold when the store does not know a snapshot’s size', async () => {
+    const { raft, store } = await openSingleVoter([]);
+    await write(raft, 6);
+    expect(store.taken).toHaveLength(3);
+    await raft.close();
+  });
+});
