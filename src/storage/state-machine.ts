@@ -163,6 +163,7 @@ const DIGEST_HISTORY = 4_096;
  * points from empty writes about n / changedFraction points' worth of checkpoints: at
  * 10,000 and a tenth, checkpoints took a fifth of the main thread while ingesting
  * (the point tables alone a tenth). A crash replays at most this share into the index.
+ * Indexes that rebuild as fast as they load (Flat) are left out of these checkpoints.
  */
 const DEFAULT_CHECKPOINT_POLICY = { minChangedPoints: 50_000, changedFraction: 0.2 };
 
@@ -474,6 +475,8 @@ export class VectorStateMachine {
   /** Points upserted or deleted since the last checkpoint. */
   private changedSinceCheckpoint = 0;
   private lastCheckpointIndex = 0;
+  /** The last checkpoint left out indexes that rebuild as fast as they load: close writes a whole one. */
+  private lastCheckpointPartial = false;
   private checkpointing: Promise<void> | undefined;
   /** Collections (uids) loaded from a point table, whose records the load did not read. */
   private readonly loadedFromTables: number[] = [];
@@ -574,10 +577,10 @@ export class VectorStateMachine {
             e.indexSpec === record.indexSpec,
         );
         const checkpoint = entry && manifest && (await sm.checkpoints!.load(manifest, entry));
-        sm.collections.set(
-          record.name,
-          await sm.loadCollection(record, progress, options.onProgress, checkpoint),
-        );
+        const loaded = await sm.loadCollection(record, progress, options.onProgress, checkpoint);
+        sm.collections.set(record.name, loaded);
+        if (manifest && !entry && loaded.index.rebuildsAsFastAsItLoads)
+          sm.lastCheckpointPartial = true;
         progress.collectionsLoaded++;
       }
       sm.lastCheckpointIndex = manifest?.appliedIndex ?? 0;
@@ -827,15 +830,25 @@ export class VectorStateMachine {
     commitTrace('stateWriteEnd', at.index);
   }
 
-  /** Starts a checkpoint in the background when enough has changed since the last one. */
+  /**
+   * Starts a checkpoint in the background when enough has changed since the last one,
+   * of the indexes that are slower to rebuild than to load (the others are checkpointed
+   * when the state machine closes, for the restart that reads no record).
+   */
   private maybeCheckpoint(): void {
     if (this.checkpoints === undefined || this.checkpointing !== undefined) return;
     let points = 0;
-    for (const col of this.collections.values()) points += col.idToLabel.size;
+    let worthIt = false;
+    for (const col of this.collections.values()) {
+      if (col.index.rebuildsAsFastAsItLoads) continue;
+      worthIt = true;
+      points += col.idToLabel.size;
+    }
+    if (!worthIt) return;
     const { minChangedPoints, changedFraction } = this.checkpointPolicy;
     const due = Math.max(minChangedPoints, changedFraction * points);
     if (this.changedSinceCheckpoint < due) return;
-    this.checkpointing = this.checkpointNow()
+    this.checkpointing = this.checkpointNow({ onlySlowToRebuild: true })
       .catch(() => undefined) // Node-local and retried at the next threshold; nothing is lost.
       .finally(() => {
         this.checkpointing = undefined;
@@ -867,9 +880,13 @@ export class VectorStateMachine {
    * Every trained index serialized into a file `<uid>.faiss` in `draft`, with its live
    * labels (call under the write lock).
    */
-  private async captureIndexes(draft: string): Promise<CollectionSnapshot[]> {
+  private async captureIndexes(
+    draft: string,
+    onlySlowToRebuild = false,
+  ): Promise<CollectionSnapshot[]> {
     const collections: CollectionSnapshot[] = [];
     for (const col of this.collections.values()) {
+      if (onlySlowToRebuild && col.index.rebuildsAsFastAsItLoads) continue;
       const { uid, name, dimension, metric, indexSpec } = col.record;
       const file = join(draft, `${uid}.faiss`);
       if (!(await col.index.checkpointTo(file))) continue;
@@ -940,11 +957,11 @@ export class VectorStateMachine {
   }
 
   /**
-   * Writes a checkpoint of every collection's index at the current applied index.
-   * Applies wait while the indexes are serialized (reads go on); the files are
-   * written after. Returns once it is on disk.
+   * Writes a checkpoint of every collection's index at the current applied index (or
+   * only of those slower to rebuild than to load). Applies wait while the indexes are
+   * serialized (reads go on); the files are written after. Returns once it is on disk.
    */
-  async checkpointNow(): Promise<void> {
+  async checkpointNow(options: { onlySlowToRebuild?: boolean } = {}): Promise<void> {
     if (this.checkpoints === undefined) return;
     this.checkUsable();
     const checkpoints = this.checkpoints;
@@ -952,7 +969,7 @@ export class VectorStateMachine {
     let captured: { at: number; collections: CollectionSnapshot[] };
     try {
       captured = await this.lock.write(async () => {
-        const collections = await this.captureIndexes(draft);
+        const collections = await this.captureIndexes(draft, options.onlySlowToRebuild);
         const at = this.applied;
         this.changedSinceCheckpoint = 0;
         return { at, collections };
@@ -963,6 +980,9 @@ export class VectorStateMachine {
     }
     await checkpoints.complete(draft, captured.at, captured.collections);
     this.lastCheckpointIndex = captured.at;
+    this.lastCheckpointPartial =
+      options.onlySlowToRebuild === true &&
+      [...this.collections.values()].some((col) => col.index.rebuildsAsFastAsItLoads);
   }
 
   private rememberDigest(): void {
@@ -1179,7 +1199,10 @@ export class VectorStateMachine {
   async close(): Promise<void> {
     if (this.closed) return;
     // A graceful stop leaves a checkpoint, so the next start loads instead of rebuilding.
-    if (this.broken === null && this.applied > this.lastCheckpointIndex) {
+    if (
+      this.broken === null &&
+      (this.applied > this.lastCheckpointIndex || this.lastCheckpointPartial)
+    ) {
       await this.checkpointNow().catch(() => undefined);
     }
     this.closed = true;

@@ -255,12 +255,58 @@ describe('index checkpoints', () => {
     const { sm } = await openSm(dir, {
       checkpoints: { dir: join(dir, 'checkpoints'), minChangedPoints: 100, changedFraction: 0 },
     });
-    await apply(sm, create('flat', 'Flat'));
+    await apply(sm, create('hnsw', 'HNSW16'));
     for (let i = 0; i < 5; i++) {
-      await apply(sm, upsert('flat', i * 100, 100));
+      await apply(sm, upsert('hnsw', i * 100, 100));
       await sm.checkpointsSettled();
     }
     const kept = (await readdir(join(dir, 'checkpoints'))).map(Number).sort((a, b) => a - b);
     expect(kept).toEqual([sm.appliedIndex - 1, sm.appliedIndex]);
+  });
+
+  it('leaves Flat indexes out of background checkpoints (a rebuild costs what a load does), not out of the one at close', async () => {
+    const dir = await tempDir();
+    const checkpoints = {
+      dir: join(dir, 'checkpoints'),
+      minChangedPoints: 100,
+      changedFraction: 0,
+    };
+    const { sm } = await openSm(dir, { checkpoints });
+    await apply(sm, create('flat', 'Flat'));
+    for (let i = 0; i < 3; i++) {
+      await apply(sm, upsert('flat', i * 100, 100));
+      await sm.checkpointsSettled();
+    }
+    // Only Flat collections: no background checkpoint at all.
+    expect(await readdir(join(dir, 'checkpoints')).catch(() => [])).toEqual([]);
+
+    await apply(sm, create('hnsw', 'HNSW16'), upsert('hnsw', 0, 100));
+    await sm.checkpointsSettled();
+    const [background] = await readdir(join(dir, 'checkpoints'));
+    const manifest = async (at: string): Promise<string[]> => {
+      const text = await readFile(join(dir, 'checkpoints', at, 'manifest.json'), 'utf8');
+      return (JSON.parse(text) as { indexes: { name: string }[] }).indexes.map((e) => e.name);
+    };
+    expect(await manifest(background!)).toEqual(['hnsw']);
+    const expected = await answers(sm, 'flat');
+
+    // The store and checkpoints as a crash now would leave them.
+    await cp(join(dir, 'state'), join(dir, 'crashed', 'state'), { recursive: true });
+    await cp(join(dir, 'checkpoints'), join(dir, 'crashed', 'checkpoints'), { recursive: true });
+    await closeSm(sm);
+    expect((await manifest(String(sm.appliedIndex))).sort()).toEqual(['flat', 'hnsw']);
+
+    // After that crash: the Flat index is rebuilt from the store, the HNSW one restored.
+    for (const part of ['state', 'checkpoints']) {
+      await rm(join(dir, part), { recursive: true });
+      await cp(join(dir, 'crashed', part), join(dir, part), { recursive: true });
+    }
+    const { sm: again, progress } = await openSm(dir, { checkpoints });
+    expect(progress.indexesRestored).toBe(1);
+    expect(await again.count('flat')).toBe(300);
+    expect(await answers(again, 'flat')).toEqual(expected);
+    // Nothing applied since, yet the checkpoint it loaded lacks the Flat index: close writes a whole one.
+    await closeSm(again);
+    expect((await manifest(String(again.appliedIndex))).sort()).toEqual(['flat', 'hnsw']);
   });
 });
