@@ -12,6 +12,18 @@ export function writeF32LE(vector: Float32Array, out: Uint8Array, offset: number
   for (let i = 0; i < vector.length; i++) view.setFloat32(offset + i * 4, vector[i]!, true);
 }
 
+/**
+ * The little-endian bytes of `vector`: on a little-endian host a view of its own memory
+ * (no copy), else a copy. Only for a caller that reads them at once and keeps nothing
+ * (a log command is encoded synchronously): a copy per vector was a tenth of encoding
+ * a 1000-point upsert.
+ */
+export function f32LEBytesNow(vector: Float32Array): Uint8Array {
+  if (HOST_IS_LITTLE_ENDIAN)
+    return new Uint8Array(vector.buffer, vector.byteOffset, vector.byteLength);
+  return f32ToLE(vector);
+}
+
 export function f32ToLE(vector: Float32Array): Uint8Array {
   const out = new Uint8Array(vector.length * 4);
   writeF32LE(vector, out, 0);

@@ -30,7 +30,7 @@ import type {
 } from '../domain.js';
 import { RaftvecError } from '../errors.js';
 import { protoDir } from '../package-root.js';
-import { f32ToLE, readF32LEInto } from '../f32.js';
+import { f32LEBytesNow, readF32LEInto } from '../f32.js';
 
 const root = protobuf.loadSync(join(protoDir(), 'raftvec/v1/command.proto'));
 const LogCommandType = root.lookupType('raftvec.v1.LogCommand');
@@ -131,7 +131,7 @@ function upsertBody(collection: string, points: readonly Point[]): Record<string
     collection,
     points: points.map((p) => ({
       id: p.id,
-      vectorF32: f32ToLE(p.vector),
+      vectorF32: f32LEBytesNow(p.vector),
       metadataJson: JSON.stringify(p.metadata),
     })),
   };
