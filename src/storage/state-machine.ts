@@ -222,6 +222,14 @@ function buildPayloadIndex(
 }
 
 /** Keeps a collection's payload indexes in step as a point's metadata changes. */
+/**
+ * Whether a background checkpoint would hold this collection's index and save a
+ * restart after a crash from rebuilding it: not while the points are in the staging
+ * index (never checkpointed), nor for an index that rebuilds as fast as it loads.
+ */
+const worthCheckpointing = (col: CollectionState): boolean =>
+  !col.index.staged && !col.index.rebuildsAsFastAsItLoads;
+
 function reindex(col: CollectionState, label: number, before?: Metadata, after?: Metadata): void {
   for (const index of col.payloadIndexes.values()) {
     if (before !== undefined) index.remove(label, before);
@@ -661,10 +669,12 @@ export class VectorStateMachine {
         const pending = new GroupWrites();
         try {
           for (let k = 0; k < payloads.length; k++) {
-            const outcome = await this.carryOut(first + k, payloads[k]!, pending);
+            const { outcome, collection } = await this.carryOut(first + k, payloads[k]!, pending);
             results.push(outcome.result);
             if (outcome.droppedUid !== undefined) dropped.push(outcome.droppedUid);
-            if (outcome.result.ok)
+            const col = collection === undefined ? undefined : this.collections.get(collection);
+            // Only points of indexes a background checkpoint holds make one due.
+            if (outcome.result.ok && col !== undefined && worthCheckpointing(col))
               for (const r of [outcome.result, ...(outcome.result.results ?? [])])
                 this.changedSinceCheckpoint +=
                   (r.upserted ?? 0) + (r.deleted ?? 0) + (r.updated ?? 0);
@@ -719,7 +729,7 @@ export class VectorStateMachine {
   private planEntry(
     index: number,
     data: Uint8Array,
-  ): { plan: Plan; session?: ClientSession; leaderTimeMs?: number } {
+  ): { plan: Plan; session?: ClientSession; leaderTimeMs?: number; collection?: string } {
     let command: Command;
     try {
       command = decodeCommand(data);
@@ -755,17 +765,22 @@ export class VectorStateMachine {
     }
     // A stale write leaves the client's session as it was.
     const keep = plan.result.ok || !staleSequence(plan.result);
-    return { plan, ...(keep && session && { session }), leaderTimeMs };
+    const collection = 'collection' in command ? command.collection : undefined;
+    return { plan, ...(keep && session && { session }), leaderTimeMs, collection };
   }
 
   /**
    * Carries out one entry under the write lock: its FAISS work, its LevelDB
    * operations added to `pending` (written by the caller, or here first when the
    * index must read the store back), then its in-memory changes. A refusal by FAISS
-   * turns the entry into a rejection.
+   * turns the entry into a rejection. Also says which collection the entry names.
    */
-  private async carryOut(index: number, data: Uint8Array, pending: GroupWrites): Promise<Plan> {
-    const { plan, session, leaderTimeMs } = this.planEntry(index, data);
+  private async carryOut(
+    index: number,
+    data: Uint8Array,
+    pending: GroupWrites,
+  ): Promise<{ outcome: Plan; collection?: string }> {
+    const { plan, session, leaderTimeMs, collection } = this.planEntry(index, data);
     let outcome = plan;
     if (plan.readsStore && !pending.isEmpty) await this.writeApplied(pending);
     try {
@@ -811,7 +826,7 @@ export class VectorStateMachine {
     this.digest = digest;
     this.applied = index;
     this.rememberDigest();
-    return outcome;
+    return { outcome, collection };
   }
 
   /**
@@ -840,7 +855,7 @@ export class VectorStateMachine {
     let points = 0;
     let worthIt = false;
     for (const col of this.collections.values()) {
-      if (col.index.rebuildsAsFastAsItLoads) continue;
+      if (!worthCheckpointing(col)) continue;
       worthIt = true;
       points += col.idToLabel.size;
     }
@@ -967,9 +982,14 @@ export class VectorStateMachine {
     const checkpoints = this.checkpoints;
     const draft = await checkpoints.draft();
     let captured: { at: number; collections: CollectionSnapshot[] };
+    // Whether it leaves out an index that rebuilds as fast as it loads.
+    let partial = false;
     try {
       captured = await this.lock.write(async () => {
         const collections = await this.captureIndexes(draft, options.onlySlowToRebuild);
+        partial =
+          options.onlySlowToRebuild === true &&
+          [...this.collections.values()].some((col) => col.index.rebuildsAsFastAsItLoads);
         const at = this.applied;
         this.changedSinceCheckpoint = 0;
         return { at, collections };
@@ -980,9 +1000,7 @@ export class VectorStateMachine {
     }
     await checkpoints.complete(draft, captured.at, captured.collections);
     this.lastCheckpointIndex = captured.at;
-    this.lastCheckpointPartial =
-      options.onlySlowToRebuild === true &&
-      [...this.collections.values()].some((col) => col.index.rebuildsAsFastAsItLoads);
+    this.lastCheckpointPartial = partial;
   }
 
   private rememberDigest(): void {
@@ -1198,12 +1216,17 @@ export class VectorStateMachine {
   /** Waits for running reads and background clean-up, then closes LevelDB. */
   async close(): Promise<void> {
     if (this.closed) return;
+    // A background checkpoint still being written goes first: two at one applied index
+    // would be completed into one folder, and one leaving indexes out could win.
+    await this.checkpointing?.catch(() => undefined);
     // A graceful stop leaves a checkpoint, so the next start loads instead of rebuilding.
     if (
       this.broken === null &&
       (this.applied > this.lastCheckpointIndex || this.lastCheckpointPartial)
     ) {
-      await this.checkpointNow().catch(() => undefined);
+      // Held as the running checkpoint: no background one starts meanwhile.
+      this.checkpointing = this.checkpointNow().catch(() => undefined);
+      await this.checkpointing;
     }
     this.closed = true;
     await this.scrubbing;

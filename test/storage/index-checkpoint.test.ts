@@ -264,6 +264,45 @@ describe('index checkpoints', () => {
     expect(kept).toEqual([sm.appliedIndex - 1, sm.appliedIndex]);
   });
 
+  it('counts only the points of indexes a background checkpoint holds', async () => {
+    const dir = await tempDir();
+    const checkpoints = {
+      dir: join(dir, 'checkpoints'),
+      minChangedPoints: 100,
+      changedFraction: 0,
+    };
+    const { sm } = await openSm(dir, { checkpoints });
+    await apply(sm, create('flat', 'Flat'), create('hnsw', 'HNSW16'), upsert('hnsw', 0, 50));
+    // 300 Flat points change nothing a background checkpoint would hold.
+    for (let i = 0; i < 3; i++) await apply(sm, upsert('flat', i * 100, 100));
+    await sm.checkpointsSettled();
+    expect(await readdir(join(dir, 'checkpoints')).catch(() => [])).toEqual([]);
+    // 50 more HNSW points make 100: one is due.
+    await apply(sm, upsert('hnsw', 50, 50));
+    await sm.checkpointsSettled();
+    expect(await readdir(join(dir, 'checkpoints'))).toEqual([String(sm.appliedIndex)]);
+  });
+
+  it('close waits for a background checkpoint and still writes a whole one', async () => {
+    const dir = await tempDir();
+    const checkpoints = {
+      dir: join(dir, 'checkpoints'),
+      minChangedPoints: 100,
+      changedFraction: 0,
+    };
+    const { sm } = await openSm(dir, { checkpoints });
+    await apply(sm, create('flat', 'Flat'), upsert('flat', 0, 100), create('hnsw', 'HNSW16'));
+    // The last apply starts a background checkpoint (HNSW only); close at once.
+    await apply(sm, upsert('hnsw', 0, 100));
+    await closeSm(sm);
+    const text = await readFile(
+      join(dir, 'checkpoints', String(sm.appliedIndex), 'manifest.json'),
+      'utf8',
+    );
+    const names = (JSON.parse(text) as { indexes: { name: string }[] }).indexes.map((e) => e.name);
+    expect(names.sort()).toEqual(['flat', 'hnsw']);
+  });
+
   it('leaves Flat indexes out of background checkpoints (a rebuild costs what a load does), not out of the one at close', async () => {
     const dir = await tempDir();
     const checkpoints = {

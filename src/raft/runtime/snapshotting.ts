@@ -66,7 +66,7 @@ export const DEFAULT_SNAPSHOT_POLICY: SnapshotPolicy = {
   thresholdEntries: 100_000,
   thresholdBytes: 64 * 1024 * 1024,
   thresholdGrowth: 1,
-  maxThresholdBytes: 512 * 1024 * 1024,
+  maxThresholdBytes: 256 * 1024 * 1024,
   trailingEntries: 5_000,
   trailingBytes: 16 * 1024 * 1024,
   sendTimeoutMs: 10 * 60_000,
@@ -124,13 +124,26 @@ export class Snapshotting {
     const newest = await this.h.store.newest();
     this.lastSnapshotIndex = newest?.index ?? 0;
     this.lastSnapshotBytes = newest?.bytes ?? 0;
+    // What the log already holds since that snapshot counts towards the next one: a
+    // restart must not let the log in memory grow to twice the threshold.
+    for (const entry of this.h.node.logEntries(this.lastSnapshotIndex + 1, this.h.appliedIndex()))
+      this.bytesSinceSnapshot += entry.data.byteLength;
   }
 
   /** Payload bytes applied since the last snapshot that trigger the next one. */
   thresholdBytes(): number {
     const { thresholdBytes, thresholdGrowth, maxThresholdBytes } = this.h.policy;
     const grown = Math.min(maxThresholdBytes, thresholdGrowth * this.lastSnapshotBytes);
-    return Math.max(thresholdBytes, grown);
+    // A policy or size that is not a number leaves the fixed threshold (a NaN would
+    // compare false, and take a snapshot after every apply).
+    return Number.isFinite(grown) ? Math.max(thresholdBytes, grown) : thresholdBytes;
+  }
+
+  /** Notes the newest snapshot (taken or installed): the next one is counted from it. */
+  private snapshotAt(index: number, bytes: number | undefined): void {
+    if (index < this.lastSnapshotIndex) return;
+    this.lastSnapshotIndex = index;
+    this.lastSnapshotBytes = bytes ?? 0;
   }
 
   /**
@@ -189,10 +202,7 @@ export class Snapshotting {
       }
     }
     this.h.observer?.snapshotTaken(ref, (this.h.now() - started) / 1000);
-    if (ref.index >= this.lastSnapshotIndex) {
-      this.lastSnapshotIndex = ref.index;
-      this.lastSnapshotBytes = ref.bytes ?? 0;
-    }
+    this.snapshotAt(ref.index, ref.bytes);
     this.h.say(`${this.h.id}: took snapshot ${ref.index}`);
     const upTo = this.compactionPoint(ref.index);
     // A node that joined a running cluster may not know the configuration at `upTo`
@@ -339,7 +349,9 @@ export class Snapshotting {
         });
         if (!accepted) throw new Error('the core refused a snapshot it had asked for');
         this.h.observer?.snapshotInstalled(header.index, (this.h.now() - started) / 1000);
-        this.lastSnapshotIndex = Math.max(this.lastSnapshotIndex, header.index);
+        const installed = await this.h.store.newest();
+        this.snapshotAt(header.index, installed?.index === header.index ? installed.bytes : 0);
+        this.bytesSinceSnapshot = 0;
         this.h.say(`${this.h.id}: installed snapshot ${header.index} from ${header.from}`);
         return { installed: true, reason: '' };
       });

@@ -5,7 +5,14 @@
  * a bulk load. One real runtime, a single voter, in-memory ports.
  */
 import { describe, expect, it } from 'vitest';
-import type { SnapshotRef, SnapshotStore, StateMachine } from '../../../src/raft/runtime/ports.js';
+import type { Entry, HardState } from '../../../src/raft/index.js';
+import type {
+  LogStorage,
+  PersistedLog,
+  SnapshotRef,
+  SnapshotStore,
+  StateMachine,
+} from '../../../src/raft/runtime/ports.js';
 import { RaftRuntime } from '../../../src/raft/runtime/raft-runtime.js';
 import { ManualClock } from '../../support/manual-clock.js';
 import { MemoryLog } from '../../support/memory-raft-log.js';
@@ -46,11 +53,24 @@ class SizedStore implements SnapshotStore {
   }
 }
 
+/** A log that starts with `entries` stored (and applied), as after a restart. */
+class StoredLog extends MemoryLog implements LogStorage {
+  constructor(private readonly stored: Entry[]) {
+    super();
+    const last = stored.at(-1)?.index ?? 0;
+    this.hardState = { term: stored.at(-1)?.term ?? 0, vote: 'a', commit: last } as HardState;
+  }
+  override load(): Promise<PersistedLog> {
+    return Promise.resolve({ hardState: this.hardState, entries: this.stored });
+  }
+}
+
 const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
-async function openSingleVoter(sizes: number[], existing?: SnapshotRef) {
+async function openSingleVoter(sizes: number[], existing?: SnapshotRef, stored: Entry[] = []) {
   const clock = new ManualClock();
   const stateMachine = new Counter();
+  stateMachine.appliedIndex = stored.at(-1)?.index ?? 0;
   const store = new SizedStore(stateMachine, sizes, existing);
   const raft = await RaftRuntime.open<number>(
     {
@@ -67,7 +87,7 @@ async function openSingleVoter(sizes: number[], existing?: SnapshotRef) {
       },
     },
     {
-      log: new MemoryLog(),
+      log: new StoredLog(stored),
       stateMachine,
       transport: { send: () => {}, close: () => {} },
       clock,
@@ -123,6 +143,21 @@ describe('RaftRuntime: the snapshot threshold grows with the snapshot', () => {
     await write(raft, 5);
     expect(store.taken).toHaveLength(0);
     await write(raft, 1);
+    expect(store.taken).toHaveLength(1);
+    await raft.close();
+  });
+
+  it('counts what the log already holds since the last snapshot at start', async () => {
+    // Three applied entries of 50 bytes since the (absent) last snapshot: 150 of the
+    // 100 bytes are there already, so the first apply after the start takes one.
+    const stored = [1, 2, 3].map((index): Entry => ({
+      index,
+      term: 1,
+      type: 'normal',
+      data: PAYLOAD,
+    }));
+    const { raft, store } = await openSingleVoter([100], undefined, stored);
+    await settle();
     expect(store.taken).toHaveLength(1);
     await raft.close();
   });
