@@ -171,9 +171,6 @@ export class ReplicaState {
    * run while entries are applied again.
    */
   async captureSnapshot(): Promise<() => Promise<SnapshotMeta>> {
-    // The log may be compacted behind this snapshot: what the state store applied must
-    // be on disk first, or a crash could leave it behind the log's new start.
-    await this.stateMachine.syncToDisk();
     const draft = await this.snapshots.draft();
     let captured: Awaited<ReturnType<VectorStateMachine['captureSnapshot']>>;
     try {
@@ -183,6 +180,10 @@ export class ReplicaState {
       throw err;
     }
     return async () => {
+      // The log is compacted behind this snapshot once it is written: what the state
+      // store applied up to it must be on disk by then, or a crash could leave the store
+      // behind the log's new start. Flushed here, while applies go on.
+      await this.stateMachine.syncToDisk();
       const meta = await this.snapshots.write(
         draft,
         captured.index,

@@ -922,14 +922,14 @@ export class VectorStateMachine {
   }
 
   /**
-   * Makes every batch applied so far durable (one synced write: LevelDB's log is
-   * ordered, so syncing it syncs everything before).
+   * Makes every batch applied so far durable: LevelDB's memtable is written to synced
+   * table files (CheckedStore.flushToTables), so writes that a synced write would miss
+   * (those of a log LevelDB has switched away from) are covered too. Applies may go on
+   * meanwhile; what they write may or may not be covered.
    */
   async syncToDisk(): Promise<void> {
     this.checkUsable();
-    await this.lock.write(() =>
-      this.db.batch([{ type: 'put', key: appliedIndexKey(), value: u64be(this.applied) }], true),
-    );
+    await this.db.flushToTables();
   }
 
   /** Resolves once the background check of the records a fast load skipped is done. */

@@ -4,7 +4,7 @@
  * rebuilt), goes on applying alike, and an install cut by a crash is finished or
  * discarded at the next open.
  */
-import { cp, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -78,7 +78,31 @@ async function snapshotOfPoints(points = 100) {
   return { a, meta, folder: a.state.snapshots.folder(meta.index) };
 }
 
+/** Bytes of LevelDB log files (`*.log`) in a store's folder: writes not yet in a table. */
+async function levelLogBytes(store: string): Promise<number> {
+  let bytes = 0;
+  for (const name of await readdir(store))
+    if (name.endsWith('.log')) bytes += (await stat(join(store, name))).size;
+  return bytes;
+}
+
 describe('state snapshots', () => {
+  it('leave nothing of the state store in LevelDB logs: every applied write is in synced tables', async () => {
+    const { dir, state } = await replica();
+    await applyAll(state, [
+      {
+        kind: 'createCollection',
+        spec: { name: 'docs', dimension: DIM, metric: 'l2', indexSpec: 'Flat' },
+      },
+    ]);
+    for (let i = 0; i < 20; i++) await applyAll(state, commands(i * 100, 100));
+    // Unsynced writes sit in LevelDB's log (a synced write would sync only the newest log).
+    expect(await levelLogBytes(join(dir, 'state'))).toBeGreaterThan(20_000);
+    await state.takeSnapshot();
+    // Written to tables, which LevelDB syncs; the new log holds nothing yet.
+    expect(await levelLogBytes(join(dir, 'state'))).toBe(0);
+  });
+
   it('installed on another replica, give the same state, which then evolves alike', async () => {
     const a = await replica();
     await applyAll(a.state, [
