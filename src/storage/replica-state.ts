@@ -209,13 +209,10 @@ export class ReplicaState {
     await rm(incoming, { recursive: true, force: true });
     const store = await CheckedStore.open(incoming);
     try {
-      let previous: Array<[Uint8Array, Uint8Array]> | undefined;
-      for await (const batch of snapshotRecords(folder)) {
-        if (previous) await store.importSealed(previous, false);
-        previous = batch;
-      }
-      // The last batch is synced, and with it every earlier one (LevelDB's log is ordered).
-      await store.importSealed(previous ?? [], true);
+      for await (const batch of snapshotRecords(folder)) await store.importSealed(batch, false);
+      // Into synced tables: a synced last batch would sync only LevelDB's newest log, not
+      // the logs it started as memtables filled (CheckedStore.flushToTables).
+      await store.flushToTables();
     } catch (err) {
       await store.close();
       await rm(incoming, { recursive: true, force: true });
