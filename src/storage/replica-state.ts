@@ -234,7 +234,8 @@ export class ReplicaState {
     }
     this.installing = true;
     try {
-      await this.current.close();
+      // The state is replaced: a checkpoint of it would only be written and pruned.
+      await this.current.close({ checkpoint: false });
       const aside = `${this.paths.state}.replaced-${Date.now()}`;
       await rename(this.paths.state, aside);
       await rename(incoming, this.paths.state);

@@ -1213,14 +1213,18 @@ export class VectorStateMachine {
     });
   }
 
-  /** Waits for running reads and background clean-up, then closes LevelDB. */
-  async close(): Promise<void> {
+  /**
+   * Waits for running reads and background clean-up, then closes LevelDB. Writes a
+   * checkpoint first unless `checkpoint` is false (a state about to be replaced).
+   */
+  async close(options: { checkpoint?: boolean } = {}): Promise<void> {
     if (this.closed) return;
     // A background checkpoint still being written goes first: two at one applied index
     // would be completed into one folder, and one leaving indexes out could win.
     await this.checkpointing?.catch(() => undefined);
     // A graceful stop leaves a checkpoint, so the next start loads instead of rebuilding.
     if (
+      options.checkpoint !== false &&
       this.broken === null &&
       (this.applied > this.lastCheckpointIndex || this.lastCheckpointPartial)
     ) {

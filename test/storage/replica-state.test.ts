@@ -133,6 +133,8 @@ describe('state snapshots', () => {
     await b.state.installSnapshot(a.state.snapshots.folder(meta.index));
     expect(b.state.appliedDigest).toEqual(a.state.appliedDigest);
     expect(b.state.listCollections()).toEqual(a.state.listCollections());
+    // The snapshot's indexes are b's checkpoint; the state it replaced was not checkpointed.
+    expect(await readdir(join(b.dir, 'index-checkpoints'))).toEqual([String(meta.index)]);
     expect(await answers(b.state)).toEqual(await answers(a.state));
 
     const more = commands(1_000, 200);
