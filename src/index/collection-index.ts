@@ -258,10 +258,10 @@ export class CollectionIndex {
   /**
    * Whether building this index from the stored vectors costs about what loading it
    * from a checkpoint does, so that a checkpoint taken only for a restart after a crash
-   * buys nothing: a Flat index is just its vectors. Measured at 1M
-   * × 128-d Flat: 14.9 s rebuilt, 16.0 s from a checkpoint plus the scan of the store
-   * that a restart after a crash does either way (`npm run bench -- lifecycle`). (An
-   * index in staging is never checkpointed: see checkpointTo.)
+   * buys nothing: a Flat index is just its vectors. Measured at 1M × 128-d Flat: 14.9 s
+   * rebuilt, 16.0 s from a checkpoint plus the scan of the store that a restart after a
+   * crash does either way (`npm run bench -- lifecycle`). (An index in staging is never
+   * checkpointed: see checkpointTo.)
    */
   get rebuildsAsFastAsItLoads(): boolean {
     return this.isFlat;

@@ -221,7 +221,6 @@ function buildPayloadIndex(
   return index;
 }
 
-/** Keeps a collection's payload indexes in step as a point's metadata changes. */
 /**
  * Whether a background checkpoint would hold this collection's index and save a
  * restart after a crash from rebuilding it: not while the points are in the staging
@@ -230,6 +229,7 @@ function buildPayloadIndex(
 const worthCheckpointing = (col: CollectionState): boolean =>
   !col.index.staged && !col.index.rebuildsAsFastAsItLoads;
 
+/** Keeps a collection's payload indexes in step as a point's metadata changes. */
 function reindex(col: CollectionState, label: number, before?: Metadata, after?: Metadata): void {
   for (const index of col.payloadIndexes.values()) {
     if (before !== undefined) index.remove(label, before);

@@ -3,23 +3,17 @@
  * files, none is left only in a log, and the records read back unchanged. Snapshots and
  * installs rely on it before the Raft log is compacted or reset.
  */
-import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CheckedStore } from '../../src/storage/checked-store.js';
+import { levelLogBytes } from '../support/level-files.js';
 
 const dirs: string[] = [];
 afterEach(async () => {
   for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
 });
-
-async function logBytes(dir: string): Promise<number> {
-  let bytes = 0;
-  for (const name of await readdir(dir))
-    if (name.endsWith('.log')) bytes += (await stat(join(dir, name))).size;
-  return bytes;
-}
 
 const key = (i: number): Uint8Array => new TextEncoder().encode(`P${String(i).padStart(6, '0')}`);
 const value = (i: number): Uint8Array => new Uint8Array(512).fill(i & 0xff);
@@ -39,9 +33,9 @@ describe('CheckedStore.flushToTables', () => {
           })),
           false,
         );
-      expect(await logBytes(dir)).toBeGreaterThan(500_000);
+      expect(await levelLogBytes(dir)).toBeGreaterThan(500_000);
       await store.flushToTables();
-      expect(await logBytes(dir)).toBe(0);
+      expect(await levelLogBytes(dir)).toBe(0);
       expect([...(await store.get(key(0)))!]).toEqual([...value(0)]);
       expect([...(await store.get(key(999)))!]).toEqual([...value(999)]);
       let count = 0;

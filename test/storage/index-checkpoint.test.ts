@@ -94,6 +94,23 @@ async function answers(sm: VectorStateMachine, collection: string): Promise<stri
   return hits.map((row) => row.map((h) => h.id));
 }
 
+/** Background checkpoints once 100 points changed, whatever the total. */
+const backgroundEvery100 = (dir: string): NonNullable<OpenOptions['checkpoints']> => ({
+  dir: join(dir, 'checkpoints'),
+  minChangedPoints: 100,
+  changedFraction: 0,
+});
+
+/** The collections the checkpoint at `appliedIndex` holds, by name, sorted. */
+async function checkpointed(dir: string, appliedIndex: number): Promise<string[]> {
+  const text = await readFile(
+    join(dir, 'checkpoints', String(appliedIndex), 'manifest.json'),
+    'utf8',
+  );
+  const manifest = JSON.parse(text) as { indexes: { name: string }[] };
+  return manifest.indexes.map((e) => e.name).sort();
+}
+
 describe('index checkpoints', () => {
   it('a graceful close writes one; the next open restores instead of rebuilding', async () => {
     const dir = await tempDir();
@@ -253,7 +270,7 @@ describe('index checkpoints', () => {
   it('takes one in the background once enough points changed, and keeps the newest two', async () => {
     const dir = await tempDir();
     const { sm } = await openSm(dir, {
-      checkpoints: { dir: join(dir, 'checkpoints'), minChangedPoints: 100, changedFraction: 0 },
+      checkpoints: backgroundEvery100(dir),
     });
     await apply(sm, create('hnsw', 'HNSW16'));
     for (let i = 0; i < 5; i++) {
@@ -266,11 +283,7 @@ describe('index checkpoints', () => {
 
   it('counts only the points of indexes a background checkpoint holds', async () => {
     const dir = await tempDir();
-    const checkpoints = {
-      dir: join(dir, 'checkpoints'),
-      minChangedPoints: 100,
-      changedFraction: 0,
-    };
+    const checkpoints = backgroundEvery100(dir);
     const { sm } = await openSm(dir, { checkpoints });
     await apply(sm, create('flat', 'Flat'), create('hnsw', 'HNSW16'), upsert('hnsw', 0, 50));
     // 300 Flat points change nothing a background checkpoint would hold.
@@ -285,31 +298,18 @@ describe('index checkpoints', () => {
 
   it('close waits for a background checkpoint and still writes a whole one', async () => {
     const dir = await tempDir();
-    const checkpoints = {
-      dir: join(dir, 'checkpoints'),
-      minChangedPoints: 100,
-      changedFraction: 0,
-    };
+    const checkpoints = backgroundEvery100(dir);
     const { sm } = await openSm(dir, { checkpoints });
     await apply(sm, create('flat', 'Flat'), upsert('flat', 0, 100), create('hnsw', 'HNSW16'));
     // The last apply starts a background checkpoint (HNSW only); close at once.
     await apply(sm, upsert('hnsw', 0, 100));
     await closeSm(sm);
-    const text = await readFile(
-      join(dir, 'checkpoints', String(sm.appliedIndex), 'manifest.json'),
-      'utf8',
-    );
-    const names = (JSON.parse(text) as { indexes: { name: string }[] }).indexes.map((e) => e.name);
-    expect(names.sort()).toEqual(['flat', 'hnsw']);
+    expect(await checkpointed(dir, sm.appliedIndex)).toEqual(['flat', 'hnsw']);
   });
 
   it('leaves Flat indexes out of background checkpoints (a rebuild costs what a load does), not out of the one at close', async () => {
     const dir = await tempDir();
-    const checkpoints = {
-      dir: join(dir, 'checkpoints'),
-      minChangedPoints: 100,
-      changedFraction: 0,
-    };
+    const checkpoints = backgroundEvery100(dir);
     const { sm } = await openSm(dir, { checkpoints });
     await apply(sm, create('flat', 'Flat'));
     for (let i = 0; i < 3; i++) {
@@ -322,18 +322,14 @@ describe('index checkpoints', () => {
     await apply(sm, create('hnsw', 'HNSW16'), upsert('hnsw', 0, 100));
     await sm.checkpointsSettled();
     const [background] = await readdir(join(dir, 'checkpoints'));
-    const manifest = async (at: string): Promise<string[]> => {
-      const text = await readFile(join(dir, 'checkpoints', at, 'manifest.json'), 'utf8');
-      return (JSON.parse(text) as { indexes: { name: string }[] }).indexes.map((e) => e.name);
-    };
-    expect(await manifest(background!)).toEqual(['hnsw']);
+    expect(await checkpointed(dir, Number(background))).toEqual(['hnsw']);
     const expected = await answers(sm, 'flat');
 
     // The store and checkpoints as a crash now would leave them.
     await cp(join(dir, 'state'), join(dir, 'crashed', 'state'), { recursive: true });
     await cp(join(dir, 'checkpoints'), join(dir, 'crashed', 'checkpoints'), { recursive: true });
     await closeSm(sm);
-    expect((await manifest(String(sm.appliedIndex))).sort()).toEqual(['flat', 'hnsw']);
+    expect(await checkpointed(dir, sm.appliedIndex)).toEqual(['flat', 'hnsw']);
 
     // After that crash: the Flat index is rebuilt from the store, the HNSW one restored.
     for (const part of ['state', 'checkpoints']) {
@@ -346,6 +342,6 @@ describe('index checkpoints', () => {
     expect(await answers(again, 'flat')).toEqual(expected);
     // Nothing applied since, yet the checkpoint it loaded lacks the Flat index: close writes a whole one.
     await closeSm(again);
-    expect((await manifest(String(again.appliedIndex))).sort()).toEqual(['flat', 'hnsw']);
+    expect(await checkpointed(dir, again.appliedIndex)).toEqual(['flat', 'hnsw']);
   });
 });

@@ -4,7 +4,7 @@
  * rebuilt), goes on applying alike, and an install cut by a crash is finished or
  * discarded at the next open.
  */
-import { cp, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -12,6 +12,7 @@ import type { Command } from '../../src/domain.js';
 import { encodeCommand } from '../../src/storage/command-codec.js';
 import { ReplicaState, replicaPaths } from '../../src/storage/replica-state.js';
 import { verifySnapshot } from '../../src/storage/state-snapshot.js';
+import { levelLogBytes } from '../support/level-files.js';
 import { mulberry32 } from '../support/random.js';
 
 const dirs: string[] = [];
@@ -76,14 +77,6 @@ async function snapshotOfPoints(points = 100) {
   ]);
   const meta = await a.state.takeSnapshot();
   return { a, meta, folder: a.state.snapshots.folder(meta.index) };
-}
-
-/** Bytes of LevelDB log files (`*.log`) in a store's folder: writes not yet in a table. */
-async function levelLogBytes(store: string): Promise<number> {
-  let bytes = 0;
-  for (const name of await readdir(store))
-    if (name.endsWith('.log')) bytes += (await stat(join(store, name))).size;
-  return bytes;
 }
 
 describe('state snapshots', () => {

@@ -6,23 +6,11 @@
  * seconds. One real runtime, a single voter, in-memory ports.
  */
 import { describe, expect, it } from 'vitest';
-import type { SnapshotRef, SnapshotStore, StateMachine } from '../../../src/raft/runtime/ports.js';
-import { RaftRuntime } from '../../../src/raft/runtime/raft-runtime.js';
-import { ManualClock } from '../../support/manual-clock.js';
+import type { SnapshotRef, SnapshotStore } from '../../../src/raft/runtime/ports.js';
 import { MemoryLog } from '../../support/memory-raft-log.js';
+import { Counter, openSingleVoter, settle } from '../../support/single-voter.js';
 
 const enc = new TextEncoder();
-const TICK = 10;
-const ELECTION_TICK = 10;
-
-class Counter implements StateMachine<number> {
-  appliedIndex = 0;
-  apply(first: number, payloads: readonly Uint8Array[]): Promise<number[]> {
-    const indexes = payloads.map((_, k) => first + k);
-    this.appliedIndex = indexes.at(-1) ?? this.appliedIndex;
-    return Promise.resolve(indexes);
-  }
-}
 
 /** A store whose captures are written out only when the test lets them. */
 class HeldStore implements SnapshotStore {
@@ -54,42 +42,22 @@ class HeldStore implements SnapshotStore {
   }
 }
 
-const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
-
-async function openSingleVoter() {
-  const clock = new ManualClock();
+async function openLeader() {
   const log = new MemoryLog();
   const stateMachine = new Counter();
   const store = new HeldStore(stateMachine);
-  const raft = await RaftRuntime.open<number>(
-    {
-      id: 'a',
-      peers: new Map([['a', 'a:1']]),
-      timing: { tickMs: TICK, electionTick: ELECTION_TICK, heartbeatTick: 1 },
-      maxEntryBytes: 1024,
-      snapshots: { thresholdEntries: 3, trailingEntries: 0 },
-    },
-    {
-      log,
-      stateMachine,
-      transport: { send: () => {}, close: () => {} },
-      clock,
-      random: () => 0,
-      snapshots: {
-        store,
-        sender: { sendSnapshot: () => Promise.resolve({ installed: false, reason: 'not used' }) },
-      },
-    },
-  );
-  clock.advance(ELECTION_TICK * TICK);
-  await settle();
-  expect(raft.status().role).toBe('leader');
+  const raft = await openSingleVoter({
+    stateMachine,
+    store,
+    log,
+    snapshots: { thresholdEntries: 3, trailingEntries: 0 },
+  });
   return { raft, log, stateMachine, store };
 }
 
 describe('RaftRuntime: a snapshot holds applies only for its capture', () => {
   it('writes commit and apply while a captured snapshot is written out; the log is compacted after', async () => {
-    const { raft, log, stateMachine, store } = await openSingleVoter();
+    const { raft, log, stateMachine, store } = await openLeader();
     for (let i = 0; i < 3; i++) await raft.propose(enc.encode(`w${i}`), 60_000);
     await settle();
     expect(store.captured).toHaveLength(1);
@@ -115,7 +83,7 @@ describe('RaftRuntime: a snapshot holds applies only for its capture', () => {
   });
 
   it('close() waits for a snapshot still being written out', async () => {
-    const { raft, store } = await openSingleVoter();
+    const { raft, store } = await openLeader();
     for (let i = 0; i < 3; i++) await raft.propose(enc.encode(`w${i}`), 60_000);
     await settle();
     expect(store.writing).toBe(1);

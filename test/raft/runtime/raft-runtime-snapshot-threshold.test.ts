@@ -11,25 +11,13 @@ import type {
   PersistedLog,
   SnapshotRef,
   SnapshotStore,
-  StateMachine,
 } from '../../../src/raft/runtime/ports.js';
-import { RaftRuntime } from '../../../src/raft/runtime/raft-runtime.js';
-import { ManualClock } from '../../support/manual-clock.js';
+import type { RaftRuntime } from '../../../src/raft/runtime/raft-runtime.js';
 import { MemoryLog } from '../../support/memory-raft-log.js';
+import { Counter, openSingleVoter, settle } from '../../support/single-voter.js';
 
-const TICK = 10;
-const ELECTION_TICK = 10;
 /** Every proposal's payload. */
 const PAYLOAD = new Uint8Array(50);
-
-class Counter implements StateMachine<number> {
-  appliedIndex = 0;
-  apply(first: number, payloads: readonly Uint8Array[]): Promise<number[]> {
-    const indexes = payloads.map((_, k) => first + k);
-    this.appliedIndex = indexes.at(-1) ?? this.appliedIndex;
-    return Promise.resolve(indexes);
-  }
-}
 
 /** A store whose snapshots say they are `sizes[k]` bytes (the k-th one taken). */
 class SizedStore implements SnapshotStore {
@@ -65,42 +53,26 @@ class StoredLog extends MemoryLog implements LogStorage {
   }
 }
 
-const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
-
-async function openSingleVoter(sizes: number[], existing?: SnapshotRef, stored: Entry[] = []) {
-  const clock = new ManualClock();
+/**
+ * A leader whose store reports `sizes` for the snapshots it takes, after `existing` (the
+ * newest snapshot on disk) and `stored` (entries in the log, all applied).
+ */
+async function openLeader(sizes: number[], existing?: SnapshotRef, stored: Entry[] = []) {
   const stateMachine = new Counter();
   stateMachine.appliedIndex = stored.at(-1)?.index ?? 0;
   const store = new SizedStore(stateMachine, sizes, existing);
-  const raft = await RaftRuntime.open<number>(
-    {
-      id: 'a',
-      peers: new Map([['a', 'a:1']]),
-      timing: { tickMs: TICK, electionTick: ELECTION_TICK, heartbeatTick: 1 },
-      maxEntryBytes: 1024,
-      snapshots: {
-        thresholdEntries: 1_000_000,
-        thresholdBytes: 100,
-        thresholdGrowth: 1,
-        maxThresholdBytes: 1_000,
-        trailingEntries: 0,
-      },
+  const raft = await openSingleVoter({
+    stateMachine,
+    store,
+    log: new StoredLog(stored),
+    snapshots: {
+      thresholdEntries: 1_000_000,
+      thresholdBytes: 100,
+      thresholdGrowth: 1,
+      maxThresholdBytes: 1_000,
+      trailingEntries: 0,
     },
-    {
-      log: new StoredLog(stored),
-      stateMachine,
-      transport: { send: () => {}, close: () => {} },
-      clock,
-      random: () => 0,
-      snapshots: {
-        store,
-        sender: { sendSnapshot: () => Promise.resolve({ installed: false, reason: 'not used' }) },
-      },
-    },
-  );
-  clock.advance(ELECTION_TICK * TICK);
-  await settle();
-  expect(raft.status().role).toBe('leader');
+  });
   return { raft, store };
 }
 
@@ -114,7 +86,7 @@ async function write(raft: RaftRuntime<number>, count: number): Promise<void> {
 
 describe('RaftRuntime: the snapshot threshold grows with the snapshot', () => {
   it('waits for a log as large as the last snapshot, up to the bound', async () => {
-    const { raft, store } = await openSingleVoter([400, 5_000, 5_000]);
+    const { raft, store } = await openLeader([400, 5_000, 5_000]);
     const first = raft.status().commitIndex; // the leader's empty entry
     // 100 bytes (two writes) trigger the first one, which says it is 400 bytes.
     await write(raft, 2);
@@ -139,7 +111,7 @@ describe('RaftRuntime: the snapshot threshold grows with the snapshot', () => {
       meta: new Uint8Array(),
       bytes: 300,
     };
-    const { raft, store } = await openSingleVoter([100], existing);
+    const { raft, store } = await openLeader([100], existing);
     await write(raft, 5);
     expect(store.taken).toHaveLength(0);
     await write(raft, 1);
@@ -156,14 +128,14 @@ describe('RaftRuntime: the snapshot threshold grows with the snapshot', () => {
       type: 'normal',
       data: PAYLOAD,
     }));
-    const { raft, store } = await openSingleVoter([100], undefined, stored);
+    const { raft, store } = await openLeader([100], undefined, stored);
     await settle();
     expect(store.taken).toHaveLength(1);
     await raft.close();
   });
 
   it('keeps the fixed threshold when the store does not know a snapshot’s size', async () => {
-    const { raft, store } = await openSingleVoter([]);
+    const { raft, store } = await openLeader([]);
     await write(raft, 6);
     expect(store.taken).toHaveLength(3);
     await raft.close();
